@@ -1,0 +1,120 @@
+namespace InceptionGen;
+
+/// <summary>Base of every layer attribute. A layer attribute goes on a <c>partial</c> property of a <see cref="NetworkAttribute"/> class.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public abstract class LayerAttribute : Attribute
+{
+}
+
+/// <summary>A 2-D convolution with a square kernel, followed by ReLU unless <see cref="Relu"/> is false. Declare the property as <see cref="InceptionGen.Conv"/>.</summary>
+/// <param name="outChannels">Number of output channels (filters).</param>
+public sealed class ConvAttribute(int outChannels) : LayerAttribute
+{
+    public int OutChannels { get; } = outChannels;
+    /// <summary>Kernel height and width.</summary>
+    public int Kernel { get; set; } = 1;
+    public int Stride { get; set; } = 1;
+    /// <summary>Zero padding on every side.</summary>
+    public int Padding { get; set; }
+    public bool Bias { get; set; } = true;
+    /// <summary>ReLU after the convolution; on by default, as in every convolution of the paper.</summary>
+    public bool Relu { get; set; } = true;
+}
+
+/// <summary>Max pooling with a square window. Padded cells never win. Declare the property as <see cref="Pool"/>.</summary>
+/// <param name="kernel">Window height and width.</param>
+public sealed class MaxPoolAttribute(int kernel) : LayerAttribute
+{
+    public int Kernel { get; } = kernel;
+    /// <summary>Defaults to the kernel size when not set.</summary>
+    public int Stride { get; set; }
+    public int Padding { get; set; }
+    /// <summary>Round the output size up, as Caffe does (and PyTorch's <c>ceil_mode=True</c>).</summary>
+    public bool CeilMode { get; set; }
+}
+
+/// <summary>Average pooling with a square window. As in Caffe, each window divides by its size clipped to the padded input. Declare the property as <see cref="Pool"/>.</summary>
+/// <param name="kernel">Window height and width.</param>
+public sealed class AvgPoolAttribute(int kernel) : LayerAttribute
+{
+    public int Kernel { get; } = kernel;
+    /// <summary>Defaults to the kernel size when not set.</summary>
+    public int Stride { get; set; }
+    public int Padding { get; set; }
+    public bool CeilMode { get; set; }
+}
+
+/// <summary>Averages each channel over the whole map, giving a C×1×1 output. Declare the property as <see cref="Pool"/>.</summary>
+public sealed class GlobalAveragePoolAttribute : LayerAttribute
+{
+}
+
+/// <summary>
+/// Caffe's across-channel local response normalization:
+/// <c>y = x / (K + Alpha / Size · Σ x²)^Beta</c>, the sum over <see cref="Size"/> neighbouring channels centred on the channel.
+/// Declare the property as <see cref="Lrn"/>.
+/// </summary>
+/// <param name="size">Channels in the window; odd.</param>
+public sealed class LocalResponseNormAttribute(int size) : LayerAttribute
+{
+    public int Size { get; } = size;
+    public float Alpha { get; set; } = 1e-4f;
+    public float Beta { get; set; } = 0.75f;
+    public float K { get; set; } = 1f;
+}
+
+/// <summary>
+/// An Inception module with the six numbers of table 1 of Szegedy et al. 2014. Its four branches are
+/// concatenated along channels in this order: 1x1; 1x1 reduce then 3x3; 1x1 reduce then 5x5; 3x3 max-pool
+/// (stride 1) then 1x1 projection. A 0 for a reduce or the projection means there is none (the naive module);
+/// a 0 for a branch's own width drops the branch. Every convolution is followed by ReLU.
+/// Declare the property as <see cref="InceptionGen.Inception"/>.
+/// </summary>
+public sealed class InceptionAttribute(int branch1x1, int reduce3x3, int branch3x3, int reduce5x5, int branch5x5, int poolProjection) : LayerAttribute
+{
+    public int Branch1x1 { get; } = branch1x1;
+    public int Reduce3x3 { get; } = reduce3x3;
+    public int Branch3x3 { get; } = branch3x3;
+    public int Reduce5x5 { get; } = reduce5x5;
+    public int Branch5x5 { get; } = branch5x5;
+    public int PoolProjection { get; } = poolProjection;
+}
+
+/// <summary>
+/// An auxiliary classifier that taps the output of the layer declared above it: average pool
+/// <see cref="PoolKernel"/>/<see cref="PoolStride"/> → conv 1x1 <see cref="ConvChannels"/> + ReLU →
+/// FC <see cref="HiddenUnits"/> + ReLU → dropout <see cref="DropoutRate"/> → FC to <see cref="Classes"/>.
+/// It does not change the trunk: the next layer still reads the tapped output. Its loss counts with
+/// <see cref="LossWeight"/> in training only; inference skips it at no cost.
+/// Declare the property as <see cref="InceptionGen.AuxiliaryClassifier"/>.
+/// </summary>
+public sealed class AuxiliaryClassifierAttribute(int classes) : LayerAttribute
+{
+    public int Classes { get; } = classes;
+    public float LossWeight { get; set; } = 0.3f;
+    public int PoolKernel { get; set; } = 5;
+    public int PoolStride { get; set; } = 3;
+    public int ConvChannels { get; set; } = 128;
+    public int HiddenUnits { get; set; } = 1024;
+    public float DropoutRate { get; set; } = 0.7f;
+}
+
+/// <summary>Inverted dropout: in training each activation is zeroed with probability <see cref="Rate"/> and the rest scaled by 1/(1-Rate); identity in inference. Declare the property as <see cref="InceptionGen.Dropout"/>.</summary>
+public sealed class DropoutAttribute(float rate) : LayerAttribute
+{
+    public float Rate { get; } = rate;
+}
+
+/// <summary>A fully connected layer on a vector (a C×1×1 map, e.g. after global average pooling, or a flattened map). Declare the property as <see cref="InceptionGen.Linear"/>.</summary>
+public sealed class LinearAttribute(int outFeatures) : LayerAttribute
+{
+    public int OutFeatures { get; } = outFeatures;
+    public bool Bias { get; set; } = true;
+    /// <summary>ReLU after the layer; off by default, since a Linear is usually the classifier.</summary>
+    public bool Relu { get; set; }
+}
+
+/// <summary>Flattens a C×H×W map into a vector of C·H·W features in NCHW order, as PyTorch's <c>flatten(1)</c>. Declare the property as <see cref="InceptionGen.Flatten"/>.</summary>
+public sealed class FlattenAttribute : LayerAttribute
+{
+}

@@ -1,0 +1,20 @@
+namespace InceptionGen;
+
+/// <summary>
+/// Marks a <c>partial</c> class as a network. Every <c>partial</c> property of the class that carries a
+/// layer attribute is one layer, in declaration order. The source generator checks the definition at
+/// build time and emits the forward pass, the parameter block and the summary.
+/// </summary>
+/// <remarks>The input is one image in NCHW order: <see cref="Channels"/> × <see cref="Height"/> × <see cref="Width"/>.</remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class NetworkAttribute : Attribute
+{
+    /// <summary>Channels of one input image (3 for RGB).</summary>
+    public int Channels { get; set; } = 3;
+
+    /// <summary>Height of one input image in pixels.</summary>
+    public int Height { get; set; } = 224;
+
+    /// <summary>Width of one input image in pixels.</summary>
+    public int Width { get; set; } = 224;
+}

@@ -1,0 +1,228 @@
+namespace InceptionGen.Kernels;
+
+/// <summary>
+/// Plain scalar kernels on the NCHW16c layout, one image per call. They are the oracle that every
+/// vectorized kernel is tested against, and the fallback when nothing faster applies.
+/// A <c>channelMap</c> gives the physical channel of each logical input channel (empty means identity);
+/// it is only non-empty after an Inception concat whose branch widths are not multiples of 16.
+/// </summary>
+public static class ReferenceKernels
+{
+    /// <summary>Copies one NCHW image into the blocked layout, zeroing the padding channels.</summary>
+    public static void PlainToBlocked(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width)
+    {
+        output[..BlockedLayout.Length(channels, height, width)].Clear();
+        for (var c = 0; c < channels; c++)
+        {
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    output[BlockedLayout.Index(c, y, x, height, width)] = input[(c * height + y) * width + x];
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies one blocked image into NCHW order (logical channels only): flatten, or the network's output.</summary>
+    public static void BlockedToPlain(ReadOnlySpan<float> input, ReadOnlySpan<int> channelMap, Span<float> output, int channels, int height, int width)
+    {
+        for (var c = 0; c < channels; c++)
+        {
+            var physical = BlockedLayout.Physical(channelMap, c);
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    output[(c * height + y) * width + x] = input[BlockedLayout.Index(physical, y, x, height, width)];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Direct convolution. Weights are OIHW over logical channels. Writes all
+    /// <c>Blocks(OutChannels)</c> blocks of <paramref name="output"/>, padding channels as zero.
+    /// </summary>
+    public static void Conv2d(ReadOnlySpan<float> input, ReadOnlySpan<int> channelMap, Span<float> output,
+        ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, in ConvGeometry g)
+    {
+        output[..BlockedLayout.Length(g.OutChannels, g.OutHeight, g.OutWidth)].Clear();
+        for (var o = 0; o < g.OutChannels; o++)
+        {
+            var initial = bias.IsEmpty ? 0f : bias[o];
+            for (var oy = 0; oy < g.OutHeight; oy++)
+            {
+                for (var ox = 0; ox < g.OutWidth; ox++)
+                {
+                    var sum = initial;
+                    for (var i = 0; i < g.InChannels; i++)
+                    {
+                        var physical = BlockedLayout.Physical(channelMap, i);
+                        for (var ky = 0; ky < g.Kernel; ky++)
+                        {
+                            var iy = oy * g.Stride - g.Padding + ky;
+                            if ((uint)iy >= (uint)g.InHeight)
+                            {
+                                continue;
+                            }
+
+                            for (var kx = 0; kx < g.Kernel; kx++)
+                            {
+                                var ix = ox * g.Stride - g.Padding + kx;
+                                if ((uint)ix >= (uint)g.InWidth)
+                                {
+                                    continue;
+                                }
+
+                                sum += weights[((o * g.InChannels + i) * g.Kernel + ky) * g.Kernel + kx]
+                                     * input[BlockedLayout.Index(physical, iy, ix, g.InHeight, g.InWidth)];
+                            }
+                        }
+                    }
+
+                    output[BlockedLayout.Index(o, oy, ox, g.OutHeight, g.OutWidth)] = g.Relu ? MathF.Max(sum, 0f) : sum;
+                }
+            }
+        }
+    }
+
+    /// <summary>Max pooling over every physical channel; padded cells never win.</summary>
+    public static void MaxPool2d(ReadOnlySpan<float> input, Span<float> output, in PoolGeometry g)
+    {
+        for (var c = 0; c < g.Channels; c++)
+        {
+            for (var oy = 0; oy < g.OutHeight; oy++)
+            {
+                for (var ox = 0; ox < g.OutWidth; ox++)
+                {
+                    var (y0, y1) = Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+                    var (x0, x1) = Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                    var max = float.NegativeInfinity;
+                    for (var y = y0; y < y1; y++)
+                    {
+                        for (var x = x0; x < x1; x++)
+                        {
+                            max = MathF.Max(max, input[BlockedLayout.Index(c, y, x, g.InHeight, g.InWidth)]);
+                        }
+                    }
+
+                    output[BlockedLayout.Index(c, oy, ox, g.OutHeight, g.OutWidth)] = max;
+                }
+            }
+        }
+    }
+
+    /// <summary>Average pooling as Caffe computes it: the divisor is the window clipped to the padded input, so padding counts as zeros.</summary>
+    public static void AvgPool2d(ReadOnlySpan<float> input, Span<float> output, in PoolGeometry g)
+    {
+        for (var c = 0; c < g.Channels; c++)
+        {
+            for (var oy = 0; oy < g.OutHeight; oy++)
+            {
+                for (var ox = 0; ox < g.OutWidth; ox++)
+                {
+                    var divisor = AverageDivisor(oy, ox, g);
+                    var (y0, y1) = Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+                    var (x0, x1) = Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                    var sum = 0f;
+                    for (var y = y0; y < y1; y++)
+                    {
+                        for (var x = x0; x < x1; x++)
+                        {
+                            sum += input[BlockedLayout.Index(c, y, x, g.InHeight, g.InWidth)];
+                        }
+                    }
+
+                    output[BlockedLayout.Index(c, oy, ox, g.OutHeight, g.OutWidth)] = sum / divisor;
+                }
+            }
+        }
+    }
+
+    /// <summary>Caffe's average-pool divisor: the window clipped to the input plus padding (not to the input itself).</summary>
+    public static int AverageDivisor(int oy, int ox, in PoolGeometry g)
+    {
+        var yStart = oy * g.Stride - g.Padding;
+        var xStart = ox * g.Stride - g.Padding;
+        var yEnd = Math.Min(yStart + g.Kernel, g.InHeight + g.Padding);
+        var xEnd = Math.Min(xStart + g.Kernel, g.InWidth + g.Padding);
+        return (yEnd - yStart) * (xEnd - xStart);
+    }
+
+    /// <summary>Mean of each physical channel over the map; the output is Channels × 1 × 1, which in the blocked layout is a plain vector.</summary>
+    public static void GlobalAveragePool(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width)
+    {
+        var scale = 1f / (height * width);
+        for (var c = 0; c < channels; c++)
+        {
+            var sum = 0f;
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    sum += input[BlockedLayout.Index(c, y, x, height, width)];
+                }
+            }
+
+            output[c] = sum * scale;
+        }
+    }
+
+    /// <summary>
+    /// Caffe's across-channel LRN: <c>y = x · (k + α/n · Σ x²)^(-β)</c>, the sum over the n channels
+    /// centred on each channel (clipped at the ends). Output has the same shape and channel map as the input.
+    /// </summary>
+    public static void LocalResponseNorm(ReadOnlySpan<float> input, ReadOnlySpan<int> channelMap, Span<float> output,
+        int channels, int height, int width, int size, float alpha, float beta, float k)
+    {
+        output[..BlockedLayout.Length(channels, height, width)].Clear();
+        var half = (size - 1) / 2;
+        var scale = alpha / size;
+        for (var c = 0; c < channels; c++)
+        {
+            var physical = BlockedLayout.Physical(channelMap, c);
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    var sum = 0f;
+                    for (var n = Math.Max(0, c - half); n <= Math.Min(channels - 1, c + half); n++)
+                    {
+                        var value = input[BlockedLayout.Index(BlockedLayout.Physical(channelMap, n), y, x, height, width)];
+                        sum += value * value;
+                    }
+
+                    var index = BlockedLayout.Index(physical, y, x, height, width);
+                    output[index] = input[index] * MathF.Pow(k + scale * sum, -beta);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fully connected layer: <c>y = W x + b</c> with W as [out, in]. The input is a plain vector, or a
+    /// C×1×1 blocked map read through <paramref name="channelMap"/>.
+    /// </summary>
+    public static void Linear(ReadOnlySpan<float> input, ReadOnlySpan<int> channelMap, Span<float> output,
+        ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, int inFeatures, int outFeatures, bool relu)
+    {
+        for (var o = 0; o < outFeatures; o++)
+        {
+            var sum = bias.IsEmpty ? 0f : bias[o];
+            for (var i = 0; i < inFeatures; i++)
+            {
+                sum += weights[o * inFeatures + i] * input[BlockedLayout.Physical(channelMap, i)];
+            }
+
+            output[o] = relu ? MathF.Max(sum, 0f) : sum;
+        }
+    }
+
+    /// <summary>Input rows [start, end) that a pooling window at output <paramref name="o"/> covers, clipped to the input.</summary>
+    public static (int Start, int End) Window(int o, int stride, int padding, int kernel, int size)
+    {
+        var start = o * stride - padding;
+        return (Math.Max(start, 0), Math.Min(start + kernel, size));
+    }
+}

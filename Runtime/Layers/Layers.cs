@@ -1,0 +1,132 @@
+namespace InceptionGen;
+
+/// <summary>The shape of one image's feature map: channels × height × width. A vector has height and width 1.</summary>
+public readonly record struct FeatureShape(int Channels, int Height, int Width)
+{
+    /// <summary>Floats in one image's map.</summary>
+    public int Length => Channels * Height * Width;
+
+    public override string ToString() => $"{Channels}x{Height}x{Width}";
+}
+
+/// <summary>A declared layer: the handle the generated property returns.</summary>
+public abstract class Layer(string name, FeatureShape outputShape)
+{
+    /// <summary>The declared property name.</summary>
+    public string Name { get; } = name;
+
+    /// <summary>Shape of the layer's output for one image.</summary>
+    public FeatureShape OutputShape { get; } = outputShape;
+
+    public override string ToString() => $"{Name} ({GetType().Name}) -> {OutputShape}";
+}
+
+/// <summary>A convolution (or, inside modules, a branch of one) with its weights (OIHW) and optional bias.</summary>
+public sealed class Conv(string name, FeatureShape outputShape, ParameterStore parameters, ParameterTensor weights, ParameterTensor? bias,
+    int kernel, int stride, int padding, bool relu) : Layer(name, outputShape)
+{
+    /// <summary>The weights' tensor in the parameter block: [out, in, kernel, kernel].</summary>
+    public ParameterTensor WeightsTensor { get; } = weights;
+
+    /// <summary>The bias tensor, or null when the layer has none.</summary>
+    public ParameterTensor? BiasTensor { get; } = bias;
+
+    /// <summary>Weights in PyTorch's OIHW order.</summary>
+    public Span<float> Weights => parameters[WeightsTensor];
+
+    /// <summary>The bias, or an empty span when the layer has none.</summary>
+    public Span<float> Bias => BiasTensor is null ? Span<float>.Empty : parameters[BiasTensor];
+
+    public int OutChannels => WeightsTensor.Shape[0];
+    public int InChannels => WeightsTensor.Shape[1];
+    public int Kernel { get; } = kernel;
+    public int Stride { get; } = stride;
+    public int Padding { get; } = padding;
+    public bool Relu { get; } = relu;
+}
+
+/// <summary>A max, average or global average pooling layer; it has no parameters.</summary>
+public sealed class Pool(string name, FeatureShape outputShape) : Layer(name, outputShape);
+
+/// <summary>A local response normalization layer; it has no parameters.</summary>
+public sealed class Lrn(string name, FeatureShape outputShape) : Layer(name, outputShape);
+
+/// <summary>A dropout layer; identity in inference.</summary>
+public sealed class Dropout(string name, FeatureShape outputShape, float rate) : Layer(name, outputShape)
+{
+    public float Rate { get; } = rate;
+}
+
+/// <summary>A flatten layer; it has no parameters.</summary>
+public sealed class Flatten(string name, FeatureShape outputShape) : Layer(name, outputShape);
+
+/// <summary>A fully connected layer with weights [out, in] and optional bias.</summary>
+public sealed class Linear(string name, FeatureShape outputShape, ParameterStore parameters, ParameterTensor weights, ParameterTensor? bias, bool relu)
+    : Layer(name, outputShape)
+{
+    public ParameterTensor WeightsTensor { get; } = weights;
+    public ParameterTensor? BiasTensor { get; } = bias;
+
+    /// <summary>Weights as [out, in], row-major.</summary>
+    public Span<float> Weights => parameters[WeightsTensor];
+
+    /// <summary>The bias, or an empty span when the layer has none.</summary>
+    public Span<float> Bias => BiasTensor is null ? Span<float>.Empty : parameters[BiasTensor];
+
+    public int OutFeatures => WeightsTensor.Shape[0];
+    public int InFeatures => WeightsTensor.Shape[1];
+    public bool Relu { get; } = relu;
+}
+
+/// <summary>
+/// An Inception module. Each branch's convolutions are reachable by name; a branch or reduction the
+/// declaration sets to 0 is null.
+/// </summary>
+public sealed class Inception(string name, FeatureShape outputShape,
+    Conv? branch1, Conv? branch2Reduce, Conv? branch2, Conv? branch3Reduce, Conv? branch3, Conv? branch4Projection, bool hasPoolBranch)
+    : Layer(name, outputShape)
+{
+    /// <summary>The 1x1 branch (Caffe's <c>1x1</c>).</summary>
+    public Conv? Branch1 { get; } = branch1;
+    /// <summary>The 1x1 bottleneck before the 3x3 (Caffe's <c>3x3_reduce</c>).</summary>
+    public Conv? Branch2Reduce { get; } = branch2Reduce;
+    /// <summary>The 3x3 convolution (Caffe's <c>3x3</c>).</summary>
+    public Conv? Branch2 { get; } = branch2;
+    /// <summary>The 1x1 bottleneck before the 5x5 (Caffe's <c>5x5_reduce</c>).</summary>
+    public Conv? Branch3Reduce { get; } = branch3Reduce;
+    /// <summary>The 5x5 convolution (Caffe's <c>5x5</c>).</summary>
+    public Conv? Branch3 { get; } = branch3;
+    /// <summary>The 1x1 projection after the 3x3 max-pool (Caffe's <c>pool_proj</c>); null when the pool passes straight through.</summary>
+    public Conv? Branch4Projection { get; } = branch4Projection;
+    /// <summary>Whether the module has its pooling branch.</summary>
+    public bool HasPoolBranch { get; } = hasPoolBranch;
+
+    /// <summary>The module's convolutions in branch order, skipping absent ones.</summary>
+    public IEnumerable<Conv> Convolutions
+    {
+        get
+        {
+            foreach (var conv in new[] { Branch1, Branch2Reduce, Branch2, Branch3Reduce, Branch3, Branch4Projection })
+            {
+                if (conv is not null)
+                {
+                    yield return conv;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>An auxiliary classifier head: pool → <see cref="Conv"/> → <see cref="Hidden"/> → dropout → <see cref="Classifier"/>.</summary>
+public sealed class AuxiliaryClassifier(string name, FeatureShape outputShape, string tappedLayer, float lossWeight, Conv conv, Linear hidden, Linear classifier, float dropoutRate)
+    : Layer(name, outputShape)
+{
+    /// <summary>Name of the layer whose output the head reads.</summary>
+    public string TappedLayer { get; } = tappedLayer;
+    /// <summary>Weight of this head's loss in training.</summary>
+    public float LossWeight { get; } = lossWeight;
+    public Conv Conv { get; } = conv;
+    public Linear Hidden { get; } = hidden;
+    public Linear Classifier { get; } = classifier;
+    public float DropoutRate { get; } = dropoutRate;
+}
