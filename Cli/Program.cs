@@ -1,0 +1,3 @@
+using InceptionGen.Cli;
+
+return CommandLine.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,104 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace InceptionGen.Generator.Diagnostics;
+
+/// <summary>
+/// Every diagnostic the generator reports, in one place. Each ID has a page
+/// <c>docs/diagnostics/IGxxxx.md</c> with a bad and a fixed example, and a row in AnalyzerReleases.Shipped.md.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "InceptionGen";
+
+    public static readonly DiagnosticDescriptor NetworkNotPartial = Error("IG0001",
+        "Network class must be partial",
+        "Network class '{0}' must be declared 'partial' so that the generator can add its forward pass");
+
+    public static readonly DiagnosticDescriptor LayerNotPartial = Error("IG0002",
+        "Layer property must be partial",
+        "Layer '{0}' must be a partial property: 'public partial {1} {0} {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor LayerWrongType = Error("IG0003",
+        "Layer attribute on a property of the wrong type",
+        "Layer '{0}' carries [{1}], so its property must be of type '{2}', not '{3}'");
+
+    public static readonly DiagnosticDescriptor NonPositiveValue = Error("IG0004",
+        "Size must be positive",
+        "{0} of '{1}' must be {2}, but is {3}");
+
+    public static readonly DiagnosticDescriptor EmptyOutput = Error("IG0005",
+        "Layer output would be empty",
+        "Layer '{0}' would produce an empty output: {1} on a {2} input gives {3}");
+
+    public static readonly DiagnosticDescriptor AuxiliaryWithoutTap = Error("IG0006",
+        "Auxiliary classifier has no layer to tap",
+        "Auxiliary classifier '{0}' has no layer above it to tap; declare it right after the layer whose output it classifies");
+
+    public static readonly DiagnosticDescriptor AuxiliaryAfterClassifier = Error("IG0007",
+        "Auxiliary classifier after the final classifier",
+        "Auxiliary classifier '{0}' comes after '{1}', which already reduced the map to a vector; place it after a convolutional layer in the middle of the network");
+
+    public static readonly DiagnosticDescriptor LinearOnSpatialMap = Error("IG0008",
+        "Linear layer fed by a spatial map",
+        "Linear layer '{0}' is fed a {1} map by '{2}'; add [GlobalAveragePool] (or [Flatten]) before it");
+
+    public static readonly DiagnosticDescriptor DuplicateLayerName = Error("IG0009",
+        "Duplicate layer name",
+        "Layer '{0}' is declared more than once in network '{1}'; each layer needs its own name");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error("IG0010",
+        "Network has no layers",
+        "Network '{0}' has no layers; add partial properties with layer attributes such as [Conv(64, Kernel = 7, Stride = 2, Padding = 3)]");
+
+    public static readonly DiagnosticDescriptor InvalidOptionValue = Error("IG0011",
+        "Invalid option value",
+        "{0} of '{1}' is {2}; {3}");
+
+    public static readonly DiagnosticDescriptor MultipleLayerAttributes = Error("IG0012",
+        "More than one layer attribute on a property",
+        "Property '{0}' carries more than one layer attribute ({1}); a property is exactly one layer");
+
+    public static readonly DiagnosticDescriptor InvalidInceptionWidths = Error("IG0013",
+        "Inception module widths do not fit together",
+        "Inception module '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor SpatialLayerOnVector = Error("IG0014",
+        "Spatial layer fed by a vector",
+        "Layer '{0}' needs a spatial map, but '{1}' outputs a vector ({2})");
+
+    public static readonly DiagnosticDescriptor PaddedBranch = new("IG0015",
+        "Inception branch width is not a multiple of 16",
+        "Branch '{0}' is {1} channels wide, not a multiple of 16; its slice of the concat is padded to {2} channels, and the next layer reads {3} zero channels",
+        Category, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpLink("IG0015"));
+
+    public static readonly DiagnosticDescriptor GeneratorFailure = Error("IG0016",
+        "The generator failed",
+        "The InceptionGen generator failed on '{0}' ({1}); nothing was generated for it. Please report this with the declaration.");
+
+    public static readonly DiagnosticDescriptor UnsupportedDeclaration = Error("IG0017",
+        "Unsupported network declaration",
+        "'{0}' {1}");
+
+    public static readonly DiagnosticDescriptor TooLarge = Error("IG0018",
+        "Network too large",
+        "{0} of network '{1}' needs {2} floats, more than one buffer can hold (2^31 - 1)");
+
+    /// <summary>All descriptors, for lookup by ID and for the docs test.</summary>
+    public static readonly IReadOnlyList<DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
+        .GetFields()
+        .Where(field => field.FieldType == typeof(DiagnosticDescriptor))
+        .Select(field => (DiagnosticDescriptor)field.GetValue(null))
+        .OrderBy(descriptor => descriptor.Id)
+        .ToList();
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = All.ToDictionary(descriptor => descriptor.Id);
+
+    public static DiagnosticDescriptor ById(string id) => s_byId[id];
+
+    private static DiagnosticDescriptor Error(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    private static string HelpLink(string id) => $"docs/diagnostics/{id}.md";
+}

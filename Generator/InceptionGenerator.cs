@@ -1,0 +1,101 @@
+using System;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using InceptionGen.Generator.Diagnostics;
+using InceptionGen.Generator.Emitting;
+using InceptionGen.Generator.Model;
+using InceptionGen.Generator.Parsing;
+using InceptionGen.Generator.Planning;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace InceptionGen.Generator;
+
+/// <summary>
+/// The InceptionGen source generator: [Network] class → <see cref="Parser"/> (equatable model) →
+/// <see cref="Planner"/> (shapes, memory, counts, diagnostics) → <see cref="Emitter"/> (one file per network).
+/// It never throws: a failure in any step becomes diagnostic IG0016 at the class.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class InceptionGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline steps, for incremental-step tests.</summary>
+    public const string ParseStep = "Parse";
+    public const string PlanStep = "Plan";
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var models = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                Parser.NetworkAttributeName,
+                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                transform: static (syntaxContext, cancellationToken) => ParseSafely(syntaxContext, cancellationToken))
+            .WithTrackingName(ParseStep);
+
+        var plans = models
+            .Select(static (model, _) => PlanSafely(model))
+            .WithTrackingName(PlanStep);
+
+        context.RegisterSourceOutput(plans, static (production, plan) => Produce(production, plan));
+    }
+
+    private static NetworkModel ParseSafely(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Parser.Parse(context, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            var location = LocationInfo.From(context.TargetNode is ClassDeclarationSyntax declaration ? declaration.Identifier.GetLocation() : context.TargetNode.GetLocation());
+            var name = context.TargetSymbol.Name;
+            return new NetworkModel(null, name, "public", EquatableArray<ContainingType>.Empty, 0, 0, 0, EquatableArray<LayerModel>.Empty, location,
+                new[] { Failure(name, "parsing", exception, location) }.ToEquatableArray(), Incomplete: true);
+        }
+    }
+
+    private static NetworkPlan PlanSafely(NetworkModel model)
+    {
+        try
+        {
+            return Planner.Plan(model);
+        }
+        catch (Exception exception)
+        {
+            return new NetworkPlan(model, default, default, default, default, default, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                model.Diagnostics.Concat(new[] { Failure(model.ClassName, "planning", exception, model.Location) }).ToEquatableArray());
+        }
+    }
+
+    private static void Produce(SourceProductionContext context, NetworkPlan plan)
+    {
+        foreach (var diagnostic in plan.Diagnostics)
+        {
+            context.ReportDiagnostic(diagnostic.ToDiagnostic());
+        }
+
+        var hasErrors = plan.Diagnostics.Any(diagnostic => DiagnosticDescriptors.ById(diagnostic.Id).DefaultSeverity == DiagnosticSeverity.Error);
+        if (hasErrors || plan.Model.Incomplete)
+        {
+            return;
+        }
+
+        string source;
+        try
+        {
+            source = Emitter.Emit(plan);
+        }
+        catch (Exception exception)
+        {
+            context.ReportDiagnostic(Failure(plan.Model.ClassName, "emitting", exception, plan.Model.Location).ToDiagnostic());
+            return;
+        }
+
+        context.AddSource(plan.Model.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));
+    }
+
+    private static DiagnosticInfo Failure(string name, string step, Exception exception, LocationInfo? location)
+        => DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFailure, location, name, $"{step}: {exception.GetType().Name}: {exception.Message}");
+}

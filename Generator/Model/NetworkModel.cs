@@ -1,0 +1,67 @@
+using System.Linq;
+
+namespace InceptionGen.Generator.Model;
+
+/// <summary>The kinds of layer attribute the parser knows.</summary>
+internal enum LayerKind
+{
+    Conv,
+    MaxPool,
+    AvgPool,
+    GlobalAveragePool,
+    LocalResponseNorm,
+    Inception,
+    AuxiliaryClassifier,
+    Dropout,
+    Linear,
+    Flatten,
+}
+
+/// <summary>A type that encloses the network class, for emitting nested partial declarations.</summary>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>
+/// One declared layer as the parser read it: the property and its attribute's arguments, defaults
+/// filled in. Options that do not apply to a kind stay at their defaults.
+/// </summary>
+internal sealed record LayerModel(
+    string Name,
+    LayerKind Kind,
+    string Accessibility,
+    LocationInfo? Location,
+    int OutChannels = 0,
+    int Kernel = 1,
+    int Stride = 1,
+    int Padding = 0,
+    bool Bias = true,
+    bool Relu = true,
+    bool CeilMode = false,
+    float Alpha = 0f,
+    float Beta = 0f,
+    float K = 0f,
+    float Rate = 0f,
+    float LossWeight = 0f,
+    int HiddenUnits = 0,
+    int ConvChannels = 0,
+    EquatableArray<int> InceptionWidths = default);
+
+/// <summary>
+/// A network class as the parser read it, with the problems it found on the way. <see cref="Incomplete"/>
+/// is set when the compiler could not bind part of it (it reports that itself); nothing is generated then.
+/// </summary>
+internal sealed record NetworkModel(
+    string? Namespace,
+    string ClassName,
+    string Accessibility,
+    EquatableArray<ContainingType> ContainingTypes,
+    int Channels,
+    int Height,
+    int Width,
+    EquatableArray<LayerModel> Layers,
+    LocationInfo? Location,
+    EquatableArray<DiagnosticInfo> Diagnostics,
+    bool Incomplete)
+{
+    /// <summary>The fully qualified name, for diagnostics and the hint name.</summary>
+    public string FullName => (Namespace is null ? "" : Namespace + ".") + string.Concat(ContainingTypes.Select(type => type.Name + ".")) + ClassName;
+}

@@ -1,0 +1,306 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using InceptionGen.Generator.Diagnostics;
+using InceptionGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace InceptionGen.Generator.Parsing;
+
+/// <summary>
+/// Reads a <c>[Network]</c> class into a <see cref="NetworkModel"/>: plain values only, so that the
+/// incremental pipeline can compare and cache it. It reports what can be seen from the declaration
+/// alone (partial, types, duplicates); the planner checks values and shapes.
+/// </summary>
+internal static class Parser
+{
+    public const string NetworkAttributeName = "InceptionGen.NetworkAttribute";
+    private const string LayerAttributeBaseName = "InceptionGen.LayerAttribute";
+
+    /// <summary>Each layer attribute and the property type it requires, by attribute metadata name.</summary>
+    private static readonly Dictionary<string, (LayerKind Kind, string PropertyType)> s_layerAttributes = new()
+    {
+        ["InceptionGen.ConvAttribute"] = (LayerKind.Conv, "Conv"),
+        ["InceptionGen.MaxPoolAttribute"] = (LayerKind.MaxPool, "Pool"),
+        ["InceptionGen.AvgPoolAttribute"] = (LayerKind.AvgPool, "Pool"),
+        ["InceptionGen.GlobalAveragePoolAttribute"] = (LayerKind.GlobalAveragePool, "Pool"),
+        ["InceptionGen.LocalResponseNormAttribute"] = (LayerKind.LocalResponseNorm, "Lrn"),
+        ["InceptionGen.InceptionAttribute"] = (LayerKind.Inception, "Inception"),
+        ["InceptionGen.AuxiliaryClassifierAttribute"] = (LayerKind.AuxiliaryClassifier, "AuxiliaryClassifier"),
+        ["InceptionGen.DropoutAttribute"] = (LayerKind.Dropout, "Dropout"),
+        ["InceptionGen.LinearAttribute"] = (LayerKind.Linear, "Linear"),
+        ["InceptionGen.FlattenAttribute"] = (LayerKind.Flatten, "Flatten"),
+    };
+
+    /// <summary>The property type a layer kind requires, e.g. <c>Pool</c> for max pooling.</summary>
+    public static string PropertyTypeFor(LayerKind kind) => s_layerAttributes.Values.First(entry => entry.Kind == kind).PropertyType;
+
+    public static NetworkModel Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var classSyntax = (TypeDeclarationSyntax)context.TargetNode;
+        var classLocation = LocationInfo.From(classSyntax.Identifier.GetLocation());
+        var diagnostics = new List<DiagnosticInfo>();
+
+        CheckDeclaration(type, classLocation, diagnostics);
+        var (channels, height, width) = ReadInputShape(context.Attributes.FirstOrDefault());
+
+        var layers = new List<LayerModel>();
+        var seenNames = new HashSet<string>();
+        var incomplete = context.Attributes.FirstOrDefault()?.AttributeConstructor is null;
+        foreach (var member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (member is not IPropertySymbol property)
+            {
+                continue;
+            }
+
+            var layer = ReadLayer(property, type.Name, seenNames, diagnostics, ref incomplete, cancellationToken);
+            if (layer is not null)
+            {
+                layers.Add(layer);
+            }
+        }
+
+        return new NetworkModel(
+            type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            type.Name,
+            AccessibilityText(type.DeclaredAccessibility),
+            ContainingTypes(type),
+            channels, height, width,
+            layers.ToEquatableArray(),
+            classLocation,
+            diagnostics.ToEquatableArray(),
+            incomplete);
+    }
+
+    private static void CheckDeclaration(INamedTypeSymbol type, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        var isPartial = type.DeclaringSyntaxReferences
+            .Select(reference => reference.GetSyntax())
+            .OfType<TypeDeclarationSyntax>()
+            .All(declaration => declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
+        if (!isPartial)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotPartial, location, type.Name));
+        }
+
+        if (type.IsGenericType)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name, "is generic; a network class cannot have type parameters"));
+        }
+
+        if (type.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name, "is static; a network holds its weights, so it must be an instance class"));
+        }
+
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            var outerIsPartial = outer.DeclaringSyntaxReferences
+                .Select(reference => reference.GetSyntax())
+                .OfType<TypeDeclarationSyntax>()
+                .All(declaration => declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!outerIsPartial || outer.IsGenericType)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name,
+                    $"is nested in '{outer.Name}', which must be partial and not generic"));
+            }
+        }
+    }
+
+    private static (int Channels, int Height, int Width) ReadInputShape(AttributeData? attribute)
+    {
+        var arguments = Arguments(attribute);
+        return (Int(arguments, "Channels", 3), Int(arguments, "Height", 224), Int(arguments, "Width", 224));
+    }
+
+    private static LayerModel? ReadLayer(IPropertySymbol property, string networkName, HashSet<string> seenNames,
+        List<DiagnosticInfo> diagnostics, ref bool incomplete, CancellationToken cancellationToken)
+    {
+        var layerAttributes = property.GetAttributes().Where(IsLayerAttribute).ToList();
+        if (layerAttributes.Count == 0)
+        {
+            return null;
+        }
+
+        var attribute = layerAttributes[0];
+        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
+        var location = LocationInfo.From(attributeSyntax) ?? LocationInfo.From(property.Locations.FirstOrDefault());
+        var attributeName = ShortName(attribute.AttributeClass!);
+        if (!s_layerAttributes.TryGetValue(attribute.AttributeClass!.ToDisplayString(), out var entry))
+        {
+            return null;
+        }
+
+        if (layerAttributes.Count > 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleLayerAttributes, location, property.Name,
+                string.Join(", ", layerAttributes.Select(other => "[" + ShortName(other.AttributeClass!) + "]"))));
+        }
+
+        if (!seenNames.Add(property.Name) || HasSeveralDefinitions(property, cancellationToken))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateLayerName, location, property.Name, networkName));
+        }
+
+        var declaration = property.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
+        if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNotPartial, location, property.Name, entry.PropertyType));
+        }
+
+        if (property.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, property.Name, "is static; a layer belongs to one network instance"));
+        }
+
+        var actualType = property.Type;
+        var typeIsRight = actualType.TypeKind != TypeKind.Error
+            && actualType.ToDisplayString() == "InceptionGen." + entry.PropertyType;
+        if (!typeIsRight && actualType.TypeKind != TypeKind.Error)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerWrongType, location, property.Name, attributeName, entry.PropertyType, actualType.ToDisplayString()));
+        }
+
+        // An attribute the compiler could not bind (half-typed code) has no constructor: the compiler
+        // reports it, and the network is left ungenerated until it binds.
+        if (attribute.AttributeConstructor is null || actualType.TypeKind == TypeKind.Error)
+        {
+            incomplete = true;
+        }
+
+        var arguments = Arguments(attribute);
+        var layer = new LayerModel(property.Name, entry.Kind, AccessibilityText(property.DeclaredAccessibility), location);
+        return entry.Kind switch
+        {
+            LayerKind.Conv => layer with
+            {
+                OutChannels = Int(arguments, "OutChannels", 0),
+                Kernel = Int(arguments, "Kernel", 1),
+                Stride = Int(arguments, "Stride", 1),
+                Padding = Int(arguments, "Padding", 0),
+                Bias = Bool(arguments, "Bias", true),
+                Relu = Bool(arguments, "Relu", true),
+            },
+            LayerKind.MaxPool or LayerKind.AvgPool => layer with
+            {
+                Kernel = Int(arguments, "Kernel", 1),
+                // A pool's stride defaults to its kernel, as in PyTorch.
+                Stride = Int(arguments, "Stride", Int(arguments, "Kernel", 1)),
+                Padding = Int(arguments, "Padding", 0),
+                CeilMode = Bool(arguments, "CeilMode", false),
+                Relu = false,
+            },
+            LayerKind.LocalResponseNorm => layer with
+            {
+                Kernel = Int(arguments, "Size", 5),
+                Alpha = Float(arguments, "Alpha", 1e-4f),
+                Beta = Float(arguments, "Beta", 0.75f),
+                K = Float(arguments, "K", 1f),
+                Relu = false,
+            },
+            LayerKind.Inception => layer with
+            {
+                InceptionWidths = new[] { "Branch1x1", "Reduce3x3", "Branch3x3", "Reduce5x5", "Branch5x5", "PoolProjection" }
+                    .Select(name => Int(arguments, name, 0)).ToEquatableArray(),
+            },
+            LayerKind.AuxiliaryClassifier => layer with
+            {
+                OutChannels = Int(arguments, "Classes", 0),
+                LossWeight = Float(arguments, "LossWeight", 0.3f),
+                Kernel = Int(arguments, "PoolKernel", 5),
+                Stride = Int(arguments, "PoolStride", 3),
+                ConvChannels = Int(arguments, "ConvChannels", 128),
+                HiddenUnits = Int(arguments, "HiddenUnits", 1024),
+                Rate = Float(arguments, "DropoutRate", 0.7f),
+            },
+            LayerKind.Dropout => layer with { Rate = Float(arguments, "Rate", 0.5f), Relu = false },
+            LayerKind.Linear => layer with
+            {
+                OutChannels = Int(arguments, "OutFeatures", 0),
+                Bias = Bool(arguments, "Bias", true),
+                Relu = Bool(arguments, "Relu", false),
+            },
+            _ => layer with { Relu = false },
+        };
+    }
+
+    /// <summary>Two defining declarations of one partial property in different parts of the class.</summary>
+    private static bool HasSeveralDefinitions(IPropertySymbol property, CancellationToken cancellationToken)
+        => property.DeclaringSyntaxReferences
+            .Select(reference => reference.GetSyntax(cancellationToken))
+            .OfType<PropertyDeclarationSyntax>()
+            .Count(declaration => declaration.AccessorList?.Accessors.All(accessor => accessor.Body is null && accessor.ExpressionBody is null) ?? false) > 1;
+
+    private static bool IsLayerAttribute(AttributeData attribute)
+    {
+        for (var type = attribute.AttributeClass?.BaseType; type is not null; type = type.BaseType)
+        {
+            if (type.ToDisplayString() == LayerAttributeBaseName)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Constructor and named arguments by (case-insensitive) name; named arguments win.</summary>
+    private static Dictionary<string, TypedConstant> Arguments(AttributeData? attribute)
+    {
+        var arguments = new Dictionary<string, TypedConstant>(System.StringComparer.OrdinalIgnoreCase);
+        if (attribute?.AttributeConstructor is { } constructor)
+        {
+            for (var i = 0; i < constructor.Parameters.Length && i < attribute.ConstructorArguments.Length; i++)
+            {
+                arguments[constructor.Parameters[i].Name] = attribute.ConstructorArguments[i];
+            }
+        }
+
+        foreach (var named in attribute?.NamedArguments ?? ImmutableArray<KeyValuePair<string, TypedConstant>>.Empty)
+        {
+            arguments[named.Key] = named.Value;
+        }
+
+        return arguments;
+    }
+
+    private static int Int(Dictionary<string, TypedConstant> arguments, string name, int fallback)
+        => arguments.TryGetValue(name, out var value) && value.Value is int number ? number : fallback;
+
+    private static float Float(Dictionary<string, TypedConstant> arguments, string name, float fallback)
+        => arguments.TryGetValue(name, out var value) && value.Value is float number ? number : fallback;
+
+    private static bool Bool(Dictionary<string, TypedConstant> arguments, string name, bool fallback)
+        => arguments.TryGetValue(name, out var value) && value.Value is bool flag ? flag : fallback;
+
+    private static string ShortName(INamedTypeSymbol attributeClass)
+        => attributeClass.Name.EndsWith("Attribute") ? attributeClass.Name.Substring(0, attributeClass.Name.Length - "Attribute".Length) : attributeClass.Name;
+
+    private static EquatableArray<ContainingType> ContainingTypes(INamedTypeSymbol type)
+    {
+        var chain = new List<ContainingType>();
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            var keyword = outer.IsRecord ? (outer.IsValueType ? "record struct" : "record") : outer.TypeKind == TypeKind.Struct ? "struct" : outer.TypeKind == TypeKind.Interface ? "interface" : "class";
+            chain.Insert(0, new ContainingType(keyword, outer.Name));
+        }
+
+        return chain.ToEquatableArray();
+    }
+
+    private static string AccessibilityText(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Public => "public",
+        Accessibility.Internal => "internal",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedOrInternal => "protected internal",
+        Accessibility.ProtectedAndInternal => "private protected",
+        _ => "private",
+    };
+}

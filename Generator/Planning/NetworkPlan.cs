@@ -1,0 +1,153 @@
+using InceptionGen.Generator.Model;
+
+namespace InceptionGen.Generator.Planning;
+
+/// <summary>How a tensor's floats are ordered for one image.</summary>
+internal enum TensorLayout
+{
+    /// <summary>NCHW16c: channel blocks of 16, each a height × width grid of 16-float pixels.</summary>
+    Blocked,
+    /// <summary>A plain vector or NCHW map: the network input, flattened maps and linear outputs.</summary>
+    Plain,
+}
+
+/// <summary>Where a tensor lives.</summary>
+internal enum TensorStorage
+{
+    /// <summary>The caller's input span.</summary>
+    Input,
+    /// <summary>The caller's output span.</summary>
+    Output,
+    /// <summary>A slot of the activation arena, placed by the memory plan.</summary>
+    Arena,
+    /// <summary>Used only in training (auxiliary heads); inference gives it no memory.</summary>
+    TrainingOnly,
+}
+
+/// <summary>
+/// One tensor of the network for one image. <see cref="PhysicalChannels"/> counts the channels of the
+/// blocked storage (whole blocks, gaps included); <see cref="ChannelMap"/> gives the physical channel
+/// of each logical one when a concat leaves gaps (empty: identity).
+/// </summary>
+internal sealed record TensorPlan(
+    int Id,
+    string Name,
+    int Channels,
+    int PhysicalChannels,
+    int Height,
+    int Width,
+    TensorLayout Layout,
+    TensorStorage Storage,
+    int ArenaOffset,
+    EquatableArray<int> ChannelMap)
+{
+    /// <summary>Floats of one image's tensor as stored.</summary>
+    public int Length => (Layout == TensorLayout.Blocked ? PhysicalChannels : Channels) * Height * Width;
+
+    public bool IsVector => Height == 1 && Width == 1;
+
+    public string ShapeText => $"{Channels}x{Height}x{Width}";
+}
+
+/// <summary>The primitive operations a layer lowers to.</summary>
+internal enum OpKind
+{
+    /// <summary>Network input (NCHW) to the blocked layout.</summary>
+    InputToBlocked,
+    Conv,
+    MaxPool,
+    AvgPool,
+    GlobalAveragePool,
+    LocalResponseNorm,
+    Linear,
+    /// <summary>Blocked map to a plain NCHW vector (flatten, or the network's output).</summary>
+    BlockedToPlain,
+    /// <summary>Training only; inference reads its input directly.</summary>
+    Dropout,
+}
+
+/// <summary>
+/// One primitive operation: its input and output tensors, and everything its kernel needs as
+/// constants. <see cref="OutputChannelOffset"/> is where it writes in a concat (a multiple of 16).
+/// </summary>
+internal sealed record OpPlan(
+    OpKind Kind,
+    string Layer,
+    string Part,
+    string Description,
+    int Input,
+    int Output,
+    int OutputChannelOffset,
+    int InChannels,
+    int InHeight,
+    int InWidth,
+    int OutChannels,
+    int OutHeight,
+    int OutWidth,
+    int Kernel,
+    int Stride,
+    int Padding,
+    bool Relu,
+    float Alpha,
+    float Beta,
+    float K,
+    float Rate,
+    string? Weights,
+    string? Bias,
+    long MultiplyAdds,
+    bool Auxiliary)
+{
+    /// <summary>The dotted name of the layer or part, e.g. <c>Inception3a.Branch2</c>.</summary>
+    public string QualifiedName => Part.Length == 0 ? Layer : Layer + "." + Part;
+}
+
+/// <summary>One tensor of the parameter block.</summary>
+internal sealed record ParameterPlan(string Name, int Offset, EquatableArray<int> Shape, bool IsBias, int FanIn, bool FeedsRelu, bool Auxiliary)
+{
+    public int Length
+    {
+        get
+        {
+            var length = 1;
+            foreach (var dimension in Shape)
+            {
+                length *= dimension;
+            }
+
+            return length;
+        }
+    }
+}
+
+/// <summary>A row of the generated summary.</summary>
+internal sealed record SummaryRow(string Name, string Kind, int Channels, int Height, int Width, long Parameters, long MultiplyAdds, int Depth, bool Auxiliary);
+
+/// <summary>A declared layer with the shape it produces, for the generated property and its handle.</summary>
+internal sealed record LayerPlan(LayerModel Model, int Channels, int Height, int Width, string? TappedLayer);
+
+/// <summary>
+/// Everything the emitter needs for one network: shapes, ops in execution order, the parameter block
+/// and the activation memory plan, the counts, and the diagnostics.
+/// </summary>
+internal sealed record NetworkPlan(
+    NetworkModel Model,
+    EquatableArray<LayerPlan> Layers,
+    EquatableArray<TensorPlan> Tensors,
+    EquatableArray<OpPlan> Ops,
+    EquatableArray<ParameterPlan> Parameters,
+    EquatableArray<SummaryRow> Summary,
+    int ParameterBlockLength,
+    int ActivationLengthPerImage,
+    int InputTensor,
+    int OutputTensor,
+    long ParameterCount,
+    long AuxiliaryParameterCount,
+    long ConvolutionMultiplyAdds,
+    long LinearMultiplyAdds,
+    long AuxiliaryMultiplyAdds,
+    EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    public TensorPlan InputTensorPlan => Tensors[InputTensor];
+
+    public TensorPlan OutputTensorPlan => Tensors[OutputTensor];
+}
