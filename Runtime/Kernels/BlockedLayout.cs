@@ -24,6 +24,22 @@ public static class BlockedLayout
     public static int Index(int channel, int y, int x, int height, int width)
         => ((channel / BlockSize * height + y) * width + x) * BlockSize + channel % BlockSize;
 
+    /// <summary>
+    /// Physical channels (whole blocks) that a map of <paramref name="channels"/> logical channels spans: up to the block
+    /// of the highest mapped channel. After a concat of branches whose widths are not multiples of 16 this exceeds
+    /// <see cref="PaddedChannels"/>, because every branch starts on a block boundary.
+    /// </summary>
+    public static int PhysicalChannels(ReadOnlySpan<int> channelMap, int channels)
+    {
+        var highest = channels - 1;
+        foreach (var physical in channelMap)
+        {
+            highest = Math.Max(highest, physical);
+        }
+
+        return PaddedChannels(highest + 1);
+    }
+
     /// <summary>The physical channel of logical channel <paramref name="channel"/>: the map's entry, or the channel itself when the map is empty (identity).</summary>
     public static int Physical(ReadOnlySpan<int> channelMap, int channel) => channelMap.IsEmpty ? channel : channelMap[channel];
 }

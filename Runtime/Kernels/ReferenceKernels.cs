@@ -176,7 +176,8 @@ public static class ReferenceKernels
     public static void LocalResponseNorm(ReadOnlySpan<float> input, ReadOnlySpan<int> channelMap, Span<float> output,
         int channels, int height, int width, int size, float alpha, float beta, float k)
     {
-        output[..BlockedLayout.Length(channels, height, width)].Clear();
+        // Clear every physical channel the map spans, so the concat gaps are zero too, not just the last block's padding.
+        output[..(BlockedLayout.PhysicalChannels(channelMap, channels) * height * width)].Clear();
         var half = (size - 1) / 2;
         var scale = alpha / size;
         for (var c = 0; c < channels; c++)
