@@ -730,8 +730,9 @@ internal sealed class Planner
         => (int)Math.Floor((size + 2.0 * padding - kernel) / stride) + 1;
 
     /// <summary>
-    /// Output size of a pooling, Caffe's and PyTorch's rule: floor or ceil of (in + 2p − k) / s, plus 1; in
-    /// ceil mode the last window must start inside the input or its left padding.
+    /// Output size of a pooling: floor or ceil of (in + 2p − k) / s, plus 1; in ceil mode the last window
+    /// must start inside the input or its left padding. That is PyTorch's rule; Caffe checks the last
+    /// window only when p &gt; 0, which leaves a window wholly outside the input when s &gt; k.
     /// </summary>
     public static int PoolOutput(int size, int kernel, int stride, int padding, bool ceilMode)
     {
@@ -742,7 +743,7 @@ internal sealed class Planner
         }
 
         var output = (int)(ceilMode ? Math.Ceiling(span / stride) : Math.Floor(span / stride)) + 1;
-        if (ceilMode && padding > 0 && (output - 1) * stride >= size + padding)
+        if (ceilMode && (output - 1) * stride >= size + padding)
         {
             output--;
         }
