@@ -64,8 +64,7 @@ public sealed class InceptionGenerator : IIncrementalGenerator
         }
         catch (Exception exception)
         {
-            return new NetworkPlan(model, default, default, default, default, default, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                model.Diagnostics.Concat(new[] { Failure(model.ClassName, "planning", exception, model.Location) }).ToEquatableArray());
+            return NetworkPlan.Failed(model, model.Diagnostics.Concat(new[] { Failure(model.ClassName, "planning", exception, model.Location) }));
         }
     }
 

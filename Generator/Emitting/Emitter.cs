@@ -11,7 +11,7 @@ namespace InceptionGen.Generator.Emitting;
 /// block with a handle per layer, and a forward pass that is a straight sequence of per-layer methods
 /// with constant shapes. Every emitted block carries a comment saying what it computes.
 /// </summary>
-internal sealed class Emitter
+internal sealed partial class Emitter
 {
     private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"InceptionGen\", \"0.1.0\")]";
     private const string Kernels = "global::InceptionGen.Kernels.ReferenceKernels";
@@ -49,7 +49,7 @@ internal sealed class Emitter
         }
 
         var scopes = _model.ContainingTypes.Select(type => w.Block($"partial {type.Keyword} {type.Name}")).ToList();
-        using (w.Block($"partial class {_model.ClassName}"))
+        using (w.Block($"partial class {_model.ClassName} : global::InceptionGen.Threading.IRangeWork"))
         {
             WriteConstants();
             WriteParameterTable();
@@ -57,11 +57,14 @@ internal sealed class Emitter
             WriteFieldsAndConstructor();
             WriteLayerProperties();
             WriteForward();
-            foreach (var layer in _plan.Ops.Where(op => !op.Auxiliary).Select(op => op.Layer).Distinct())
+            WritePackWeights();
+            WriteDispatch();
+            foreach (var op in InferenceOps.Where(op => op.Kind is not (OpKind.InputToBlocked or OpKind.CopyToOutput) && !(op.Kind == OpKind.BlockedToPlain && op.Layer == "Output")))
             {
-                WriteLayerForward(layer);
+                WriteOp(op);
             }
 
+            WriteConvolutionTiles();
             WriteChannelMaps();
         }
 
@@ -94,6 +97,7 @@ internal sealed class Emitter
         Constant("long", "AuxiliaryMultiplyAdds", _plan.AuxiliaryMultiplyAdds, "Forward multiply-adds of the auxiliary heads for one image (training only).");
         Constant("int", "ParameterBlockLength", _plan.ParameterBlockLength, "Floats in the parameter block: every tensor starts on a 64-byte boundary, so this exceeds the parameter count by the alignment gaps.");
         Constant("int", "ActivationLengthPerImage", _plan.ActivationLengthPerImage, "Floats of activation memory per image in the batch, after reusing the space of dead tensors.");
+        Constant("int", "PackedWeightsLength", _plan.PackedWeightsLength, "Floats of convolution weights and biases repacked for the vectorized kernels.");
     }
 
     private void Constant(string type, string name, long value, string summary)
@@ -152,6 +156,14 @@ internal sealed class Emitter
         w.Line("private readonly global::InceptionGen.ParameterStore _parameters;");
         w.Line(GeneratedCode);
         w.Line("private readonly global::InceptionGen.AlignedBuffer _activations;");
+        w.Line(GeneratedCode);
+        w.Line("private readonly global::InceptionGen.AlignedBuffer _packedWeights;");
+        w.Line(GeneratedCode);
+        w.Line("private readonly global::InceptionGen.Threading.WorkerPool _pool;");
+        w.Line(GeneratedCode);
+        w.Line("private int _packedVersion = -1;");
+        w.Line(GeneratedCode);
+        w.Line("private int _batch;");
         foreach (var layer in _plan.Layers)
         {
             w.Line(GeneratedCode);
@@ -162,15 +174,18 @@ internal sealed class Emitter
         w.Line("/// <summary>");
         w.Line("/// Creates the network with its parameter block initialized from <paramref name=\"seed\"/> and activation");
         w.Line("/// memory for batches of up to <paramref name=\"maxBatch\"/> images. Nothing is allocated after this.");
+        w.Line("/// Layers run on <paramref name=\"pool\"/>, or on <see cref=\"global::InceptionGen.Threading.WorkerPool.Shared\"/> (every core).");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        using (w.Block($"public {_model.ClassName}(int maxBatch = 1, ulong seed = 0)"))
+        using (w.Block($"public {_model.ClassName}(int maxBatch = 1, ulong seed = 0, global::InceptionGen.Threading.WorkerPool? pool = null)"))
         {
             w.Line("global::System.ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);");
             w.Line("global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, int.MaxValue / global::System.Math.Max(ActivationLengthPerImage, 1));");
             w.Line("MaxBatch = maxBatch;");
             w.Line("_parameters = new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);");
             w.Line("_activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);");
+            w.Line("_packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);");
+            w.Line("_pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;");
             w.Line("global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);");
             foreach (var layer in _plan.Layers)
             {
@@ -217,9 +232,10 @@ internal sealed class Emitter
         }
     }
 
-    private bool HasOp(string layer, string part) => _plan.Ops.Any(op => op.Layer == layer && op.Part == part);
+    private bool HasOp(string layer, string part) => _plan.Ops.Any(op => op.Layer == layer && op.Part == part && op.Kind == OpKind.Conv);
 
-    private OpPlan FindOp(string layer, string part) => _plan.Ops.First(op => op.Layer == layer && op.Part == part);
+    /// <summary>The op that computes a layer or part (not the pad ahead of it).</summary>
+    private OpPlan FindOp(string layer, string part) => _plan.Ops.First(op => op.Layer == layer && op.Part == part && op.Kind is OpKind.Conv or OpKind.Linear);
 
     private string ConvHandle(string layer, string part)
     {
@@ -248,164 +264,6 @@ internal sealed class Emitter
     }
 
     private string SummaryKind(string layer) => _plan.Summary.FirstOrDefault(row => row.Name == layer)?.Kind ?? "";
-
-    // ---- forward ------------------------------------------------------------------------------
-
-    private void WriteForward()
-    {
-        var w = _writer;
-        var layers = _plan.Ops.Where(op => !op.Auxiliary).Select(op => op.Layer).Distinct().ToList();
-        w.Line("/// <summary>");
-        w.Line("/// Inference on <paramref name=\"batch\"/> images: <paramref name=\"input\"/> holds batch × <see cref=\"InputLength\"/> floats");
-        w.Line("/// (NCHW), <paramref name=\"output\"/> receives batch × <see cref=\"OutputLength\"/>. Auxiliary heads and dropout are off.");
-        w.Line("/// It allocates nothing.");
-        w.Line("/// </summary>");
-        w.Line(GeneratedCode);
-        using (w.Block("public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
-        {
-            w.Line("global::System.ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);");
-            w.Line("global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, MaxBatch);");
-            using (w.Block("if (input.Length < batch * InputLength)"))
-            {
-                w.Line("throw new global::System.ArgumentException($\"input holds {input.Length} floats; a batch of {batch} needs {batch * InputLength} ({InputChannels}x{InputHeight}x{InputWidth} each).\", nameof(input));");
-            }
-
-            using (w.Block("if (output.Length < batch * OutputLength)"))
-            {
-                w.Line("throw new global::System.ArgumentException($\"output holds {output.Length} floats; a batch of {batch} needs {batch * OutputLength}.\", nameof(output));");
-            }
-
-            w.Line();
-            foreach (var layer in layers)
-            {
-                w.Line($"Forward{layer}(input, output, batch);");
-            }
-        }
-
-        w.Line();
-    }
-
-    private void WriteLayerForward(string layer)
-    {
-        var w = _writer;
-        var ops = _plan.Ops.Where(op => op.Layer == layer && !op.Auxiliary).ToList();
-        var header = _plan.Layers.FirstOrDefault(l => l.Model.Name == layer);
-        var input = _plan.Tensors[ops[0].Input];
-        var output = _plan.Tensors[ops[ops.Count - 1].Output];
-        w.Line(header is null ? $"// {ops[0].Description}" : $"// {layer}: {SummaryKind(layer)}, {input.ShapeText} -> {output.ShapeText}");
-        w.Line(GeneratedCode);
-        using (w.Block($"private void Forward{layer}(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
-        {
-            w.Line("var activations = _activations.Span;");
-            if (ops.Any(op => op.Weights is not null))
-            {
-                w.Line("var parameters = _parameters.Values.Span;");
-            }
-
-            using (w.Block("for (var image = 0; image < batch; image++)"))
-            {
-                for (var i = 0; i < ops.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        w.Line();
-                    }
-
-                    WriteOp(ops[i]);
-                }
-            }
-        }
-
-        w.Line();
-    }
-
-    private void WriteOp(OpPlan op)
-    {
-        var w = _writer;
-        var source = _plan.Tensors[op.Input];
-        var target = _plan.Tensors[op.Output];
-        w.Line(op.Layer == op.QualifiedName && _plan.Layers.All(l => l.Model.Name != op.Layer) ? $"// {op.Description}" : $"// {op.QualifiedName}: {op.Description}");
-        var inputSpan = TensorSpan(source);
-        switch (op.Kind)
-        {
-            case OpKind.InputToBlocked:
-                w.Line($"{Kernels}.PlainToBlocked({inputSpan}, {TensorSpan(target)}, {source.Channels}, {source.Height}, {source.Width});");
-                break;
-            case OpKind.BlockedToPlain:
-                w.Line($"{Kernels}.BlockedToPlain({inputSpan}, {ChannelMap(source)}, {TensorSpan(target)}, {source.Channels}, {source.Height}, {source.Width});");
-                break;
-            case OpKind.Conv:
-                w.Line($"{Kernels}.Conv2d(");
-                w.Line($"    {inputSpan},");
-                w.Line($"    {ChannelMap(source)},");
-                w.Line($"    {TensorSpan(target, op.OutputChannelOffset, RoundUp(op.OutChannels))},");
-                w.Line($"    {ParameterSpan(op.Weights)},");
-                w.Line($"    {ParameterSpan(op.Bias)},");
-                w.Line($"    new global::InceptionGen.Kernels.ConvGeometry(InChannels: {source.Channels}, InHeight: {source.Height}, InWidth: {source.Width}, OutChannels: {op.OutChannels}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding}, Relu: {Bool(op.Relu)}));");
-                break;
-            case OpKind.MaxPool or OpKind.AvgPool:
-                var kernel = op.Kind == OpKind.MaxPool ? "MaxPool2d" : "AvgPool2d";
-                w.Line($"{Kernels}.{kernel}({inputSpan}, {TensorSpan(target, op.OutputChannelOffset, source.PhysicalChannels)},");
-                w.Line($"    new global::InceptionGen.Kernels.PoolGeometry(Channels: {source.PhysicalChannels}, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding}));");
-                break;
-            case OpKind.GlobalAveragePool:
-                w.Line($"{Kernels}.GlobalAveragePool({inputSpan}, {TensorSpan(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width});");
-                break;
-            case OpKind.LocalResponseNorm:
-                w.Line($"{Kernels}.LocalResponseNorm({inputSpan}, {ChannelMap(source)}, {TensorSpan(target)},");
-                w.Line($"    {source.Channels}, {source.Height}, {source.Width}, size: {op.Kernel}, alpha: {Float(op.Alpha)}, beta: {Float(op.Beta)}, k: {Float(op.K)});");
-                break;
-            case OpKind.Linear:
-                w.Line($"{Kernels}.Linear({inputSpan}, {ChannelMap(source)}, {TensorSpan(target)},");
-                w.Line($"    {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, inFeatures: {source.Channels}, outFeatures: {op.OutChannels}, relu: {Bool(op.Relu)});");
-                break;
-        }
-    }
-
-    /// <summary>
-    /// One image's span of a tensor, or of a channel slice of it: arena offsets scale with the batch
-    /// (see the memory plan), so a tensor of a batch starts at offset × batch.
-    /// </summary>
-    private static string TensorSpan(TensorPlan tensor) => TensorSpan(tensor, 0, tensor.PhysicalChannels);
-
-    private static string TensorSpan(TensorPlan tensor, int channelOffset, int physicalChannels)
-    {
-        var length = tensor.Layout == TensorLayout.Blocked ? physicalChannels * tensor.Height * tensor.Width : tensor.Length;
-        var sliceStart = tensor.Layout == TensorLayout.Blocked ? channelOffset * tensor.Height * tensor.Width : 0;
-        var comment = $" /* {tensor.Name} {tensor.ShapeText} */";
-        return tensor.Storage switch
-        {
-            TensorStorage.Input => $"input.Slice(image * InputLength, InputLength){comment}",
-            TensorStorage.Output => $"output.Slice(image * OutputLength, OutputLength){comment}",
-            _ => $"activations.Slice({tensor.ArenaOffset} * batch + image * {tensor.Length}{(sliceStart > 0 ? " + " + sliceStart : "")}, {length}){comment}",
-        };
-    }
-
-    private string ParameterSpan(string? name)
-    {
-        if (name is null)
-        {
-            return "default";
-        }
-
-        var parameter = _plan.Parameters[_parameterIndex[name]];
-        return $"parameters.Slice({parameter.Offset}, {parameter.Length}) /* {name} [{string.Join(", ", parameter.Shape)}] */";
-    }
-
-    private static string ChannelMap(TensorPlan tensor) => tensor.ChannelMap.Count == 0 ? "default" : ChannelMapName(tensor);
-
-    private static string ChannelMapName(TensorPlan tensor) => "ChannelMapOf_" + tensor.Name;
-
-    private void WriteChannelMaps()
-    {
-        foreach (var tensor in _plan.Tensors.Where(t => t.ChannelMap.Count > 0 && t.Storage != TensorStorage.TrainingOnly))
-        {
-            _writer.Line($"// Physical channel of each logical channel of {tensor.Name}: its concat slices start on 16-channel blocks.");
-            _writer.Line(GeneratedCode);
-            _writer.Line($"private static global::System.ReadOnlySpan<int> {ChannelMapName(tensor)} => [{string.Join(", ", tensor.ChannelMap)}];");
-            _writer.Line();
-        }
-    }
 
     // ---- text helpers -------------------------------------------------------------------------
 

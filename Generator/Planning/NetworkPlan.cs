@@ -62,9 +62,19 @@ internal enum OpKind
     Linear,
     /// <summary>Blocked map to a plain NCHW vector (flatten, or the network's output).</summary>
     BlockedToPlain,
-    /// <summary>Training only; inference reads its input directly.</summary>
-    Dropout,
+    /// <summary>Copies a map into the interior of a larger one with a zero border, ahead of a padded convolution.</summary>
+    Pad,
+    /// <summary>Copies the final plain vector to the caller's output.</summary>
+    CopyToOutput,
 }
+
+/// <summary>
+/// The register tile of a convolution: <c>WideBlocks</c> output-channel blocks × <c>WidePixels</c> pixels of
+/// one row when a block is one register (AVX-512, 32 registers), and 1 block × <c>NarrowPixels</c> pixels when
+/// a block takes two or four (AVX2 with 16 registers, NEON with 32). Sized so that accumulators, the weight
+/// vectors and one broadcast all stay in registers.
+/// </summary>
+internal sealed record ConvTiling(int WideBlocks, int WidePixels, int NarrowPixels);
 
 /// <summary>
 /// One primitive operation: its input and output tensors, and everything its kernel needs as
@@ -95,7 +105,11 @@ internal sealed record OpPlan(
     string? Weights,
     string? Bias,
     long MultiplyAdds,
-    bool Auxiliary)
+    bool Auxiliary,
+    ConvTiling? Tiling = null,
+    int PackedOffset = -1,
+    int PackedBiasOffset = -1,
+    int LoopChannels = 0)
 {
     /// <summary>The dotted name of the layer or part, e.g. <c>Inception3a.Branch2</c>.</summary>
     public string QualifiedName => Part.Length == 0 ? Layer : Layer + "." + Part;
@@ -137,6 +151,7 @@ internal sealed record NetworkPlan(
     EquatableArray<ParameterPlan> Parameters,
     EquatableArray<SummaryRow> Summary,
     int ParameterBlockLength,
+    int PackedWeightsLength,
     int ActivationLengthPerImage,
     int InputTensor,
     int OutputTensor,
@@ -147,6 +162,10 @@ internal sealed record NetworkPlan(
     long AuxiliaryMultiplyAdds,
     EquatableArray<DiagnosticInfo> Diagnostics)
 {
+    /// <summary>A plan that carries only diagnostics: nothing is emitted from it.</summary>
+    public static NetworkPlan Failed(NetworkModel model, System.Collections.Generic.IEnumerable<DiagnosticInfo> diagnostics)
+        => new(model, default, default, default, default, default, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, diagnostics.ToEquatableArray());
+
     public TensorPlan InputTensorPlan => Tensors[InputTensor];
 
     public TensorPlan OutputTensorPlan => Tensors[OutputTensor];

@@ -26,6 +26,7 @@ internal sealed class Planner
     private readonly List<LayerPlan> _layers = new();
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private int _parameterOffset;
+    private int _packedOffset;
     private LayerModel? _currentLayer;
 
     private Planner(NetworkModel model)
@@ -62,6 +63,7 @@ internal sealed class Planner
             _parameters.ToEquatableArray(),
             _summary.ToEquatableArray(),
             _parameterOffset,
+            _packedOffset,
             arenaLength,
             input,
             output,
@@ -163,14 +165,19 @@ internal sealed class Planner
         return FinishOutput(trunk);
     }
 
-    /// <summary>A plain vector goes straight to the caller's output; a blocked map is converted to NCHW there.</summary>
+    /// <summary>
+    /// The last op copies the result to the caller's output: a plain vector as it is, a blocked map
+    /// converted to NCHW. Every other op touches only the arena, so the worker threads never see the
+    /// caller's spans.
+    /// </summary>
     private int FinishOutput(int trunk)
     {
         var final = _tensors[trunk];
         if (final.Layout == TensorLayout.Plain && final.Storage == TensorStorage.Arena)
         {
-            _tensors[trunk] = final with { Storage = TensorStorage.Output };
-            return trunk;
+            var copy = NewTensor("output", final.Channels, final.Height, final.Width, TensorLayout.Plain, TensorStorage.Output);
+            AddOp(OpKind.CopyToOutput, "Output", "", $"output: copy {final.ShapeText} to the caller", trunk, copy, final, _tensors[copy]);
+            return copy;
         }
 
         var blocked = EnsureBlocked(trunk);
@@ -409,12 +416,18 @@ internal sealed class Planner
         var target = _tensors[output];
         var qualified = part.Length == 0 ? layer : layer + "." + part;
         var weights = AddParameter(qualified + ".Weights", new[] { outChannels, source.Channels, kernel, kernel }, false, source.Channels * kernel * kernel, relu, auxiliary);
+        var convInput = padding > 0 ? AddPad(layer, part, input, padding, auxiliary) : input;
+        var loopChannels = source.ChannelMap.Count > 0 ? source.PhysicalChannels : source.Channels;
+        var packedOffset = _packedOffset;
+        _packedOffset = checked(_packedOffset + RoundUp(Blocks(outChannels) * loopChannels * kernel * kernel * Block));
+        var packedBiasOffset = _packedOffset;
+        _packedOffset = checked(_packedOffset + RoundUp(outChannels));
         var biasName = bias ? AddParameter(qualified + ".Bias", new[] { outChannels }, true, source.Channels * kernel * kernel, relu, auxiliary) : null;
         var multiplyAdds = (long)outChannels * source.Channels * kernel * kernel * target.Height * target.Width;
         var slice = channelOffset > 0 || outChannels != target.Channels ? $"; writes channels [{channelOffset}, {channelOffset + outChannels}) of {target.Name}" : "";
         var op = NewOp(OpKind.Conv, layer, part,
             $"conv {kernel}x{kernel}/{stride}{(padding > 0 ? $" pad {padding}" : "")}, {source.Channels} -> {outChannels} channels, {source.Height}x{source.Width} -> {target.Height}x{target.Width}{(relu ? ", ReLU" : "")}{slice}",
-            input, output, source, target, auxiliary) with
+            convInput, output, _tensors[convInput], target, auxiliary) with
         {
             OutputChannelOffset = channelOffset,
             OutChannels = outChannels,
@@ -425,6 +438,10 @@ internal sealed class Planner
             Weights = weights,
             Bias = biasName,
             MultiplyAdds = multiplyAdds,
+            Tiling = ChooseTiling(Blocks(outChannels), target.Width),
+            PackedOffset = packedOffset,
+            PackedBiasOffset = packedBiasOffset,
+            LoopChannels = loopChannels,
         };
         _ops.Add(op);
         if (part.Length > 0)
@@ -432,6 +449,59 @@ internal sealed class Planner
             _summary.Add(new SummaryRow(qualified, $"conv {kernel}x{kernel}/{stride}", outChannels, target.Height, target.Width,
                 (long)outChannels * source.Channels * kernel * kernel + (bias ? outChannels : 0), multiplyAdds, 1, auxiliary));
         }
+    }
+
+    /// <summary>
+    /// A padded convolution reads a copy of its input with a zero border, so its kernel needs no bounds
+    /// checks; the copy is live only until the convolution has run.
+    /// </summary>
+    private int AddPad(string layer, string part, int input, int padding, bool auxiliary)
+    {
+        var source = _tensors[input];
+        var padded = AddTensor(source.Name + "_padded", source.Channels, source.PhysicalChannels, source.Height + 2 * padding, source.Width + 2 * padding,
+            TensorLayout.Blocked, auxiliary ? TensorStorage.TrainingOnly : TensorStorage.Arena, source.ChannelMap) ?? throw new InvalidOperationException("tensor size checked before");
+        var op = NewOp(OpKind.Pad, layer, part, $"zero border of {padding} around {source.Name} {source.ShapeText}", input, padded, source, _tensors[padded], auxiliary) with { Padding = padding };
+        _ops.Add(op);
+        return padded;
+    }
+
+    /// <summary>
+    /// Picks the register tile for a convolution with <paramref name="blocks"/> output-channel blocks and
+    /// output rows <paramref name="width"/> pixels wide. Wide (one register per block, 32 registers): the
+    /// tile of R blocks × P pixels that needs R·P accumulators + R weight vectors + 1 broadcast ≤ 32 and
+    /// costs least, counting per input tap max(FMAs / 2, loads / 2) + 1 cycles over a row's tiles.
+    /// Narrow (a block in 2 or 4 registers): 1 block × up to 6 pixels.
+    /// </summary>
+    public static ConvTiling ChooseTiling(int blocks, int width)
+    {
+        const int registers = 32;
+        var best = (Blocks: 1, Pixels: 1, Cost: double.MaxValue);
+        for (var r = 4; r >= 1; r--)
+        {
+            if (blocks % r != 0)
+            {
+                continue;
+            }
+
+            var maxPixels = Math.Min(width, (registers - 1 - r) / r);
+            var tiles = (width + maxPixels - 1) / maxPixels;
+            var pixels = (width + tiles - 1) / tiles;
+            var cost = 0.0;
+            for (var start = 0; start < width; start += pixels)
+            {
+                var p = Math.Min(pixels, width - start);
+                cost += Math.Max(r * p / 2.0, (r + p) / 2.0) + 1;
+            }
+
+            cost *= blocks / r;
+            if (cost < best.Cost - 1e-9)
+            {
+                best = (r, pixels, cost);
+            }
+        }
+
+        var narrowTiles = (width + 5) / 6;
+        return new ConvTiling(best.Blocks, best.Pixels, (width + narrowTiles - 1) / narrowTiles);
     }
 
     private void AddPool(OpKind kind, string layer, string part, int input, int output, int channelOffset, int kernel, int stride, int padding, bool auxiliary)
@@ -752,6 +822,8 @@ internal sealed class Planner
     }
 
     private static int RoundUp(int count) => (count + Block - 1) / Block * Block;
+
+    private static int Blocks(int channels) => (channels + Block - 1) / Block;
 
     private static string PoolText(OpKind kind, int kernel, int stride)
         => $"{(kind == OpKind.MaxPool ? "max" : "avg")} pool {kernel}x{kernel}/{stride}";

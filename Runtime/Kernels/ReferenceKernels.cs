@@ -87,6 +87,24 @@ public static class ReferenceKernels
         }
     }
 
+    /// <summary>Copies one image into the interior of a map with a zero border of <paramref name="padding"/> pixels on every side.</summary>
+    public static void Pad(ReadOnlySpan<float> input, Span<float> output, int physicalChannels, int height, int width, int padding)
+    {
+        var paddedHeight = height + 2 * padding;
+        var paddedWidth = width + 2 * padding;
+        output[..(physicalChannels * paddedHeight * paddedWidth)].Clear();
+        for (var c = 0; c < physicalChannels; c++)
+        {
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    output[BlockedLayout.Index(c, y + padding, x + padding, paddedHeight, paddedWidth)] = input[BlockedLayout.Index(c, y, x, height, width)];
+                }
+            }
+        }
+    }
+
     /// <summary>Max pooling over every physical channel; padded cells never win.</summary>
     public static void MaxPool2d(ReadOnlySpan<float> input, Span<float> output, in PoolGeometry g)
     {

@@ -10,7 +10,7 @@ public static class ParameterInitializer
 {
     public static void Initialize(ParameterStore store, ulong seed)
     {
-        store.Values.Span.Clear();
+        store.Span.Clear();
         foreach (var tensor in store.Tensors)
         {
             var values = store[tensor];

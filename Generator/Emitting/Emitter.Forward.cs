@@ -1,0 +1,399 @@
+using System.Collections.Generic;
+using System.Linq;
+using InceptionGen.Generator.Planning;
+
+namespace InceptionGen.Generator.Emitting;
+
+/// <summary>
+/// The forward pass: <c>Forward</c> converts the input on the calling thread, runs every op on the worker
+/// pool as a range of independent items, and copies the result out. Each op gets its own method with its
+/// shapes as constants; ops that touch only the arena are the only ones the workers run.
+/// </summary>
+internal sealed partial class Emitter
+{
+    private const string Vector512Accelerated = "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated";
+    private const string Vector256Accelerated = "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated";
+    private const string Vector128Accelerated = "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated";
+    private const string Blocked = "global::InceptionGen.Kernels.BlockedKernels";
+    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+
+    /// <summary>Items a Linear op's output rows are split into, per image.</summary>
+    private const int LinearRowsPerItem = 64;
+
+    private List<OpPlan>? _inferenceOps;
+
+    /// <summary>The ops of the inference pass, in execution order.</summary>
+    private List<OpPlan> InferenceOps => _inferenceOps ??= _plan.Ops.Where(op => !op.Auxiliary).ToList();
+
+    private static bool RunsOnCallingThread(OpPlan op)
+        => op.Kind is OpKind.InputToBlocked or OpKind.CopyToOutput || (op.Kind == OpKind.BlockedToPlain && op.Layer == "Output");
+
+    private static string MethodName(OpPlan op) => (op.Kind == OpKind.Pad ? "Pad" : "Run") + op.Layer + op.Part;
+
+    private void WriteForward()
+    {
+        var w = _writer;
+        w.Line("/// <summary>");
+        w.Line("/// Inference on <paramref name=\"batch\"/> images: <paramref name=\"input\"/> holds batch × <see cref=\"InputLength\"/> floats");
+        w.Line("/// (NCHW), <paramref name=\"output\"/> receives batch × <see cref=\"OutputLength\"/>. Auxiliary heads and dropout are off.");
+        w.Line("/// It allocates nothing, and one instance runs one call at a time.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
+        {
+            w.Line("global::System.ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);");
+            w.Line("global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, MaxBatch);");
+            using (w.Block("if (input.Length < batch * InputLength)"))
+            {
+                w.Line("throw new global::System.ArgumentException($\"input holds {input.Length} floats; a batch of {batch} needs {batch * InputLength} ({InputChannels}x{InputHeight}x{InputWidth} each).\", nameof(input));");
+            }
+
+            using (w.Block("if (output.Length < batch * OutputLength)"))
+            {
+                w.Line("throw new global::System.ArgumentException($\"output holds {output.Length} floats; a batch of {batch} needs {batch * OutputLength}.\", nameof(output));");
+            }
+
+            w.Line();
+            w.Line("// Convolutions read weights repacked for the kernels; repack when the parameters moved on.");
+            w.Line("var version = _parameters.Version;");
+            using (w.Block("if (version != _packedVersion)"))
+            {
+                w.Line("PackWeights();");
+                w.Line("_packedVersion = version;");
+            }
+
+            w.Line();
+            w.Line("_batch = batch;");
+            w.Line("var activations = _activations.Span;");
+            for (var index = 0; index < InferenceOps.Count; index++)
+            {
+                var op = InferenceOps[index];
+                w.Line();
+                WriteOpComment(op);
+                if (RunsOnCallingThread(op))
+                {
+                    WriteCallerOp(op);
+                }
+                else
+                {
+                    w.Line($"_pool.Run(this, {index}, {ItemCountExpression(op)});");
+                }
+            }
+        }
+
+        w.Line();
+    }
+
+    private void WriteOpComment(OpPlan op)
+        => _writer.Line(op.Layer is "Input" or "Output" ? $"// {op.Description}" : $"// {op.QualifiedName}: {op.Description}");
+
+    /// <summary>The first and last op touch the caller's spans, so they run here, one image at a time.</summary>
+    private void WriteCallerOp(OpPlan op)
+    {
+        var w = _writer;
+        var source = _plan.Tensors[op.Input];
+        var target = _plan.Tensors[op.Output];
+        using (w.Block("for (var image = 0; image < batch; image++)"))
+        {
+            switch (op.Kind)
+            {
+                case OpKind.InputToBlocked:
+                    w.Line($"{Kernels}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {ArenaSlice(target)}, {source.Channels}, {source.Height}, {source.Width});");
+                    break;
+                case OpKind.CopyToOutput:
+                    w.Line($"{ArenaSlice(source)}.CopyTo(output.Slice(image * OutputLength, OutputLength));");
+                    break;
+                default:
+                    w.Line($"{Kernels}.BlockedToPlain({ArenaSlice(source)}, {ChannelMap(source)}, output.Slice(image * OutputLength, OutputLength), {source.Channels}, {source.Height}, {source.Width});");
+                    break;
+            }
+        }
+    }
+
+    private void WriteDispatch()
+    {
+        var w = _writer;
+        w.Line("/// <summary>Runs items [begin, end) of op <paramref name=\"operation\"/> of the forward pass; called by the worker pool.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)"))
+        {
+            using (w.Block("switch (operation)"))
+            {
+                for (var index = 0; index < InferenceOps.Count; index++)
+                {
+                    if (!RunsOnCallingThread(InferenceOps[index]))
+                    {
+                        w.Line($"case {index}: {MethodName(InferenceOps[index])}(begin, end); break;");
+                    }
+                }
+
+                w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));");
+            }
+        }
+
+        w.Line();
+    }
+
+    /// <summary>
+    /// Items per batch: the vectorized kernels split each image into blocks or rows; the scalar fallback
+    /// takes a whole image per item.
+    /// </summary>
+    private string ItemCountExpression(OpPlan op)
+    {
+        var (wide, narrow, scalar) = ItemsPerImage(op);
+        if (wide == narrow && narrow == scalar)
+        {
+            return wide == 1 ? "batch" : $"batch * {wide}";
+        }
+
+        var narrowOrScalar = narrow == scalar ? $"{narrow}" : $"({Vector128Accelerated} ? {narrow} : {scalar})";
+        return wide == narrow ? $"batch * ({Vector128Accelerated} ? {narrow} : {scalar})" : $"batch * ({Vector512Accelerated} ? {wide} : {narrowOrScalar})";
+    }
+
+    private (int Wide, int Narrow, int Scalar) ItemsPerImage(OpPlan op)
+    {
+        var source = _plan.Tensors[op.Input];
+        var blocks = source.PhysicalChannels / 16;
+        switch (op.Kind)
+        {
+            case OpKind.Conv:
+                var outBlocks = (op.OutChannels + 15) / 16;
+                return (outBlocks / op.Tiling!.WideBlocks * op.OutHeight, outBlocks * op.OutHeight, 1);
+            case OpKind.Pad:
+                return (blocks, blocks, blocks);
+            case OpKind.MaxPool or OpKind.AvgPool or OpKind.GlobalAveragePool:
+                return (blocks, blocks, 1);
+            case OpKind.LocalResponseNorm:
+                return source.ChannelMap.Count > 0 ? (1, 1, 1) : (source.Height, source.Height, 1);
+            case OpKind.Linear:
+                var chunks = (op.OutChannels + LinearRowsPerItem - 1) / LinearRowsPerItem;
+                return source.ChannelMap.Count > 0 ? (1, 1, 1) : (chunks, chunks, chunks);
+            default:
+                return (1, 1, 1);
+        }
+    }
+
+    private void WritePackWeights()
+    {
+        var w = _writer;
+        w.Line("/// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref=\"global::InceptionGen.Kernels.WeightPacking\"/>).</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("private void PackWeights()"))
+        {
+            w.Line("var parameters = _parameters.ReadOnlySpan;");
+            w.Line("var packed = _packedWeights.Span;");
+            foreach (var op in _plan.Ops.Where(op => op.Kind == OpKind.Conv))
+            {
+                var source = _plan.Tensors[op.Input];
+                var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
+                w.Line($"// {op.QualifiedName}: [{string.Join(", ", weights.Shape)}]");
+                w.Line($"global::InceptionGen.Kernels.WeightPacking.PackConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.PackedOffset}, {PackedLength(op)}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});");
+                w.Line($"global::InceptionGen.Kernels.WeightPacking.PackBias({ParameterSpan(op.Bias)}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});");
+            }
+        }
+
+        w.Line();
+    }
+
+    private static int PackedLength(OpPlan op) => (op.OutChannels + 15) / 16 * op.LoopChannels * op.Kernel * op.Kernel * 16;
+
+    private void WriteOp(OpPlan op)
+    {
+        var w = _writer;
+        var source = _plan.Tensors[op.Input];
+        var target = _plan.Tensors[op.Output];
+        WriteOpComment(op);
+        w.Line(GeneratedCode);
+        using (w.Block($"private void {MethodName(op)}(int begin, int end)"))
+        {
+            w.Line("var batch = _batch;");
+            switch (op.Kind)
+            {
+                case OpKind.Conv:
+                    WriteConvolutionBody(op, source, target);
+                    break;
+                case OpKind.Pad:
+                    w.Line("var activations = _activations.Span;");
+                    using (ItemLoop(source.PhysicalChannels / 16, "block"))
+                    {
+                        w.Line($"{Blocked}.PadBlock({ArenaSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {ArenaSlice(target, $"block * {PlanePerBlock(target)}", PlanePerBlock(target))}, {source.Height}, {source.Width}, {op.Padding});");
+                    }
+
+                    break;
+                case OpKind.MaxPool or OpKind.AvgPool:
+                    WritePool(op, source, target);
+                    break;
+                case OpKind.GlobalAveragePool:
+                    w.Line("var activations = _activations.Span;");
+                    using (w.Block($"if ({Vector128Accelerated})"))
+                    {
+                        using (ItemLoop(source.PhysicalChannels / 16, "block"))
+                        {
+                            w.Line($"{Blocked}.GlobalAveragePoolBlock({ArenaSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {ArenaSlice(target, "block * 16", 16)}, {source.Height}, {source.Width});");
+                        }
+                    }
+
+                    using (w.Block("else"))
+                    using (ImageLoop())
+                    {
+                        w.Line($"{Kernels}.GlobalAveragePool({ArenaSlice(source)}, {ArenaSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width});");
+                    }
+
+                    break;
+                case OpKind.LocalResponseNorm:
+                    WriteLrn(op, source, target);
+                    break;
+                case OpKind.Linear:
+                    WriteLinear(op, source, target);
+                    break;
+                case OpKind.BlockedToPlain:
+                    w.Line("var activations = _activations.Span;");
+                    using (ImageLoop())
+                    {
+                        w.Line($"{Kernels}.BlockedToPlain({ArenaSlice(source)}, {ChannelMap(source)}, {ArenaSlice(target)}, {source.Channels}, {source.Height}, {source.Width});");
+                    }
+
+                    break;
+            }
+        }
+
+        w.Line();
+    }
+
+    private void WritePool(OpPlan op, TensorPlan source, TensorPlan target)
+    {
+        var w = _writer;
+        var name = op.Kind == OpKind.MaxPool ? "Max" : "Avg";
+        var blocks = source.PhysicalChannels / 16;
+        var sliceStart = op.OutputChannelOffset * target.Height * target.Width;
+        var outPlane = op.OutHeight * op.OutWidth * 16;
+        w.Line("var activations = _activations.Span;");
+        w.Line($"var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding});");
+        using (w.Block($"if ({Vector128Accelerated})"))
+        {
+            using (ItemLoop(blocks, "block"))
+            {
+                w.Line($"{Blocked}.{name}PoolBlock({ArenaSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {ArenaSlice(target, Add(sliceStart, $"block * {outPlane}"), outPlane)}, geometry);");
+            }
+        }
+
+        using (w.Block("else"))
+        {
+            w.Line("geometry = geometry with { Channels = " + source.PhysicalChannels + " };");
+            using (ImageLoop())
+            {
+                w.Line($"{Kernels}.{name}Pool2d({ArenaSlice(source)}, {ArenaSlice(target, Add(sliceStart, null), blocks * outPlane)}, geometry);");
+            }
+        }
+    }
+
+    private void WriteLrn(OpPlan op, TensorPlan source, TensorPlan target)
+    {
+        var w = _writer;
+        w.Line("var activations = _activations.Span;");
+        var reference = $"{Kernels}.LocalResponseNorm({ArenaSlice(source)}, {ChannelMap(source)}, {ArenaSlice(target)}, {source.Channels}, {source.Height}, {source.Width}, size: {op.Kernel}, alpha: {Float(op.Alpha)}, beta: {Float(op.Beta)}, k: {Float(op.K)});";
+        if (source.ChannelMap.Count > 0)
+        {
+            w.Line("// The input's channels have gaps (a concat), which the vectorized window does not skip.");
+            using (ImageLoop())
+            {
+                w.Line(reference);
+            }
+
+            return;
+        }
+
+        using (w.Block($"if ({Vector128Accelerated})"))
+        {
+            using (ItemLoop(source.Height, "row"))
+            {
+                w.Line($"{Blocked}.LocalResponseNormRow({ArenaSlice(source)}, {ArenaSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width}, row, size: {op.Kernel}, alpha: {Float(op.Alpha)}, beta: {Float(op.Beta)}, k: {Float(op.K)});");
+            }
+        }
+
+        using (w.Block("else"))
+        using (ImageLoop())
+        {
+            w.Line(reference);
+        }
+    }
+
+    private void WriteLinear(OpPlan op, TensorPlan source, TensorPlan target)
+    {
+        var w = _writer;
+        w.Line("var activations = _activations.Span;");
+        w.Line("var parameters = _parameters.ReadOnlySpan;");
+        if (source.ChannelMap.Count > 0)
+        {
+            using (ImageLoop())
+            {
+                w.Line($"{Kernels}.Linear({ArenaSlice(source)}, {ChannelMap(source)}, {ArenaSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, inFeatures: {source.Channels}, outFeatures: {op.OutChannels}, relu: {Bool(op.Relu)});");
+            }
+
+            return;
+        }
+
+        var chunks = (op.OutChannels + LinearRowsPerItem - 1) / LinearRowsPerItem;
+        using (ItemLoop(chunks, "chunk"))
+        {
+            w.Line($"var first = chunk * {LinearRowsPerItem};");
+            w.Line($"{Blocked}.LinearRows({ArenaSlice(source)}, {ArenaSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, {source.Channels}, first, global::System.Math.Min(first + {LinearRowsPerItem}, {op.OutChannels}), relu: {Bool(op.Relu)});");
+        }
+    }
+
+    /// <summary>Loops over items [begin, end) as (image, <paramref name="name"/>) pairs with <paramref name="perImage"/> items per image.</summary>
+    private IndentedWriter.Scope ItemLoop(int perImage, string name)
+    {
+        var scope = _writer.Block("for (var item = begin; item < end; item++)");
+        _writer.Line($"var image = item / {perImage};");
+        _writer.Line($"var {name} = item % {perImage};");
+        return scope;
+    }
+
+    /// <summary>Loops over items [begin, end) as whole images (the scalar fallback).</summary>
+    private IndentedWriter.Scope ImageLoop() => _writer.Block("for (var image = begin; image < end; image++)");
+
+    private static int PlanePerBlock(TensorPlan tensor) => tensor.Height * tensor.Width * 16;
+
+    /// <summary>
+    /// One image's span of an arena tensor, or of part of it: offsets scale with the batch (see the memory
+    /// plan), so a tensor of a batch starts at offset × batch.
+    /// </summary>
+    private static string ArenaSlice(TensorPlan tensor, string? extra = null, int? length = null)
+        => $"activations.Slice({tensor.ArenaOffset} * batch + image * {tensor.Length}{(extra is null ? "" : " + " + extra)}, {length ?? tensor.Length}) /* {tensor.Name} {tensor.ShapeText} */";
+
+    private static string? Add(int constant, string? term)
+        => constant == 0 ? term : term is null ? constant.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{constant} + {term}";
+
+    private string ParameterSpan(string? name)
+    {
+        if (name is null)
+        {
+            return "default";
+        }
+
+        var parameter = _plan.Parameters[_parameterIndex[name]];
+        return $"parameters.Slice({parameter.Offset}, {parameter.Length}) /* {name} [{string.Join(", ", parameter.Shape)}] */";
+    }
+
+    private static string ChannelMap(TensorPlan tensor) => tensor.ChannelMap.Count == 0 ? "default" : ChannelMapName(tensor);
+
+    private static string ChannelMapName(TensorPlan tensor) => "ChannelMapOf_" + tensor.Name;
+
+    private void WriteChannelMaps()
+    {
+        var written = new HashSet<string>();
+        foreach (var tensor in _plan.Tensors.Where(t => t.ChannelMap.Count > 0))
+        {
+            if (!written.Add(ChannelMapName(tensor)))
+            {
+                continue;
+            }
+
+            _writer.Line($"// Physical channel of each logical channel of {tensor.Name}: its concat slices start on 16-channel blocks.");
+            _writer.Line(GeneratedCode);
+            _writer.Line($"private static global::System.ReadOnlySpan<int> {ChannelMapName(tensor)} => [{string.Join(", ", tensor.ChannelMap)}];");
+            _writer.Line();
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace InceptionGen.Kernels;
+
+/// <summary>
+/// Vectorized kernels on NCHW16c for everything but convolutions (which the generator emits per layer).
+/// Each works on one block plane (16 channels × height × width of one image) or one row, so that a
+/// layer splits into many items for the worker pool. The public entry points pick Vector512, then
+/// Vector256, then Vector128 (JIT-time constants); callers use <see cref="ReferenceKernels"/> when
+/// <see cref="Vector128.IsHardwareAccelerated"/> is false.
+/// </summary>
+public static class BlockedKernels
+{
+    private const int Block = BlockedLayout.BlockSize;
+
+    /// <summary>Max pooling of one block plane; padded cells never win.</summary>
+    public static void MaxPoolBlock(ReadOnlySpan<float> input, Span<float> output, in PoolGeometry g)
+    {
+        if (Vector512.IsHardwareAccelerated) PoolBlock<Block512, MaxReduction>(input, output, g);
+        else if (Vector256.IsHardwareAccelerated) PoolBlock<Block256, MaxReduction>(input, output, g);
+        else PoolBlock<Block128, MaxReduction>(input, output, g);
+    }
+
+    /// <summary>Average pooling of one block plane with Caffe's divisor (window clipped to the padded input).</summary>
+    public static void AvgPoolBlock(ReadOnlySpan<float> input, Span<float> output, in PoolGeometry g)
+    {
+        if (Vector512.IsHardwareAccelerated) PoolBlock<Block512, AverageReduction>(input, output, g);
+        else if (Vector256.IsHardwareAccelerated) PoolBlock<Block256, AverageReduction>(input, output, g);
+        else PoolBlock<Block128, AverageReduction>(input, output, g);
+    }
+
+    /// <summary>Mean over height × width of one block plane into 16 floats.</summary>
+    public static void GlobalAveragePoolBlock(ReadOnlySpan<float> input, Span<float> output, int height, int width)
+    {
+        if (Vector512.IsHardwareAccelerated) GlobalAverage<Block512>(input, output, height * width);
+        else if (Vector256.IsHardwareAccelerated) GlobalAverage<Block256>(input, output, height * width);
+        else GlobalAverage<Block128>(input, output, height * width);
+    }
+
+    /// <summary>
+    /// Copies one block plane into the interior of a plane with a zero border of <paramref name="padding"/>
+    /// pixels, so that a padded convolution reads it with no bounds checks.
+    /// </summary>
+    public static void PadBlock(ReadOnlySpan<float> input, Span<float> output, int height, int width, int padding)
+    {
+        var paddedWidth = width + 2 * padding;
+        var rowLength = width * Block;
+        output[..(padding * paddedWidth * Block)].Clear();
+        for (var y = 0; y < height; y++)
+        {
+            var row = output.Slice(((y + padding) * paddedWidth) * Block, paddedWidth * Block);
+            row[..(padding * Block)].Clear();
+            input.Slice(y * rowLength, rowLength).CopyTo(row.Slice(padding * Block));
+            row.Slice((padding + width) * Block).Clear();
+        }
+
+        output.Slice((height + padding) * paddedWidth * Block, padding * paddedWidth * Block).Clear();
+    }
+
+    /// <summary>
+    /// Caffe's across-channel LRN for one row of one image (all blocks): the squares of a pixel's
+    /// channels go to a zero-padded scratch line, and each block's window sum is a few unaligned loads.
+    /// <paramref name="channels"/> counts physical channels; the input must have no channel gaps.
+    /// </summary>
+    public static void LocalResponseNormRow(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int y,
+        int size, float alpha, float beta, float k)
+    {
+        if (Vector512.IsHardwareAccelerated) LrnRow<Block512>(input, output, channels, height, width, y, size, alpha, beta, k);
+        else if (Vector256.IsHardwareAccelerated) LrnRow<Block256>(input, output, channels, height, width, y, size, alpha, beta, k);
+        else LrnRow<Block128>(input, output, channels, height, width, y, size, alpha, beta, k);
+    }
+
+    /// <summary>Output rows [begin, end) of a fully connected layer on a plain input vector: <c>y = W x + b</c>.</summary>
+    public static void LinearRows(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+        int inFeatures, int begin, int end, bool relu)
+    {
+        var x = input[..inFeatures];
+        for (var o = begin; o < end; o++)
+        {
+            var sum = TensorPrimitives.Dot(weights.Slice(o * inFeatures, inFeatures), x) + (bias.IsEmpty ? 0f : bias[o]);
+            output[o] = relu ? MathF.Max(sum, 0f) : sum;
+        }
+    }
+
+    // ---- generic bodies ------------------------------------------------------------------------
+
+    private interface IPoolReduction
+    {
+        static abstract TBlock Start<TBlock>() where TBlock : struct, IChannelBlock<TBlock>;
+        static abstract TBlock Combine<TBlock>(TBlock accumulator, TBlock value) where TBlock : struct, IChannelBlock<TBlock>;
+        static abstract TBlock Finish<TBlock>(TBlock accumulator, int oy, int ox, in PoolGeometry g) where TBlock : struct, IChannelBlock<TBlock>;
+    }
+
+    private readonly struct MaxReduction : IPoolReduction
+    {
+        public static TBlock Start<TBlock>() where TBlock : struct, IChannelBlock<TBlock> => TBlock.Broadcast(float.NegativeInfinity);
+        public static TBlock Combine<TBlock>(TBlock accumulator, TBlock value) where TBlock : struct, IChannelBlock<TBlock> => TBlock.Max(accumulator, value);
+        public static TBlock Finish<TBlock>(TBlock accumulator, int oy, int ox, in PoolGeometry g) where TBlock : struct, IChannelBlock<TBlock> => accumulator;
+    }
+
+    private readonly struct AverageReduction : IPoolReduction
+    {
+        public static TBlock Start<TBlock>() where TBlock : struct, IChannelBlock<TBlock> => TBlock.Zero;
+        public static TBlock Combine<TBlock>(TBlock accumulator, TBlock value) where TBlock : struct, IChannelBlock<TBlock> => TBlock.Add(accumulator, value);
+        public static TBlock Finish<TBlock>(TBlock accumulator, int oy, int ox, in PoolGeometry g) where TBlock : struct, IChannelBlock<TBlock>
+            => TBlock.Multiply(accumulator, TBlock.Broadcast(1f / ReferenceKernels.AverageDivisor(oy, ox, g)));
+    }
+
+    private static void PoolBlock<TBlock, TReduction>(ReadOnlySpan<float> input, Span<float> output, in PoolGeometry g)
+        where TBlock : struct, IChannelBlock<TBlock>
+        where TReduction : struct, IPoolReduction
+    {
+        ref var source = ref MemoryMarshal.GetReference(input);
+        ref var destination = ref MemoryMarshal.GetReference(output);
+        _ = input[g.InHeight * g.InWidth * Block - 1];
+        _ = output[g.OutHeight * g.OutWidth * Block - 1];
+        for (var oy = 0; oy < g.OutHeight; oy++)
+        {
+            var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+            for (var ox = 0; ox < g.OutWidth; ox++)
+            {
+                var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                var accumulator = TReduction.Start<TBlock>();
+                for (var y = y0; y < y1; y++)
+                {
+                    for (var x = x0; x < x1; x++)
+                    {
+                        accumulator = TReduction.Combine(accumulator, TBlock.Load(ref Unsafe.Add(ref source, (y * g.InWidth + x) * Block)));
+                    }
+                }
+
+                TBlock.Store(TReduction.Finish(accumulator, oy, ox, g), ref Unsafe.Add(ref destination, (oy * g.OutWidth + ox) * Block));
+            }
+        }
+    }
+
+    private static void GlobalAverage<TBlock>(ReadOnlySpan<float> input, Span<float> output, int pixels)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        ref var source = ref MemoryMarshal.GetReference(input);
+        _ = input[pixels * Block - 1];
+        _ = output[Block - 1];
+        var sum = TBlock.Zero;
+        for (var pixel = 0; pixel < pixels; pixel++)
+        {
+            sum = TBlock.Add(sum, TBlock.Load(ref Unsafe.Add(ref source, pixel * Block)));
+        }
+
+        TBlock.Store(TBlock.Multiply(sum, TBlock.Broadcast(1f / pixels)), ref MemoryMarshal.GetReference(output));
+    }
+
+    private static void LrnRow<TBlock>(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int y,
+        int size, float alpha, float beta, float k)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        var half = (size - 1) / 2;
+        var blocks = channels / Block;
+        var plane = height * width * Block;
+        _ = input[blocks * plane - 1];
+        _ = output[blocks * plane - 1];
+        // Squares of one pixel's channels with `half` zeros on each side: a window never leaves the line.
+        Span<float> squares = stackalloc float[channels + 2 * half + Block];
+        squares.Clear();
+        ref var source = ref MemoryMarshal.GetReference(input);
+        ref var destination = ref MemoryMarshal.GetReference(output);
+        ref var line = ref MemoryMarshal.GetReference(squares);
+        var scale = TBlock.Broadcast(alpha / size);
+        var bias = TBlock.Broadcast(k);
+        var exponent = TBlock.Broadcast(-beta);
+        var threeQuarters = beta == 0.75f;
+        for (var x = 0; x < width; x++)
+        {
+            var pixel = (y * width + x) * Block;
+            for (var b = 0; b < blocks; b++)
+            {
+                var value = TBlock.Load(ref Unsafe.Add(ref source, b * plane + pixel));
+                TBlock.Store(TBlock.Multiply(value, value), ref Unsafe.Add(ref line, half + b * Block));
+            }
+
+            for (var b = 0; b < blocks; b++)
+            {
+                var sum = TBlock.Zero;
+                for (var offset = 0; offset < size; offset++)
+                {
+                    sum = TBlock.Add(sum, TBlock.Load(ref Unsafe.Add(ref line, b * Block + offset)));
+                }
+
+                var denominatorBase = TBlock.Add(bias, TBlock.Multiply(scale, sum));
+                // x · base^(-β): for GoogLeNet's β = 0.75 that is x / (√base · √√base), exact to a few ulps.
+                TBlock factor;
+                if (threeQuarters)
+                {
+                    var root = TBlock.Sqrt(denominatorBase);
+                    factor = TBlock.Divide(TBlock.Broadcast(1f), TBlock.Multiply(root, TBlock.Sqrt(root)));
+                }
+                else
+                {
+                    factor = TBlock.Exp(TBlock.Multiply(exponent, TBlock.Log(denominatorBase)));
+                }
+
+                var value = TBlock.Load(ref Unsafe.Add(ref source, b * plane + pixel));
+                TBlock.Store(TBlock.Multiply(value, factor), ref Unsafe.Add(ref destination, b * plane + pixel));
+            }
+        }
+    }
+}

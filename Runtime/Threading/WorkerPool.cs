@@ -1,0 +1,184 @@
+using System.Runtime.ExceptionServices;
+
+namespace InceptionGen.Threading;
+
+/// <summary>Work split into numbered items; <see cref="Execute"/> runs items [begin, end) of one operation.</summary>
+public interface IRangeWork
+{
+    void Execute(int operation, int begin, int end);
+}
+
+/// <summary>
+/// A fixed set of threads for data-parallel kernels, with no allocation per call. The calling thread
+/// takes part; workers spin for a short while between calls (layers follow each other within
+/// microseconds) and then sleep. Items are handed out in chunks from a shared counter, so uneven items
+/// balance themselves; which thread runs an item never changes its result.
+/// </summary>
+public sealed class WorkerPool : IDisposable
+{
+    private const int SpinIterations = 20_000;
+
+    private static readonly Lazy<WorkerPool> s_shared = new(() => new WorkerPool(DefaultThreadCount()));
+
+    private readonly Thread[] _workers;
+    private readonly SemaphoreSlim[] _wakeSignals;
+    private readonly int[] _sleeping;
+    private readonly object _runLock = new();
+
+    private IRangeWork? _work;
+    private int _operation;
+    private int _count;
+    private int _chunk;
+    private int _nextItem;
+    private int _pendingWorkers;
+    private int _generation;
+    private volatile bool _disposed;
+    private ExceptionDispatchInfo? _failure;
+
+    /// <param name="threadCount">Threads that run items, the caller included; at least 1.</param>
+    public WorkerPool(int threadCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threadCount, 1);
+        ThreadCount = threadCount;
+        _workers = new Thread[threadCount - 1];
+        _wakeSignals = new SemaphoreSlim[threadCount - 1];
+        _sleeping = new int[threadCount - 1];
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            var index = i;
+            _wakeSignals[i] = new SemaphoreSlim(0);
+            _workers[i] = new Thread(() => WorkerLoop(index)) { IsBackground = true, Name = $"InceptionGen worker {i + 1}" };
+            _workers[i].Start();
+        }
+    }
+
+    /// <summary>The process-wide pool: one thread per core, or <c>INCEPTIONGEN_THREADS</c> when set.</summary>
+    public static WorkerPool Shared => s_shared.Value;
+
+    /// <summary>Threads that run items, the calling thread included.</summary>
+    public int ThreadCount { get; }
+
+    /// <summary>Runs items [0, <paramref name="count"/>) of <paramref name="operation"/> on every thread and returns when all are done.</summary>
+    public void Run(IRangeWork work, int operation, int count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        if (_workers.Length == 0 || count == 1)
+        {
+            work.Execute(operation, 0, count);
+            return;
+        }
+
+        lock (_runLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _work = work;
+            _operation = operation;
+            _count = count;
+            _chunk = Math.Max(1, count / (ThreadCount * 4));
+            _nextItem = 0;
+            _failure = null;
+            Volatile.Write(ref _pendingWorkers, _workers.Length);
+            Interlocked.Increment(ref _generation);
+            for (var i = 0; i < _workers.Length; i++)
+            {
+                if (Interlocked.CompareExchange(ref _sleeping[i], 0, 1) == 1)
+                {
+                    _wakeSignals[i].Release();
+                }
+            }
+
+            RunItems();
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref _pendingWorkers) > 0)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+
+            _work = null;
+            _failure?.Throw();
+        }
+    }
+
+    private void RunItems()
+    {
+        try
+        {
+            var work = _work!;
+            while (true)
+            {
+                var begin = Interlocked.Add(ref _nextItem, _chunk) - _chunk;
+                if (begin >= _count)
+                {
+                    return;
+                }
+
+                work.Execute(_operation, begin, Math.Min(begin + _chunk, _count));
+            }
+        }
+        catch (Exception exception)
+        {
+            // Keep the first failure; stop handing out items so every thread finishes quickly.
+            Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(exception), null);
+            Volatile.Write(ref _nextItem, int.MaxValue / 2);
+        }
+    }
+
+    private void WorkerLoop(int index)
+    {
+        var seen = 0;
+        while (true)
+        {
+            var spins = 0;
+            while (Volatile.Read(ref _generation) == seen && !_disposed)
+            {
+                if (++spins < SpinIterations)
+                {
+                    Thread.SpinWait(8);
+                    continue;
+                }
+
+                // Announce the sleep before checking once more, so Run either sees the flag or we see its generation.
+                Interlocked.Exchange(ref _sleeping[index], 1);
+                if (Volatile.Read(ref _generation) == seen && !_disposed)
+                {
+                    _wakeSignals[index].Wait();
+                }
+
+                Interlocked.Exchange(ref _sleeping[index], 0);
+                spins = 0;
+            }
+
+            if (_disposed)
+            {
+                return;
+            }
+
+            seen = Volatile.Read(ref _generation);
+            RunItems();
+            Interlocked.Decrement(ref _pendingWorkers);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var signal in _wakeSignals)
+        {
+            signal.Release();
+        }
+    }
+
+    private static int DefaultThreadCount()
+        => int.TryParse(Environment.GetEnvironmentVariable("INCEPTIONGEN_THREADS"), out var threads) && threads > 0
+            ? threads
+            : Environment.ProcessorCount;
+}
