@@ -7,8 +7,11 @@ internal static class CommandLine
         usage: inceptiongen <command> [arguments]
 
         commands:
-          summary <network> [--no-parts]   print the layers with output shapes, parameters and multiply-adds
-          networks                         list the networks
+          networks                          list the networks
+          summary <network> [--no-parts]    layers with output shapes, parameters and multiply-adds
+          bench <network> [--batch N] [--threads N] [--warmup N] [--runs N] [--seconds N]
+                                            time the forward pass; the last line is
+                                            median_ms=… images_per_s=… gflops=… peak_gflops=… peak_fraction=…
 
         """;
 
@@ -22,10 +25,12 @@ internal static class CommandLine
 
         try
         {
+            var rest = args[1..];
             return args[0] switch
             {
-                "summary" => Summary(args[1..], output),
-                "networks" => Networks(output),
+                "networks" => Networks(new Arguments("networks", rest, [], []), output),
+                "summary" => Summary(new Arguments("summary", rest, [], ["no-parts"]), output),
+                "bench" => BenchCommand.Run(new Arguments("bench", rest, ["batch", "threads", "warmup", "runs", "seconds"], []), output),
                 _ => throw new UsageException($"unknown command '{args[0]}'; run 'inceptiongen --help' for the list"),
             };
         }
@@ -36,34 +41,22 @@ internal static class CommandLine
         }
     }
 
-    private static int Summary(string[] args, TextWriter output)
+    private static int Summary(Arguments arguments, TextWriter output)
     {
-        var names = args.Where(arg => !arg.StartsWith("--", StringComparison.Ordinal)).ToList();
-        var unknown = args.Where(arg => arg.StartsWith("--", StringComparison.Ordinal) && arg != "--no-parts").ToList();
-        if (unknown.Count > 0)
-        {
-            throw new UsageException($"unknown option '{unknown[0]}' for summary");
-        }
-
-        if (names.Count != 1)
-        {
-            throw new UsageException($"summary takes one network name: {NetworkCatalog.Names}");
-        }
-
-        if (!NetworkCatalog.Summaries.TryGetValue(names[0], out var summary))
-        {
-            throw new UsageException($"no network named '{names[0]}'; known networks: {NetworkCatalog.Names}");
-        }
-
-        output.Write(summary.Format(includeParts: !args.Contains("--no-parts")));
+        output.Write(arguments.Network("summary").Summary.Format(includeParts: !arguments.Flag("no-parts")));
         return 0;
     }
 
-    private static int Networks(TextWriter output)
+    private static int Networks(Arguments arguments, TextWriter output)
     {
-        foreach (var (name, summary) in NetworkCatalog.Summaries)
+        if (arguments.Positional.Count > 0)
         {
-            output.WriteLine($"{name,-28} input {summary.InputShape}, {summary.ParameterCount:N0} parameters, {summary.MultiplyAdds:N0} multiply-adds");
+            throw new UsageException("networks takes no arguments");
+        }
+
+        foreach (var (name, entry) in NetworkCatalog.Networks)
+        {
+            output.WriteLine($"{name,-28} input {entry.Summary.InputShape}, {entry.Summary.ParameterCount:N0} parameters, {entry.Summary.MultiplyAdds:N0} multiply-adds");
         }
 
         return 0;

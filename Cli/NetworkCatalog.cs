@@ -1,16 +1,23 @@
 using InceptionGen.Definitions;
+using InceptionGen.Threading;
 
 namespace InceptionGen.Cli;
 
 /// <summary>The networks the command line knows, by name (case-insensitive).</summary>
 internal static class NetworkCatalog
 {
-    public static readonly IReadOnlyDictionary<string, NetworkSummary> Summaries = new Dictionary<string, NetworkSummary>(StringComparer.OrdinalIgnoreCase)
+    /// <summary>A known network: its summary, and how to build one for a batch size, seed and pool.</summary>
+    internal sealed record Entry(NetworkSummary Summary, Func<int, ulong, WorkerPool?, INetwork> Create);
+
+    public static readonly IReadOnlyDictionary<string, Entry> Networks = new Dictionary<string, Entry>(StringComparer.OrdinalIgnoreCase)
     {
-        ["GoogLeNet"] = GoogLeNet.Summary,
-        ["NaiveInceptionModule"] = NaiveInceptionModule.Summary,
-        ["BottleneckInceptionModule"] = BottleneckInceptionModule.Summary,
+        ["GoogLeNet"] = new(GoogLeNet.Summary, (batch, seed, pool) => new GoogLeNet(batch, seed, pool)),
+        ["NaiveInceptionModule"] = new(NaiveInceptionModule.Summary, (batch, seed, pool) => new NaiveInceptionModule(batch, seed, pool)),
+        ["BottleneckInceptionModule"] = new(BottleneckInceptionModule.Summary, (batch, seed, pool) => new BottleneckInceptionModule(batch, seed, pool)),
     };
 
-    public static string Names => string.Join(", ", Summaries.Keys);
+    public static string Names => string.Join(", ", Networks.Keys);
+
+    public static Entry Find(string name)
+        => Networks.TryGetValue(name, out var entry) ? entry : throw new UsageException($"no network named '{name}'; known networks: {Names}");
 }

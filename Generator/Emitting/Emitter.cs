@@ -49,7 +49,7 @@ internal sealed partial class Emitter
         }
 
         var scopes = _model.ContainingTypes.Select(type => w.Block($"partial {type.Keyword} {type.Name}")).ToList();
-        using (w.Block($"partial class {_model.ClassName} : global::InceptionGen.Threading.IRangeWork"))
+        using (w.Block($"partial class {_model.ClassName} : global::InceptionGen.INetwork, global::InceptionGen.Threading.IRangeWork"))
         {
             WriteConstants();
             WriteParameterTable();
@@ -201,6 +201,13 @@ internal sealed partial class Emitter
         w.Line("/// <summary>All parameters in one 64-byte-aligned block, with a named view per tensor.</summary>");
         w.Line(GeneratedCode);
         w.Line("public global::InceptionGen.ParameterStore Parameters => _parameters;");
+        w.Line();
+        w.Line(GeneratedCode);
+        w.Line("global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;");
+        w.Line(GeneratedCode);
+        w.Line("int global::InceptionGen.INetwork.InputLength => InputLength;");
+        w.Line(GeneratedCode);
+        w.Line("int global::InceptionGen.INetwork.OutputLength => OutputLength;");
         w.Line();
         w.Line("/// <summary>Re-initializes every parameter deterministically from <paramref name=\"seed\"/> (see <see cref=\"global::InceptionGen.ParameterInitializer\"/>).</summary>");
         w.Line(GeneratedCode);
