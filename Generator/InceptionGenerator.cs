@@ -24,6 +24,8 @@ public sealed class InceptionGenerator : IIncrementalGenerator
     /// <summary>Tracking names of the pipeline steps, for incremental-step tests.</summary>
     public const string ParseStep = "Parse";
     public const string PlanStep = "Plan";
+    public const string DiagnosticsStep = "Diagnostics";
+    public const string EmitStep = "Emit";
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -38,7 +40,23 @@ public sealed class InceptionGenerator : IIncrementalGenerator
             .Select(static (model, _) => PlanSafely(model))
             .WithTrackingName(PlanStep);
 
-        context.RegisterSourceOutput(plans, static (production, plan) => Produce(production, plan));
+        // Diagnostics and code go separate ways (as in the logging generator): the code depends on a plan
+        // without source locations, so an edit that only moves the declaration regenerates nothing.
+        var diagnostics = plans
+            .Select(static (plan, _) => plan.Diagnostics)
+            .WithTrackingName(DiagnosticsStep);
+        var emittable = plans
+            .Select(static (plan, _) => plan.IsEmittable ? plan.WithoutLocations() : null)
+            .WithTrackingName(EmitStep);
+
+        context.RegisterSourceOutput(diagnostics, static (production, found) =>
+        {
+            foreach (var diagnostic in found)
+            {
+                production.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+        context.RegisterSourceOutput(emittable, static (production, plan) => Produce(production, plan));
     }
 
     private static NetworkModel ParseSafely(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -68,15 +86,9 @@ public sealed class InceptionGenerator : IIncrementalGenerator
         }
     }
 
-    private static void Produce(SourceProductionContext context, NetworkPlan plan)
+    private static void Produce(SourceProductionContext context, NetworkPlan? plan)
     {
-        foreach (var diagnostic in plan.Diagnostics)
-        {
-            context.ReportDiagnostic(diagnostic.ToDiagnostic());
-        }
-
-        var hasErrors = plan.Diagnostics.Any(diagnostic => DiagnosticDescriptors.ById(diagnostic.Id).DefaultSeverity == DiagnosticSeverity.Error);
-        if (hasErrors || plan.Model.Incomplete)
+        if (plan is null)
         {
             return;
         }
@@ -88,7 +100,7 @@ public sealed class InceptionGenerator : IIncrementalGenerator
         }
         catch (Exception exception)
         {
-            context.ReportDiagnostic(Failure(plan.Model.ClassName, "emitting", exception, plan.Model.Location).ToDiagnostic());
+            context.ReportDiagnostic(Failure(plan.Model.ClassName, "emitting", exception, null).ToDiagnostic());
             return;
         }
 

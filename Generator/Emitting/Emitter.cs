@@ -274,7 +274,8 @@ internal sealed partial class Emitter
 
     // ---- text helpers -------------------------------------------------------------------------
 
-    private static string Field(string name) => "_" + char.ToLowerInvariant(name[0]) + name.Substring(1);
+    /// <summary>The field behind a layer property; the prefix keeps it apart from the generated fields.</summary>
+    private static string Field(string name) => "_layer" + name;
 
     private static int RoundUp(int count) => (count + 15) / 16 * 16;
 

@@ -1,3 +1,4 @@
+using System.Linq;
 using InceptionGen.Generator.Model;
 
 namespace InceptionGen.Generator.Planning;
@@ -165,6 +166,24 @@ internal sealed record NetworkPlan(
     /// <summary>A plan that carries only diagnostics: nothing is emitted from it.</summary>
     public static NetworkPlan Failed(NetworkModel model, System.Collections.Generic.IEnumerable<DiagnosticInfo> diagnostics)
         => new(model, default, default, default, default, default, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, diagnostics.ToEquatableArray());
+
+    /// <summary>Whether code is generated: no error, and nothing the compiler could not bind.</summary>
+    public bool IsEmittable => !Model.Incomplete && !Diagnostics.Any(diagnostic =>
+        InceptionGen.Generator.Diagnostics.DiagnosticDescriptors.ById(diagnostic.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+
+    /// <summary>The plan with every source location and diagnostic removed: what the emitter needs, and no more.</summary>
+    public NetworkPlan WithoutLocations()
+        => this with
+        {
+            Model = Model with
+            {
+                Location = null,
+                Diagnostics = EquatableArray<DiagnosticInfo>.Empty,
+                Layers = Model.Layers.Select(layer => layer with { Location = null }).ToEquatableArray(),
+            },
+            Layers = Layers.Select(layer => layer with { Model = layer.Model with { Location = null } }).ToEquatableArray(),
+            Diagnostics = EquatableArray<DiagnosticInfo>.Empty,
+        };
 
     public TensorPlan InputTensorPlan => Tensors[InputTensor];
 

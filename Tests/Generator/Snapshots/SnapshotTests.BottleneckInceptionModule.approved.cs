@@ -4,7 +4,7 @@
 
 namespace InceptionGen.Definitions;
 
-partial class BottleneckInceptionModule
+partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global::InceptionGen.Threading.IRangeWork
 {
     /// <summary>Channels of one input image.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -74,6 +74,10 @@ partial class BottleneckInceptionModule
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public const int ActivationLengthPerImage = 777728;
 
+    /// <summary>Floats of convolution weights and biases repacked for the vectorized kernels.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public const int PackedWeightsLength = 346720;
+
     /// <summary>Every parameter tensor, in block order: name, offset, shape (PyTorch's OIHW or [out, in]), role, fan-in, whether a ReLU follows, auxiliary.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private static readonly global::InceptionGen.ParameterTensor[] s_parameterTensors =
@@ -116,22 +120,33 @@ partial class BottleneckInceptionModule
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private readonly global::InceptionGen.AlignedBuffer _activations;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _module;
+    private readonly global::InceptionGen.AlignedBuffer _packedWeights;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private readonly global::InceptionGen.Threading.WorkerPool _pool;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private int _packedVersion = -1;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private int _batch;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private readonly global::InceptionGen.Inception _layerModule;
 
     /// <summary>
     /// Creates the network with its parameter block initialized from <paramref name="seed"/> and activation
     /// memory for batches of up to <paramref name="maxBatch"/> images. Nothing is allocated after this.
+    /// Layers run on <paramref name="pool"/>, or on <see cref="global::InceptionGen.Threading.WorkerPool.Shared"/> (every core).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public BottleneckInceptionModule(int maxBatch = 1, ulong seed = 0)
+    public BottleneckInceptionModule(int maxBatch = 1, ulong seed = 0, global::InceptionGen.Threading.WorkerPool? pool = null)
     {
         global::System.ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, int.MaxValue / global::System.Math.Max(ActivationLengthPerImage, 1));
         MaxBatch = maxBatch;
         _parameters = new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);
         _activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);
+        _packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);
+        _pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;
         global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);
-        _module = new global::InceptionGen.Inception("Module", new global::InceptionGen.FeatureShape(480, 28, 28), new global::InceptionGen.Conv("Module.Branch1", new global::InceptionGen.FeatureShape(128, 28, 28), _parameters, s_parameterTensors[0], s_parameterTensors[1], 1, 1, 0, true), new global::InceptionGen.Conv("Module.Branch2Reduce", new global::InceptionGen.FeatureShape(64, 28, 28), _parameters, s_parameterTensors[2], s_parameterTensors[3], 1, 1, 0, true), new global::InceptionGen.Conv("Module.Branch2", new global::InceptionGen.FeatureShape(192, 28, 28), _parameters, s_parameterTensors[4], s_parameterTensors[5], 3, 1, 1, true), new global::InceptionGen.Conv("Module.Branch3Reduce", new global::InceptionGen.FeatureShape(64, 28, 28), _parameters, s_parameterTensors[6], s_parameterTensors[7], 1, 1, 0, true), new global::InceptionGen.Conv("Module.Branch3", new global::InceptionGen.FeatureShape(96, 28, 28), _parameters, s_parameterTensors[8], s_parameterTensors[9], 5, 1, 2, true), new global::InceptionGen.Conv("Module.Branch4Projection", new global::InceptionGen.FeatureShape(64, 28, 28), _parameters, s_parameterTensors[10], s_parameterTensors[11], 1, 1, 0, true), hasPoolBranch: true);
+        _layerModule = new global::InceptionGen.Inception("Module", new global::InceptionGen.FeatureShape(480, 28, 28), new global::InceptionGen.Conv("Module.Branch1", new global::InceptionGen.FeatureShape(128, 28, 28), _parameters, s_parameterTensors[0], s_parameterTensors[1], 1, 1, 0, true), new global::InceptionGen.Conv("Module.Branch2Reduce", new global::InceptionGen.FeatureShape(64, 28, 28), _parameters, s_parameterTensors[2], s_parameterTensors[3], 1, 1, 0, true), new global::InceptionGen.Conv("Module.Branch2", new global::InceptionGen.FeatureShape(192, 28, 28), _parameters, s_parameterTensors[4], s_parameterTensors[5], 3, 1, 1, true), new global::InceptionGen.Conv("Module.Branch3Reduce", new global::InceptionGen.FeatureShape(64, 28, 28), _parameters, s_parameterTensors[6], s_parameterTensors[7], 1, 1, 0, true), new global::InceptionGen.Conv("Module.Branch3", new global::InceptionGen.FeatureShape(96, 28, 28), _parameters, s_parameterTensors[8], s_parameterTensors[9], 5, 1, 2, true), new global::InceptionGen.Conv("Module.Branch4Projection", new global::InceptionGen.FeatureShape(64, 28, 28), _parameters, s_parameterTensors[10], s_parameterTensors[11], 1, 1, 0, true), hasPoolBranch: true);
     }
 
     /// <summary>The largest batch <see cref="Forward"/> accepts.</summary>
@@ -142,18 +157,25 @@ partial class BottleneckInceptionModule
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public global::InceptionGen.ParameterStore Parameters => _parameters;
 
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    int global::InceptionGen.INetwork.InputLength => InputLength;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    int global::InceptionGen.INetwork.OutputLength => OutputLength;
+
     /// <summary>Re-initializes every parameter deterministically from <paramref name="seed"/> (see <see cref="global::InceptionGen.ParameterInitializer"/>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public void InitializeParameters(ulong seed) => global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);
 
     /// <summary>Layer Module: inception, output 480x28x28.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Module => _module;
+    public partial global::InceptionGen.Inception Module => _layerModule;
 
     /// <summary>
     /// Inference on <paramref name="batch"/> images: <paramref name="input"/> holds batch × <see cref="InputLength"/> floats
     /// (NCHW), <paramref name="output"/> receives batch × <see cref="OutputLength"/>. Auxiliary heads and dropout are off.
-    /// It allocates nothing.
+    /// It allocates nothing, and one instance runs one call at a time.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
@@ -169,101 +191,1123 @@ partial class BottleneckInceptionModule
             throw new global::System.ArgumentException($"output holds {output.Length} floats; a batch of {batch} needs {batch * OutputLength}.", nameof(output));
         }
 
-        ForwardInput(input, output, batch);
-        ForwardModule(input, output, batch);
-        ForwardOutput(input, output, batch);
-    }
+        // Convolutions read weights repacked for the kernels; repack when the parameters moved on.
+        var version = _parameters.Version;
+        if (version != _packedVersion)
+        {
+            PackWeights();
+            _packedVersion = version;
+        }
 
-    // input: NCHW 256x28x28 to NCHW16c
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInput(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
-    {
+        _batch = batch;
         var activations = _activations.Span;
+
+        // input: NCHW 256x28x28 to NCHW16c
         for (var image = 0; image < batch; image++)
         {
-            // input: NCHW 256x28x28 to NCHW16c
-            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength) /* input 256x28x28 */, activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, 256, 28, 28);
+            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, 256, 28, 28);
+        }
+
+        // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
+        _pool.Run(this, 1, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+
+        // Module.Branch2Reduce: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU
+        _pool.Run(this, 2, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+
+        // Module.Branch2: zero border of 1 around module_branch2_reduce 64x28x28
+        _pool.Run(this, 3, batch * 4);
+
+        // Module.Branch2: conv 3x3/1 pad 1, 64 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module
+        _pool.Run(this, 4, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)));
+
+        // Module.Branch3Reduce: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU
+        _pool.Run(this, 5, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+
+        // Module.Branch3: zero border of 2 around module_branch3_reduce 64x28x28
+        _pool.Run(this, 6, batch * 4);
+
+        // Module.Branch3: conv 5x5/1 pad 2, 64 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module
+        _pool.Run(this, 7, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+
+        // Module.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
+        _pool.Run(this, 8, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1));
+
+        // Module.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of module
+        _pool.Run(this, 9, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+
+        // output: blocked 480x28x28 to NCHW
+        for (var image = 0; image < batch; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(activations.Slice(200704 * batch + image * 376320, 376320) /* module 480x28x28 */, default, output.Slice(image * OutputLength, OutputLength), 480, 28, 28);
         }
     }
 
-    // Module: inception, 256x28x28 -> 480x28x28
+    /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardModule(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void PackWeights()
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var parameters = _parameters.ReadOnlySpan;
+        var packed = _packedWeights.Span;
+        // Module.Branch1: [128, 256, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(0, 32768) /* Module.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(0, 32768), 128, 256, 1, default, 256);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(32768, 128) /* Module.Branch1.Bias [128] */, packed.Slice(32768, 128), 128);
+        // Module.Branch2Reduce: [64, 256, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(32896, 16384) /* Module.Branch2Reduce.Weights [64, 256, 1, 1] */, packed.Slice(32896, 16384), 64, 256, 1, default, 256);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(49280, 64) /* Module.Branch2Reduce.Bias [64] */, packed.Slice(49280, 64), 64);
+        // Module.Branch2: [192, 64, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(49344, 110592) /* Module.Branch2.Weights [192, 64, 3, 3] */, packed.Slice(49344, 110592), 192, 64, 3, default, 64);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(159936, 192) /* Module.Branch2.Bias [192] */, packed.Slice(159936, 192), 192);
+        // Module.Branch3Reduce: [64, 256, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(160128, 16384) /* Module.Branch3Reduce.Weights [64, 256, 1, 1] */, packed.Slice(160128, 16384), 64, 256, 1, default, 256);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(176512, 64) /* Module.Branch3Reduce.Bias [64] */, packed.Slice(176512, 64), 64);
+        // Module.Branch3: [96, 64, 5, 5]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(176576, 153600) /* Module.Branch3.Weights [96, 64, 5, 5] */, packed.Slice(176576, 153600), 96, 64, 5, default, 64);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(330176, 96) /* Module.Branch3.Bias [96] */, packed.Slice(330176, 96), 96);
+        // Module.Branch4Projection: [64, 256, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(330272, 16384) /* Module.Branch4Projection.Weights [64, 256, 1, 1] */, packed.Slice(330272, 16384), 64, 256, 1, default, 256);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(346656, 64) /* Module.Branch4Projection.Bias [64] */, packed.Slice(346656, 64), 64);
+    }
+
+    /// <summary>Runs items [begin, end) of op <paramref name="operation"/> of the forward pass; called by the worker pool.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)
+    {
+        switch (operation)
         {
-            // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */,
-                default,
-                activations.Slice(200704 * batch + image * 376320, 100352) /* module 480x28x28 */,
-                parameters.Slice(0, 32768) /* Module.Branch1.Weights [128, 256, 1, 1] */,
-                parameters.Slice(32768, 128) /* Module.Branch1.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Module.Branch2Reduce: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */,
-                default,
-                activations.Slice(577024 * batch + image * 50176, 50176) /* module_branch2_reduce 64x28x28 */,
-                parameters.Slice(32896, 16384) /* Module.Branch2Reduce.Weights [64, 256, 1, 1] */,
-                parameters.Slice(49280, 64) /* Module.Branch2Reduce.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Module.Branch2: conv 3x3/1 pad 1, 64 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(577024 * batch + image * 50176, 50176) /* module_branch2_reduce 64x28x28 */,
-                default,
-                activations.Slice(200704 * batch + image * 376320 + 100352, 150528) /* module 480x28x28 */,
-                parameters.Slice(49344, 110592) /* Module.Branch2.Weights [192, 64, 3, 3] */,
-                parameters.Slice(159936, 192) /* Module.Branch2.Bias [192] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 28, InWidth: 28, OutChannels: 192, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
-
-            // Module.Branch3Reduce: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */,
-                default,
-                activations.Slice(577024 * batch + image * 50176, 50176) /* module_branch3_reduce 64x28x28 */,
-                parameters.Slice(160128, 16384) /* Module.Branch3Reduce.Weights [64, 256, 1, 1] */,
-                parameters.Slice(176512, 64) /* Module.Branch3Reduce.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Module.Branch3: conv 5x5/1 pad 2, 64 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(577024 * batch + image * 50176, 50176) /* module_branch3_reduce 64x28x28 */,
-                default,
-                activations.Slice(200704 * batch + image * 376320 + 250880, 75264) /* module 480x28x28 */,
-                parameters.Slice(176576, 153600) /* Module.Branch3.Weights [96, 64, 5, 5] */,
-                parameters.Slice(330176, 96) /* Module.Branch3.Bias [96] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 28, InWidth: 28, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 2, Relu: true));
-
-            // Module.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, activations.Slice(577024 * batch + image * 200704, 200704) /* module_pool 256x28x28 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 256, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
-
-            // Module.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of module
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(577024 * batch + image * 200704, 200704) /* module_pool 256x28x28 */,
-                default,
-                activations.Slice(200704 * batch + image * 376320 + 326144, 50176) /* module 480x28x28 */,
-                parameters.Slice(330272, 16384) /* Module.Branch4Projection.Weights [64, 256, 1, 1] */,
-                parameters.Slice(346656, 64) /* Module.Branch4Projection.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            case 1: RunModuleBranch1(begin, end); break;
+            case 2: RunModuleBranch2Reduce(begin, end); break;
+            case 3: PadModuleBranch2(begin, end); break;
+            case 4: RunModuleBranch2(begin, end); break;
+            case 5: RunModuleBranch3Reduce(begin, end); break;
+            case 6: PadModuleBranch3(begin, end); break;
+            case 7: RunModuleBranch3(begin, end); break;
+            case 8: RunModuleBranch4Pool(begin, end); break;
+            case 9: RunModuleBranch4Projection(begin, end); break;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
         }
     }
 
-    // output: blocked 480x28x28 to NCHW
+    // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardOutput(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunModuleBranch1(int begin, int end)
     {
-        var activations = _activations.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // output: blocked 480x28x28 to NCHW
-            global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(activations.Slice(200704 * batch + image * 376320, 376320) /* module 480x28x28 */, default, output.Slice(image * OutputLength, OutputLength) /* output 480x28x28 */, 480, 28, 28);
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, default, activations.Slice(200704 * batch + image * 376320, 100352) /* module 480x28x28 */,
+                    parameters.Slice(0, 32768) /* Module.Branch1.Weights [128, 256, 1, 1] */, parameters.Slice(32768, 128) /* Module.Branch1.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
         }
+    }
+
+    // Module.Branch2Reduce: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunModuleBranch2Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, default, activations.Slice(577024 * batch + image * 50176, 50176) /* module_branch2_reduce 64x28x28 */,
+                    parameters.Slice(32896, 16384) /* Module.Branch2Reduce.Weights [64, 256, 1, 1] */, parameters.Slice(49280, 64) /* Module.Branch2Reduce.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Module.Branch2: zero border of 1 around module_branch2_reduce 64x28x28
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadModuleBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 4;
+            var block = item % 4;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(577024 * batch + image * 50176 + block * 12544, 12544) /* module_branch2_reduce 64x28x28 */, activations.Slice(627200 * batch + image * 57600 + block * 14400, 14400) /* module_branch2_reduce_padded 64x30x30 */, 28, 28, 1);
+        }
+    }
+
+    // Module.Branch2: conv 3x3/1 pad 1, 64 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunModuleBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(627200 * batch + image * 57600, 57600) /* module_branch2_reduce_padded 64x30x30 */, default, activations.Slice(200704 * batch + image * 376320 + 100352, 150528) /* module 480x28x28 */,
+                    parameters.Slice(49344, 110592) /* Module.Branch2.Weights [192, 64, 3, 3] */, parameters.Slice(159936, 192) /* Module.Branch2.Bias [192] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 30, InWidth: 30, OutChannels: 192, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Module.Branch3Reduce: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunModuleBranch3Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, default, activations.Slice(577024 * batch + image * 50176, 50176) /* module_branch3_reduce 64x28x28 */,
+                    parameters.Slice(160128, 16384) /* Module.Branch3Reduce.Weights [64, 256, 1, 1] */, parameters.Slice(176512, 64) /* Module.Branch3Reduce.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Module.Branch3: zero border of 2 around module_branch3_reduce 64x28x28
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadModuleBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 4;
+            var block = item % 4;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(577024 * batch + image * 50176 + block * 12544, 12544) /* module_branch3_reduce 64x28x28 */, activations.Slice(627200 * batch + image * 65536 + block * 16384, 16384) /* module_branch3_reduce_padded 64x32x32 */, 28, 28, 2);
+        }
+    }
+
+    // Module.Branch3: conv 5x5/1 pad 2, 64 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunModuleBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(627200 * batch + image * 65536, 65536) /* module_branch3_reduce_padded 64x32x32 */, default, activations.Slice(200704 * batch + image * 376320 + 250880, 75264) /* module 480x28x28 */,
+                    parameters.Slice(176576, 153600) /* Module.Branch3.Weights [96, 64, 5, 5] */, parameters.Slice(330176, 96) /* Module.Branch3.Bias [96] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 32, InWidth: 32, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Module.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunModuleBranch4Pool(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 16;
+                var block = item % 16;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 200704 + block * 12544, 12544) /* input_blocked 256x28x28 */, activations.Slice(577024 * batch + image * 200704 + block * 12544, 12544) /* module_pool 256x28x28 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 256 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, activations.Slice(577024 * batch + image * 200704, 200704) /* module_pool 256x28x28 */, geometry);
+            }
+        }
+    }
+
+    // Module.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of module
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunModuleBranch4Projection(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(577024 * batch + image * 200704, 200704) /* module_pool 256x28x28 */, default, activations.Slice(200704 * batch + image * 376320 + 326144, 50176) /* module 480x28x28 */,
+                    parameters.Slice(330272, 16384) /* Module.Branch4Projection.Weights [64, 256, 1, 1] */, parameters.Slice(346656, 64) /* Module.Branch4Projection.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Module.Branch1: 8 output blocks x 28 rows of 28 pixels, reading input_blocked 256x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveModuleBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 28 % 4;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 224;
+                var group = item / 28 % 8;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 4096);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+            }
+        }
+    }
+
+    // Module.Branch2Reduce: 4 output blocks x 28 rows of 28 pixels, reading input_blocked 256x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveModuleBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 28 % 2;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 50176 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 49280 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 28 % 4;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 50176 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 4096);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 49280 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+            }
+        }
+    }
+
+    // Module.Branch2: 12 output blocks x 28 rows of 28 pixels, reading module_branch2_reduce_padded 64x30x30.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveModuleBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 28 % 6;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 627200 * batch + image * 57600 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 100352 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 49344 + group * 18432);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 159936 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 64, 14400, 480, 9216, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 336;
+                var group = item / 28 % 12;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 627200 * batch + image * 57600 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 100352 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 49344 + group * 9216);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 159936 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 64, 14400, 480, 9216, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 64, 14400, 480, 9216, 12544, relu: true);
+            }
+        }
+    }
+
+    // Module.Branch3Reduce: 4 output blocks x 28 rows of 28 pixels, reading input_blocked 256x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveModuleBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 28 % 2;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 50176 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 160128 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 176512 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 28 % 4;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 50176 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 160128 + group * 4096);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 176512 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+            }
+        }
+    }
+
+    // Module.Branch3: 6 output blocks x 28 rows of 28 pixels, reading module_branch3_reduce_padded 64x32x32.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveModuleBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 84;
+                var group = item / 28 % 3;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 627200 * batch + image * 65536 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 250880 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 176576 + group * 51200);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 330176 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 64, 16384, 512, 25600, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 28 % 6;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 627200 * batch + image * 65536 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 250880 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 176576 + group * 25600);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 330176 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 64, 16384, 512, 25600, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 64, 16384, 512, 25600, 12544, relu: true);
+            }
+        }
+    }
+
+    // Module.Branch4Projection: 4 output blocks x 28 rows of 28 pixels, reading module_pool 256x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveModuleBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 28 % 2;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 326144 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 330272 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 346656 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 28 % 4;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 326144 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 330272 + group * 4096);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 346656 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+            }
+        }
+    }
+
+    // Register tile: 1 output block(s) x 4 pixels, 1x1 kernel, stride 1; 4 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+    }
+
+    // Register tile: 1 output block(s) x 4 pixels, 3x3 kernel, stride 1; 4 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+    }
+
+    // Register tile: 1 output block(s) x 4 pixels, 5x5 kernel, stride 1; 4 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+    }
+
+    // Register tile: 1 output block(s) x 6 pixels, 1x1 kernel, stride 1; 6 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x6Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
+            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
+            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+    }
+
+    // Register tile: 1 output block(s) x 6 pixels, 3x3 kernel, stride 1; 6 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x6Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+    }
+
+    // Register tile: 1 output block(s) x 6 pixels, 5x5 kernel, stride 1; 6 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x6Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+    }
+
+    // Register tile: 2 output block(s) x 14 pixels, 1x1 kernel, stride 1; 28 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile2x14Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a0_8 = a0_0;
+        var a0_9 = a0_0;
+        var a0_10 = a0_0;
+        var a0_11 = a0_0;
+        var a0_12 = a0_0;
+        var a0_13 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a1_7 = a1_0;
+        var a1_8 = a1_0;
+        var a1_9 = a1_0;
+        var a1_10 = a1_0;
+        var a1_11 = a1_0;
+        var a1_12 = a1_0;
+        var a1_13 = a1_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
+            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
+            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
+            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
+            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
+            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
+            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
+            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
+            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
+            var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 128);
+            a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
+            var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 144);
+            a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
+            var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 160);
+            a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
+            var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 176);
+            a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
+            var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 192);
+            a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
+            var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 208);
+            a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
+        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
+        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
+        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
+        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
+        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
+        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
+    }
+
+    // Register tile: 2 output block(s) x 14 pixels, 3x3 kernel, stride 1; 28 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile2x14Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a0_8 = a0_0;
+        var a0_9 = a0_0;
+        var a0_10 = a0_0;
+        var a0_11 = a0_0;
+        var a0_12 = a0_0;
+        var a0_13 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a1_7 = a1_0;
+        var a1_8 = a1_0;
+        var a1_9 = a1_0;
+        var a1_10 = a1_0;
+        var a1_11 = a1_0;
+        var a1_12 = a1_0;
+        var a1_13 = a1_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
+                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
+                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
+                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
+                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
+                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
+                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
+                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
+                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
+                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
+                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
+                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
+                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
+        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
+        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
+        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
+        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
+        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
+        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
+    }
+
+    // Register tile: 2 output block(s) x 14 pixels, 5x5 kernel, stride 1; 28 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile2x14Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a0_8 = a0_0;
+        var a0_9 = a0_0;
+        var a0_10 = a0_0;
+        var a0_11 = a0_0;
+        var a0_12 = a0_0;
+        var a0_13 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a1_7 = a1_0;
+        var a1_8 = a1_0;
+        var a1_9 = a1_0;
+        var a1_10 = a1_0;
+        var a1_11 = a1_0;
+        var a1_12 = a1_0;
+        var a1_13 = a1_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
+                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
+                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
+                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
+                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
+                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
+                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
+                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
+                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
+                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
+                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
+                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
+                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
+        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
+        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
+        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
+        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
+        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
+        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
     }
 
 }

@@ -4,7 +4,7 @@
 
 namespace InceptionGen.Definitions;
 
-partial class GoogLeNet
+partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Threading.IRangeWork
 {
     /// <summary>Channels of one input image.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -72,7 +72,11 @@ partial class GoogLeNet
 
     /// <summary>Floats of activation memory per image in the batch, after reusing the space of dead tensors.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public const int ActivationLengthPerImage = 1605632;
+    public const int ActivationLengthPerImage = 1649216;
+
+    /// <summary>Floats of convolution weights and biases repacked for the vectorized kernels.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public const int PackedWeightsLength = 6115136;
 
     /// <summary>Every parameter tensor, in block order: name, offset, shape (PyTorch's OIHW or [out, in]), role, fan-in, whether a ReLU follows, auxiliary.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -320,88 +324,99 @@ partial class GoogLeNet
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private readonly global::InceptionGen.AlignedBuffer _activations;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Conv _conv1;
+    private readonly global::InceptionGen.AlignedBuffer _packedWeights;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Pool _pool1;
+    private readonly global::InceptionGen.Threading.WorkerPool _pool;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Lrn _norm1;
+    private int _packedVersion = -1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Conv _conv2Reduce;
+    private int _batch;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Conv _conv2;
+    private readonly global::InceptionGen.Conv _layerConv1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Lrn _norm2;
+    private readonly global::InceptionGen.Pool _layerPool1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Pool _pool2;
+    private readonly global::InceptionGen.Lrn _layerNorm1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _inception3a;
+    private readonly global::InceptionGen.Conv _layerConv2Reduce;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _inception3b;
+    private readonly global::InceptionGen.Conv _layerConv2;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Pool _pool3;
+    private readonly global::InceptionGen.Lrn _layerNorm2;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _inception4a;
+    private readonly global::InceptionGen.Pool _layerPool2;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.AuxiliaryClassifier _aux1;
+    private readonly global::InceptionGen.Inception _layerInception3a;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _inception4b;
+    private readonly global::InceptionGen.Inception _layerInception3b;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _inception4c;
+    private readonly global::InceptionGen.Pool _layerPool3;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _inception4d;
+    private readonly global::InceptionGen.Inception _layerInception4a;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.AuxiliaryClassifier _aux2;
+    private readonly global::InceptionGen.AuxiliaryClassifier _layerAux1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _inception4e;
+    private readonly global::InceptionGen.Inception _layerInception4b;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Pool _pool4;
+    private readonly global::InceptionGen.Inception _layerInception4c;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _inception5a;
+    private readonly global::InceptionGen.Inception _layerInception4d;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _inception5b;
+    private readonly global::InceptionGen.AuxiliaryClassifier _layerAux2;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Pool _pool5;
+    private readonly global::InceptionGen.Inception _layerInception4e;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Dropout _dropout;
+    private readonly global::InceptionGen.Pool _layerPool4;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Linear _classifier;
+    private readonly global::InceptionGen.Inception _layerInception5a;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private readonly global::InceptionGen.Inception _layerInception5b;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private readonly global::InceptionGen.Pool _layerPool5;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private readonly global::InceptionGen.Dropout _layerDropout;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private readonly global::InceptionGen.Linear _layerClassifier;
 
     /// <summary>
     /// Creates the network with its parameter block initialized from <paramref name="seed"/> and activation
     /// memory for batches of up to <paramref name="maxBatch"/> images. Nothing is allocated after this.
+    /// Layers run on <paramref name="pool"/>, or on <see cref="global::InceptionGen.Threading.WorkerPool.Shared"/> (every core).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public GoogLeNet(int maxBatch = 1, ulong seed = 0)
+    public GoogLeNet(int maxBatch = 1, ulong seed = 0, global::InceptionGen.Threading.WorkerPool? pool = null)
     {
         global::System.ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, int.MaxValue / global::System.Math.Max(ActivationLengthPerImage, 1));
         MaxBatch = maxBatch;
         _parameters = new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);
         _activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);
+        _packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);
+        _pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;
         global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);
-        _conv1 = new global::InceptionGen.Conv("Conv1", new global::InceptionGen.FeatureShape(64, 112, 112), _parameters, s_parameterTensors[0], s_parameterTensors[1], 7, 2, 3, true);
-        _pool1 = new global::InceptionGen.Pool("Pool1", new global::InceptionGen.FeatureShape(64, 56, 56));
-        _norm1 = new global::InceptionGen.Lrn("Norm1", new global::InceptionGen.FeatureShape(64, 56, 56));
-        _conv2Reduce = new global::InceptionGen.Conv("Conv2Reduce", new global::InceptionGen.FeatureShape(64, 56, 56), _parameters, s_parameterTensors[2], s_parameterTensors[3], 1, 1, 0, true);
-        _conv2 = new global::InceptionGen.Conv("Conv2", new global::InceptionGen.FeatureShape(192, 56, 56), _parameters, s_parameterTensors[4], s_parameterTensors[5], 3, 1, 1, true);
-        _norm2 = new global::InceptionGen.Lrn("Norm2", new global::InceptionGen.FeatureShape(192, 56, 56));
-        _pool2 = new global::InceptionGen.Pool("Pool2", new global::InceptionGen.FeatureShape(192, 28, 28));
-        _inception3a = new global::InceptionGen.Inception("Inception3a", new global::InceptionGen.FeatureShape(256, 28, 28), new global::InceptionGen.Conv("Inception3a.Branch1", new global::InceptionGen.FeatureShape(64, 28, 28), _parameters, s_parameterTensors[6], s_parameterTensors[7], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3a.Branch2Reduce", new global::InceptionGen.FeatureShape(96, 28, 28), _parameters, s_parameterTensors[8], s_parameterTensors[9], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3a.Branch2", new global::InceptionGen.FeatureShape(128, 28, 28), _parameters, s_parameterTensors[10], s_parameterTensors[11], 3, 1, 1, true), new global::InceptionGen.Conv("Inception3a.Branch3Reduce", new global::InceptionGen.FeatureShape(16, 28, 28), _parameters, s_parameterTensors[12], s_parameterTensors[13], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3a.Branch3", new global::InceptionGen.FeatureShape(32, 28, 28), _parameters, s_parameterTensors[14], s_parameterTensors[15], 5, 1, 2, true), new global::InceptionGen.Conv("Inception3a.Branch4Projection", new global::InceptionGen.FeatureShape(32, 28, 28), _parameters, s_parameterTensors[16], s_parameterTensors[17], 1, 1, 0, true), hasPoolBranch: true);
-        _inception3b = new global::InceptionGen.Inception("Inception3b", new global::InceptionGen.FeatureShape(480, 28, 28), new global::InceptionGen.Conv("Inception3b.Branch1", new global::InceptionGen.FeatureShape(128, 28, 28), _parameters, s_parameterTensors[18], s_parameterTensors[19], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3b.Branch2Reduce", new global::InceptionGen.FeatureShape(128, 28, 28), _parameters, s_parameterTensors[20], s_parameterTensors[21], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3b.Branch2", new global::InceptionGen.FeatureShape(192, 28, 28), _parameters, s_parameterTensors[22], s_parameterTensors[23], 3, 1, 1, true), new global::InceptionGen.Conv("Inception3b.Branch3Reduce", new global::InceptionGen.FeatureShape(32, 28, 28), _parameters, s_parameterTensors[24], s_parameterTensors[25], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3b.Branch3", new global::InceptionGen.FeatureShape(96, 28, 28), _parameters, s_parameterTensors[26], s_parameterTensors[27], 5, 1, 2, true), new global::InceptionGen.Conv("Inception3b.Branch4Projection", new global::InceptionGen.FeatureShape(64, 28, 28), _parameters, s_parameterTensors[28], s_parameterTensors[29], 1, 1, 0, true), hasPoolBranch: true);
-        _pool3 = new global::InceptionGen.Pool("Pool3", new global::InceptionGen.FeatureShape(480, 14, 14));
-        _inception4a = new global::InceptionGen.Inception("Inception4a", new global::InceptionGen.FeatureShape(512, 14, 14), new global::InceptionGen.Conv("Inception4a.Branch1", new global::InceptionGen.FeatureShape(192, 14, 14), _parameters, s_parameterTensors[30], s_parameterTensors[31], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4a.Branch2Reduce", new global::InceptionGen.FeatureShape(96, 14, 14), _parameters, s_parameterTensors[32], s_parameterTensors[33], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4a.Branch2", new global::InceptionGen.FeatureShape(208, 14, 14), _parameters, s_parameterTensors[34], s_parameterTensors[35], 3, 1, 1, true), new global::InceptionGen.Conv("Inception4a.Branch3Reduce", new global::InceptionGen.FeatureShape(16, 14, 14), _parameters, s_parameterTensors[36], s_parameterTensors[37], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4a.Branch3", new global::InceptionGen.FeatureShape(48, 14, 14), _parameters, s_parameterTensors[38], s_parameterTensors[39], 5, 1, 2, true), new global::InceptionGen.Conv("Inception4a.Branch4Projection", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[40], s_parameterTensors[41], 1, 1, 0, true), hasPoolBranch: true);
-        _aux1 = new global::InceptionGen.AuxiliaryClassifier("Aux1", new global::InceptionGen.FeatureShape(1000, 1, 1), "Inception4a", 0.3f, new global::InceptionGen.Conv("Aux1.Conv", new global::InceptionGen.FeatureShape(128, 4, 4), _parameters, s_parameterTensors[42], s_parameterTensors[43], 1, 1, 0, true), new global::InceptionGen.Linear("Aux1.Hidden", new global::InceptionGen.FeatureShape(1024, 1, 1), _parameters, s_parameterTensors[44], s_parameterTensors[45], true), new global::InceptionGen.Linear("Aux1.Classifier", new global::InceptionGen.FeatureShape(1000, 1, 1), _parameters, s_parameterTensors[46], s_parameterTensors[47], false), 0.7f);
-        _inception4b = new global::InceptionGen.Inception("Inception4b", new global::InceptionGen.FeatureShape(512, 14, 14), new global::InceptionGen.Conv("Inception4b.Branch1", new global::InceptionGen.FeatureShape(160, 14, 14), _parameters, s_parameterTensors[48], s_parameterTensors[49], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4b.Branch2Reduce", new global::InceptionGen.FeatureShape(112, 14, 14), _parameters, s_parameterTensors[50], s_parameterTensors[51], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4b.Branch2", new global::InceptionGen.FeatureShape(224, 14, 14), _parameters, s_parameterTensors[52], s_parameterTensors[53], 3, 1, 1, true), new global::InceptionGen.Conv("Inception4b.Branch3Reduce", new global::InceptionGen.FeatureShape(24, 14, 14), _parameters, s_parameterTensors[54], s_parameterTensors[55], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4b.Branch3", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[56], s_parameterTensors[57], 5, 1, 2, true), new global::InceptionGen.Conv("Inception4b.Branch4Projection", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[58], s_parameterTensors[59], 1, 1, 0, true), hasPoolBranch: true);
-        _inception4c = new global::InceptionGen.Inception("Inception4c", new global::InceptionGen.FeatureShape(512, 14, 14), new global::InceptionGen.Conv("Inception4c.Branch1", new global::InceptionGen.FeatureShape(128, 14, 14), _parameters, s_parameterTensors[60], s_parameterTensors[61], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4c.Branch2Reduce", new global::InceptionGen.FeatureShape(128, 14, 14), _parameters, s_parameterTensors[62], s_parameterTensors[63], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4c.Branch2", new global::InceptionGen.FeatureShape(256, 14, 14), _parameters, s_parameterTensors[64], s_parameterTensors[65], 3, 1, 1, true), new global::InceptionGen.Conv("Inception4c.Branch3Reduce", new global::InceptionGen.FeatureShape(24, 14, 14), _parameters, s_parameterTensors[66], s_parameterTensors[67], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4c.Branch3", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[68], s_parameterTensors[69], 5, 1, 2, true), new global::InceptionGen.Conv("Inception4c.Branch4Projection", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[70], s_parameterTensors[71], 1, 1, 0, true), hasPoolBranch: true);
-        _inception4d = new global::InceptionGen.Inception("Inception4d", new global::InceptionGen.FeatureShape(528, 14, 14), new global::InceptionGen.Conv("Inception4d.Branch1", new global::InceptionGen.FeatureShape(112, 14, 14), _parameters, s_parameterTensors[72], s_parameterTensors[73], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4d.Branch2Reduce", new global::InceptionGen.FeatureShape(144, 14, 14), _parameters, s_parameterTensors[74], s_parameterTensors[75], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4d.Branch2", new global::InceptionGen.FeatureShape(288, 14, 14), _parameters, s_parameterTensors[76], s_parameterTensors[77], 3, 1, 1, true), new global::InceptionGen.Conv("Inception4d.Branch3Reduce", new global::InceptionGen.FeatureShape(32, 14, 14), _parameters, s_parameterTensors[78], s_parameterTensors[79], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4d.Branch3", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[80], s_parameterTensors[81], 5, 1, 2, true), new global::InceptionGen.Conv("Inception4d.Branch4Projection", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[82], s_parameterTensors[83], 1, 1, 0, true), hasPoolBranch: true);
-        _aux2 = new global::InceptionGen.AuxiliaryClassifier("Aux2", new global::InceptionGen.FeatureShape(1000, 1, 1), "Inception4d", 0.3f, new global::InceptionGen.Conv("Aux2.Conv", new global::InceptionGen.FeatureShape(128, 4, 4), _parameters, s_parameterTensors[84], s_parameterTensors[85], 1, 1, 0, true), new global::InceptionGen.Linear("Aux2.Hidden", new global::InceptionGen.FeatureShape(1024, 1, 1), _parameters, s_parameterTensors[86], s_parameterTensors[87], true), new global::InceptionGen.Linear("Aux2.Classifier", new global::InceptionGen.FeatureShape(1000, 1, 1), _parameters, s_parameterTensors[88], s_parameterTensors[89], false), 0.7f);
-        _inception4e = new global::InceptionGen.Inception("Inception4e", new global::InceptionGen.FeatureShape(832, 14, 14), new global::InceptionGen.Conv("Inception4e.Branch1", new global::InceptionGen.FeatureShape(256, 14, 14), _parameters, s_parameterTensors[90], s_parameterTensors[91], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4e.Branch2Reduce", new global::InceptionGen.FeatureShape(160, 14, 14), _parameters, s_parameterTensors[92], s_parameterTensors[93], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4e.Branch2", new global::InceptionGen.FeatureShape(320, 14, 14), _parameters, s_parameterTensors[94], s_parameterTensors[95], 3, 1, 1, true), new global::InceptionGen.Conv("Inception4e.Branch3Reduce", new global::InceptionGen.FeatureShape(32, 14, 14), _parameters, s_parameterTensors[96], s_parameterTensors[97], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4e.Branch3", new global::InceptionGen.FeatureShape(128, 14, 14), _parameters, s_parameterTensors[98], s_parameterTensors[99], 5, 1, 2, true), new global::InceptionGen.Conv("Inception4e.Branch4Projection", new global::InceptionGen.FeatureShape(128, 14, 14), _parameters, s_parameterTensors[100], s_parameterTensors[101], 1, 1, 0, true), hasPoolBranch: true);
-        _pool4 = new global::InceptionGen.Pool("Pool4", new global::InceptionGen.FeatureShape(832, 7, 7));
-        _inception5a = new global::InceptionGen.Inception("Inception5a", new global::InceptionGen.FeatureShape(832, 7, 7), new global::InceptionGen.Conv("Inception5a.Branch1", new global::InceptionGen.FeatureShape(256, 7, 7), _parameters, s_parameterTensors[102], s_parameterTensors[103], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5a.Branch2Reduce", new global::InceptionGen.FeatureShape(160, 7, 7), _parameters, s_parameterTensors[104], s_parameterTensors[105], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5a.Branch2", new global::InceptionGen.FeatureShape(320, 7, 7), _parameters, s_parameterTensors[106], s_parameterTensors[107], 3, 1, 1, true), new global::InceptionGen.Conv("Inception5a.Branch3Reduce", new global::InceptionGen.FeatureShape(32, 7, 7), _parameters, s_parameterTensors[108], s_parameterTensors[109], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5a.Branch3", new global::InceptionGen.FeatureShape(128, 7, 7), _parameters, s_parameterTensors[110], s_parameterTensors[111], 5, 1, 2, true), new global::InceptionGen.Conv("Inception5a.Branch4Projection", new global::InceptionGen.FeatureShape(128, 7, 7), _parameters, s_parameterTensors[112], s_parameterTensors[113], 1, 1, 0, true), hasPoolBranch: true);
-        _inception5b = new global::InceptionGen.Inception("Inception5b", new global::InceptionGen.FeatureShape(1024, 7, 7), new global::InceptionGen.Conv("Inception5b.Branch1", new global::InceptionGen.FeatureShape(384, 7, 7), _parameters, s_parameterTensors[114], s_parameterTensors[115], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5b.Branch2Reduce", new global::InceptionGen.FeatureShape(192, 7, 7), _parameters, s_parameterTensors[116], s_parameterTensors[117], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5b.Branch2", new global::InceptionGen.FeatureShape(384, 7, 7), _parameters, s_parameterTensors[118], s_parameterTensors[119], 3, 1, 1, true), new global::InceptionGen.Conv("Inception5b.Branch3Reduce", new global::InceptionGen.FeatureShape(48, 7, 7), _parameters, s_parameterTensors[120], s_parameterTensors[121], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5b.Branch3", new global::InceptionGen.FeatureShape(128, 7, 7), _parameters, s_parameterTensors[122], s_parameterTensors[123], 5, 1, 2, true), new global::InceptionGen.Conv("Inception5b.Branch4Projection", new global::InceptionGen.FeatureShape(128, 7, 7), _parameters, s_parameterTensors[124], s_parameterTensors[125], 1, 1, 0, true), hasPoolBranch: true);
-        _pool5 = new global::InceptionGen.Pool("Pool5", new global::InceptionGen.FeatureShape(1024, 1, 1));
-        _dropout = new global::InceptionGen.Dropout("Dropout", new global::InceptionGen.FeatureShape(1024, 1, 1), 0.4f);
-        _classifier = new global::InceptionGen.Linear("Classifier", new global::InceptionGen.FeatureShape(1000, 1, 1), _parameters, s_parameterTensors[126], s_parameterTensors[127], false);
+        _layerConv1 = new global::InceptionGen.Conv("Conv1", new global::InceptionGen.FeatureShape(64, 112, 112), _parameters, s_parameterTensors[0], s_parameterTensors[1], 7, 2, 3, true);
+        _layerPool1 = new global::InceptionGen.Pool("Pool1", new global::InceptionGen.FeatureShape(64, 56, 56));
+        _layerNorm1 = new global::InceptionGen.Lrn("Norm1", new global::InceptionGen.FeatureShape(64, 56, 56));
+        _layerConv2Reduce = new global::InceptionGen.Conv("Conv2Reduce", new global::InceptionGen.FeatureShape(64, 56, 56), _parameters, s_parameterTensors[2], s_parameterTensors[3], 1, 1, 0, true);
+        _layerConv2 = new global::InceptionGen.Conv("Conv2", new global::InceptionGen.FeatureShape(192, 56, 56), _parameters, s_parameterTensors[4], s_parameterTensors[5], 3, 1, 1, true);
+        _layerNorm2 = new global::InceptionGen.Lrn("Norm2", new global::InceptionGen.FeatureShape(192, 56, 56));
+        _layerPool2 = new global::InceptionGen.Pool("Pool2", new global::InceptionGen.FeatureShape(192, 28, 28));
+        _layerInception3a = new global::InceptionGen.Inception("Inception3a", new global::InceptionGen.FeatureShape(256, 28, 28), new global::InceptionGen.Conv("Inception3a.Branch1", new global::InceptionGen.FeatureShape(64, 28, 28), _parameters, s_parameterTensors[6], s_parameterTensors[7], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3a.Branch2Reduce", new global::InceptionGen.FeatureShape(96, 28, 28), _parameters, s_parameterTensors[8], s_parameterTensors[9], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3a.Branch2", new global::InceptionGen.FeatureShape(128, 28, 28), _parameters, s_parameterTensors[10], s_parameterTensors[11], 3, 1, 1, true), new global::InceptionGen.Conv("Inception3a.Branch3Reduce", new global::InceptionGen.FeatureShape(16, 28, 28), _parameters, s_parameterTensors[12], s_parameterTensors[13], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3a.Branch3", new global::InceptionGen.FeatureShape(32, 28, 28), _parameters, s_parameterTensors[14], s_parameterTensors[15], 5, 1, 2, true), new global::InceptionGen.Conv("Inception3a.Branch4Projection", new global::InceptionGen.FeatureShape(32, 28, 28), _parameters, s_parameterTensors[16], s_parameterTensors[17], 1, 1, 0, true), hasPoolBranch: true);
+        _layerInception3b = new global::InceptionGen.Inception("Inception3b", new global::InceptionGen.FeatureShape(480, 28, 28), new global::InceptionGen.Conv("Inception3b.Branch1", new global::InceptionGen.FeatureShape(128, 28, 28), _parameters, s_parameterTensors[18], s_parameterTensors[19], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3b.Branch2Reduce", new global::InceptionGen.FeatureShape(128, 28, 28), _parameters, s_parameterTensors[20], s_parameterTensors[21], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3b.Branch2", new global::InceptionGen.FeatureShape(192, 28, 28), _parameters, s_parameterTensors[22], s_parameterTensors[23], 3, 1, 1, true), new global::InceptionGen.Conv("Inception3b.Branch3Reduce", new global::InceptionGen.FeatureShape(32, 28, 28), _parameters, s_parameterTensors[24], s_parameterTensors[25], 1, 1, 0, true), new global::InceptionGen.Conv("Inception3b.Branch3", new global::InceptionGen.FeatureShape(96, 28, 28), _parameters, s_parameterTensors[26], s_parameterTensors[27], 5, 1, 2, true), new global::InceptionGen.Conv("Inception3b.Branch4Projection", new global::InceptionGen.FeatureShape(64, 28, 28), _parameters, s_parameterTensors[28], s_parameterTensors[29], 1, 1, 0, true), hasPoolBranch: true);
+        _layerPool3 = new global::InceptionGen.Pool("Pool3", new global::InceptionGen.FeatureShape(480, 14, 14));
+        _layerInception4a = new global::InceptionGen.Inception("Inception4a", new global::InceptionGen.FeatureShape(512, 14, 14), new global::InceptionGen.Conv("Inception4a.Branch1", new global::InceptionGen.FeatureShape(192, 14, 14), _parameters, s_parameterTensors[30], s_parameterTensors[31], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4a.Branch2Reduce", new global::InceptionGen.FeatureShape(96, 14, 14), _parameters, s_parameterTensors[32], s_parameterTensors[33], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4a.Branch2", new global::InceptionGen.FeatureShape(208, 14, 14), _parameters, s_parameterTensors[34], s_parameterTensors[35], 3, 1, 1, true), new global::InceptionGen.Conv("Inception4a.Branch3Reduce", new global::InceptionGen.FeatureShape(16, 14, 14), _parameters, s_parameterTensors[36], s_parameterTensors[37], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4a.Branch3", new global::InceptionGen.FeatureShape(48, 14, 14), _parameters, s_parameterTensors[38], s_parameterTensors[39], 5, 1, 2, true), new global::InceptionGen.Conv("Inception4a.Branch4Projection", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[40], s_parameterTensors[41], 1, 1, 0, true), hasPoolBranch: true);
+        _layerAux1 = new global::InceptionGen.AuxiliaryClassifier("Aux1", new global::InceptionGen.FeatureShape(1000, 1, 1), "Inception4a", 0.3f, new global::InceptionGen.Conv("Aux1.Conv", new global::InceptionGen.FeatureShape(128, 4, 4), _parameters, s_parameterTensors[42], s_parameterTensors[43], 1, 1, 0, true), new global::InceptionGen.Linear("Aux1.Hidden", new global::InceptionGen.FeatureShape(1024, 1, 1), _parameters, s_parameterTensors[44], s_parameterTensors[45], true), new global::InceptionGen.Linear("Aux1.Classifier", new global::InceptionGen.FeatureShape(1000, 1, 1), _parameters, s_parameterTensors[46], s_parameterTensors[47], false), 0.7f);
+        _layerInception4b = new global::InceptionGen.Inception("Inception4b", new global::InceptionGen.FeatureShape(512, 14, 14), new global::InceptionGen.Conv("Inception4b.Branch1", new global::InceptionGen.FeatureShape(160, 14, 14), _parameters, s_parameterTensors[48], s_parameterTensors[49], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4b.Branch2Reduce", new global::InceptionGen.FeatureShape(112, 14, 14), _parameters, s_parameterTensors[50], s_parameterTensors[51], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4b.Branch2", new global::InceptionGen.FeatureShape(224, 14, 14), _parameters, s_parameterTensors[52], s_parameterTensors[53], 3, 1, 1, true), new global::InceptionGen.Conv("Inception4b.Branch3Reduce", new global::InceptionGen.FeatureShape(24, 14, 14), _parameters, s_parameterTensors[54], s_parameterTensors[55], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4b.Branch3", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[56], s_parameterTensors[57], 5, 1, 2, true), new global::InceptionGen.Conv("Inception4b.Branch4Projection", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[58], s_parameterTensors[59], 1, 1, 0, true), hasPoolBranch: true);
+        _layerInception4c = new global::InceptionGen.Inception("Inception4c", new global::InceptionGen.FeatureShape(512, 14, 14), new global::InceptionGen.Conv("Inception4c.Branch1", new global::InceptionGen.FeatureShape(128, 14, 14), _parameters, s_parameterTensors[60], s_parameterTensors[61], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4c.Branch2Reduce", new global::InceptionGen.FeatureShape(128, 14, 14), _parameters, s_parameterTensors[62], s_parameterTensors[63], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4c.Branch2", new global::InceptionGen.FeatureShape(256, 14, 14), _parameters, s_parameterTensors[64], s_parameterTensors[65], 3, 1, 1, true), new global::InceptionGen.Conv("Inception4c.Branch3Reduce", new global::InceptionGen.FeatureShape(24, 14, 14), _parameters, s_parameterTensors[66], s_parameterTensors[67], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4c.Branch3", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[68], s_parameterTensors[69], 5, 1, 2, true), new global::InceptionGen.Conv("Inception4c.Branch4Projection", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[70], s_parameterTensors[71], 1, 1, 0, true), hasPoolBranch: true);
+        _layerInception4d = new global::InceptionGen.Inception("Inception4d", new global::InceptionGen.FeatureShape(528, 14, 14), new global::InceptionGen.Conv("Inception4d.Branch1", new global::InceptionGen.FeatureShape(112, 14, 14), _parameters, s_parameterTensors[72], s_parameterTensors[73], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4d.Branch2Reduce", new global::InceptionGen.FeatureShape(144, 14, 14), _parameters, s_parameterTensors[74], s_parameterTensors[75], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4d.Branch2", new global::InceptionGen.FeatureShape(288, 14, 14), _parameters, s_parameterTensors[76], s_parameterTensors[77], 3, 1, 1, true), new global::InceptionGen.Conv("Inception4d.Branch3Reduce", new global::InceptionGen.FeatureShape(32, 14, 14), _parameters, s_parameterTensors[78], s_parameterTensors[79], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4d.Branch3", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[80], s_parameterTensors[81], 5, 1, 2, true), new global::InceptionGen.Conv("Inception4d.Branch4Projection", new global::InceptionGen.FeatureShape(64, 14, 14), _parameters, s_parameterTensors[82], s_parameterTensors[83], 1, 1, 0, true), hasPoolBranch: true);
+        _layerAux2 = new global::InceptionGen.AuxiliaryClassifier("Aux2", new global::InceptionGen.FeatureShape(1000, 1, 1), "Inception4d", 0.3f, new global::InceptionGen.Conv("Aux2.Conv", new global::InceptionGen.FeatureShape(128, 4, 4), _parameters, s_parameterTensors[84], s_parameterTensors[85], 1, 1, 0, true), new global::InceptionGen.Linear("Aux2.Hidden", new global::InceptionGen.FeatureShape(1024, 1, 1), _parameters, s_parameterTensors[86], s_parameterTensors[87], true), new global::InceptionGen.Linear("Aux2.Classifier", new global::InceptionGen.FeatureShape(1000, 1, 1), _parameters, s_parameterTensors[88], s_parameterTensors[89], false), 0.7f);
+        _layerInception4e = new global::InceptionGen.Inception("Inception4e", new global::InceptionGen.FeatureShape(832, 14, 14), new global::InceptionGen.Conv("Inception4e.Branch1", new global::InceptionGen.FeatureShape(256, 14, 14), _parameters, s_parameterTensors[90], s_parameterTensors[91], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4e.Branch2Reduce", new global::InceptionGen.FeatureShape(160, 14, 14), _parameters, s_parameterTensors[92], s_parameterTensors[93], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4e.Branch2", new global::InceptionGen.FeatureShape(320, 14, 14), _parameters, s_parameterTensors[94], s_parameterTensors[95], 3, 1, 1, true), new global::InceptionGen.Conv("Inception4e.Branch3Reduce", new global::InceptionGen.FeatureShape(32, 14, 14), _parameters, s_parameterTensors[96], s_parameterTensors[97], 1, 1, 0, true), new global::InceptionGen.Conv("Inception4e.Branch3", new global::InceptionGen.FeatureShape(128, 14, 14), _parameters, s_parameterTensors[98], s_parameterTensors[99], 5, 1, 2, true), new global::InceptionGen.Conv("Inception4e.Branch4Projection", new global::InceptionGen.FeatureShape(128, 14, 14), _parameters, s_parameterTensors[100], s_parameterTensors[101], 1, 1, 0, true), hasPoolBranch: true);
+        _layerPool4 = new global::InceptionGen.Pool("Pool4", new global::InceptionGen.FeatureShape(832, 7, 7));
+        _layerInception5a = new global::InceptionGen.Inception("Inception5a", new global::InceptionGen.FeatureShape(832, 7, 7), new global::InceptionGen.Conv("Inception5a.Branch1", new global::InceptionGen.FeatureShape(256, 7, 7), _parameters, s_parameterTensors[102], s_parameterTensors[103], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5a.Branch2Reduce", new global::InceptionGen.FeatureShape(160, 7, 7), _parameters, s_parameterTensors[104], s_parameterTensors[105], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5a.Branch2", new global::InceptionGen.FeatureShape(320, 7, 7), _parameters, s_parameterTensors[106], s_parameterTensors[107], 3, 1, 1, true), new global::InceptionGen.Conv("Inception5a.Branch3Reduce", new global::InceptionGen.FeatureShape(32, 7, 7), _parameters, s_parameterTensors[108], s_parameterTensors[109], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5a.Branch3", new global::InceptionGen.FeatureShape(128, 7, 7), _parameters, s_parameterTensors[110], s_parameterTensors[111], 5, 1, 2, true), new global::InceptionGen.Conv("Inception5a.Branch4Projection", new global::InceptionGen.FeatureShape(128, 7, 7), _parameters, s_parameterTensors[112], s_parameterTensors[113], 1, 1, 0, true), hasPoolBranch: true);
+        _layerInception5b = new global::InceptionGen.Inception("Inception5b", new global::InceptionGen.FeatureShape(1024, 7, 7), new global::InceptionGen.Conv("Inception5b.Branch1", new global::InceptionGen.FeatureShape(384, 7, 7), _parameters, s_parameterTensors[114], s_parameterTensors[115], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5b.Branch2Reduce", new global::InceptionGen.FeatureShape(192, 7, 7), _parameters, s_parameterTensors[116], s_parameterTensors[117], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5b.Branch2", new global::InceptionGen.FeatureShape(384, 7, 7), _parameters, s_parameterTensors[118], s_parameterTensors[119], 3, 1, 1, true), new global::InceptionGen.Conv("Inception5b.Branch3Reduce", new global::InceptionGen.FeatureShape(48, 7, 7), _parameters, s_parameterTensors[120], s_parameterTensors[121], 1, 1, 0, true), new global::InceptionGen.Conv("Inception5b.Branch3", new global::InceptionGen.FeatureShape(128, 7, 7), _parameters, s_parameterTensors[122], s_parameterTensors[123], 5, 1, 2, true), new global::InceptionGen.Conv("Inception5b.Branch4Projection", new global::InceptionGen.FeatureShape(128, 7, 7), _parameters, s_parameterTensors[124], s_parameterTensors[125], 1, 1, 0, true), hasPoolBranch: true);
+        _layerPool5 = new global::InceptionGen.Pool("Pool5", new global::InceptionGen.FeatureShape(1024, 1, 1));
+        _layerDropout = new global::InceptionGen.Dropout("Dropout", new global::InceptionGen.FeatureShape(1024, 1, 1), 0.4f);
+        _layerClassifier = new global::InceptionGen.Linear("Classifier", new global::InceptionGen.FeatureShape(1000, 1, 1), _parameters, s_parameterTensors[126], s_parameterTensors[127], false);
     }
 
     /// <summary>The largest batch <see cref="Forward"/> accepts.</summary>
@@ -412,106 +427,113 @@ partial class GoogLeNet
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public global::InceptionGen.ParameterStore Parameters => _parameters;
 
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    int global::InceptionGen.INetwork.InputLength => InputLength;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    int global::InceptionGen.INetwork.OutputLength => OutputLength;
+
     /// <summary>Re-initializes every parameter deterministically from <paramref name="seed"/> (see <see cref="global::InceptionGen.ParameterInitializer"/>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public void InitializeParameters(ulong seed) => global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);
 
     /// <summary>Layer Conv1: conv 7x7/2, output 64x112x112.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Conv Conv1 => _conv1;
+    public partial global::InceptionGen.Conv Conv1 => _layerConv1;
 
     /// <summary>Layer Pool1: max pool 3x3/2, output 64x56x56.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Pool Pool1 => _pool1;
+    public partial global::InceptionGen.Pool Pool1 => _layerPool1;
 
     /// <summary>Layer Norm1: LRN 5, output 64x56x56.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Lrn Norm1 => _norm1;
+    public partial global::InceptionGen.Lrn Norm1 => _layerNorm1;
 
     /// <summary>Layer Conv2Reduce: conv 1x1/1, output 64x56x56.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Conv Conv2Reduce => _conv2Reduce;
+    public partial global::InceptionGen.Conv Conv2Reduce => _layerConv2Reduce;
 
     /// <summary>Layer Conv2: conv 3x3/1, output 192x56x56.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Conv Conv2 => _conv2;
+    public partial global::InceptionGen.Conv Conv2 => _layerConv2;
 
     /// <summary>Layer Norm2: LRN 5, output 192x56x56.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Lrn Norm2 => _norm2;
+    public partial global::InceptionGen.Lrn Norm2 => _layerNorm2;
 
     /// <summary>Layer Pool2: max pool 3x3/2, output 192x28x28.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Pool Pool2 => _pool2;
+    public partial global::InceptionGen.Pool Pool2 => _layerPool2;
 
     /// <summary>Layer Inception3a: inception, output 256x28x28.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Inception3a => _inception3a;
+    public partial global::InceptionGen.Inception Inception3a => _layerInception3a;
 
     /// <summary>Layer Inception3b: inception, output 480x28x28.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Inception3b => _inception3b;
+    public partial global::InceptionGen.Inception Inception3b => _layerInception3b;
 
     /// <summary>Layer Pool3: max pool 3x3/2, output 480x14x14.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Pool Pool3 => _pool3;
+    public partial global::InceptionGen.Pool Pool3 => _layerPool3;
 
     /// <summary>Layer Inception4a: inception, output 512x14x14.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Inception4a => _inception4a;
+    public partial global::InceptionGen.Inception Inception4a => _layerInception4a;
 
     /// <summary>Layer Aux1: aux classifier, output 1000x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.AuxiliaryClassifier Aux1 => _aux1;
+    public partial global::InceptionGen.AuxiliaryClassifier Aux1 => _layerAux1;
 
     /// <summary>Layer Inception4b: inception, output 512x14x14.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Inception4b => _inception4b;
+    public partial global::InceptionGen.Inception Inception4b => _layerInception4b;
 
     /// <summary>Layer Inception4c: inception, output 512x14x14.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Inception4c => _inception4c;
+    public partial global::InceptionGen.Inception Inception4c => _layerInception4c;
 
     /// <summary>Layer Inception4d: inception, output 528x14x14.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Inception4d => _inception4d;
+    public partial global::InceptionGen.Inception Inception4d => _layerInception4d;
 
     /// <summary>Layer Aux2: aux classifier, output 1000x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.AuxiliaryClassifier Aux2 => _aux2;
+    public partial global::InceptionGen.AuxiliaryClassifier Aux2 => _layerAux2;
 
     /// <summary>Layer Inception4e: inception, output 832x14x14.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Inception4e => _inception4e;
+    public partial global::InceptionGen.Inception Inception4e => _layerInception4e;
 
     /// <summary>Layer Pool4: max pool 3x3/2, output 832x7x7.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Pool Pool4 => _pool4;
+    public partial global::InceptionGen.Pool Pool4 => _layerPool4;
 
     /// <summary>Layer Inception5a: inception, output 832x7x7.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Inception5a => _inception5a;
+    public partial global::InceptionGen.Inception Inception5a => _layerInception5a;
 
     /// <summary>Layer Inception5b: inception, output 1024x7x7.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Inception5b => _inception5b;
+    public partial global::InceptionGen.Inception Inception5b => _layerInception5b;
 
     /// <summary>Layer Pool5: global avg pool, output 1024x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Pool Pool5 => _pool5;
+    public partial global::InceptionGen.Pool Pool5 => _layerPool5;
 
     /// <summary>Layer Dropout: dropout 0.4, output 1024x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Dropout Dropout => _dropout;
+    public partial global::InceptionGen.Dropout Dropout => _layerDropout;
 
     /// <summary>Layer Classifier: linear, output 1000x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Linear Classifier => _classifier;
+    public partial global::InceptionGen.Linear Classifier => _layerClassifier;
 
     /// <summary>
     /// Inference on <paramref name="batch"/> images: <paramref name="input"/> holds batch × <see cref="InputLength"/> floats
     /// (NCHW), <paramref name="output"/> receives batch × <see cref="OutputLength"/>. Auxiliary heads and dropout are off.
-    /// It allocates nothing.
+    /// It allocates nothing, and one instance runs one call at a time.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
@@ -527,812 +549,6896 @@ partial class GoogLeNet
             throw new global::System.ArgumentException($"output holds {output.Length} floats; a batch of {batch} needs {batch * OutputLength}.", nameof(output));
         }
 
-        ForwardInput(input, output, batch);
-        ForwardConv1(input, output, batch);
-        ForwardPool1(input, output, batch);
-        ForwardNorm1(input, output, batch);
-        ForwardConv2Reduce(input, output, batch);
-        ForwardConv2(input, output, batch);
-        ForwardNorm2(input, output, batch);
-        ForwardPool2(input, output, batch);
-        ForwardInception3a(input, output, batch);
-        ForwardInception3b(input, output, batch);
-        ForwardPool3(input, output, batch);
-        ForwardInception4a(input, output, batch);
-        ForwardInception4b(input, output, batch);
-        ForwardInception4c(input, output, batch);
-        ForwardInception4d(input, output, batch);
-        ForwardInception4e(input, output, batch);
-        ForwardPool4(input, output, batch);
-        ForwardInception5a(input, output, batch);
-        ForwardInception5b(input, output, batch);
-        ForwardPool5(input, output, batch);
-        ForwardClassifier(input, output, batch);
-    }
+        // Convolutions read weights repacked for the kernels; repack when the parameters moved on.
+        var version = _parameters.Version;
+        if (version != _packedVersion)
+        {
+            PackWeights();
+            _packedVersion = version;
+        }
 
-    // input: NCHW 3x224x224 to NCHW16c
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInput(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
-    {
+        _batch = batch;
         var activations = _activations.Span;
+
+        // input: NCHW 3x224x224 to NCHW16c
         for (var image = 0; image < batch; image++)
         {
-            // input: NCHW 3x224x224 to NCHW16c
-            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength) /* input 3x224x224 */, activations.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */, 3, 224, 224);
+            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */, 3, 224, 224);
+        }
+
+        // Conv1: zero border of 3 around input_blocked 3x224x224
+        _pool.Run(this, 1, batch);
+
+        // Conv1: conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU
+        _pool.Run(this, 2, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 224 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 448 : 1)));
+
+        // Pool1: max pool 3x3/2, 64x112x112 -> 64x56x56
+        _pool.Run(this, 3, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1));
+
+        // Norm1: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 64x56x56
+        _pool.Run(this, 4, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1));
+
+        // Conv2Reduce: conv 1x1/1, 64 -> 64 channels, 56x56 -> 56x56, ReLU
+        _pool.Run(this, 5, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+
+        // Conv2: zero border of 1 around conv2_reduce 64x56x56
+        _pool.Run(this, 6, batch * 4);
+
+        // Conv2: conv 3x3/1 pad 1, 64 -> 192 channels, 56x56 -> 56x56, ReLU
+        _pool.Run(this, 7, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 336 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 672 : 1)));
+
+        // Norm2: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 192x56x56
+        _pool.Run(this, 8, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1));
+
+        // Pool2: max pool 3x3/2, 192x56x56 -> 192x28x28
+        _pool.Run(this, 9, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1));
+
+        // Inception3a.Branch1: conv 1x1/1, 192 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [0, 64) of inception3a
+        _pool.Run(this, 10, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+
+        // Inception3a.Branch2Reduce: conv 1x1/1, 192 -> 96 channels, 28x28 -> 28x28, ReLU
+        _pool.Run(this, 11, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+
+        // Inception3a.Branch2: zero border of 1 around inception3a_branch2_reduce 96x28x28
+        _pool.Run(this, 12, batch * 6);
+
+        // Inception3a.Branch2: conv 3x3/1 pad 1, 96 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [64, 192) of inception3a
+        _pool.Run(this, 13, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+
+        // Inception3a.Branch3Reduce: conv 1x1/1, 192 -> 16 channels, 28x28 -> 28x28, ReLU
+        _pool.Run(this, 14, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1));
+
+        // Inception3a.Branch3: zero border of 2 around inception3a_branch3_reduce 16x28x28
+        _pool.Run(this, 15, batch);
+
+        // Inception3a.Branch3: conv 5x5/1 pad 2, 16 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [192, 224) of inception3a
+        _pool.Run(this, 16, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception3a.Branch4Pool: max pool 3x3/1 pad 1, 192x28x28 -> 192x28x28
+        _pool.Run(this, 17, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1));
+
+        // Inception3a.Branch4Projection: conv 1x1/1, 192 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [224, 256) of inception3a
+        _pool.Run(this, 18, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception3b.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of inception3b
+        _pool.Run(this, 19, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+
+        // Inception3b.Branch2Reduce: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU
+        _pool.Run(this, 20, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+
+        // Inception3b.Branch2: zero border of 1 around inception3b_branch2_reduce 128x28x28
+        _pool.Run(this, 21, batch * 8);
+
+        // Inception3b.Branch2: conv 3x3/1 pad 1, 128 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of inception3b
+        _pool.Run(this, 22, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)));
+
+        // Inception3b.Branch3Reduce: conv 1x1/1, 256 -> 32 channels, 28x28 -> 28x28, ReLU
+        _pool.Run(this, 23, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception3b.Branch3: zero border of 2 around inception3b_branch3_reduce 32x28x28
+        _pool.Run(this, 24, batch * 2);
+
+        // Inception3b.Branch3: conv 5x5/1 pad 2, 32 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of inception3b
+        _pool.Run(this, 25, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+
+        // Inception3b.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
+        _pool.Run(this, 26, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1));
+
+        // Inception3b.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of inception3b
+        _pool.Run(this, 27, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+
+        // Pool3: max pool 3x3/2, 480x28x28 -> 480x14x14
+        _pool.Run(this, 28, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1));
+
+        // Inception4a.Branch1: conv 1x1/1, 480 -> 192 channels, 14x14 -> 14x14, ReLU; writes channels [0, 192) of inception4a
+        _pool.Run(this, 29, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+
+        // Inception4a.Branch2Reduce: conv 1x1/1, 480 -> 96 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 30, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)));
+
+        // Inception4a.Branch2: zero border of 1 around inception4a_branch2_reduce 96x14x14
+        _pool.Run(this, 31, batch * 6);
+
+        // Inception4a.Branch2: conv 3x3/1 pad 1, 96 -> 208 channels, 14x14 -> 14x14, ReLU; writes channels [192, 400) of inception4a
+        _pool.Run(this, 32, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 182 : 1));
+
+        // Inception4a.Branch3Reduce: conv 1x1/1, 480 -> 16 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 33, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1));
+
+        // Inception4a.Branch3: zero border of 2 around inception4a_branch3_reduce 16x14x14
+        _pool.Run(this, 34, batch);
+
+        // Inception4a.Branch3: conv 5x5/1 pad 2, 16 -> 48 channels, 14x14 -> 14x14, ReLU; writes channels [400, 448) of inception4a
+        _pool.Run(this, 35, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 42 : 1)));
+
+        // Inception4a.Branch4Pool: max pool 3x3/1 pad 1, 480x14x14 -> 480x14x14
+        _pool.Run(this, 36, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1));
+
+        // Inception4a.Branch4Projection: conv 1x1/1, 480 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4a
+        _pool.Run(this, 37, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception4b.Branch1: conv 1x1/1, 512 -> 160 channels, 14x14 -> 14x14, ReLU; writes channels [0, 160) of inception4b
+        _pool.Run(this, 38, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)));
+
+        // Inception4b.Branch2Reduce: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 39, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1));
+
+        // Inception4b.Branch2: zero border of 1 around inception4b_branch2_reduce 112x14x14
+        _pool.Run(this, 40, batch * 7);
+
+        // Inception4b.Branch2: conv 3x3/1 pad 1, 112 -> 224 channels, 14x14 -> 14x14, ReLU; writes channels [160, 384) of inception4b
+        _pool.Run(this, 41, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 98 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 196 : 1)));
+
+        // Inception4b.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 42, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)));
+
+        // Inception4b.Branch3: zero border of 2 around inception4b_branch3_reduce 24x14x14
+        _pool.Run(this, 43, batch * 2);
+
+        // Inception4b.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4b
+        _pool.Run(this, 44, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception4b.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
+        _pool.Run(this, 45, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1));
+
+        // Inception4b.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4b
+        _pool.Run(this, 46, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception4c.Branch1: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [0, 128) of inception4c
+        _pool.Run(this, 47, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+
+        // Inception4c.Branch2Reduce: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 48, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+
+        // Inception4c.Branch2: zero border of 1 around inception4c_branch2_reduce 128x14x14
+        _pool.Run(this, 49, batch * 8);
+
+        // Inception4c.Branch2: conv 3x3/1 pad 1, 128 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [128, 384) of inception4c
+        _pool.Run(this, 50, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+
+        // Inception4c.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 51, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)));
+
+        // Inception4c.Branch3: zero border of 2 around inception4c_branch3_reduce 24x14x14
+        _pool.Run(this, 52, batch * 2);
+
+        // Inception4c.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4c
+        _pool.Run(this, 53, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception4c.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
+        _pool.Run(this, 54, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1));
+
+        // Inception4c.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4c
+        _pool.Run(this, 55, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception4d.Branch1: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU; writes channels [0, 112) of inception4d
+        _pool.Run(this, 56, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1));
+
+        // Inception4d.Branch2Reduce: conv 1x1/1, 512 -> 144 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 57, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 126 : 1)));
+
+        // Inception4d.Branch2: zero border of 1 around inception4d_branch2_reduce 144x14x14
+        _pool.Run(this, 58, batch * 9);
+
+        // Inception4d.Branch2: conv 3x3/1 pad 1, 144 -> 288 channels, 14x14 -> 14x14, ReLU; writes channels [112, 400) of inception4d
+        _pool.Run(this, 59, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 126 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 252 : 1)));
+
+        // Inception4d.Branch3Reduce: conv 1x1/1, 512 -> 32 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 60, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)));
+
+        // Inception4d.Branch3: zero border of 2 around inception4d_branch3_reduce 32x14x14
+        _pool.Run(this, 61, batch * 2);
+
+        // Inception4d.Branch3: conv 5x5/1 pad 2, 32 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [400, 464) of inception4d
+        _pool.Run(this, 62, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception4d.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
+        _pool.Run(this, 63, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1));
+
+        // Inception4d.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [464, 528) of inception4d
+        _pool.Run(this, 64, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception4e.Branch1: conv 1x1/1, 528 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [0, 256) of inception4e
+        _pool.Run(this, 65, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+
+        // Inception4e.Branch2Reduce: conv 1x1/1, 528 -> 160 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 66, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)));
+
+        // Inception4e.Branch2: zero border of 1 around inception4e_branch2_reduce 160x14x14
+        _pool.Run(this, 67, batch * 10);
+
+        // Inception4e.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 14x14 -> 14x14, ReLU; writes channels [256, 576) of inception4e
+        _pool.Run(this, 68, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 140 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 280 : 1)));
+
+        // Inception4e.Branch3Reduce: conv 1x1/1, 528 -> 32 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 69, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)));
+
+        // Inception4e.Branch3: zero border of 2 around inception4e_branch3_reduce 32x14x14
+        _pool.Run(this, 70, batch * 2);
+
+        // Inception4e.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [576, 704) of inception4e
+        _pool.Run(this, 71, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+
+        // Inception4e.Branch4Pool: max pool 3x3/1 pad 1, 528x14x14 -> 528x14x14
+        _pool.Run(this, 72, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1));
+
+        // Inception4e.Branch4Projection: conv 1x1/1, 528 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [704, 832) of inception4e
+        _pool.Run(this, 73, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+
+        // Pool4: max pool 3x3/2, 832x14x14 -> 832x7x7
+        _pool.Run(this, 74, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1));
+
+        // Inception5a.Branch1: conv 1x1/1, 832 -> 256 channels, 7x7 -> 7x7, ReLU; writes channels [0, 256) of inception5a
+        _pool.Run(this, 75, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+
+        // Inception5a.Branch2Reduce: conv 1x1/1, 832 -> 160 channels, 7x7 -> 7x7, ReLU
+        _pool.Run(this, 76, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 70 : 1)));
+
+        // Inception5a.Branch2: zero border of 1 around inception5a_branch2_reduce 160x7x7
+        _pool.Run(this, 77, batch * 10);
+
+        // Inception5a.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 7x7 -> 7x7, ReLU; writes channels [256, 576) of inception5a
+        _pool.Run(this, 78, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)));
+
+        // Inception5a.Branch3Reduce: conv 1x1/1, 832 -> 32 channels, 7x7 -> 7x7, ReLU
+        _pool.Run(this, 79, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1)));
+
+        // Inception5a.Branch3: zero border of 2 around inception5a_branch3_reduce 32x7x7
+        _pool.Run(this, 80, batch * 2);
+
+        // Inception5a.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [576, 704) of inception5a
+        _pool.Run(this, 81, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception5a.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
+        _pool.Run(this, 82, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1));
+
+        // Inception5a.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [704, 832) of inception5a
+        _pool.Run(this, 83, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception5b.Branch1: conv 1x1/1, 832 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [0, 384) of inception5b
+        _pool.Run(this, 84, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+
+        // Inception5b.Branch2Reduce: conv 1x1/1, 832 -> 192 channels, 7x7 -> 7x7, ReLU
+        _pool.Run(this, 85, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)));
+
+        // Inception5b.Branch2: zero border of 1 around inception5b_branch2_reduce 192x7x7
+        _pool.Run(this, 86, batch * 12);
+
+        // Inception5b.Branch2: conv 3x3/1 pad 1, 192 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [384, 768) of inception5b
+        _pool.Run(this, 87, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+
+        // Inception5b.Branch3Reduce: conv 1x1/1, 832 -> 48 channels, 7x7 -> 7x7, ReLU
+        _pool.Run(this, 88, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 21 : 1)));
+
+        // Inception5b.Branch3: zero border of 2 around inception5b_branch3_reduce 48x7x7
+        _pool.Run(this, 89, batch * 3);
+
+        // Inception5b.Branch3: conv 5x5/1 pad 2, 48 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [768, 896) of inception5b
+        _pool.Run(this, 90, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Inception5b.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
+        _pool.Run(this, 91, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1));
+
+        // Inception5b.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [896, 1024) of inception5b
+        _pool.Run(this, 92, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+
+        // Pool5: global average pool, 1024x7x7 -> 1024x1x1
+        _pool.Run(this, 93, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 64 : 1));
+
+        // Classifier: linear 1024 -> 1000
+        _pool.Run(this, 94, batch * 16);
+
+        // output: copy 1000x1x1 to the caller
+        for (var image = 0; image < batch; image++)
+        {
+            activations.Slice(1024 * batch + image * 1000, 1000) /* classifier 1000x1x1 */.CopyTo(output.Slice(image * OutputLength, OutputLength));
         }
     }
 
-    // Conv1: conv 7x7/2, 3x224x224 -> 64x112x112
+    /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardConv1(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void PackWeights()
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var parameters = _parameters.ReadOnlySpan;
+        var packed = _packedWeights.Span;
+        // Conv1: [64, 3, 7, 7]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */, packed.Slice(0, 9408), 64, 3, 7, default, 3);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9408, 64) /* Conv1.Bias [64] */, packed.Slice(9408, 64), 64);
+        // Conv2Reduce: [64, 64, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9472, 4096) /* Conv2Reduce.Weights [64, 64, 1, 1] */, packed.Slice(9472, 4096), 64, 64, 1, default, 64);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(13568, 64) /* Conv2Reduce.Bias [64] */, packed.Slice(13568, 64), 64);
+        // Conv2: [192, 64, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, packed.Slice(13632, 110592), 192, 64, 3, default, 64);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(124224, 192) /* Conv2.Bias [192] */, packed.Slice(124224, 192), 192);
+        // Inception3a.Branch1: [64, 192, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, packed.Slice(124416, 12288), 64, 192, 1, default, 192);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(136704, 64) /* Inception3a.Branch1.Bias [64] */, packed.Slice(136704, 64), 64);
+        // Inception3a.Branch2Reduce: [96, 192, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, packed.Slice(136768, 18432), 96, 192, 1, default, 192);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(155200, 96) /* Inception3a.Branch2Reduce.Bias [96] */, packed.Slice(155200, 96), 96);
+        // Inception3a.Branch2: [128, 96, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, packed.Slice(155296, 110592), 128, 96, 3, default, 96);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(265888, 128) /* Inception3a.Branch2.Bias [128] */, packed.Slice(265888, 128), 128);
+        // Inception3a.Branch3Reduce: [16, 192, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, packed.Slice(266016, 3072), 16, 192, 1, default, 192);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(269088, 16) /* Inception3a.Branch3Reduce.Bias [16] */, packed.Slice(269088, 16), 16);
+        // Inception3a.Branch3: [32, 16, 5, 5]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, packed.Slice(269104, 12800), 32, 16, 5, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(281904, 32) /* Inception3a.Branch3.Bias [32] */, packed.Slice(281904, 32), 32);
+        // Inception3a.Branch4Projection: [32, 192, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, packed.Slice(281936, 6144), 32, 192, 1, default, 192);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(288080, 32) /* Inception3a.Branch4Projection.Bias [32] */, packed.Slice(288080, 32), 32);
+        // Inception3b.Branch1: [128, 256, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(288112, 32768), 128, 256, 1, default, 256);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(320880, 128) /* Inception3b.Branch1.Bias [128] */, packed.Slice(320880, 128), 128);
+        // Inception3b.Branch2Reduce: [128, 256, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, packed.Slice(321008, 32768), 128, 256, 1, default, 256);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(353776, 128) /* Inception3b.Branch2Reduce.Bias [128] */, packed.Slice(353776, 128), 128);
+        // Inception3b.Branch2: [192, 128, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, packed.Slice(353904, 221184), 192, 128, 3, default, 128);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(575088, 192) /* Inception3b.Branch2.Bias [192] */, packed.Slice(575088, 192), 192);
+        // Inception3b.Branch3Reduce: [32, 256, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, packed.Slice(575280, 8192), 32, 256, 1, default, 256);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(583472, 32) /* Inception3b.Branch3Reduce.Bias [32] */, packed.Slice(583472, 32), 32);
+        // Inception3b.Branch3: [96, 32, 5, 5]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, packed.Slice(583504, 76800), 96, 32, 5, default, 32);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(660304, 96) /* Inception3b.Branch3.Bias [96] */, packed.Slice(660304, 96), 96);
+        // Inception3b.Branch4Projection: [64, 256, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, packed.Slice(660400, 16384), 64, 256, 1, default, 256);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(676784, 64) /* Inception3b.Branch4Projection.Bias [64] */, packed.Slice(676784, 64), 64);
+        // Inception4a.Branch1: [192, 480, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, packed.Slice(676848, 92160), 192, 480, 1, default, 480);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(769008, 192) /* Inception4a.Branch1.Bias [192] */, packed.Slice(769008, 192), 192);
+        // Inception4a.Branch2Reduce: [96, 480, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, packed.Slice(769200, 46080), 96, 480, 1, default, 480);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(815280, 96) /* Inception4a.Branch2Reduce.Bias [96] */, packed.Slice(815280, 96), 96);
+        // Inception4a.Branch2: [208, 96, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, packed.Slice(815376, 179712), 208, 96, 3, default, 96);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(995088, 208) /* Inception4a.Branch2.Bias [208] */, packed.Slice(995088, 208), 208);
+        // Inception4a.Branch3Reduce: [16, 480, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, packed.Slice(995296, 7680), 16, 480, 1, default, 480);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1002976, 16) /* Inception4a.Branch3Reduce.Bias [16] */, packed.Slice(1002976, 16), 16);
+        // Inception4a.Branch3: [48, 16, 5, 5]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, packed.Slice(1002992, 19200), 48, 16, 5, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1022192, 48) /* Inception4a.Branch3.Bias [48] */, packed.Slice(1022192, 48), 48);
+        // Inception4a.Branch4Projection: [64, 480, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, packed.Slice(1022240, 30720), 64, 480, 1, default, 480);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1052960, 64) /* Inception4a.Branch4Projection.Bias [64] */, packed.Slice(1052960, 64), 64);
+        // Aux1.Conv: [128, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(1053024, 65536) /* Aux1.Conv.Weights [128, 512, 1, 1] */, packed.Slice(1053024, 65536), 128, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1118560, 128) /* Aux1.Conv.Bias [128] */, packed.Slice(1118560, 128), 128);
+        // Inception4b.Branch1: [160, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, packed.Slice(1118688, 81920), 160, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4323792, 160) /* Inception4b.Branch1.Bias [160] */, packed.Slice(1200608, 160), 160);
+        // Inception4b.Branch2Reduce: [112, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, packed.Slice(1200768, 57344), 112, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4381296, 112) /* Inception4b.Branch2Reduce.Bias [112] */, packed.Slice(1258112, 112), 112);
+        // Inception4b.Branch2: [224, 112, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, packed.Slice(1258224, 225792), 224, 112, 3, default, 112);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4607200, 224) /* Inception4b.Branch2.Bias [224] */, packed.Slice(1484016, 224), 224);
+        // Inception4b.Branch3Reduce: [24, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1484240, 16384), 24, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4619712, 24) /* Inception4b.Branch3Reduce.Bias [24] */, packed.Slice(1500624, 32), 24);
+        // Inception4b.Branch3: [64, 24, 5, 5]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(1500656, 38400), 64, 24, 5, default, 24);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4658144, 64) /* Inception4b.Branch3.Bias [64] */, packed.Slice(1539056, 64), 64);
+        // Inception4b.Branch4Projection: [64, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(1539120, 32768), 64, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4690976, 64) /* Inception4b.Branch4Projection.Bias [64] */, packed.Slice(1571888, 64), 64);
+        // Inception4c.Branch1: [128, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, packed.Slice(1571952, 65536), 128, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4756576, 128) /* Inception4c.Branch1.Bias [128] */, packed.Slice(1637488, 128), 128);
+        // Inception4c.Branch2Reduce: [128, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, packed.Slice(1637616, 65536), 128, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4822240, 128) /* Inception4c.Branch2Reduce.Bias [128] */, packed.Slice(1703152, 128), 128);
+        // Inception4c.Branch2: [256, 128, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, packed.Slice(1703280, 294912), 256, 128, 3, default, 128);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5117280, 256) /* Inception4c.Branch2.Bias [256] */, packed.Slice(1998192, 256), 256);
+        // Inception4c.Branch3Reduce: [24, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1998448, 16384), 24, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5129824, 24) /* Inception4c.Branch3Reduce.Bias [24] */, packed.Slice(2014832, 32), 24);
+        // Inception4c.Branch3: [64, 24, 5, 5]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(2014864, 38400), 64, 24, 5, default, 24);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5168256, 64) /* Inception4c.Branch3.Bias [64] */, packed.Slice(2053264, 64), 64);
+        // Inception4c.Branch4Projection: [64, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2053328, 32768), 64, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5201088, 64) /* Inception4c.Branch4Projection.Bias [64] */, packed.Slice(2086096, 64), 64);
+        // Inception4d.Branch1: [112, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, packed.Slice(2086160, 57344), 112, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5258496, 112) /* Inception4d.Branch1.Bias [112] */, packed.Slice(2143504, 112), 112);
+        // Inception4d.Branch2Reduce: [144, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, packed.Slice(2143616, 73728), 144, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5332336, 144) /* Inception4d.Branch2Reduce.Bias [144] */, packed.Slice(2217344, 144), 144);
+        // Inception4d.Branch2: [288, 144, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, packed.Slice(2217488, 373248), 288, 144, 3, default, 144);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5705728, 288) /* Inception4d.Branch2.Bias [288] */, packed.Slice(2590736, 288), 288);
+        // Inception4d.Branch3Reduce: [32, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, packed.Slice(2591024, 16384), 32, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5722400, 32) /* Inception4d.Branch3Reduce.Bias [32] */, packed.Slice(2607408, 32), 32);
+        // Inception4d.Branch3: [64, 32, 5, 5]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, packed.Slice(2607440, 51200), 64, 32, 5, default, 32);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5773632, 64) /* Inception4d.Branch3.Bias [64] */, packed.Slice(2658640, 64), 64);
+        // Inception4d.Branch4Projection: [64, 512, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2658704, 32768), 64, 512, 1, default, 512);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5806464, 64) /* Inception4d.Branch4Projection.Bias [64] */, packed.Slice(2691472, 64), 64);
+        // Aux2.Conv: [128, 528, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5806528, 67584) /* Aux2.Conv.Weights [128, 528, 1, 1] */, packed.Slice(2691536, 67584), 128, 528, 1, default, 528);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5874112, 128) /* Aux2.Conv.Bias [128] */, packed.Slice(2759120, 128), 128);
+        // Inception4e.Branch1: [256, 528, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, packed.Slice(2759248, 135168), 256, 528, 1, default, 528);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9132592, 256) /* Inception4e.Branch1.Bias [256] */, packed.Slice(2894416, 256), 256);
+        // Inception4e.Branch2Reduce: [160, 528, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, packed.Slice(2894672, 84480), 160, 528, 1, default, 528);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9217328, 160) /* Inception4e.Branch2Reduce.Bias [160] */, packed.Slice(2979152, 160), 160);
+        // Inception4e.Branch2: [320, 160, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(2979312, 460800), 320, 160, 3, default, 160);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9678288, 320) /* Inception4e.Branch2.Bias [320] */, packed.Slice(3440112, 320), 320);
+        // Inception4e.Branch3Reduce: [32, 528, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, packed.Slice(3440432, 16896), 32, 528, 1, default, 528);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9695504, 32) /* Inception4e.Branch3Reduce.Bias [32] */, packed.Slice(3457328, 32), 32);
+        // Inception4e.Branch3: [128, 32, 5, 5]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(3457360, 102400), 128, 32, 5, default, 32);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9797936, 128) /* Inception4e.Branch3.Bias [128] */, packed.Slice(3559760, 128), 128);
+        // Inception4e.Branch4Projection: [128, 528, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, packed.Slice(3559888, 67584), 128, 528, 1, default, 528);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9865648, 128) /* Inception4e.Branch4Projection.Bias [128] */, packed.Slice(3627472, 128), 128);
+        // Inception5a.Branch1: [256, 832, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, packed.Slice(3627600, 212992), 256, 832, 1, default, 832);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10078768, 256) /* Inception5a.Branch1.Bias [256] */, packed.Slice(3840592, 256), 256);
+        // Inception5a.Branch2Reduce: [160, 832, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, packed.Slice(3840848, 133120), 160, 832, 1, default, 832);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10212144, 160) /* Inception5a.Branch2Reduce.Bias [160] */, packed.Slice(3973968, 160), 160);
+        // Inception5a.Branch2: [320, 160, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(3974128, 460800), 320, 160, 3, default, 160);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10673104, 320) /* Inception5a.Branch2.Bias [320] */, packed.Slice(4434928, 320), 320);
+        // Inception5a.Branch3Reduce: [32, 832, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, packed.Slice(4435248, 26624), 32, 832, 1, default, 832);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10700048, 32) /* Inception5a.Branch3Reduce.Bias [32] */, packed.Slice(4461872, 32), 32);
+        // Inception5a.Branch3: [128, 32, 5, 5]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(4461904, 102400), 128, 32, 5, default, 32);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10802480, 128) /* Inception5a.Branch3.Bias [128] */, packed.Slice(4564304, 128), 128);
+        // Inception5a.Branch4Projection: [128, 832, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(4564432, 106496), 128, 832, 1, default, 832);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10909104, 128) /* Inception5a.Branch4Projection.Bias [128] */, packed.Slice(4670928, 128), 128);
+        // Inception5b.Branch1: [384, 832, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, packed.Slice(4671056, 319488), 384, 832, 1, default, 832);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(11228720, 384) /* Inception5b.Branch1.Bias [384] */, packed.Slice(4990544, 384), 384);
+        // Inception5b.Branch2Reduce: [192, 832, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, packed.Slice(4990928, 159744), 192, 832, 1, default, 832);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(11388848, 192) /* Inception5b.Branch2Reduce.Bias [192] */, packed.Slice(5150672, 192), 192);
+        // Inception5b.Branch2: [384, 192, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, packed.Slice(5150864, 663552), 384, 192, 3, default, 192);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12052592, 384) /* Inception5b.Branch2.Bias [384] */, packed.Slice(5814416, 384), 384);
+        // Inception5b.Branch3Reduce: [48, 832, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, packed.Slice(5814800, 39936), 48, 832, 1, default, 832);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12092912, 48) /* Inception5b.Branch3Reduce.Bias [48] */, packed.Slice(5854736, 48), 48);
+        // Inception5b.Branch3: [128, 48, 5, 5]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, packed.Slice(5854784, 153600), 128, 48, 5, default, 48);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12246560, 128) /* Inception5b.Branch3.Bias [128] */, packed.Slice(6008384, 128), 128);
+        // Inception5b.Branch4Projection: [128, 832, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(6008512, 106496), 128, 832, 1, default, 832);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12353184, 128) /* Inception5b.Branch4Projection.Bias [128] */, packed.Slice(6115008, 128), 128);
+    }
+
+    /// <summary>Runs items [begin, end) of op <paramref name="operation"/> of the forward pass; called by the worker pool.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)
+    {
+        switch (operation)
         {
-            // Conv1: conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */,
-                default,
-                activations.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */,
-                parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */,
-                parameters.Slice(9408, 64) /* Conv1.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 3, InHeight: 224, InWidth: 224, OutChannels: 64, OutHeight: 112, OutWidth: 112, Kernel: 7, Stride: 2, Padding: 3, Relu: true));
+            case 1: PadConv1(begin, end); break;
+            case 2: RunConv1(begin, end); break;
+            case 3: RunPool1(begin, end); break;
+            case 4: RunNorm1(begin, end); break;
+            case 5: RunConv2Reduce(begin, end); break;
+            case 6: PadConv2(begin, end); break;
+            case 7: RunConv2(begin, end); break;
+            case 8: RunNorm2(begin, end); break;
+            case 9: RunPool2(begin, end); break;
+            case 10: RunInception3aBranch1(begin, end); break;
+            case 11: RunInception3aBranch2Reduce(begin, end); break;
+            case 12: PadInception3aBranch2(begin, end); break;
+            case 13: RunInception3aBranch2(begin, end); break;
+            case 14: RunInception3aBranch3Reduce(begin, end); break;
+            case 15: PadInception3aBranch3(begin, end); break;
+            case 16: RunInception3aBranch3(begin, end); break;
+            case 17: RunInception3aBranch4Pool(begin, end); break;
+            case 18: RunInception3aBranch4Projection(begin, end); break;
+            case 19: RunInception3bBranch1(begin, end); break;
+            case 20: RunInception3bBranch2Reduce(begin, end); break;
+            case 21: PadInception3bBranch2(begin, end); break;
+            case 22: RunInception3bBranch2(begin, end); break;
+            case 23: RunInception3bBranch3Reduce(begin, end); break;
+            case 24: PadInception3bBranch3(begin, end); break;
+            case 25: RunInception3bBranch3(begin, end); break;
+            case 26: RunInception3bBranch4Pool(begin, end); break;
+            case 27: RunInception3bBranch4Projection(begin, end); break;
+            case 28: RunPool3(begin, end); break;
+            case 29: RunInception4aBranch1(begin, end); break;
+            case 30: RunInception4aBranch2Reduce(begin, end); break;
+            case 31: PadInception4aBranch2(begin, end); break;
+            case 32: RunInception4aBranch2(begin, end); break;
+            case 33: RunInception4aBranch3Reduce(begin, end); break;
+            case 34: PadInception4aBranch3(begin, end); break;
+            case 35: RunInception4aBranch3(begin, end); break;
+            case 36: RunInception4aBranch4Pool(begin, end); break;
+            case 37: RunInception4aBranch4Projection(begin, end); break;
+            case 38: RunInception4bBranch1(begin, end); break;
+            case 39: RunInception4bBranch2Reduce(begin, end); break;
+            case 40: PadInception4bBranch2(begin, end); break;
+            case 41: RunInception4bBranch2(begin, end); break;
+            case 42: RunInception4bBranch3Reduce(begin, end); break;
+            case 43: PadInception4bBranch3(begin, end); break;
+            case 44: RunInception4bBranch3(begin, end); break;
+            case 45: RunInception4bBranch4Pool(begin, end); break;
+            case 46: RunInception4bBranch4Projection(begin, end); break;
+            case 47: RunInception4cBranch1(begin, end); break;
+            case 48: RunInception4cBranch2Reduce(begin, end); break;
+            case 49: PadInception4cBranch2(begin, end); break;
+            case 50: RunInception4cBranch2(begin, end); break;
+            case 51: RunInception4cBranch3Reduce(begin, end); break;
+            case 52: PadInception4cBranch3(begin, end); break;
+            case 53: RunInception4cBranch3(begin, end); break;
+            case 54: RunInception4cBranch4Pool(begin, end); break;
+            case 55: RunInception4cBranch4Projection(begin, end); break;
+            case 56: RunInception4dBranch1(begin, end); break;
+            case 57: RunInception4dBranch2Reduce(begin, end); break;
+            case 58: PadInception4dBranch2(begin, end); break;
+            case 59: RunInception4dBranch2(begin, end); break;
+            case 60: RunInception4dBranch3Reduce(begin, end); break;
+            case 61: PadInception4dBranch3(begin, end); break;
+            case 62: RunInception4dBranch3(begin, end); break;
+            case 63: RunInception4dBranch4Pool(begin, end); break;
+            case 64: RunInception4dBranch4Projection(begin, end); break;
+            case 65: RunInception4eBranch1(begin, end); break;
+            case 66: RunInception4eBranch2Reduce(begin, end); break;
+            case 67: PadInception4eBranch2(begin, end); break;
+            case 68: RunInception4eBranch2(begin, end); break;
+            case 69: RunInception4eBranch3Reduce(begin, end); break;
+            case 70: PadInception4eBranch3(begin, end); break;
+            case 71: RunInception4eBranch3(begin, end); break;
+            case 72: RunInception4eBranch4Pool(begin, end); break;
+            case 73: RunInception4eBranch4Projection(begin, end); break;
+            case 74: RunPool4(begin, end); break;
+            case 75: RunInception5aBranch1(begin, end); break;
+            case 76: RunInception5aBranch2Reduce(begin, end); break;
+            case 77: PadInception5aBranch2(begin, end); break;
+            case 78: RunInception5aBranch2(begin, end); break;
+            case 79: RunInception5aBranch3Reduce(begin, end); break;
+            case 80: PadInception5aBranch3(begin, end); break;
+            case 81: RunInception5aBranch3(begin, end); break;
+            case 82: RunInception5aBranch4Pool(begin, end); break;
+            case 83: RunInception5aBranch4Projection(begin, end); break;
+            case 84: RunInception5bBranch1(begin, end); break;
+            case 85: RunInception5bBranch2Reduce(begin, end); break;
+            case 86: PadInception5bBranch2(begin, end); break;
+            case 87: RunInception5bBranch2(begin, end); break;
+            case 88: RunInception5bBranch3Reduce(begin, end); break;
+            case 89: PadInception5bBranch3(begin, end); break;
+            case 90: RunInception5bBranch3(begin, end); break;
+            case 91: RunInception5bBranch4Pool(begin, end); break;
+            case 92: RunInception5bBranch4Projection(begin, end); break;
+            case 93: RunPool5(begin, end); break;
+            case 94: RunClassifier(begin, end); break;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
+        }
+    }
+
+    // Conv1: zero border of 3 around input_blocked 3x224x224
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadConv1(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 1;
+            var block = item % 1;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 802816 + block * 802816, 802816) /* input_blocked 3x224x224 */, activations.Slice(802816 * batch + image * 846400 + block * 846400, 846400) /* input_blocked_padded 3x230x230 */, 224, 224, 3);
+        }
+    }
+
+    // Conv1: conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunConv1(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, activations.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */,
+                    parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */, parameters.Slice(9408, 64) /* Conv1.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 3, InHeight: 230, InWidth: 230, OutChannels: 64, OutHeight: 112, OutWidth: 112, Kernel: 7, Stride: 2, Padding: 0, Relu: true));
+            }
         }
     }
 
     // Pool1: max pool 3x3/2, 64x112x112 -> 64x56x56
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardPool1(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunPool1(int begin, int end)
     {
+        var batch = _batch;
         var activations = _activations.Span;
-        for (var image = 0; image < batch; image++)
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 112, InWidth: 112, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 2, Padding: 0);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            // Pool1: max pool 3x3/2, 64x112x112 -> 64x56x56
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */, activations.Slice(0 * batch + image * 200704, 200704) /* pool1 64x56x56 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 64, InHeight: 112, InWidth: 112, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 2, Padding: 0));
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 4;
+                var block = item % 4;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 802816 + block * 200704, 200704) /* conv1 64x112x112 */, activations.Slice(802816 * batch + image * 200704 + block * 50176, 50176) /* pool1 64x56x56 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 64 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */, activations.Slice(802816 * batch + image * 200704, 200704) /* pool1 64x56x56 */, geometry);
+            }
         }
     }
 
-    // Norm1: LRN 5, 64x56x56 -> 64x56x56
+    // Norm1: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 64x56x56
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardNorm1(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunNorm1(int begin, int end)
     {
+        var batch = _batch;
         var activations = _activations.Span;
-        for (var image = 0; image < batch; image++)
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            // Norm1: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 64x56x56
-            global::InceptionGen.Kernels.ReferenceKernels.LocalResponseNorm(activations.Slice(0 * batch + image * 200704, 200704) /* pool1 64x56x56 */, default, activations.Slice(200704 * batch + image * 200704, 200704) /* norm1 64x56x56 */,
-                64, 56, 56, size: 5, alpha: 0.0001f, beta: 0.75f, k: 1f);
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var row = item % 56;
+                global::InceptionGen.Kernels.BlockedKernels.LocalResponseNormRow(activations.Slice(802816 * batch + image * 200704, 200704) /* pool1 64x56x56 */, activations.Slice(0 * batch + image * 200704, 200704) /* norm1 64x56x56 */, 64, 56, 56, row, size: 5, alpha: 0.0001f, beta: 0.75f, k: 1f);
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.LocalResponseNorm(activations.Slice(802816 * batch + image * 200704, 200704) /* pool1 64x56x56 */, default, activations.Slice(0 * batch + image * 200704, 200704) /* norm1 64x56x56 */, 64, 56, 56, size: 5, alpha: 0.0001f, beta: 0.75f, k: 1f);
+            }
         }
     }
 
-    // Conv2Reduce: conv 1x1/1, 64x56x56 -> 64x56x56
+    // Conv2Reduce: conv 1x1/1, 64 -> 64 channels, 56x56 -> 56x56, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardConv2Reduce(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunConv2Reduce(int begin, int end)
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveConv2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveConv2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveConv2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Conv2Reduce: conv 1x1/1, 64 -> 64 channels, 56x56 -> 56x56, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(200704 * batch + image * 200704, 200704) /* norm1 64x56x56 */,
-                default,
-                activations.Slice(0 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */,
-                parameters.Slice(9472, 4096) /* Conv2Reduce.Weights [64, 64, 1, 1] */,
-                parameters.Slice(13568, 64) /* Conv2Reduce.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 200704, 200704) /* norm1 64x56x56 */, default, activations.Slice(200704 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */,
+                    parameters.Slice(9472, 4096) /* Conv2Reduce.Weights [64, 64, 1, 1] */, parameters.Slice(13568, 64) /* Conv2Reduce.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
-    // Conv2: conv 3x3/1, 64x56x56 -> 192x56x56
+    // Conv2: zero border of 1 around conv2_reduce 64x56x56
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardConv2(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void PadConv2(int begin, int end)
     {
+        var batch = _batch;
         var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        for (var item = begin; item < end; item++)
         {
-            // Conv2: conv 3x3/1 pad 1, 64 -> 192 channels, 56x56 -> 56x56, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */,
-                default,
-                activations.Slice(200704 * batch + image * 602112, 602112) /* conv2 192x56x56 */,
-                parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */,
-                parameters.Slice(124224, 192) /* Conv2.Bias [192] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 192, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
+            var image = item / 4;
+            var block = item % 4;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(200704 * batch + image * 200704 + block * 50176, 50176) /* conv2_reduce 64x56x56 */, activations.Slice(401408 * batch + image * 215296 + block * 53824, 53824) /* conv2_reduce_padded 64x58x58 */, 56, 56, 1);
         }
     }
 
-    // Norm2: LRN 5, 192x56x56 -> 192x56x56
+    // Conv2: conv 3x3/1 pad 1, 64 -> 192 channels, 56x56 -> 56x56, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardNorm2(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunConv2(int begin, int end)
     {
-        var activations = _activations.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveConv2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveConv2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveConv2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Norm2: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 192x56x56
-            global::InceptionGen.Kernels.ReferenceKernels.LocalResponseNorm(activations.Slice(200704 * batch + image * 602112, 602112) /* conv2 192x56x56 */, default, activations.Slice(802816 * batch + image * 602112, 602112) /* norm2 192x56x56 */,
-                192, 56, 56, size: 5, alpha: 0.0001f, beta: 0.75f, k: 1f);
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(401408 * batch + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */, default, activations.Slice(616704 * batch + image * 602112, 602112) /* conv2 192x56x56 */,
+                    parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, parameters.Slice(124224, 192) /* Conv2.Bias [192] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 58, InWidth: 58, OutChannels: 192, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Norm2: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 192x56x56
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunNorm2(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var row = item % 56;
+                global::InceptionGen.Kernels.BlockedKernels.LocalResponseNormRow(activations.Slice(616704 * batch + image * 602112, 602112) /* conv2 192x56x56 */, activations.Slice(0 * batch + image * 602112, 602112) /* norm2 192x56x56 */, 192, 56, 56, row, size: 5, alpha: 0.0001f, beta: 0.75f, k: 1f);
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.LocalResponseNorm(activations.Slice(616704 * batch + image * 602112, 602112) /* conv2 192x56x56 */, default, activations.Slice(0 * batch + image * 602112, 602112) /* norm2 192x56x56 */, 192, 56, 56, size: 5, alpha: 0.0001f, beta: 0.75f, k: 1f);
+            }
         }
     }
 
     // Pool2: max pool 3x3/2, 192x56x56 -> 192x28x28
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardPool2(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunPool2(int begin, int end)
     {
+        var batch = _batch;
         var activations = _activations.Span;
-        for (var image = 0; image < batch; image++)
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 56, InWidth: 56, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 2, Padding: 0);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            // Pool2: max pool 3x3/2, 192x56x56 -> 192x28x28
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(802816 * batch + image * 602112, 602112) /* norm2 192x56x56 */, activations.Slice(0 * batch + image * 150528, 150528) /* pool2 192x28x28 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 192, InHeight: 56, InWidth: 56, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 2, Padding: 0));
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 12;
+                var block = item % 12;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 602112 + block * 50176, 50176) /* norm2 192x56x56 */, activations.Slice(602112 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 192 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 602112, 602112) /* norm2 192x56x56 */, activations.Slice(602112 * batch + image * 150528, 150528) /* pool2 192x28x28 */, geometry);
+            }
         }
     }
 
-    // Inception3a: inception, 192x28x28 -> 256x28x28
+    // Inception3a.Branch1: conv 1x1/1, 192 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [0, 64) of inception3a
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInception3a(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunInception3aBranch1(int begin, int end)
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3aBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3aBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3aBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Inception3a.Branch1: conv 1x1/1, 192 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [0, 64) of inception3a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 150528, 150528) /* pool2 192x28x28 */,
-                default,
-                activations.Slice(150528 * batch + image * 200704, 50176) /* inception3a 256x28x28 */,
-                parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */,
-                parameters.Slice(136704, 64) /* Inception3a.Branch1.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception3a.Branch2Reduce: conv 1x1/1, 192 -> 96 channels, 28x28 -> 28x28, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 150528, 150528) /* pool2 192x28x28 */,
-                default,
-                activations.Slice(351232 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */,
-                parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */,
-                parameters.Slice(155200, 96) /* Inception3a.Branch2Reduce.Bias [96] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception3a.Branch2: conv 3x3/1 pad 1, 96 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [64, 192) of inception3a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(351232 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */,
-                default,
-                activations.Slice(150528 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */,
-                parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */,
-                parameters.Slice(265888, 128) /* Inception3a.Branch2.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
-
-            // Inception3a.Branch3Reduce: conv 1x1/1, 192 -> 16 channels, 28x28 -> 28x28, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 150528, 150528) /* pool2 192x28x28 */,
-                default,
-                activations.Slice(351232 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */,
-                parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */,
-                parameters.Slice(269088, 16) /* Inception3a.Branch3Reduce.Bias [16] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 16, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception3a.Branch3: conv 5x5/1 pad 2, 16 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [192, 224) of inception3a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(351232 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */,
-                default,
-                activations.Slice(150528 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */,
-                parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */,
-                parameters.Slice(281904, 32) /* Inception3a.Branch3.Bias [32] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 2, Relu: true));
-
-            // Inception3a.Branch4Pool: max pool 3x3/1 pad 1, 192x28x28 -> 192x28x28
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 150528, 150528) /* pool2 192x28x28 */, activations.Slice(351232 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 192, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
-
-            // Inception3a.Branch4Projection: conv 1x1/1, 192 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [224, 256) of inception3a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(351232 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */,
-                default,
-                activations.Slice(150528 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */,
-                parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */,
-                parameters.Slice(288080, 32) /* Inception3a.Branch4Projection.Bias [32] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(602112 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, activations.Slice(0 * batch + image * 200704, 50176) /* inception3a 256x28x28 */,
+                    parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, parameters.Slice(136704, 64) /* Inception3a.Branch1.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
-    // Inception3b: inception, 256x28x28 -> 480x28x28
+    // Inception3a.Branch2Reduce: conv 1x1/1, 192 -> 96 channels, 28x28 -> 28x28, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInception3b(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunInception3aBranch2Reduce(int begin, int end)
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3aBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3aBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3aBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Inception3b.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of inception3b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(150528 * batch + image * 200704, 200704) /* inception3a 256x28x28 */,
-                default,
-                activations.Slice(351232 * batch + image * 376320, 100352) /* inception3b 480x28x28 */,
-                parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */,
-                parameters.Slice(320880, 128) /* Inception3b.Branch1.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(602112 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, activations.Slice(200704 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */,
+                    parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, parameters.Slice(155200, 96) /* Inception3a.Branch2Reduce.Bias [96] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
 
-            // Inception3b.Branch2Reduce: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(150528 * batch + image * 200704, 200704) /* inception3a 256x28x28 */,
-                default,
-                activations.Slice(0 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */,
-                parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */,
-                parameters.Slice(353776, 128) /* Inception3b.Branch2Reduce.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+    // Inception3a.Branch2: zero border of 1 around inception3a_branch2_reduce 96x28x28
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception3aBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 6;
+            var block = item % 6;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(200704 * batch + image * 75264 + block * 12544, 12544) /* inception3a_branch2_reduce 96x28x28 */, activations.Slice(275968 * batch + image * 86400 + block * 14400, 14400) /* inception3a_branch2_reduce_padded 96x30x30 */, 28, 28, 1);
+        }
+    }
 
-            // Inception3b.Branch2: conv 3x3/1 pad 1, 128 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of inception3b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */,
-                default,
-                activations.Slice(351232 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */,
-                parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */,
-                parameters.Slice(575088, 192) /* Inception3b.Branch2.Bias [192] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 28, InWidth: 28, OutChannels: 192, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
+    // Inception3a.Branch2: conv 3x3/1 pad 1, 96 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [64, 192) of inception3a
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3aBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3aBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3aBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3aBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(275968 * batch + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */, default, activations.Slice(0 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */,
+                    parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, parameters.Slice(265888, 128) /* Inception3a.Branch2.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 30, InWidth: 30, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
 
-            // Inception3b.Branch3Reduce: conv 1x1/1, 256 -> 32 channels, 28x28 -> 28x28, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(150528 * batch + image * 200704, 200704) /* inception3a 256x28x28 */,
-                default,
-                activations.Slice(0 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */,
-                parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */,
-                parameters.Slice(583472, 32) /* Inception3b.Branch3Reduce.Bias [32] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+    // Inception3a.Branch3Reduce: conv 1x1/1, 192 -> 16 channels, 28x28 -> 28x28, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3aBranch3Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 1 block(s) x 28 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3aBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3aBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3aBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(602112 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, activations.Slice(200704 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */,
+                    parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, parameters.Slice(269088, 16) /* Inception3a.Branch3Reduce.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 16, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
 
-            // Inception3b.Branch3: conv 5x5/1 pad 2, 32 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of inception3b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */,
-                default,
-                activations.Slice(351232 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */,
-                parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */,
-                parameters.Slice(660304, 96) /* Inception3b.Branch3.Bias [96] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 28, InWidth: 28, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 2, Relu: true));
+    // Inception3a.Branch3: zero border of 2 around inception3a_branch3_reduce 16x28x28
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception3aBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 1;
+            var block = item % 1;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(200704 * batch + image * 12544 + block * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, activations.Slice(213248 * batch + image * 16384 + block * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, 28, 28, 2);
+        }
+    }
 
-            // Inception3b.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(150528 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, activations.Slice(727552 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 256, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
+    // Inception3a.Branch3: conv 5x5/1 pad 2, 16 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [192, 224) of inception3a
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3aBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3aBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3aBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3aBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(213248 * batch + image * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, default, activations.Slice(0 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */,
+                    parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, parameters.Slice(281904, 32) /* Inception3a.Branch3.Bias [32] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 32, InWidth: 32, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
 
-            // Inception3b.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of inception3b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(727552 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */,
-                default,
-                activations.Slice(351232 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */,
-                parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */,
-                parameters.Slice(676784, 64) /* Inception3b.Branch4Projection.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+    // Inception3a.Branch4Pool: max pool 3x3/1 pad 1, 192x28x28 -> 192x28x28
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3aBranch4Pool(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 12;
+                var block = item % 12;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(602112 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, activations.Slice(200704 * batch + image * 150528 + block * 12544, 12544) /* inception3a_pool 192x28x28 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 192 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(602112 * batch + image * 150528, 150528) /* pool2 192x28x28 */, activations.Slice(200704 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, geometry);
+            }
+        }
+    }
+
+    // Inception3a.Branch4Projection: conv 1x1/1, 192 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [224, 256) of inception3a
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3aBranch4Projection(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3aBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3aBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3aBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(200704 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, default, activations.Slice(0 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */,
+                    parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, parameters.Slice(288080, 32) /* Inception3a.Branch4Projection.Bias [32] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception3b.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of inception3b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3bBranch1(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3bBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3bBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3bBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, activations.Slice(200704 * batch + image * 376320, 100352) /* inception3b 480x28x28 */,
+                    parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, parameters.Slice(320880, 128) /* Inception3b.Branch1.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception3b.Branch2Reduce: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3bBranch2Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3bBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3bBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3bBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, activations.Slice(577024 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */,
+                    parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, parameters.Slice(353776, 128) /* Inception3b.Branch2Reduce.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception3b.Branch2: zero border of 1 around inception3b_branch2_reduce 128x28x28
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception3bBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 8;
+            var block = item % 8;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(577024 * batch + image * 100352 + block * 12544, 12544) /* inception3b_branch2_reduce 128x28x28 */, activations.Slice(677376 * batch + image * 115200 + block * 14400, 14400) /* inception3b_branch2_reduce_padded 128x30x30 */, 28, 28, 1);
+        }
+    }
+
+    // Inception3b.Branch2: conv 3x3/1 pad 1, 128 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of inception3b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3bBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3bBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3bBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3bBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(677376 * batch + image * 115200, 115200) /* inception3b_branch2_reduce_padded 128x30x30 */, default, activations.Slice(200704 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */,
+                    parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, parameters.Slice(575088, 192) /* Inception3b.Branch2.Bias [192] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 30, InWidth: 30, OutChannels: 192, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception3b.Branch3Reduce: conv 1x1/1, 256 -> 32 channels, 28x28 -> 28x28, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3bBranch3Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3bBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3bBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3bBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, activations.Slice(577024 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */,
+                    parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, parameters.Slice(583472, 32) /* Inception3b.Branch3Reduce.Bias [32] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception3b.Branch3: zero border of 2 around inception3b_branch3_reduce 32x28x28
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception3bBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 2;
+            var block = item % 2;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(577024 * batch + image * 25088 + block * 12544, 12544) /* inception3b_branch3_reduce 32x28x28 */, activations.Slice(602112 * batch + image * 32768 + block * 16384, 16384) /* inception3b_branch3_reduce_padded 32x32x32 */, 28, 28, 2);
+        }
+    }
+
+    // Inception3b.Branch3: conv 5x5/1 pad 2, 32 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of inception3b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3bBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3bBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3bBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3bBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(602112 * batch + image * 32768, 32768) /* inception3b_branch3_reduce_padded 32x32x32 */, default, activations.Slice(200704 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */,
+                    parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, parameters.Slice(660304, 96) /* Inception3b.Branch3.Bias [96] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 32, InWidth: 32, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception3b.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3bBranch4Pool(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 16;
+                var block = item % 16;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 200704 + block * 12544, 12544) /* inception3a 256x28x28 */, activations.Slice(577024 * batch + image * 200704 + block * 12544, 12544) /* inception3b_pool 256x28x28 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 256 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, activations.Slice(577024 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, geometry);
+            }
+        }
+    }
+
+    // Inception3b.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of inception3b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception3bBranch4Projection(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception3bBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception3bBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception3bBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(577024 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, default, activations.Slice(200704 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */,
+                    parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, parameters.Slice(676784, 64) /* Inception3b.Branch4Projection.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
     // Pool3: max pool 3x3/2, 480x28x28 -> 480x14x14
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardPool3(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunPool3(int begin, int end)
     {
+        var batch = _batch;
         var activations = _activations.Span;
-        for (var image = 0; image < batch; image++)
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 2, Padding: 0);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            // Pool3: max pool 3x3/2, 480x28x28 -> 480x14x14
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(351232 * batch + image * 376320, 376320) /* inception3b 480x28x28 */, activations.Slice(0 * batch + image * 94080, 94080) /* pool3 480x14x14 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 480, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 2, Padding: 0));
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 30;
+                var block = item % 30;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(200704 * batch + image * 376320 + block * 12544, 12544) /* inception3b 480x28x28 */, activations.Slice(0 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 480 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(200704 * batch + image * 376320, 376320) /* inception3b 480x28x28 */, activations.Slice(0 * batch + image * 94080, 94080) /* pool3 480x14x14 */, geometry);
+            }
         }
     }
 
-    // Inception4a: inception, 480x14x14 -> 512x14x14
+    // Inception4a.Branch1: conv 1x1/1, 480 -> 192 channels, 14x14 -> 14x14, ReLU; writes channels [0, 192) of inception4a
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInception4a(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunInception4aBranch1(int begin, int end)
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4aBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4aBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4aBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Inception4a.Branch1: conv 1x1/1, 480 -> 192 channels, 14x14 -> 14x14, ReLU; writes channels [0, 192) of inception4a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 94080, 94080) /* pool3 480x14x14 */,
-                default,
-                activations.Slice(94080 * batch + image * 100352, 37632) /* inception4a 512x14x14 */,
-                parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */,
-                parameters.Slice(769008, 192) /* Inception4a.Branch1.Bias [192] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 192, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4a.Branch2Reduce: conv 1x1/1, 480 -> 96 channels, 14x14 -> 14x14, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 94080, 94080) /* pool3 480x14x14 */,
-                default,
-                activations.Slice(194432 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */,
-                parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */,
-                parameters.Slice(815280, 96) /* Inception4a.Branch2Reduce.Bias [96] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 96, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4a.Branch2: conv 3x3/1 pad 1, 96 -> 208 channels, 14x14 -> 14x14, ReLU; writes channels [192, 400) of inception4a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(194432 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */,
-                default,
-                activations.Slice(94080 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */,
-                parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */,
-                parameters.Slice(995088, 208) /* Inception4a.Branch2.Bias [208] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 14, InWidth: 14, OutChannels: 208, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
-
-            // Inception4a.Branch3Reduce: conv 1x1/1, 480 -> 16 channels, 14x14 -> 14x14, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 94080, 94080) /* pool3 480x14x14 */,
-                default,
-                activations.Slice(194432 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */,
-                parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */,
-                parameters.Slice(1002976, 16) /* Inception4a.Branch3Reduce.Bias [16] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4a.Branch3: conv 5x5/1 pad 2, 16 -> 48 channels, 14x14 -> 14x14, ReLU; writes channels [400, 448) of inception4a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(194432 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */,
-                default,
-                activations.Slice(94080 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */,
-                parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */,
-                parameters.Slice(1022192, 48) /* Inception4a.Branch3.Bias [48] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 14, InWidth: 14, OutChannels: 48, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 2, Relu: true));
-
-            // Inception4a.Branch4Pool: max pool 3x3/1 pad 1, 480x14x14 -> 480x14x14
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 94080, 94080) /* pool3 480x14x14 */, activations.Slice(194432 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 480, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
-
-            // Inception4a.Branch4Projection: conv 1x1/1, 480 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(194432 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */,
-                default,
-                activations.Slice(94080 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */,
-                parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */,
-                parameters.Slice(1052960, 64) /* Inception4a.Branch4Projection.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, activations.Slice(94080 * batch + image * 100352, 37632) /* inception4a 512x14x14 */,
+                    parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, parameters.Slice(769008, 192) /* Inception4a.Branch1.Bias [192] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 192, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
-    // Inception4b: inception, 512x14x14 -> 512x14x14
+    // Inception4a.Branch2Reduce: conv 1x1/1, 480 -> 96 channels, 14x14 -> 14x14, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInception4b(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunInception4aBranch2Reduce(int begin, int end)
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4aBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4aBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4aBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Inception4b.Branch1: conv 1x1/1, 512 -> 160 channels, 14x14 -> 14x14, ReLU; writes channels [0, 160) of inception4b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(94080 * batch + image * 100352, 100352) /* inception4a 512x14x14 */,
-                default,
-                activations.Slice(194432 * batch + image * 100352, 31360) /* inception4b 512x14x14 */,
-                parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */,
-                parameters.Slice(4323792, 160) /* Inception4b.Branch1.Bias [160] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4b.Branch2Reduce: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(94080 * batch + image * 100352, 100352) /* inception4a 512x14x14 */,
-                default,
-                activations.Slice(0 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */,
-                parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */,
-                parameters.Slice(4381296, 112) /* Inception4b.Branch2Reduce.Bias [112] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4b.Branch2: conv 3x3/1 pad 1, 112 -> 224 channels, 14x14 -> 14x14, ReLU; writes channels [160, 384) of inception4b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */,
-                default,
-                activations.Slice(194432 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */,
-                parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */,
-                parameters.Slice(4607200, 224) /* Inception4b.Branch2.Bias [224] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 112, InHeight: 14, InWidth: 14, OutChannels: 224, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
-
-            // Inception4b.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(94080 * batch + image * 100352, 100352) /* inception4a 512x14x14 */,
-                default,
-                activations.Slice(0 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */,
-                parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */,
-                parameters.Slice(4619712, 24) /* Inception4b.Branch3Reduce.Bias [24] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4b.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */,
-                default,
-                activations.Slice(194432 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */,
-                parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */,
-                parameters.Slice(4658144, 64) /* Inception4b.Branch3.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 2, Relu: true));
-
-            // Inception4b.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(94080 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, activations.Slice(294784 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
-
-            // Inception4b.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(294784 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */,
-                default,
-                activations.Slice(194432 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */,
-                parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */,
-                parameters.Slice(4690976, 64) /* Inception4b.Branch4Projection.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, activations.Slice(194432 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */,
+                    parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, parameters.Slice(815280, 96) /* Inception4a.Branch2Reduce.Bias [96] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 96, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
-    // Inception4c: inception, 512x14x14 -> 512x14x14
+    // Inception4a.Branch2: zero border of 1 around inception4a_branch2_reduce 96x14x14
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInception4c(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void PadInception4aBranch2(int begin, int end)
     {
+        var batch = _batch;
         var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        for (var item = begin; item < end; item++)
         {
-            // Inception4c.Branch1: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [0, 128) of inception4c
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(194432 * batch + image * 100352, 100352) /* inception4b 512x14x14 */,
-                default,
-                activations.Slice(0 * batch + image * 100352, 25088) /* inception4c 512x14x14 */,
-                parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */,
-                parameters.Slice(4756576, 128) /* Inception4c.Branch1.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4c.Branch2Reduce: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(194432 * batch + image * 100352, 100352) /* inception4b 512x14x14 */,
-                default,
-                activations.Slice(100352 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */,
-                parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */,
-                parameters.Slice(4822240, 128) /* Inception4c.Branch2Reduce.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4c.Branch2: conv 3x3/1 pad 1, 128 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [128, 384) of inception4c
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(100352 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */,
-                default,
-                activations.Slice(0 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */,
-                parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */,
-                parameters.Slice(5117280, 256) /* Inception4c.Branch2.Bias [256] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
-
-            // Inception4c.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(194432 * batch + image * 100352, 100352) /* inception4b 512x14x14 */,
-                default,
-                activations.Slice(100352 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */,
-                parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */,
-                parameters.Slice(5129824, 24) /* Inception4c.Branch3Reduce.Bias [24] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4c.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4c
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(100352 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */,
-                default,
-                activations.Slice(0 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */,
-                parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */,
-                parameters.Slice(5168256, 64) /* Inception4c.Branch3.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 2, Relu: true));
-
-            // Inception4c.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(194432 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, activations.Slice(294784 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
-
-            // Inception4c.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4c
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(294784 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */,
-                default,
-                activations.Slice(0 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */,
-                parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */,
-                parameters.Slice(5201088, 64) /* Inception4c.Branch4Projection.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            var image = item / 6;
+            var block = item % 6;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(194432 * batch + image * 18816 + block * 3136, 3136) /* inception4a_branch2_reduce 96x14x14 */, activations.Slice(213248 * batch + image * 24576 + block * 4096, 4096) /* inception4a_branch2_reduce_padded 96x16x16 */, 14, 14, 1);
         }
     }
 
-    // Inception4d: inception, 512x14x14 -> 528x14x14
+    // Inception4a.Branch2: conv 3x3/1 pad 1, 96 -> 208 channels, 14x14 -> 14x14, ReLU; writes channels [192, 400) of inception4a
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInception4d(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunInception4aBranch2(int begin, int end)
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 1 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4aBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4aBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4aBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Inception4d.Branch1: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU; writes channels [0, 112) of inception4d
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 100352, 100352) /* inception4c 512x14x14 */,
-                default,
-                activations.Slice(100352 * batch + image * 103488, 21952) /* inception4d 528x14x14 */,
-                parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */,
-                parameters.Slice(5258496, 112) /* Inception4d.Branch1.Bias [112] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4d.Branch2Reduce: conv 1x1/1, 512 -> 144 channels, 14x14 -> 14x14, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 100352, 100352) /* inception4c 512x14x14 */,
-                default,
-                activations.Slice(203840 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */,
-                parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */,
-                parameters.Slice(5332336, 144) /* Inception4d.Branch2Reduce.Bias [144] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 144, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4d.Branch2: conv 3x3/1 pad 1, 144 -> 288 channels, 14x14 -> 14x14, ReLU; writes channels [112, 400) of inception4d
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(203840 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */,
-                default,
-                activations.Slice(100352 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */,
-                parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */,
-                parameters.Slice(5705728, 288) /* Inception4d.Branch2.Bias [288] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 144, InHeight: 14, InWidth: 14, OutChannels: 288, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
-
-            // Inception4d.Branch3Reduce: conv 1x1/1, 512 -> 32 channels, 14x14 -> 14x14, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 100352, 100352) /* inception4c 512x14x14 */,
-                default,
-                activations.Slice(203840 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */,
-                parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */,
-                parameters.Slice(5722400, 32) /* Inception4d.Branch3Reduce.Bias [32] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception4d.Branch3: conv 5x5/1 pad 2, 32 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [400, 464) of inception4d
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(203840 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */,
-                default,
-                activations.Slice(100352 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */,
-                parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */,
-                parameters.Slice(5773632, 64) /* Inception4d.Branch3.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 2, Relu: true));
-
-            // Inception4d.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, activations.Slice(203840 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
-
-            // Inception4d.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [464, 528) of inception4d
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(203840 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */,
-                default,
-                activations.Slice(100352 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */,
-                parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */,
-                parameters.Slice(5806464, 64) /* Inception4d.Branch4Projection.Bias [64] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(213248 * batch + image * 24576, 24576) /* inception4a_branch2_reduce_padded 96x16x16 */, default, activations.Slice(94080 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */,
+                    parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, parameters.Slice(995088, 208) /* Inception4a.Branch2.Bias [208] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 16, InWidth: 16, OutChannels: 208, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
-    // Inception4e: inception, 528x14x14 -> 832x14x14
+    // Inception4a.Branch3Reduce: conv 1x1/1, 480 -> 16 channels, 14x14 -> 14x14, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInception4e(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunInception4aBranch3Reduce(int begin, int end)
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 1 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4aBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4aBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4aBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Inception4e.Branch1: conv 1x1/1, 528 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [0, 256) of inception4e
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(100352 * batch + image * 103488, 103488) /* inception4d 528x14x14 */,
-                default,
-                activations.Slice(203840 * batch + image * 163072, 50176) /* inception4e 832x14x14 */,
-                parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */,
-                parameters.Slice(9132592, 256) /* Inception4e.Branch1.Bias [256] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, activations.Slice(194432 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */,
+                    parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, parameters.Slice(1002976, 16) /* Inception4a.Branch3Reduce.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
 
-            // Inception4e.Branch2Reduce: conv 1x1/1, 528 -> 160 channels, 14x14 -> 14x14, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(100352 * batch + image * 103488, 103488) /* inception4d 528x14x14 */,
-                default,
-                activations.Slice(0 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */,
-                parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */,
-                parameters.Slice(9217328, 160) /* Inception4e.Branch2Reduce.Bias [160] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+    // Inception4a.Branch3: zero border of 2 around inception4a_branch3_reduce 16x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception4aBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 1;
+            var block = item % 1;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(194432 * batch + image * 3136 + block * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, activations.Slice(197568 * batch + image * 5184 + block * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, 14, 14, 2);
+        }
+    }
 
-            // Inception4e.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 14x14 -> 14x14, ReLU; writes channels [256, 576) of inception4e
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */,
-                default,
-                activations.Slice(203840 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */,
-                parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */,
-                parameters.Slice(9678288, 320) /* Inception4e.Branch2.Bias [320] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 14, InWidth: 14, OutChannels: 320, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
+    // Inception4a.Branch3: conv 5x5/1 pad 2, 16 -> 48 channels, 14x14 -> 14x14, ReLU; writes channels [400, 448) of inception4a
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4aBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 3 block(s) x 7 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4aBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4aBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4aBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(197568 * batch + image * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, default, activations.Slice(94080 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */,
+                    parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, parameters.Slice(1022192, 48) /* Inception4a.Branch3.Bias [48] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 18, InWidth: 18, OutChannels: 48, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
 
-            // Inception4e.Branch3Reduce: conv 1x1/1, 528 -> 32 channels, 14x14 -> 14x14, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(100352 * batch + image * 103488, 103488) /* inception4d 528x14x14 */,
-                default,
-                activations.Slice(0 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */,
-                parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */,
-                parameters.Slice(9695504, 32) /* Inception4e.Branch3Reduce.Bias [32] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+    // Inception4a.Branch4Pool: max pool 3x3/1 pad 1, 480x14x14 -> 480x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4aBranch4Pool(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 30;
+                var block = item % 30;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, activations.Slice(194432 * batch + image * 94080 + block * 3136, 3136) /* inception4a_pool 480x14x14 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 480 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 94080, 94080) /* pool3 480x14x14 */, activations.Slice(194432 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, geometry);
+            }
+        }
+    }
 
-            // Inception4e.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [576, 704) of inception4e
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */,
-                default,
-                activations.Slice(203840 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */,
-                parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */,
-                parameters.Slice(9797936, 128) /* Inception4e.Branch3.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 2, Relu: true));
+    // Inception4a.Branch4Projection: conv 1x1/1, 480 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4a
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4aBranch4Projection(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4aBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4aBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4aBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(194432 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, default, activations.Slice(94080 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */,
+                    parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, parameters.Slice(1052960, 64) /* Inception4a.Branch4Projection.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
 
-            // Inception4e.Branch4Pool: max pool 3x3/1 pad 1, 528x14x14 -> 528x14x14
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(100352 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, activations.Slice(366912 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 528, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+    // Inception4b.Branch1: conv 1x1/1, 512 -> 160 channels, 14x14 -> 14x14, ReLU; writes channels [0, 160) of inception4b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4bBranch1(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4bBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4bBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4bBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(94080 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, activations.Slice(194432 * batch + image * 100352, 31360) /* inception4b 512x14x14 */,
+                    parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, parameters.Slice(4323792, 160) /* Inception4b.Branch1.Bias [160] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
 
-            // Inception4e.Branch4Projection: conv 1x1/1, 528 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [704, 832) of inception4e
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(366912 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */,
-                default,
-                activations.Slice(203840 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */,
-                parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */,
-                parameters.Slice(9865648, 128) /* Inception4e.Branch4Projection.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+    // Inception4b.Branch2Reduce: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4bBranch2Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 1 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4bBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4bBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4bBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(94080 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, activations.Slice(0 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */,
+                    parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, parameters.Slice(4381296, 112) /* Inception4b.Branch2Reduce.Bias [112] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4b.Branch2: zero border of 1 around inception4b_branch2_reduce 112x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception4bBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 7;
+            var block = item % 7;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 21952 + block * 3136, 3136) /* inception4b_branch2_reduce 112x14x14 */, activations.Slice(21952 * batch + image * 28672 + block * 4096, 4096) /* inception4b_branch2_reduce_padded 112x16x16 */, 14, 14, 1);
+        }
+    }
+
+    // Inception4b.Branch2: conv 3x3/1 pad 1, 112 -> 224 channels, 14x14 -> 14x14, ReLU; writes channels [160, 384) of inception4b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4bBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4bBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4bBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4bBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(21952 * batch + image * 28672, 28672) /* inception4b_branch2_reduce_padded 112x16x16 */, default, activations.Slice(194432 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */,
+                    parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, parameters.Slice(4607200, 224) /* Inception4b.Branch2.Bias [224] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 112, InHeight: 16, InWidth: 16, OutChannels: 224, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4b.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4bBranch3Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4bBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4bBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4bBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(94080 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, activations.Slice(0 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */,
+                    parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, parameters.Slice(4619712, 24) /* Inception4b.Branch3Reduce.Bias [24] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4b.Branch3: zero border of 2 around inception4b_branch3_reduce 24x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception4bBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 2;
+            var block = item % 2;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 6272 + block * 3136, 3136) /* inception4b_branch3_reduce 24x14x14 */, activations.Slice(6272 * batch + image * 10368 + block * 5184, 5184) /* inception4b_branch3_reduce_padded 24x18x18 */, 14, 14, 2);
+        }
+    }
+
+    // Inception4b.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4bBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4bBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4bBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4bBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(6272 * batch + image * 10368, 10368) /* inception4b_branch3_reduce_padded 24x18x18 */, default, activations.Slice(194432 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */,
+                    parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, parameters.Slice(4658144, 64) /* Inception4b.Branch3.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4b.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4bBranch4Pool(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 32;
+                var block = item % 32;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(94080 * batch + image * 100352 + block * 3136, 3136) /* inception4a 512x14x14 */, activations.Slice(294784 * batch + image * 100352 + block * 3136, 3136) /* inception4b_pool 512x14x14 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 512 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(94080 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, activations.Slice(294784 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, geometry);
+            }
+        }
+    }
+
+    // Inception4b.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4bBranch4Projection(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4bBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4bBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4bBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(294784 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, default, activations.Slice(194432 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */,
+                    parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, parameters.Slice(4690976, 64) /* Inception4b.Branch4Projection.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4c.Branch1: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [0, 128) of inception4c
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4cBranch1(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4cBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4cBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4cBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(194432 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, activations.Slice(0 * batch + image * 100352, 25088) /* inception4c 512x14x14 */,
+                    parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, parameters.Slice(4756576, 128) /* Inception4c.Branch1.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4c.Branch2Reduce: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4cBranch2Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4cBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4cBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4cBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(194432 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, activations.Slice(100352 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */,
+                    parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, parameters.Slice(4822240, 128) /* Inception4c.Branch2Reduce.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4c.Branch2: zero border of 1 around inception4c_branch2_reduce 128x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception4cBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 8;
+            var block = item % 8;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(100352 * batch + image * 25088 + block * 3136, 3136) /* inception4c_branch2_reduce 128x14x14 */, activations.Slice(125440 * batch + image * 32768 + block * 4096, 4096) /* inception4c_branch2_reduce_padded 128x16x16 */, 14, 14, 1);
+        }
+    }
+
+    // Inception4c.Branch2: conv 3x3/1 pad 1, 128 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [128, 384) of inception4c
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4cBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4cBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4cBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4cBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(125440 * batch + image * 32768, 32768) /* inception4c_branch2_reduce_padded 128x16x16 */, default, activations.Slice(0 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */,
+                    parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, parameters.Slice(5117280, 256) /* Inception4c.Branch2.Bias [256] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 16, InWidth: 16, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4c.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4cBranch3Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4cBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4cBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4cBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(194432 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, activations.Slice(100352 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */,
+                    parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, parameters.Slice(5129824, 24) /* Inception4c.Branch3Reduce.Bias [24] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4c.Branch3: zero border of 2 around inception4c_branch3_reduce 24x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception4cBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 2;
+            var block = item % 2;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(100352 * batch + image * 6272 + block * 3136, 3136) /* inception4c_branch3_reduce 24x14x14 */, activations.Slice(106624 * batch + image * 10368 + block * 5184, 5184) /* inception4c_branch3_reduce_padded 24x18x18 */, 14, 14, 2);
+        }
+    }
+
+    // Inception4c.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4c
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4cBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4cBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4cBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4cBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(106624 * batch + image * 10368, 10368) /* inception4c_branch3_reduce_padded 24x18x18 */, default, activations.Slice(0 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */,
+                    parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, parameters.Slice(5168256, 64) /* Inception4c.Branch3.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4c.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4cBranch4Pool(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 32;
+                var block = item % 32;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(194432 * batch + image * 100352 + block * 3136, 3136) /* inception4b 512x14x14 */, activations.Slice(294784 * batch + image * 100352 + block * 3136, 3136) /* inception4c_pool 512x14x14 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 512 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(194432 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, activations.Slice(294784 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, geometry);
+            }
+        }
+    }
+
+    // Inception4c.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4c
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4cBranch4Projection(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4cBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4cBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4cBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(294784 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, default, activations.Slice(0 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */,
+                    parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, parameters.Slice(5201088, 64) /* Inception4c.Branch4Projection.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4d.Branch1: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU; writes channels [0, 112) of inception4d
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4dBranch1(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 1 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4dBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4dBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4dBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, activations.Slice(100352 * batch + image * 103488, 21952) /* inception4d 528x14x14 */,
+                    parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, parameters.Slice(5258496, 112) /* Inception4d.Branch1.Bias [112] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4d.Branch2Reduce: conv 1x1/1, 512 -> 144 channels, 14x14 -> 14x14, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4dBranch2Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 3 block(s) x 7 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4dBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4dBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4dBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, activations.Slice(203840 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */,
+                    parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, parameters.Slice(5332336, 144) /* Inception4d.Branch2Reduce.Bias [144] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 144, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4d.Branch2: zero border of 1 around inception4d_branch2_reduce 144x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception4dBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 9;
+            var block = item % 9;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(203840 * batch + image * 28224 + block * 3136, 3136) /* inception4d_branch2_reduce 144x14x14 */, activations.Slice(232064 * batch + image * 36864 + block * 4096, 4096) /* inception4d_branch2_reduce_padded 144x16x16 */, 14, 14, 1);
+        }
+    }
+
+    // Inception4d.Branch2: conv 3x3/1 pad 1, 144 -> 288 channels, 14x14 -> 14x14, ReLU; writes channels [112, 400) of inception4d
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4dBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4dBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4dBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4dBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(232064 * batch + image * 36864, 36864) /* inception4d_branch2_reduce_padded 144x16x16 */, default, activations.Slice(100352 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */,
+                    parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, parameters.Slice(5705728, 288) /* Inception4d.Branch2.Bias [288] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 144, InHeight: 16, InWidth: 16, OutChannels: 288, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4d.Branch3Reduce: conv 1x1/1, 512 -> 32 channels, 14x14 -> 14x14, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4dBranch3Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4dBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4dBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4dBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, activations.Slice(203840 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */,
+                    parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, parameters.Slice(5722400, 32) /* Inception4d.Branch3Reduce.Bias [32] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4d.Branch3: zero border of 2 around inception4d_branch3_reduce 32x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception4dBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 2;
+            var block = item % 2;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(203840 * batch + image * 6272 + block * 3136, 3136) /* inception4d_branch3_reduce 32x14x14 */, activations.Slice(210112 * batch + image * 10368 + block * 5184, 5184) /* inception4d_branch3_reduce_padded 32x18x18 */, 14, 14, 2);
+        }
+    }
+
+    // Inception4d.Branch3: conv 5x5/1 pad 2, 32 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [400, 464) of inception4d
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4dBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4dBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4dBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4dBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(210112 * batch + image * 10368, 10368) /* inception4d_branch3_reduce_padded 32x18x18 */, default, activations.Slice(100352 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */,
+                    parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, parameters.Slice(5773632, 64) /* Inception4d.Branch3.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4d.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4dBranch4Pool(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 32;
+                var block = item % 32;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 100352 + block * 3136, 3136) /* inception4c 512x14x14 */, activations.Slice(203840 * batch + image * 100352 + block * 3136, 3136) /* inception4d_pool 512x14x14 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 512 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, activations.Slice(203840 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, geometry);
+            }
+        }
+    }
+
+    // Inception4d.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [464, 528) of inception4d
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4dBranch4Projection(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4dBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4dBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4dBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(203840 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, default, activations.Slice(100352 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */,
+                    parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, parameters.Slice(5806464, 64) /* Inception4d.Branch4Projection.Bias [64] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4e.Branch1: conv 1x1/1, 528 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [0, 256) of inception4e
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4eBranch1(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4eBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4eBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4eBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(100352 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, activations.Slice(203840 * batch + image * 163072, 50176) /* inception4e 832x14x14 */,
+                    parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, parameters.Slice(9132592, 256) /* Inception4e.Branch1.Bias [256] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4e.Branch2Reduce: conv 1x1/1, 528 -> 160 channels, 14x14 -> 14x14, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4eBranch2Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4eBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4eBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4eBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(100352 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, activations.Slice(0 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */,
+                    parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, parameters.Slice(9217328, 160) /* Inception4e.Branch2Reduce.Bias [160] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4e.Branch2: zero border of 1 around inception4e_branch2_reduce 160x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception4eBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 10;
+            var block = item % 10;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 31360 + block * 3136, 3136) /* inception4e_branch2_reduce 160x14x14 */, activations.Slice(31360 * batch + image * 40960 + block * 4096, 4096) /* inception4e_branch2_reduce_padded 160x16x16 */, 14, 14, 1);
+        }
+    }
+
+    // Inception4e.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 14x14 -> 14x14, ReLU; writes channels [256, 576) of inception4e
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4eBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4eBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4eBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4eBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(31360 * batch + image * 40960, 40960) /* inception4e_branch2_reduce_padded 160x16x16 */, default, activations.Slice(203840 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */,
+                    parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, parameters.Slice(9678288, 320) /* Inception4e.Branch2.Bias [320] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 16, InWidth: 16, OutChannels: 320, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4e.Branch3Reduce: conv 1x1/1, 528 -> 32 channels, 14x14 -> 14x14, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4eBranch3Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4eBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4eBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4eBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(100352 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, activations.Slice(0 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */,
+                    parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, parameters.Slice(9695504, 32) /* Inception4e.Branch3Reduce.Bias [32] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4e.Branch3: zero border of 2 around inception4e_branch3_reduce 32x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception4eBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 2;
+            var block = item % 2;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 6272 + block * 3136, 3136) /* inception4e_branch3_reduce 32x14x14 */, activations.Slice(6272 * batch + image * 10368 + block * 5184, 5184) /* inception4e_branch3_reduce_padded 32x18x18 */, 14, 14, 2);
+        }
+    }
+
+    // Inception4e.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [576, 704) of inception4e
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4eBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4eBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4eBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4eBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(6272 * batch + image * 10368, 10368) /* inception4e_branch3_reduce_padded 32x18x18 */, default, activations.Slice(203840 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */,
+                    parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, parameters.Slice(9797936, 128) /* Inception4e.Branch3.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 18, InWidth: 18, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception4e.Branch4Pool: max pool 3x3/1 pad 1, 528x14x14 -> 528x14x14
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4eBranch4Pool(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 33;
+                var block = item % 33;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(100352 * batch + image * 103488 + block * 3136, 3136) /* inception4d 528x14x14 */, activations.Slice(366912 * batch + image * 103488 + block * 3136, 3136) /* inception4e_pool 528x14x14 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 528 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(100352 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, activations.Slice(366912 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, geometry);
+            }
+        }
+    }
+
+    // Inception4e.Branch4Projection: conv 1x1/1, 528 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [704, 832) of inception4e
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception4eBranch4Projection(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 5 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception4eBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception4eBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception4eBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(366912 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, default, activations.Slice(203840 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */,
+                    parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, parameters.Slice(9865648, 128) /* Inception4e.Branch4Projection.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
     // Pool4: max pool 3x3/2, 832x14x14 -> 832x7x7
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardPool4(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunPool4(int begin, int end)
     {
+        var batch = _batch;
         var activations = _activations.Span;
-        for (var image = 0; image < batch; image++)
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 2, Padding: 0);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            // Pool4: max pool 3x3/2, 832x14x14 -> 832x7x7
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(203840 * batch + image * 163072, 163072) /* inception4e 832x14x14 */, activations.Slice(0 * batch + image * 40768, 40768) /* pool4 832x7x7 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 2, Padding: 0));
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 52;
+                var block = item % 52;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(203840 * batch + image * 163072 + block * 3136, 3136) /* inception4e 832x14x14 */, activations.Slice(0 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 832 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(203840 * batch + image * 163072, 163072) /* inception4e 832x14x14 */, activations.Slice(0 * batch + image * 40768, 40768) /* pool4 832x7x7 */, geometry);
+            }
         }
     }
 
-    // Inception5a: inception, 832x7x7 -> 832x7x7
+    // Inception5a.Branch1: conv 1x1/1, 832 -> 256 channels, 7x7 -> 7x7, ReLU; writes channels [0, 256) of inception5a
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInception5a(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunInception5aBranch1(int begin, int end)
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 4 block(s) x 4 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5aBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5aBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5aBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Inception5a.Branch1: conv 1x1/1, 832 -> 256 channels, 7x7 -> 7x7, ReLU; writes channels [0, 256) of inception5a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 40768, 40768) /* pool4 832x7x7 */,
-                default,
-                activations.Slice(40768 * batch + image * 40768, 12544) /* inception5a 832x7x7 */,
-                parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */,
-                parameters.Slice(10078768, 256) /* Inception5a.Branch1.Bias [256] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 256, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception5a.Branch2Reduce: conv 1x1/1, 832 -> 160 channels, 7x7 -> 7x7, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 40768, 40768) /* pool4 832x7x7 */,
-                default,
-                activations.Slice(81536 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */,
-                parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */,
-                parameters.Slice(10212144, 160) /* Inception5a.Branch2Reduce.Bias [160] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 160, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception5a.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 7x7 -> 7x7, ReLU; writes channels [256, 576) of inception5a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(81536 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */,
-                default,
-                activations.Slice(40768 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */,
-                parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */,
-                parameters.Slice(10673104, 320) /* Inception5a.Branch2.Bias [320] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 7, InWidth: 7, OutChannels: 320, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
-
-            // Inception5a.Branch3Reduce: conv 1x1/1, 832 -> 32 channels, 7x7 -> 7x7, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 40768, 40768) /* pool4 832x7x7 */,
-                default,
-                activations.Slice(81536 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */,
-                parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */,
-                parameters.Slice(10700048, 32) /* Inception5a.Branch3Reduce.Bias [32] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 32, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception5a.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [576, 704) of inception5a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(81536 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */,
-                default,
-                activations.Slice(40768 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */,
-                parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */,
-                parameters.Slice(10802480, 128) /* Inception5a.Branch3.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 2, Relu: true));
-
-            // Inception5a.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 40768, 40768) /* pool4 832x7x7 */, activations.Slice(81536 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
-
-            // Inception5a.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [704, 832) of inception5a
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(81536 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */,
-                default,
-                activations.Slice(40768 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */,
-                parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */,
-                parameters.Slice(10909104, 128) /* Inception5a.Branch4Projection.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, activations.Slice(40768 * batch + image * 40768, 12544) /* inception5a 832x7x7 */,
+                    parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, parameters.Slice(10078768, 256) /* Inception5a.Branch1.Bias [256] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 256, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
-    // Inception5b: inception, 832x7x7 -> 1024x7x7
+    // Inception5a.Branch2Reduce: conv 1x1/1, 832 -> 160 channels, 7x7 -> 7x7, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInception5b(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunInception5aBranch2Reduce(int begin, int end)
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 7 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5aBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5aBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5aBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Inception5b.Branch1: conv 1x1/1, 832 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [0, 384) of inception5b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(40768 * batch + image * 40768, 40768) /* inception5a 832x7x7 */,
-                default,
-                activations.Slice(81536 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */,
-                parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */,
-                parameters.Slice(11228720, 384) /* Inception5b.Branch1.Bias [384] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception5b.Branch2Reduce: conv 1x1/1, 832 -> 192 channels, 7x7 -> 7x7, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(40768 * batch + image * 40768, 40768) /* inception5a 832x7x7 */,
-                default,
-                activations.Slice(0 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */,
-                parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */,
-                parameters.Slice(11388848, 192) /* Inception5b.Branch2Reduce.Bias [192] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 192, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception5b.Branch2: conv 3x3/1 pad 1, 192 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [384, 768) of inception5b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */,
-                default,
-                activations.Slice(81536 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */,
-                parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */,
-                parameters.Slice(12052592, 384) /* Inception5b.Branch2.Bias [384] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 7, InWidth: 7, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
-
-            // Inception5b.Branch3Reduce: conv 1x1/1, 832 -> 48 channels, 7x7 -> 7x7, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(40768 * batch + image * 40768, 40768) /* inception5a 832x7x7 */,
-                default,
-                activations.Slice(0 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */,
-                parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */,
-                parameters.Slice(12092912, 48) /* Inception5b.Branch3Reduce.Bias [48] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 48, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception5b.Branch3: conv 5x5/1 pad 2, 48 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [768, 896) of inception5b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */,
-                default,
-                activations.Slice(81536 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */,
-                parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */,
-                parameters.Slice(12246560, 128) /* Inception5b.Branch3.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 48, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 2, Relu: true));
-
-            // Inception5b.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(40768 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, activations.Slice(0 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
-
-            // Inception5b.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [896, 1024) of inception5b
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */,
-                default,
-                activations.Slice(81536 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */,
-                parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */,
-                parameters.Slice(12353184, 128) /* Inception5b.Branch4Projection.Bias [128] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, activations.Slice(81536 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */,
+                    parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, parameters.Slice(10212144, 160) /* Inception5a.Branch2Reduce.Bias [160] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 160, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
-    // Pool5: global avg pool, 1024x7x7 -> 1024x1x1
+    // Inception5a.Branch2: zero border of 1 around inception5a_branch2_reduce 160x7x7
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardPool5(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void PadInception5aBranch2(int begin, int end)
     {
+        var batch = _batch;
         var activations = _activations.Span;
-        for (var image = 0; image < batch; image++)
+        for (var item = begin; item < end; item++)
         {
-            // Pool5: global average pool, 1024x7x7 -> 1024x1x1
-            global::InceptionGen.Kernels.ReferenceKernels.GlobalAveragePool(activations.Slice(81536 * batch + image * 50176, 50176) /* inception5b 1024x7x7 */, activations.Slice(0 * batch + image * 1024, 1024) /* pool5 1024x1x1 */, 1024, 7, 7);
+            var image = item / 10;
+            var block = item % 10;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(81536 * batch + image * 7840 + block * 784, 784) /* inception5a_branch2_reduce 160x7x7 */, activations.Slice(89376 * batch + image * 12960 + block * 1296, 1296) /* inception5a_branch2_reduce_padded 160x9x9 */, 7, 7, 1);
         }
     }
 
-    // Classifier: linear, 1024x1x1 -> 1000x1x1
+    // Inception5a.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 7x7 -> 7x7, ReLU; writes channels [256, 576) of inception5a
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardClassifier(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunInception5aBranch2(int begin, int end)
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 4 block(s) x 4 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5aBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5aBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5aBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Classifier: linear 1024 -> 1000
-            global::InceptionGen.Kernels.ReferenceKernels.Linear(activations.Slice(0 * batch + image * 1024, 1024) /* pool5 1024x1x1 */, default, output.Slice(image * OutputLength, OutputLength) /* classifier 1000x1x1 */,
-                parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, parameters.Slice(13377312, 1000) /* Classifier.Bias [1000] */, inFeatures: 1024, outFeatures: 1000, relu: false);
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(89376 * batch + image * 12960, 12960) /* inception5a_branch2_reduce_padded 160x9x9 */, default, activations.Slice(40768 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */,
+                    parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, parameters.Slice(10673104, 320) /* Inception5a.Branch2.Bias [320] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 9, InWidth: 9, OutChannels: 320, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
         }
+    }
+
+    // Inception5a.Branch3Reduce: conv 1x1/1, 832 -> 32 channels, 7x7 -> 7x7, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception5aBranch3Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 7 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5aBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5aBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5aBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, activations.Slice(81536 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */,
+                    parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, parameters.Slice(10700048, 32) /* Inception5a.Branch3Reduce.Bias [32] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 32, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception5a.Branch3: zero border of 2 around inception5a_branch3_reduce 32x7x7
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception5aBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 2;
+            var block = item % 2;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(81536 * batch + image * 1568 + block * 784, 784) /* inception5a_branch3_reduce 32x7x7 */, activations.Slice(83104 * batch + image * 3872 + block * 1936, 1936) /* inception5a_branch3_reduce_padded 32x11x11 */, 7, 7, 2);
+        }
+    }
+
+    // Inception5a.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [576, 704) of inception5a
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception5aBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 4 block(s) x 4 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5aBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5aBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5aBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(83104 * batch + image * 3872, 3872) /* inception5a_branch3_reduce_padded 32x11x11 */, default, activations.Slice(40768 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */,
+                    parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, parameters.Slice(10802480, 128) /* Inception5a.Branch3.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 11, InWidth: 11, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception5a.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception5aBranch4Pool(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 52;
+                var block = item % 52;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, activations.Slice(81536 * batch + image * 40768 + block * 784, 784) /* inception5a_pool 832x7x7 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 832 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 40768, 40768) /* pool4 832x7x7 */, activations.Slice(81536 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, geometry);
+            }
+        }
+    }
+
+    // Inception5a.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [704, 832) of inception5a
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception5aBranch4Projection(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 4 block(s) x 4 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5aBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5aBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5aBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(81536 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, default, activations.Slice(40768 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */,
+                    parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, parameters.Slice(10909104, 128) /* Inception5a.Branch4Projection.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception5b.Branch1: conv 1x1/1, 832 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [0, 384) of inception5b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception5bBranch1(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 3 block(s) x 7 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5bBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5bBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5bBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(40768 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, activations.Slice(81536 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */,
+                    parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, parameters.Slice(11228720, 384) /* Inception5b.Branch1.Bias [384] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception5b.Branch2Reduce: conv 1x1/1, 832 -> 192 channels, 7x7 -> 7x7, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception5bBranch2Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 3 block(s) x 7 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5bBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5bBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5bBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(40768 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, activations.Slice(0 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */,
+                    parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, parameters.Slice(11388848, 192) /* Inception5b.Branch2Reduce.Bias [192] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 192, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception5b.Branch2: zero border of 1 around inception5b_branch2_reduce 192x7x7
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception5bBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 12;
+            var block = item % 12;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 9408 + block * 784, 784) /* inception5b_branch2_reduce 192x7x7 */, activations.Slice(9408 * batch + image * 15552 + block * 1296, 1296) /* inception5b_branch2_reduce_padded 192x9x9 */, 7, 7, 1);
+        }
+    }
+
+    // Inception5b.Branch2: conv 3x3/1 pad 1, 192 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [384, 768) of inception5b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception5bBranch2(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 3 block(s) x 7 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5bBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5bBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5bBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(9408 * batch + image * 15552, 15552) /* inception5b_branch2_reduce_padded 192x9x9 */, default, activations.Slice(81536 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */,
+                    parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, parameters.Slice(12052592, 384) /* Inception5b.Branch2.Bias [384] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 9, InWidth: 9, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception5b.Branch3Reduce: conv 1x1/1, 832 -> 48 channels, 7x7 -> 7x7, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception5bBranch3Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 3 block(s) x 7 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5bBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5bBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5bBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(40768 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, activations.Slice(0 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */,
+                    parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, parameters.Slice(12092912, 48) /* Inception5b.Branch3Reduce.Bias [48] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 48, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception5b.Branch3: zero border of 2 around inception5b_branch3_reduce 48x7x7
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception5bBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 3;
+            var block = item % 3;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 2352 + block * 784, 784) /* inception5b_branch3_reduce 48x7x7 */, activations.Slice(2352 * batch + image * 5808 + block * 1936, 1936) /* inception5b_branch3_reduce_padded 48x11x11 */, 7, 7, 2);
+        }
+    }
+
+    // Inception5b.Branch3: conv 5x5/1 pad 2, 48 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [768, 896) of inception5b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception5bBranch3(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 4 block(s) x 4 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5bBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5bBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5bBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(2352 * batch + image * 5808, 5808) /* inception5b_branch3_reduce_padded 48x11x11 */, default, activations.Slice(81536 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */,
+                    parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, parameters.Slice(12246560, 128) /* Inception5b.Branch3.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 48, InHeight: 11, InWidth: 11, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception5b.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception5bBranch4Pool(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 52;
+                var block = item % 52;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(40768 * batch + image * 40768 + block * 784, 784) /* inception5a 832x7x7 */, activations.Slice(0 * batch + image * 40768 + block * 784, 784) /* inception5b_pool 832x7x7 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 832 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(40768 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, activations.Slice(0 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, geometry);
+            }
+        }
+    }
+
+    // Inception5b.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [896, 1024) of inception5b
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception5bBranch4Projection(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 4 block(s) x 4 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception5bBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception5bBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception5bBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, default, activations.Slice(81536 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */,
+                    parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, parameters.Slice(12353184, 128) /* Inception5b.Branch4Projection.Bias [128] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Pool5: global average pool, 1024x7x7 -> 1024x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunPool5(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 64;
+                var block = item % 64;
+                global::InceptionGen.Kernels.BlockedKernels.GlobalAveragePoolBlock(activations.Slice(81536 * batch + image * 50176 + block * 784, 784) /* inception5b 1024x7x7 */, activations.Slice(0 * batch + image * 1024 + block * 16, 16) /* pool5 1024x1x1 */, 7, 7);
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.GlobalAveragePool(activations.Slice(81536 * batch + image * 50176, 50176) /* inception5b 1024x7x7 */, activations.Slice(0 * batch + image * 1024, 1024) /* pool5 1024x1x1 */, 1024, 7, 7);
+            }
+        }
+    }
+
+    // Classifier: linear 1024 -> 1000
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunClassifier(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 16;
+            var chunk = item % 16;
+            var first = chunk * 64;
+            global::InceptionGen.Kernels.BlockedKernels.LinearRows(activations.Slice(0 * batch + image * 1024, 1024) /* pool5 1024x1x1 */, activations.Slice(1024 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, parameters.Slice(13377312, 1000) /* Classifier.Bias [1000] */, 1024, first, global::System.Math.Min(first + 64, 1000), relu: false);
+        }
+    }
+
+    // Conv1: 4 output blocks x 112 rows of 112 pixels, reading input_blocked_padded 3x230x230.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveConv1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 224;
+                var group = item / 112 % 2;
+                var row = item % 112;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 802816 * batch + image * 846400 + row * 7360);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 802816 + group * 401408 + row * 1792);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 4704);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9408 + group * 32);
+                for (var tile = 0; tile < 8; tile++)
+                {
+                    ConvolutionTile2x14Kernel7Stride2<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 448), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 3, 846400, 3680, 2352, 200704, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 448;
+                var group = item / 112 % 4;
+                var row = item % 112;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 802816 * batch + image * 846400 + row * 7360);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 802816 + group * 200704 + row * 1792);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 2352);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9408 + group * 16);
+                for (var tile = 0; tile < 18; tile++)
+                {
+                    ConvolutionTile1x6Kernel7Stride2<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 3, 846400, 3680, 2352, 200704, relu: true);
+                }
+                ConvolutionTile1x4Kernel7Stride2<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 3456), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1728), 3, 846400, 3680, 2352, 200704, relu: true);
+            }
+        }
+    }
+
+    // Conv2Reduce: 4 output blocks x 56 rows of 56 pixels, reading norm1 64x56x56.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveConv2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 56 % 2;
+                var row = item % 56;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 896);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 200704 + group * 100352 + row * 896);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9472 + group * 2048);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 13568 + group * 32);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 64, 50176, 896, 1024, 50176, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 224;
+                var group = item / 56 % 4;
+                var row = item % 56;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 896);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 200704 + group * 50176 + row * 896);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9472 + group * 1024);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 13568 + group * 16);
+                for (var tile = 0; tile < 9; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 64, 50176, 896, 1024, 50176, relu: true);
+                }
+                ConvolutionTile1x2Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 864), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 864), 64, 50176, 896, 1024, 50176, relu: true);
+            }
+        }
+    }
+
+    // Conv2: 12 output blocks x 56 rows of 56 pixels, reading conv2_reduce_padded 64x58x58.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveConv2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 336;
+                var group = item / 56 % 6;
+                var row = item % 56;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 401408 * batch + image * 215296 + row * 928);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 616704 * batch + image * 602112 + group * 100352 + row * 896);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 13632 + group * 18432);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 124224 + group * 32);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 64, 53824, 928, 9216, 50176, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 672;
+                var group = item / 56 % 12;
+                var row = item % 56;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 401408 * batch + image * 215296 + row * 928);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 616704 * batch + image * 602112 + group * 50176 + row * 896);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 13632 + group * 9216);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 124224 + group * 16);
+                for (var tile = 0; tile < 9; tile++)
+                {
+                    ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 64, 53824, 928, 9216, 50176, relu: true);
+                }
+                ConvolutionTile1x2Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 864), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 864), 64, 53824, 928, 9216, 50176, relu: true);
+            }
+        }
+    }
+
+    // Inception3a.Branch1: 4 output blocks x 28 rows of 28 pixels, reading pool2 192x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3aBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 28 % 2;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 602112 * batch + image * 150528 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 124416 + group * 6144);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 136704 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 192, 12544, 448, 3072, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 28 % 4;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 602112 * batch + image * 150528 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 124416 + group * 3072);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 136704 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 192, 12544, 448, 3072, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 192, 12544, 448, 3072, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception3a.Branch2Reduce: 6 output blocks x 28 rows of 28 pixels, reading pool2 192x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3aBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 84;
+                var group = item / 28 % 3;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 602112 * batch + image * 150528 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 75264 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 136768 + group * 6144);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 155200 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 192, 12544, 448, 3072, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 28 % 6;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 602112 * batch + image * 150528 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 75264 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 136768 + group * 3072);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 155200 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 192, 12544, 448, 3072, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 192, 12544, 448, 3072, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception3a.Branch2: 8 output blocks x 28 rows of 28 pixels, reading inception3a_branch2_reduce_padded 96x30x30.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3aBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 28 % 4;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 275968 * batch + image * 86400 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + 50176 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 155296 + group * 27648);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 265888 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 96, 14400, 480, 13824, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 224;
+                var group = item / 28 % 8;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 275968 * batch + image * 86400 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + 50176 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 155296 + group * 13824);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 265888 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 96, 14400, 480, 13824, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 96, 14400, 480, 13824, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception3a.Branch3Reduce: 1 output blocks x 28 rows of 28 pixels, reading pool2 192x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3aBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 28 % 1;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 602112 * batch + image * 150528 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 12544 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 266016 + group * 3072);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 269088 + group * 16);
+                ConvolutionTile1x28Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 192, 12544, 448, 3072, 12544, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 28 % 1;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 602112 * batch + image * 150528 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 12544 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 266016 + group * 3072);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 269088 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 192, 12544, 448, 3072, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 192, 12544, 448, 3072, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception3a.Branch3: 2 output blocks x 28 rows of 28 pixels, reading inception3a_branch3_reduce_padded 16x32x32.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3aBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 28 % 1;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 213248 * batch + image * 16384 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + 150528 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 269104 + group * 12800);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 281904 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 16, 16384, 512, 6400, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 28 % 2;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 213248 * batch + image * 16384 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + 150528 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 269104 + group * 6400);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 281904 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 16, 16384, 512, 6400, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 16, 16384, 512, 6400, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception3a.Branch4Projection: 2 output blocks x 28 rows of 28 pixels, reading inception3a_pool 192x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3aBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 28 % 1;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 150528 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + 175616 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 281936 + group * 6144);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 288080 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 192, 12544, 448, 3072, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 28 % 2;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 150528 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + 175616 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 281936 + group * 3072);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 288080 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 192, 12544, 448, 3072, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 192, 12544, 448, 3072, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception3b.Branch1: 8 output blocks x 28 rows of 28 pixels, reading inception3a 256x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3bBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 28 % 4;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 288112 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 320880 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 224;
+                var group = item / 28 % 8;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 288112 + group * 4096);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 320880 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception3b.Branch2Reduce: 8 output blocks x 28 rows of 28 pixels, reading inception3a 256x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3bBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 28 % 4;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 100352 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 321008 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 353776 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 224;
+                var group = item / 28 % 8;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 100352 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 321008 + group * 4096);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 353776 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception3b.Branch2: 12 output blocks x 28 rows of 28 pixels, reading inception3b_branch2_reduce_padded 128x30x30.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3bBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 28 % 6;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 677376 * batch + image * 115200 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 100352 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 353904 + group * 36864);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 575088 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 128, 14400, 480, 18432, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 336;
+                var group = item / 28 % 12;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 677376 * batch + image * 115200 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 100352 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 353904 + group * 18432);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 575088 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 128, 14400, 480, 18432, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 128, 14400, 480, 18432, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception3b.Branch3Reduce: 2 output blocks x 28 rows of 28 pixels, reading inception3a 256x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3bBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 28 % 1;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 25088 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 575280 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 583472 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 28 % 2;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 25088 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 575280 + group * 4096);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 583472 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception3b.Branch3: 6 output blocks x 28 rows of 28 pixels, reading inception3b_branch3_reduce_padded 32x32x32.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3bBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 84;
+                var group = item / 28 % 3;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 602112 * batch + image * 32768 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 250880 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 583504 + group * 25600);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 660304 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 32, 16384, 512, 12800, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 28 % 6;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 602112 * batch + image * 32768 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 250880 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 583504 + group * 12800);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 660304 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 32, 16384, 512, 12800, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 32, 16384, 512, 12800, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception3b.Branch4Projection: 4 output blocks x 28 rows of 28 pixels, reading inception3b_pool 256x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception3bBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 28 % 2;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 326144 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 660400 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 676784 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 28 % 4;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 326144 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 660400 + group * 4096);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 676784 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+            }
+        }
+    }
+
+    // Inception4a.Branch1: 12 output blocks x 14 rows of 14 pixels, reading pool3 480x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4aBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 84;
+                var group = item / 14 % 6;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 94080 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 676848 + group * 15360);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 769008 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 480, 3136, 224, 7680, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 14 % 12;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 94080 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 676848 + group * 7680);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 769008 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 480, 3136, 224, 7680, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 480, 3136, 224, 7680, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4a.Branch2Reduce: 6 output blocks x 14 rows of 14 pixels, reading pool3 480x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4aBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 42;
+                var group = item / 14 % 3;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 94080 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 18816 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 769200 + group * 15360);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 815280 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 480, 3136, 224, 7680, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 84;
+                var group = item / 14 % 6;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 94080 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 18816 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 769200 + group * 7680);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 815280 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 480, 3136, 224, 7680, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 480, 3136, 224, 7680, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4a.Branch2: 13 output blocks x 14 rows of 14 pixels, reading inception4a_branch2_reduce_padded 96x16x16.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4aBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 182;
+                var group = item / 14 % 13;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 213248 * batch + image * 24576 + row * 256);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + 37632 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 815376 + group * 13824);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 995088 + group * 16);
+                ConvolutionTile1x14Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 4096, 256, 13824, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 182;
+                var group = item / 14 % 13;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 213248 * batch + image * 24576 + row * 256);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + 37632 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 815376 + group * 13824);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 995088 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 96, 4096, 256, 13824, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 96, 4096, 256, 13824, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4a.Branch3Reduce: 1 output blocks x 14 rows of 14 pixels, reading pool3 480x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4aBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 14 % 1;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 94080 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 3136 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 995296 + group * 7680);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1002976 + group * 16);
+                ConvolutionTile1x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 480, 3136, 224, 7680, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 14 % 1;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 94080 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 3136 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 995296 + group * 7680);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1002976 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 480, 3136, 224, 7680, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 480, 3136, 224, 7680, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4a.Branch3: 3 output blocks x 14 rows of 14 pixels, reading inception4a_branch3_reduce_padded 16x18x18.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4aBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 14 % 1;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 197568 * batch + image * 5184 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + 78400 + group * 9408 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1002992 + group * 19200);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1022192 + group * 48);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile3x7Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 112), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 112), 16, 5184, 288, 6400, 3136, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 42;
+                var group = item / 14 % 3;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 197568 * batch + image * 5184 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + 78400 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1002992 + group * 6400);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1022192 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 16, 5184, 288, 6400, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 16, 5184, 288, 6400, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4a.Branch4Projection: 4 output blocks x 14 rows of 14 pixels, reading inception4a_pool 480x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4aBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 14 % 2;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 94080 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + 87808 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1022240 + group * 15360);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1052960 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 480, 3136, 224, 7680, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 14 % 4;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 94080 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + 87808 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1022240 + group * 7680);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1052960 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 480, 3136, 224, 7680, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 480, 3136, 224, 7680, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4b.Branch1: 10 output blocks x 14 rows of 14 pixels, reading inception4a 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4bBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 70;
+                var group = item / 14 % 5;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1118688 + group * 16384);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1200608 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 140;
+                var group = item / 14 % 10;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1118688 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1200608 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4b.Branch2Reduce: 7 output blocks x 14 rows of 14 pixels, reading inception4a 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4bBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 98;
+                var group = item / 14 % 7;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 21952 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1200768 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1258112 + group * 16);
+                ConvolutionTile1x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 98;
+                var group = item / 14 % 7;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 21952 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1200768 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1258112 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4b.Branch2: 14 output blocks x 14 rows of 14 pixels, reading inception4b_branch2_reduce_padded 112x16x16.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4bBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 98;
+                var group = item / 14 % 7;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 21952 * batch + image * 28672 + row * 256);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + 31360 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1258224 + group * 32256);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1484016 + group * 32);
+                ConvolutionTile2x14Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 112, 4096, 256, 16128, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 196;
+                var group = item / 14 % 14;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 21952 * batch + image * 28672 + row * 256);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + 31360 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1258224 + group * 16128);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1484016 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 112, 4096, 256, 16128, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 112, 4096, 256, 16128, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4b.Branch3Reduce: 2 output blocks x 14 rows of 14 pixels, reading inception4a 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4bBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 14 % 1;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 6272 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1484240 + group * 16384);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1500624 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 14 % 2;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 94080 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 6272 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1484240 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1500624 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4b.Branch3: 4 output blocks x 14 rows of 14 pixels, reading inception4b_branch3_reduce_padded 24x18x18.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4bBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 14 % 2;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6272 * batch + image * 10368 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + 75264 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1500656 + group * 19200);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1539056 + group * 32);
+                ConvolutionTile2x14Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 24, 5184, 288, 9600, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 14 % 4;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6272 * batch + image * 10368 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + 75264 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1500656 + group * 9600);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1539056 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 24, 5184, 288, 9600, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 24, 5184, 288, 9600, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4b.Branch4Projection: 4 output blocks x 14 rows of 14 pixels, reading inception4b_pool 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4bBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 14 % 2;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 294784 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + 87808 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1539120 + group * 16384);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1571888 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 14 % 4;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 294784 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + 87808 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1539120 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1571888 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4c.Branch1: 8 output blocks x 14 rows of 14 pixels, reading inception4b 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4cBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 14 % 4;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1571952 + group * 16384);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1637488 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 14 % 8;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1571952 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1637488 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4c.Branch2Reduce: 8 output blocks x 14 rows of 14 pixels, reading inception4b 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4cBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 14 % 4;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 25088 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1637616 + group * 16384);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1703152 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 14 % 8;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 25088 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1637616 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1703152 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4c.Branch2: 16 output blocks x 14 rows of 14 pixels, reading inception4c_branch2_reduce_padded 128x16x16.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4cBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 14 % 8;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 125440 * batch + image * 32768 + row * 256);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + 25088 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1703280 + group * 36864);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1998192 + group * 32);
+                ConvolutionTile2x14Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 4096, 256, 18432, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 224;
+                var group = item / 14 % 16;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 125440 * batch + image * 32768 + row * 256);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + 25088 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1703280 + group * 18432);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1998192 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 128, 4096, 256, 18432, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 128, 4096, 256, 18432, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4c.Branch3Reduce: 2 output blocks x 14 rows of 14 pixels, reading inception4b 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4cBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 14 % 1;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 6272 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1998448 + group * 16384);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2014832 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 14 % 2;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 194432 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 6272 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1998448 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2014832 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4c.Branch3: 4 output blocks x 14 rows of 14 pixels, reading inception4c_branch3_reduce_padded 24x18x18.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4cBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 14 % 2;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 106624 * batch + image * 10368 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + 75264 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2014864 + group * 19200);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2053264 + group * 32);
+                ConvolutionTile2x14Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 24, 5184, 288, 9600, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 14 % 4;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 106624 * batch + image * 10368 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + 75264 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2014864 + group * 9600);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2053264 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 24, 5184, 288, 9600, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 24, 5184, 288, 9600, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4c.Branch4Projection: 4 output blocks x 14 rows of 14 pixels, reading inception4c_pool 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4cBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 14 % 2;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 294784 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + 87808 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2053328 + group * 16384);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2086096 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 14 % 4;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 294784 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + 87808 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2053328 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2086096 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4d.Branch1: 7 output blocks x 14 rows of 14 pixels, reading inception4c 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4dBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 98;
+                var group = item / 14 % 7;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2086160 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2143504 + group * 16);
+                ConvolutionTile1x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 98;
+                var group = item / 14 % 7;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2086160 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2143504 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4d.Branch2Reduce: 9 output blocks x 14 rows of 14 pixels, reading inception4c 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4dBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 42;
+                var group = item / 14 % 3;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 28224 + group * 9408 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2143616 + group * 24576);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2217344 + group * 48);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile3x7Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 112), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 112), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 126;
+                var group = item / 14 % 9;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 28224 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2143616 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2217344 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4d.Branch2: 18 output blocks x 14 rows of 14 pixels, reading inception4d_branch2_reduce_padded 144x16x16.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4dBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 126;
+                var group = item / 14 % 9;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 232064 * batch + image * 36864 + row * 256);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + 21952 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2217488 + group * 41472);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2590736 + group * 32);
+                ConvolutionTile2x14Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 144, 4096, 256, 20736, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 252;
+                var group = item / 14 % 18;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 232064 * batch + image * 36864 + row * 256);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + 21952 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2217488 + group * 20736);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2590736 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 144, 4096, 256, 20736, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 144, 4096, 256, 20736, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4d.Branch3Reduce: 2 output blocks x 14 rows of 14 pixels, reading inception4c 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4dBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 14 % 1;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 6272 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2591024 + group * 16384);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2607408 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 14 % 2;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 6272 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2591024 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2607408 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4d.Branch3: 4 output blocks x 14 rows of 14 pixels, reading inception4d_branch3_reduce_padded 32x18x18.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4dBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 14 % 2;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 210112 * batch + image * 10368 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + 78400 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2607440 + group * 25600);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2658640 + group * 32);
+                ConvolutionTile2x14Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 5184, 288, 12800, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 14 % 4;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 210112 * batch + image * 10368 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + 78400 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2607440 + group * 12800);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2658640 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 32, 5184, 288, 12800, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 32, 5184, 288, 12800, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4d.Branch4Projection: 4 output blocks x 14 rows of 14 pixels, reading inception4d_pool 512x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4dBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 14 % 2;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + 90944 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2658704 + group * 16384);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2691472 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 14 % 4;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 100352 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + 90944 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2658704 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2691472 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 512, 3136, 224, 8192, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 512, 3136, 224, 8192, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4e.Branch1: 16 output blocks x 14 rows of 14 pixels, reading inception4d 528x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4eBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 14 % 8;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 163072 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2759248 + group * 16896);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2894416 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 528, 3136, 224, 8448, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 224;
+                var group = item / 14 % 16;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 163072 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2759248 + group * 8448);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2894416 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 528, 3136, 224, 8448, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 528, 3136, 224, 8448, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4e.Branch2Reduce: 10 output blocks x 14 rows of 14 pixels, reading inception4d 528x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4eBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 70;
+                var group = item / 14 % 5;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 31360 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2894672 + group * 16896);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2979152 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 528, 3136, 224, 8448, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 140;
+                var group = item / 14 % 10;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 31360 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2894672 + group * 8448);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2979152 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 528, 3136, 224, 8448, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 528, 3136, 224, 8448, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4e.Branch2: 20 output blocks x 14 rows of 14 pixels, reading inception4e_branch2_reduce_padded 160x16x16.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4eBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 140;
+                var group = item / 14 % 10;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 31360 * batch + image * 40960 + row * 256);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 163072 + 50176 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2979312 + group * 46080);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3440112 + group * 32);
+                ConvolutionTile2x14Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 160, 4096, 256, 23040, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 280;
+                var group = item / 14 % 20;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 31360 * batch + image * 40960 + row * 256);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 163072 + 50176 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2979312 + group * 23040);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3440112 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 160, 4096, 256, 23040, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 160, 4096, 256, 23040, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4e.Branch3Reduce: 2 output blocks x 14 rows of 14 pixels, reading inception4d 528x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4eBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 14 % 1;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 6272 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3440432 + group * 16896);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3457328 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 528, 3136, 224, 8448, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 14 % 2;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 100352 * batch + image * 103488 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 6272 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3440432 + group * 8448);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3457328 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 528, 3136, 224, 8448, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 528, 3136, 224, 8448, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4e.Branch3: 8 output blocks x 14 rows of 14 pixels, reading inception4e_branch3_reduce_padded 32x18x18.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4eBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 14 % 4;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6272 * batch + image * 10368 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 163072 + 112896 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3457360 + group * 25600);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3559760 + group * 32);
+                ConvolutionTile2x14Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 5184, 288, 12800, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 14 % 8;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6272 * batch + image * 10368 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 163072 + 112896 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3457360 + group * 12800);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3559760 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 32, 5184, 288, 12800, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 32, 5184, 288, 12800, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception4e.Branch4Projection: 8 output blocks x 14 rows of 14 pixels, reading inception4e_pool 528x14x14.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception4eBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 14 % 4;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 366912 * batch + image * 103488 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 163072 + 137984 + group * 6272 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3559888 + group * 16896);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3627472 + group * 32);
+                ConvolutionTile2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 528, 3136, 224, 8448, 3136, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 14 % 8;
+                var row = item % 14;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 366912 * batch + image * 103488 + row * 224);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 203840 * batch + image * 163072 + 137984 + group * 3136 + row * 224);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3559888 + group * 8448);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3627472 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x5Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 528, 3136, 224, 8448, 3136, relu: true);
+                }
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 160), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160), 528, 3136, 224, 8448, 3136, relu: true);
+            }
+        }
+    }
+
+    // Inception5a.Branch1: 16 output blocks x 7 rows of 7 pixels, reading pool4 832x7x7.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5aBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 7 % 4;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + group * 3136 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3627600 + group * 53248);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3840592 + group * 64);
+                ConvolutionTile4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+                ConvolutionTile4x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 7 % 16;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3627600 + group * 13312);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3840592 + group * 16);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+                ConvolutionTile1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+    }
+
+    // Inception5a.Branch2Reduce: 10 output blocks x 7 rows of 7 pixels, reading pool4 832x7x7.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5aBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 35;
+                var group = item / 7 % 5;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 7840 + group * 1568 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3840848 + group * 26624);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3973968 + group * 32);
+                ConvolutionTile2x7Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 70;
+                var group = item / 7 % 10;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 7840 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3840848 + group * 13312);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3973968 + group * 16);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+                ConvolutionTile1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+    }
+
+    // Inception5a.Branch2: 20 output blocks x 7 rows of 7 pixels, reading inception5a_branch2_reduce_padded 160x9x9.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5aBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 35;
+                var group = item / 7 % 5;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 89376 * batch + image * 12960 + row * 144);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + 12544 + group * 3136 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3974128 + group * 92160);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4434928 + group * 64);
+                ConvolutionTile4x4Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 160, 1296, 144, 23040, 784, relu: true);
+                ConvolutionTile4x3Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 160, 1296, 144, 23040, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 140;
+                var group = item / 7 % 20;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 89376 * batch + image * 12960 + row * 144);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + 12544 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3974128 + group * 23040);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4434928 + group * 16);
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 160, 1296, 144, 23040, 784, relu: true);
+                ConvolutionTile1x3Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 160, 1296, 144, 23040, 784, relu: true);
+            }
+        }
+    }
+
+    // Inception5a.Branch3Reduce: 2 output blocks x 7 rows of 7 pixels, reading pool4 832x7x7.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5aBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 7;
+                var group = item / 7 % 1;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 1568 + group * 1568 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4435248 + group * 26624);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4461872 + group * 32);
+                ConvolutionTile2x7Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 7 % 2;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 1568 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4435248 + group * 13312);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4461872 + group * 16);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+                ConvolutionTile1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+    }
+
+    // Inception5a.Branch3: 8 output blocks x 7 rows of 7 pixels, reading inception5a_branch3_reduce_padded 32x11x11.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5aBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 7 % 2;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 83104 * batch + image * 3872 + row * 176);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + 28224 + group * 3136 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4461904 + group * 51200);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4564304 + group * 64);
+                ConvolutionTile4x4Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 1936, 176, 12800, 784, relu: true);
+                ConvolutionTile4x3Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 32, 1936, 176, 12800, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 7 % 8;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 83104 * batch + image * 3872 + row * 176);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + 28224 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4461904 + group * 12800);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4564304 + group * 16);
+                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 1936, 176, 12800, 784, relu: true);
+                ConvolutionTile1x3Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 32, 1936, 176, 12800, 784, relu: true);
+            }
+        }
+    }
+
+    // Inception5a.Branch4Projection: 8 output blocks x 7 rows of 7 pixels, reading inception5a_pool 832x7x7.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5aBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 7 % 2;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + 34496 + group * 3136 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4564432 + group * 53248);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4670928 + group * 64);
+                ConvolutionTile4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+                ConvolutionTile4x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 7 % 8;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + 34496 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4564432 + group * 13312);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4670928 + group * 16);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+                ConvolutionTile1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+    }
+
+    // Inception5b.Branch1: 24 output blocks x 7 rows of 7 pixels, reading inception5a 832x7x7.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5bBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 7 % 8;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 50176 + group * 2352 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4671056 + group * 39936);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4990544 + group * 48);
+                ConvolutionTile3x7Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 7 % 24;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 50176 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4671056 + group * 13312);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4990544 + group * 16);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+                ConvolutionTile1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+    }
+
+    // Inception5b.Branch2Reduce: 12 output blocks x 7 rows of 7 pixels, reading inception5a 832x7x7.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5bBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 28;
+                var group = item / 7 % 4;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 9408 + group * 2352 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4990928 + group * 39936);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5150672 + group * 48);
+                ConvolutionTile3x7Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 84;
+                var group = item / 7 % 12;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 9408 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4990928 + group * 13312);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5150672 + group * 16);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+                ConvolutionTile1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+    }
+
+    // Inception5b.Branch2: 24 output blocks x 7 rows of 7 pixels, reading inception5b_branch2_reduce_padded 192x9x9.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5bBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 7 % 8;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9408 * batch + image * 15552 + row * 144);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 50176 + 18816 + group * 2352 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5150864 + group * 82944);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5814416 + group * 48);
+                ConvolutionTile3x7Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 192, 1296, 144, 27648, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 7 % 24;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9408 * batch + image * 15552 + row * 144);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 50176 + 18816 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5150864 + group * 27648);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5814416 + group * 16);
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 192, 1296, 144, 27648, 784, relu: true);
+                ConvolutionTile1x3Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 192, 1296, 144, 27648, 784, relu: true);
+            }
+        }
+    }
+
+    // Inception5b.Branch3Reduce: 3 output blocks x 7 rows of 7 pixels, reading inception5a 832x7x7.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5bBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 7;
+                var group = item / 7 % 1;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 2352 + group * 2352 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5814800 + group * 39936);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5854736 + group * 48);
+                ConvolutionTile3x7Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 21;
+                var group = item / 7 % 3;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 40768 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 2352 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5814800 + group * 13312);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5854736 + group * 16);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+                ConvolutionTile1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+    }
+
+    // Inception5b.Branch3: 8 output blocks x 7 rows of 7 pixels, reading inception5b_branch3_reduce_padded 48x11x11.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5bBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 7 % 2;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 2352 * batch + image * 5808 + row * 176);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 50176 + 37632 + group * 3136 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5854784 + group * 76800);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6008384 + group * 64);
+                ConvolutionTile4x4Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 48, 1936, 176, 19200, 784, relu: true);
+                ConvolutionTile4x3Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 48, 1936, 176, 19200, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 7 % 8;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 2352 * batch + image * 5808 + row * 176);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 50176 + 37632 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5854784 + group * 19200);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6008384 + group * 16);
+                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 48, 1936, 176, 19200, 784, relu: true);
+                ConvolutionTile1x3Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 48, 1936, 176, 19200, 784, relu: true);
+            }
+        }
+    }
+
+    // Inception5b.Branch4Projection: 8 output blocks x 7 rows of 7 pixels, reading inception5b_pool 832x7x7.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception5bBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 14;
+                var group = item / 7 % 2;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 50176 + 43904 + group * 3136 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6008512 + group * 53248);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6115008 + group * 64);
+                ConvolutionTile4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+                ConvolutionTile4x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var group = item / 7 % 8;
+                var row = item % 7;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 40768 + row * 112);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 81536 * batch + image * 50176 + 43904 + group * 784 + row * 112);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6008512 + group * 13312);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6115008 + group * 16);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 832, 784, 112, 13312, 784, relu: true);
+                ConvolutionTile1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 832, 784, 112, 13312, 784, relu: true);
+            }
+        }
+    }
+
+    // Register tile: 1 output block(s) x 2 pixels, 1x1 kernel, stride 1; 2 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x2Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+    }
+
+    // Register tile: 1 output block(s) x 2 pixels, 3x3 kernel, stride 1; 2 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x2Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+    }
+
+    // Register tile: 1 output block(s) x 3 pixels, 1x1 kernel, stride 1; 3 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x3Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+    }
+
+    // Register tile: 1 output block(s) x 3 pixels, 3x3 kernel, stride 1; 3 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x3Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+    }
+
+    // Register tile: 1 output block(s) x 3 pixels, 5x5 kernel, stride 1; 3 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x3Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+    }
+
+    // Register tile: 1 output block(s) x 4 pixels, 1x1 kernel, stride 1; 4 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+    }
+
+    // Register tile: 1 output block(s) x 4 pixels, 3x3 kernel, stride 1; 4 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+    }
+
+    // Register tile: 1 output block(s) x 4 pixels, 5x5 kernel, stride 1; 4 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+    }
+
+    // Register tile: 1 output block(s) x 4 pixels, 7x7 kernel, stride 2; 4 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x4Kernel7Stride2<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 784);
+            for (var ky = 0; ky < 7; ky++)
+            {
+                for (var kx = 0; kx < 7; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 7 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+    }
+
+    // Register tile: 1 output block(s) x 5 pixels, 1x1 kernel, stride 1; 5 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x5Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
+            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+    }
+
+    // Register tile: 1 output block(s) x 5 pixels, 3x3 kernel, stride 1; 5 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x5Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+    }
+
+    // Register tile: 1 output block(s) x 5 pixels, 5x5 kernel, stride 1; 5 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x5Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+    }
+
+    // Register tile: 1 output block(s) x 6 pixels, 1x1 kernel, stride 1; 6 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x6Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
+            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
+            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+    }
+
+    // Register tile: 1 output block(s) x 6 pixels, 3x3 kernel, stride 1; 6 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x6Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+    }
+
+    // Register tile: 1 output block(s) x 6 pixels, 5x5 kernel, stride 1; 6 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x6Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+    }
+
+    // Register tile: 1 output block(s) x 6 pixels, 7x7 kernel, stride 2; 6 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x6Kernel7Stride2<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 784);
+            for (var ky = 0; ky < 7; ky++)
+            {
+                for (var kx = 0; kx < 7; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 7 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+    }
+
+    // Register tile: 1 output block(s) x 14 pixels, 1x1 kernel, stride 1; 14 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x14Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a0_8 = a0_0;
+        var a0_9 = a0_0;
+        var a0_10 = a0_0;
+        var a0_11 = a0_0;
+        var a0_12 = a0_0;
+        var a0_13 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
+            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
+            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
+            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
+            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
+            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
+            var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 128);
+            a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
+            var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 144);
+            a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
+            var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 160);
+            a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
+            var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 176);
+            a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
+            var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 192);
+            a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12);
+            var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 208);
+            a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+    }
+
+    // Register tile: 1 output block(s) x 14 pixels, 3x3 kernel, stride 1; 14 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x14Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a0_8 = a0_0;
+        var a0_9 = a0_0;
+        var a0_10 = a0_0;
+        var a0_11 = a0_0;
+        var a0_12 = a0_0;
+        var a0_13 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
+                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
+                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
+                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
+                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
+                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
+                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
+                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
+                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
+                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
+                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12);
+                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
+                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+    }
+
+    // Register tile: 1 output block(s) x 28 pixels, 1x1 kernel, stride 1; 28 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x28Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a0_8 = a0_0;
+        var a0_9 = a0_0;
+        var a0_10 = a0_0;
+        var a0_11 = a0_0;
+        var a0_12 = a0_0;
+        var a0_13 = a0_0;
+        var a0_14 = a0_0;
+        var a0_15 = a0_0;
+        var a0_16 = a0_0;
+        var a0_17 = a0_0;
+        var a0_18 = a0_0;
+        var a0_19 = a0_0;
+        var a0_20 = a0_0;
+        var a0_21 = a0_0;
+        var a0_22 = a0_0;
+        var a0_23 = a0_0;
+        var a0_24 = a0_0;
+        var a0_25 = a0_0;
+        var a0_26 = a0_0;
+        var a0_27 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
+            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
+            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
+            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
+            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
+            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
+            var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 128);
+            a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
+            var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 144);
+            a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
+            var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 160);
+            a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
+            var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 176);
+            a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
+            var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 192);
+            a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12);
+            var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 208);
+            a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13);
+            var x14 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 224);
+            a0_14 = TBlock.MultiplyAdd(x14, w0, a0_14);
+            var x15 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 240);
+            a0_15 = TBlock.MultiplyAdd(x15, w0, a0_15);
+            var x16 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 256);
+            a0_16 = TBlock.MultiplyAdd(x16, w0, a0_16);
+            var x17 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 272);
+            a0_17 = TBlock.MultiplyAdd(x17, w0, a0_17);
+            var x18 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 288);
+            a0_18 = TBlock.MultiplyAdd(x18, w0, a0_18);
+            var x19 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 304);
+            a0_19 = TBlock.MultiplyAdd(x19, w0, a0_19);
+            var x20 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 320);
+            a0_20 = TBlock.MultiplyAdd(x20, w0, a0_20);
+            var x21 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 336);
+            a0_21 = TBlock.MultiplyAdd(x21, w0, a0_21);
+            var x22 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 352);
+            a0_22 = TBlock.MultiplyAdd(x22, w0, a0_22);
+            var x23 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 368);
+            a0_23 = TBlock.MultiplyAdd(x23, w0, a0_23);
+            var x24 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 384);
+            a0_24 = TBlock.MultiplyAdd(x24, w0, a0_24);
+            var x25 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 400);
+            a0_25 = TBlock.MultiplyAdd(x25, w0, a0_25);
+            var x26 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 416);
+            a0_26 = TBlock.MultiplyAdd(x26, w0, a0_26);
+            var x27 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 432);
+            a0_27 = TBlock.MultiplyAdd(x27, w0, a0_27);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero); a0_14 = TBlock.Max(a0_14, zero); a0_15 = TBlock.Max(a0_15, zero); a0_16 = TBlock.Max(a0_16, zero); a0_17 = TBlock.Max(a0_17, zero); a0_18 = TBlock.Max(a0_18, zero); a0_19 = TBlock.Max(a0_19, zero); a0_20 = TBlock.Max(a0_20, zero); a0_21 = TBlock.Max(a0_21, zero); a0_22 = TBlock.Max(a0_22, zero); a0_23 = TBlock.Max(a0_23, zero); a0_24 = TBlock.Max(a0_24, zero); a0_25 = TBlock.Max(a0_25, zero); a0_26 = TBlock.Max(a0_26, zero); a0_27 = TBlock.Max(a0_27, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+        TBlock.Store(a0_14, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224));
+        TBlock.Store(a0_15, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240));
+        TBlock.Store(a0_16, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 256));
+        TBlock.Store(a0_17, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 272));
+        TBlock.Store(a0_18, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 288));
+        TBlock.Store(a0_19, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 304));
+        TBlock.Store(a0_20, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 320));
+        TBlock.Store(a0_21, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 336));
+        TBlock.Store(a0_22, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 352));
+        TBlock.Store(a0_23, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 368));
+        TBlock.Store(a0_24, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384));
+        TBlock.Store(a0_25, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 400));
+        TBlock.Store(a0_26, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 416));
+        TBlock.Store(a0_27, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 432));
+    }
+
+    // Register tile: 2 output block(s) x 7 pixels, 1x1 kernel, stride 1; 14 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile2x7Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
+            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
+            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
+            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
+            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
+            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
+            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+    }
+
+    // Register tile: 2 output block(s) x 14 pixels, 1x1 kernel, stride 1; 28 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile2x14Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a0_8 = a0_0;
+        var a0_9 = a0_0;
+        var a0_10 = a0_0;
+        var a0_11 = a0_0;
+        var a0_12 = a0_0;
+        var a0_13 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a1_7 = a1_0;
+        var a1_8 = a1_0;
+        var a1_9 = a1_0;
+        var a1_10 = a1_0;
+        var a1_11 = a1_0;
+        var a1_12 = a1_0;
+        var a1_13 = a1_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
+            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
+            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
+            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
+            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
+            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
+            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
+            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
+            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
+            var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 128);
+            a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
+            var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 144);
+            a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
+            var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 160);
+            a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
+            var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 176);
+            a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
+            var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 192);
+            a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
+            var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 208);
+            a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
+        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
+        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
+        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
+        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
+        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
+        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
+    }
+
+    // Register tile: 2 output block(s) x 14 pixels, 3x3 kernel, stride 1; 28 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile2x14Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a0_8 = a0_0;
+        var a0_9 = a0_0;
+        var a0_10 = a0_0;
+        var a0_11 = a0_0;
+        var a0_12 = a0_0;
+        var a0_13 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a1_7 = a1_0;
+        var a1_8 = a1_0;
+        var a1_9 = a1_0;
+        var a1_10 = a1_0;
+        var a1_11 = a1_0;
+        var a1_12 = a1_0;
+        var a1_13 = a1_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
+                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
+                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
+                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
+                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
+                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
+                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
+                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
+                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
+                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
+                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
+                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
+                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
+        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
+        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
+        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
+        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
+        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
+        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
+    }
+
+    // Register tile: 2 output block(s) x 14 pixels, 5x5 kernel, stride 1; 28 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile2x14Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a0_8 = a0_0;
+        var a0_9 = a0_0;
+        var a0_10 = a0_0;
+        var a0_11 = a0_0;
+        var a0_12 = a0_0;
+        var a0_13 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a1_7 = a1_0;
+        var a1_8 = a1_0;
+        var a1_9 = a1_0;
+        var a1_10 = a1_0;
+        var a1_11 = a1_0;
+        var a1_12 = a1_0;
+        var a1_13 = a1_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
+                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
+                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
+                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
+                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
+                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
+                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
+                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
+                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
+                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
+                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
+                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
+                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
+        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
+        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
+        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
+        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
+        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
+        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
+    }
+
+    // Register tile: 2 output block(s) x 14 pixels, 7x7 kernel, stride 2; 28 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile2x14Kernel7Stride2<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a0_8 = a0_0;
+        var a0_9 = a0_0;
+        var a0_10 = a0_0;
+        var a0_11 = a0_0;
+        var a0_12 = a0_0;
+        var a0_13 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a1_7 = a1_0;
+        var a1_8 = a1_0;
+        var a1_9 = a1_0;
+        var a1_10 = a1_0;
+        var a1_11 = a1_0;
+        var a1_12 = a1_0;
+        var a1_13 = a1_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 784);
+            for (var ky = 0; ky < 7; ky++)
+            {
+                for (var kx = 0; kx < 7; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 7 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 224);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
+                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 256);
+                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
+                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 288);
+                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
+                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 320);
+                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
+                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 352);
+                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
+                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 384);
+                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
+                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 416);
+                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
+        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
+        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
+        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
+        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
+        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
+        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
+    }
+
+    // Register tile: 3 output block(s) x 7 pixels, 1x1 kernel, stride 1; 21 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile3x7Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
+        var a2_1 = a2_0;
+        var a2_2 = a2_0;
+        var a2_3 = a2_0;
+        var a2_4 = a2_0;
+        var a2_5 = a2_0;
+        var a2_6 = a2_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
+            var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 2 * weightBlock));
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3); a2_3 = TBlock.MultiplyAdd(x3, w2, a2_3);
+            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
+            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4); a2_4 = TBlock.MultiplyAdd(x4, w2, a2_4);
+            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
+            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5); a2_5 = TBlock.MultiplyAdd(x5, w2, a2_5);
+            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
+            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6); a2_6 = TBlock.MultiplyAdd(x6, w2, a2_6);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero);
+            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero); a2_3 = TBlock.Max(a2_3, zero); a2_4 = TBlock.Max(a2_4, zero); a2_5 = TBlock.Max(a2_5, zero); a2_6 = TBlock.Max(a2_6, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
+        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
+        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
+        TBlock.Store(a2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
+        TBlock.Store(a2_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 64));
+        TBlock.Store(a2_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 80));
+        TBlock.Store(a2_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 96));
+    }
+
+    // Register tile: 3 output block(s) x 7 pixels, 3x3 kernel, stride 1; 21 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile3x7Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
+        var a2_1 = a2_0;
+        var a2_2 = a2_0;
+        var a2_3 = a2_0;
+        var a2_4 = a2_0;
+        var a2_5 = a2_0;
+        var a2_6 = a2_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3); a2_3 = TBlock.MultiplyAdd(x3, w2, a2_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4); a2_4 = TBlock.MultiplyAdd(x4, w2, a2_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5); a2_5 = TBlock.MultiplyAdd(x5, w2, a2_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6); a2_6 = TBlock.MultiplyAdd(x6, w2, a2_6);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero);
+            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero); a2_3 = TBlock.Max(a2_3, zero); a2_4 = TBlock.Max(a2_4, zero); a2_5 = TBlock.Max(a2_5, zero); a2_6 = TBlock.Max(a2_6, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
+        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
+        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
+        TBlock.Store(a2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
+        TBlock.Store(a2_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 64));
+        TBlock.Store(a2_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 80));
+        TBlock.Store(a2_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 96));
+    }
+
+    // Register tile: 3 output block(s) x 7 pixels, 5x5 kernel, stride 1; 21 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile3x7Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
+        var a2_1 = a2_0;
+        var a2_2 = a2_0;
+        var a2_3 = a2_0;
+        var a2_4 = a2_0;
+        var a2_5 = a2_0;
+        var a2_6 = a2_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3); a2_3 = TBlock.MultiplyAdd(x3, w2, a2_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4); a2_4 = TBlock.MultiplyAdd(x4, w2, a2_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5); a2_5 = TBlock.MultiplyAdd(x5, w2, a2_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6); a2_6 = TBlock.MultiplyAdd(x6, w2, a2_6);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero);
+            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero); a2_3 = TBlock.Max(a2_3, zero); a2_4 = TBlock.Max(a2_4, zero); a2_5 = TBlock.Max(a2_5, zero); a2_6 = TBlock.Max(a2_6, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
+        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
+        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
+        TBlock.Store(a2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
+        TBlock.Store(a2_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 64));
+        TBlock.Store(a2_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 80));
+        TBlock.Store(a2_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 96));
+    }
+
+    // Register tile: 4 output block(s) x 3 pixels, 1x1 kernel, stride 1; 12 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile4x3Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
+        var a2_1 = a2_0;
+        var a2_2 = a2_0;
+        var a3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 48));
+        var a3_1 = a3_0;
+        var a3_2 = a3_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
+            var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 2 * weightBlock));
+            var w3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 3 * weightBlock));
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0); a3_0 = TBlock.MultiplyAdd(x0, w3, a3_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1); a3_1 = TBlock.MultiplyAdd(x1, w3, a3_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2); a3_2 = TBlock.MultiplyAdd(x2, w3, a3_2);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero);
+            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero);
+            a3_0 = TBlock.Max(a3_0, zero); a3_1 = TBlock.Max(a3_1, zero); a3_2 = TBlock.Max(a3_2, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
+        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
+        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
+        TBlock.Store(a3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 0));
+        TBlock.Store(a3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 16));
+        TBlock.Store(a3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 32));
+    }
+
+    // Register tile: 4 output block(s) x 3 pixels, 3x3 kernel, stride 1; 12 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile4x3Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
+        var a2_1 = a2_0;
+        var a2_2 = a2_0;
+        var a3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 48));
+        var a3_1 = a3_0;
+        var a3_2 = a3_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * weightBlock));
+                    var w3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0); a3_0 = TBlock.MultiplyAdd(x0, w3, a3_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1); a3_1 = TBlock.MultiplyAdd(x1, w3, a3_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2); a3_2 = TBlock.MultiplyAdd(x2, w3, a3_2);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero);
+            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero);
+            a3_0 = TBlock.Max(a3_0, zero); a3_1 = TBlock.Max(a3_1, zero); a3_2 = TBlock.Max(a3_2, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
+        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
+        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
+        TBlock.Store(a3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 0));
+        TBlock.Store(a3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 16));
+        TBlock.Store(a3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 32));
+    }
+
+    // Register tile: 4 output block(s) x 3 pixels, 5x5 kernel, stride 1; 12 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile4x3Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
+        var a2_1 = a2_0;
+        var a2_2 = a2_0;
+        var a3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 48));
+        var a3_1 = a3_0;
+        var a3_2 = a3_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * weightBlock));
+                    var w3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0); a3_0 = TBlock.MultiplyAdd(x0, w3, a3_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1); a3_1 = TBlock.MultiplyAdd(x1, w3, a3_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2); a3_2 = TBlock.MultiplyAdd(x2, w3, a3_2);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero);
+            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero);
+            a3_0 = TBlock.Max(a3_0, zero); a3_1 = TBlock.Max(a3_1, zero); a3_2 = TBlock.Max(a3_2, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
+        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
+        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
+        TBlock.Store(a3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 0));
+        TBlock.Store(a3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 16));
+        TBlock.Store(a3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 32));
+    }
+
+    // Register tile: 4 output block(s) x 4 pixels, 1x1 kernel, stride 1; 16 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile4x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
+        var a2_1 = a2_0;
+        var a2_2 = a2_0;
+        var a2_3 = a2_0;
+        var a3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 48));
+        var a3_1 = a3_0;
+        var a3_2 = a3_0;
+        var a3_3 = a3_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
+            var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 2 * weightBlock));
+            var w3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 3 * weightBlock));
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0); a3_0 = TBlock.MultiplyAdd(x0, w3, a3_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1); a3_1 = TBlock.MultiplyAdd(x1, w3, a3_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2); a3_2 = TBlock.MultiplyAdd(x2, w3, a3_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3); a2_3 = TBlock.MultiplyAdd(x3, w2, a2_3); a3_3 = TBlock.MultiplyAdd(x3, w3, a3_3);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero);
+            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero); a2_3 = TBlock.Max(a2_3, zero);
+            a3_0 = TBlock.Max(a3_0, zero); a3_1 = TBlock.Max(a3_1, zero); a3_2 = TBlock.Max(a3_2, zero); a3_3 = TBlock.Max(a3_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
+        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
+        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
+        TBlock.Store(a2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
+        TBlock.Store(a3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 0));
+        TBlock.Store(a3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 16));
+        TBlock.Store(a3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 32));
+        TBlock.Store(a3_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 48));
+    }
+
+    // Register tile: 4 output block(s) x 4 pixels, 3x3 kernel, stride 1; 16 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile4x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
+        var a2_1 = a2_0;
+        var a2_2 = a2_0;
+        var a2_3 = a2_0;
+        var a3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 48));
+        var a3_1 = a3_0;
+        var a3_2 = a3_0;
+        var a3_3 = a3_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * weightBlock));
+                    var w3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0); a3_0 = TBlock.MultiplyAdd(x0, w3, a3_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1); a3_1 = TBlock.MultiplyAdd(x1, w3, a3_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2); a3_2 = TBlock.MultiplyAdd(x2, w3, a3_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3); a2_3 = TBlock.MultiplyAdd(x3, w2, a2_3); a3_3 = TBlock.MultiplyAdd(x3, w3, a3_3);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero);
+            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero); a2_3 = TBlock.Max(a2_3, zero);
+            a3_0 = TBlock.Max(a3_0, zero); a3_1 = TBlock.Max(a3_1, zero); a3_2 = TBlock.Max(a3_2, zero); a3_3 = TBlock.Max(a3_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
+        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
+        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
+        TBlock.Store(a2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
+        TBlock.Store(a3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 0));
+        TBlock.Store(a3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 16));
+        TBlock.Store(a3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 32));
+        TBlock.Store(a3_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 48));
+    }
+
+    // Register tile: 4 output block(s) x 4 pixels, 5x5 kernel, stride 1; 16 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile4x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
+        var a2_1 = a2_0;
+        var a2_2 = a2_0;
+        var a2_3 = a2_0;
+        var a3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 48));
+        var a3_1 = a3_0;
+        var a3_2 = a3_0;
+        var a3_3 = a3_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2 * weightBlock));
+                    var w3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0); a3_0 = TBlock.MultiplyAdd(x0, w3, a3_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1); a3_1 = TBlock.MultiplyAdd(x1, w3, a3_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2); a3_2 = TBlock.MultiplyAdd(x2, w3, a3_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3); a2_3 = TBlock.MultiplyAdd(x3, w2, a2_3); a3_3 = TBlock.MultiplyAdd(x3, w3, a3_3);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero);
+            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero); a2_3 = TBlock.Max(a2_3, zero);
+            a3_0 = TBlock.Max(a3_0, zero); a3_1 = TBlock.Max(a3_1, zero); a3_2 = TBlock.Max(a3_2, zero); a3_3 = TBlock.Max(a3_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
+        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
+        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
+        TBlock.Store(a2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
+        TBlock.Store(a3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 0));
+        TBlock.Store(a3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 16));
+        TBlock.Store(a3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 32));
+        TBlock.Store(a3_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputPlane + 48));
     }
 
 }

@@ -4,7 +4,7 @@
 
 namespace Sample;
 
-partial class SmallInceptionNet
+partial class SmallInceptionNet : global::InceptionGen.INetwork, global::InceptionGen.Threading.IRangeWork
 {
     /// <summary>Channels of one input image.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -72,7 +72,11 @@ partial class SmallInceptionNet
 
     /// <summary>Floats of activation memory per image in the batch, after reusing the space of dead tensors.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public const int ActivationLengthPerImage = 8192;
+    public const int ActivationLengthPerImage = 11264;
+
+    /// <summary>Floats of convolution weights and biases repacked for the vectorized kernels.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public const int PackedWeightsLength = 10928;
 
     /// <summary>Every parameter tensor, in block order: name, offset, shape (PyTorch's OIHW or [out, in]), role, fan-in, whether a ReLU follows, auxiliary.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -137,40 +141,51 @@ partial class SmallInceptionNet
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private readonly global::InceptionGen.AlignedBuffer _activations;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Conv _conv1;
+    private readonly global::InceptionGen.AlignedBuffer _packedWeights;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Pool _pool1;
+    private readonly global::InceptionGen.Threading.WorkerPool _pool;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _inception1;
+    private int _packedVersion = -1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.AuxiliaryClassifier _aux;
+    private int _batch;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Pool _pool2;
+    private readonly global::InceptionGen.Conv _layerConv1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Dropout _dropout;
+    private readonly global::InceptionGen.Pool _layerPool1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Linear _classifier;
+    private readonly global::InceptionGen.Inception _layerInception1;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private readonly global::InceptionGen.AuxiliaryClassifier _layerAux;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private readonly global::InceptionGen.Pool _layerPool2;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private readonly global::InceptionGen.Dropout _layerDropout;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private readonly global::InceptionGen.Linear _layerClassifier;
 
     /// <summary>
     /// Creates the network with its parameter block initialized from <paramref name="seed"/> and activation
     /// memory for batches of up to <paramref name="maxBatch"/> images. Nothing is allocated after this.
+    /// Layers run on <paramref name="pool"/>, or on <see cref="global::InceptionGen.Threading.WorkerPool.Shared"/> (every core).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public SmallInceptionNet(int maxBatch = 1, ulong seed = 0)
+    public SmallInceptionNet(int maxBatch = 1, ulong seed = 0, global::InceptionGen.Threading.WorkerPool? pool = null)
     {
         global::System.ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, int.MaxValue / global::System.Math.Max(ActivationLengthPerImage, 1));
         MaxBatch = maxBatch;
         _parameters = new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);
         _activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);
+        _packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);
+        _pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;
         global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);
-        _conv1 = new global::InceptionGen.Conv("Conv1", new global::InceptionGen.FeatureShape(16, 16, 16), _parameters, s_parameterTensors[0], s_parameterTensors[1], 3, 1, 1, true);
-        _pool1 = new global::InceptionGen.Pool("Pool1", new global::InceptionGen.FeatureShape(16, 8, 8));
-        _inception1 = new global::InceptionGen.Inception("Inception1", new global::InceptionGen.FeatureShape(88, 8, 8), new global::InceptionGen.Conv("Inception1.Branch1", new global::InceptionGen.FeatureShape(24, 8, 8), _parameters, s_parameterTensors[2], s_parameterTensors[3], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch2Reduce", new global::InceptionGen.FeatureShape(16, 8, 8), _parameters, s_parameterTensors[4], s_parameterTensors[5], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch2", new global::InceptionGen.FeatureShape(32, 8, 8), _parameters, s_parameterTensors[6], s_parameterTensors[7], 3, 1, 1, true), new global::InceptionGen.Conv("Inception1.Branch3Reduce", new global::InceptionGen.FeatureShape(8, 8, 8), _parameters, s_parameterTensors[8], s_parameterTensors[9], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch3", new global::InceptionGen.FeatureShape(16, 8, 8), _parameters, s_parameterTensors[10], s_parameterTensors[11], 5, 1, 2, true), new global::InceptionGen.Conv("Inception1.Branch4Projection", new global::InceptionGen.FeatureShape(16, 8, 8), _parameters, s_parameterTensors[12], s_parameterTensors[13], 1, 1, 0, true), hasPoolBranch: true);
-        _aux = new global::InceptionGen.AuxiliaryClassifier("Aux", new global::InceptionGen.FeatureShape(10, 1, 1), "Inception1", 0.3f, new global::InceptionGen.Conv("Aux.Conv", new global::InceptionGen.FeatureShape(16, 4, 4), _parameters, s_parameterTensors[14], s_parameterTensors[15], 1, 1, 0, true), new global::InceptionGen.Linear("Aux.Hidden", new global::InceptionGen.FeatureShape(32, 1, 1), _parameters, s_parameterTensors[16], s_parameterTensors[17], true), new global::InceptionGen.Linear("Aux.Classifier", new global::InceptionGen.FeatureShape(10, 1, 1), _parameters, s_parameterTensors[18], s_parameterTensors[19], false), 0.7f);
-        _pool2 = new global::InceptionGen.Pool("Pool2", new global::InceptionGen.FeatureShape(88, 1, 1));
-        _dropout = new global::InceptionGen.Dropout("Dropout", new global::InceptionGen.FeatureShape(88, 1, 1), 0.4f);
-        _classifier = new global::InceptionGen.Linear("Classifier", new global::InceptionGen.FeatureShape(10, 1, 1), _parameters, s_parameterTensors[20], s_parameterTensors[21], false);
+        _layerConv1 = new global::InceptionGen.Conv("Conv1", new global::InceptionGen.FeatureShape(16, 16, 16), _parameters, s_parameterTensors[0], s_parameterTensors[1], 3, 1, 1, true);
+        _layerPool1 = new global::InceptionGen.Pool("Pool1", new global::InceptionGen.FeatureShape(16, 8, 8));
+        _layerInception1 = new global::InceptionGen.Inception("Inception1", new global::InceptionGen.FeatureShape(88, 8, 8), new global::InceptionGen.Conv("Inception1.Branch1", new global::InceptionGen.FeatureShape(24, 8, 8), _parameters, s_parameterTensors[2], s_parameterTensors[3], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch2Reduce", new global::InceptionGen.FeatureShape(16, 8, 8), _parameters, s_parameterTensors[4], s_parameterTensors[5], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch2", new global::InceptionGen.FeatureShape(32, 8, 8), _parameters, s_parameterTensors[6], s_parameterTensors[7], 3, 1, 1, true), new global::InceptionGen.Conv("Inception1.Branch3Reduce", new global::InceptionGen.FeatureShape(8, 8, 8), _parameters, s_parameterTensors[8], s_parameterTensors[9], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch3", new global::InceptionGen.FeatureShape(16, 8, 8), _parameters, s_parameterTensors[10], s_parameterTensors[11], 5, 1, 2, true), new global::InceptionGen.Conv("Inception1.Branch4Projection", new global::InceptionGen.FeatureShape(16, 8, 8), _parameters, s_parameterTensors[12], s_parameterTensors[13], 1, 1, 0, true), hasPoolBranch: true);
+        _layerAux = new global::InceptionGen.AuxiliaryClassifier("Aux", new global::InceptionGen.FeatureShape(10, 1, 1), "Inception1", 0.3f, new global::InceptionGen.Conv("Aux.Conv", new global::InceptionGen.FeatureShape(16, 4, 4), _parameters, s_parameterTensors[14], s_parameterTensors[15], 1, 1, 0, true), new global::InceptionGen.Linear("Aux.Hidden", new global::InceptionGen.FeatureShape(32, 1, 1), _parameters, s_parameterTensors[16], s_parameterTensors[17], true), new global::InceptionGen.Linear("Aux.Classifier", new global::InceptionGen.FeatureShape(10, 1, 1), _parameters, s_parameterTensors[18], s_parameterTensors[19], false), 0.7f);
+        _layerPool2 = new global::InceptionGen.Pool("Pool2", new global::InceptionGen.FeatureShape(88, 1, 1));
+        _layerDropout = new global::InceptionGen.Dropout("Dropout", new global::InceptionGen.FeatureShape(88, 1, 1), 0.4f);
+        _layerClassifier = new global::InceptionGen.Linear("Classifier", new global::InceptionGen.FeatureShape(10, 1, 1), _parameters, s_parameterTensors[20], s_parameterTensors[21], false);
     }
 
     /// <summary>The largest batch <see cref="Forward"/> accepts.</summary>
@@ -181,42 +196,49 @@ partial class SmallInceptionNet
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public global::InceptionGen.ParameterStore Parameters => _parameters;
 
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    int global::InceptionGen.INetwork.InputLength => InputLength;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    int global::InceptionGen.INetwork.OutputLength => OutputLength;
+
     /// <summary>Re-initializes every parameter deterministically from <paramref name="seed"/> (see <see cref="global::InceptionGen.ParameterInitializer"/>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public void InitializeParameters(ulong seed) => global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);
 
     /// <summary>Layer Conv1: conv 3x3/1, output 16x16x16.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Conv Conv1 => _conv1;
+    public partial global::InceptionGen.Conv Conv1 => _layerConv1;
 
     /// <summary>Layer Pool1: max pool 2x2/2, output 16x8x8.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Pool Pool1 => _pool1;
+    public partial global::InceptionGen.Pool Pool1 => _layerPool1;
 
     /// <summary>Layer Inception1: inception, output 88x8x8.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Inception1 => _inception1;
+    public partial global::InceptionGen.Inception Inception1 => _layerInception1;
 
     /// <summary>Layer Aux: aux classifier, output 10x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.AuxiliaryClassifier Aux => _aux;
+    public partial global::InceptionGen.AuxiliaryClassifier Aux => _layerAux;
 
     /// <summary>Layer Pool2: global avg pool, output 88x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Pool Pool2 => _pool2;
+    public partial global::InceptionGen.Pool Pool2 => _layerPool2;
 
     /// <summary>Layer Dropout: dropout 0.4, output 88x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Dropout Dropout => _dropout;
+    public partial global::InceptionGen.Dropout Dropout => _layerDropout;
 
     /// <summary>Layer Classifier: linear, output 10x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Linear Classifier => _classifier;
+    public partial global::InceptionGen.Linear Classifier => _layerClassifier;
 
     /// <summary>
     /// Inference on <paramref name="batch"/> images: <paramref name="input"/> holds batch × <see cref="InputLength"/> floats
     /// (NCHW), <paramref name="output"/> receives batch × <see cref="OutputLength"/>. Auxiliary heads and dropout are off.
-    /// It allocates nothing.
+    /// It allocates nothing, and one instance runs one call at a time.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
@@ -232,155 +254,1195 @@ partial class SmallInceptionNet
             throw new global::System.ArgumentException($"output holds {output.Length} floats; a batch of {batch} needs {batch * OutputLength}.", nameof(output));
         }
 
-        ForwardInput(input, output, batch);
-        ForwardConv1(input, output, batch);
-        ForwardPool1(input, output, batch);
-        ForwardInception1(input, output, batch);
-        ForwardPool2(input, output, batch);
-        ForwardClassifier(input, output, batch);
-    }
+        // Convolutions read weights repacked for the kernels; repack when the parameters moved on.
+        var version = _parameters.Version;
+        if (version != _packedVersion)
+        {
+            PackWeights();
+            _packedVersion = version;
+        }
 
-    // input: NCHW 1x16x16 to NCHW16c
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInput(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
-    {
+        _batch = batch;
         var activations = _activations.Span;
+
+        // input: NCHW 1x16x16 to NCHW16c
         for (var image = 0; image < batch; image++)
         {
-            // input: NCHW 1x16x16 to NCHW16c
-            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength) /* input 1x16x16 */, activations.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 1, 16, 16);
+            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 1, 16, 16);
+        }
+
+        // Conv1: zero border of 1 around input_blocked 1x16x16
+        _pool.Run(this, 1, batch);
+
+        // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
+        _pool.Run(this, 2, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1));
+
+        // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
+        _pool.Run(this, 3, batch);
+
+        // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
+        _pool.Run(this, 4, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)));
+
+        // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
+        _pool.Run(this, 5, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1));
+
+        // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
+        _pool.Run(this, 6, batch);
+
+        // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
+        _pool.Run(this, 7, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)));
+
+        // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
+        _pool.Run(this, 8, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1));
+
+        // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
+        _pool.Run(this, 9, batch);
+
+        // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
+        _pool.Run(this, 10, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1));
+
+        // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
+        _pool.Run(this, 11, batch);
+
+        // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
+        _pool.Run(this, 12, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1));
+
+        // Pool2: global average pool, 88x8x8 -> 88x1x1
+        _pool.Run(this, 13, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1));
+
+        // Classifier: linear 88 -> 10
+        _pool.Run(this, 14, batch);
+
+        // output: copy 10x1x1 to the caller
+        for (var image = 0; image < batch; image++)
+        {
+            activations.Slice(96 * batch + image * 10, 10) /* classifier 10x1x1 */.CopyTo(output.Slice(image * OutputLength, OutputLength));
         }
     }
 
-    // Conv1: conv 3x3/1, 1x16x16 -> 16x16x16
+    /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardConv1(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void PackWeights()
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var parameters = _parameters.ReadOnlySpan;
+        var packed = _packedWeights.Span;
+        // Conv1: [16, 1, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, packed.Slice(0, 144), 16, 1, 3, default, 1);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(144, 16) /* Conv1.Bias [16] */, packed.Slice(144, 16), 16);
+        // Inception1.Branch1: [24, 16, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, packed.Slice(160, 512), 24, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(544, 24) /* Inception1.Branch1.Bias [24] */, packed.Slice(672, 32), 24);
+        // Inception1.Branch2Reduce: [16, 16, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, packed.Slice(704, 256), 16, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(832, 16) /* Inception1.Branch2Reduce.Bias [16] */, packed.Slice(960, 16), 16);
+        // Inception1.Branch2: [32, 16, 3, 3]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, packed.Slice(976, 4608), 32, 16, 3, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5456, 32) /* Inception1.Branch2.Bias [32] */, packed.Slice(5584, 32), 32);
+        // Inception1.Branch3Reduce: [8, 16, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, packed.Slice(5616, 256), 8, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5616, 8) /* Inception1.Branch3Reduce.Bias [8] */, packed.Slice(5872, 16), 8);
+        // Inception1.Branch3: [16, 8, 5, 5]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, packed.Slice(5888, 3200), 16, 8, 5, default, 8);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(8832, 16) /* Inception1.Branch3.Bias [16] */, packed.Slice(9088, 16), 16);
+        // Inception1.Branch4Projection: [16, 16, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, packed.Slice(9104, 256), 16, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9104, 16) /* Inception1.Branch4Projection.Bias [16] */, packed.Slice(9360, 16), 16);
+        // Aux.Conv: [16, 88, 1, 1]
+        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, packed.Slice(9376, 1536), 16, 88, 1, ChannelMapOf_aux_pool, 96);
+        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10528, 16) /* Aux.Conv.Bias [16] */, packed.Slice(10912, 16), 16);
+    }
+
+    /// <summary>Runs items [begin, end) of op <paramref name="operation"/> of the forward pass; called by the worker pool.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)
+    {
+        switch (operation)
         {
-            // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */,
-                default,
-                activations.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */,
-                parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */,
-                parameters.Slice(144, 16) /* Conv1.Bias [16] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 16, InWidth: 16, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
+            case 1: PadConv1(begin, end); break;
+            case 2: RunConv1(begin, end); break;
+            case 3: RunPool1(begin, end); break;
+            case 4: RunInception1Branch1(begin, end); break;
+            case 5: RunInception1Branch2Reduce(begin, end); break;
+            case 6: PadInception1Branch2(begin, end); break;
+            case 7: RunInception1Branch2(begin, end); break;
+            case 8: RunInception1Branch3Reduce(begin, end); break;
+            case 9: PadInception1Branch3(begin, end); break;
+            case 10: RunInception1Branch3(begin, end); break;
+            case 11: RunInception1Branch4Pool(begin, end); break;
+            case 12: RunInception1Branch4Projection(begin, end); break;
+            case 13: RunPool2(begin, end); break;
+            case 14: RunClassifier(begin, end); break;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
+        }
+    }
+
+    // Conv1: zero border of 1 around input_blocked 1x16x16
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadConv1(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 1;
+            var block = item % 1;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* input_blocked 1x16x16 */, activations.Slice(4096 * batch + image * 5184 + block * 5184, 5184) /* input_blocked_padded 1x18x18 */, 16, 16, 1);
+        }
+    }
+
+    // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunConv1(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 1 block(s) x 16 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */,
+                    parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, parameters.Slice(144, 16) /* Conv1.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
     // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardPool1(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunPool1(int begin, int end)
     {
+        var batch = _batch;
         var activations = _activations.Span;
-        for (var image = 0; image < batch; image++)
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(0 * batch + image * 1024, 1024) /* pool1 16x8x8 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(4096 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 16 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(4096 * batch + image * 1024, 1024) /* pool1 16x8x8 */, geometry);
+            }
         }
     }
 
-    // Inception1: inception, 16x8x8 -> 88x8x8
+    // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardInception1(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunInception1Branch1(int begin, int end)
     {
-        var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 1024, 1024) /* pool1 16x8x8 */,
-                default,
-                activations.Slice(1024 * batch + image * 6144, 2048) /* inception1 88x8x8 */,
-                parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */,
-                parameters.Slice(544, 24) /* Inception1.Branch1.Bias [24] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 1024, 1024) /* pool1 16x8x8 */,
-                default,
-                activations.Slice(7168 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */,
-                parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */,
-                parameters.Slice(832, 16) /* Inception1.Branch2Reduce.Bias [16] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(7168 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */,
-                default,
-                activations.Slice(1024 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */,
-                parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */,
-                parameters.Slice(5456, 32) /* Inception1.Branch2.Bias [32] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1, Relu: true));
-
-            // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(0 * batch + image * 1024, 1024) /* pool1 16x8x8 */,
-                default,
-                activations.Slice(7168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */,
-                parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */,
-                parameters.Slice(5616, 8) /* Inception1.Branch3Reduce.Bias [8] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-
-            // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(7168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */,
-                default,
-                activations.Slice(1024 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */,
-                parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */,
-                parameters.Slice(8832, 16) /* Inception1.Branch3.Bias [16] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 2, Relu: true));
-
-            // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
-            global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(7168 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */,
-                new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
-
-            // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
-            global::InceptionGen.Kernels.ReferenceKernels.Conv2d(
-                activations.Slice(7168 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */,
-                default,
-                activations.Slice(1024 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */,
-                parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */,
-                parameters.Slice(9104, 16) /* Inception1.Branch4Projection.Bias [16] */,
-                new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(4096 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, activations.Slice(5120 * batch + image * 6144, 2048) /* inception1 88x8x8 */,
+                    parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, parameters.Slice(544, 24) /* Inception1.Branch1.Bias [24] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
-    // Pool2: global avg pool, 88x8x8 -> 88x1x1
+    // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardPool2(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void RunInception1Branch2Reduce(int begin, int end)
     {
-        var activations = _activations.Span;
-        for (var image = 0; image < batch; image++)
+        var batch = _batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
         {
-            // Pool2: global average pool, 88x8x8 -> 88x1x1
-            global::InceptionGen.Kernels.ReferenceKernels.GlobalAveragePool(activations.Slice(1024 * batch + image * 6144, 6144) /* inception1 88x8x8 */, activations.Slice(0 * batch + image * 96, 96) /* pool2 88x1x1 */, 96, 8, 8);
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(4096 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, activations.Slice(0 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */,
+                    parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, parameters.Slice(832, 16) /* Inception1.Branch2Reduce.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
         }
     }
 
-    // Classifier: linear, 88x1x1 -> 10x1x1
+    // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardClassifier(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void PadInception1Branch2(int begin, int end)
     {
+        var batch = _batch;
         var activations = _activations.Span;
-        var parameters = _parameters.Values.Span;
-        for (var image = 0; image < batch; image++)
+        for (var item = begin; item < end; item++)
         {
-            // Classifier: linear 88 -> 10
-            global::InceptionGen.Kernels.ReferenceKernels.Linear(activations.Slice(0 * batch + image * 96, 96) /* pool2 88x1x1 */, ChannelMapOf_pool2, output.Slice(image * OutputLength, OutputLength) /* classifier 10x1x1 */,
-                parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, parameters.Slice(19984, 10) /* Classifier.Bias [10] */, inFeatures: 88, outFeatures: 10, relu: false);
+            var image = item / 1;
+            var block = item % 1;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, activations.Slice(1024 * batch + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, 8, 8, 1);
         }
+    }
+
+    // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception1Branch2(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(1024 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, activations.Slice(5120 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */,
+                    parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, parameters.Slice(5456, 32) /* Inception1.Branch2.Bias [32] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception1Branch3Reduce(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(4096 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, activations.Slice(0 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */,
+                    parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, parameters.Slice(5616, 8) /* Inception1.Branch3Reduce.Bias [8] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PadInception1Branch3(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 1;
+            var block = item % 1;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, activations.Slice(1024 * batch + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, 8, 8, 2);
+        }
+    }
+
+    // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception1Branch3(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(1024 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, activations.Slice(5120 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */,
+                    parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, parameters.Slice(8832, 16) /* Inception1.Branch3.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception1Branch4Pool(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(4096 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(0 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 16 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(4096 * batch + image * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(0 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
+            }
+        }
+    }
+
+    // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunInception1Branch4Projection(int begin, int end)
+    {
+        var batch = _batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        else
+        {
+            var activations = _activations.Span;
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, activations.Slice(5120 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */,
+                    parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, parameters.Slice(9104, 16) /* Inception1.Branch4Projection.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Pool2: global average pool, 88x8x8 -> 88x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunPool2(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedKernels.GlobalAveragePoolBlock(activations.Slice(5120 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, activations.Slice(0 * batch + image * 96 + block * 16, 16) /* pool2 88x1x1 */, 8, 8);
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.GlobalAveragePool(activations.Slice(5120 * batch + image * 6144, 6144) /* inception1 88x8x8 */, activations.Slice(0 * batch + image * 96, 96) /* pool2 88x1x1 */, 96, 8, 8);
+            }
+        }
+    }
+
+    // Classifier: linear 88 -> 10
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunClassifier(int begin, int end)
+    {
+        var batch = _batch;
+        var activations = _activations.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceKernels.Linear(activations.Slice(0 * batch + image * 96, 96) /* pool2 88x1x1 */, ChannelMapOf_pool2, activations.Slice(96 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, parameters.Slice(19984, 10) /* Classifier.Bias [10] */, inFeatures: 88, outFeatures: 10, relu: false);
+        }
+    }
+
+    // Conv1: 1 output blocks x 16 rows of 16 pixels, reading input_blocked_padded 1x18x18.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveConv1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 16;
+                var group = item / 16 % 1;
+                var row = item % 16;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 5184 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 4096 + group * 4096 + row * 256);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 144);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 144 + group * 16);
+                ConvolutionTile1x16Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 1, 5184, 288, 144, 4096, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 16;
+                var group = item / 16 % 1;
+                var row = item % 16;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 5184 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 4096 + group * 4096 + row * 256);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 144);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 144 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 1, 5184, 288, 144, 4096, relu: true);
+                }
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 1, 5184, 288, 144, 4096, relu: true);
+            }
+        }
+    }
+
+    // Inception1.Branch1: 2 output blocks x 8 rows of 8 pixels, reading pool1 16x8x8.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception1Branch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var group = item / 8 % 1;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + group * 2048 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 160 + group * 512);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 672 + group * 32);
+                ConvolutionTile2x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 16;
+                var group = item / 8 % 2;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + group * 1024 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 160 + group * 256);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 672 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true);
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2Reduce: 1 output blocks x 8 rows of 8 pixels, reading pool1 16x8x8.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception1Branch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var group = item / 8 % 1;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + group * 1024 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 704 + group * 256);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 960 + group * 16);
+                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var group = item / 8 % 1;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + group * 1024 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 704 + group * 256);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 960 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true);
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2: 2 output blocks x 8 rows of 8 pixels, reading inception1_branch2_reduce_padded 16x10x10.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception1Branch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var group = item / 8 % 1;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1024 * batch + image * 1600 + row * 160);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 2048 + group * 2048 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 976 + group * 4608);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5584 + group * 32);
+                ConvolutionTile2x8Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1600, 160, 2304, 1024, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 16;
+                var group = item / 8 % 2;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1024 * batch + image * 1600 + row * 160);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 2048 + group * 1024 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 976 + group * 2304);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5584 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1600, 160, 2304, 1024, relu: true);
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3Reduce: 1 output blocks x 8 rows of 8 pixels, reading pool1 16x8x8.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception1Branch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var group = item / 8 % 1;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + group * 1024 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5616 + group * 256);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5872 + group * 16);
+                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var group = item / 8 % 1;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + group * 1024 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5616 + group * 256);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5872 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true);
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3: 1 output blocks x 8 rows of 8 pixels, reading inception1_branch3_reduce_padded 8x12x12.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception1Branch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var group = item / 8 % 1;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1024 * batch + image * 2304 + row * 192);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 4096 + group * 1024 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5888 + group * 3200);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9088 + group * 16);
+                ConvolutionTile1x8Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 2304, 192, 3200, 1024, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var group = item / 8 % 1;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1024 * batch + image * 2304 + row * 192);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 4096 + group * 1024 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5888 + group * 3200);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9088 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 2304, 192, 3200, 1024, relu: true);
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch4Projection: 1 output blocks x 8 rows of 8 pixels, reading inception1_pool 16x8x8.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveInception1Branch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref _activations.First;
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var group = item / 8 % 1;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 5120 + group * 1024 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9104 + group * 256);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9360 + group * 16);
+                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var group = item / 8 % 1;
+                var row = item % 8;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 5120 + group * 1024 + row * 128);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9104 + group * 256);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9360 + group * 16);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true);
+                }
+            }
+        }
+    }
+
+    // Register tile: 1 output block(s) x 4 pixels, 1x1 kernel, stride 1; 4 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+    }
+
+    // Register tile: 1 output block(s) x 4 pixels, 3x3 kernel, stride 1; 4 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+    }
+
+    // Register tile: 1 output block(s) x 4 pixels, 5x5 kernel, stride 1; 4 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+    }
+
+    // Register tile: 1 output block(s) x 6 pixels, 3x3 kernel, stride 1; 6 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x6Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+    }
+
+    // Register tile: 1 output block(s) x 8 pixels, 1x1 kernel, stride 1; 8 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x8Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
+            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
+            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
+            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
+            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
+            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+    }
+
+    // Register tile: 1 output block(s) x 8 pixels, 5x5 kernel, stride 1; 8 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x8Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+    }
+
+    // Register tile: 1 output block(s) x 16 pixels, 3x3 kernel, stride 1; 16 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x16Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a0_8 = a0_0;
+        var a0_9 = a0_0;
+        var a0_10 = a0_0;
+        var a0_11 = a0_0;
+        var a0_12 = a0_0;
+        var a0_13 = a0_0;
+        var a0_14 = a0_0;
+        var a0_15 = a0_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
+                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
+                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
+                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
+                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
+                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
+                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
+                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
+                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
+                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
+                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12);
+                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
+                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13);
+                    var x14 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 224);
+                    a0_14 = TBlock.MultiplyAdd(x14, w0, a0_14);
+                    var x15 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 240);
+                    a0_15 = TBlock.MultiplyAdd(x15, w0, a0_15);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero); a0_14 = TBlock.Max(a0_14, zero); a0_15 = TBlock.Max(a0_15, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+        TBlock.Store(a0_14, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224));
+        TBlock.Store(a0_15, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240));
+    }
+
+    // Register tile: 2 output block(s) x 8 pixels, 1x1 kernel, stride 1; 16 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile2x8Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a1_7 = a1_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
+            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
+            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
+            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
+            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
+            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
+            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
+            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
+            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
+    }
+
+    // Register tile: 2 output block(s) x 8 pixels, 3x3 kernel, stride 1; 16 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile2x8Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+        var a0_1 = a0_0;
+        var a0_2 = a0_0;
+        var a0_3 = a0_0;
+        var a0_4 = a0_0;
+        var a0_5 = a0_0;
+        var a0_6 = a0_0;
+        var a0_7 = a0_0;
+        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+        var a1_1 = a1_0;
+        var a1_2 = a1_0;
+        var a1_3 = a1_0;
+        var a1_4 = a1_0;
+        var a1_5 = a1_0;
+        var a1_6 = a1_0;
+        var a1_7 = a1_0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
+        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
+        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
+        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
     }
 
     // Physical channel of each logical channel of inception1: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private static global::System.ReadOnlySpan<int> ChannelMapOf_inception1 => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
+
+    // Physical channel of each logical channel of aux_pool: its concat slices start on 16-channel blocks.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static global::System.ReadOnlySpan<int> ChannelMapOf_aux_pool => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
 
     // Physical channel of each logical channel of pool2: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
