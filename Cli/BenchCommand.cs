@@ -45,6 +45,11 @@ internal static class BenchCommand
             times.Add(clock.Elapsed.TotalMilliseconds);
         }
 
+        if (arguments.Flag("layers"))
+        {
+            WriteLayerProfile(network, pool, input, logits, batch, times.Count, output);
+        }
+
         times.Sort();
         var median = times[times.Count / 2];
         var flops = 2.0 * entry.Summary.MultiplyAdds * batch;
@@ -56,5 +61,34 @@ internal static class BenchCommand
         output.WriteLine(string.Create(culture, $"{flops / 1e9:F3} GFLOP per batch (2 x {entry.Summary.MultiplyAdds:N0} multiply-adds x {batch})"));
         output.WriteLine(string.Create(culture, $"median_ms={median:F3} images_per_s={batch * 1000 / median:F1} gflops={gflops:F1} peak_gflops={peak:F1} peak_fraction={gflops / peak:F3}"));
         return 0;
+    }
+
+    /// <summary>Per-op wall time and GFLOP/s over <paramref name="runs"/> more forward passes.</summary>
+    private static void WriteLayerProfile(INetwork network, WorkerPool pool, float[] input, float[] logits, int batch, int runs, TextWriter output)
+    {
+        pool.StartProfiling(network.Operations.Count);
+        for (var run = 0; run < runs; run++)
+        {
+            network.Forward(input, logits, batch);
+        }
+
+        var ticks = pool.ProfileTicks.ToArray();
+        var totalMs = ticks.Sum() * 1000.0 / Stopwatch.Frequency / runs;
+        var culture = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(culture, $"{"op",-34} {"ms",8} {"share",6} {"GFLOP/s",8}"));
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            if (ticks[i] == 0)
+            {
+                continue;
+            }
+
+            var ms = ticks[i] * 1000.0 / Stopwatch.Frequency / runs;
+            var operation = network.Operations[i];
+            var gflops = operation.MultiplyAdds > 0 ? $"{2.0 * operation.MultiplyAdds * batch / (ms / 1000) / 1e9:F1}" : "";
+            output.WriteLine(string.Create(culture, $"{operation.Name + (operation.Description.StartsWith("zero border", StringComparison.Ordinal) ? " (pad)" : ""),-34} {ms,8:F3} {ms / totalMs,6:P1} {gflops,8}"));
+        }
+
+        output.WriteLine(string.Create(culture, $"{"all ops on the pool",-34} {totalMs,8:F3}"));
     }
 }

@@ -110,9 +110,26 @@ internal sealed partial class Emitter
         }
     }
 
+    private void WriteOperationTable()
+    {
+        var w = _writer;
+        w.Line("/// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles).</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =", "[", "];"))
+        {
+            foreach (var op in InferenceOps)
+            {
+                w.Line($"new(\"{(op.Layer is "Input" or "Output" ? op.Layer : op.QualifiedName)}\", \"{op.Description}\", {op.MultiplyAdds}),");
+            }
+        }
+
+        w.Line();
+    }
+
     private void WriteDispatch()
     {
         var w = _writer;
+        WriteOperationTable();
         w.Line("/// <summary>Runs items [begin, end) of op <paramref name=\"operation\"/> of the forward pass; called by the worker pool.</summary>");
         w.Line(GeneratedCode);
         using (w.Block("void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)"))

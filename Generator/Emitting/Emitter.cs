@@ -208,6 +208,8 @@ internal sealed partial class Emitter
         w.Line("int global::InceptionGen.INetwork.InputLength => InputLength;");
         w.Line(GeneratedCode);
         w.Line("int global::InceptionGen.INetwork.OutputLength => OutputLength;");
+        w.Line(GeneratedCode);
+        w.Line("global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> global::InceptionGen.INetwork.Operations => Operations;");
         w.Line();
         w.Line("/// <summary>Re-initializes every parameter deterministically from <paramref name=\"seed\"/> (see <see cref=\"global::InceptionGen.ParameterInitializer\"/>).</summary>");
         w.Line(GeneratedCode);

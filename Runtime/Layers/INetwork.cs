@@ -18,6 +18,9 @@ public interface INetwork
     /// <summary>All parameters in one block, with a named view per tensor.</summary>
     ParameterStore Parameters { get; }
 
+    /// <summary>The forward pass's ops, by the operation index they run under on the worker pool.</summary>
+    IReadOnlyList<OperationInfo> Operations { get; }
+
     /// <summary>Inference on a batch: input batch × <see cref="InputLength"/>, output batch × <see cref="OutputLength"/>.</summary>
     void Forward(ReadOnlySpan<float> input, Span<float> output, int batch);
 }

@@ -34,6 +34,7 @@ public sealed class WorkerPool : IDisposable
     private int _generation;
     private volatile bool _disposed;
     private ExceptionDispatchInfo? _failure;
+    private long[]? _profileTicks;
 
     /// <param name="threadCount">Threads that run items, the caller included; at least 1.</param>
     public WorkerPool(int threadCount)
@@ -66,12 +67,34 @@ public sealed class WorkerPool : IDisposable
             return;
         }
 
+        var profile = _profileTicks;
+        var started = profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         if (_workers.Length == 0 || count == 1)
         {
             work.Execute(operation, 0, count);
-            return;
+        }
+        else
+        {
+            RunOnAllThreads(work, operation, count);
         }
 
+        if (profile is not null && (uint)operation < (uint)profile.Length)
+        {
+            profile[operation] += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+        }
+    }
+
+    /// <summary>
+    /// Starts adding up, per operation index, the wall time of <see cref="Run"/> calls (for per-layer
+    /// reports); <see cref="ProfileTicks"/> reads them in <see cref="System.Diagnostics.Stopwatch"/> ticks.
+    /// </summary>
+    public void StartProfiling(int operations) => _profileTicks = new long[operations];
+
+    /// <summary>Ticks per operation since <see cref="StartProfiling"/>; empty when not profiling.</summary>
+    public ReadOnlySpan<long> ProfileTicks => _profileTicks;
+
+    private void RunOnAllThreads(IRangeWork work, int operation, int count)
+    {
         lock (_runLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
