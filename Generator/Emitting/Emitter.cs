@@ -400,9 +400,11 @@ internal sealed class Emitter
     {
         foreach (var tensor in _plan.Tensors.Where(t => t.ChannelMap.Count > 0 && t.Storage != TensorStorage.TrainingOnly))
         {
+            // A static array, not a ReadOnlySpan<int> property over constant data: in unoptimized (Debug) code the JIT
+            // does not expand RuntimeHelpers.CreateSpan, and every read of such a property allocates a field-handle stub.
             _writer.Line($"// Physical channel of each logical channel of {tensor.Name}: its concat slices start on 16-channel blocks.");
             _writer.Line(GeneratedCode);
-            _writer.Line($"private static global::System.ReadOnlySpan<int> {ChannelMapName(tensor)} => [{string.Join(", ", tensor.ChannelMap)}];");
+            _writer.Line($"private static readonly int[] {ChannelMapName(tensor)} = [{string.Join(", ", tensor.ChannelMap)}];");
             _writer.Line();
         }
     }
