@@ -95,7 +95,10 @@ internal static class Differential
         var actualBits = MemoryMarshal.Cast<float, int>(actual);
         for (var i = 0; i < expectedBits.Length; i++)
         {
-            Assert.True(expectedBits[i] == actualBits[i], $"{what}: element {i} is {actual[i]:G9}, expected {expected[i]:G9} bit for bit.");
+            if (expectedBits[i] != actualBits[i])
+            {
+                Assert.Fail($"{what}: element {i} is {actual[i]:G9}, expected {expected[i]:G9} bit for bit.");
+            }
         }
     }
 }
