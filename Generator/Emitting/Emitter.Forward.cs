@@ -407,9 +407,11 @@ internal sealed partial class Emitter
                 continue;
             }
 
+            // A static array, not a ReadOnlySpan property over a collection expression: without
+            // optimizations the property allocates on every read, and Forward must allocate nothing.
             _writer.Line($"// Physical channel of each logical channel of {tensor.Name}: its concat slices start on 16-channel blocks.");
             _writer.Line(GeneratedCode);
-            _writer.Line($"private static global::System.ReadOnlySpan<int> {ChannelMapName(tensor)} => [{string.Join(", ", tensor.ChannelMap)}];");
+            _writer.Line($"private static readonly int[] {ChannelMapName(tensor)} = [{string.Join(", ", tensor.ChannelMap)}];");
             _writer.Line();
         }
     }
