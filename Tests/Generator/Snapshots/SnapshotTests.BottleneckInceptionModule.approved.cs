@@ -163,6 +163,8 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
     int global::InceptionGen.INetwork.InputLength => InputLength;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     int global::InceptionGen.INetwork.OutputLength => OutputLength;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> global::InceptionGen.INetwork.Operations => Operations;
 
     /// <summary>Re-initializes every parameter deterministically from <paramref name="seed"/> (see <see cref="global::InceptionGen.ParameterInitializer"/>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -267,6 +269,23 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
         global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(330272, 16384) /* Module.Branch4Projection.Weights [64, 256, 1, 1] */, packed.Slice(330272, 16384), 64, 256, 1, default, 256);
         global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(346656, 64) /* Module.Branch4Projection.Bias [64] */, packed.Slice(346656, 64), 64);
     }
+
+    /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles).</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
+    [
+        new("Input", "input: NCHW 256x28x28 to NCHW16c", 0),
+        new("Module.Branch1", "conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module", 25690112),
+        new("Module.Branch2Reduce", "conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU", 12845056),
+        new("Module.Branch2", "zero border of 1 around module_branch2_reduce 64x28x28", 0),
+        new("Module.Branch2", "conv 3x3/1 pad 1, 64 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module", 86704128),
+        new("Module.Branch3Reduce", "conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU", 12845056),
+        new("Module.Branch3", "zero border of 2 around module_branch3_reduce 64x28x28", 0),
+        new("Module.Branch3", "conv 5x5/1 pad 2, 64 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module", 120422400),
+        new("Module.Branch4Pool", "max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28", 0),
+        new("Module.Branch4Projection", "conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of module", 12845056),
+        new("Output", "output: blocked 480x28x28 to NCHW", 0),
+    ];
 
     /// <summary>Runs items [begin, end) of op <paramref name="operation"/> of the forward pass; called by the worker pool.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]

@@ -154,6 +154,8 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
     int global::InceptionGen.INetwork.InputLength => InputLength;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     int global::InceptionGen.INetwork.OutputLength => OutputLength;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> global::InceptionGen.INetwork.Operations => Operations;
 
     /// <summary>Re-initializes every parameter deterministically from <paramref name="seed"/> (see <see cref="global::InceptionGen.ParameterInitializer"/>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -240,6 +242,20 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(475456, 614400) /* Module.Branch3.Weights [96, 256, 5, 5] */, packed.Slice(475456, 614400), 96, 256, 5, default, 256);
         global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1089856, 96) /* Module.Branch3.Bias [96] */, packed.Slice(1089856, 96), 96);
     }
+
+    /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles).</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
+    [
+        new("Input", "input: NCHW 256x28x28 to NCHW16c", 0),
+        new("Module.Branch1", "conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module", 25690112),
+        new("Module.Branch2", "zero border of 1 around input_blocked 256x28x28", 0),
+        new("Module.Branch2", "conv 3x3/1 pad 1, 256 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module", 346816512),
+        new("Module.Branch3", "zero border of 2 around input_blocked 256x28x28", 0),
+        new("Module.Branch3", "conv 5x5/1 pad 2, 256 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module", 481689600),
+        new("Module.Branch4Pool", "max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28; writes channels [416, 672) of module", 0),
+        new("Output", "output: blocked 672x28x28 to NCHW", 0),
+    ];
 
     /// <summary>Runs items [begin, end) of op <paramref name="operation"/> of the forward pass; called by the worker pool.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]

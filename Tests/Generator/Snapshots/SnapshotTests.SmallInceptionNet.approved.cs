@@ -202,6 +202,8 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
     int global::InceptionGen.INetwork.InputLength => InputLength;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     int global::InceptionGen.INetwork.OutputLength => OutputLength;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> global::InceptionGen.INetwork.Operations => Operations;
 
     /// <summary>Re-initializes every parameter deterministically from <paramref name="seed"/> (see <see cref="global::InceptionGen.ParameterInitializer"/>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -351,6 +353,28 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, packed.Slice(9376, 1536), 16, 88, 1, ChannelMapOf_aux_pool, 96);
         global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10528, 16) /* Aux.Conv.Bias [16] */, packed.Slice(10912, 16), 16);
     }
+
+    /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles).</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
+    [
+        new("Input", "input: NCHW 1x16x16 to NCHW16c", 0),
+        new("Conv1", "zero border of 1 around input_blocked 1x16x16", 0),
+        new("Conv1", "conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU", 36864),
+        new("Pool1", "max pool 2x2/2, 16x16x16 -> 16x8x8", 0),
+        new("Inception1.Branch1", "conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1", 24576),
+        new("Inception1.Branch2Reduce", "conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU", 16384),
+        new("Inception1.Branch2", "zero border of 1 around inception1_branch2_reduce 16x8x8", 0),
+        new("Inception1.Branch2", "conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1", 294912),
+        new("Inception1.Branch3Reduce", "conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU", 8192),
+        new("Inception1.Branch3", "zero border of 2 around inception1_branch3_reduce 8x8x8", 0),
+        new("Inception1.Branch3", "conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1", 204800),
+        new("Inception1.Branch4Pool", "max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8", 0),
+        new("Inception1.Branch4Projection", "conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1", 16384),
+        new("Pool2", "global average pool, 88x8x8 -> 88x1x1", 0),
+        new("Classifier", "linear 88 -> 10", 880),
+        new("Output", "output: copy 10x1x1 to the caller", 0),
+    ];
 
     /// <summary>Runs items [begin, end) of op <paramref name="operation"/> of the forward pass; called by the worker pool.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -1438,14 +1462,14 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Physical channel of each logical channel of inception1: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static global::System.ReadOnlySpan<int> ChannelMapOf_inception1 => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
+    private static readonly int[] ChannelMapOf_inception1 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
 
     // Physical channel of each logical channel of aux_pool: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static global::System.ReadOnlySpan<int> ChannelMapOf_aux_pool => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
+    private static readonly int[] ChannelMapOf_aux_pool = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
 
     // Physical channel of each logical channel of pool2: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static global::System.ReadOnlySpan<int> ChannelMapOf_pool2 => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
+    private static readonly int[] ChannelMapOf_pool2 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
 
 }
