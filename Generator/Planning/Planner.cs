@@ -44,7 +44,12 @@ internal sealed class Planner
     {
         var input = NewTensor("input", _model.Channels, _model.Height, _model.Width, TensorLayout.Plain, TensorStorage.Input);
         var output = input;
-        if (CheckInputShape() && _model.Layers.Count == 0)
+        if (_model.Incomplete)
+        {
+            // The compiler could not bind part of the declaration (e.g. [Conv("x")]) and reports that
+            // itself; checking the half-read values would only add wrong diagnostics on top.
+        }
+        else if (CheckInputShape() && _model.Layers.Count == 0)
         {
             Report(DiagnosticDescriptors.NoLayers, _model.Location, _model.ClassName);
         }
@@ -53,7 +58,7 @@ internal sealed class Planner
             output = PlanLayers(input);
         }
 
-        var arenaLength = HasErrors ? 0 : PlanMemory();
+        var arenaLength = HasErrors || _model.Incomplete ? 0 : PlanMemory();
         return new NetworkPlan(
             _model,
             _layers.ToEquatableArray(),
