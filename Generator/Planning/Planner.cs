@@ -515,7 +515,8 @@ internal sealed class Planner
     private int? AddTensor(string name, int channels, int physicalChannels, int height, int width, TensorLayout layout, TensorStorage storage, EquatableArray<int> channelMap)
     {
         var id = _tensors.Count;
-        if ((long)(layout == TensorLayout.Blocked ? physicalChannels : channels) * height * width > int.MaxValue / Block)
+        // The input's size is checked, with its own message, by CheckInputShape.
+        if (storage != TensorStorage.Input && (long)(layout == TensorLayout.Blocked ? physicalChannels : channels) * height * width > int.MaxValue / Block)
         {
             Report(DiagnosticDescriptors.TooLarge, _currentLayer?.Location ?? _model.Location, $"Tensor '{name}' ({channels}x{height}x{width})", _model.ClassName,
                 ((long)physicalChannels * height * width).ToString(CultureInfo.InvariantCulture));
