@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Numerics;
 using InceptionGen.Generator.Diagnostics;
 using InceptionGen.Generator.Model;
 
@@ -58,7 +59,9 @@ internal sealed class Planner
             output = PlanLayers(input);
         }
 
-        var arenaLength = HasErrors || _model.Incomplete ? 0 : PlanMemory();
+        // A plan with errors is not emitted, and its sizes may be out of range: count nothing for it.
+        var failed = HasErrors || _model.Incomplete;
+        var arenaLength = failed ? 0 : PlanMemory();
         return new NetworkPlan(
             _model,
             _layers.ToEquatableArray(),
@@ -70,22 +73,24 @@ internal sealed class Planner
             arenaLength,
             input,
             output,
-            _parameters.Where(p => !p.Auxiliary).Sum(p => (long)p.Length),
-            _parameters.Where(p => p.Auxiliary).Sum(p => (long)p.Length),
-            _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Conv).Sum(op => op.MultiplyAdds),
-            _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Linear).Sum(op => op.MultiplyAdds),
-            _ops.Where(op => op.Auxiliary).Sum(op => op.MultiplyAdds),
+            failed ? 0 : _parameters.Where(p => !p.Auxiliary).Sum(p => (long)p.Length),
+            failed ? 0 : _parameters.Where(p => p.Auxiliary).Sum(p => (long)p.Length),
+            failed ? 0 : _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Conv).Sum(op => op.MultiplyAdds),
+            failed ? 0 : _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Linear).Sum(op => op.MultiplyAdds),
+            failed ? 0 : _ops.Where(op => op.Auxiliary).Sum(op => op.MultiplyAdds),
             _diagnostics.ToEquatableArray());
     }
 
-    private bool HasErrors => _diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+    private bool HasErrors => ErrorCount > 0;
+
+    private int ErrorCount => _diagnostics.Count(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
 
     private bool CheckInputShape()
     {
         var ok = Positive(_model.Location, _model.ClassName, ("Channels", _model.Channels), ("Height", _model.Height), ("Width", _model.Width));
         if (ok && (long)_model.Channels * _model.Height * _model.Width > int.MaxValue / Block)
         {
-            Report(DiagnosticDescriptors.TooLarge, _model.Location, "The input", _model.ClassName, ((long)_model.Channels * _model.Height * _model.Width).ToString(CultureInfo.InvariantCulture));
+            ReportTooLarge(_model.Location, "The input", (BigInteger)_model.Channels * _model.Height * _model.Width);
             ok = false;
         }
 
@@ -120,6 +125,7 @@ internal sealed class Planner
                 continue;
             }
 
+            var errorsBefore = ErrorCount;
             int? next = layer.Kind switch
             {
                 LayerKind.Conv => PlanConvLayer(layer, EnsureBlocked(trunk)),
@@ -134,7 +140,8 @@ internal sealed class Planner
                 _ => null,
             };
 
-            if (next is null)
+            // A layer that reported an error (e.g. a tensor too large) has no trustworthy shape: stop here.
+            if (next is null || ErrorCount > errorsBefore)
             {
                 shapesKnown = false;
                 continue;
@@ -292,6 +299,15 @@ internal sealed class Planner
         int branch1 = widths[0], reduce3 = widths[1], branch3 = widths[2], reduce5 = widths[3], branch5 = widths[4], projection = widths[5];
         var poolWidth = projection > 0 ? projection : source.Channels;
         var poolPhysical = projection > 0 ? RoundUp(projection) : source.PhysicalChannels;
+
+        // Check the concat's size before building its channel map, which holds one entry per channel.
+        var physicalTotal = RoundUpLong(branch1) + RoundUpLong(branch3) + RoundUpLong(branch5) + (projection > 0 ? RoundUpLong(projection) : source.PhysicalChannels);
+        if ((BigInteger)physicalTotal * source.Height * source.Width > int.MaxValue / Block)
+        {
+            var logical = (long)branch1 + branch3 + branch5 + (projection > 0 ? projection : source.Channels);
+            ReportTooLarge(layer.Location, $"Tensor '{Snake(layer.Name)}' ({logical}x{source.Height}x{source.Width})", (BigInteger)physicalTotal * source.Height * source.Width);
+            return null;
+        }
 
         // Channel slices in branch order; the pass-through pool keeps its input's own gaps.
         var map = new List<int>();
@@ -495,14 +511,22 @@ internal sealed class Planner
     {
         var parameter = new ParameterPlan(name, _parameterOffset, shape.ToEquatableArray(), isBias, fanIn, feedsRelu, auxiliary);
         _parameters.Add(parameter);
-        _parameterOffset = checked(_parameterOffset + RoundUp(parameter.Length));
+        var end = _parameterOffset + shape.Aggregate(BigInteger.One, (product, dimension) => product * dimension);
+        if (end > int.MaxValue - Block)
+        {
+            // The offset stays where it is: the plan has an error now and is not emitted.
+            ReportTooLarge(_currentLayer?.Location ?? _model.Location, $"The parameter block up to '{name}'", end);
+            return name;
+        }
+
+        _parameterOffset += RoundUp(parameter.Length);
         return name;
     }
 
     // ---- tensors and memory -------------------------------------------------------------------
 
     private int NewTensor(string name, int channels, int height, int width, TensorLayout layout, TensorStorage storage)
-        => AddTensor(name, channels, layout == TensorLayout.Blocked ? RoundUp(channels) : channels, height, width, layout, storage, EquatableArray<int>.Empty)
+        => AddTensor(name, channels, layout == TensorLayout.Blocked ? (int)Math.Min(RoundUpLong(channels), int.MaxValue) : channels, height, width, layout, storage, EquatableArray<int>.Empty)
            ?? throw new InvalidOperationException("tensor size checked before");
 
     /// <summary>A tensor with the same channels, physical layout and map as <paramref name="source"/> (pools, LRN).</summary>
@@ -515,11 +539,11 @@ internal sealed class Planner
     private int? AddTensor(string name, int channels, int physicalChannels, int height, int width, TensorLayout layout, TensorStorage storage, EquatableArray<int> channelMap)
     {
         var id = _tensors.Count;
+        var floats = (BigInteger)(layout == TensorLayout.Blocked ? physicalChannels : channels) * height * width;
         // The input's size is checked, with its own message, by CheckInputShape.
-        if (storage != TensorStorage.Input && (long)(layout == TensorLayout.Blocked ? physicalChannels : channels) * height * width > int.MaxValue / Block)
+        if (storage != TensorStorage.Input && floats > int.MaxValue / Block)
         {
-            Report(DiagnosticDescriptors.TooLarge, _currentLayer?.Location ?? _model.Location, $"Tensor '{name}' ({channels}x{height}x{width})", _model.ClassName,
-                ((long)physicalChannels * height * width).ToString(CultureInfo.InvariantCulture));
+            ReportTooLarge(_currentLayer?.Location ?? _model.Location, $"Tensor '{name}' ({channels}x{height}x{width})", floats);
         }
 
         var unique = _tensors.Any(tensor => tensor.Name == name) ? name + "_" + id : name;
@@ -577,7 +601,7 @@ internal sealed class Planner
 
         if (arenaLength > int.MaxValue)
         {
-            Report(DiagnosticDescriptors.TooLarge, _model.Location, "The activation memory", _model.ClassName, arenaLength.ToString(CultureInfo.InvariantCulture));
+            ReportTooLarge(_model.Location, "The activation memory", arenaLength);
             return 0;
         }
 
@@ -614,7 +638,7 @@ internal sealed class Planner
                      & NotNegative(location, name, "Padding", layer.Padding);
             case LayerKind.MaxPool or LayerKind.AvgPool:
                 var ok = Positive(location, name, ("Kernel", layer.Kernel), ("Stride", layer.Stride)) & NotNegative(location, name, "Padding", layer.Padding);
-                if (ok && layer.Padding * 2 > layer.Kernel)
+                if (ok && (long)layer.Padding * 2 > layer.Kernel)
                 {
                     Report(DiagnosticDescriptors.InvalidOptionValue, location, "Padding", name, layer.Padding, $"it must be at most half the kernel ({layer.Kernel / 2}), or some windows would hold only padding");
                     ok = false;
@@ -729,11 +753,20 @@ internal sealed class Planner
     private void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, LocationInfo? location, params object?[] arguments)
         => _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
 
+    /// <summary>IG0018, once per network: one oversized value makes every size after it too large as well.</summary>
+    private void ReportTooLarge(LocationInfo? location, string what, BigInteger floats)
+    {
+        if (_diagnostics.All(diagnostic => diagnostic.Id != DiagnosticDescriptors.TooLarge.Id))
+        {
+            Report(DiagnosticDescriptors.TooLarge, location, what, _model.ClassName, floats.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
     // ---- arithmetic and text ------------------------------------------------------------------
 
     /// <summary>Output size of a convolution: floor((in + 2p − k) / s) + 1.</summary>
     public static int ConvOutput(int size, int kernel, int stride, int padding)
-        => (int)Math.Floor((size + 2.0 * padding - kernel) / stride) + 1;
+        => ClampToInt(Math.Floor((size + 2.0 * padding - kernel) / stride) + 1);
 
     /// <summary>
     /// Output size of a pooling, Caffe's and PyTorch's rule: floor or ceil of (in + 2p − k) / s, plus 1; in
@@ -747,8 +780,8 @@ internal sealed class Planner
             return 0;
         }
 
-        var output = (int)(ceilMode ? Math.Ceiling(span / stride) : Math.Floor(span / stride)) + 1;
-        if (ceilMode && padding > 0 && (output - 1) * stride >= size + padding)
+        var output = ClampToInt((ceilMode ? Math.Ceiling(span / stride) : Math.Floor(span / stride)) + 1);
+        if (ceilMode && padding > 0 && (long)(output - 1) * stride >= (long)size + padding)
         {
             output--;
         }
@@ -757,6 +790,11 @@ internal sealed class Planner
     }
 
     private static int RoundUp(int count) => (count + Block - 1) / Block * Block;
+
+    private static long RoundUpLong(long count) => (count + Block - 1) / Block * Block;
+
+    /// <summary>A size computed in double, clamped to int so that a huge one stays huge (and is reported as too large) instead of wrapping.</summary>
+    private static int ClampToInt(double value) => value >= int.MaxValue ? int.MaxValue : value <= int.MinValue ? int.MinValue : (int)value;
 
     private static string PoolText(OpKind kind, int kernel, int stride)
         => $"{(kind == OpKind.MaxPool ? "max" : "avg")} pool {kernel}x{kernel}/{stride}";
