@@ -90,7 +90,7 @@ internal sealed class Planner
         var ok = Positive(_model.Location, _model.ClassName, ("Channels", _model.Channels), ("Height", _model.Height), ("Width", _model.Width));
         if (ok && (long)_model.Channels * _model.Height * _model.Width > int.MaxValue / Block)
         {
-            ReportTooLarge(_model.Location, "The input", (BigInteger)_model.Channels * _model.Height * _model.Width);
+            ReportTooLarge(_model.Location, "The input", (BigInteger)_model.Channels * _model.Height * _model.Width, int.MaxValue / Block);
             ok = false;
         }
 
@@ -305,7 +305,7 @@ internal sealed class Planner
         if ((BigInteger)physicalTotal * source.Height * source.Width > int.MaxValue / Block)
         {
             var logical = (long)branch1 + branch3 + branch5 + (projection > 0 ? projection : source.Channels);
-            ReportTooLarge(layer.Location, $"Tensor '{Snake(layer.Name)}' ({logical}x{source.Height}x{source.Width})", (BigInteger)physicalTotal * source.Height * source.Width);
+            ReportTooLarge(layer.Location, $"Tensor '{Snake(layer.Name)}' ({logical}x{source.Height}x{source.Width})", (BigInteger)physicalTotal * source.Height * source.Width, int.MaxValue / Block);
             return null;
         }
 
@@ -515,7 +515,7 @@ internal sealed class Planner
         if (end > int.MaxValue - Block)
         {
             // The offset stays where it is: the plan has an error now and is not emitted.
-            ReportTooLarge(_currentLayer?.Location ?? _model.Location, $"The parameter block up to '{name}'", end);
+            ReportTooLarge(_currentLayer?.Location ?? _model.Location, $"The parameter block up to '{name}'", end, int.MaxValue - Block);
             return name;
         }
 
@@ -543,7 +543,7 @@ internal sealed class Planner
         // The input's size is checked, with its own message, by CheckInputShape.
         if (storage != TensorStorage.Input && floats > int.MaxValue / Block)
         {
-            ReportTooLarge(_currentLayer?.Location ?? _model.Location, $"Tensor '{name}' ({channels}x{height}x{width})", floats);
+            ReportTooLarge(_currentLayer?.Location ?? _model.Location, $"Tensor '{name}' ({channels}x{height}x{width})", floats, int.MaxValue / Block);
         }
 
         var unique = _tensors.Any(tensor => tensor.Name == name) ? name + "_" + id : name;
@@ -601,7 +601,7 @@ internal sealed class Planner
 
         if (arenaLength > int.MaxValue)
         {
-            ReportTooLarge(_model.Location, "The activation memory", arenaLength);
+            ReportTooLarge(_model.Location, "The activation memory", arenaLength, int.MaxValue);
             return 0;
         }
 
@@ -754,11 +754,11 @@ internal sealed class Planner
         => _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
 
     /// <summary>IG0018, once per network: one oversized value makes every size after it too large as well.</summary>
-    private void ReportTooLarge(LocationInfo? location, string what, BigInteger floats)
+    private void ReportTooLarge(LocationInfo? location, string what, BigInteger floats, int limit)
     {
         if (_diagnostics.All(diagnostic => diagnostic.Id != DiagnosticDescriptors.TooLarge.Id))
         {
-            Report(DiagnosticDescriptors.TooLarge, location, what, _model.ClassName, floats.ToString(CultureInfo.InvariantCulture));
+            Report(DiagnosticDescriptors.TooLarge, location, what, _model.ClassName, floats.ToString(CultureInfo.InvariantCulture), limit.ToString(CultureInfo.InvariantCulture));
         }
     }
 
