@@ -89,6 +89,11 @@ internal static class Parser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotPartial, location, type.Name));
         }
 
+        if (type.IsRecord)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name, "is a record; declare the network as a 'partial class'"));
+        }
+
         if (type.IsGenericType)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name, "is generic; a network class cannot have type parameters"));
