@@ -144,7 +144,9 @@ internal static class Parser
 
         if (layerAttributes.Count > 1)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleLayerAttributes, location, property.Name,
+            // At the second attribute, the one to remove (as the compiler's CS0579 for a duplicate attribute).
+            var extra = LocationInfo.From(layerAttributes[1].ApplicationSyntaxReference?.GetSyntax(cancellationToken)) ?? location;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleLayerAttributes, extra, property.Name,
                 string.Join(", ", layerAttributes.Select(other => "[" + ShortName(other.AttributeClass!) + "]"))));
         }
 
