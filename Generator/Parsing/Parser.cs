@@ -156,7 +156,12 @@ internal static class Parser
         }
 
         var declaration = property.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
-        if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+        if (property.IsIndexer)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, "this[]",
+                $"is an indexer; a layer must be a named property: 'public partial {entry.PropertyType} Name {{ get; }}'"));
+        }
+        else if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNotPartial, location, property.Name, entry.PropertyType));
         }
