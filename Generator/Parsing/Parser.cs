@@ -99,6 +99,12 @@ internal static class Parser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name, "is generic; a network class cannot have type parameters"));
         }
 
+        if (type.IsFileLocal || ContainingTypesOf(type).Any(outer => outer.IsFileLocal))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name,
+                "is file-local ('file'); the generated part lives in another file and cannot extend it, so declare it 'internal' instead"));
+        }
+
         if (type.IsStatic)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name, "is static; a network holds its weights, so it must be an instance class"));
@@ -115,6 +121,14 @@ internal static class Parser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name,
                     $"is nested in '{outer.Name}', which must be partial and not generic"));
             }
+        }
+    }
+
+    private static IEnumerable<INamedTypeSymbol> ContainingTypesOf(INamedTypeSymbol type)
+    {
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            yield return outer;
         }
     }
 
