@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -216,8 +217,8 @@ internal static class Parser
             LayerKind.MaxPool or LayerKind.AvgPool => layer with
             {
                 Kernel = Int(arguments, "Kernel", 1),
-                // A pool's stride defaults to its kernel, as in PyTorch.
-                Stride = Int(arguments, "Stride", Int(arguments, "Kernel", 1)),
+                // A pool's stride defaults to its kernel, as in PyTorch; to 1 for a bad kernel, which is reported once, as the kernel.
+                Stride = Int(arguments, "Stride", Math.Max(Int(arguments, "Kernel", 1), 1)),
                 Padding = Int(arguments, "Padding", 0),
                 CeilMode = Bool(arguments, "CeilMode", false),
                 Relu = false,
