@@ -8,6 +8,7 @@ using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Parsing;
 using InceptionGen.Generator.Planning;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
@@ -32,7 +33,8 @@ public sealed class InceptionGenerator : IIncrementalGenerator
         var models = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 Parser.NetworkAttributeName,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                // Record classes too, so that [Network] on one gets IG0017 instead of silence.
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: not (int)SyntaxKind.StructKeyword },
                 transform: static (syntaxContext, cancellationToken) => ParseSafely(syntaxContext, cancellationToken))
             .WithTrackingName(ParseStep);
 
@@ -67,7 +69,7 @@ public sealed class InceptionGenerator : IIncrementalGenerator
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            var location = LocationInfo.From(context.TargetNode is ClassDeclarationSyntax declaration ? declaration.Identifier.GetLocation() : context.TargetNode.GetLocation());
+            var location = LocationInfo.From(context.TargetNode is TypeDeclarationSyntax declaration ? declaration.Identifier.GetLocation() : context.TargetNode.GetLocation());
             var name = context.TargetSymbol.Name;
             return new NetworkModel(null, name, "public", EquatableArray<ContainingType>.Empty, 0, 0, 0, EquatableArray<LayerModel>.Empty, location,
                 new[] { Failure(name, "parsing", exception, location) }.ToEquatableArray(), Incomplete: true);

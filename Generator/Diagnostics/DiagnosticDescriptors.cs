@@ -83,7 +83,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor TooLarge = Error("IG0018",
         "Network too large",
-        "{0} of network '{1}' needs {2} floats, more than one buffer can hold (2^31 - 1)");
+        "{0} of network '{1}' needs {2} floats, over the limit of {3}; use a smaller input or fewer channels");
 
     /// <summary>All descriptors, for lookup by ID and for the docs test.</summary>
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -89,9 +90,20 @@ internal static class Parser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkNotPartial, location, type.Name));
         }
 
+        if (type.IsRecord)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name, "is a record; declare the network as a 'partial class'"));
+        }
+
         if (type.IsGenericType)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name, "is generic; a network class cannot have type parameters"));
+        }
+
+        if (type.IsFileLocal || ContainingTypesOf(type).Any(outer => outer.IsFileLocal))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name,
+                "is file-local ('file'); the generated part lives in another file and cannot extend it, so declare it 'internal' instead"));
         }
 
         if (type.IsStatic)
@@ -110,6 +122,14 @@ internal static class Parser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, type.Name,
                     $"is nested in '{outer.Name}', which must be partial and not generic"));
             }
+        }
+    }
+
+    private static IEnumerable<INamedTypeSymbol> ContainingTypesOf(INamedTypeSymbol type)
+    {
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            yield return outer;
         }
     }
 
@@ -139,7 +159,9 @@ internal static class Parser
 
         if (layerAttributes.Count > 1)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleLayerAttributes, location, property.Name,
+            // At the second attribute, the one to remove (as the compiler's CS0579 for a duplicate attribute).
+            var extra = LocationInfo.From(layerAttributes[1].ApplicationSyntaxReference?.GetSyntax(cancellationToken)) ?? location;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleLayerAttributes, extra, property.Name,
                 string.Join(", ", layerAttributes.Select(other => "[" + ShortName(other.AttributeClass!) + "]"))));
         }
 
@@ -149,7 +171,12 @@ internal static class Parser
         }
 
         var declaration = property.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
-        if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+        if (property.IsIndexer)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, "this[]",
+                $"is an indexer; a layer must be a named property: 'public partial {entry.PropertyType} Name {{ get; }}'"));
+        }
+        else if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNotPartial, location, property.Name, entry.PropertyType));
         }
@@ -190,8 +217,8 @@ internal static class Parser
             LayerKind.MaxPool or LayerKind.AvgPool => layer with
             {
                 Kernel = Int(arguments, "Kernel", 1),
-                // A pool's stride defaults to its kernel, as in PyTorch.
-                Stride = Int(arguments, "Stride", Int(arguments, "Kernel", 1)),
+                // A pool's stride defaults to its kernel, as in PyTorch; to 1 for a bad kernel, which is reported once, as the kernel.
+                Stride = Int(arguments, "Stride", Math.Max(Int(arguments, "Kernel", 1), 1)),
                 Padding = Int(arguments, "Padding", 0),
                 CeilMode = Bool(arguments, "CeilMode", false),
                 Relu = false,

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Numerics;
 using InceptionGen.Generator.Diagnostics;
 using InceptionGen.Generator.Model;
 
@@ -45,7 +46,12 @@ internal sealed class Planner
     {
         var input = NewTensor("input", _model.Channels, _model.Height, _model.Width, TensorLayout.Plain, TensorStorage.Input);
         var output = input;
-        if (CheckInputShape() && _model.Layers.Count == 0)
+        if (_model.Incomplete)
+        {
+            // The compiler could not bind part of the declaration (e.g. [Conv("x")]) and reports that
+            // itself; checking the half-read values would only add wrong diagnostics on top.
+        }
+        else if (CheckInputShape() && _model.Layers.Count == 0)
         {
             Report(DiagnosticDescriptors.NoLayers, _model.Location, _model.ClassName);
         }
@@ -54,7 +60,9 @@ internal sealed class Planner
             output = PlanLayers(input);
         }
 
-        var arenaLength = HasErrors ? 0 : PlanMemory();
+        // A plan with errors is not emitted, and its sizes may be out of range: count nothing for it.
+        var failed = HasErrors || _model.Incomplete;
+        var arenaLength = failed ? 0 : PlanMemory();
         return new NetworkPlan(
             _model,
             _layers.ToEquatableArray(),
@@ -67,22 +75,24 @@ internal sealed class Planner
             arenaLength,
             input,
             output,
-            _parameters.Where(p => !p.Auxiliary).Sum(p => (long)p.Length),
-            _parameters.Where(p => p.Auxiliary).Sum(p => (long)p.Length),
-            _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Conv).Sum(op => op.MultiplyAdds),
-            _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Linear).Sum(op => op.MultiplyAdds),
-            _ops.Where(op => op.Auxiliary).Sum(op => op.MultiplyAdds),
+            failed ? 0 : _parameters.Where(p => !p.Auxiliary).Sum(p => (long)p.Length),
+            failed ? 0 : _parameters.Where(p => p.Auxiliary).Sum(p => (long)p.Length),
+            failed ? 0 : _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Conv).Sum(op => op.MultiplyAdds),
+            failed ? 0 : _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Linear).Sum(op => op.MultiplyAdds),
+            failed ? 0 : _ops.Where(op => op.Auxiliary).Sum(op => op.MultiplyAdds),
             _diagnostics.ToEquatableArray());
     }
 
-    private bool HasErrors => _diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+    private bool HasErrors => ErrorCount > 0;
+
+    private int ErrorCount => _diagnostics.Count(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
 
     private bool CheckInputShape()
     {
         var ok = Positive(_model.Location, _model.ClassName, ("Channels", _model.Channels), ("Height", _model.Height), ("Width", _model.Width));
         if (ok && (long)_model.Channels * _model.Height * _model.Width > int.MaxValue / Block)
         {
-            Report(DiagnosticDescriptors.TooLarge, _model.Location, "The input", _model.ClassName, ((long)_model.Channels * _model.Height * _model.Width).ToString(CultureInfo.InvariantCulture));
+            ReportTooLarge(_model.Location, "The input", (BigInteger)_model.Channels * _model.Height * _model.Width, int.MaxValue / Block);
             ok = false;
         }
 
@@ -117,6 +127,7 @@ internal sealed class Planner
                 continue;
             }
 
+            var errorsBefore = ErrorCount;
             int? next = layer.Kind switch
             {
                 LayerKind.Conv => PlanConvLayer(layer, EnsureBlocked(trunk)),
@@ -131,7 +142,8 @@ internal sealed class Planner
                 _ => null,
             };
 
-            if (next is null)
+            // A layer that reported an error (e.g. a tensor too large) has no trustworthy shape: stop here.
+            if (next is null || ErrorCount > errorsBefore)
             {
                 shapesKnown = false;
                 continue;
@@ -295,6 +307,15 @@ internal sealed class Planner
         var poolWidth = projection > 0 ? projection : source.Channels;
         var poolPhysical = projection > 0 ? RoundUp(projection) : source.PhysicalChannels;
 
+        // Check the concat's size before building its channel map, which holds one entry per channel.
+        var physicalTotal = RoundUpLong(branch1) + RoundUpLong(branch3) + RoundUpLong(branch5) + (projection > 0 ? RoundUpLong(projection) : source.PhysicalChannels);
+        if ((BigInteger)physicalTotal * source.Height * source.Width > int.MaxValue / Block)
+        {
+            var logical = (long)branch1 + branch3 + branch5 + (projection > 0 ? projection : source.Channels);
+            ReportTooLarge(layer.Location, $"Tensor '{Snake(layer.Name)}' ({logical}x{source.Height}x{source.Width})", (BigInteger)physicalTotal * source.Height * source.Width, int.MaxValue / Block);
+            return null;
+        }
+
         // Channel slices in branch order; the pass-through pool keeps its input's own gaps.
         var map = new List<int>();
         var offset = 0;
@@ -418,10 +439,8 @@ internal sealed class Planner
         var weights = AddParameter(qualified + ".Weights", new[] { outChannels, source.Channels, kernel, kernel }, false, source.Channels * kernel * kernel, relu, auxiliary);
         var convInput = padding > 0 ? AddPad(layer, part, input, padding, auxiliary) : input;
         var loopChannels = source.ChannelMap.Count > 0 ? source.PhysicalChannels : source.Channels;
-        var packedOffset = _packedOffset;
-        _packedOffset = checked(_packedOffset + RoundUp(Blocks(outChannels) * loopChannels * kernel * kernel * Block));
-        var packedBiasOffset = _packedOffset;
-        _packedOffset = checked(_packedOffset + RoundUp(outChannels));
+        var packedOffset = ReservePacked(qualified, (long)Blocks(outChannels) * loopChannels * kernel * kernel * Block);
+        var packedBiasOffset = ReservePacked(qualified, Blocks(outChannels) * Block);
         var biasName = bias ? AddParameter(qualified + ".Bias", new[] { outChannels }, true, source.Channels * kernel * kernel, relu, auxiliary) : null;
         var multiplyAdds = (long)outChannels * source.Channels * kernel * kernel * target.Height * target.Width;
         var slice = channelOffset > 0 || outChannels != target.Channels ? $"; writes channels [{channelOffset}, {channelOffset + outChannels}) of {target.Name}" : "";
@@ -560,14 +579,40 @@ internal sealed class Planner
     {
         var parameter = new ParameterPlan(name, _parameterOffset, shape.ToEquatableArray(), isBias, fanIn, feedsRelu, auxiliary);
         _parameters.Add(parameter);
-        _parameterOffset = checked(_parameterOffset + RoundUp(parameter.Length));
+        var end = _parameterOffset + shape.Aggregate(BigInteger.One, (product, dimension) => product * dimension);
+        if (end > int.MaxValue - Block)
+        {
+            // The offset stays where it is: the plan has an error now and is not emitted.
+            ReportTooLarge(_currentLayer?.Location ?? _model.Location, $"The parameter block up to '{name}'", end, int.MaxValue - Block);
+            return name;
+        }
+
+        _parameterOffset += RoundUp(parameter.Length);
         return name;
+    }
+
+    /// <summary>
+    /// Space in the packed-weights block (the kernels' copy of the weights, in whole output blocks and
+    /// physical input channels); its offset. Too large a block is IG0018 and the offset stays put.
+    /// </summary>
+    private int ReservePacked(string name, long length)
+    {
+        var offset = _packedOffset;
+        var end = (BigInteger)offset + RoundUpLong(length);
+        if (length < 0 || end > int.MaxValue - Block)
+        {
+            ReportTooLarge(_currentLayer?.Location ?? _model.Location, $"The packed convolution weights up to '{name}'", end, int.MaxValue - Block);
+            return offset;
+        }
+
+        _packedOffset = (int)end;
+        return offset;
     }
 
     // ---- tensors and memory -------------------------------------------------------------------
 
     private int NewTensor(string name, int channels, int height, int width, TensorLayout layout, TensorStorage storage)
-        => AddTensor(name, channels, layout == TensorLayout.Blocked ? RoundUp(channels) : channels, height, width, layout, storage, EquatableArray<int>.Empty)
+        => AddTensor(name, channels, layout == TensorLayout.Blocked ? (int)Math.Min(RoundUpLong(channels), int.MaxValue) : channels, height, width, layout, storage, EquatableArray<int>.Empty)
            ?? throw new InvalidOperationException("tensor size checked before");
 
     /// <summary>A tensor with the same channels, physical layout and map as <paramref name="source"/> (pools, LRN).</summary>
@@ -580,10 +625,11 @@ internal sealed class Planner
     private int? AddTensor(string name, int channels, int physicalChannels, int height, int width, TensorLayout layout, TensorStorage storage, EquatableArray<int> channelMap)
     {
         var id = _tensors.Count;
-        if ((long)(layout == TensorLayout.Blocked ? physicalChannels : channels) * height * width > int.MaxValue / Block)
+        var floats = (BigInteger)(layout == TensorLayout.Blocked ? physicalChannels : channels) * height * width;
+        // The input's size is checked, with its own message, by CheckInputShape.
+        if (storage != TensorStorage.Input && floats > int.MaxValue / Block)
         {
-            Report(DiagnosticDescriptors.TooLarge, _currentLayer?.Location ?? _model.Location, $"Tensor '{name}' ({channels}x{height}x{width})", _model.ClassName,
-                ((long)physicalChannels * height * width).ToString(CultureInfo.InvariantCulture));
+            ReportTooLarge(_currentLayer?.Location ?? _model.Location, $"Tensor '{name}' ({channels}x{height}x{width})", floats, int.MaxValue / Block);
         }
 
         var unique = _tensors.Any(tensor => tensor.Name == name) ? name + "_" + id : name;
@@ -641,7 +687,7 @@ internal sealed class Planner
 
         if (arenaLength > int.MaxValue)
         {
-            Report(DiagnosticDescriptors.TooLarge, _model.Location, "The activation memory", _model.ClassName, arenaLength.ToString(CultureInfo.InvariantCulture));
+            ReportTooLarge(_model.Location, "The activation memory", arenaLength, int.MaxValue);
             return 0;
         }
 
@@ -678,7 +724,7 @@ internal sealed class Planner
                      & NotNegative(location, name, "Padding", layer.Padding);
             case LayerKind.MaxPool or LayerKind.AvgPool:
                 var ok = Positive(location, name, ("Kernel", layer.Kernel), ("Stride", layer.Stride)) & NotNegative(location, name, "Padding", layer.Padding);
-                if (ok && layer.Padding * 2 > layer.Kernel)
+                if (ok && (long)layer.Padding * 2 > layer.Kernel)
                 {
                     Report(DiagnosticDescriptors.InvalidOptionValue, location, "Padding", name, layer.Padding, $"it must be at most half the kernel ({layer.Kernel / 2}), or some windows would hold only padding");
                     ok = false;
@@ -793,11 +839,20 @@ internal sealed class Planner
     private void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, LocationInfo? location, params object?[] arguments)
         => _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
 
+    /// <summary>IG0018, once per network: one oversized value makes every size after it too large as well.</summary>
+    private void ReportTooLarge(LocationInfo? location, string what, BigInteger floats, int limit)
+    {
+        if (_diagnostics.All(diagnostic => diagnostic.Id != DiagnosticDescriptors.TooLarge.Id))
+        {
+            Report(DiagnosticDescriptors.TooLarge, location, what, _model.ClassName, floats.ToString(CultureInfo.InvariantCulture), limit.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
     // ---- arithmetic and text ------------------------------------------------------------------
 
     /// <summary>Output size of a convolution: floor((in + 2p − k) / s) + 1.</summary>
     public static int ConvOutput(int size, int kernel, int stride, int padding)
-        => (int)Math.Floor((size + 2.0 * padding - kernel) / stride) + 1;
+        => ClampToInt(Math.Floor((size + 2.0 * padding - kernel) / stride) + 1);
 
     /// <summary>
     /// Output size of a pooling: floor or ceil of (in + 2p − k) / s, plus 1; in ceil mode the last window
@@ -812,8 +867,8 @@ internal sealed class Planner
             return 0;
         }
 
-        var output = (int)(ceilMode ? Math.Ceiling(span / stride) : Math.Floor(span / stride)) + 1;
-        if (ceilMode && (output - 1) * stride >= size + padding)
+        var output = ClampToInt((ceilMode ? Math.Ceiling(span / stride) : Math.Floor(span / stride)) + 1);
+        if (ceilMode && (long)(output - 1) * stride >= (long)size + padding)
         {
             output--;
         }
@@ -824,6 +879,11 @@ internal sealed class Planner
     private static int RoundUp(int count) => (count + Block - 1) / Block * Block;
 
     private static int Blocks(int channels) => (channels + Block - 1) / Block;
+
+    private static long RoundUpLong(long count) => (count + Block - 1) / Block * Block;
+
+    /// <summary>A size computed in double, clamped to int so that a huge one stays huge (and is reported as too large) instead of wrapping.</summary>
+    private static int ClampToInt(double value) => value >= int.MaxValue ? int.MaxValue : value <= int.MinValue ? int.MinValue : (int)value;
 
     private static string PoolText(OpKind kind, int kernel, int stride)
         => $"{(kind == OpKind.MaxPool ? "max" : "avg")} pool {kernel}x{kernel}/{stride}";

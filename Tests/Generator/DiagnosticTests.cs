@@ -1,0 +1,953 @@
+using System.Reflection;
+using InceptionGen.Generator;
+using InceptionGen.Generator.Diagnostics;
+using InceptionGen.Generator.Model;
+using InceptionGen.Generator.Planning;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using Xunit;
+
+namespace InceptionGen.Tests.Generator;
+
+/// <summary>
+/// One test (or theory) per diagnostic ID. Each feeds a small declaration in which the expected
+/// diagnostics are marked: <c>[|text|]</c> for the ID under test, <c>{|IG0004:text|}</c> for a given ID.
+/// The generator must report exactly the marked diagnostics — same ID, same file, same span — and nothing
+/// else, so a wrong location, a missing check or a cascade of diagnostics for one mistake all fail.
+/// </summary>
+public sealed class DiagnosticTests
+{
+    // ---- IG0001 .. IG0018 ---------------------------------------------------------------------
+
+    [Fact]
+    public void IG0001_NetworkNotPartial_IsReportedAtTheClassName()
+    {
+        var diagnostic = Single("IG0001", DiagnosticExamples.Bad("IG0001"));
+        AssertMessage(diagnostic, "'TinyNet'", "'partial'");
+    }
+
+    [Fact]
+    public void IG0002_LayerNotPartial_IsReportedAtTheAttribute()
+    {
+        var diagnostic = Single("IG0002", DiagnosticExamples.Bad("IG0002"));
+        AssertMessage(diagnostic, "'Conv1'", "'public partial Conv Conv1 { get; }'");
+    }
+
+    [Theory]
+    [InlineData("[[|MaxPool(2)|]] public partial Conv Pool1 { get; }", "'Pool1'", "[MaxPool]", "'Pool'", "'InceptionGen.Conv'")]
+    [InlineData("[[|Conv(16)|]] public partial int Conv1 { get; }", "'Conv1'", "[Conv]", "'Conv'", "'int'")]
+    public void IG0003_LayerOnPropertyOfWrongType_IsReportedAtTheAttribute(string layer, params string[] facts)
+    {
+        var diagnostic = Single("IG0003", Net(layer, Head));
+        AssertMessage(diagnostic, facts);
+    }
+
+    [Fact]
+    public void IG0003_Example()
+        => AssertMessage(Single("IG0003", DiagnosticExamples.Bad("IG0003")), "'Pool1'", "[MaxPool]", "'Pool'", "'InceptionGen.Conv'");
+
+    [Theory]
+    [InlineData("[[|Conv(0, Kernel = 3, Padding = 1)|]] public partial Conv Conv1 { get; }", "OutChannels of 'Conv1'", "positive", "is 0")]
+    [InlineData("[[|Conv(16, Kernel = 0)|]] public partial Conv Conv1 { get; }", "Kernel of 'Conv1'", "positive", "is 0")]
+    [InlineData("[[|Conv(16, Stride = -2)|]] public partial Conv Conv1 { get; }", "Stride of 'Conv1'", "positive", "is -2")]
+    [InlineData("[[|Conv(16, Padding = -1)|]] public partial Conv Conv1 { get; }", "Padding of 'Conv1'", "0 or more", "is -1")]
+    [InlineData("[[|MaxPool(0)|]] public partial Pool Pool1 { get; }", "Kernel of 'Pool1'", "positive", "is 0")]
+    [InlineData("[[|Inception(64, -1, 128, 16, 32, 32)|]] public partial Inception Inception1 { get; }", "#3x3 reduce of 'Inception1'", "0 or more", "is -1")]
+    public void IG0004_NonPositiveSize_IsReportedAtTheAttribute(string layer, params string[] facts)
+    {
+        var diagnostic = Single("IG0004", Net(layer, Head));
+        AssertMessage(diagnostic, facts);
+    }
+
+    [Fact]
+    public void IG0004_Example()
+        => AssertMessage(Single("IG0004", DiagnosticExamples.Bad("IG0004")), "OutChannels of 'Conv1'", "is 0");
+
+    [Fact]
+    public void IG0004_SeveralBadSizesInOneAttribute_AreEachReportedOnce()
+    {
+        var diagnostics = Run("IG0004", DiagnosticSeverity.Error, Net("[[|[|Conv(0, Kernel = 0)|]|]] public partial Conv Conv1 { get; }", Head));
+        Assert.Equal(2, diagnostics.Count);
+        AssertMessage(diagnostics[0], "OutChannels of 'Conv1'");
+        AssertMessage(diagnostics[1], "Kernel of 'Conv1'");
+    }
+
+    [Fact]
+    public void IG0004_NonPositiveInputSize_IsReportedAtTheClassName()
+    {
+        var diagnostic = Single("IG0004", Net("[Conv(16)] public partial Conv Conv1 { get; }" + Head, network: "Channels = 0, Height = 32, Width = 32", name: "[|TinyNet|]"));
+        AssertMessage(diagnostic, "Channels of 'TinyNet'", "is 0");
+    }
+
+    [Fact]
+    public void IG0005_EmptyOutput_ThreeByThreeMaxPoolOnOneByOneMap_IsReportedAtTheAttribute()
+    {
+        var diagnostic = Single("IG0005", DiagnosticExamples.Bad("IG0005"));
+        AssertMessage(diagnostic, "'Pool1'", "max pool 3x3", "16x1x1", "0x0");
+    }
+
+    [Fact]
+    public void IG0005_EmptyOutput_ConvolutionLargerThanItsInput()
+    {
+        var diagnostic = Single("IG0005", Net("[[|Conv(16, Kernel = 3)|]] public partial Conv Conv1 { get; }" + Head, network: "Channels = 3, Height = 2, Width = 2"));
+        AssertMessage(diagnostic, "'Conv1'", "conv 3x3", "3x2x2", "0x0");
+    }
+
+    [Fact]
+    public void IG0006_AuxiliaryClassifierWithNothingAbove_IsReportedAtTheAttribute()
+    {
+        var diagnostic = Single("IG0006", DiagnosticExamples.Bad("IG0006"));
+        AssertMessage(diagnostic, "'Aux'", "no layer above it");
+    }
+
+    [Theory]
+    [InlineData("[Conv(16)] public partial Conv Conv1 { get; }\n[GlobalAveragePool] public partial Pool Pool { get; }\n[Linear(10)] public partial Linear Classifier { get; }\n[[|AuxiliaryClassifier(10)|]] public partial AuxiliaryClassifier Aux { get; }", "'Aux'", "'Classifier'")]
+    [InlineData("[Conv(16)] public partial Conv Conv1 { get; }\n[GlobalAveragePool] public partial Pool Pool { get; }\n[[|AuxiliaryClassifier(10)|]] public partial AuxiliaryClassifier Aux { get; }\n[Linear(10)] public partial Linear Classifier { get; }", "'Aux'", "'Pool'")]
+    public void IG0007_AuxiliaryClassifierAfterTheMapWasReduced_IsReportedAtTheAttribute(string layers, params string[] facts)
+    {
+        var diagnostic = Single("IG0007", Net(layers));
+        AssertMessage(diagnostic, facts);
+    }
+
+    [Fact]
+    public void IG0007_Example()
+        => AssertMessage(Single("IG0007", DiagnosticExamples.Bad("IG0007")), "'Aux'", "'Classifier'");
+
+    [Fact]
+    public void IG0008_LinearOnSpatialMap_SaysToAddGlobalAveragePoolOrFlatten()
+    {
+        var diagnostic = Single("IG0008", DiagnosticExamples.Bad("IG0008"));
+        AssertMessage(diagnostic, "'Classifier'", "16x32x32", "'Conv1'", "[GlobalAveragePool]", "[Flatten]");
+    }
+
+    [Fact]
+    public void IG0008_LinearOnTheInput()
+    {
+        var diagnostic = Single("IG0008", Net("[[|Linear(10)|]] public partial Linear Classifier { get; }"));
+        AssertMessage(diagnostic, "'Classifier'", "3x32x32", "the input", "[GlobalAveragePool]");
+    }
+
+    [Fact]
+    public void IG0009_DuplicateLayerNameInOneFile_IsReportedAtTheSecondAttribute()
+    {
+        var diagnostic = Single("IG0009", DiagnosticExamples.Bad("IG0009"));
+        AssertMessage(diagnostic, "'Conv1'", "'TinyNet'");
+    }
+
+    [Fact]
+    public void IG0009_DuplicateLayerNameAcrossPartialDeclarationsInTwoFiles_IsReportedAtTheSecondAttribute()
+    {
+        const string first = """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+            }
+            """;
+        const string second = """
+            using InceptionGen;
+
+            public sealed partial class TinyNet
+            {
+                [[|Conv(32, Kernel = 3, Padding = 1)|]] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """;
+
+        var diagnostics = Run("IG0009", DiagnosticSeverity.Error, out var result, first, second);
+        AssertMessage(Assert.Single(diagnostics), "'Conv1'", "'TinyNet'");
+
+        // What Roslyn itself does: two symbols named Conv1, and CS0102 at the second declaration. The
+        // generator's IG0009 says which layer and why; it does not replace the compiler's error.
+        Assert.Contains(result.Output.GetDiagnostics(), diagnostic => diagnostic.Id == "CS0102" && diagnostic.Location.GetLineSpan().Path == "Source1.cs");
+    }
+
+    [Fact]
+    public void IG0010_NetworkWithoutLayers_IsReportedAtTheClassName()
+    {
+        var diagnostic = Single("IG0010", DiagnosticExamples.Bad("IG0010"));
+        AssertMessage(diagnostic, "'TinyNet'", "no layers");
+    }
+
+    [Fact]
+    public void IG0010_PropertiesWithoutLayerAttributesAreNotLayers()
+    {
+        var diagnostic = Single("IG0010", Net("public int Classes { get; } = 10;\npublic Conv? Spare { get; }", name: "[|TinyNet|]"));
+        AssertMessage(diagnostic, "'TinyNet'");
+    }
+
+    [Theory]
+    [InlineData("[[|Dropout(1.5f)|]] public partial Dropout Dropout { get; }", "Rate of 'Dropout'", "1.5", "below 1")]
+    [InlineData("[[|Dropout(-0.1f)|]] public partial Dropout Dropout { get; }", "Rate of 'Dropout'", "-0.1")]
+    [InlineData("[[|LocalResponseNorm(4)|]] public partial Lrn Norm1 { get; }", "Size of 'Norm1'", "is 4", "odd")]
+    [InlineData("[[|LocalResponseNorm(5, K = 0f)|]] public partial Lrn Norm1 { get; }", "K of 'Norm1'", "is 0", "> 0")]
+    [InlineData("[[|AuxiliaryClassifier(10, LossWeight = -1f)|]] public partial AuxiliaryClassifier Aux { get; }", "LossWeight of 'Aux'", "is -1", "≥ 0")]
+    [InlineData("[[|AuxiliaryClassifier(10, DropoutRate = 1f)|]] public partial AuxiliaryClassifier Aux { get; }", "DropoutRate of 'Aux'", "is 1", "below 1")]
+    [InlineData("[[|MaxPool(3, Stride = 2, Padding = 2)|]] public partial Pool Pool1 { get; }", "Padding of 'Pool1'", "is 2", "half the kernel (1)")]
+    [InlineData("[[|AvgPool(2, Padding = 2)|]] public partial Pool Pool1 { get; }", "Padding of 'Pool1'", "is 2", "half the kernel (1)")]
+    public void IG0011_InvalidOptionValue_IsReportedAtTheAttribute(string layer, params string[] facts)
+    {
+        var diagnostic = Single("IG0011", Net("[Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }\n" + layer, Head));
+        AssertMessage(diagnostic, facts);
+    }
+
+    [Fact]
+    public void IG0011_Example()
+        => AssertMessage(Single("IG0011", DiagnosticExamples.Bad("IG0011")), "Rate of 'Dropout'", "1.5");
+
+    [Fact]
+    public void IG0012_TwoLayerAttributesOnOneProperty_IsReportedAtTheExtraAttribute()
+    {
+        var diagnostic = Single("IG0012", DiagnosticExamples.Bad("IG0012"));
+        AssertMessage(diagnostic, "'Conv1'", "[Conv]", "[MaxPool]");
+    }
+
+    [Theory]
+    [InlineData("[[|Inception(64, 96, 0, 16, 32, 32)|]] public partial Inception Inception1 { get; }", "'Inception1'", "#3x3 reduce is 96", "#3x3 is 0")]
+    [InlineData("[[|Inception(64, 96, 128, 16, 0, 32)|]] public partial Inception Inception1 { get; }", "'Inception1'", "#5x5 reduce is 16", "#5x5 is 0")]
+    public void IG0013_InvalidInceptionWidths_IsReportedAtTheAttribute(string layer, params string[] facts)
+    {
+        var diagnostic = Single("IG0013", Net("[Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }\n" + layer, Head));
+        AssertMessage(diagnostic, facts);
+    }
+
+    [Fact]
+    public void IG0013_Example()
+        => AssertMessage(Single("IG0013", DiagnosticExamples.Bad("IG0013")), "'Inception1'", "96", "#3x3 is 0");
+
+    [Fact]
+    public void IG0014_ConvolutionAfterLinear_IsReportedAtTheAttribute()
+    {
+        var diagnostic = Single("IG0014", DiagnosticExamples.Bad("IG0014"));
+        AssertMessage(diagnostic, "'Conv2'", "'Classifier'", "10x1x1");
+    }
+
+    [Fact]
+    public void IG0014_PoolAfterFlatten()
+    {
+        var diagnostic = Single("IG0014", Net("[Conv(16)] public partial Conv Conv1 { get; }\n[Flatten] public partial Flatten Flatten { get; }\n[[|MaxPool(2)|]] public partial Pool Pool1 { get; }"));
+        AssertMessage(diagnostic, "'Pool1'", "'Flatten'", "16384x1x1");
+    }
+
+    [Fact]
+    public void IG0015_BranchWidthNotMultipleOf16_IsInfo_AndCodeIsStillGeneratedAndCompiles()
+    {
+        var diagnostics = Run("IG0015", DiagnosticSeverity.Info, out var result, DiagnosticExamples.Bad("IG0015"));
+        var diagnostic = Assert.Single(diagnostics);
+        AssertMessage(diagnostic, "'Inception1.Branch1'", "24 channels", "padded to 32", "8 zero channels");
+        Assert.Contains("TinyNet.g.cs", result.GeneratedSources.Keys);
+        Assert.Empty(result.CompilationProblems);
+    }
+
+    [Fact]
+    public void IG0016_GeneratorFailure_IsReportedAtTheClassName_WhenAStepThrows()
+    {
+        // No declaration should make the generator fail; to see what the user gets when a step does throw,
+        // take a real parsed model, break it the way no parser output can (an inception layer without its
+        // six widths), and plan it through the generator's own guarded step.
+        var marked = MarkedSource.Parse(Net("[Inception(64, 96, 128, 16, 32, 32)] public partial Inception Inception1 { get; }" + Head, name: "{|IG0016:TinyNet|}"));
+        var result = GeneratorHarness.Run(marked.Text);
+        var model = (NetworkModel)Assert.Single(result.RunResult.Results.Single().TrackedSteps[InceptionGenerator.ParseStep].SelectMany(step => step.Outputs)).Value;
+        var broken = model with
+        {
+            Layers = model.Layers.Select(layer => layer.Kind == LayerKind.Inception ? layer with { InceptionWidths = EquatableArray<int>.Empty } : layer).ToEquatableArray(),
+        };
+        var planSafely = typeof(InceptionGenerator).GetMethod("PlanSafely", BindingFlags.NonPublic | BindingFlags.Static);
+        Assert.NotNull(planSafely);
+
+        var plan = (NetworkPlan)planSafely.Invoke(null, [broken])!;
+
+        var diagnostic = Assert.Single(plan.Diagnostics).ToDiagnostic();
+        Assert.Equal("IG0016", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        AssertLocation(marked, 0, diagnostic);
+        AssertMessage(diagnostic, "'TinyNet'", "planning", "IndexOutOfRangeException", "report");
+    }
+
+    [Theory]
+    [InlineData("public sealed partial class [|TinyNet|]<T>", "'TinyNet'", "generic")]
+    [InlineData("public sealed partial record [|TinyNet|]", "'TinyNet'", "record", "'partial class'")]
+    [InlineData("public static partial class [|TinyNet|]", "'TinyNet'", "static")]
+    [InlineData("file sealed partial class [|TinyNet|]", "'TinyNet'", "file-local", "'internal'")]
+    public void IG0017_UnsupportedClassDeclaration_IsReportedAtTheClassName(string declaration, params string[] facts)
+    {
+        var source = $$"""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            {{declaration}}
+            {
+                [Conv(16)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """;
+        AssertMessage(Single("IG0017", source), facts);
+    }
+
+    [Fact]
+    public void IG0017_Example()
+        => AssertMessage(Single("IG0017", DiagnosticExamples.Bad("IG0017")), "'TinyNet'", "generic");
+
+    [Fact]
+    public void IG0017_NetworkNestedInNonPartialClass_IsReportedAtTheNetworkName()
+    {
+        var diagnostic = Single("IG0017", """
+            using InceptionGen;
+
+            public class Models
+            {
+                [Network(Channels = 3, Height = 32, Width = 32)]
+                public sealed partial class [|TinyNet|]
+                {
+                    [Conv(16)] public partial Conv Conv1 { get; }
+                }
+            }
+            """);
+        AssertMessage(diagnostic, "'TinyNet'", "'Models'", "partial");
+    }
+
+    [Fact]
+    public void IG0017_LayerOnIndexer_IsReportedAtTheAttribute()
+    {
+        var diagnostic = Single("IG0017", Net("[[|Conv(16)|]] public partial Conv this[int index] { get; }" + Head));
+        AssertMessage(diagnostic, "indexer", "named property");
+    }
+
+    [Fact]
+    public void IG0018_HugeInput_IsReportedOnceAtTheClassName()
+    {
+        var diagnostic = Single("IG0018", DiagnosticExamples.Bad("IG0018"));
+        AssertMessage(diagnostic, "The input", "'TinyNet'", "3000000000000", "134217727");
+    }
+
+    [Fact]
+    public void IG0018_HugeTensor_IsReportedOnceAtTheLayerThatMakesIt()
+    {
+        var diagnostic = Single("IG0018", Net("[[|Conv(1_000_000_000)|]] public partial Conv Conv1 { get; }\n[Conv(16)] public partial Conv Conv2 { get; }" + Head));
+        AssertMessage(diagnostic, "'conv1'", "1000000000x32x32", "'TinyNet'", "1024000000000", "134217727");
+    }
+
+    [Fact]
+    public void IG0018_HugeParameterBlock_IsReportedAtTheLayerThatOverflowsIt()
+    {
+        var diagnostic = Single("IG0018", Net("[Conv(60000)] public partial Conv Conv1 { get; }\n[[|Conv(60000, Kernel = 3, Padding = 1)|]] public partial Conv Conv2 { get; }" + Head,
+            network: "Channels = 3, Height = 8, Width = 8"));
+        AssertMessage(diagnostic, "parameter block", "'Conv2.Weights'", "32400240000");
+    }
+
+    [Fact]
+    public void IG0018_HugeLinear_IsReportedNotAsAGeneratorFailure()
+    {
+        // Used to throw OverflowException in the parameter offset, which the user saw as IG0016.
+        var diagnostic = Single("IG0018", Net("[Conv(16)] public partial Conv Conv1 { get; }\n[GlobalAveragePool] public partial Pool Pool { get; }\n[[|Linear(2_000_000_000)|]] public partial Linear Hidden { get; }\n[Linear(2_000_000_000)] public partial Linear Classifier { get; }"));
+        AssertMessage(diagnostic, "'hidden'", "2000000000");
+    }
+
+    // ---- every ID, and valid networks ---------------------------------------------------------
+
+    public static TheoryData<string> ExampleIds => [.. DiagnosticExamples.ById.Keys];
+
+    [Theory]
+    [MemberData(nameof(ExampleIds))]
+    public void EveryBadExample_ReportsExactlyItsMarkedDiagnostic(string id)
+        => Run(id, DiagnosticDescriptors.ById(id).DefaultSeverity, DiagnosticExamples.Bad(id));
+
+    [Theory]
+    [MemberData(nameof(ExampleIds))]
+    public void EveryFixedExample_HasNoDiagnostics_AndItsGeneratedCodeCompilesWithoutWarnings(string id)
+    {
+        var result = GeneratorHarness.Run(DiagnosticExamples.ById[id].Fixed);
+
+        Assert.Empty(result.Exceptions);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Contains("TinyNet.g.cs", result.GeneratedSources.Keys);
+        Assert.Empty(result.CompilationProblems.Select(Describe));
+    }
+
+    [Fact]
+    public void GoogLeNet_HasNoDiagnostics_AndItsGeneratedCodeCompilesWithoutWarnings()
+    {
+        var result = GeneratorHarness.Run(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "Definitions", "GoogLeNet.cs")));
+
+        Assert.Empty(result.Exceptions);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Contains("InceptionGen.Definitions.GoogLeNet.g.cs", result.GeneratedSources.Keys);
+        Assert.Empty(result.CompilationProblems.Select(Describe));
+    }
+
+    [Fact]
+    public void EveryDescriptorHasAnExample_ExceptGeneratorFailure()
+    {
+        var ids = DiagnosticDescriptors.All.Select(descriptor => descriptor.Id).Where(id => id != DiagnosticDescriptors.GeneratorFailure.Id);
+        Assert.Equal(ids.Order(), DiagnosticExamples.ById.Keys.Order());
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    /// <summary>The usual head after the layers under test: pool to a vector, then a 10-way classifier.</summary>
+    private const string Head = "\n[GlobalAveragePool] public partial Pool Pool { get; }\n[Linear(10)] public partial Linear Classifier { get; }";
+
+    /// <summary>A network declaration around <paramref name="layers"/> (one per line).</summary>
+    private static string Net(string layers, string? head = null, string network = "Channels = 3, Height = 32, Width = 32", string name = "TinyNet")
+    {
+        var body = string.Join("\n", (layers + (head ?? "")).Split('\n').Select(line => "    " + line));
+        return $"using InceptionGen;\n\n[Network({network})]\npublic sealed partial class {name}\n{{\n{body}\n}}\n";
+    }
+
+    /// <summary>Runs the generator and asserts that it reports exactly one diagnostic, the marked one; returns it.</summary>
+    private static Diagnostic Single(string id, params string[] markedSources)
+        => Assert.Single(Run(id, DiagnosticDescriptors.ById(id).DefaultSeverity, markedSources));
+
+    private static IReadOnlyList<Diagnostic> Run(string id, DiagnosticSeverity severity, params string[] markedSources)
+        => Run(id, severity, out _, markedSources);
+
+    /// <summary>
+    /// Runs the generator on the marked sources (file i is Source{i}.cs) and asserts that its diagnostics are
+    /// exactly the marked ones: same ID, file and span, nothing more. Unnamed markers stand for <paramref name="id"/>,
+    /// which must have <paramref name="severity"/>. When an error is reported, nothing may be generated.
+    /// Returns the diagnostics of <paramref name="id"/> in source order.
+    /// </summary>
+    internal static IReadOnlyList<Diagnostic> Run(string id, DiagnosticSeverity severity, out GeneratorResult result, params string[] markedSources)
+    {
+        var marked = markedSources.Select(MarkedSource.Parse).ToArray();
+        result = GeneratorHarness.Run(marked.Select(source => source.Text).ToArray());
+        Assert.Empty(result.Exceptions);
+
+        var texts = marked.Select(source => source.Text).ToArray();
+        var expected = marked
+            .SelectMany((source, file) => source.Spans.Select(span => Describe(span.Id ?? id, $"Source{file}.cs", span.Span, texts)))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var actual = result.GeneratorDiagnostics
+            .Select(diagnostic => Describe(diagnostic.Id, diagnostic.Location.GetLineSpan().Path, diagnostic.Location.SourceSpan, texts))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.NotEmpty(expected);
+        Assert.True(expected.SequenceEqual(actual),
+            $"Expected diagnostics:\n  {string.Join("\n  ", expected)}\nActual:\n  {string.Join("\n  ", result.GeneratorDiagnostics.Select(d => Describe(d, texts)))}");
+
+        foreach (var diagnostic in result.GeneratorDiagnostics)
+        {
+            Assert.Equal(DiagnosticDescriptors.ById(diagnostic.Id).DefaultSeverity, diagnostic.Severity);
+        }
+
+        Assert.Contains(result.GeneratorDiagnostics, diagnostic => diagnostic.Id == id);
+        Assert.All(result.GeneratorDiagnostics.Where(diagnostic => diagnostic.Id == id), diagnostic => Assert.Equal(severity, diagnostic.Severity));
+        if (result.GeneratorDiagnostics.Any(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error))
+        {
+            Assert.Empty(result.GeneratedSources.Keys);
+        }
+
+        return result.GeneratorDiagnostics.Where(diagnostic => diagnostic.Id == id).OrderBy(diagnostic => diagnostic.Location.GetLineSpan().Path).ThenBy(diagnostic => diagnostic.Location.SourceSpan.Start).ToList();
+    }
+
+    internal static void AssertLocation(MarkedSource source, int file, Diagnostic diagnostic)
+    {
+        var span = Assert.Single(source.Spans).Span;
+        Assert.Equal($"Source{file}.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(source.Text.Substring(span.Start, span.Length), source.Text.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Equal(span, diagnostic.Location.SourceSpan);
+    }
+
+    internal static void AssertMessage(Diagnostic diagnostic, params string[] facts)
+    {
+        var message = diagnostic.GetMessage();
+        foreach (var fact in facts)
+        {
+            Assert.True(message.Contains(fact, StringComparison.Ordinal), $"The message of {diagnostic.Id} should contain \"{fact}\": {message}");
+        }
+    }
+
+    private static string Describe(string id, string path, TextSpan span, string[] texts)
+    {
+        var file = path.StartsWith("Source", StringComparison.Ordinal) && int.TryParse(path.AsSpan(6, path.Length - 9), out var index) && index < texts.Length ? texts[index] : null;
+        var text = file is not null && span.End <= file.Length ? file.Substring(span.Start, span.Length) : "?";
+        return $"{id} {path}[{span.Start}..{span.End}) \"{text}\"";
+    }
+
+    private static string Describe(Diagnostic diagnostic, string[] texts)
+        => Describe(diagnostic.Id, diagnostic.Location.GetLineSpan().Path, diagnostic.Location.SourceSpan, texts) + ": " + diagnostic.GetMessage();
+
+    internal static string Describe(Diagnostic diagnostic) => $"{diagnostic.Id} {diagnostic.Location.GetLineSpan()}: {diagnostic.GetMessage()}";
+}
+
+/// <summary>
+/// Source text with marked spans: <c>[|text|]</c> (the ID under test) or <c>{|IG0004:text|}</c> (a given ID).
+/// Markers nest, for several diagnostics on one span.
+/// </summary>
+internal sealed record MarkedSource(string Text, IReadOnlyList<(string? Id, TextSpan Span)> Spans)
+{
+    public static MarkedSource Parse(string markup)
+    {
+        var text = new System.Text.StringBuilder();
+        var spans = new List<(string? Id, TextSpan Span)>();
+        var open = new Stack<(string? Id, int Start, char Close)>();
+        for (var i = 0; i < markup.Length; i++)
+        {
+            if (Matches(markup, i, "[|"))
+            {
+                open.Push((null, text.Length, ']'));
+                i++;
+            }
+            else if (Matches(markup, i, "{|"))
+            {
+                var colon = markup.IndexOf(':', i);
+                Assert.True(colon > i + 2, $"A marker '{{|ID:' needs an ID at {i}");
+                open.Push((markup.Substring(i + 2, colon - i - 2), text.Length, '}'));
+                i = colon;
+            }
+            else if (Matches(markup, i, "|]") || Matches(markup, i, "|}"))
+            {
+                Assert.True(open.Count > 0, $"Closing marker without an opening one at {i}");
+                var (id, start, close) = open.Pop();
+                Assert.Equal(close, markup[i + 1]);
+                spans.Add((id, TextSpan.FromBounds(start, text.Length)));
+                i++;
+            }
+            else
+            {
+                text.Append(markup[i]);
+            }
+        }
+
+        Assert.Empty(open);
+        return new MarkedSource(text.ToString(), spans);
+    }
+
+    private static bool Matches(string text, int index, string token) => string.CompareOrdinal(text, index, token, 0, token.Length) == 0;
+}
+
+/// <summary>The repository root: the folder above the test binaries that holds InceptionGen.sln.</summary>
+internal static class RepositoryRoot
+{
+    public static readonly string Path = Find();
+
+    private static string Find()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(directory.FullName, "InceptionGen.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No InceptionGen.sln above {AppContext.BaseDirectory}");
+    }
+}
+
+/// <summary>
+/// The bad and the fixed declaration of each diagnostic. The docs pages docs/diagnostics/IGxxxx.md show
+/// exactly these, markers removed (<see cref="DiagnosticDocsTests"/> checks it), so every documented
+/// example is tested: the bad one reports exactly the marked diagnostic, the fixed one nothing.
+/// </summary>
+internal static class DiagnosticExamples
+{
+    public sealed record Example(string Bad, string Fixed);
+
+    public static string Bad(string id) => ById[id].Bad;
+
+    public static readonly IReadOnlyDictionary<string, Example> ById = new SortedDictionary<string, Example>(StringComparer.Ordinal)
+    {
+        ["IG0001"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed class {|IG0001:TinyNet|}
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0002"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [{|IG0002:Conv(16, Kernel = 3, Padding = 1)|}] public Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0003"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [{|IG0003:MaxPool(2)|}] public partial Conv Pool1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [MaxPool(2)] public partial Pool Pool1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0004"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [{|IG0004:Conv(0, Kernel = 3, Padding = 1)|}] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0005"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 1, Width = 1)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16)] public partial Conv Conv1 { get; }
+                [{|IG0005:MaxPool(3)|}] public partial Pool Pool1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 1, Width = 1)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16)] public partial Conv Conv1 { get; }
+                [MaxPool(3, Stride = 1, Padding = 1)] public partial Pool Pool1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0006"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [{|IG0006:AuxiliaryClassifier(10)|}] public partial AuxiliaryClassifier Aux { get; }
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [AuxiliaryClassifier(10)] public partial AuxiliaryClassifier Aux { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0007"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+                [{|IG0007:AuxiliaryClassifier(10)|}] public partial AuxiliaryClassifier Aux { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [AuxiliaryClassifier(10)] public partial AuxiliaryClassifier Aux { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0008"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [{|IG0008:Linear(10)|}] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0009"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+            }
+
+            public sealed partial class TinyNet
+            {
+                [{|IG0009:Conv(32, Kernel = 3, Padding = 1)|}] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+            }
+
+            public sealed partial class TinyNet
+            {
+                [Conv(32, Kernel = 3, Padding = 1)] public partial Conv Conv2 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0010"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class {|IG0010:TinyNet|}
+            {
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0011"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [{|IG0011:Dropout(1.5f)|}] public partial Dropout Dropout { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Dropout(0.5f)] public partial Dropout Dropout { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0012"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)][{|IG0012:MaxPool(2)|}] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [MaxPool(2)] public partial Pool Pool1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0013"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(64, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [{|IG0013:Inception(64, 96, 0, 16, 32, 32)|}] public partial Inception Inception1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(64, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [Inception(64, 96, 128, 16, 32, 32)] public partial Inception Inception1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0014"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+                [{|IG0014:Conv(16)|}] public partial Conv Conv2 { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [Conv(16)] public partial Conv Conv2 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0015"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(64, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [{|IG0015:Inception(24, 16, 32, 16, 32, 32)|}] public partial Inception Inception1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(64, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [Inception(32, 16, 32, 16, 32, 32)] public partial Inception Inception1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0017"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class {|IG0017:TinyNet|}<T>
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0018"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 1_000_000, Width = 1_000_000)]
+            public sealed partial class {|IG0018:TinyNet|}
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 224, Width = 224)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+    };
+}
