@@ -66,7 +66,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SpatialLayerOnVector = Error("IG0014",
         "Spatial layer fed by a vector",
-        "Layer '{0}' needs a spatial map, but '{1}' outputs a vector ({2})");
+        "Layer '{0}' needs a spatial map, but '{1}' outputs a vector ({2}); declare it before '{1}'");
 
     public static readonly DiagnosticDescriptor PaddedBranch = new("IG0015",
         "Inception branch width is not a multiple of 16",
@@ -84,6 +84,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TooLarge = Error("IG0018",
         "Network too large",
         "{0} of network '{1}' needs {2} floats, over the limit of {3}; use a smaller input or fewer channels");
+
+    public static readonly DiagnosticDescriptor ReservedLayerName = Error("IG0019",
+        "Layer name taken by a generated member",
+        "Layer '{0}' has the name of a member the generator writes on every network; rename the layer");
 
     /// <summary>All descriptors, for lookup by ID and for the docs test.</summary>
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)

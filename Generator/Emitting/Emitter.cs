@@ -267,7 +267,7 @@ internal sealed partial class Emitter
             var type = Parsing.Parser.PropertyTypeFor(layer.Model.Kind);
             _writer.Line($"/// <summary>Layer {layer.Model.Name}: {SummaryKind(layer.Model.Name)}, output {layer.Channels}x{layer.Height}x{layer.Width}.</summary>");
             _writer.Line(GeneratedCode);
-            _writer.Line($"{layer.Model.Accessibility} partial global::InceptionGen.{type} {layer.Model.Name} => {Field(layer.Model.Name)};");
+            _writer.Line($"{layer.Model.Accessibility} partial global::InceptionGen.{type} {Identifier(layer.Model.Name)} => {Field(layer.Model.Name)};");
             _writer.Line();
         }
     }
@@ -275,6 +275,10 @@ internal sealed partial class Emitter
     private string SummaryKind(string layer) => _plan.Summary.FirstOrDefault(row => row.Name == layer)?.Kind ?? "";
 
     // ---- text helpers -------------------------------------------------------------------------
+
+    /// <summary>A name as a C# identifier: a keyword such as <c>class</c> needs its <c>@</c> back.</summary>
+    private static string Identifier(string name)
+        => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsReservedKeyword(Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name)) ? "@" + name : name;
 
     /// <summary>The field behind a layer property; the prefix keeps it apart from the generated fields.</summary>
     private static string Field(string name) => "_layer" + name;

@@ -170,6 +170,11 @@ internal static class Parser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateLayerName, location, property.Name, networkName));
         }
 
+        if (GeneratedMembers.Names.Contains(property.Name))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedLayerName, location, property.Name));
+        }
+
         var declaration = property.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
         if (property.IsIndexer)
         {

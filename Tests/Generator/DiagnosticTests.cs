@@ -317,6 +317,17 @@ public sealed class DiagnosticTests
         AssertMessage(diagnostic, "indexer", "named property");
     }
 
+    [Theory]
+    [InlineData("Forward")]
+    [InlineData("Summary")]
+    [InlineData("InputLength")]
+    [InlineData("Parameters")]
+    public void IG0019_LayerNamedLikeAGeneratedMember_IsReportedAtItsAttribute(string name)
+    {
+        var diagnostic = Single("IG0019", Net($"[[|Conv(16)|]] public partial Conv {name} {{ get; }}" + Head));
+        Assert.Contains($"'{name}'", diagnostic.GetMessage());
+    }
+
     [Fact]
     public void IG0018_HugeInput_IsReportedOnceAtTheClassName()
     {
@@ -923,6 +934,28 @@ internal static class DiagnosticExamples
             public sealed partial class TinyNet
             {
                 [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0019"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [{|IG0019:Conv(16, Kernel = 3, Padding = 1)|}] public partial Conv Forward { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
                 [GlobalAveragePool] public partial Pool Pool { get; }
                 [Linear(10)] public partial Linear Classifier { get; }
             }

@@ -486,3 +486,20 @@ internal sealed partial class ReferenceCounts
         }
     }
 }
+
+/// <summary>The names IG0019 reserves are exactly the public members the emitter writes.</summary>
+public sealed class GeneratedMemberNamesTests
+{
+    [Fact]
+    public void ReservedNamesAreThePublicMembersOfAGeneratedNetwork()
+    {
+        var type = typeof(InceptionGen.Definitions.GoogLeNet);
+        var generated = type.GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly)
+            .Where(member => member is not System.Reflection.ConstructorInfo)
+            .Where(member => !(member is System.Reflection.PropertyInfo property && typeof(Layer).IsAssignableFrom(property.PropertyType)))
+            .Where(member => !(member is System.Reflection.MethodInfo method && method.IsSpecialName))
+            .Select(member => member.Name)
+            .ToHashSet();
+        Assert.Equal(generated.Order(), InceptionGen.Generator.Model.GeneratedMembers.Names.Order());
+    }
+}

@@ -24,4 +24,25 @@ public sealed class GeneratorSmokeTests
         Assert.Empty(result.CompilationProblems);
         Assert.Contains("Sample.Tiny.g.cs", result.GeneratedSources.Keys);
     }
+
+    [Fact]
+    public void LayerNamedWithAKeywordGetsItsAtSignBack()
+    {
+        var result = GeneratorHarness.Run("""
+            using InceptionGen;
+            namespace Sample;
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public sealed partial class Keywords
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv @class { get; }
+                [GlobalAveragePool] public partial Pool @static { get; }
+                [Linear(10)] public partial Linear @void { get; }
+            }
+            """);
+
+        Assert.Empty(result.Exceptions);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationProblems);
+        Assert.Contains("public partial global::InceptionGen.Conv @class =>", result.GeneratedSources["Sample.Keywords.g.cs"]);
+    }
 }
