@@ -20,6 +20,12 @@ internal sealed partial class Emitter
     /// <summary>Items a Linear op's output rows are split into, per image.</summary>
     private const int LinearRowsPerItem = 64;
 
+    /// <summary>
+    /// Images per forward pass. Measured on GoogLeNet at batch 32 on 2 cores: 1 image 122 images/s,
+    /// 2 images 124.5, 4 images 108 (the tensors of 4 images no longer stay in cache).
+    /// </summary>
+    private const int ImagesPerPass = 2;
+
     private List<OpPlan>? _inferenceOps;
 
     /// <summary>The ops of the inference pass, in execution order.</summary>
@@ -63,6 +69,23 @@ internal sealed partial class Emitter
             }
 
             w.Line();
+            w.Line("// Large batches run in passes of a few images, so that each layer's tensors stay in cache.");
+            using (w.Block("for (var first = 0; first < batch; first += ImagesPerPass)"))
+            {
+                w.Line("var images = global::System.Math.Min(ImagesPerPass, batch - first);");
+                w.Line("ForwardPass(input.Slice(first * InputLength, images * InputLength), output.Slice(first * OutputLength, images * OutputLength), images);");
+            }
+        }
+
+        w.Line();
+        w.Line("/// <summary>Images per pass of <see cref=\"Forward\"/>: larger batches loop over passes of this many.</summary>");
+        w.Line(GeneratedCode);
+        w.Line($"private const int ImagesPerPass = {ImagesPerPass};");
+        w.Line();
+        w.Line("/// <summary>One pass of the forward pass over <paramref name=\"batch\"/> images, every op in order.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("private void ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
+        {
             w.Line("_batch = batch;");
             w.Line("var activations = _activations.Span;");
             for (var index = 0; index < InferenceOps.Count; index++)

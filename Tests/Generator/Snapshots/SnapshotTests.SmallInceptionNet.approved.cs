@@ -264,6 +264,22 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
             _packedVersion = version;
         }
 
+        // Large batches run in passes of a few images, so that each layer's tensors stay in cache.
+        for (var first = 0; first < batch; first += ImagesPerPass)
+        {
+            var images = global::System.Math.Min(ImagesPerPass, batch - first);
+            ForwardPass(input.Slice(first * InputLength, images * InputLength), output.Slice(first * OutputLength, images * OutputLength), images);
+        }
+    }
+
+    /// <summary>Images per pass of <see cref="Forward"/>: larger batches loop over passes of this many.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private const int ImagesPerPass = 2;
+
+    /// <summary>One pass of the forward pass over <paramref name="batch"/> images, every op in order.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    {
         _batch = batch;
         var activations = _activations.Span;
 
