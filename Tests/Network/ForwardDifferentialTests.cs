@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using InceptionGen.Definitions;
 using InceptionGen.Tests.Reference;
 using Xunit;
-using Xunit.Abstractions;
+
 
 namespace InceptionGen.Tests.Network;
 
