@@ -172,6 +172,36 @@ internal sealed partial class Emitter
         }
 
         w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Runs one op of the forward pass again on the pool, with the batch of the last pass, for per-layer timing.");
+        w.Line("/// The first and last op (they touch the caller's spans) cannot be run alone.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("public void RunOperation(int operation)"))
+        {
+            using (w.Block("if (_batch == 0)"))
+            {
+                w.Line("throw new global::System.InvalidOperationException(\"Run Forward once before timing single operations.\");");
+            }
+
+            w.Line("var batch = _batch;");
+            using (w.Block("var items = operation switch", "{", "};"))
+            {
+                for (var index = 0; index < InferenceOps.Count; index++)
+                {
+                    if (!RunsOnCallingThread(InferenceOps[index]))
+                    {
+                        w.Line($"{index} => {ItemCountExpression(InferenceOps[index])},");
+                    }
+                }
+
+                w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, \"not an op that runs on the pool\"),");
+            }
+
+            w.Line("_pool.Run(this, operation, items);");
+        }
+
+        w.Line();
     }
 
     /// <summary>

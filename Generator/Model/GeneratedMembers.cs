@@ -15,6 +15,6 @@ internal static class GeneratedMembers
         "ParameterCount", "AuxiliaryParameterCount", "ParameterCountWithAuxiliary",
         "ConvolutionMultiplyAdds", "LinearMultiplyAdds", "MultiplyAdds", "AuxiliaryMultiplyAdds",
         "ParameterBlockLength", "ActivationLengthPerImage", "PackedWeightsLength",
-        "ParameterTensors", "Summary", "Operations", "MaxBatch", "Parameters", "InitializeParameters", "Forward",
+        "ParameterTensors", "Summary", "Operations", "MaxBatch", "Parameters", "InitializeParameters", "Forward", "RunOperation",
     };
 }

@@ -21,6 +21,9 @@ public interface INetwork
     /// <summary>The forward pass's ops, by the operation index they run under on the worker pool.</summary>
     IReadOnlyList<OperationInfo> Operations { get; }
 
+    /// <summary>Runs op <paramref name="operation"/> of the last forward pass again (for per-layer timing).</summary>
+    void RunOperation(int operation);
+
     /// <summary>Inference on a batch: input batch × <see cref="InputLength"/>, output batch × <see cref="OutputLength"/>.</summary>
     void Forward(ReadOnlySpan<float> input, Span<float> output, int batch);
 }

@@ -322,6 +322,34 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
         }
     }
 
+    /// <summary>
+    /// Runs one op of the forward pass again on the pool, with the batch of the last pass, for per-layer timing.
+    /// The first and last op (they touch the caller's spans) cannot be run alone.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public void RunOperation(int operation)
+    {
+        if (_batch == 0)
+        {
+            throw new global::System.InvalidOperationException("Run Forward once before timing single operations.");
+        }
+        var batch = _batch;
+        var items = operation switch
+        {
+            1 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+            2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+            3 => batch * 4,
+            4 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
+            5 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+            6 => batch * 4,
+            7 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+            8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
+            9 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
+        };
+        _pool.Run(this, operation, items);
+    }
+
     // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void RunModuleBranch1(int begin, int end)

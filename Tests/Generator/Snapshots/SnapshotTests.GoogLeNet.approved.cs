@@ -1264,6 +1264,119 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         }
     }
 
+    /// <summary>
+    /// Runs one op of the forward pass again on the pool, with the batch of the last pass, for per-layer timing.
+    /// The first and last op (they touch the caller's spans) cannot be run alone.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public void RunOperation(int operation)
+    {
+        if (_batch == 0)
+        {
+            throw new global::System.InvalidOperationException("Run Forward once before timing single operations.");
+        }
+        var batch = _batch;
+        var items = operation switch
+        {
+            1 => batch,
+            2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 224 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 448 : 1)),
+            3 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1),
+            4 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
+            5 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+            6 => batch * 4,
+            7 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 336 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 672 : 1)),
+            8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
+            9 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1),
+            10 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+            11 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+            12 => batch * 6,
+            13 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+            14 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1),
+            15 => batch,
+            16 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            17 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1),
+            18 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            19 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+            20 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+            21 => batch * 8,
+            22 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
+            23 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            24 => batch * 2,
+            25 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+            26 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
+            27 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+            28 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1),
+            29 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+            30 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)),
+            31 => batch * 6,
+            32 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 182 : 1),
+            33 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1),
+            34 => batch,
+            35 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 42 : 1)),
+            36 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1),
+            37 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            38 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
+            39 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1),
+            40 => batch * 7,
+            41 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 98 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 196 : 1)),
+            42 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+            43 => batch * 2,
+            44 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            45 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
+            46 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            47 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+            48 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+            49 => batch * 8,
+            50 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+            51 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+            52 => batch * 2,
+            53 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            54 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
+            55 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            56 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1),
+            57 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 126 : 1)),
+            58 => batch * 9,
+            59 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 126 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 252 : 1)),
+            60 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+            61 => batch * 2,
+            62 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            63 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
+            64 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            65 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+            66 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
+            67 => batch * 10,
+            68 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 140 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 280 : 1)),
+            69 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+            70 => batch * 2,
+            71 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+            72 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1),
+            73 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+            74 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
+            75 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+            76 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 70 : 1)),
+            77 => batch * 10,
+            78 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
+            79 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1)),
+            80 => batch * 2,
+            81 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            82 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
+            83 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            84 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+            85 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)),
+            86 => batch * 12,
+            87 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+            88 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 21 : 1)),
+            89 => batch * 3,
+            90 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            91 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
+            92 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+            93 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 64 : 1),
+            94 => batch * 16,
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
+        };
+        _pool.Run(this, operation, items);
+    }
+
     // Conv1: zero border of 3 around input_blocked 3x224x224
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void PadConv1(int begin, int end)

@@ -416,6 +416,39 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         }
     }
 
+    /// <summary>
+    /// Runs one op of the forward pass again on the pool, with the batch of the last pass, for per-layer timing.
+    /// The first and last op (they touch the caller's spans) cannot be run alone.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public void RunOperation(int operation)
+    {
+        if (_batch == 0)
+        {
+            throw new global::System.InvalidOperationException("Run Forward once before timing single operations.");
+        }
+        var batch = _batch;
+        var items = operation switch
+        {
+            1 => batch,
+            2 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
+            3 => batch,
+            4 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
+            5 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+            6 => batch,
+            7 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
+            8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+            9 => batch,
+            10 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+            11 => batch,
+            12 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+            13 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
+            14 => batch,
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
+        };
+        _pool.Run(this, operation, items);
+    }
+
     // Conv1: zero border of 1 around input_blocked 1x16x16
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void PadConv1(int begin, int end)
