@@ -99,7 +99,7 @@ internal sealed partial class Emitter
                 }
                 else
                 {
-                    w.Line($"_pool.Run(this, {index}, {ItemCountExpression(op)});");
+                    w.Line($"_pool.Run(this, {index}, ItemCount({index}, batch));");
                 }
             }
         }
@@ -184,21 +184,26 @@ internal sealed partial class Emitter
                 w.Line("throw new global::System.InvalidOperationException(\"Run Forward once before timing single operations.\");");
             }
 
-            w.Line("var batch = _batch;");
-            using (w.Block("var items = operation switch", "{", "};"))
-            {
-                for (var index = 0; index < InferenceOps.Count; index++)
-                {
-                    if (!RunsOnCallingThread(InferenceOps[index]))
-                    {
-                        w.Line($"{index} => {ItemCountExpression(InferenceOps[index])},");
-                    }
-                }
+            w.Line("_pool.Run(this, operation, ItemCount(operation, _batch));");
+        }
 
-                w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, \"not an op that runs on the pool\"),");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Items op <paramref name=\"operation\"/> splits a pass of <paramref name=\"batch\"/> images into: the vectorized");
+        w.Line("/// kernels take blocks or rows of an image per item, the scalar fallback a whole image.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("private static int ItemCount(int operation, int batch) => operation switch", "{", "};"))
+        {
+            for (var index = 0; index < InferenceOps.Count; index++)
+            {
+                if (!RunsOnCallingThread(InferenceOps[index]))
+                {
+                    w.Line($"{index} => {ItemCountExpression(InferenceOps[index])},");
+                }
             }
 
-            w.Line("_pool.Run(this, operation, items);");
+            w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, \"not an op that runs on the pool\"),");
         }
 
         w.Line();

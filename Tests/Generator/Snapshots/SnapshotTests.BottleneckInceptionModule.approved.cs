@@ -227,31 +227,31 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
         }
 
         // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
-        _pool.Run(this, 1, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+        _pool.Run(this, 1, ItemCount(1, batch));
 
         // Module.Branch2Reduce: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 2, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+        _pool.Run(this, 2, ItemCount(2, batch));
 
         // Module.Branch2: zero border of 1 around module_branch2_reduce 64x28x28
-        _pool.Run(this, 3, batch * 4);
+        _pool.Run(this, 3, ItemCount(3, batch));
 
         // Module.Branch2: conv 3x3/1 pad 1, 64 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module
-        _pool.Run(this, 4, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)));
+        _pool.Run(this, 4, ItemCount(4, batch));
 
         // Module.Branch3Reduce: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 5, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+        _pool.Run(this, 5, ItemCount(5, batch));
 
         // Module.Branch3: zero border of 2 around module_branch3_reduce 64x28x28
-        _pool.Run(this, 6, batch * 4);
+        _pool.Run(this, 6, ItemCount(6, batch));
 
         // Module.Branch3: conv 5x5/1 pad 2, 64 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module
-        _pool.Run(this, 7, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+        _pool.Run(this, 7, ItemCount(7, batch));
 
         // Module.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
-        _pool.Run(this, 8, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1));
+        _pool.Run(this, 8, ItemCount(8, batch));
 
         // Module.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of module
-        _pool.Run(this, 9, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+        _pool.Run(this, 9, ItemCount(9, batch));
 
         // output: blocked 480x28x28 to NCHW
         for (var image = 0; image < batch; image++)
@@ -333,22 +333,27 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
         {
             throw new global::System.InvalidOperationException("Run Forward once before timing single operations.");
         }
-        var batch = _batch;
-        var items = operation switch
-        {
-            1 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-            2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-            3 => batch * 4,
-            4 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
-            5 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-            6 => batch * 4,
-            7 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-            8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
-            9 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
-        };
-        _pool.Run(this, operation, items);
+        _pool.Run(this, operation, ItemCount(operation, _batch));
     }
+
+    /// <summary>
+    /// Items op <paramref name="operation"/> splits a pass of <paramref name="batch"/> images into: the vectorized
+    /// kernels take blocks or rows of an image per item, the scalar fallback a whole image.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static int ItemCount(int operation, int batch) => operation switch
+    {
+        1 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        3 => batch * 4,
+        4 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
+        5 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        6 => batch * 4,
+        7 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
+        9 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
+    };
 
     // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]

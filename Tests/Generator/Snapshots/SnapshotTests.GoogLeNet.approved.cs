@@ -585,286 +585,286 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         }
 
         // Conv1: zero border of 3 around input_blocked 3x224x224
-        _pool.Run(this, 1, batch);
+        _pool.Run(this, 1, ItemCount(1, batch));
 
         // Conv1: conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU
-        _pool.Run(this, 2, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 224 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 448 : 1)));
+        _pool.Run(this, 2, ItemCount(2, batch));
 
         // Pool1: max pool 3x3/2, 64x112x112 -> 64x56x56
-        _pool.Run(this, 3, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1));
+        _pool.Run(this, 3, ItemCount(3, batch));
 
         // Norm1: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 64x56x56
-        _pool.Run(this, 4, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1));
+        _pool.Run(this, 4, ItemCount(4, batch));
 
         // Conv2Reduce: conv 1x1/1, 64 -> 64 channels, 56x56 -> 56x56, ReLU
-        _pool.Run(this, 5, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+        _pool.Run(this, 5, ItemCount(5, batch));
 
         // Conv2: zero border of 1 around conv2_reduce 64x56x56
-        _pool.Run(this, 6, batch * 4);
+        _pool.Run(this, 6, ItemCount(6, batch));
 
         // Conv2: conv 3x3/1 pad 1, 64 -> 192 channels, 56x56 -> 56x56, ReLU
-        _pool.Run(this, 7, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 336 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 672 : 1)));
+        _pool.Run(this, 7, ItemCount(7, batch));
 
         // Norm2: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 192x56x56
-        _pool.Run(this, 8, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1));
+        _pool.Run(this, 8, ItemCount(8, batch));
 
         // Pool2: max pool 3x3/2, 192x56x56 -> 192x28x28
-        _pool.Run(this, 9, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1));
+        _pool.Run(this, 9, ItemCount(9, batch));
 
         // Inception3a.Branch1: conv 1x1/1, 192 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [0, 64) of inception3a
-        _pool.Run(this, 10, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+        _pool.Run(this, 10, ItemCount(10, batch));
 
         // Inception3a.Branch2Reduce: conv 1x1/1, 192 -> 96 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 11, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+        _pool.Run(this, 11, ItemCount(11, batch));
 
         // Inception3a.Branch2: zero border of 1 around inception3a_branch2_reduce 96x28x28
-        _pool.Run(this, 12, batch * 6);
+        _pool.Run(this, 12, ItemCount(12, batch));
 
         // Inception3a.Branch2: conv 3x3/1 pad 1, 96 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [64, 192) of inception3a
-        _pool.Run(this, 13, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+        _pool.Run(this, 13, ItemCount(13, batch));
 
         // Inception3a.Branch3Reduce: conv 1x1/1, 192 -> 16 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 14, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1));
+        _pool.Run(this, 14, ItemCount(14, batch));
 
         // Inception3a.Branch3: zero border of 2 around inception3a_branch3_reduce 16x28x28
-        _pool.Run(this, 15, batch);
+        _pool.Run(this, 15, ItemCount(15, batch));
 
         // Inception3a.Branch3: conv 5x5/1 pad 2, 16 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [192, 224) of inception3a
-        _pool.Run(this, 16, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 16, ItemCount(16, batch));
 
         // Inception3a.Branch4Pool: max pool 3x3/1 pad 1, 192x28x28 -> 192x28x28
-        _pool.Run(this, 17, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1));
+        _pool.Run(this, 17, ItemCount(17, batch));
 
         // Inception3a.Branch4Projection: conv 1x1/1, 192 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [224, 256) of inception3a
-        _pool.Run(this, 18, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 18, ItemCount(18, batch));
 
         // Inception3b.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of inception3b
-        _pool.Run(this, 19, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+        _pool.Run(this, 19, ItemCount(19, batch));
 
         // Inception3b.Branch2Reduce: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 20, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+        _pool.Run(this, 20, ItemCount(20, batch));
 
         // Inception3b.Branch2: zero border of 1 around inception3b_branch2_reduce 128x28x28
-        _pool.Run(this, 21, batch * 8);
+        _pool.Run(this, 21, ItemCount(21, batch));
 
         // Inception3b.Branch2: conv 3x3/1 pad 1, 128 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of inception3b
-        _pool.Run(this, 22, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)));
+        _pool.Run(this, 22, ItemCount(22, batch));
 
         // Inception3b.Branch3Reduce: conv 1x1/1, 256 -> 32 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 23, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 23, ItemCount(23, batch));
 
         // Inception3b.Branch3: zero border of 2 around inception3b_branch3_reduce 32x28x28
-        _pool.Run(this, 24, batch * 2);
+        _pool.Run(this, 24, ItemCount(24, batch));
 
         // Inception3b.Branch3: conv 5x5/1 pad 2, 32 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of inception3b
-        _pool.Run(this, 25, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+        _pool.Run(this, 25, ItemCount(25, batch));
 
         // Inception3b.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
-        _pool.Run(this, 26, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1));
+        _pool.Run(this, 26, ItemCount(26, batch));
 
         // Inception3b.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of inception3b
-        _pool.Run(this, 27, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+        _pool.Run(this, 27, ItemCount(27, batch));
 
         // Pool3: max pool 3x3/2, 480x28x28 -> 480x14x14
-        _pool.Run(this, 28, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1));
+        _pool.Run(this, 28, ItemCount(28, batch));
 
         // Inception4a.Branch1: conv 1x1/1, 480 -> 192 channels, 14x14 -> 14x14, ReLU; writes channels [0, 192) of inception4a
-        _pool.Run(this, 29, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+        _pool.Run(this, 29, ItemCount(29, batch));
 
         // Inception4a.Branch2Reduce: conv 1x1/1, 480 -> 96 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 30, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)));
+        _pool.Run(this, 30, ItemCount(30, batch));
 
         // Inception4a.Branch2: zero border of 1 around inception4a_branch2_reduce 96x14x14
-        _pool.Run(this, 31, batch * 6);
+        _pool.Run(this, 31, ItemCount(31, batch));
 
         // Inception4a.Branch2: conv 3x3/1 pad 1, 96 -> 208 channels, 14x14 -> 14x14, ReLU; writes channels [192, 400) of inception4a
-        _pool.Run(this, 32, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 182 : 1));
+        _pool.Run(this, 32, ItemCount(32, batch));
 
         // Inception4a.Branch3Reduce: conv 1x1/1, 480 -> 16 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 33, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1));
+        _pool.Run(this, 33, ItemCount(33, batch));
 
         // Inception4a.Branch3: zero border of 2 around inception4a_branch3_reduce 16x14x14
-        _pool.Run(this, 34, batch);
+        _pool.Run(this, 34, ItemCount(34, batch));
 
         // Inception4a.Branch3: conv 5x5/1 pad 2, 16 -> 48 channels, 14x14 -> 14x14, ReLU; writes channels [400, 448) of inception4a
-        _pool.Run(this, 35, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 42 : 1)));
+        _pool.Run(this, 35, ItemCount(35, batch));
 
         // Inception4a.Branch4Pool: max pool 3x3/1 pad 1, 480x14x14 -> 480x14x14
-        _pool.Run(this, 36, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1));
+        _pool.Run(this, 36, ItemCount(36, batch));
 
         // Inception4a.Branch4Projection: conv 1x1/1, 480 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4a
-        _pool.Run(this, 37, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 37, ItemCount(37, batch));
 
         // Inception4b.Branch1: conv 1x1/1, 512 -> 160 channels, 14x14 -> 14x14, ReLU; writes channels [0, 160) of inception4b
-        _pool.Run(this, 38, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)));
+        _pool.Run(this, 38, ItemCount(38, batch));
 
         // Inception4b.Branch2Reduce: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 39, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1));
+        _pool.Run(this, 39, ItemCount(39, batch));
 
         // Inception4b.Branch2: zero border of 1 around inception4b_branch2_reduce 112x14x14
-        _pool.Run(this, 40, batch * 7);
+        _pool.Run(this, 40, ItemCount(40, batch));
 
         // Inception4b.Branch2: conv 3x3/1 pad 1, 112 -> 224 channels, 14x14 -> 14x14, ReLU; writes channels [160, 384) of inception4b
-        _pool.Run(this, 41, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 98 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 196 : 1)));
+        _pool.Run(this, 41, ItemCount(41, batch));
 
         // Inception4b.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 42, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)));
+        _pool.Run(this, 42, ItemCount(42, batch));
 
         // Inception4b.Branch3: zero border of 2 around inception4b_branch3_reduce 24x14x14
-        _pool.Run(this, 43, batch * 2);
+        _pool.Run(this, 43, ItemCount(43, batch));
 
         // Inception4b.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4b
-        _pool.Run(this, 44, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 44, ItemCount(44, batch));
 
         // Inception4b.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-        _pool.Run(this, 45, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1));
+        _pool.Run(this, 45, ItemCount(45, batch));
 
         // Inception4b.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4b
-        _pool.Run(this, 46, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 46, ItemCount(46, batch));
 
         // Inception4c.Branch1: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [0, 128) of inception4c
-        _pool.Run(this, 47, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+        _pool.Run(this, 47, ItemCount(47, batch));
 
         // Inception4c.Branch2Reduce: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 48, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+        _pool.Run(this, 48, ItemCount(48, batch));
 
         // Inception4c.Branch2: zero border of 1 around inception4c_branch2_reduce 128x14x14
-        _pool.Run(this, 49, batch * 8);
+        _pool.Run(this, 49, ItemCount(49, batch));
 
         // Inception4c.Branch2: conv 3x3/1 pad 1, 128 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [128, 384) of inception4c
-        _pool.Run(this, 50, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+        _pool.Run(this, 50, ItemCount(50, batch));
 
         // Inception4c.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 51, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)));
+        _pool.Run(this, 51, ItemCount(51, batch));
 
         // Inception4c.Branch3: zero border of 2 around inception4c_branch3_reduce 24x14x14
-        _pool.Run(this, 52, batch * 2);
+        _pool.Run(this, 52, ItemCount(52, batch));
 
         // Inception4c.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4c
-        _pool.Run(this, 53, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 53, ItemCount(53, batch));
 
         // Inception4c.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-        _pool.Run(this, 54, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1));
+        _pool.Run(this, 54, ItemCount(54, batch));
 
         // Inception4c.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4c
-        _pool.Run(this, 55, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 55, ItemCount(55, batch));
 
         // Inception4d.Branch1: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU; writes channels [0, 112) of inception4d
-        _pool.Run(this, 56, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1));
+        _pool.Run(this, 56, ItemCount(56, batch));
 
         // Inception4d.Branch2Reduce: conv 1x1/1, 512 -> 144 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 57, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 126 : 1)));
+        _pool.Run(this, 57, ItemCount(57, batch));
 
         // Inception4d.Branch2: zero border of 1 around inception4d_branch2_reduce 144x14x14
-        _pool.Run(this, 58, batch * 9);
+        _pool.Run(this, 58, ItemCount(58, batch));
 
         // Inception4d.Branch2: conv 3x3/1 pad 1, 144 -> 288 channels, 14x14 -> 14x14, ReLU; writes channels [112, 400) of inception4d
-        _pool.Run(this, 59, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 126 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 252 : 1)));
+        _pool.Run(this, 59, ItemCount(59, batch));
 
         // Inception4d.Branch3Reduce: conv 1x1/1, 512 -> 32 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 60, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)));
+        _pool.Run(this, 60, ItemCount(60, batch));
 
         // Inception4d.Branch3: zero border of 2 around inception4d_branch3_reduce 32x14x14
-        _pool.Run(this, 61, batch * 2);
+        _pool.Run(this, 61, ItemCount(61, batch));
 
         // Inception4d.Branch3: conv 5x5/1 pad 2, 32 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [400, 464) of inception4d
-        _pool.Run(this, 62, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 62, ItemCount(62, batch));
 
         // Inception4d.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-        _pool.Run(this, 63, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1));
+        _pool.Run(this, 63, ItemCount(63, batch));
 
         // Inception4d.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [464, 528) of inception4d
-        _pool.Run(this, 64, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 64, ItemCount(64, batch));
 
         // Inception4e.Branch1: conv 1x1/1, 528 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [0, 256) of inception4e
-        _pool.Run(this, 65, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+        _pool.Run(this, 65, ItemCount(65, batch));
 
         // Inception4e.Branch2Reduce: conv 1x1/1, 528 -> 160 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 66, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)));
+        _pool.Run(this, 66, ItemCount(66, batch));
 
         // Inception4e.Branch2: zero border of 1 around inception4e_branch2_reduce 160x14x14
-        _pool.Run(this, 67, batch * 10);
+        _pool.Run(this, 67, ItemCount(67, batch));
 
         // Inception4e.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 14x14 -> 14x14, ReLU; writes channels [256, 576) of inception4e
-        _pool.Run(this, 68, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 140 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 280 : 1)));
+        _pool.Run(this, 68, ItemCount(68, batch));
 
         // Inception4e.Branch3Reduce: conv 1x1/1, 528 -> 32 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 69, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)));
+        _pool.Run(this, 69, ItemCount(69, batch));
 
         // Inception4e.Branch3: zero border of 2 around inception4e_branch3_reduce 32x14x14
-        _pool.Run(this, 70, batch * 2);
+        _pool.Run(this, 70, ItemCount(70, batch));
 
         // Inception4e.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [576, 704) of inception4e
-        _pool.Run(this, 71, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+        _pool.Run(this, 71, ItemCount(71, batch));
 
         // Inception4e.Branch4Pool: max pool 3x3/1 pad 1, 528x14x14 -> 528x14x14
-        _pool.Run(this, 72, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1));
+        _pool.Run(this, 72, ItemCount(72, batch));
 
         // Inception4e.Branch4Projection: conv 1x1/1, 528 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [704, 832) of inception4e
-        _pool.Run(this, 73, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+        _pool.Run(this, 73, ItemCount(73, batch));
 
         // Pool4: max pool 3x3/2, 832x14x14 -> 832x7x7
-        _pool.Run(this, 74, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1));
+        _pool.Run(this, 74, ItemCount(74, batch));
 
         // Inception5a.Branch1: conv 1x1/1, 832 -> 256 channels, 7x7 -> 7x7, ReLU; writes channels [0, 256) of inception5a
-        _pool.Run(this, 75, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)));
+        _pool.Run(this, 75, ItemCount(75, batch));
 
         // Inception5a.Branch2Reduce: conv 1x1/1, 832 -> 160 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 76, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 70 : 1)));
+        _pool.Run(this, 76, ItemCount(76, batch));
 
         // Inception5a.Branch2: zero border of 1 around inception5a_branch2_reduce 160x7x7
-        _pool.Run(this, 77, batch * 10);
+        _pool.Run(this, 77, ItemCount(77, batch));
 
         // Inception5a.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 7x7 -> 7x7, ReLU; writes channels [256, 576) of inception5a
-        _pool.Run(this, 78, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)));
+        _pool.Run(this, 78, ItemCount(78, batch));
 
         // Inception5a.Branch3Reduce: conv 1x1/1, 832 -> 32 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 79, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1)));
+        _pool.Run(this, 79, ItemCount(79, batch));
 
         // Inception5a.Branch3: zero border of 2 around inception5a_branch3_reduce 32x7x7
-        _pool.Run(this, 80, batch * 2);
+        _pool.Run(this, 80, ItemCount(80, batch));
 
         // Inception5a.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [576, 704) of inception5a
-        _pool.Run(this, 81, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 81, ItemCount(81, batch));
 
         // Inception5a.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
-        _pool.Run(this, 82, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1));
+        _pool.Run(this, 82, ItemCount(82, batch));
 
         // Inception5a.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [704, 832) of inception5a
-        _pool.Run(this, 83, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 83, ItemCount(83, batch));
 
         // Inception5b.Branch1: conv 1x1/1, 832 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [0, 384) of inception5b
-        _pool.Run(this, 84, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+        _pool.Run(this, 84, ItemCount(84, batch));
 
         // Inception5b.Branch2Reduce: conv 1x1/1, 832 -> 192 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 85, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)));
+        _pool.Run(this, 85, ItemCount(85, batch));
 
         // Inception5b.Branch2: zero border of 1 around inception5b_branch2_reduce 192x7x7
-        _pool.Run(this, 86, batch * 12);
+        _pool.Run(this, 86, ItemCount(86, batch));
 
         // Inception5b.Branch2: conv 3x3/1 pad 1, 192 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [384, 768) of inception5b
-        _pool.Run(this, 87, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+        _pool.Run(this, 87, ItemCount(87, batch));
 
         // Inception5b.Branch3Reduce: conv 1x1/1, 832 -> 48 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 88, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 21 : 1)));
+        _pool.Run(this, 88, ItemCount(88, batch));
 
         // Inception5b.Branch3: zero border of 2 around inception5b_branch3_reduce 48x7x7
-        _pool.Run(this, 89, batch * 3);
+        _pool.Run(this, 89, ItemCount(89, batch));
 
         // Inception5b.Branch3: conv 5x5/1 pad 2, 48 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [768, 896) of inception5b
-        _pool.Run(this, 90, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 90, ItemCount(90, batch));
 
         // Inception5b.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
-        _pool.Run(this, 91, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1));
+        _pool.Run(this, 91, ItemCount(91, batch));
 
         // Inception5b.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [896, 1024) of inception5b
-        _pool.Run(this, 92, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)));
+        _pool.Run(this, 92, ItemCount(92, batch));
 
         // Pool5: global average pool, 1024x7x7 -> 1024x1x1
-        _pool.Run(this, 93, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 64 : 1));
+        _pool.Run(this, 93, ItemCount(93, batch));
 
         // Classifier: linear 1024 -> 1000
-        _pool.Run(this, 94, batch * 16);
+        _pool.Run(this, 94, ItemCount(94, batch));
 
         // output: copy 1000x1x1 to the caller
         for (var image = 0; image < batch; image++)
@@ -1275,107 +1275,112 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         {
             throw new global::System.InvalidOperationException("Run Forward once before timing single operations.");
         }
-        var batch = _batch;
-        var items = operation switch
-        {
-            1 => batch,
-            2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 224 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 448 : 1)),
-            3 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1),
-            4 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
-            5 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-            6 => batch * 4,
-            7 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 336 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 672 : 1)),
-            8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
-            9 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1),
-            10 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-            11 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-            12 => batch * 6,
-            13 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-            14 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1),
-            15 => batch,
-            16 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            17 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1),
-            18 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            19 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-            20 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-            21 => batch * 8,
-            22 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
-            23 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            24 => batch * 2,
-            25 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-            26 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
-            27 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-            28 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1),
-            29 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-            30 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)),
-            31 => batch * 6,
-            32 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 182 : 1),
-            33 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1),
-            34 => batch,
-            35 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 42 : 1)),
-            36 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1),
-            37 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            38 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
-            39 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1),
-            40 => batch * 7,
-            41 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 98 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 196 : 1)),
-            42 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
-            43 => batch * 2,
-            44 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            45 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
-            46 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            47 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-            48 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-            49 => batch * 8,
-            50 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-            51 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
-            52 => batch * 2,
-            53 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            54 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
-            55 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            56 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1),
-            57 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 126 : 1)),
-            58 => batch * 9,
-            59 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 126 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 252 : 1)),
-            60 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
-            61 => batch * 2,
-            62 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            63 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
-            64 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            65 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-            66 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
-            67 => batch * 10,
-            68 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 140 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 280 : 1)),
-            69 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
-            70 => batch * 2,
-            71 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-            72 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1),
-            73 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-            74 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
-            75 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-            76 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 70 : 1)),
-            77 => batch * 10,
-            78 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
-            79 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1)),
-            80 => batch * 2,
-            81 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            82 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
-            83 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            84 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-            85 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)),
-            86 => batch * 12,
-            87 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-            88 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 21 : 1)),
-            89 => batch * 3,
-            90 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            91 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
-            92 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-            93 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 64 : 1),
-            94 => batch * 16,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
-        };
-        _pool.Run(this, operation, items);
+        _pool.Run(this, operation, ItemCount(operation, _batch));
     }
+
+    /// <summary>
+    /// Items op <paramref name="operation"/> splits a pass of <paramref name="batch"/> images into: the vectorized
+    /// kernels take blocks or rows of an image per item, the scalar fallback a whole image.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static int ItemCount(int operation, int batch) => operation switch
+    {
+        1 => batch,
+        2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 224 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 448 : 1)),
+        3 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1),
+        4 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
+        5 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        6 => batch * 4,
+        7 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 336 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 672 : 1)),
+        8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
+        9 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1),
+        10 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        11 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        12 => batch * 6,
+        13 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        14 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1),
+        15 => batch,
+        16 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        17 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1),
+        18 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        19 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        20 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        21 => batch * 8,
+        22 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
+        23 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        24 => batch * 2,
+        25 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        26 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
+        27 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        28 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1),
+        29 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        30 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)),
+        31 => batch * 6,
+        32 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 182 : 1),
+        33 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1),
+        34 => batch,
+        35 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 42 : 1)),
+        36 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1),
+        37 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        38 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
+        39 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1),
+        40 => batch * 7,
+        41 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 98 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 196 : 1)),
+        42 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+        43 => batch * 2,
+        44 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        45 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
+        46 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        47 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        48 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        49 => batch * 8,
+        50 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        51 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+        52 => batch * 2,
+        53 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        54 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
+        55 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        56 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1),
+        57 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 126 : 1)),
+        58 => batch * 9,
+        59 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 126 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 252 : 1)),
+        60 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+        61 => batch * 2,
+        62 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        63 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
+        64 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        65 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        66 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
+        67 => batch * 10,
+        68 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 140 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 280 : 1)),
+        69 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+        70 => batch * 2,
+        71 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        72 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1),
+        73 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        74 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
+        75 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        76 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 70 : 1)),
+        77 => batch * 10,
+        78 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
+        79 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1)),
+        80 => batch * 2,
+        81 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        82 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
+        83 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        84 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        85 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)),
+        86 => batch * 12,
+        87 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        88 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 21 : 1)),
+        89 => batch * 3,
+        90 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        91 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
+        92 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        93 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 64 : 1),
+        94 => batch * 16,
+        _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
+    };
 
     // Conv1: zero border of 3 around input_blocked 3x224x224
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]

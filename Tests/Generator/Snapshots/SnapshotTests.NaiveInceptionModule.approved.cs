@@ -218,22 +218,22 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
 
         // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
-        _pool.Run(this, 1, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)));
+        _pool.Run(this, 1, ItemCount(1, batch));
 
         // Module.Branch2: zero border of 1 around input_blocked 256x28x28
-        _pool.Run(this, 2, batch * 16);
+        _pool.Run(this, 2, ItemCount(2, batch));
 
         // Module.Branch2: conv 3x3/1 pad 1, 256 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module
-        _pool.Run(this, 3, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)));
+        _pool.Run(this, 3, ItemCount(3, batch));
 
         // Module.Branch3: zero border of 2 around input_blocked 256x28x28
-        _pool.Run(this, 4, batch * 16);
+        _pool.Run(this, 4, ItemCount(4, batch));
 
         // Module.Branch3: conv 5x5/1 pad 2, 256 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module
-        _pool.Run(this, 5, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)));
+        _pool.Run(this, 5, ItemCount(5, batch));
 
         // Module.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28; writes channels [416, 672) of module
-        _pool.Run(this, 6, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1));
+        _pool.Run(this, 6, ItemCount(6, batch));
 
         // output: blocked 672x28x28 to NCHW
         for (var image = 0; image < batch; image++)
@@ -300,19 +300,24 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         {
             throw new global::System.InvalidOperationException("Run Forward once before timing single operations.");
         }
-        var batch = _batch;
-        var items = operation switch
-        {
-            1 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-            2 => batch * 16,
-            3 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
-            4 => batch * 16,
-            5 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-            6 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
-        };
-        _pool.Run(this, operation, items);
+        _pool.Run(this, operation, ItemCount(operation, _batch));
     }
+
+    /// <summary>
+    /// Items op <paramref name="operation"/> splits a pass of <paramref name="batch"/> images into: the vectorized
+    /// kernels take blocks or rows of an image per item, the scalar fallback a whole image.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static int ItemCount(int operation, int batch) => operation switch
+    {
+        1 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        2 => batch * 16,
+        3 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
+        4 => batch * 16,
+        5 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        6 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
+        _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
+    };
 
     // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]

@@ -290,46 +290,46 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         }
 
         // Conv1: zero border of 1 around input_blocked 1x16x16
-        _pool.Run(this, 1, batch);
+        _pool.Run(this, 1, ItemCount(1, batch));
 
         // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
-        _pool.Run(this, 2, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1));
+        _pool.Run(this, 2, ItemCount(2, batch));
 
         // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
-        _pool.Run(this, 3, batch);
+        _pool.Run(this, 3, ItemCount(3, batch));
 
         // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
-        _pool.Run(this, 4, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)));
+        _pool.Run(this, 4, ItemCount(4, batch));
 
         // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
-        _pool.Run(this, 5, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1));
+        _pool.Run(this, 5, ItemCount(5, batch));
 
         // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
-        _pool.Run(this, 6, batch);
+        _pool.Run(this, 6, ItemCount(6, batch));
 
         // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
-        _pool.Run(this, 7, batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)));
+        _pool.Run(this, 7, ItemCount(7, batch));
 
         // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
-        _pool.Run(this, 8, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1));
+        _pool.Run(this, 8, ItemCount(8, batch));
 
         // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
-        _pool.Run(this, 9, batch);
+        _pool.Run(this, 9, ItemCount(9, batch));
 
         // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
-        _pool.Run(this, 10, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1));
+        _pool.Run(this, 10, ItemCount(10, batch));
 
         // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
-        _pool.Run(this, 11, batch);
+        _pool.Run(this, 11, ItemCount(11, batch));
 
         // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
-        _pool.Run(this, 12, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1));
+        _pool.Run(this, 12, ItemCount(12, batch));
 
         // Pool2: global average pool, 88x8x8 -> 88x1x1
-        _pool.Run(this, 13, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1));
+        _pool.Run(this, 13, ItemCount(13, batch));
 
         // Classifier: linear 88 -> 10
-        _pool.Run(this, 14, batch);
+        _pool.Run(this, 14, ItemCount(14, batch));
 
         // output: copy 10x1x1 to the caller
         for (var image = 0; image < batch; image++)
@@ -427,27 +427,32 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         {
             throw new global::System.InvalidOperationException("Run Forward once before timing single operations.");
         }
-        var batch = _batch;
-        var items = operation switch
-        {
-            1 => batch,
-            2 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
-            3 => batch,
-            4 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
-            5 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-            6 => batch,
-            7 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
-            8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-            9 => batch,
-            10 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-            11 => batch,
-            12 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-            13 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
-            14 => batch,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
-        };
-        _pool.Run(this, operation, items);
+        _pool.Run(this, operation, ItemCount(operation, _batch));
     }
+
+    /// <summary>
+    /// Items op <paramref name="operation"/> splits a pass of <paramref name="batch"/> images into: the vectorized
+    /// kernels take blocks or rows of an image per item, the scalar fallback a whole image.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static int ItemCount(int operation, int batch) => operation switch
+    {
+        1 => batch,
+        2 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
+        3 => batch,
+        4 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
+        5 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        6 => batch,
+        7 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
+        8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        9 => batch,
+        10 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        11 => batch,
+        12 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        13 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
+        14 => batch,
+        _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
+    };
 
     // Conv1: zero border of 1 around input_blocked 1x16x16
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
