@@ -5,12 +5,14 @@ namespace InceptionGen.Training;
 /// <summary>
 /// Stochastic gradient descent with momentum, as PyTorch's <c>torch.optim.SGD</c> (dampening 0):
 /// <c>d = g + λw</c>; <c>v = μv + d</c> (on the first step <c>v = d</c>, which is the same from a zero
-/// velocity); <c>w −= lr·v</c>, or with Nesterov momentum <c>w −= lr·(d + μv)</c>.
+/// velocity); <c>w −= lr·v</c>, or with Nesterov momentum <c>w −= lr·(d + μv)</c>. With μ = 0 it is plain
+/// SGD, <c>w −= lr·d</c>, and keeps no velocity (as PyTorch keeps no momentum buffer).
 /// </summary>
 public sealed class SgdMomentum : BlockOptimizer
 {
     private AlignedBuffer? _velocity;
     private float _step;
+    private int? _stateLength;
 
     /// <param name="learningRate">lr, at least 0; change it between steps through <see cref="BlockOptimizer.LearningRate"/>.</param>
     /// <param name="momentum">μ in [0, 1).</param>
@@ -40,17 +42,29 @@ public sealed class SgdMomentum : BlockOptimizer
     /// <summary>Whether the update uses Nesterov momentum.</summary>
     public bool Nesterov { get; }
 
-    /// <summary>The velocity <c>v</c>, laid out like the parameters; empty before the first step.</summary>
+    /// <summary>The velocity <c>v</c>, laid out like the parameters; empty before the first step, and always when μ = 0.</summary>
     public ReadOnlySpan<float> Velocity => _velocity is null ? default : _velocity.Span;
 
-    private protected override void EnsureState(int length) => _velocity = StateBlock(_velocity, length);
+    private protected override void EnsureState(int length)
+    {
+        if (Momentum != 0)
+        {
+            _velocity = StateBlock(_velocity, length);
+        }
+        else
+        {
+            _stateLength ??= length;
+            if (_stateLength != length)
+            {
+                throw new ArgumentException($"This optimizer has stepped a block of {_stateLength} floats; the parameter block holds {length}.", "parameters");
+            }
+        }
+    }
 
     private protected override void PrepareStep() => _step = -LearningRate;
 
     private protected override void UpdateChunk(int offset, Span<float> weights, ReadOnlySpan<float> gradients, bool decay, Span<float> scratch1, Span<float> scratch2)
     {
-        var velocity = _velocity!.Span.Slice(offset, weights.Length);
-
         // d = g + λw
         ReadOnlySpan<float> direction = gradients;
         if (decay)
@@ -58,6 +72,15 @@ public sealed class SgdMomentum : BlockOptimizer
             TensorPrimitives.MultiplyAdd(weights, WeightDecay, gradients, scratch1);
             direction = scratch1;
         }
+
+        if (_velocity is null)
+        {
+            // w += −lr·d
+            TensorPrimitives.MultiplyAdd(direction, _step, weights, weights);
+            return;
+        }
+
+        var velocity = _velocity.Span.Slice(offset, weights.Length);
 
         // v = μv + d
         TensorPrimitives.MultiplyAdd(velocity, Momentum, direction, velocity);
