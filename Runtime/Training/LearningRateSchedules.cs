@@ -76,11 +76,11 @@ public sealed class CosineSchedule : ILearningRateSchedule
 
     /// <summary>Over <paramref name="totalSteps"/> steps, of which the first <paramref name="warmupSteps"/> warm up.</summary>
     public CosineSchedule(float baseRate, long totalSteps, float minRate = 0f, long warmupSteps = 0)
-        : this(baseRate, totalSteps, minRate, warmupSteps, byEpoch: false)
+        : this(baseRate, totalSteps, minRate, warmupSteps, byEpoch: false, nameof(totalSteps), nameof(warmupSteps))
     {
     }
 
-    private CosineSchedule(float baseRate, double total, float minRate, double warmup, bool byEpoch)
+    private CosineSchedule(float baseRate, double total, float minRate, double warmup, bool byEpoch, string totalName, string warmupName)
     {
         Schedules.CheckRate(baseRate, nameof(baseRate));
         Schedules.CheckRate(minRate, nameof(minRate));
@@ -91,12 +91,12 @@ public sealed class CosineSchedule : ILearningRateSchedule
 
         if (!double.IsFinite(warmup) || warmup < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(warmup), warmup, "The warm-up must be finite and at least 0.");
+            throw new ArgumentOutOfRangeException(warmupName, warmup, "The warm-up must be finite and at least 0.");
         }
 
         if (!double.IsFinite(total) || total <= warmup)
         {
-            throw new ArgumentOutOfRangeException(nameof(total), total, "The total must be finite and longer than the warm-up.");
+            throw new ArgumentOutOfRangeException(totalName, total, "The total must be finite and longer than the warm-up.");
         }
 
         BaseRate = baseRate;
@@ -108,7 +108,7 @@ public sealed class CosineSchedule : ILearningRateSchedule
 
     /// <summary>Over <paramref name="totalEpochs"/> epochs (fractions count), of which the first <paramref name="warmupEpochs"/> warm up.</summary>
     public static CosineSchedule OverEpochs(float baseRate, double totalEpochs, float minRate = 0f, double warmupEpochs = 0) =>
-        new(baseRate, totalEpochs, minRate, warmupEpochs, byEpoch: true);
+        new(baseRate, totalEpochs, minRate, warmupEpochs, byEpoch: true, nameof(totalEpochs), nameof(warmupEpochs));
 
     public float BaseRate { get; }
 
