@@ -7,8 +7,8 @@ namespace InceptionGen.Tests.Kernels;
 // convolutions at build time. Together they cover kernels 1/3/5/7, strides 1-3, paddings 0-3 (3 on a 3x3:
 // border windows lie wholly in the padding), input channels 1, 3, 15, 16, 17, 33 (and 24, 80, and gapped
 // concats of 64 physical channels), output channels 1, 8, 16, 24, 48, 64, 80, so wide tiles of 1-4 output blocks,
-// output rows 1-30 and 56 pixels wide with and without a remainder tile, non-square maps, and ReLU and bias on
-// and off. ConvolutionZooTests checks that coverage against the planner's tile choice, and each network's
+// output rows 1-30 and 56 pixels wide with and without a remainder tile (strided ones too), non-square maps, and
+// ReLU and bias on and off. ConvolutionZooTests checks that coverage against the planner's tile choice, and each network's
 // forward pass against the NCHW reference. Each attribute's numbers are written again in the Zoo table below:
 // the reference reads nothing but the weights from the network.
 
@@ -115,6 +115,18 @@ public sealed partial class ZooStride3Then1x1Stride2
 {
     [Conv(24, Kernel = 5, Stride = 3, Padding = 2, Bias = false)] public partial Conv First { get; }
     [Conv(16, Stride = 2)] public partial Conv Second { get; }
+}
+
+[Network(Channels = 3, Height = 9, Width = 13)]
+public sealed partial class ZooStride2Remainder
+{
+    [Conv(64, Kernel = 3, Stride = 2, Padding = 1)] public partial Conv Conv { get; }
+}
+
+[Network(Channels = 16, Height = 4, Width = 56)]
+public sealed partial class ZooStride3Remainder
+{
+    [Conv(48, Kernel = 5, Stride = 3, Padding = 2, Relu = false)] public partial Conv Conv { get; }
 }
 
 /// <summary>A 3x3 convolution reading a concat of 3-, 7-, 5- and 6-wide slices: 21 channels spread over 64 physical ones.</summary>
@@ -227,6 +239,8 @@ internal static class Zoo
         Simple(new(16, 7, 7), b => new ZooFourBlocksWidth7(b, 16), (n => n.Conv, new ConvSpec(64, Kernel: 3, Padding: 1, Relu: false))),
         Simple(new(3, 16, 16), b => new ZooStride3Then1x1Stride2(b, 17),
             (n => n.First, new ConvSpec(24, Kernel: 5, Stride: 3, Padding: 2, Bias: false)), (n => n.Second, new ConvSpec(16, Stride: 2))),
+        Simple(new(3, 9, 13), b => new ZooStride2Remainder(b, 20), (n => n.Conv, new ConvSpec(64, Kernel: 3, Stride: 2, Padding: 1))),
+        Simple(new(16, 4, 56), b => new ZooStride3Remainder(b, 21), (n => n.Conv, new ConvSpec(48, Kernel: 5, Stride: 3, Padding: 2, Relu: false))),
         new(nameof(ZooAfterGappedConcat), new(5, 9, 11), b => new ZooAfterGappedConcat(b, 18),
             (net, x) => ReferenceOps.Inception(x, ((ZooAfterGappedConcat)net).Mixed, 3, 4, 7, 2, 5, 6), new(21, 9, 11),
             [(net => ((ZooAfterGappedConcat)net).Conv, new ConvSpec(24, Kernel: 3, Padding: 1))]),

@@ -95,6 +95,9 @@ public sealed class ConvolutionZooTests(ITestOutputHelper output)
         Assert.Contains(tilings, t => t.Output.Width / t.Tiling.WidePixels > 1);
         Assert.Contains(tilings, t => t.Output.Width / t.Tiling.NarrowPixels > 1);
         Assert.Contains(tilings, t => t.Tiling.WideBlocks == 4 && t.Output.Width % t.Tiling.WidePixels != 0);
+        // Strided rows step the input by pixels × stride per tile: several full tiles and a remainder on both paths.
+        Assert.Contains(tilings, t => t.Spec.Stride > 1 && t.Output.Width % t.Tiling.WidePixels != 0 && t.Output.Width / t.Tiling.WidePixels > 1);
+        Assert.Contains(tilings, t => t.Spec.Stride > 1 && t.Output.Width % t.Tiling.NarrowPixels != 0 && t.Output.Width / t.Tiling.NarrowPixels > 1);
 
         Assert.Superset(new HashSet<int> { 1, 3, 5, 7 }, convolutions.Select(c => c.Spec.Kernel).ToHashSet());
         Assert.Superset(new HashSet<int> { 1, 2, 3 }, convolutions.Select(c => c.Spec.Stride).ToHashSet());
