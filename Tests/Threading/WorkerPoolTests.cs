@@ -132,7 +132,7 @@ public sealed class WorkerPoolTests(ITestOutputHelper output)
     {
         using var pool = new WorkerPool(threads);
         const int callers = 3;
-        const int callsPerCaller = 30;
+        const int callsPerCaller = 20;
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var active = new int[callers];
         var overlapped = 0;
