@@ -106,7 +106,8 @@ public static class BlockedKernels
         public static TBlock Start<TBlock>() where TBlock : struct, IChannelBlock<TBlock> => TBlock.Zero;
         public static TBlock Combine<TBlock>(TBlock accumulator, TBlock value) where TBlock : struct, IChannelBlock<TBlock> => TBlock.Add(accumulator, value);
         public static TBlock Finish<TBlock>(TBlock accumulator, int oy, int ox, in PoolGeometry g) where TBlock : struct, IChannelBlock<TBlock>
-            => TBlock.Multiply(accumulator, TBlock.Broadcast(1f / ReferenceKernels.AverageDivisor(oy, ox, g)));
+            // Divide, as the scalar kernel does: multiplying by a rounded 1/count is 1 ulp off for many sums.
+            => TBlock.Divide(accumulator, TBlock.Broadcast(ReferenceKernels.AverageDivisor(oy, ox, g)));
     }
 
     private static void PoolBlock<TBlock, TReduction>(ReadOnlySpan<float> input, Span<float> output, in PoolGeometry g)
