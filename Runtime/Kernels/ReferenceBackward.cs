@@ -1,0 +1,375 @@
+using System.Buffers;
+
+namespace InceptionGen.Kernels;
+
+/// <summary>
+/// Plain scalar backward kernels on the NCHW16c layout, one image per call: the gradients of the forward
+/// ops in <see cref="ReferenceKernels"/>, and the oracle for any faster backward kernel. Conventions:
+/// <list type="bullet">
+/// <item>Input and parameter gradients are <b>added</b> into (<c>+=</c>) their buffers, so a tensor read by
+/// several ops (an Inception module's input feeds four branches) collects every branch's share. Callers zero
+/// the buffers first.</item>
+/// <item>An empty <c>inputGradient</c> span means the input's gradient is not needed (the network's input):
+/// the kernel skips that work. Parameter gradients are still computed.</item>
+/// <item>A fused ReLU is not handled by the layer kernels: callers call <see cref="ReluMask"/> on the layer's
+/// output gradient first. <see cref="ConvGeometry.Relu"/> is ignored.</item>
+/// <item>Convolutions see their input already padded (<see cref="ReferenceKernels.Pad"/>), so they run with
+/// <see cref="ConvGeometry.Padding"/> 0 and <see cref="Pad"/> carries the gradient back to the unpadded map.
+/// A nonzero padding is still handled, with the forward kernel's meaning.</item>
+/// <item>A <c>channelMap</c> gives the physical channel of each logical input channel (empty means identity),
+/// as in the forward kernels. The input gradient has the input's layout; kernels over logical channels never
+/// touch the physical channels no logical channel maps to, and never read the padding channels of an output
+/// gradient.</item>
+/// </list>
+/// </summary>
+public static class ReferenceBackward
+{
+    /// <summary>
+    /// The backward of a fused ReLU, in place: zeroes <paramref name="outputGradient"/> wherever the layer's
+    /// (post-ReLU) <paramref name="output"/> is not positive. At exactly 0 the gradient is taken as 0, as PyTorch does.
+    /// </summary>
+    public static void ReluMask(ReadOnlySpan<float> output, Span<float> outputGradient)
+    {
+        if (output.Length != outputGradient.Length)
+        {
+            throw new ArgumentException($"The output has {output.Length} floats but its gradient has {outputGradient.Length}.", nameof(outputGradient));
+        }
+
+        for (var i = 0; i < output.Length; i++)
+        {
+            if (!(output[i] > 0f))
+            {
+                outputGradient[i] = 0f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gradients of <see cref="ReferenceKernels.Conv2d"/> (without its ReLU): <paramref name="weightGradient"/> (OIHW over
+    /// logical channels) += Σ dy ⊗ x, <paramref name="biasGradient"/> += Σ dy (skipped when empty: no bias), and
+    /// <paramref name="inputGradient"/> (the input's layout, through <paramref name="channelMap"/>) += the transposed
+    /// convolution of dy (skipped when empty). Any stride.
+    /// </summary>
+    public static void Conv2d(ReadOnlySpan<float> input, ReadOnlySpan<int> channelMap, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> weights,
+        Span<float> inputGradient, Span<float> weightGradient, Span<float> biasGradient, in ConvGeometry g)
+    {
+        var needInput = !inputGradient.IsEmpty;
+        for (var o = 0; o < g.OutChannels; o++)
+        {
+            if (!biasGradient.IsEmpty)
+            {
+                var sum = 0f;
+                for (var oy = 0; oy < g.OutHeight; oy++)
+                {
+                    for (var ox = 0; ox < g.OutWidth; ox++)
+                    {
+                        sum += outputGradient[BlockedLayout.Index(o, oy, ox, g.OutHeight, g.OutWidth)];
+                    }
+                }
+
+                biasGradient[o] += sum;
+            }
+
+            for (var i = 0; i < g.InChannels; i++)
+            {
+                var physical = BlockedLayout.Physical(channelMap, i);
+                for (var ky = 0; ky < g.Kernel; ky++)
+                {
+                    for (var kx = 0; kx < g.Kernel; kx++)
+                    {
+                        var weightIndex = ((o * g.InChannels + i) * g.Kernel + ky) * g.Kernel + kx;
+                        var weight = weights[weightIndex];
+                        var sum = 0f;
+                        for (var oy = 0; oy < g.OutHeight; oy++)
+                        {
+                            var iy = oy * g.Stride - g.Padding + ky;
+                            if ((uint)iy >= (uint)g.InHeight)
+                            {
+                                continue;
+                            }
+
+                            for (var ox = 0; ox < g.OutWidth; ox++)
+                            {
+                                var ix = ox * g.Stride - g.Padding + kx;
+                                if ((uint)ix >= (uint)g.InWidth)
+                                {
+                                    continue;
+                                }
+
+                                var gradient = outputGradient[BlockedLayout.Index(o, oy, ox, g.OutHeight, g.OutWidth)];
+                                var inputIndex = BlockedLayout.Index(physical, iy, ix, g.InHeight, g.InWidth);
+                                sum += gradient * input[inputIndex];
+                                if (needInput)
+                                {
+                                    inputGradient[inputIndex] += weight * gradient;
+                                }
+                            }
+                        }
+
+                        weightGradient[weightIndex] += sum;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gradient of <see cref="ReferenceKernels.Pad"/>: <paramref name="inputGradient"/> += the interior of
+    /// <paramref name="paddedGradient"/> (the border's gradient goes nowhere). Every physical channel.
+    /// </summary>
+    public static void Pad(ReadOnlySpan<float> paddedGradient, Span<float> inputGradient, int physicalChannels, int height, int width, int padding)
+    {
+        if (inputGradient.IsEmpty)
+        {
+            return;
+        }
+
+        var paddedHeight = height + 2 * padding;
+        var paddedWidth = width + 2 * padding;
+        for (var c = 0; c < physicalChannels; c++)
+        {
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    inputGradient[BlockedLayout.Index(c, y, x, height, width)]
+                        += paddedGradient[BlockedLayout.Index(c, y + padding, x + padding, paddedHeight, paddedWidth)];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gradient of <see cref="ReferenceKernels.MaxPool2d"/>: each output's gradient goes to the first input cell in
+    /// its window, in row-major scan order, that equals the output (the max), as PyTorch and Caffe route it; ties
+    /// give the whole gradient to the first. Padded cells never win. Every physical channel (<see cref="PoolGeometry.Channels"/>).
+    /// </summary>
+    public static void MaxPool2d(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient, in PoolGeometry g)
+    {
+        if (inputGradient.IsEmpty)
+        {
+            return;
+        }
+
+        for (var c = 0; c < g.Channels; c++)
+        {
+            for (var oy = 0; oy < g.OutHeight; oy++)
+            {
+                for (var ox = 0; ox < g.OutWidth; ox++)
+                {
+                    var outputIndex = BlockedLayout.Index(c, oy, ox, g.OutHeight, g.OutWidth);
+                    var max = output[outputIndex];
+                    var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+                    var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                    var winner = FirstIndexOf(input, max, c, y0, y1, x0, x1, g.InHeight, g.InWidth);
+                    if (winner >= 0)
+                    {
+                        inputGradient[winner] += outputGradient[outputIndex];
+                    }
+                }
+            }
+        }
+
+        static int FirstIndexOf(ReadOnlySpan<float> input, float max, int c, int y0, int y1, int x0, int x1, int height, int width)
+        {
+            for (var y = y0; y < y1; y++)
+            {
+                for (var x = x0; x < x1; x++)
+                {
+                    var index = BlockedLayout.Index(c, y, x, height, width);
+                    if (input[index] == max)
+                    {
+                        return index;
+                    }
+                }
+            }
+
+            // Only when the max is NaN (or the window holds no input cell): there is no cell to blame.
+            return -1;
+        }
+    }
+
+    /// <summary>
+    /// Gradient of <see cref="ReferenceKernels.AvgPool2d"/>: each output's gradient, divided by Caffe's divisor
+    /// (<see cref="ReferenceKernels.AverageDivisor"/>, which counts the padding), goes to every input cell of its window.
+    /// </summary>
+    public static void AvgPool2d(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, in PoolGeometry g)
+    {
+        if (inputGradient.IsEmpty)
+        {
+            return;
+        }
+
+        for (var c = 0; c < g.Channels; c++)
+        {
+            for (var oy = 0; oy < g.OutHeight; oy++)
+            {
+                for (var ox = 0; ox < g.OutWidth; ox++)
+                {
+                    var share = outputGradient[BlockedLayout.Index(c, oy, ox, g.OutHeight, g.OutWidth)] / ReferenceKernels.AverageDivisor(oy, ox, g);
+                    var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+                    var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                    for (var y = y0; y < y1; y++)
+                    {
+                        for (var x = x0; x < x1; x++)
+                        {
+                            inputGradient[BlockedLayout.Index(c, y, x, g.InHeight, g.InWidth)] += share;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Gradient of <see cref="ReferenceKernels.GlobalAveragePool"/>: each channel's gradient, divided by height × width, goes to every cell of the channel.</summary>
+    public static void GlobalAveragePool(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, int physicalChannels, int height, int width)
+    {
+        if (inputGradient.IsEmpty)
+        {
+            return;
+        }
+
+        var scale = 1f / (height * width);
+        for (var c = 0; c < physicalChannels; c++)
+        {
+            var share = outputGradient[c] * scale;
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    inputGradient[BlockedLayout.Index(c, y, x, height, width)] += share;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gradient of <see cref="ReferenceKernels.LocalResponseNorm"/> (Caffe's across-channel formula), exactly:
+    /// with <c>s_i = k + α/n · Σ_{window(i)} x²</c> and <c>y_i = x_i · s_i^-β</c>,
+    /// <c>dx_i = dy_i · s_i^-β − (2αβ/n) · x_i · Σ_{j : i ∈ window(j)} dy_j · y_j / s_j</c>.
+    /// Windows are centred and clipped to the logical channels, so <c>i ∈ window(j)</c> exactly when <c>j ∈ window(i)</c>.
+    /// <paramref name="output"/> is the forward's output; input, output and both gradients share <paramref name="channelMap"/>.
+    /// </summary>
+    public static void LocalResponseNorm(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> channelMap,
+        Span<float> inputGradient, int channels, int height, int width, int size, float alpha, float beta, float k)
+    {
+        if (inputGradient.IsEmpty)
+        {
+            return;
+        }
+
+        const int StackChannels = 256;
+        float[]? rented = null;
+        Span<float> buffer = channels <= StackChannels ? stackalloc float[2 * StackChannels] : (rented = ArrayPool<float>.Shared.Rent(2 * channels));
+        // Per pixel: s_c, then dy_c · y_c / s_c.
+        var scales = buffer[..channels];
+        var ratios = buffer.Slice(channels, channels);
+        var half = (size - 1) / 2;
+        var scale = alpha / size;
+        var coefficient = 2f * scale * beta;
+        try
+        {
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    for (var c = 0; c < channels; c++)
+                    {
+                        var sum = 0f;
+                        for (var n = Math.Max(0, c - half); n <= Math.Min(channels - 1, c + half); n++)
+                        {
+                            var value = input[BlockedLayout.Index(BlockedLayout.Physical(channelMap, n), y, x, height, width)];
+                            sum += value * value;
+                        }
+
+                        var index = BlockedLayout.Index(BlockedLayout.Physical(channelMap, c), y, x, height, width);
+                        scales[c] = k + scale * sum;
+                        ratios[c] = outputGradient[index] * output[index] / scales[c];
+                    }
+
+                    for (var c = 0; c < channels; c++)
+                    {
+                        var sum = 0f;
+                        for (var n = Math.Max(0, c - half); n <= Math.Min(channels - 1, c + half); n++)
+                        {
+                            sum += ratios[n];
+                        }
+
+                        var index = BlockedLayout.Index(BlockedLayout.Physical(channelMap, c), y, x, height, width);
+                        inputGradient[index] += outputGradient[index] * MathF.Pow(scales[c], -beta) - coefficient * input[index] * sum;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gradients of <see cref="ReferenceKernels.Linear"/> (without its ReLU), W as [out, in]: <paramref name="weightGradient"/>
+    /// += dy ⊗ x, <paramref name="biasGradient"/> += dy (skipped when empty: no bias), and <paramref name="inputGradient"/>
+    /// += Wᵀ dy (skipped when empty), the input read and its gradient written through <paramref name="channelMap"/>.
+    /// </summary>
+    public static void Linear(ReadOnlySpan<float> input, ReadOnlySpan<int> channelMap, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> weights,
+        Span<float> inputGradient, Span<float> weightGradient, Span<float> biasGradient, int inFeatures, int outFeatures)
+    {
+        for (var o = 0; o < outFeatures; o++)
+        {
+            var gradient = outputGradient[o];
+            if (!biasGradient.IsEmpty)
+            {
+                biasGradient[o] += gradient;
+            }
+
+            for (var i = 0; i < inFeatures; i++)
+            {
+                weightGradient[o * inFeatures + i] += gradient * input[BlockedLayout.Physical(channelMap, i)];
+            }
+        }
+
+        if (inputGradient.IsEmpty)
+        {
+            return;
+        }
+
+        for (var i = 0; i < inFeatures; i++)
+        {
+            var sum = 0f;
+            for (var o = 0; o < outFeatures; o++)
+            {
+                sum += weights[o * inFeatures + i] * outputGradient[o];
+            }
+
+            inputGradient[BlockedLayout.Physical(channelMap, i)] += sum;
+        }
+    }
+
+    /// <summary>
+    /// Gradient of <see cref="ReferenceKernels.BlockedToPlain"/> (flatten): each NCHW gradient value is added at its
+    /// logical channel's blocked position, through <paramref name="channelMap"/>.
+    /// </summary>
+    public static void BlockedToPlain(ReadOnlySpan<float> plainGradient, ReadOnlySpan<int> channelMap, Span<float> blockedGradient, int channels, int height, int width)
+    {
+        if (blockedGradient.IsEmpty)
+        {
+            return;
+        }
+
+        for (var c = 0; c < channels; c++)
+        {
+            var physical = BlockedLayout.Physical(channelMap, c);
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    blockedGradient[BlockedLayout.Index(physical, y, x, height, width)] += plainGradient[(c * height + y) * width + x];
+                }
+            }
+        }
+    }
+}
