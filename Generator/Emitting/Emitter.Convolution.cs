@@ -24,17 +24,16 @@ internal sealed partial class Emitter
         var tiling = op.Tiling!;
         var generic = "Convolve" + op.Layer + op.Part;
         w.Line($"// Register tiles: {tiling.WideBlocks} block(s) x {tiling.WidePixels} pixels with Vector512; 1 block x {tiling.NarrowPixels} pixels with Vector256 and Vector128.");
-        w.Line($"if ({Vector512Accelerated}) {generic}<global::InceptionGen.Kernels.Block512>(begin, end, batch);");
-        w.Line($"else if ({Vector256Accelerated}) {generic}<global::InceptionGen.Kernels.Block256>(begin, end, batch);");
-        w.Line($"else if ({Vector128Accelerated}) {generic}<global::InceptionGen.Kernels.Block128>(begin, end, batch);");
+        w.Line($"if ({Vector512Accelerated}) {generic}<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);");
+        w.Line($"else if ({Vector256Accelerated}) {generic}<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);");
+        w.Line($"else if ({Vector128Accelerated}) {generic}<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);");
         using (w.Block("else"))
         {
-            w.Line("var activations = _activations.Span;");
             w.Line("var parameters = _parameters.ReadOnlySpan;");
             using (ImageLoop())
             {
                 var slice = op.OutputChannelOffset * target.Height * target.Width;
-                w.Line($"{Kernels}.Conv2d({ArenaSlice(source)}, {ChannelMap(source)}, {ArenaSlice(target, Add(slice, null), RoundUp(op.OutChannels) * target.Height * target.Width)},");
+                w.Line($"{Kernels}.Conv2d({InputSlice(source)}, {ChannelMap(source)}, {OutputSlice(target, Add(slice, null), RoundUp(op.OutChannels) * target.Height * target.Width)},");
                 w.Line($"    {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)},");
                 w.Line($"    new global::InceptionGen.Kernels.ConvGeometry(InChannels: {source.Channels}, InHeight: {source.Height}, InWidth: {source.Width}, OutChannels: {op.OutChannels}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: 0, Relu: {Bool(op.Relu)}));");
             }
@@ -72,9 +71,9 @@ internal sealed partial class Emitter
         var slice = op.OutputChannelOffset * target.Height * target.Width;
         w.Line($"// {op.QualifiedName}: {outBlocks} output blocks x {op.OutHeight} rows of {op.OutWidth} pixels, reading {source.Name} {source.ShapeText}.");
         w.Line(GeneratedCode);
-        using (w.Block($"private void Convolve{op.Layer}{op.Part}<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
+        using (w.Block($"private void Convolve{op.Layer}{op.Part}<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
-            w.Line("ref var activations = ref _activations.First;");
+            w.Line("ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);");
             w.Line("ref var packed = ref _packedWeights.First;");
             using (w.Block("if (TBlock.RegistersPerBlock == 1)"))
             {
@@ -95,39 +94,48 @@ internal sealed partial class Emitter
         var w = _writer;
         var target = _plan.Tensors[op.Output];
         var groups = outBlocks / blocks;
-        var fullTiles = op.OutWidth / pixels;
-        var remainder = op.OutWidth % pixels;
         var inputRow = source.Width * 16;
-        var arguments = $"{op.LoopChannels}, {source.Height * source.Width * 16}, {inputRow}, {weightBlock}, {outputPlane}, relu: {Bool(op.Relu)}";
         using (w.Block("for (var item = begin; item < end; item++)"))
         {
             w.Line($"var image = item / {groups * op.OutHeight};");
             w.Line($"var group = item / {op.OutHeight} % {groups};");
             w.Line($"var row = item % {op.OutHeight};");
-            w.Line($"ref var input = ref {Unsafe}.Add(ref activations, {source.ArenaOffset} * batch + image * {source.Length} + row * {op.Stride * inputRow});");
-            w.Line($"ref var output = ref {Unsafe}.Add(ref activations, {target.ArenaOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}group * {blocks * outputPlane} + row * {op.OutWidth * 16});");
+            w.Line($"ref var input = ref {Unsafe}.Add(ref activations, inputBase + image * {source.Length} + row * {op.Stride * inputRow});");
+            w.Line($"ref var output = ref {Unsafe}.Add(ref activations, outputBase + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}group * {blocks * outputPlane} + row * {op.OutWidth * 16});");
             w.Line($"ref var weights = ref {Unsafe}.Add(ref packed, {op.PackedOffset} + group * {blocks * weightBlock});");
             w.Line($"ref var bias = ref {Unsafe}.Add(ref packed, {op.PackedBiasOffset} + group * {blocks * 16});");
-            var tile = (blocks, pixels, op.Kernel, op.Stride);
-            _tiles.Add(tile);
-            if (fullTiles == 1)
-            {
-                w.Line($"{TileName(tile)}<TBlock>(ref input, ref weights, ref bias, ref output, {arguments});");
-            }
-            else if (fullTiles > 1)
-            {
-                using (w.Block($"for (var tile = 0; tile < {fullTiles}; tile++)"))
-                {
-                    w.Line($"{TileName(tile)}<TBlock>(ref {Unsafe}.Add(ref input, tile * {pixels * op.Stride * 16}), ref weights, ref bias, ref {Unsafe}.Add(ref output, tile * {pixels * 16}), {arguments});");
-                }
-            }
+            WriteTileCalls(new TileSweep(op.Kernel, op.Stride, blocks, pixels, op.OutWidth, op.LoopChannels, source.Height * source.Width * 16, inputRow, weightBlock, outputPlane, op.Relu, Accumulate: false));
+        }
+    }
 
-            if (remainder > 0)
+    /// <summary>One output row of register tiles: the refs <c>input</c>, <c>output</c>, <c>weights</c> and <c>bias</c> point at the row's start.</summary>
+    private sealed record TileSweep(int Kernel, int Stride, int Blocks, int Pixels, int OutWidth, int LoopChannels, int InputPlane, int InputRow, int WeightBlock, int OutputPlane, bool Relu, bool Accumulate);
+
+    private void WriteTileCalls(TileSweep sweep)
+    {
+        var w = _writer;
+        var fullTiles = sweep.OutWidth / sweep.Pixels;
+        var remainder = sweep.OutWidth % sweep.Pixels;
+        var arguments = $"{sweep.LoopChannels}, {sweep.InputPlane}, {sweep.InputRow}, {sweep.WeightBlock}, {sweep.OutputPlane}, relu: {Bool(sweep.Relu)}, accumulate: {Bool(sweep.Accumulate)}";
+        var tile = (sweep.Blocks, sweep.Pixels, sweep.Kernel, sweep.Stride);
+        _tiles.Add(tile);
+        if (fullTiles == 1)
+        {
+            w.Line($"{TileName(tile)}<TBlock>(ref input, ref weights, ref bias, ref output, {arguments});");
+        }
+        else if (fullTiles > 1)
+        {
+            using (w.Block($"for (var tile = 0; tile < {fullTiles}; tile++)"))
             {
-                var last = (blocks, remainder, op.Kernel, op.Stride);
-                _tiles.Add(last);
-                w.Line($"{TileName(last)}<TBlock>(ref {Unsafe}.Add(ref input, {fullTiles * pixels * op.Stride * 16}), ref weights, ref bias, ref {Unsafe}.Add(ref output, {fullTiles * pixels * 16}), {arguments});");
+                w.Line($"{TileName(tile)}<TBlock>(ref {Unsafe}.Add(ref input, tile * {sweep.Pixels * sweep.Stride * 16}), ref weights, ref bias, ref {Unsafe}.Add(ref output, tile * {sweep.Pixels * 16}), {arguments});");
             }
+        }
+
+        if (remainder > 0)
+        {
+            var last = (sweep.Blocks, remainder, sweep.Kernel, sweep.Stride);
+            _tiles.Add(last);
+            w.Line($"{TileName(last)}<TBlock>(ref {Unsafe}.Add(ref input, {fullTiles * sweep.Pixels * sweep.Stride * 16}), ref weights, ref bias, ref {Unsafe}.Add(ref output, {fullTiles * sweep.Pixels * 16}), {arguments});");
         }
     }
 
@@ -141,14 +149,27 @@ internal sealed partial class Emitter
         var (blocks, pixels, kernel, stride) = tile;
         w.Line($"// Register tile: {blocks} output block(s) x {pixels} pixels, {kernel}x{kernel} kernel, stride {stride}; {blocks * pixels} accumulators.");
         w.Line(GeneratedCode);
-        using (w.Block($"private static void {TileName(tile)}<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
+        using (w.Block($"private static void {TileName(tile)}<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
-            for (var r = 0; r < blocks; r++)
+            w.Line(string.Join(" ", Enumerable.Range(0, blocks).Select(r => $"TBlock {string.Join(", ", Enumerable.Range(0, pixels).Select(p => $"a{r}_{p}"))};")));
+            w.Line("// Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.");
+            using (w.Block("if (accumulate)"))
             {
-                w.Line($"var a{r}_0 = TBlock.Load(ref {Unsafe}.Add(ref bias, {r * 16}));");
-                for (var p = 1; p < pixels; p++)
+                for (var r = 0; r < blocks; r++)
                 {
-                    w.Line($"var a{r}_{p} = a{r}_0;");
+                    w.Line(string.Join(" ", Enumerable.Range(0, pixels).Select(p => $"a{r}_{p} = TBlock.Load(ref {Unsafe}.Add(ref output, {(r == 0 ? "" : $"{r} * outputPlane + ")}{p * 16}));")));
+                }
+            }
+
+            using (w.Block("else"))
+            {
+                for (var r = 0; r < blocks; r++)
+                {
+                    w.Line($"a{r}_0 = TBlock.Load(ref {Unsafe}.Add(ref bias, {r * 16}));");
+                    if (pixels > 1)
+                    {
+                        w.Line(string.Join(" ", Enumerable.Range(1, pixels - 1).Select(p => $"a{r}_{p} = a{r}_0;")));
+                    }
                 }
             }
 

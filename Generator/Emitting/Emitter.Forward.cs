@@ -26,10 +26,15 @@ internal sealed partial class Emitter
     /// </summary>
     private const int ImagesPerPass = 2;
 
-    private List<OpPlan>? _inferenceOps;
+    /// <summary>The ops of the inference pass with their index in the plan (the operation number the pool runs them under).</summary>
+    private IEnumerable<(OpPlan Op, int Index)> InferenceOps => _plan.Ops.Select((op, index) => (op, index)).Where(entry => !entry.op.TrainingOnly);
 
-    /// <summary>The ops of the inference pass, in execution order.</summary>
-    private List<OpPlan> InferenceOps => _inferenceOps ??= _plan.Ops.Where(op => !op.Auxiliary).ToList();
+    /// <summary>
+    /// The ops the worker pool runs, with their index: all but the first and last (they touch the caller's
+    /// spans), and the training-only ones only when the training pass is generated.
+    /// </summary>
+    private IEnumerable<(OpPlan Op, int Index)> PoolOps => _plan.Ops.Select((op, index) => (op, index))
+        .Where(entry => !RunsOnCallingThread(entry.op) && (_plan.IsTrainable || !entry.op.TrainingOnly));
 
     private static bool RunsOnCallingThread(OpPlan op)
         => op.Kind is OpKind.InputToBlocked or OpKind.CopyToOutput || (op.Kind == OpKind.BlockedToPlain && op.Layer == "Output");
@@ -87,10 +92,14 @@ internal sealed partial class Emitter
         using (w.Block("private void ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
         {
             w.Line("_batch = batch;");
-            w.Line("var activations = _activations.Span;");
-            for (var index = 0; index < InferenceOps.Count; index++)
+            if (_plan.IsTrainable)
             {
-                var op = InferenceOps[index];
+                w.Line("_training = false;");
+            }
+
+            w.Line("var activations = _activations.Span;");
+            foreach (var (op, index) in InferenceOps)
+            {
                 w.Line();
                 WriteOpComment(op);
                 if (RunsOnCallingThread(op))
@@ -121,13 +130,13 @@ internal sealed partial class Emitter
             switch (op.Kind)
             {
                 case OpKind.InputToBlocked:
-                    w.Line($"{Kernels}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {ArenaSlice(target)}, {source.Channels}, {source.Height}, {source.Width});");
+                    w.Line($"{Kernels}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {CallerSlice(target)}, {source.Channels}, {source.Height}, {source.Width});");
                     break;
                 case OpKind.CopyToOutput:
-                    w.Line($"{ArenaSlice(source)}.CopyTo(output.Slice(image * OutputLength, OutputLength));");
+                    w.Line($"{CallerSlice(source)}.CopyTo(output.Slice(image * OutputLength, OutputLength));");
                     break;
                 default:
-                    w.Line($"{Kernels}.BlockedToPlain({ArenaSlice(source)}, {ChannelMap(source)}, output.Slice(image * OutputLength, OutputLength), {source.Channels}, {source.Height}, {source.Width});");
+                    w.Line($"{Kernels}.BlockedToPlain({CallerSlice(source)}, {ChannelMap(source)}, output.Slice(image * OutputLength, OutputLength), {source.Channels}, {source.Height}, {source.Width});");
                     break;
             }
         }
@@ -136,13 +145,13 @@ internal sealed partial class Emitter
     private void WriteOperationTable()
     {
         var w = _writer;
-        w.Line("/// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles).</summary>");
+        w.Line("/// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.</summary>");
         w.Line(GeneratedCode);
         using (w.Block("public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =", "[", "];"))
         {
-            foreach (var op in InferenceOps)
+            foreach (var op in _plan.Ops)
             {
-                w.Line($"new(\"{(op.Layer is "Input" or "Output" ? op.Layer : op.QualifiedName)}\", \"{op.Description}\", {op.MultiplyAdds}),");
+                w.Line($"new(\"{(op.Layer is "Input" or "Output" ? op.Layer : op.QualifiedName)}\", \"{op.Description}\", {op.MultiplyAdds}, {Bool(op.TrainingOnly)}),");
             }
         }
 
@@ -153,18 +162,38 @@ internal sealed partial class Emitter
     {
         var w = _writer;
         WriteOperationTable();
-        w.Line("/// <summary>Runs items [begin, end) of op <paramref name=\"operation\"/> of the forward pass; called by the worker pool.</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// Runs items [begin, end) of op <paramref name=\"operation\"/>, called by the worker pool. The same op methods serve");
+        w.Line("/// inference and training; they differ in where the tensors live (the arena, or the training memory).");
+        w.Line("/// </summary>");
         w.Line(GeneratedCode);
         using (w.Block("void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)"))
         {
+            w.Line("var batch = _batch;");
+            if (_plan.IsTrainable)
+            {
+                w.Line("var training = _training;");
+                w.Line("var memory = training ? _trainingActivations!.Span : _activations.Span;");
+                using (w.Block($"if (operation >= {BackwardOperationBase})"))
+                {
+                    w.Line($"Backward(operation - {BackwardOperationBase}, begin, end, batch);");
+                    w.Line("return;");
+                }
+
+                w.Line();
+            }
+            else
+            {
+                w.Line("var memory = _activations.Span;");
+            }
+
             using (w.Block("switch (operation)"))
             {
-                for (var index = 0; index < InferenceOps.Count; index++)
+                foreach (var (op, index) in PoolOps)
                 {
-                    if (!RunsOnCallingThread(InferenceOps[index]))
-                    {
-                        w.Line($"case {index}: {MethodName(InferenceOps[index])}(begin, end); break;");
-                    }
+                    var source = _plan.Tensors[op.Input];
+                    var target = _plan.Tensors[op.Output];
+                    w.Line($"case {index}: {MethodName(op)}(begin, end, memory, {BaseOffset(op, source)}, {BaseOffset(op, target)}); break;");
                 }
 
                 w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));");
@@ -174,14 +203,19 @@ internal sealed partial class Emitter
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Runs one op of the forward pass again on the pool, with the batch of the last pass, for per-layer timing.");
-        w.Line("/// The first and last op (they touch the caller's spans) cannot be run alone.");
+        w.Line("/// The first and last op (they touch the caller's spans) and training-only ops cannot be run alone.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
         using (w.Block("public void RunOperation(int operation)"))
         {
-            using (w.Block("if (_batch == 0)"))
+            using (w.Block(_plan.IsTrainable ? "if (_batch == 0 || _training)" : "if (_batch == 0)"))
             {
                 w.Line("throw new global::System.InvalidOperationException(\"Run Forward once before timing single operations.\");");
+            }
+
+            using (w.Block("if ((uint)operation >= (uint)Operations.Count || Operations[operation].TrainingOnly)"))
+            {
+                w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, \"not an op of the inference pass\");");
             }
 
             w.Line("_pool.Run(this, operation, ItemCount(operation, _batch));");
@@ -195,18 +229,29 @@ internal sealed partial class Emitter
         w.Line(GeneratedCode);
         using (w.Block("private static int ItemCount(int operation, int batch) => operation switch", "{", "};"))
         {
-            for (var index = 0; index < InferenceOps.Count; index++)
+            foreach (var (op, index) in PoolOps)
             {
-                if (!RunsOnCallingThread(InferenceOps[index]))
-                {
-                    w.Line($"{index} => {ItemCountExpression(InferenceOps[index])},");
-                }
+                w.Line($"{index} => {ItemCountExpression(op)},");
             }
 
             w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, \"not an op that runs on the pool\"),");
         }
 
         w.Line();
+    }
+
+    /// <summary>
+    /// The start of a tensor's batch in the memory an op runs on: the arena offset in inference, the training
+    /// offset in training (training-only ops have only the latter), times the batch of the pass.
+    /// </summary>
+    private string BaseOffset(OpPlan op, TensorPlan tensor)
+    {
+        if (op.TrainingOnly || !_plan.IsTrainable)
+        {
+            return $"{(op.TrainingOnly ? tensor.TrainingOffset : tensor.ArenaOffset)} * batch";
+        }
+
+        return tensor.ArenaOffset == tensor.TrainingOffset ? $"{tensor.ArenaOffset} * batch" : $"(training ? {tensor.TrainingOffset} : {tensor.ArenaOffset}) * batch";
     }
 
     /// <summary>
@@ -279,7 +324,7 @@ internal sealed partial class Emitter
         var target = _plan.Tensors[op.Output];
         WriteOpComment(op);
         w.Line(GeneratedCode);
-        using (w.Block($"private void {MethodName(op)}(int begin, int end)"))
+        using (w.Block($"private void {MethodName(op)}(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)"))
         {
             w.Line("var batch = _batch;");
             switch (op.Kind)
@@ -288,10 +333,9 @@ internal sealed partial class Emitter
                     WriteConvolutionBody(op, source, target);
                     break;
                 case OpKind.Pad:
-                    w.Line("var activations = _activations.Span;");
                     using (ItemLoop(source.PhysicalChannels / 16, "block"))
                     {
-                        w.Line($"{Blocked}.PadBlock({ArenaSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {ArenaSlice(target, $"block * {PlanePerBlock(target)}", PlanePerBlock(target))}, {source.Height}, {source.Width}, {op.Padding});");
+                        w.Line($"{Blocked}.PadBlock({InputSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {OutputSlice(target, $"block * {PlanePerBlock(target)}", PlanePerBlock(target))}, {source.Height}, {source.Width}, {op.Padding});");
                     }
 
                     break;
@@ -299,19 +343,18 @@ internal sealed partial class Emitter
                     WritePool(op, source, target);
                     break;
                 case OpKind.GlobalAveragePool:
-                    w.Line("var activations = _activations.Span;");
                     using (w.Block($"if ({Vector128Accelerated})"))
                     {
                         using (ItemLoop(source.PhysicalChannels / 16, "block"))
                         {
-                            w.Line($"{Blocked}.GlobalAveragePoolBlock({ArenaSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {ArenaSlice(target, "block * 16", 16)}, {source.Height}, {source.Width});");
+                            w.Line($"{Blocked}.GlobalAveragePoolBlock({InputSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {OutputSlice(target, "block * 16", 16)}, {source.Height}, {source.Width});");
                         }
                     }
 
                     using (w.Block("else"))
                     using (ImageLoop())
                     {
-                        w.Line($"{Kernels}.GlobalAveragePool({ArenaSlice(source)}, {ArenaSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width});");
+                        w.Line($"{Kernels}.GlobalAveragePool({InputSlice(source)}, {OutputSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width});");
                     }
 
                     break;
@@ -322,12 +365,14 @@ internal sealed partial class Emitter
                     WriteLinear(op, source, target);
                     break;
                 case OpKind.BlockedToPlain:
-                    w.Line("var activations = _activations.Span;");
                     using (ImageLoop())
                     {
-                        w.Line($"{Kernels}.BlockedToPlain({ArenaSlice(source)}, {ChannelMap(source)}, {ArenaSlice(target)}, {source.Channels}, {source.Height}, {source.Width});");
+                        w.Line($"{Kernels}.BlockedToPlain({InputSlice(source)}, {ChannelMap(source)}, {OutputSlice(target)}, {source.Channels}, {source.Height}, {source.Width});");
                     }
 
+                    break;
+                case OpKind.Dropout:
+                    WriteDropoutForward(op, source, target);
                     break;
             }
         }
@@ -342,13 +387,12 @@ internal sealed partial class Emitter
         var blocks = source.PhysicalChannels / 16;
         var sliceStart = op.OutputChannelOffset * target.Height * target.Width;
         var outPlane = op.OutHeight * op.OutWidth * 16;
-        w.Line("var activations = _activations.Span;");
         w.Line($"var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding});");
         using (w.Block($"if ({Vector128Accelerated})"))
         {
             using (ItemLoop(blocks, "block"))
             {
-                w.Line($"{Blocked}.{name}PoolBlock({ArenaSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {ArenaSlice(target, Add(sliceStart, $"block * {outPlane}"), outPlane)}, geometry);");
+                w.Line($"{Blocked}.{name}PoolBlock({InputSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {OutputSlice(target, Add(sliceStart, $"block * {outPlane}"), outPlane)}, geometry);");
             }
         }
 
@@ -357,7 +401,7 @@ internal sealed partial class Emitter
             w.Line("geometry = geometry with { Channels = " + source.PhysicalChannels + " };");
             using (ImageLoop())
             {
-                w.Line($"{Kernels}.{name}Pool2d({ArenaSlice(source)}, {ArenaSlice(target, Add(sliceStart, null), blocks * outPlane)}, geometry);");
+                w.Line($"{Kernels}.{name}Pool2d({InputSlice(source)}, {OutputSlice(target, Add(sliceStart, null), blocks * outPlane)}, geometry);");
             }
         }
     }
@@ -365,8 +409,7 @@ internal sealed partial class Emitter
     private void WriteLrn(OpPlan op, TensorPlan source, TensorPlan target)
     {
         var w = _writer;
-        w.Line("var activations = _activations.Span;");
-        var reference = $"{Kernels}.LocalResponseNorm({ArenaSlice(source)}, {ChannelMap(source)}, {ArenaSlice(target)}, {source.Channels}, {source.Height}, {source.Width}, size: {op.Kernel}, alpha: {Float(op.Alpha)}, beta: {Float(op.Beta)}, k: {Float(op.K)});";
+        var reference = $"{Kernels}.LocalResponseNorm({InputSlice(source)}, {ChannelMap(source)}, {OutputSlice(target)}, {source.Channels}, {source.Height}, {source.Width}, size: {op.Kernel}, alpha: {Float(op.Alpha)}, beta: {Float(op.Beta)}, k: {Float(op.K)});";
         if (source.ChannelMap.Count > 0)
         {
             w.Line("// The input's channels have gaps (a concat), which the vectorized window does not skip.");
@@ -382,7 +425,7 @@ internal sealed partial class Emitter
         {
             using (ItemLoop(source.Height, "row"))
             {
-                w.Line($"{Blocked}.LocalResponseNormRow({ArenaSlice(source)}, {ArenaSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width}, row, size: {op.Kernel}, alpha: {Float(op.Alpha)}, beta: {Float(op.Beta)}, k: {Float(op.K)});");
+                w.Line($"{Blocked}.LocalResponseNormRow({InputSlice(source)}, {OutputSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width}, row, size: {op.Kernel}, alpha: {Float(op.Alpha)}, beta: {Float(op.Beta)}, k: {Float(op.K)});");
             }
         }
 
@@ -396,13 +439,12 @@ internal sealed partial class Emitter
     private void WriteLinear(OpPlan op, TensorPlan source, TensorPlan target)
     {
         var w = _writer;
-        w.Line("var activations = _activations.Span;");
         w.Line("var parameters = _parameters.ReadOnlySpan;");
         if (source.ChannelMap.Count > 0)
         {
             using (ImageLoop())
             {
-                w.Line($"{Kernels}.Linear({ArenaSlice(source)}, {ChannelMap(source)}, {ArenaSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, inFeatures: {source.Channels}, outFeatures: {op.OutChannels}, relu: {Bool(op.Relu)});");
+                w.Line($"{Kernels}.Linear({InputSlice(source)}, {ChannelMap(source)}, {OutputSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, inFeatures: {source.Channels}, outFeatures: {op.OutChannels}, relu: {Bool(op.Relu)});");
             }
 
             return;
@@ -412,7 +454,7 @@ internal sealed partial class Emitter
         using (ItemLoop(chunks, "chunk"))
         {
             w.Line($"var first = chunk * {LinearRowsPerItem};");
-            w.Line($"{Blocked}.LinearRows({ArenaSlice(source)}, {ArenaSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, {source.Channels}, first, global::System.Math.Min(first + {LinearRowsPerItem}, {op.OutChannels}), relu: {Bool(op.Relu)});");
+            w.Line($"{Blocked}.LinearRows({InputSlice(source)}, {OutputSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, {source.Channels}, first, global::System.Math.Min(first + {LinearRowsPerItem}, {op.OutChannels}), relu: {Bool(op.Relu)});");
         }
     }
 
@@ -431,11 +473,18 @@ internal sealed partial class Emitter
     private static int PlanePerBlock(TensorPlan tensor) => tensor.Height * tensor.Width * 16;
 
     /// <summary>
-    /// One image's span of an arena tensor, or of part of it: offsets scale with the batch (see the memory
-    /// plan), so a tensor of a batch starts at offset × batch.
+    /// One image's span of an op's input or output tensor, or of part of it, in the memory the op runs on:
+    /// the tensor's batch starts at <c>inputBase</c> / <c>outputBase</c>, and image i at i × its length.
     /// </summary>
-    private static string ArenaSlice(TensorPlan tensor, string? extra = null, int? length = null)
-        => $"activations.Slice({tensor.ArenaOffset} * batch + image * {tensor.Length}{(extra is null ? "" : " + " + extra)}, {length ?? tensor.Length}) /* {tensor.Name} {tensor.ShapeText} */";
+    private static string InputSlice(TensorPlan tensor, string? extra = null, int? length = null) => Slice("memory", "inputBase", tensor, extra, length);
+
+    private static string OutputSlice(TensorPlan tensor, string? extra = null, int? length = null) => Slice("memory", "outputBase", tensor, extra, length);
+
+    private static string Slice(string memory, string baseOffset, TensorPlan tensor, string? extra, int? length)
+        => $"{memory}.Slice({baseOffset} + image * {tensor.Length}{(extra is null ? "" : " + " + extra)}, {length ?? tensor.Length}) /* {tensor.Name} {tensor.ShapeText} */";
+
+    /// <summary>One image's span of an inference tensor, for the ops that run on the calling thread.</summary>
+    private static string CallerSlice(TensorPlan tensor) => Slice("activations", $"{tensor.ArenaOffset} * batch", tensor, null, null);
 
     private static string? Add(int constant, string? term)
         => constant == 0 ? term : term is null ? constant.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{constant} + {term}";

@@ -59,9 +59,14 @@ internal sealed partial class Emitter
             WriteForward();
             WritePackWeights();
             WriteDispatch();
-            foreach (var op in InferenceOps.Where(op => op.Kind is not (OpKind.InputToBlocked or OpKind.CopyToOutput) && !(op.Kind == OpKind.BlockedToPlain && op.Layer == "Output")))
+            foreach (var (op, _) in PoolOps.Where(entry => _plan.IsTrainable || !entry.Op.TrainingOnly))
             {
                 WriteOp(op);
+            }
+
+            if (_plan.IsTrainable)
+            {
+                WriteTraining();
             }
 
             WriteConvolutionTiles();

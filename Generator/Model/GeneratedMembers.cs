@@ -16,5 +16,7 @@ internal static class GeneratedMembers
         "ConvolutionMultiplyAdds", "LinearMultiplyAdds", "MultiplyAdds", "AuxiliaryMultiplyAdds",
         "ParameterBlockLength", "ActivationLengthPerImage", "PackedWeightsLength",
         "ParameterTensors", "Summary", "Operations", "MaxBatch", "Parameters", "InitializeParameters", "Forward", "RunOperation",
+        // The training pass (networks that end in class scores).
+        "TrainingLengthPerImage", "Gradients", "DropoutSeed", "TrainingStep", "TrainStep", "Backward",
     };
 }

@@ -28,7 +28,10 @@ internal enum TensorStorage
 /// <summary>
 /// One tensor of the network for one image. <see cref="PhysicalChannels"/> counts the channels of the
 /// blocked storage (whole blocks, gaps included); <see cref="ChannelMap"/> gives the physical channel
-/// of each logical one when a concat leaves gaps (empty: identity).
+/// of each logical one when a concat leaves gaps (empty: identity). <see cref="AliasOf"/> names the tensor
+/// whose memory this one shares in inference (a dropout's output is its input there). In training every
+/// tensor has its own slot at <see cref="TrainingOffset"/> (per image), in the training activations and,
+/// at the same offset, in the activation gradients.
 /// </summary>
 internal sealed record TensorPlan(
     int Id,
@@ -40,7 +43,9 @@ internal sealed record TensorPlan(
     TensorLayout Layout,
     TensorStorage Storage,
     int ArenaOffset,
-    EquatableArray<int> ChannelMap)
+    EquatableArray<int> ChannelMap,
+    int AliasOf = -1,
+    int TrainingOffset = -1)
 {
     /// <summary>Floats of one image's tensor as stored.</summary>
     public int Length => (Layout == TensorLayout.Blocked ? PhysicalChannels : Channels) * Height * Width;
@@ -67,6 +72,8 @@ internal enum OpKind
     Pad,
     /// <summary>Copies the final plain vector to the caller's output.</summary>
     CopyToOutput,
+    /// <summary>Inverted dropout, training only: inference reads its input in place of its output.</summary>
+    Dropout,
 }
 
 /// <summary>
@@ -78,8 +85,21 @@ internal enum OpKind
 internal sealed record ConvTiling(int WideBlocks, int WidePixels, int NarrowPixels);
 
 /// <summary>
+/// How a convolution's gradients are computed by the vectorized kernels.
+/// <list type="bullet">
+/// <item>Input gradient (stride 1 only): a transposed convolution, run by the forward micro-kernels over the
+/// output gradient padded by kernel − 1 (<see cref="ScratchOffset"/> in the training memory, per image),
+/// with the flipped weights packed at <see cref="TransposedOffset"/>, tiled as <see cref="TransposedTiling"/>.</item>
+/// <item>Weight gradient: register tiles of <see cref="WeightBlocks"/> output blocks × <see cref="WeightChannels"/>
+/// input channels × one kernel row, summed over every pixel of every image into the packed gradient.</item>
+/// </list>
+/// </summary>
+internal sealed record ConvBackwardPlan(int TransposedOffset, ConvTiling? TransposedTiling, int ScratchOffset, int WeightBlocks, int WeightChannels);
+
+/// <summary>
 /// One primitive operation: its input and output tensors, and everything its kernel needs as
 /// constants. <see cref="OutputChannelOffset"/> is where it writes in a concat (a multiple of 16).
+/// <see cref="TrainingOnly"/> ops (auxiliary heads, dropout) run in the training pass only.
 /// </summary>
 internal sealed record OpPlan(
     OpKind Kind,
@@ -110,7 +130,10 @@ internal sealed record OpPlan(
     ConvTiling? Tiling = null,
     int PackedOffset = -1,
     int PackedBiasOffset = -1,
-    int LoopChannels = 0)
+    int LoopChannels = 0,
+    bool TrainingOnly = false,
+    int MaskOffset = -1,
+    ConvBackwardPlan? Backward = null)
 {
     /// <summary>The dotted name of the layer or part, e.g. <c>Inception3a.Branch2</c>.</summary>
     public string QualifiedName => Part.Length == 0 ? Layer : Layer + "." + Part;
@@ -137,6 +160,9 @@ internal sealed record ParameterPlan(string Name, int Offset, EquatableArray<int
 /// <summary>A row of the generated summary.</summary>
 internal sealed record SummaryRow(string Name, string Kind, int Channels, int Height, int Width, long Parameters, long MultiplyAdds, int Depth, bool Auxiliary);
 
+/// <summary>An auxiliary head's loss: its logits tensor and the weight of its loss.</summary>
+internal sealed record AuxiliaryLossPlan(string Layer, int Logits, float Weight);
+
 /// <summary>A declared layer with the shape it produces, for the generated property and its handle.</summary>
 internal sealed record LayerPlan(LayerModel Model, int Channels, int Height, int Width, string? TappedLayer);
 
@@ -161,8 +187,15 @@ internal sealed record NetworkPlan(
     long ConvolutionMultiplyAdds,
     long LinearMultiplyAdds,
     long AuxiliaryMultiplyAdds,
-    EquatableArray<DiagnosticInfo> Diagnostics)
+    EquatableArray<DiagnosticInfo> Diagnostics,
+    int TrainingLengthPerImage = 0,
+    int TransposedWeightsLength = 0,
+    int Logits = -1,
+    EquatableArray<AuxiliaryLossPlan> AuxiliaryLosses = default)
 {
+    /// <summary>Whether the training pass is generated: the network ends in a vector of class scores.</summary>
+    public bool IsTrainable => Logits >= 0;
+
     /// <summary>A plan that carries only diagnostics: nothing is emitted from it.</summary>
     public static NetworkPlan Failed(NetworkModel model, System.Collections.Generic.IEnumerable<DiagnosticInfo> diagnostics)
         => new(model, default, default, default, default, default, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, diagnostics.ToEquatableArray());

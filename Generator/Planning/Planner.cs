@@ -28,6 +28,9 @@ internal sealed class Planner
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private int _parameterOffset;
     private int _packedOffset;
+    private readonly List<AuxiliaryLossPlan> _auxiliaryLosses = new();
+    private int _logits = -1;
+    private int _transposedLength;
     private LayerModel? _currentLayer;
 
     private Planner(NetworkModel model)
@@ -63,6 +66,7 @@ internal sealed class Planner
         // A plan with errors is not emitted, and its sizes may be out of range: count nothing for it.
         var failed = HasErrors || _model.Incomplete;
         var arenaLength = failed ? 0 : PlanMemory();
+        var trainingLength = failed ? 0 : PlanTrainingMemory();
         return new NetworkPlan(
             _model,
             _layers.ToEquatableArray(),
@@ -80,7 +84,11 @@ internal sealed class Planner
             failed ? 0 : _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Conv).Sum(op => op.MultiplyAdds),
             failed ? 0 : _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Linear).Sum(op => op.MultiplyAdds),
             failed ? 0 : _ops.Where(op => op.Auxiliary).Sum(op => op.MultiplyAdds),
-            _diagnostics.ToEquatableArray());
+            _diagnostics.ToEquatableArray(),
+            trainingLength,
+            _transposedLength,
+            failed ? -1 : _logits,
+            _auxiliaryLosses.ToEquatableArray());
     }
 
     private bool HasErrors => ErrorCount > 0;
@@ -137,7 +145,7 @@ internal sealed class Planner
                 LayerKind.Inception => PlanInception(layer, EnsureBlocked(trunk)),
                 LayerKind.Flatten => PlanFlatten(layer, trunk),
                 LayerKind.Linear => PlanLinearLayer(layer, trunk, trunkProducer),
-                LayerKind.Dropout => trunk, // identity in inference: the next layer reads the same tensor
+                LayerKind.Dropout => PlanDropout(layer.Name, "", layer.Rate, trunk, auxiliary: false),
                 LayerKind.AuxiliaryClassifier => PlanAuxiliary(layer, trunk, trunkProducer, vectorProducer),
                 _ => null,
             };
@@ -187,6 +195,7 @@ internal sealed class Planner
         var final = _tensors[trunk];
         if (final.Layout == TensorLayout.Plain && final.Storage == TensorStorage.Arena)
         {
+            _logits = trunk;
             var copy = NewTensor("output", final.Channels, final.Height, final.Width, TensorLayout.Plain, TensorStorage.Output);
             AddOp(OpKind.CopyToOutput, "Output", "", $"output: copy {final.ShapeText} to the caller", trunk, copy, final, _tensors[copy]);
             return copy;
@@ -391,6 +400,24 @@ internal sealed class Planner
     /// An auxiliary head reads the trunk without changing it. Its ops run in training only, so inference
     /// pays nothing for them: their tensors get no arena memory.
     /// </summary>
+    /// <summary>
+    /// Dropout is a training-only op; its output is an alias of its input in inference, so the next layer
+    /// reads the same memory there and pays nothing.
+    /// </summary>
+    private int PlanDropout(string layer, string part, float rate, int input, bool auxiliary)
+    {
+        var source = _tensors[input];
+        var output = AddTensor(source.Name + "_dropout", source.Channels, source.PhysicalChannels, source.Height, source.Width, source.Layout,
+            source.Storage == TensorStorage.TrainingOnly ? TensorStorage.TrainingOnly : TensorStorage.Arena, source.ChannelMap) ?? throw new InvalidOperationException("tensor size checked before");
+        _tensors[output] = _tensors[output] with { AliasOf = input };
+        _ops.Add(NewOp(OpKind.Dropout, layer, part, $"dropout {Float(rate)} (training only), {source.ShapeText}", input, output, source, _tensors[output], auxiliary) with
+        {
+            Rate = rate,
+            TrainingOnly = true,
+        });
+        return output;
+    }
+
     private int? PlanAuxiliary(LayerModel layer, int trunk, string? trunkProducer, string? vectorProducer)
     {
         if (trunkProducer is null)
@@ -423,8 +450,10 @@ internal sealed class Planner
         var hidden = NewTensor(name + "_hidden", layer.HiddenUnits, 1, 1, TensorLayout.Plain, TensorStorage.TrainingOnly);
         AddLinear(layer.Name, "Hidden", flat, hidden, layer.HiddenUnits, bias: true, relu: true, auxiliary: true);
         _summary.Add(new SummaryRow(layer.Name + ".Dropout", $"dropout {Float(layer.Rate)}", layer.HiddenUnits, 1, 1, 0, 0, 1, true));
+        var dropped = PlanDropout(layer.Name, "Dropout", layer.Rate, hidden, auxiliary: true);
         var logits = NewTensor(name + "_logits", layer.OutChannels, 1, 1, TensorLayout.Plain, TensorStorage.TrainingOnly);
-        AddLinear(layer.Name, "Classifier", hidden, logits, layer.OutChannels, bias: true, relu: false, auxiliary: true);
+        AddLinear(layer.Name, "Classifier", dropped, logits, layer.OutChannels, bias: true, relu: false, auxiliary: true);
+        _auxiliaryLosses.Add(new AuxiliaryLossPlan(layer.Name, logits, layer.LossWeight));
         return logits;
     }
 
@@ -573,7 +602,7 @@ internal sealed class Planner
     private static OpPlan NewOp(OpKind kind, string layer, string part, string description, int input, int output, TensorPlan source, TensorPlan target, bool auxiliary = false)
         => new(kind, layer, part, description, input, output, 0,
             source.Channels, source.Height, source.Width, target.Channels, target.Height, target.Width,
-            1, 1, 0, false, 0f, 0f, 0f, 0f, null, null, 0, auxiliary);
+            1, 1, 0, false, 0f, 0f, 0f, 0f, null, null, 0, auxiliary, TrainingOnly: auxiliary);
 
     private string AddParameter(string name, int[] shape, bool isBias, int fanIn, bool feedsRelu, bool auxiliary)
     {
@@ -645,7 +674,7 @@ internal sealed class Planner
     /// </summary>
     private int PlanMemory()
     {
-        var inference = _ops.Where(op => !op.Auxiliary).ToList();
+        var inference = _ops.Where(op => !op.TrainingOnly).Select(op => op with { Input = Resolve(op.Input), Output = Resolve(op.Output) }).ToList();
         var first = new Dictionary<int, int>();
         var last = new Dictionary<int, int>();
         for (var index = 0; index < inference.Count; index++)
@@ -680,6 +709,11 @@ internal sealed class Planner
             live.RemoveAll(slot => last[slot.Tensor] == index);
         }
 
+        foreach (var tensor in _tensors.Where(t => t.AliasOf >= 0 && t.Storage == TensorStorage.Arena).ToList())
+        {
+            _tensors[tensor.Id] = tensor with { ArenaOffset = _tensors[Resolve(tensor.Id)].ArenaOffset };
+        }
+
         foreach (var tensor in _tensors.Where(t => t.Storage == TensorStorage.Arena && t.ArenaOffset < 0).ToList())
         {
             _tensors[tensor.Id] = tensor with { Storage = TensorStorage.TrainingOnly };
@@ -692,6 +726,125 @@ internal sealed class Planner
         }
 
         return (int)arenaLength;
+    }
+
+    /// <summary>The tensor whose memory <paramref name="tensor"/> uses in inference (itself unless it is an alias).</summary>
+    private int Resolve(int tensor)
+    {
+        while (_tensors[tensor].AliasOf >= 0)
+        {
+            tensor = _tensors[tensor].AliasOf;
+        }
+
+        return tensor;
+    }
+
+    /// <summary>
+    /// The training pass keeps every activation until the backward pass reads it, so each tensor (but the
+    /// caller's input and output) gets its own slot; the activation gradients use the same offsets in a
+    /// second buffer. Sizes are per image; the training pass runs a few images at a time.
+    /// </summary>
+    private int PlanTrainingMemory()
+    {
+        var offset = 0L;
+        for (var id = 0; id < _tensors.Count; id++)
+        {
+            var tensor = _tensors[id];
+            if (tensor.Storage is TensorStorage.Input or TensorStorage.Output)
+            {
+                continue;
+            }
+
+            _tensors[id] = tensor with { TrainingOffset = (int)Math.Min(offset, int.MaxValue) };
+            offset += RoundUp(tensor.Length);
+        }
+
+        // A stride-1 convolution's input gradient is a transposed convolution over its output gradient padded
+        // by kernel - 1: that padded copy needs a scratch slot. Weight gradient tiles are sized here too.
+        var transposed = 0L;
+        for (var index = 0; index < _ops.Count; index++)
+        {
+            var op = _ops[index];
+            if (op.Kind != OpKind.Conv)
+            {
+                continue;
+            }
+
+            var source = _tensors[op.Input];
+            var (weightBlocks, weightChannels) = ChooseWeightGradientTile(Blocks(op.OutChannels), op.LoopChannels, op.Kernel);
+            var scratch = -1;
+            ConvTiling? tiling = null;
+            var transposedOffset = -1;
+            if (op.Stride == 1)
+            {
+                if (op.Kernel > 1)
+                {
+                    scratch = (int)Math.Min(offset, int.MaxValue);
+                    offset += RoundUpLong((long)Blocks(op.OutChannels) * Block * (op.OutHeight + 2 * (op.Kernel - 1)) * (op.OutWidth + 2 * (op.Kernel - 1)));
+                }
+
+                tiling = ChooseTiling(source.PhysicalChannels / Block, source.Width);
+                transposedOffset = (int)Math.Min(transposed, int.MaxValue);
+                transposed += RoundUpLong((long)source.PhysicalChannels * op.OutChannels * op.Kernel * op.Kernel);
+            }
+
+            _ops[index] = op with { Backward = new ConvBackwardPlan(transposedOffset, tiling, scratch, weightBlocks, weightChannels) };
+        }
+
+        _transposedLength = (int)Math.Min(transposed, int.MaxValue);
+
+        // Each dropout keeps its mask (0 or 1 / (1 - rate) per float) for the backward pass.
+        for (var index = 0; index < _ops.Count; index++)
+        {
+            if (_ops[index].Kind == OpKind.Dropout)
+            {
+                _ops[index] = _ops[index] with { MaskOffset = (int)Math.Min(offset, int.MaxValue) };
+                offset += RoundUp(_tensors[_ops[index].Output].Length);
+            }
+        }
+
+        if (offset > int.MaxValue)
+        {
+            ReportTooLarge(_model.Location, "The training memory", offset, int.MaxValue);
+            return 0;
+        }
+
+        return (int)offset;
+    }
+
+    /// <summary>
+    /// The weight-gradient tile: R output blocks × I input channels × one kernel row of K taps, R·I·K
+    /// accumulators plus R output-gradient vectors and one broadcast in 32 registers. I divides 16 so a tile
+    /// never straddles two input blocks; the most accumulators win, then the fewest loads per FMA.
+    /// </summary>
+    public static (int Blocks, int Channels) ChooseWeightGradientTile(int outBlocks, int loopChannels, int kernel)
+    {
+        var best = (Blocks: 1, Channels: 1, Score: -1.0);
+        foreach (var r in new[] { 4, 3, 2, 1 })
+        {
+            if (outBlocks % r != 0)
+            {
+                continue;
+            }
+
+            foreach (var i in new[] { 16, 8, 4, 2, 1 })
+            {
+                var accumulators = r * i * kernel;
+                if (accumulators + r + 1 > 32 || i > Math.Max(1, loopChannels))
+                {
+                    continue;
+                }
+
+                // FMAs per load: r·i·k FMAs for r vector loads and i·k broadcasts per pixel.
+                var score = accumulators + accumulators / (double)(r + i * kernel);
+                if (score > best.Score)
+                {
+                    best = (r, i, score);
+                }
+            }
+        }
+
+        return (best.Blocks, best.Channels);
     }
 
     private static int FirstFit(List<(int Offset, int Length, int Tensor)> live, int length)

@@ -85,7 +85,53 @@ public static class BlockedKernels
         }
     }
 
+    /// <summary>The fused ReLU's backward: the gradient is zeroed where the output was clipped to 0.</summary>
+    public static void ReluMask(ReadOnlySpan<float> output, Span<float> gradient)
+    {
+        if (Vector512.IsHardwareAccelerated) ReluMask<Block512>(output, gradient);
+        else if (Vector256.IsHardwareAccelerated) ReluMask<Block256>(output, gradient);
+        else ReluMask<Block128>(output, gradient);
+    }
+
+    /// <summary>Adds the sum over one block plane's pixels of an output gradient to 16 bias-gradient lanes.</summary>
+    public static void AddBiasGradientBlock(ReadOnlySpan<float> gradientPlane, Span<float> biasGradient, int pixels)
+    {
+        if (Vector512.IsHardwareAccelerated) AddBiasGradient<Block512>(gradientPlane, biasGradient, pixels);
+        else if (Vector256.IsHardwareAccelerated) AddBiasGradient<Block256>(gradientPlane, biasGradient, pixels);
+        else AddBiasGradient<Block128>(gradientPlane, biasGradient, pixels);
+    }
+
     // ---- generic bodies ------------------------------------------------------------------------
+
+    private static void ReluMask<TBlock>(ReadOnlySpan<float> output, Span<float> gradient)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        // Lengths are whole blocks (16 floats), as every blocked tensor and slice is.
+        _ = gradient[output.Length - 1];
+        ref var y = ref MemoryMarshal.GetReference(output);
+        ref var dy = ref MemoryMarshal.GetReference(gradient);
+        var zero = TBlock.Zero;
+        for (var i = 0; i < output.Length; i += Block)
+        {
+            TBlock.Store(TBlock.Select(TBlock.GreaterThanZero(TBlock.Load(ref Unsafe.Add(ref y, i))), TBlock.Load(ref Unsafe.Add(ref dy, i)), zero), ref Unsafe.Add(ref dy, i));
+        }
+    }
+
+    private static void AddBiasGradient<TBlock>(ReadOnlySpan<float> gradientPlane, Span<float> biasGradient, int pixels)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        _ = gradientPlane[pixels * Block - 1];
+        _ = biasGradient[Block - 1];
+        ref var source = ref MemoryMarshal.GetReference(gradientPlane);
+        var sum = TBlock.Zero;
+        for (var pixel = 0; pixel < pixels; pixel++)
+        {
+            sum = TBlock.Add(sum, TBlock.Load(ref Unsafe.Add(ref source, pixel * Block)));
+        }
+
+        ref var destination = ref MemoryMarshal.GetReference(biasGradient);
+        TBlock.Store(TBlock.Add(TBlock.Load(ref destination), sum), ref destination);
+    }
 
     private interface IPoolReduction
     {

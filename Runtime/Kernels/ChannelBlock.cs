@@ -40,6 +40,12 @@ public interface IChannelBlock<TSelf> where TSelf : struct, IChannelBlock<TSelf>
     static abstract TSelf Log(TSelf value);
 
     static abstract TSelf Divide(TSelf left, TSelf right);
+
+    /// <summary>All-ones lanes where <paramref name="value"/> &gt; 0, zero lanes elsewhere.</summary>
+    static abstract TSelf GreaterThanZero(TSelf value);
+
+    /// <summary>Lanes of <paramref name="whenTrue"/> where <paramref name="mask"/> is all ones, else of <paramref name="whenFalse"/>.</summary>
+    static abstract TSelf Select(TSelf mask, TSelf whenTrue, TSelf whenFalse);
 }
 
 /// <summary>16 channels as one AVX-512 vector.</summary>
@@ -60,6 +66,8 @@ public struct Block512 : IChannelBlock<Block512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Exp(Block512 value) => new() { V = Vector512.Exp(value.V) };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Log(Block512 value) => new() { V = Vector512.Log(value.V) };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Divide(Block512 left, Block512 right) => new() { V = left.V / right.V };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 GreaterThanZero(Block512 value) => new() { V = Vector512.GreaterThan(value.V, Vector512<float>.Zero) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Select(Block512 mask, Block512 whenTrue, Block512 whenFalse) => new() { V = Vector512.ConditionalSelect(mask.V, whenTrue.V, whenFalse.V) };
 }
 
 /// <summary>16 channels as two AVX2 vectors.</summary>
@@ -86,6 +94,8 @@ public struct Block256 : IChannelBlock<Block256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 Exp(Block256 value) => new() { Low = Vector256.Exp(value.Low), High = Vector256.Exp(value.High) };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 Log(Block256 value) => new() { Low = Vector256.Log(value.Low), High = Vector256.Log(value.High) };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 Divide(Block256 left, Block256 right) => new() { Low = left.Low / right.Low, High = left.High / right.High };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 GreaterThanZero(Block256 value) => new() { Low = Vector256.GreaterThan(value.Low, Vector256<float>.Zero), High = Vector256.GreaterThan(value.High, Vector256<float>.Zero) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 Select(Block256 mask, Block256 whenTrue, Block256 whenFalse) => new() { Low = Vector256.ConditionalSelect(mask.Low, whenTrue.Low, whenFalse.Low), High = Vector256.ConditionalSelect(mask.High, whenTrue.High, whenFalse.High) };
 }
 
 /// <summary>16 channels as four 128-bit vectors: NEON (AdvSimd) on arm64, SSE on x64.</summary>
@@ -129,6 +139,12 @@ public struct Block128 : IChannelBlock<Block128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block128 Exp(Block128 v) => new() { A = Vector128.Exp(v.A), B = Vector128.Exp(v.B), C = Vector128.Exp(v.C), D = Vector128.Exp(v.D) };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block128 Log(Block128 v) => new() { A = Vector128.Log(v.A), B = Vector128.Log(v.B), C = Vector128.Log(v.C), D = Vector128.Log(v.D) };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block128 Divide(Block128 l, Block128 r) => new() { A = l.A / r.A, B = l.B / r.B, C = l.C / r.C, D = l.D / r.D };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block128 GreaterThanZero(Block128 v)
+        => new() { A = Vector128.GreaterThan(v.A, Vector128<float>.Zero), B = Vector128.GreaterThan(v.B, Vector128<float>.Zero), C = Vector128.GreaterThan(v.C, Vector128<float>.Zero), D = Vector128.GreaterThan(v.D, Vector128<float>.Zero) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block128 Select(Block128 m, Block128 t, Block128 f)
+        => new() { A = Vector128.ConditionalSelect(m.A, t.A, f.A), B = Vector128.ConditionalSelect(m.B, t.B, f.B), C = Vector128.ConditionalSelect(m.C, t.C, f.C), D = Vector128.ConditionalSelect(m.D, t.D, f.D) };
 }
 
 /// <summary>Which block type the drivers use on this machine; every branch on it is a JIT-time constant.</summary>

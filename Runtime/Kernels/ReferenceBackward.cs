@@ -9,8 +9,9 @@ namespace InceptionGen.Kernels;
 /// <item>Input and parameter gradients are <b>added</b> into (<c>+=</c>) their buffers, so a tensor read by
 /// several ops (an Inception module's input feeds four branches) collects every branch's share. Callers zero
 /// the buffers first.</item>
-/// <item>An empty <c>inputGradient</c> span means the input's gradient is not needed (the network's input):
-/// the kernel skips that work. Parameter gradients are still computed.</item>
+/// <item>An empty <c>inputGradient</c> or <c>weightGradient</c> span means that gradient is not needed and its
+/// work is skipped: training computes input and weight gradients as separate ops (each skips the other), and
+/// the network input's gradient only when asked for.</item>
 /// <item>A fused ReLU is not handled by the layer kernels: callers call <see cref="ReluMask"/> on the layer's
 /// output gradient first. <see cref="ConvGeometry.Relu"/> is ignored.</item>
 /// <item>Convolutions see their input already padded (<see cref="ReferenceKernels.Pad"/>), so they run with
@@ -54,6 +55,7 @@ public static class ReferenceBackward
         Span<float> inputGradient, Span<float> weightGradient, Span<float> biasGradient, in ConvGeometry g)
     {
         var needInput = !inputGradient.IsEmpty;
+        var needWeights = !weightGradient.IsEmpty;
         for (var o = 0; o < g.OutChannels; o++)
         {
             if (!biasGradient.IsEmpty)
@@ -68,6 +70,11 @@ public static class ReferenceBackward
                 }
 
                 biasGradient[o] += sum;
+            }
+
+            if (!needInput && !needWeights)
+            {
+                continue;
             }
 
             for (var i = 0; i < g.InChannels; i++)
@@ -106,7 +113,10 @@ public static class ReferenceBackward
                             }
                         }
 
-                        weightGradient[weightIndex] += sum;
+                        if (needWeights)
+                        {
+                            weightGradient[weightIndex] += sum;
+                        }
                     }
                 }
             }
@@ -326,7 +336,7 @@ public static class ReferenceBackward
                 biasGradient[o] += gradient;
             }
 
-            for (var i = 0; i < inFeatures; i++)
+            for (var i = 0; i < inFeatures && !weightGradient.IsEmpty; i++)
             {
                 weightGradient[o * inFeatures + i] += gradient * input[BlockedLayout.Physical(channelMap, i)];
             }

@@ -42,4 +42,60 @@ public static class WeightPacking
         packed[..BlockedLayout.PaddedChannels(outChannels)].Clear();
         bias.CopyTo(packed);
     }
+
+    /// <summary>
+    /// Packs the weights of the transposed convolution that computes a stride-1 convolution's input gradient:
+    /// <c>[in-block][out-channel][ky][kx][16 in-channels]</c> with the kernel flipped, so the forward
+    /// micro-kernels run it over the zero-padded output gradient. Input channels are physical: gaps and
+    /// padding lanes are zero, so their gradient stays zero.
+    /// </summary>
+    public static void PackTransposedConvolution(ReadOnlySpan<float> weights, Span<float> packed, int outChannels, int inChannels, int kernel,
+        ReadOnlySpan<int> inputChannelMap, int inputPhysicalChannels)
+    {
+        const int block = BlockedLayout.BlockSize;
+        var taps = kernel * kernel;
+        packed[..PackedLength(inputPhysicalChannels, outChannels, kernel)].Clear();
+        for (var o = 0; o < outChannels; o++)
+        {
+            for (var i = 0; i < inChannels; i++)
+            {
+                var physical = BlockedLayout.Physical(inputChannelMap, i);
+                for (var ky = 0; ky < kernel; ky++)
+                {
+                    for (var kx = 0; kx < kernel; kx++)
+                    {
+                        var flipped = (kernel - 1 - ky) * kernel + (kernel - 1 - kx);
+                        packed[(((physical / block) * outChannels + o) * taps + ky * kernel + kx) * block + physical % block] = weights[(o * inChannels + i) * taps + flipped];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds weight and bias gradients accumulated in the packed order (<see cref="PackConvolution"/>'s layout)
+    /// into the OIHW gradient block: the inverse of the packing, summed.
+    /// </summary>
+    public static void AddUnpackedGradient(ReadOnlySpan<float> packedGradient, ReadOnlySpan<float> packedBiasGradient, Span<float> weightGradient, Span<float> biasGradient,
+        int outChannels, int inChannels, int kernel, ReadOnlySpan<int> inputChannelMap, int loopChannels)
+    {
+        const int block = BlockedLayout.BlockSize;
+        var taps = kernel * kernel;
+        for (var o = 0; o < outChannels; o++)
+        {
+            for (var i = 0; i < inChannels; i++)
+            {
+                var physical = BlockedLayout.Physical(inputChannelMap, i);
+                for (var tap = 0; tap < taps; tap++)
+                {
+                    weightGradient[(o * inChannels + i) * taps + tap] += packedGradient[(((o / block) * loopChannels + physical) * taps + tap) * block + o % block];
+                }
+            }
+
+            if (!biasGradient.IsEmpty)
+            {
+                biasGradient[o] += packedBiasGradient[o];
+            }
+        }
+    }
 }

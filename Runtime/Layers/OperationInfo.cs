@@ -4,4 +4,5 @@ namespace InceptionGen;
 /// <param name="Name">Dotted layer or part name, e.g. <c>Inception3a.Branch2</c>.</param>
 /// <param name="Description">What it computes, with shapes.</param>
 /// <param name="MultiplyAdds">Multiply-adds for one image (0 for data movement, pooling and LRN).</param>
-public sealed record OperationInfo(string Name, string Description, long MultiplyAdds);
+/// <param name="TrainingOnly">Whether it runs in the training pass only (auxiliary heads, dropout).</param>
+public sealed record OperationInfo(string Name, string Description, long MultiplyAdds, bool TrainingOnly);

@@ -286,45 +286,50 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
         global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(346656, 64) /* Module.Branch4Projection.Bias [64] */, packed.Slice(346656, 64), 64);
     }
 
-    /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles).</summary>
+    /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
     [
-        new("Input", "input: NCHW 256x28x28 to NCHW16c", 0),
-        new("Module.Branch1", "conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module", 25690112),
-        new("Module.Branch2Reduce", "conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU", 12845056),
-        new("Module.Branch2", "zero border of 1 around module_branch2_reduce 64x28x28", 0),
-        new("Module.Branch2", "conv 3x3/1 pad 1, 64 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module", 86704128),
-        new("Module.Branch3Reduce", "conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU", 12845056),
-        new("Module.Branch3", "zero border of 2 around module_branch3_reduce 64x28x28", 0),
-        new("Module.Branch3", "conv 5x5/1 pad 2, 64 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module", 120422400),
-        new("Module.Branch4Pool", "max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28", 0),
-        new("Module.Branch4Projection", "conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of module", 12845056),
-        new("Output", "output: blocked 480x28x28 to NCHW", 0),
+        new("Input", "input: NCHW 256x28x28 to NCHW16c", 0, false),
+        new("Module.Branch1", "conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module", 25690112, false),
+        new("Module.Branch2Reduce", "conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU", 12845056, false),
+        new("Module.Branch2", "zero border of 1 around module_branch2_reduce 64x28x28", 0, false),
+        new("Module.Branch2", "conv 3x3/1 pad 1, 64 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module", 86704128, false),
+        new("Module.Branch3Reduce", "conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU", 12845056, false),
+        new("Module.Branch3", "zero border of 2 around module_branch3_reduce 64x28x28", 0, false),
+        new("Module.Branch3", "conv 5x5/1 pad 2, 64 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module", 120422400, false),
+        new("Module.Branch4Pool", "max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28", 0, false),
+        new("Module.Branch4Projection", "conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of module", 12845056, false),
+        new("Output", "output: blocked 480x28x28 to NCHW", 0, false),
     ];
 
-    /// <summary>Runs items [begin, end) of op <paramref name="operation"/> of the forward pass; called by the worker pool.</summary>
+    /// <summary>
+    /// Runs items [begin, end) of op <paramref name="operation"/>, called by the worker pool. The same op methods serve
+    /// inference and training; they differ in where the tensors live (the arena, or the training memory).
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)
     {
+        var batch = _batch;
+        var memory = _activations.Span;
         switch (operation)
         {
-            case 1: RunModuleBranch1(begin, end); break;
-            case 2: RunModuleBranch2Reduce(begin, end); break;
-            case 3: PadModuleBranch2(begin, end); break;
-            case 4: RunModuleBranch2(begin, end); break;
-            case 5: RunModuleBranch3Reduce(begin, end); break;
-            case 6: PadModuleBranch3(begin, end); break;
-            case 7: RunModuleBranch3(begin, end); break;
-            case 8: RunModuleBranch4Pool(begin, end); break;
-            case 9: RunModuleBranch4Projection(begin, end); break;
+            case 1: RunModuleBranch1(begin, end, memory, 0 * batch, 200704 * batch); break;
+            case 2: RunModuleBranch2Reduce(begin, end, memory, 0 * batch, 577024 * batch); break;
+            case 3: PadModuleBranch2(begin, end, memory, 577024 * batch, 627200 * batch); break;
+            case 4: RunModuleBranch2(begin, end, memory, 627200 * batch, 200704 * batch); break;
+            case 5: RunModuleBranch3Reduce(begin, end, memory, 0 * batch, 577024 * batch); break;
+            case 6: PadModuleBranch3(begin, end, memory, 577024 * batch, 627200 * batch); break;
+            case 7: RunModuleBranch3(begin, end, memory, 627200 * batch, 200704 * batch); break;
+            case 8: RunModuleBranch4Pool(begin, end, memory, 0 * batch, 577024 * batch); break;
+            case 9: RunModuleBranch4Projection(begin, end, memory, 577024 * batch, 200704 * batch); break;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
         }
     }
 
     /// <summary>
     /// Runs one op of the forward pass again on the pool, with the batch of the last pass, for per-layer timing.
-    /// The first and last op (they touch the caller's spans) cannot be run alone.
+    /// The first and last op (they touch the caller's spans) and training-only ops cannot be run alone.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public void RunOperation(int operation)
@@ -332,6 +337,10 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
         if (_batch == 0)
         {
             throw new global::System.InvalidOperationException("Run Forward once before timing single operations.");
+        }
+        if ((uint)operation >= (uint)Operations.Count || Operations[operation].TrainingOnly)
+        {
+            throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op of the inference pass");
         }
         _pool.Run(this, operation, ItemCount(operation, _batch));
     }
@@ -357,20 +366,19 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunModuleBranch1(int begin, int end)
+    private void RunModuleBranch1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, default, activations.Slice(200704 * batch + image * 376320, 100352) /* module 480x28x28 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 200704, 200704) /* input_blocked 256x28x28 */, default, memory.Slice(outputBase + image * 376320, 100352) /* module 480x28x28 */,
                     parameters.Slice(0, 32768) /* Module.Branch1.Weights [128, 256, 1, 1] */, parameters.Slice(32768, 128) /* Module.Branch1.Bias [128] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
@@ -379,20 +387,19 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Module.Branch2Reduce: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunModuleBranch2Reduce(int begin, int end)
+    private void RunModuleBranch2Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, default, activations.Slice(577024 * batch + image * 50176, 50176) /* module_branch2_reduce 64x28x28 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 200704, 200704) /* input_blocked 256x28x28 */, default, memory.Slice(outputBase + image * 50176, 50176) /* module_branch2_reduce 64x28x28 */,
                     parameters.Slice(32896, 16384) /* Module.Branch2Reduce.Weights [64, 256, 1, 1] */, parameters.Slice(49280, 64) /* Module.Branch2Reduce.Bias [64] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
@@ -401,34 +408,32 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Module.Branch2: zero border of 1 around module_branch2_reduce 64x28x28
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PadModuleBranch2(int begin, int end)
+    private void PadModuleBranch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
-        var activations = _activations.Span;
         for (var item = begin; item < end; item++)
         {
             var image = item / 4;
             var block = item % 4;
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(577024 * batch + image * 50176 + block * 12544, 12544) /* module_branch2_reduce 64x28x28 */, activations.Slice(627200 * batch + image * 57600 + block * 14400, 14400) /* module_branch2_reduce_padded 64x30x30 */, 28, 28, 1);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 50176 + block * 12544, 12544) /* module_branch2_reduce 64x28x28 */, memory.Slice(outputBase + image * 57600 + block * 14400, 14400) /* module_branch2_reduce_padded 64x30x30 */, 28, 28, 1);
         }
     }
 
     // Module.Branch2: conv 3x3/1 pad 1, 64 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunModuleBranch2(int begin, int end)
+    private void RunModuleBranch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(627200 * batch + image * 57600, 57600) /* module_branch2_reduce_padded 64x30x30 */, default, activations.Slice(200704 * batch + image * 376320 + 100352, 150528) /* module 480x28x28 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 57600, 57600) /* module_branch2_reduce_padded 64x30x30 */, default, memory.Slice(outputBase + image * 376320 + 100352, 150528) /* module 480x28x28 */,
                     parameters.Slice(49344, 110592) /* Module.Branch2.Weights [192, 64, 3, 3] */, parameters.Slice(159936, 192) /* Module.Branch2.Bias [192] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 30, InWidth: 30, OutChannels: 192, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
@@ -437,20 +442,19 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Module.Branch3Reduce: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunModuleBranch3Reduce(int begin, int end)
+    private void RunModuleBranch3Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, default, activations.Slice(577024 * batch + image * 50176, 50176) /* module_branch3_reduce 64x28x28 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 200704, 200704) /* input_blocked 256x28x28 */, default, memory.Slice(outputBase + image * 50176, 50176) /* module_branch3_reduce 64x28x28 */,
                     parameters.Slice(160128, 16384) /* Module.Branch3Reduce.Weights [64, 256, 1, 1] */, parameters.Slice(176512, 64) /* Module.Branch3Reduce.Bias [64] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
@@ -459,34 +463,32 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Module.Branch3: zero border of 2 around module_branch3_reduce 64x28x28
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PadModuleBranch3(int begin, int end)
+    private void PadModuleBranch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
-        var activations = _activations.Span;
         for (var item = begin; item < end; item++)
         {
             var image = item / 4;
             var block = item % 4;
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(577024 * batch + image * 50176 + block * 12544, 12544) /* module_branch3_reduce 64x28x28 */, activations.Slice(627200 * batch + image * 65536 + block * 16384, 16384) /* module_branch3_reduce_padded 64x32x32 */, 28, 28, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 50176 + block * 12544, 12544) /* module_branch3_reduce 64x28x28 */, memory.Slice(outputBase + image * 65536 + block * 16384, 16384) /* module_branch3_reduce_padded 64x32x32 */, 28, 28, 2);
         }
     }
 
     // Module.Branch3: conv 5x5/1 pad 2, 64 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunModuleBranch3(int begin, int end)
+    private void RunModuleBranch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(627200 * batch + image * 65536, 65536) /* module_branch3_reduce_padded 64x32x32 */, default, activations.Slice(200704 * batch + image * 376320 + 250880, 75264) /* module 480x28x28 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 65536, 65536) /* module_branch3_reduce_padded 64x32x32 */, default, memory.Slice(outputBase + image * 376320 + 250880, 75264) /* module 480x28x28 */,
                     parameters.Slice(176576, 153600) /* Module.Branch3.Weights [96, 64, 5, 5] */, parameters.Slice(330176, 96) /* Module.Branch3.Bias [96] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 32, InWidth: 32, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
@@ -495,10 +497,9 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Module.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunModuleBranch4Pool(int begin, int end)
+    private void RunModuleBranch4Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
-        var activations = _activations.Span;
         var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1);
         if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
@@ -506,7 +507,7 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
             {
                 var image = item / 16;
                 var block = item % 16;
-                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 200704 + block * 12544, 12544) /* input_blocked 256x28x28 */, activations.Slice(577024 * batch + image * 200704 + block * 12544, 12544) /* module_pool 256x28x28 */, geometry);
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(memory.Slice(inputBase + image * 200704 + block * 12544, 12544) /* input_blocked 256x28x28 */, memory.Slice(outputBase + image * 200704 + block * 12544, 12544) /* module_pool 256x28x28 */, geometry);
             }
         }
         else
@@ -514,27 +515,26 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
             geometry = geometry with { Channels = 256 };
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, activations.Slice(577024 * batch + image * 200704, 200704) /* module_pool 256x28x28 */, geometry);
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(memory.Slice(inputBase + image * 200704, 200704) /* input_blocked 256x28x28 */, memory.Slice(outputBase + image * 200704, 200704) /* module_pool 256x28x28 */, geometry);
             }
         }
     }
 
     // Module.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunModuleBranch4Projection(int begin, int end)
+    private void RunModuleBranch4Projection(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(577024 * batch + image * 200704, 200704) /* module_pool 256x28x28 */, default, activations.Slice(200704 * batch + image * 376320 + 326144, 50176) /* module 480x28x28 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 200704, 200704) /* module_pool 256x28x28 */, default, memory.Slice(outputBase + image * 376320 + 326144, 50176) /* module 480x28x28 */,
                     parameters.Slice(330272, 16384) /* Module.Branch4Projection.Weights [64, 256, 1, 1] */, parameters.Slice(346656, 64) /* Module.Branch4Projection.Bias [64] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
@@ -543,9 +543,9 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Module.Branch1: 8 output blocks x 28 rows of 28 pixels, reading input_blocked 256x28x28.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveModuleBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveModuleBranch1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -554,13 +554,13 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 112;
                 var group = item / 28 % 4;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + group * 25088 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 376320 + group * 25088 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 8192);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 32);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
                 }
             }
         }
@@ -571,24 +571,24 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 224;
                 var group = item / 28 % 8;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + group * 12544 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 376320 + group * 12544 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 4096);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 16);
                 for (var tile = 0; tile < 4; tile++)
                 {
-                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
                 }
-                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
             }
         }
     }
 
     // Module.Branch2Reduce: 4 output blocks x 28 rows of 28 pixels, reading input_blocked 256x28x28.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveModuleBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveModuleBranch2Reduce<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -597,13 +597,13 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 56;
                 var group = item / 28 % 2;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 50176 + group * 25088 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 50176 + group * 25088 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 8192);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 49280 + group * 32);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
                 }
             }
         }
@@ -614,24 +614,24 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 112;
                 var group = item / 28 % 4;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 50176 + group * 12544 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 50176 + group * 12544 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 4096);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 49280 + group * 16);
                 for (var tile = 0; tile < 4; tile++)
                 {
-                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
                 }
-                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
             }
         }
     }
 
     // Module.Branch2: 12 output blocks x 28 rows of 28 pixels, reading module_branch2_reduce_padded 64x30x30.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveModuleBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveModuleBranch2<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -640,13 +640,13 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 168;
                 var group = item / 28 % 6;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 627200 * batch + image * 57600 + row * 480);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 100352 + group * 25088 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 57600 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 376320 + 100352 + group * 25088 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 49344 + group * 18432);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 159936 + group * 32);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 64, 14400, 480, 9216, 12544, relu: true);
+                    ConvolutionTile2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 64, 14400, 480, 9216, 12544, relu: true, accumulate: false);
                 }
             }
         }
@@ -657,24 +657,24 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 336;
                 var group = item / 28 % 12;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 627200 * batch + image * 57600 + row * 480);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 100352 + group * 12544 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 57600 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 376320 + 100352 + group * 12544 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 49344 + group * 9216);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 159936 + group * 16);
                 for (var tile = 0; tile < 4; tile++)
                 {
-                    ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 64, 14400, 480, 9216, 12544, relu: true);
+                    ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 64, 14400, 480, 9216, 12544, relu: true, accumulate: false);
                 }
-                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 64, 14400, 480, 9216, 12544, relu: true);
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 64, 14400, 480, 9216, 12544, relu: true, accumulate: false);
             }
         }
     }
 
     // Module.Branch3Reduce: 4 output blocks x 28 rows of 28 pixels, reading input_blocked 256x28x28.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveModuleBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveModuleBranch3Reduce<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -683,13 +683,13 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 56;
                 var group = item / 28 % 2;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 50176 + group * 25088 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 50176 + group * 25088 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 160128 + group * 8192);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 176512 + group * 32);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
                 }
             }
         }
@@ -700,24 +700,24 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 112;
                 var group = item / 28 % 4;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 50176 + group * 12544 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 50176 + group * 12544 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 160128 + group * 4096);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 176512 + group * 16);
                 for (var tile = 0; tile < 4; tile++)
                 {
-                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
                 }
-                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
             }
         }
     }
 
     // Module.Branch3: 6 output blocks x 28 rows of 28 pixels, reading module_branch3_reduce_padded 64x32x32.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveModuleBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveModuleBranch3<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -726,13 +726,13 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 84;
                 var group = item / 28 % 3;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 627200 * batch + image * 65536 + row * 512);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 250880 + group * 25088 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 65536 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 376320 + 250880 + group * 25088 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 176576 + group * 51200);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 330176 + group * 32);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile2x14Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 64, 16384, 512, 25600, 12544, relu: true);
+                    ConvolutionTile2x14Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 64, 16384, 512, 25600, 12544, relu: true, accumulate: false);
                 }
             }
         }
@@ -743,24 +743,24 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 168;
                 var group = item / 28 % 6;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 627200 * batch + image * 65536 + row * 512);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 250880 + group * 12544 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 65536 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 376320 + 250880 + group * 12544 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 176576 + group * 25600);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 330176 + group * 16);
                 for (var tile = 0; tile < 4; tile++)
                 {
-                    ConvolutionTile1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 64, 16384, 512, 25600, 12544, relu: true);
+                    ConvolutionTile1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 64, 16384, 512, 25600, 12544, relu: true, accumulate: false);
                 }
-                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 64, 16384, 512, 25600, 12544, relu: true);
+                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 64, 16384, 512, 25600, 12544, relu: true, accumulate: false);
             }
         }
     }
 
     // Module.Branch4Projection: 4 output blocks x 28 rows of 28 pixels, reading module_pool 256x28x28.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveModuleBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveModuleBranch4Projection<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -769,13 +769,13 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 56;
                 var group = item / 28 % 2;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 326144 + group * 25088 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 376320 + 326144 + group * 25088 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 330272 + group * 8192);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 346656 + group * 32);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true);
+                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
                 }
             }
         }
@@ -786,27 +786,34 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 var image = item / 112;
                 var group = item / 28 % 4;
                 var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 577024 * batch + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 200704 * batch + image * 376320 + 326144 + group * 12544 + row * 448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 376320 + 326144 + group * 12544 + row * 448);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 330272 + group * 4096);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 346656 + group * 16);
                 for (var tile = 0; tile < 4; tile++)
                 {
-                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true);
+                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
                 }
-                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
             }
         }
     }
 
     // Register tile: 1 output block(s) x 4 pixels, 1x1 kernel, stride 1; 4 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -834,12 +841,19 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Register tile: 1 output block(s) x 4 pixels, 3x3 kernel, stride 1; 4 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -875,12 +889,19 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Register tile: 1 output block(s) x 4 pixels, 5x5 kernel, stride 1; 4 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -916,14 +937,19 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Register tile: 1 output block(s) x 6 pixels, 1x1 kernel, stride 1; 6 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x6Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x6Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -957,14 +983,19 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Register tile: 1 output block(s) x 6 pixels, 3x3 kernel, stride 1; 6 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x6Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x6Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1006,14 +1037,19 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Register tile: 1 output block(s) x 6 pixels, 5x5 kernel, stride 1; 6 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x6Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x6Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1055,36 +1091,22 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Register tile: 2 output block(s) x 14 pixels, 1x1 kernel, stride 1; 28 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile2x14Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile2x14Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
-        var a0_6 = a0_0;
-        var a0_7 = a0_0;
-        var a0_8 = a0_0;
-        var a0_9 = a0_0;
-        var a0_10 = a0_0;
-        var a0_11 = a0_0;
-        var a0_12 = a0_0;
-        var a0_13 = a0_0;
-        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-        var a1_1 = a1_0;
-        var a1_2 = a1_0;
-        var a1_3 = a1_0;
-        var a1_4 = a1_0;
-        var a1_5 = a1_0;
-        var a1_6 = a1_0;
-        var a1_7 = a1_0;
-        var a1_8 = a1_0;
-        var a1_9 = a1_0;
-        var a1_10 = a1_0;
-        var a1_11 = a1_0;
-        var a1_12 = a1_0;
-        var a1_13 = a1_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7, a1_8, a1_9, a1_10, a1_11, a1_12, a1_13;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112)); a1_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128)); a1_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144)); a1_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160)); a1_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176)); a1_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192)); a1_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0;
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0; a1_8 = a1_0; a1_9 = a1_0; a1_10 = a1_0; a1_11 = a1_0; a1_12 = a1_0; a1_13 = a1_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1158,36 +1180,22 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Register tile: 2 output block(s) x 14 pixels, 3x3 kernel, stride 1; 28 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile2x14Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile2x14Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
-        var a0_6 = a0_0;
-        var a0_7 = a0_0;
-        var a0_8 = a0_0;
-        var a0_9 = a0_0;
-        var a0_10 = a0_0;
-        var a0_11 = a0_0;
-        var a0_12 = a0_0;
-        var a0_13 = a0_0;
-        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-        var a1_1 = a1_0;
-        var a1_2 = a1_0;
-        var a1_3 = a1_0;
-        var a1_4 = a1_0;
-        var a1_5 = a1_0;
-        var a1_6 = a1_0;
-        var a1_7 = a1_0;
-        var a1_8 = a1_0;
-        var a1_9 = a1_0;
-        var a1_10 = a1_0;
-        var a1_11 = a1_0;
-        var a1_12 = a1_0;
-        var a1_13 = a1_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7, a1_8, a1_9, a1_10, a1_11, a1_12, a1_13;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112)); a1_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128)); a1_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144)); a1_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160)); a1_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176)); a1_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192)); a1_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0;
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0; a1_8 = a1_0; a1_9 = a1_0; a1_10 = a1_0; a1_11 = a1_0; a1_12 = a1_0; a1_13 = a1_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1269,36 +1277,22 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     // Register tile: 2 output block(s) x 14 pixels, 5x5 kernel, stride 1; 28 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile2x14Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile2x14Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
-        var a0_6 = a0_0;
-        var a0_7 = a0_0;
-        var a0_8 = a0_0;
-        var a0_9 = a0_0;
-        var a0_10 = a0_0;
-        var a0_11 = a0_0;
-        var a0_12 = a0_0;
-        var a0_13 = a0_0;
-        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-        var a1_1 = a1_0;
-        var a1_2 = a1_0;
-        var a1_3 = a1_0;
-        var a1_4 = a1_0;
-        var a1_5 = a1_0;
-        var a1_6 = a1_0;
-        var a1_7 = a1_0;
-        var a1_8 = a1_0;
-        var a1_9 = a1_0;
-        var a1_10 = a1_0;
-        var a1_11 = a1_0;
-        var a1_12 = a1_0;
-        var a1_13 = a1_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7, a1_8, a1_9, a1_10, a1_11, a1_12, a1_13;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112)); a1_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128)); a1_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144)); a1_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160)); a1_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176)); a1_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192)); a1_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0;
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0; a1_8 = a1_0; a1_9 = a1_0; a1_10 = a1_0; a1_11 = a1_0; a1_12 = a1_0; a1_13 = a1_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));

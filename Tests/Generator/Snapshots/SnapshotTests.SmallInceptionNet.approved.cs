@@ -281,6 +281,7 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
     private void ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
     {
         _batch = batch;
+        _training = false;
         var activations = _activations.Span;
 
         // input: NCHW 1x16x16 to NCHW16c
@@ -326,10 +327,10 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         _pool.Run(this, 12, ItemCount(12, batch));
 
         // Pool2: global average pool, 88x8x8 -> 88x1x1
-        _pool.Run(this, 13, ItemCount(13, batch));
+        _pool.Run(this, 19, ItemCount(19, batch));
 
         // Classifier: linear 88 -> 10
-        _pool.Run(this, 14, ItemCount(14, batch));
+        _pool.Run(this, 21, ItemCount(21, batch));
 
         // output: copy 10x1x1 to the caller
         for (var image = 0; image < batch; image++)
@@ -370,62 +371,92 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10528, 16) /* Aux.Conv.Bias [16] */, packed.Slice(10912, 16), 16);
     }
 
-    /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles).</summary>
+    /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
     [
-        new("Input", "input: NCHW 1x16x16 to NCHW16c", 0),
-        new("Conv1", "zero border of 1 around input_blocked 1x16x16", 0),
-        new("Conv1", "conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU", 36864),
-        new("Pool1", "max pool 2x2/2, 16x16x16 -> 16x8x8", 0),
-        new("Inception1.Branch1", "conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1", 24576),
-        new("Inception1.Branch2Reduce", "conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU", 16384),
-        new("Inception1.Branch2", "zero border of 1 around inception1_branch2_reduce 16x8x8", 0),
-        new("Inception1.Branch2", "conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1", 294912),
-        new("Inception1.Branch3Reduce", "conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU", 8192),
-        new("Inception1.Branch3", "zero border of 2 around inception1_branch3_reduce 8x8x8", 0),
-        new("Inception1.Branch3", "conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1", 204800),
-        new("Inception1.Branch4Pool", "max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8", 0),
-        new("Inception1.Branch4Projection", "conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1", 16384),
-        new("Pool2", "global average pool, 88x8x8 -> 88x1x1", 0),
-        new("Classifier", "linear 88 -> 10", 880),
-        new("Output", "output: copy 10x1x1 to the caller", 0),
+        new("Input", "input: NCHW 1x16x16 to NCHW16c", 0, false),
+        new("Conv1", "zero border of 1 around input_blocked 1x16x16", 0, false),
+        new("Conv1", "conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU", 36864, false),
+        new("Pool1", "max pool 2x2/2, 16x16x16 -> 16x8x8", 0, false),
+        new("Inception1.Branch1", "conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1", 24576, false),
+        new("Inception1.Branch2Reduce", "conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU", 16384, false),
+        new("Inception1.Branch2", "zero border of 1 around inception1_branch2_reduce 16x8x8", 0, false),
+        new("Inception1.Branch2", "conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1", 294912, false),
+        new("Inception1.Branch3Reduce", "conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU", 8192, false),
+        new("Inception1.Branch3", "zero border of 2 around inception1_branch3_reduce 8x8x8", 0, false),
+        new("Inception1.Branch3", "conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1", 204800, false),
+        new("Inception1.Branch4Pool", "max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8", 0, false),
+        new("Inception1.Branch4Projection", "conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1", 16384, false),
+        new("Aux.Pool", "avg pool 3x3/2, 88x8x8 -> 88x4x4", 0, true),
+        new("Aux.Conv", "conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU", 22528, true),
+        new("Aux.Flatten", "flatten 16x4x4 -> 256", 0, true),
+        new("Aux.Hidden", "linear 256 -> 32, ReLU", 8192, true),
+        new("Aux.Dropout", "dropout 0.7 (training only), 32x1x1", 0, true),
+        new("Aux.Classifier", "linear 32 -> 10", 320, true),
+        new("Pool2", "global average pool, 88x8x8 -> 88x1x1", 0, false),
+        new("Dropout", "dropout 0.4 (training only), 88x1x1", 0, true),
+        new("Classifier", "linear 88 -> 10", 880, false),
+        new("Output", "output: copy 10x1x1 to the caller", 0, false),
     ];
 
-    /// <summary>Runs items [begin, end) of op <paramref name="operation"/> of the forward pass; called by the worker pool.</summary>
+    /// <summary>
+    /// Runs items [begin, end) of op <paramref name="operation"/>, called by the worker pool. The same op methods serve
+    /// inference and training; they differ in where the tensors live (the arena, or the training memory).
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)
     {
+        var batch = _batch;
+        var training = _training;
+        var memory = training ? _trainingActivations!.Span : _activations.Span;
+        if (operation >= 65536)
+        {
+            Backward(operation - 65536, begin, end, batch);
+            return;
+        }
+
         switch (operation)
         {
-            case 1: PadConv1(begin, end); break;
-            case 2: RunConv1(begin, end); break;
-            case 3: RunPool1(begin, end); break;
-            case 4: RunInception1Branch1(begin, end); break;
-            case 5: RunInception1Branch2Reduce(begin, end); break;
-            case 6: PadInception1Branch2(begin, end); break;
-            case 7: RunInception1Branch2(begin, end); break;
-            case 8: RunInception1Branch3Reduce(begin, end); break;
-            case 9: PadInception1Branch3(begin, end); break;
-            case 10: RunInception1Branch3(begin, end); break;
-            case 11: RunInception1Branch4Pool(begin, end); break;
-            case 12: RunInception1Branch4Projection(begin, end); break;
-            case 13: RunPool2(begin, end); break;
-            case 14: RunClassifier(begin, end); break;
+            case 1: PadConv1(begin, end, memory, 0 * batch, (training ? 8192 : 4096) * batch); break;
+            case 2: RunConv1(begin, end, memory, (training ? 8192 : 4096) * batch, (training ? 4096 : 0) * batch); break;
+            case 3: RunPool1(begin, end, memory, (training ? 4096 : 0) * batch, (training ? 13376 : 4096) * batch); break;
+            case 4: RunInception1Branch1(begin, end, memory, (training ? 13376 : 4096) * batch, (training ? 14400 : 5120) * batch); break;
+            case 5: RunInception1Branch2Reduce(begin, end, memory, (training ? 13376 : 4096) * batch, (training ? 20544 : 0) * batch); break;
+            case 6: PadInception1Branch2(begin, end, memory, (training ? 20544 : 0) * batch, (training ? 21568 : 1024) * batch); break;
+            case 7: RunInception1Branch2(begin, end, memory, (training ? 21568 : 1024) * batch, (training ? 14400 : 5120) * batch); break;
+            case 8: RunInception1Branch3Reduce(begin, end, memory, (training ? 13376 : 4096) * batch, (training ? 23168 : 0) * batch); break;
+            case 9: PadInception1Branch3(begin, end, memory, (training ? 23168 : 0) * batch, (training ? 24192 : 1024) * batch); break;
+            case 10: RunInception1Branch3(begin, end, memory, (training ? 24192 : 1024) * batch, (training ? 14400 : 5120) * batch); break;
+            case 11: RunInception1Branch4Pool(begin, end, memory, (training ? 13376 : 4096) * batch, (training ? 26496 : 0) * batch); break;
+            case 12: RunInception1Branch4Projection(begin, end, memory, (training ? 26496 : 0) * batch, (training ? 14400 : 5120) * batch); break;
+            case 13: RunAuxPool(begin, end, memory, 14400 * batch, 27520 * batch); break;
+            case 14: RunAuxConv(begin, end, memory, 27520 * batch, 29056 * batch); break;
+            case 15: RunAuxFlatten(begin, end, memory, 29056 * batch, 29312 * batch); break;
+            case 16: RunAuxHidden(begin, end, memory, 29312 * batch, 29568 * batch); break;
+            case 17: RunAuxDropout(begin, end, memory, 29568 * batch, 29600 * batch); break;
+            case 18: RunAuxClassifier(begin, end, memory, 29600 * batch, 29632 * batch); break;
+            case 19: RunPool2(begin, end, memory, (training ? 14400 : 5120) * batch, (training ? 29648 : 0) * batch); break;
+            case 20: RunDropout(begin, end, memory, 29648 * batch, 29744 * batch); break;
+            case 21: RunClassifier(begin, end, memory, (training ? 29744 : 0) * batch, (training ? 29840 : 96) * batch); break;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
         }
     }
 
     /// <summary>
     /// Runs one op of the forward pass again on the pool, with the batch of the last pass, for per-layer timing.
-    /// The first and last op (they touch the caller's spans) cannot be run alone.
+    /// The first and last op (they touch the caller's spans) and training-only ops cannot be run alone.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public void RunOperation(int operation)
     {
-        if (_batch == 0)
+        if (_batch == 0 || _training)
         {
             throw new global::System.InvalidOperationException("Run Forward once before timing single operations.");
+        }
+        if ((uint)operation >= (uint)Operations.Count || Operations[operation].TrainingOnly)
+        {
+            throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op of the inference pass");
         }
         _pool.Run(this, operation, ItemCount(operation, _batch));
     }
@@ -450,40 +481,45 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         11 => batch,
         12 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
         13 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
-        14 => batch,
+        14 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1),
+        15 => batch,
+        16 => batch,
+        17 => batch,
+        18 => batch,
+        19 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
+        20 => batch,
+        21 => batch,
         _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
     };
 
     // Conv1: zero border of 1 around input_blocked 1x16x16
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PadConv1(int begin, int end)
+    private void PadConv1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
-        var activations = _activations.Span;
         for (var item = begin; item < end; item++)
         {
             var image = item / 1;
             var block = item % 1;
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* input_blocked 1x16x16 */, activations.Slice(4096 * batch + image * 5184 + block * 5184, 5184) /* input_blocked_padded 1x18x18 */, 16, 16, 1);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 4096 + block * 4096, 4096) /* input_blocked 1x16x16 */, memory.Slice(outputBase + image * 5184 + block * 5184, 5184) /* input_blocked_padded 1x18x18 */, 16, 16, 1);
         }
     }
 
     // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunConv1(int begin, int end)
+    private void RunConv1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 1 block(s) x 16 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, memory.Slice(outputBase + image * 4096, 4096) /* conv1 16x16x16 */,
                     parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, parameters.Slice(144, 16) /* Conv1.Bias [16] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
@@ -492,10 +528,9 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunPool1(int begin, int end)
+    private void RunPool1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
-        var activations = _activations.Span;
         var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0);
         if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
@@ -503,7 +538,7 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
             {
                 var image = item / 1;
                 var block = item % 1;
-                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(4096 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, geometry);
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(memory.Slice(inputBase + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, memory.Slice(outputBase + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, geometry);
             }
         }
         else
@@ -511,27 +546,26 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
             geometry = geometry with { Channels = 16 };
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(4096 * batch + image * 1024, 1024) /* pool1 16x8x8 */, geometry);
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(memory.Slice(inputBase + image * 4096, 4096) /* conv1 16x16x16 */, memory.Slice(outputBase + image * 1024, 1024) /* pool1 16x8x8 */, geometry);
             }
         }
     }
 
     // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch1(int begin, int end)
+    private void RunInception1Branch1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(4096 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, activations.Slice(5120 * batch + image * 6144, 2048) /* inception1 88x8x8 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 6144, 2048) /* inception1 88x8x8 */,
                     parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, parameters.Slice(544, 24) /* Inception1.Branch1.Bias [24] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
@@ -540,20 +574,19 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch2Reduce(int begin, int end)
+    private void RunInception1Branch2Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(4096 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, activations.Slice(0 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */,
                     parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, parameters.Slice(832, 16) /* Inception1.Branch2Reduce.Bias [16] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
@@ -562,34 +595,32 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PadInception1Branch2(int begin, int end)
+    private void PadInception1Branch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
-        var activations = _activations.Span;
         for (var item = begin; item < end; item++)
         {
             var image = item / 1;
             var block = item % 1;
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, activations.Slice(1024 * batch + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, 8, 8, 1);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, memory.Slice(outputBase + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, 8, 8, 1);
         }
     }
 
     // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch2(int begin, int end)
+    private void RunInception1Branch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(1024 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, activations.Slice(5120 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, memory.Slice(outputBase + image * 6144 + 2048, 2048) /* inception1 88x8x8 */,
                     parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, parameters.Slice(5456, 32) /* Inception1.Branch2.Bias [32] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
@@ -598,20 +629,19 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch3Reduce(int begin, int end)
+    private void RunInception1Branch3Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(4096 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, activations.Slice(0 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */,
                     parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, parameters.Slice(5616, 8) /* Inception1.Branch3Reduce.Bias [8] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
@@ -620,34 +650,32 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PadInception1Branch3(int begin, int end)
+    private void PadInception1Branch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
-        var activations = _activations.Span;
         for (var item = begin; item < end; item++)
         {
             var image = item / 1;
             var block = item % 1;
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(activations.Slice(0 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, activations.Slice(1024 * batch + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, 8, 8, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, memory.Slice(outputBase + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, 8, 8, 2);
         }
     }
 
     // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch3(int begin, int end)
+    private void RunInception1Branch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(1024 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, activations.Slice(5120 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, memory.Slice(outputBase + image * 6144 + 4096, 1024) /* inception1 88x8x8 */,
                     parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, parameters.Slice(8832, 16) /* Inception1.Branch3.Bias [16] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
@@ -656,10 +684,9 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch4Pool(int begin, int end)
+    private void RunInception1Branch4Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
-        var activations = _activations.Span;
         var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1);
         if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
@@ -667,7 +694,7 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
             {
                 var image = item / 1;
                 var block = item % 1;
-                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(activations.Slice(4096 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(0 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, memory.Slice(outputBase + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
             }
         }
         else
@@ -675,75 +702,2020 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
             geometry = geometry with { Channels = 16 };
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(activations.Slice(4096 * batch + image * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(0 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, memory.Slice(outputBase + image * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
             }
         }
     }
 
     // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch4Projection(int begin, int end)
+    private void RunInception1Branch4Projection(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
         // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var activations = _activations.Span;
             var parameters = _parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(activations.Slice(0 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, activations.Slice(5120 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */,
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, memory.Slice(outputBase + image * 6144 + 5120, 1024) /* inception1 88x8x8 */,
                     parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, parameters.Slice(9104, 16) /* Inception1.Branch4Projection.Bias [16] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
 
-    // Pool2: global average pool, 88x8x8 -> 88x1x1
+    // Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunPool2(int begin, int end)
+    private void RunAuxPool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
-        var activations = _activations.Span;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0);
         if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
             for (var item = begin; item < end; item++)
             {
                 var image = item / 6;
                 var block = item % 6;
-                global::InceptionGen.Kernels.BlockedKernels.GlobalAveragePoolBlock(activations.Slice(5120 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, activations.Slice(0 * batch + image * 96 + block * 16, 16) /* pool2 88x1x1 */, 8, 8);
+                global::InceptionGen.Kernels.BlockedKernels.AvgPoolBlock(memory.Slice(inputBase + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 96 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.AvgPool2d(memory.Slice(inputBase + image * 6144, 6144) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 1536, 1536) /* aux_pool 88x4x4 */, geometry);
+            }
+        }
+    }
+
+    // Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunAuxConv(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = _batch;
+        // Register tiles: 1 block(s) x 4 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveAuxConv<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveAuxConv<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveAuxConv<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = _parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1536, 1536) /* aux_pool 88x4x4 */, ChannelMapOf_aux_pool, memory.Slice(outputBase + image * 256, 256) /* aux_conv 16x4x4 */,
+                    parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, parameters.Slice(10528, 16) /* Aux.Conv.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Aux.Flatten: flatten 16x4x4 -> 256
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunAuxFlatten(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = _batch;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(memory.Slice(inputBase + image * 256, 256) /* aux_conv 16x4x4 */, default, memory.Slice(outputBase + image * 256, 256) /* aux_flat 256x1x1 */, 16, 4, 4);
+        }
+    }
+
+    // Aux.Hidden: linear 256 -> 32, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunAuxHidden(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = _batch;
+        var parameters = _parameters.ReadOnlySpan;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 1;
+            var chunk = item % 1;
+            var first = chunk * 64;
+            global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 256, 256) /* aux_flat 256x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, parameters.Slice(18736, 32) /* Aux.Hidden.Bias [32] */, 256, first, global::System.Math.Min(first + 64, 32), relu: true);
+        }
+    }
+
+    // Aux.Dropout: dropout 0.7 (training only), 32x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunAuxDropout(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = _batch;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 32, 32) /* aux_hidden 32x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(44960 * batch + image * 32, 32) /* dropout mask */, 0.7f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 0);
+        }
+    }
+
+    // Aux.Classifier: linear 32 -> 10
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunAuxClassifier(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = _batch;
+        var parameters = _parameters.ReadOnlySpan;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 1;
+            var chunk = item % 1;
+            var first = chunk * 64;
+            global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(outputBase + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, parameters.Slice(19088, 10) /* Aux.Classifier.Bias [10] */, 32, first, global::System.Math.Min(first + 64, 10), relu: false);
+        }
+    }
+
+    // Pool2: global average pool, 88x8x8 -> 88x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunPool2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = _batch;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedKernels.GlobalAveragePoolBlock(memory.Slice(inputBase + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 96 + block * 16, 16) /* pool2 88x1x1 */, 8, 8);
             }
         }
         else
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.GlobalAveragePool(activations.Slice(5120 * batch + image * 6144, 6144) /* inception1 88x8x8 */, activations.Slice(0 * batch + image * 96, 96) /* pool2 88x1x1 */, 96, 8, 8);
+                global::InceptionGen.Kernels.ReferenceKernels.GlobalAveragePool(memory.Slice(inputBase + image * 6144, 6144) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 96, 96) /* pool2 88x1x1 */, 96, 8, 8);
             }
+        }
+    }
+
+    // Dropout: dropout 0.4 (training only), 88x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void RunDropout(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = _batch;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 96, 96) /* pool2 88x1x1 */, memory.Slice(outputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, memory.Slice(44992 * batch + image * 96, 96) /* dropout mask */, 0.4f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 1);
         }
     }
 
     // Classifier: linear 88 -> 10
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunClassifier(int begin, int end)
+    private void RunClassifier(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = _batch;
-        var activations = _activations.Span;
         var parameters = _parameters.ReadOnlySpan;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceKernels.Linear(activations.Slice(0 * batch + image * 96, 96) /* pool2 88x1x1 */, ChannelMapOf_pool2, activations.Slice(96 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, parameters.Slice(19984, 10) /* Classifier.Bias [10] */, inFeatures: 88, outFeatures: 10, relu: false);
+            global::InceptionGen.Kernels.ReferenceKernels.Linear(memory.Slice(inputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, ChannelMapOf_pool2_dropout, memory.Slice(outputBase + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, parameters.Slice(19984, 10) /* Classifier.Bias [10] */, inFeatures: 88, outFeatures: 10, relu: false);
         }
+    }
+
+    /// <summary>Floats of training memory per image: every activation kept for the backward pass, and the dropout masks.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public const int TrainingLengthPerImage = 45088;
+
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private const int TrainingImagesPerPass = 2;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private global::InceptionGen.AlignedBuffer? _trainingActivations;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private global::InceptionGen.AlignedBuffer? _activationGradients;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private global::InceptionGen.ParameterStore? _gradients;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private bool _training;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private bool _wantInputGradient;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private int _passFirstImage;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private long _trainingStep;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private global::InceptionGen.AlignedBuffer? _transposedWeights;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private global::InceptionGen.AlignedBuffer? _packedGradients;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private int _transposedVersion = -1;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private const int TransposedWeightsLength = 15872;
+
+    /// <summary>The gradient of the loss for every parameter, laid out like <see cref="Parameters"/>; filled by <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, int)"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public global::InceptionGen.ParameterStore Gradients => _gradients ??= new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);
+
+    /// <summary>Seed of the dropout masks; with the step count and the image's index it decides every mask, so results do not depend on threads.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public ulong DropoutSeed { get; set; }
+
+    /// <summary>Training steps (calls of Backward) so far; it moves the dropout masks on.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public long TrainingStep { get => _trainingStep; set => _trainingStep = value; }
+
+    /// <summary>One optimizer step on a batch: <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, int)"/>, then <paramref name="optimizer"/> updates the parameters.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public global::InceptionGen.Training.TrainingLoss TrainStep(global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, int batch, global::InceptionGen.Training.IOptimizer optimizer)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(optimizer);
+        var loss = Backward(images, labels, batch);
+        optimizer.Step(_parameters, Gradients.ReadOnlySpan);
+        return loss;
+    }
+
+    /// <summary>
+    /// The training forward pass (auxiliary heads and dropout on) and the backward pass on a batch with integer class
+    /// labels. The loss is the mean softmax cross-entropy of the main classifier plus each auxiliary head's times its
+    /// weight; <see cref="Gradients"/> receives its gradient (overwritten, not added to). Allocates nothing after the first call.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public global::InceptionGen.Training.TrainingLoss Backward(global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, int batch)
+        => Backward(images, labels, batch, default);
+
+    /// <summary>As <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, int)"/>, and writes the gradient of the loss with respect to the images (NCHW) to <paramref name="inputGradient"/> unless it is empty.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public global::InceptionGen.Training.TrainingLoss Backward(global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, int batch, global::System.Span<float> inputGradient)
+    {
+        global::System.ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        if (images.Length < batch * InputLength)
+        {
+            throw new global::System.ArgumentException($"images holds {images.Length} floats; a batch of {batch} needs {batch * InputLength} ({InputChannels}x{InputHeight}x{InputWidth} each).", nameof(images));
+        }
+        if (labels.Length < batch)
+        {
+            throw new global::System.ArgumentException($"labels holds {labels.Length} labels; a batch of {batch} needs {batch}.", nameof(labels));
+        }
+        if (!inputGradient.IsEmpty && inputGradient.Length < batch * InputLength)
+        {
+            throw new global::System.ArgumentException($"inputGradient holds {inputGradient.Length} floats; a batch of {batch} needs {batch * InputLength}.", nameof(inputGradient));
+        }
+        for (var image = 0; image < batch; image++)
+        {
+            if ((uint)labels[image] >= 10)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(labels), labels[image], $"label of image {image} is not a class in [0, 10).");
+            }
+        }
+
+        _trainingActivations ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * TrainingImagesPerPass);
+        _activationGradients ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * TrainingImagesPerPass);
+        var gradients = Gradients;
+        gradients.Span.Clear();
+        var version = _parameters.Version;
+        if (version != _packedVersion)
+        {
+            PackWeights();
+            _packedVersion = version;
+        }
+        _transposedWeights ??= new global::InceptionGen.AlignedBuffer(TransposedWeightsLength);
+        _packedGradients ??= new global::InceptionGen.AlignedBuffer(PackedWeightsLength);
+        if (version != _transposedVersion)
+        {
+            PackTransposedWeights();
+            _transposedVersion = version;
+        }
+        _packedGradients.Span.Clear();
+        _trainingStep++;
+        _wantInputGradient = !inputGradient.IsEmpty;
+        var total = 0.0;
+        var main = 0.0;
+        var scale = 1f / batch;
+        try
+        {
+            for (var first = 0; first < batch; first += TrainingImagesPerPass)
+            {
+                var count = global::System.Math.Min(TrainingImagesPerPass, batch - first);
+                _batch = count;
+                _training = true;
+                _passFirstImage = first;
+                TrainingForwardPass(images.Slice(first * InputLength, count * InputLength), count);
+                var (passTotal, passMain) = Losses(labels.Slice(first, count), count, scale);
+                total += passTotal;
+                main += passMain;
+                BackwardPass(count, inputGradient.IsEmpty ? default : inputGradient.Slice(first * InputLength, count * InputLength));
+            }
+        }
+        finally
+        {
+            _training = false;
+            _batch = 0;
+        }
+        // The vectorized kernels summed weight gradients in the packed order: add them to Gradients once.
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            AddPackedGradients();
+        }
+        return new global::InceptionGen.Training.TrainingLoss((float)(total / batch), (float)(main / batch));
+    }
+
+    /// <summary>The training forward pass over one pass of images: every op, auxiliary heads and dropout included, into the training memory.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void TrainingForwardPass(global::System.ReadOnlySpan<float> input, int batch)
+    {
+        var memory = _trainingActivations!.Span;
+        for (var image = 0; image < batch; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 1, 16, 16);
+        }
+        _pool.Run(this, 1, ItemCount(1, batch)); // Conv1: zero border of 1 around input_blocked 1x16x16
+        _pool.Run(this, 2, ItemCount(2, batch)); // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
+        _pool.Run(this, 3, ItemCount(3, batch)); // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
+        _pool.Run(this, 4, ItemCount(4, batch)); // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
+        _pool.Run(this, 5, ItemCount(5, batch)); // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
+        _pool.Run(this, 6, ItemCount(6, batch)); // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
+        _pool.Run(this, 7, ItemCount(7, batch)); // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
+        _pool.Run(this, 8, ItemCount(8, batch)); // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
+        _pool.Run(this, 9, ItemCount(9, batch)); // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
+        _pool.Run(this, 10, ItemCount(10, batch)); // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
+        _pool.Run(this, 11, ItemCount(11, batch)); // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
+        _pool.Run(this, 12, ItemCount(12, batch)); // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
+        _pool.Run(this, 13, ItemCount(13, batch)); // Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
+        _pool.Run(this, 14, ItemCount(14, batch)); // Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
+        _pool.Run(this, 15, ItemCount(15, batch)); // Aux.Flatten: flatten 16x4x4 -> 256
+        _pool.Run(this, 16, ItemCount(16, batch)); // Aux.Hidden: linear 256 -> 32, ReLU
+        _pool.Run(this, 17, ItemCount(17, batch)); // Aux.Dropout: dropout 0.7 (training only), 32x1x1
+        _pool.Run(this, 18, ItemCount(18, batch)); // Aux.Classifier: linear 32 -> 10
+        _pool.Run(this, 19, ItemCount(19, batch)); // Pool2: global average pool, 88x8x8 -> 88x1x1
+        _pool.Run(this, 20, ItemCount(20, batch)); // Dropout: dropout 0.4 (training only), 88x1x1
+        _pool.Run(this, 21, ItemCount(21, batch)); // Classifier: linear 88 -> 10
+    }
+
+    /// <summary>Softmax cross-entropy of the main classifier and of each auxiliary head for one pass; writes the logits' gradients (scaled for the batch mean).</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private (double Total, double Main) Losses(global::System.ReadOnlySpan<int> labels, int batch, float scale)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        gradients[..(batch * TrainingLengthPerImage)].Clear();
+        var total = 0.0;
+        var main = 0.0;
+        for (var image = 0; image < batch; image++)
+        {
+            var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image], gradients.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, scale);
+            main += loss;
+            total += loss;
+            // Aux: weight 0.3f
+            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, labels[image], gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, 0.3f * scale);
+        }
+        return (total, main);
+    }
+
+    /// <summary>The backward pass over one pass of images: every op in reverse; weight gradients add up in <see cref="Gradients"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardPass(int batch, global::System.Span<float> inputGradient)
+    {
+        _pool.Run(this, 65578, batch); // Classifier: Linear input gradient
+        _pool.Run(this, 65579, 1); // Classifier: weight gradients
+        _pool.Run(this, 65576, batch); // Dropout: Dropout input gradient
+        _pool.Run(this, 65574, batch); // Pool2: GlobalAveragePool input gradient
+        _pool.Run(this, 65572, batch); // Aux.Classifier: Linear input gradient
+        _pool.Run(this, 65573, 1); // Aux.Classifier: weight gradients
+        _pool.Run(this, 65570, batch); // Aux.Dropout: Dropout input gradient
+        _pool.Run(this, 65568, batch); // Aux.Hidden: Linear input gradient
+        _pool.Run(this, 65569, 1); // Aux.Hidden: weight gradients
+        _pool.Run(this, 65566, batch); // Aux.Flatten: BlockedToPlain input gradient
+        _pool.Run(this, 65564, batch); // Aux.Conv: Conv input gradient
+        _pool.Run(this, 65565, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 7 : 1); // Aux.Conv: weight gradients
+        _pool.Run(this, 65562, batch); // Aux.Pool: AvgPool input gradient
+        _pool.Run(this, 65560, batch); // Inception1.Branch4Projection: Conv input gradient
+        _pool.Run(this, 65561, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch4Projection: weight gradients
+        _pool.Run(this, 65558, batch); // Inception1.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65556, batch); // Inception1.Branch3: Conv input gradient
+        _pool.Run(this, 65557, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 11 : 1); // Inception1.Branch3: weight gradients
+        _pool.Run(this, 65554, batch); // Inception1.Branch3: Pad input gradient
+        _pool.Run(this, 65552, batch); // Inception1.Branch3Reduce: Conv input gradient
+        _pool.Run(this, 65553, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch3Reduce: weight gradients
+        _pool.Run(this, 65550, batch); // Inception1.Branch2: Conv input gradient
+        _pool.Run(this, 65551, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1); // Inception1.Branch2: weight gradients
+        _pool.Run(this, 65548, batch); // Inception1.Branch2: Pad input gradient
+        _pool.Run(this, 65546, batch); // Inception1.Branch2Reduce: Conv input gradient
+        _pool.Run(this, 65547, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch2Reduce: weight gradients
+        _pool.Run(this, 65544, batch); // Inception1.Branch1: Conv input gradient
+        _pool.Run(this, 65545, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1); // Inception1.Branch1: weight gradients
+        _pool.Run(this, 65542, batch); // Pool1: MaxPool input gradient
+        _pool.Run(this, 65540, batch); // Conv1: Conv input gradient
+        _pool.Run(this, 65541, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1); // Conv1: weight gradients
+        _pool.Run(this, 65538, batch); // Conv1: Pad input gradient
+        if (!inputGradient.IsEmpty)
+        {
+            var gradients = _activationGradients!.Span;
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(gradients.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, default, inputGradient.Slice(image * InputLength, InputLength), 1, 16, 16);
+            }
+        }
+    }
+
+    /// <summary>Runs items [begin, end) of a backward op: 2 × op index for input gradients, + 1 for weight gradients.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void Backward(int operation, int begin, int end, int batch)
+    {
+        switch (operation)
+        {
+            case 2: BackwardPadConv1(begin, end, batch, weights: false); break;
+            case 4: BackwardRunConv1(begin, end, batch, weights: false); break;
+            case 5: BackwardRunConv1(begin, end, batch, weights: true); break;
+            case 6: BackwardRunPool1(begin, end, batch, weights: false); break;
+            case 8: BackwardRunInception1Branch1(begin, end, batch, weights: false); break;
+            case 9: BackwardRunInception1Branch1(begin, end, batch, weights: true); break;
+            case 10: BackwardRunInception1Branch2Reduce(begin, end, batch, weights: false); break;
+            case 11: BackwardRunInception1Branch2Reduce(begin, end, batch, weights: true); break;
+            case 12: BackwardPadInception1Branch2(begin, end, batch, weights: false); break;
+            case 14: BackwardRunInception1Branch2(begin, end, batch, weights: false); break;
+            case 15: BackwardRunInception1Branch2(begin, end, batch, weights: true); break;
+            case 16: BackwardRunInception1Branch3Reduce(begin, end, batch, weights: false); break;
+            case 17: BackwardRunInception1Branch3Reduce(begin, end, batch, weights: true); break;
+            case 18: BackwardPadInception1Branch3(begin, end, batch, weights: false); break;
+            case 20: BackwardRunInception1Branch3(begin, end, batch, weights: false); break;
+            case 21: BackwardRunInception1Branch3(begin, end, batch, weights: true); break;
+            case 22: BackwardRunInception1Branch4Pool(begin, end, batch, weights: false); break;
+            case 24: BackwardRunInception1Branch4Projection(begin, end, batch, weights: false); break;
+            case 25: BackwardRunInception1Branch4Projection(begin, end, batch, weights: true); break;
+            case 26: BackwardRunAuxPool(begin, end, batch, weights: false); break;
+            case 28: BackwardRunAuxConv(begin, end, batch, weights: false); break;
+            case 29: BackwardRunAuxConv(begin, end, batch, weights: true); break;
+            case 30: BackwardRunAuxFlatten(begin, end, batch, weights: false); break;
+            case 32: BackwardRunAuxHidden(begin, end, batch, weights: false); break;
+            case 33: BackwardRunAuxHidden(begin, end, batch, weights: true); break;
+            case 34: BackwardRunAuxDropout(begin, end, batch, weights: false); break;
+            case 36: BackwardRunAuxClassifier(begin, end, batch, weights: false); break;
+            case 37: BackwardRunAuxClassifier(begin, end, batch, weights: true); break;
+            case 38: BackwardRunPool2(begin, end, batch, weights: false); break;
+            case 40: BackwardRunDropout(begin, end, batch, weights: false); break;
+            case 42: BackwardRunClassifier(begin, end, batch, weights: false); break;
+            case 43: BackwardRunClassifier(begin, end, batch, weights: true); break;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
+        }
+    }
+
+    // Backward of Conv1: zero border of 1 around input_blocked 1x16x16
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardPadConv1(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        // Its input is the network input: its gradient is computed only when the caller asks for it.
+        if (!_wantInputGradient)
+        {
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(8192 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, gradients.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 16, 16, 16, 1);
+        }
+    }
+
+    // Backward of Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunConv1(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        var parameterGradients = _gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientConv1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientConv1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else WeightGradientConv1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(8192 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, default, parameterGradients.Slice(0, 144), parameterGradients.Slice(144, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
+                if (_wantInputGradient) {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveConv1<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveConv1<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else TransposedConvolveConv1<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
+                if (_wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(8192 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, gradients.Slice(8192 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Backward of Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunPool1(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
+        }
+    }
+
+    // Backward of Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunInception1Branch1(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        var parameterGradients = _gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else WeightGradientInception1Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, default, parameterGradients.Slice(160, 384), parameterGradients.Slice(544, 24), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch1<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch1<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else TransposedConvolveInception1Branch1<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunInception1Branch2Reduce(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        var parameterGradients = _gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else WeightGradientInception1Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(576, 256), parameterGradients.Slice(832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else TransposedConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardPadInception1Branch2(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(21568 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 16, 8, 8, 1);
+        }
+    }
+
+    // Backward of Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunInception1Branch2(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        var parameterGradients = _gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else WeightGradientInception1Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(21568 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, default, parameterGradients.Slice(848, 4608), parameterGradients.Slice(5456, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else TransposedConvolveInception1Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(21568 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, gradients.Slice(21568 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunInception1Branch3Reduce(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        var parameterGradients = _gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else WeightGradientInception1Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, default, parameterGradients.Slice(5488, 128), parameterGradients.Slice(5616, 8), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else TransposedConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardPadInception1Branch3(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(24192 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 16, 8, 8, 2);
+        }
+    }
+
+    // Backward of Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunInception1Branch3(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        var parameterGradients = _gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else WeightGradientInception1Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(24192 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, default, parameterGradients.Slice(5632, 3200), parameterGradients.Slice(8832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch3<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch3<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else TransposedConvolveInception1Branch3<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(24192 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, gradients.Slice(24192 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunInception1Branch4Pool(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
+        }
+    }
+
+    // Backward of Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunInception1Branch4Projection(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        var parameterGradients = _gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else WeightGradientInception1Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(8848, 256), parameterGradients.Slice(9104, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else TransposedConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, gradients.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Backward of Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunAuxPool(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(27520 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, gradients.Slice(14400 * batch + image * 6144, 6144) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 96, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
+        }
+    }
+
+    // Backward of Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunAuxConv(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        var parameterGradients = _gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientAuxConv<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientAuxConv<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else WeightGradientAuxConv<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(27520 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, ChannelMapOf_aux_pool, gradients.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, default, parameterGradients.Slice(9120, 1408), parameterGradients.Slice(10528, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveAuxConv<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveAuxConv<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else TransposedConvolveAuxConv<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(27520 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, ChannelMapOf_aux_pool, gradients.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, gradients.Slice(27520 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Backward of Aux.Flatten: flatten 16x4x4 -> 256
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunAuxFlatten(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.BlockedToPlain(gradients.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */, 16, 4, 4);
+        }
+    }
+
+    // Backward of Aux.Hidden: linear 256 -> 32, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunAuxHidden(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        var parameterGradients = _gradients!.Span;
+        if (weights)
+        {
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, default, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, 32);
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+            global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
+            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, default, 256, 32);
+        }
+    }
+
+    // Backward of Aux.Dropout: dropout 0.7 (training only), 32x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunAuxDropout(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Training.Dropout.Backward(activations.Slice(44960 * batch + image * 32, 32) /* dropout mask */, gradients.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
+        }
+    }
+
+    // Backward of Aux.Classifier: linear 32 -> 10
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunAuxClassifier(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        var parameterGradients = _gradients!.Span;
+        if (weights)
+        {
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, default, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, 10);
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, default, 32, 10);
+        }
+    }
+
+    // Backward of Pool2: global average pool, 88x8x8 -> 88x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunPool2(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.GlobalAveragePool(gradients.Slice(29648 * batch + image * 96, 96) /* pool2 88x1x1 */, gradients.Slice(14400 * batch + image * 6144, 6144) /* inception1 88x8x8 */, 96, 8, 8);
+        }
+    }
+
+    // Backward of Dropout: dropout 0.4 (training only), 88x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunDropout(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Training.Dropout.Backward(activations.Slice(44992 * batch + image * 96, 96) /* dropout mask */, gradients.Slice(29744 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, gradients.Slice(29648 * batch + image * 96, 96) /* pool2 88x1x1 */);
+        }
+    }
+
+    // Backward of Classifier: linear 88 -> 10
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void BackwardRunClassifier(int begin, int end, int batch, bool weights)
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        var parameters = _parameters.ReadOnlySpan;
+        var parameterGradients = _gradients!.Span;
+        if (weights)
+        {
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29744 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, ChannelMapOf_pool2_dropout, gradients.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, default, parameterGradients.Slice(19104, 880), parameterGradients.Slice(19984, 10), 88, 10);
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29744 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, ChannelMapOf_pool2_dropout, gradients.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, gradients.Slice(29744 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, default, default, 88, 10);
+        }
+    }
+
+    // Conv1: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of input_blocked_padded.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void TransposedConvolveConv1<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        ref var packed = ref _transposedWeights!.First;
+        var scratch = activations.Slice(29856 * batch + image * 6400, 6400);
+        for (var block = 0; block < 1; block++)
+        {
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(4096 * batch + image * 4096 + block * 4096, 4096), scratch.Slice(block * 6400, 6400), 16, 16, 2);
+        }
+        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 8192 * batch + image * 5184);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 18; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 320);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 2304);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    ConvolutionTile1x18Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 6400, 320, 2304, 5184, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 18; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 320);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 2304);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 3; tile++)
+                    {
+                        ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 16, 6400, 320, 2304, 5184, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch1: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void TransposedConvolveInception1Branch1<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        ref var packed = ref _transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 14400 * batch + image * 6144);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 13376 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2304 + group * 384);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 24, 1024, 128, 384, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2304 + group * 384);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 24, 1024, 128, 384, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2Reduce: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void TransposedConvolveInception1Branch2Reduce<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        ref var packed = ref _transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 20544 * batch + image * 1024);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 13376 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2688 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2688 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception1_branch2_reduce_padded.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void TransposedConvolveInception1Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        ref var packed = ref _transposedWeights!.First;
+        var scratch = activations.Slice(36256 * batch + image * 4608, 4608);
+        for (var block = 0; block < 2; block++)
+        {
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(14400 * batch + image * 6144 + 2048 + block * 1024, 1024), scratch.Slice(block * 2304, 2304), 8, 8, 2);
+        }
+        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 21568 * batch + image * 1600);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 10; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 192);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1600 + row * 160);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2944 + group * 4608);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    ConvolutionTile1x10Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 2304, 192, 4608, 1600, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 10; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 192);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1600 + row * 160);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2944 + group * 4608);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        ConvolutionTile1x5Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 32, 2304, 192, 4608, 1600, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3Reduce: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void TransposedConvolveInception1Branch3Reduce<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        ref var packed = ref _transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 23168 * batch + image * 1024);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 13376 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7552 + group * 128);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 1024, 128, 128, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7552 + group * 128);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 1024, 128, 128, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3: input gradient as a transposed convolution over the output gradient padded by 4, adding into the gradient of inception1_branch3_reduce_padded.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void TransposedConvolveInception1Branch3<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        ref var packed = ref _transposedWeights!.First;
+        var scratch = activations.Slice(40864 * batch + image * 4096, 4096);
+        for (var block = 0; block < 1; block++)
+        {
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(14400 * batch + image * 6144 + 4096 + block * 1024, 1024), scratch.Slice(block * 4096, 4096), 8, 8, 4);
+        }
+        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 24192 * batch + image * 2304);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 12; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 256);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 2304 + row * 192);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7680 + group * 6400);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    ConvolutionTile1x12Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 4096, 256, 6400, 2304, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 12; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 256);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 2304 + row * 192);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7680 + group * 6400);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        ConvolutionTile1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 16, 4096, 256, 6400, 2304, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch4Projection: input gradient as a transposed convolution over the output gradient, adding into the gradient of inception1_pool.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void TransposedConvolveInception1Branch4Projection<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        ref var packed = ref _transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 14400 * batch + image * 6144 + 5120);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 26496 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14080 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14080 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Aux.Conv: input gradient as a transposed convolution over the output gradient, adding into the gradient of aux_pool.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void TransposedConvolveAuxConv<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = _trainingActivations!.Span;
+        var gradients = _activationGradients!.Span;
+        ref var packed = ref _transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 29056 * batch + image * 256);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 27520 * batch + image * 1536);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 2; group++)
+            {
+                for (var row = 0; row < 4; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 768 + row * 64);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14336 + group * 768);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    ConvolutionTile3x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 256, 64, 256, 256, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 6; group++)
+            {
+                for (var row = 0; row < 4; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 256 + row * 64);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14336 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 256, 64, 256, 256, relu: false, accumulate: true);
+                }
+            }
+        }
+    }
+
+    // Conv1: weight gradients in tiles of 1 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void WeightGradientConv1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = _activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref _packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 3)
+            {
+                var block = item - 3;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4096 * batch + image * 4096 + block * 4096, 4096), _packedGradients!.Span.Slice(144 + block * 16, 16), 256);
+                }
+                continue;
+            }
+            var group = item / 3;
+            var chunk = item / 3 % 1;
+            var ky = item % 3;
+            var channel = chunk * 1;
+            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 0 + group * 144 + (channel * 9 + ky * 3) * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4096 * batch + image * 4096 + group * 4096);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 8192 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15) + ky * 288);
+                WeightGradientTile1x1Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 16, 16, 4096, 288, 144);
+            }
+        }
+    }
+
+    // Inception1.Branch1: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void WeightGradientInception1Branch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = _activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref _packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 2)
+            {
+                var block = item - 2;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(14400 * batch + image * 6144 + block * 1024, 1024), _packedGradients!.Span.Slice(672 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 2;
+            var chunk = item / 1 % 2;
+            var ky = item % 1;
+            var channel = chunk * 8;
+            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 160 + group * 512 + (channel * 1 + ky * 1) * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + group * 2048);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15) + ky * 128);
+                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 128, 256);
+            }
+        }
+    }
+
+    // Inception1.Branch2Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void WeightGradientInception1Branch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = _activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref _packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 1)
+            {
+                var block = item - 1;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(20544 * batch + image * 1024 + block * 1024, 1024), _packedGradients!.Span.Slice(960 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 1;
+            var chunk = item / 1 % 1;
+            var ky = item % 1;
+            var channel = chunk * 16;
+            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 704 + group * 256 + (channel * 1 + ky * 1) * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 20544 * batch + image * 1024 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15) + ky * 128);
+                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 128, 256);
+            }
+        }
+    }
+
+    // Inception1.Branch2: weight gradients in tiles of 2 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void WeightGradientInception1Branch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = _activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref _packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 12)
+            {
+                var block = item - 12;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(14400 * batch + image * 6144 + 2048 + block * 1024, 1024), _packedGradients!.Span.Slice(5584 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 12;
+            var chunk = item / 3 % 4;
+            var ky = item % 3;
+            var channel = chunk * 4;
+            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 976 + group * 4608 + (channel * 9 + ky * 3) * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + 2048 + group * 2048);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 21568 * batch + image * 1600 + (channel >> 4) * 1600 + (channel & 15) + ky * 160);
+                WeightGradientTile2x4Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 160, 2304);
+            }
+        }
+    }
+
+    // Inception1.Branch3Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void WeightGradientInception1Branch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = _activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref _packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 1)
+            {
+                var block = item - 1;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(23168 * batch + image * 1024 + block * 1024, 1024), _packedGradients!.Span.Slice(5872 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 1;
+            var chunk = item / 1 % 1;
+            var ky = item % 1;
+            var channel = chunk * 16;
+            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5616 + group * 256 + (channel * 1 + ky * 1) * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 23168 * batch + image * 1024 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15) + ky * 128);
+                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 128, 256);
+            }
+        }
+    }
+
+    // Inception1.Branch3: weight gradients in tiles of 1 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void WeightGradientInception1Branch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = _activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref _packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 10)
+            {
+                var block = item - 10;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(14400 * batch + image * 6144 + 4096 + block * 1024, 1024), _packedGradients!.Span.Slice(9088 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 10;
+            var chunk = item / 5 % 2;
+            var ky = item % 5;
+            var channel = chunk * 4;
+            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5888 + group * 3200 + (channel * 25 + ky * 5) * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + 4096 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 24192 * batch + image * 2304 + (channel >> 4) * 2304 + (channel & 15) + ky * 192);
+                WeightGradientTile1x4Kernel5Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 192, 3200);
+            }
+        }
+    }
+
+    // Inception1.Branch4Projection: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void WeightGradientInception1Branch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = _activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref _packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 1)
+            {
+                var block = item - 1;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(14400 * batch + image * 6144 + 5120 + block * 1024, 1024), _packedGradients!.Span.Slice(9360 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 1;
+            var chunk = item / 1 % 1;
+            var ky = item % 1;
+            var channel = chunk * 16;
+            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9104 + group * 256 + (channel * 1 + ky * 1) * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + 5120 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 26496 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15) + ky * 128);
+                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 128, 256);
+            }
+        }
+    }
+
+    // Aux.Conv: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void WeightGradientAuxConv<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = _activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref _packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 6)
+            {
+                var block = item - 6;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(29056 * batch + image * 256 + block * 256, 256), _packedGradients!.Span.Slice(10912 + block * 16, 16), 16);
+                }
+                continue;
+            }
+            var group = item / 6;
+            var chunk = item / 1 % 6;
+            var ky = item % 1;
+            var channel = chunk * 16;
+            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9376 + group * 1536 + (channel * 1 + ky * 1) * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 29056 * batch + image * 256 + group * 256);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 27520 * batch + image * 1536 + (channel >> 4) * 256 + (channel & 15) + ky * 64);
+                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 4, 4, 256, 64, 1536);
+            }
+        }
+    }
+
+    // Weight-gradient tile: 1 output block(s) x 1 input channel(s) x 3 taps of one kernel row, stride 1; 3 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void WeightGradientTile1x1Kernel3Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
+        var g0_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
+        var g0_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
+        for (var row = 0; row < rows; row++)
+        {
+            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
+            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
+            for (var column = 0; column < columns; column++)
+            {
+                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
+                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
+                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
+                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0);
+                var x0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                g0_0_1 = TBlock.MultiplyAdd(x0_1, d0, g0_0_1);
+                var x0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                g0_0_2 = TBlock.MultiplyAdd(x0_2, d0, g0_0_2);
+            }
+        }
+        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
+        TBlock.Store(g0_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
+        TBlock.Store(g0_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
+    }
+
+    // Weight-gradient tile: 1 output block(s) x 4 input channel(s) x 5 taps of one kernel row, stride 1; 20 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void WeightGradientTile1x4Kernel5Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
+        var g0_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
+        var g0_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
+        var g0_0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
+        var g0_0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
+        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 400));
+        var g0_1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 416));
+        var g0_1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
+        var g0_1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
+        var g0_1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
+        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 800));
+        var g0_2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 816));
+        var g0_2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 832));
+        var g0_2_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 848));
+        var g0_2_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 864));
+        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1200));
+        var g0_3_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1216));
+        var g0_3_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1232));
+        var g0_3_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1248));
+        var g0_3_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1264));
+        for (var row = 0; row < rows; row++)
+        {
+            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
+            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
+            for (var column = 0; column < columns; column++)
+            {
+                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
+                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
+                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
+                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0);
+                var x0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                g0_0_1 = TBlock.MultiplyAdd(x0_1, d0, g0_0_1);
+                var x0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                g0_0_2 = TBlock.MultiplyAdd(x0_2, d0, g0_0_2);
+                var x0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                g0_0_3 = TBlock.MultiplyAdd(x0_3, d0, g0_0_3);
+                var x0_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                g0_0_4 = TBlock.MultiplyAdd(x0_4, d0, g0_0_4);
+                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
+                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0);
+                var x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                g0_1_1 = TBlock.MultiplyAdd(x1_1, d0, g0_1_1);
+                var x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 33);
+                g0_1_2 = TBlock.MultiplyAdd(x1_2, d0, g0_1_2);
+                var x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 49);
+                g0_1_3 = TBlock.MultiplyAdd(x1_3, d0, g0_1_3);
+                var x1_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 65);
+                g0_1_4 = TBlock.MultiplyAdd(x1_4, d0, g0_1_4);
+                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
+                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0);
+                var x2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                g0_2_1 = TBlock.MultiplyAdd(x2_1, d0, g0_2_1);
+                var x2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 34);
+                g0_2_2 = TBlock.MultiplyAdd(x2_2, d0, g0_2_2);
+                var x2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 50);
+                g0_2_3 = TBlock.MultiplyAdd(x2_3, d0, g0_2_3);
+                var x2_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 66);
+                g0_2_4 = TBlock.MultiplyAdd(x2_4, d0, g0_2_4);
+                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
+                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0);
+                var x3_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                g0_3_1 = TBlock.MultiplyAdd(x3_1, d0, g0_3_1);
+                var x3_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 35);
+                g0_3_2 = TBlock.MultiplyAdd(x3_2, d0, g0_3_2);
+                var x3_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 51);
+                g0_3_3 = TBlock.MultiplyAdd(x3_3, d0, g0_3_3);
+                var x3_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 67);
+                g0_3_4 = TBlock.MultiplyAdd(x3_4, d0, g0_3_4);
+            }
+        }
+        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
+        TBlock.Store(g0_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
+        TBlock.Store(g0_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
+        TBlock.Store(g0_0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
+        TBlock.Store(g0_0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
+        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 400));
+        TBlock.Store(g0_1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 416));
+        TBlock.Store(g0_1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
+        TBlock.Store(g0_1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
+        TBlock.Store(g0_1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
+        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 800));
+        TBlock.Store(g0_2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 816));
+        TBlock.Store(g0_2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 832));
+        TBlock.Store(g0_2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 848));
+        TBlock.Store(g0_2_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 864));
+        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1200));
+        TBlock.Store(g0_3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1216));
+        TBlock.Store(g0_3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1232));
+        TBlock.Store(g0_3_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1248));
+        TBlock.Store(g0_3_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1264));
+    }
+
+    // Weight-gradient tile: 1 output block(s) x 16 input channel(s) x 1 taps of one kernel row, stride 1; 16 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void WeightGradientTile1x16Kernel1Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
+        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
+        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
+        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
+        var g0_4_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
+        var g0_5_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
+        var g0_6_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
+        var g0_7_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
+        var g0_8_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 128));
+        var g0_9_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
+        var g0_10_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
+        var g0_11_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
+        var g0_12_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 192));
+        var g0_13_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 208));
+        var g0_14_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 224));
+        var g0_15_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 240));
+        for (var row = 0; row < rows; row++)
+        {
+            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
+            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
+            for (var column = 0; column < columns; column++)
+            {
+                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
+                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
+                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
+                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0);
+                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
+                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0);
+                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
+                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0);
+                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
+                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0);
+                var x4_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
+                g0_4_0 = TBlock.MultiplyAdd(x4_0, d0, g0_4_0);
+                var x5_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5);
+                g0_5_0 = TBlock.MultiplyAdd(x5_0, d0, g0_5_0);
+                var x6_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6);
+                g0_6_0 = TBlock.MultiplyAdd(x6_0, d0, g0_6_0);
+                var x7_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 7);
+                g0_7_0 = TBlock.MultiplyAdd(x7_0, d0, g0_7_0);
+                var x8_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 8);
+                g0_8_0 = TBlock.MultiplyAdd(x8_0, d0, g0_8_0);
+                var x9_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 9);
+                g0_9_0 = TBlock.MultiplyAdd(x9_0, d0, g0_9_0);
+                var x10_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 10);
+                g0_10_0 = TBlock.MultiplyAdd(x10_0, d0, g0_10_0);
+                var x11_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 11);
+                g0_11_0 = TBlock.MultiplyAdd(x11_0, d0, g0_11_0);
+                var x12_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 12);
+                g0_12_0 = TBlock.MultiplyAdd(x12_0, d0, g0_12_0);
+                var x13_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 13);
+                g0_13_0 = TBlock.MultiplyAdd(x13_0, d0, g0_13_0);
+                var x14_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 14);
+                g0_14_0 = TBlock.MultiplyAdd(x14_0, d0, g0_14_0);
+                var x15_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 15);
+                g0_15_0 = TBlock.MultiplyAdd(x15_0, d0, g0_15_0);
+            }
+        }
+        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
+        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
+        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
+        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
+        TBlock.Store(g0_4_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
+        TBlock.Store(g0_5_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
+        TBlock.Store(g0_6_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
+        TBlock.Store(g0_7_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
+        TBlock.Store(g0_8_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 128));
+        TBlock.Store(g0_9_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
+        TBlock.Store(g0_10_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
+        TBlock.Store(g0_11_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
+        TBlock.Store(g0_12_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 192));
+        TBlock.Store(g0_13_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 208));
+        TBlock.Store(g0_14_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 224));
+        TBlock.Store(g0_15_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 240));
+    }
+
+    // Weight-gradient tile: 2 output block(s) x 4 input channel(s) x 3 taps of one kernel row, stride 1; 24 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void WeightGradientTile2x4Kernel3Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
+        var g0_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
+        var g0_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
+        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
+        var g0_1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
+        var g0_1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
+        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 288));
+        var g0_2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 304));
+        var g0_2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 320));
+        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
+        var g0_3_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
+        var g0_3_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
+        var g1_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
+        var g1_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
+        var g1_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
+        var g1_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 144));
+        var g1_1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 160));
+        var g1_1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 176));
+        var g1_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 288));
+        var g1_2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 304));
+        var g1_2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 320));
+        var g1_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 432));
+        var g1_3_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 448));
+        var g1_3_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 464));
+        for (var row = 0; row < rows; row++)
+        {
+            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
+            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
+            for (var column = 0; column < columns; column++)
+            {
+                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
+                var d1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1 * outputPlane + column * 16));
+                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
+                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
+                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0); g1_0_0 = TBlock.MultiplyAdd(x0_0, d1, g1_0_0);
+                var x0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                g0_0_1 = TBlock.MultiplyAdd(x0_1, d0, g0_0_1); g1_0_1 = TBlock.MultiplyAdd(x0_1, d1, g1_0_1);
+                var x0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                g0_0_2 = TBlock.MultiplyAdd(x0_2, d0, g0_0_2); g1_0_2 = TBlock.MultiplyAdd(x0_2, d1, g1_0_2);
+                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
+                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0); g1_1_0 = TBlock.MultiplyAdd(x1_0, d1, g1_1_0);
+                var x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
+                g0_1_1 = TBlock.MultiplyAdd(x1_1, d0, g0_1_1); g1_1_1 = TBlock.MultiplyAdd(x1_1, d1, g1_1_1);
+                var x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 33);
+                g0_1_2 = TBlock.MultiplyAdd(x1_2, d0, g0_1_2); g1_1_2 = TBlock.MultiplyAdd(x1_2, d1, g1_1_2);
+                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
+                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0); g1_2_0 = TBlock.MultiplyAdd(x2_0, d1, g1_2_0);
+                var x2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
+                g0_2_1 = TBlock.MultiplyAdd(x2_1, d0, g0_2_1); g1_2_1 = TBlock.MultiplyAdd(x2_1, d1, g1_2_1);
+                var x2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 34);
+                g0_2_2 = TBlock.MultiplyAdd(x2_2, d0, g0_2_2); g1_2_2 = TBlock.MultiplyAdd(x2_2, d1, g1_2_2);
+                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
+                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0); g1_3_0 = TBlock.MultiplyAdd(x3_0, d1, g1_3_0);
+                var x3_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
+                g0_3_1 = TBlock.MultiplyAdd(x3_1, d0, g0_3_1); g1_3_1 = TBlock.MultiplyAdd(x3_1, d1, g1_3_1);
+                var x3_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 35);
+                g0_3_2 = TBlock.MultiplyAdd(x3_2, d0, g0_3_2); g1_3_2 = TBlock.MultiplyAdd(x3_2, d1, g1_3_2);
+            }
+        }
+        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
+        TBlock.Store(g0_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
+        TBlock.Store(g0_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
+        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
+        TBlock.Store(g0_1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
+        TBlock.Store(g0_1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
+        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 288));
+        TBlock.Store(g0_2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 304));
+        TBlock.Store(g0_2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 320));
+        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
+        TBlock.Store(g0_3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
+        TBlock.Store(g0_3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
+        TBlock.Store(g1_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
+        TBlock.Store(g1_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
+        TBlock.Store(g1_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
+        TBlock.Store(g1_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 144));
+        TBlock.Store(g1_1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 160));
+        TBlock.Store(g1_1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 176));
+        TBlock.Store(g1_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 288));
+        TBlock.Store(g1_2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 304));
+        TBlock.Store(g1_2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 320));
+        TBlock.Store(g1_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 432));
+        TBlock.Store(g1_3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 448));
+        TBlock.Store(g1_3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 464));
+    }
+
+    // Weight-gradient tile: 2 output block(s) x 8 input channel(s) x 1 taps of one kernel row, stride 1; 16 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void WeightGradientTile2x8Kernel1Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
+        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
+        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
+        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
+        var g0_4_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
+        var g0_5_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
+        var g0_6_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
+        var g0_7_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
+        var g1_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
+        var g1_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
+        var g1_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
+        var g1_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 48));
+        var g1_4_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 64));
+        var g1_5_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 80));
+        var g1_6_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 96));
+        var g1_7_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 112));
+        for (var row = 0; row < rows; row++)
+        {
+            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
+            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
+            for (var column = 0; column < columns; column++)
+            {
+                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
+                var d1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1 * outputPlane + column * 16));
+                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
+                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
+                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0); g1_0_0 = TBlock.MultiplyAdd(x0_0, d1, g1_0_0);
+                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
+                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0); g1_1_0 = TBlock.MultiplyAdd(x1_0, d1, g1_1_0);
+                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
+                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0); g1_2_0 = TBlock.MultiplyAdd(x2_0, d1, g1_2_0);
+                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
+                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0); g1_3_0 = TBlock.MultiplyAdd(x3_0, d1, g1_3_0);
+                var x4_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
+                g0_4_0 = TBlock.MultiplyAdd(x4_0, d0, g0_4_0); g1_4_0 = TBlock.MultiplyAdd(x4_0, d1, g1_4_0);
+                var x5_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5);
+                g0_5_0 = TBlock.MultiplyAdd(x5_0, d0, g0_5_0); g1_5_0 = TBlock.MultiplyAdd(x5_0, d1, g1_5_0);
+                var x6_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6);
+                g0_6_0 = TBlock.MultiplyAdd(x6_0, d0, g0_6_0); g1_6_0 = TBlock.MultiplyAdd(x6_0, d1, g1_6_0);
+                var x7_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 7);
+                g0_7_0 = TBlock.MultiplyAdd(x7_0, d0, g0_7_0); g1_7_0 = TBlock.MultiplyAdd(x7_0, d1, g1_7_0);
+            }
+        }
+        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
+        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
+        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
+        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
+        TBlock.Store(g0_4_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
+        TBlock.Store(g0_5_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
+        TBlock.Store(g0_6_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
+        TBlock.Store(g0_7_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
+        TBlock.Store(g1_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
+        TBlock.Store(g1_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
+        TBlock.Store(g1_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
+        TBlock.Store(g1_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 48));
+        TBlock.Store(g1_4_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 64));
+        TBlock.Store(g1_5_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 80));
+        TBlock.Store(g1_6_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 96));
+        TBlock.Store(g1_7_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 112));
+    }
+
+    /// <summary>Packs each stride-1 convolution's flipped, transposed weights for its input-gradient pass.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PackTransposedWeights()
+    {
+        var parameters = _parameters.ReadOnlySpan;
+        var packed = _transposedWeights!.Span;
+        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, packed.Slice(0, 2304), 16, 1, 3, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, packed.Slice(2304, 384), 24, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, packed.Slice(2688, 256), 16, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, packed.Slice(2944, 4608), 32, 16, 3, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, packed.Slice(7552, 128), 8, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, packed.Slice(7680, 6400), 16, 8, 5, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, packed.Slice(14080, 256), 16, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, packed.Slice(14336, 1536), 16, 88, 1, ChannelMapOf_aux_pool, 96);
+    }
+
+    /// <summary>Adds the weight and bias gradients the vectorized kernels summed in the packed order into <see cref="Gradients"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void AddPackedGradients()
+    {
+        var packed = _packedGradients!.Span;
+        var gradients = _gradients!.Span;
+        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(0, 144), packed.Slice(144, 16), gradients.Slice(0, 144), gradients.Slice(144, 16), 16, 1, 3, default, 1);
+        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(160, 512), packed.Slice(672, 32), gradients.Slice(160, 384), gradients.Slice(544, 24), 24, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(704, 256), packed.Slice(960, 16), gradients.Slice(576, 256), gradients.Slice(832, 16), 16, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(976, 4608), packed.Slice(5584, 32), gradients.Slice(848, 4608), gradients.Slice(5456, 32), 32, 16, 3, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5616, 256), packed.Slice(5872, 16), gradients.Slice(5488, 128), gradients.Slice(5616, 8), 8, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5888, 3200), packed.Slice(9088, 16), gradients.Slice(5632, 3200), gradients.Slice(8832, 16), 16, 8, 5, default, 8);
+        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(9104, 256), packed.Slice(9360, 16), gradients.Slice(8848, 256), gradients.Slice(9104, 16), 16, 16, 1, default, 16);
+        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(9376, 1536), packed.Slice(10912, 16), gradients.Slice(9120, 1408), gradients.Slice(10528, 16), 16, 88, 1, ChannelMapOf_aux_pool, 96);
     }
 
     // Conv1: 1 output blocks x 16 rows of 16 pixels, reading input_blocked_padded 1x18x18.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveConv1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveConv1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -752,11 +2724,11 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 16;
                 var group = item / 16 % 1;
                 var row = item % 16;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 5184 + row * 288);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 4096 + group * 4096 + row * 256);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 5184 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 4096 + group * 4096 + row * 256);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 144);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 144 + group * 16);
-                ConvolutionTile1x16Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 1, 5184, 288, 144, 4096, relu: true);
+                ConvolutionTile1x16Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
             }
         }
         else
@@ -766,24 +2738,24 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 16;
                 var group = item / 16 % 1;
                 var row = item % 16;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 5184 + row * 288);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 4096 + group * 4096 + row * 256);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 5184 + row * 288);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 4096 + group * 4096 + row * 256);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 144);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 144 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 1, 5184, 288, 144, 4096, relu: true);
+                    ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
                 }
-                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 1, 5184, 288, 144, 4096, relu: true);
+                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
             }
         }
     }
 
     // Inception1.Branch1: 2 output blocks x 8 rows of 8 pixels, reading pool1 16x8x8.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveInception1Branch1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -792,11 +2764,11 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 8;
                 var group = item / 8 % 1;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + group * 2048 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + group * 2048 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 160 + group * 512);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 672 + group * 32);
-                ConvolutionTile2x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true);
+                ConvolutionTile2x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -806,13 +2778,13 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 16;
                 var group = item / 8 % 2;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + group * 1024 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 160 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 672 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true);
+                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
             }
         }
@@ -820,9 +2792,9 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Inception1.Branch2Reduce: 1 output blocks x 8 rows of 8 pixels, reading pool1 16x8x8.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveInception1Branch2Reduce<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -831,11 +2803,11 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 8;
                 var group = item / 8 % 1;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + group * 1024 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 1024 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 704 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 960 + group * 16);
-                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true);
+                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -845,13 +2817,13 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 8;
                 var group = item / 8 % 1;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + group * 1024 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 1024 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 704 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 960 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true);
+                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
             }
         }
@@ -859,9 +2831,9 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Inception1.Branch2: 2 output blocks x 8 rows of 8 pixels, reading inception1_branch2_reduce_padded 16x10x10.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveInception1Branch2<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -870,11 +2842,11 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 8;
                 var group = item / 8 % 1;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1024 * batch + image * 1600 + row * 160);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 2048 + group * 2048 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1600 + row * 160);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 2048 + group * 2048 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 976 + group * 4608);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5584 + group * 32);
-                ConvolutionTile2x8Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1600, 160, 2304, 1024, relu: true);
+                ConvolutionTile2x8Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1600, 160, 2304, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -884,13 +2856,13 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 16;
                 var group = item / 8 % 2;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1024 * batch + image * 1600 + row * 160);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 2048 + group * 1024 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1600 + row * 160);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 2048 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 976 + group * 2304);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5584 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1600, 160, 2304, 1024, relu: true);
+                    ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1600, 160, 2304, 1024, relu: true, accumulate: false);
                 }
             }
         }
@@ -898,9 +2870,9 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Inception1.Branch3Reduce: 1 output blocks x 8 rows of 8 pixels, reading pool1 16x8x8.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveInception1Branch3Reduce<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -909,11 +2881,11 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 8;
                 var group = item / 8 % 1;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + group * 1024 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 1024 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5616 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5872 + group * 16);
-                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true);
+                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -923,13 +2895,13 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 8;
                 var group = item / 8 % 1;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 1024 + row * 128);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + group * 1024 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 1024 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5616 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5872 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true);
+                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
             }
         }
@@ -937,9 +2909,9 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Inception1.Branch3: 1 output blocks x 8 rows of 8 pixels, reading inception1_branch3_reduce_padded 8x12x12.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveInception1Branch3<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -948,11 +2920,11 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 8;
                 var group = item / 8 % 1;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1024 * batch + image * 2304 + row * 192);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 4096 + group * 1024 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 2304 + row * 192);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 4096 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5888 + group * 3200);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9088 + group * 16);
-                ConvolutionTile1x8Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 2304, 192, 3200, 1024, relu: true);
+                ConvolutionTile1x8Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 2304, 192, 3200, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -962,13 +2934,13 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 8;
                 var group = item / 8 % 1;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1024 * batch + image * 2304 + row * 192);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 4096 + group * 1024 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 2304 + row * 192);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 4096 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5888 + group * 3200);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9088 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 2304, 192, 3200, 1024, relu: true);
+                    ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 2304, 192, 3200, 1024, relu: true, accumulate: false);
                 }
             }
         }
@@ -976,9 +2948,9 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Inception1.Branch4Projection: 1 output blocks x 8 rows of 8 pixels, reading inception1_pool 16x8x8.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void ConvolveInception1Branch4Projection<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        ref var activations = ref _activations.First;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
         ref var packed = ref _packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
@@ -987,11 +2959,11 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 8;
                 var group = item / 8 % 1;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + row * 128);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 5120 + group * 1024 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 5120 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9104 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9360 + group * 16);
-                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true);
+                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -1001,26 +2973,69 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
                 var image = item / 8;
                 var group = item / 8 % 1;
                 var row = item % 8;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 0 * batch + image * 1024 + row * 128);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5120 * batch + image * 6144 + 5120 + group * 1024 + row * 128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1024 + row * 128);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 5120 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9104 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9360 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true);
+                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Aux.Conv: 1 output blocks x 4 rows of 4 pixels, reading aux_pool 88x4x4.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void ConvolveAuxConv<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
+        ref var packed = ref _packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 4;
+                var group = item / 4 % 1;
+                var row = item % 4;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1536 + row * 64);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 256 + group * 256 + row * 64);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9376 + group * 1536);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 10912 + group * 16);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 256, 64, 1536, 256, relu: true, accumulate: false);
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 4;
+                var group = item / 4 % 1;
+                var row = item % 4;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 1536 + row * 64);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 256 + group * 256 + row * 64);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9376 + group * 1536);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 10912 + group * 16);
+                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 256, 64, 1536, 256, relu: true, accumulate: false);
             }
         }
     }
 
     // Register tile: 1 output block(s) x 4 pixels, 1x1 kernel, stride 1; 4 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1048,12 +3063,19 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Register tile: 1 output block(s) x 4 pixels, 3x3 kernel, stride 1; 4 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1089,12 +3111,19 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Register tile: 1 output block(s) x 4 pixels, 5x5 kernel, stride 1; 4 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1128,16 +3157,72 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
     }
 
+    // Register tile: 1 output block(s) x 5 pixels, 3x3 kernel, stride 1; 5 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x5Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0;
+        }
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+    }
+
     // Register tile: 1 output block(s) x 6 pixels, 3x3 kernel, stride 1; 6 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x6Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x6Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1177,18 +3262,75 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
     }
 
+    // Register tile: 1 output block(s) x 6 pixels, 5x5 kernel, stride 1; 6 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x6Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
+        }
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+    }
+
     // Register tile: 1 output block(s) x 8 pixels, 1x1 kernel, stride 1; 8 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x8Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x8Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
-        var a0_6 = a0_0;
-        var a0_7 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1228,16 +3370,19 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Register tile: 1 output block(s) x 8 pixels, 5x5 kernel, stride 1; 8 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x8Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x8Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
-        var a0_6 = a0_0;
-        var a0_7 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1283,26 +3428,159 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
     }
 
+    // Register tile: 1 output block(s) x 10 pixels, 3x3 kernel, stride 1; 10 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x10Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0;
+        }
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
+                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
+                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
+                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
+                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+    }
+
+    // Register tile: 1 output block(s) x 12 pixels, 5x5 kernel, stride 1; 12 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x12Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0;
+        }
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
+            for (var ky = 0; ky < 5; ky++)
+            {
+                for (var kx = 0; kx < 5; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
+                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
+                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
+                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
+                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
+                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
+                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
+                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
+                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+    }
+
     // Register tile: 1 output block(s) x 16 pixels, 3x3 kernel, stride 1; 16 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x16Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile1x16Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
-        var a0_6 = a0_0;
-        var a0_7 = a0_0;
-        var a0_8 = a0_0;
-        var a0_9 = a0_0;
-        var a0_10 = a0_0;
-        var a0_11 = a0_0;
-        var a0_12 = a0_0;
-        var a0_13 = a0_0;
-        var a0_14 = a0_0;
-        var a0_15 = a0_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13, a0_14, a0_15;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208)); a0_14 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224)); a0_15 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0; a0_14 = a0_0; a0_15 = a0_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1372,26 +3650,114 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         TBlock.Store(a0_15, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240));
     }
 
+    // Register tile: 1 output block(s) x 18 pixels, 3x3 kernel, stride 1; 18 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile1x18Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13, a0_14, a0_15, a0_16, a0_17;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208)); a0_14 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224)); a0_15 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240)); a0_16 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 256)); a0_17 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 272));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0; a0_14 = a0_0; a0_15 = a0_0; a0_16 = a0_0; a0_17 = a0_0;
+        }
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
+            for (var ky = 0; ky < 3; ky++)
+            {
+                for (var kx = 0; kx < 3; kx++)
+                {
+                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
+                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
+                    var w0 = TBlock.Load(ref w);
+                    var x0 = x;
+                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
+                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
+                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
+                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
+                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
+                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
+                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
+                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
+                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
+                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
+                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
+                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
+                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
+                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
+                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
+                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
+                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
+                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
+                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
+                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
+                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
+                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12);
+                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
+                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13);
+                    var x14 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 224);
+                    a0_14 = TBlock.MultiplyAdd(x14, w0, a0_14);
+                    var x15 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 240);
+                    a0_15 = TBlock.MultiplyAdd(x15, w0, a0_15);
+                    var x16 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 256);
+                    a0_16 = TBlock.MultiplyAdd(x16, w0, a0_16);
+                    var x17 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 272);
+                    a0_17 = TBlock.MultiplyAdd(x17, w0, a0_17);
+                }
+            }
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero); a0_14 = TBlock.Max(a0_14, zero); a0_15 = TBlock.Max(a0_15, zero); a0_16 = TBlock.Max(a0_16, zero); a0_17 = TBlock.Max(a0_17, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
+        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
+        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
+        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
+        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
+        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
+        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
+        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
+        TBlock.Store(a0_14, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224));
+        TBlock.Store(a0_15, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240));
+        TBlock.Store(a0_16, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 256));
+        TBlock.Store(a0_17, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 272));
+    }
+
     // Register tile: 2 output block(s) x 8 pixels, 1x1 kernel, stride 1; 16 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile2x8Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile2x8Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
-        var a0_6 = a0_0;
-        var a0_7 = a0_0;
-        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-        var a1_1 = a1_0;
-        var a1_2 = a1_0;
-        var a1_3 = a1_0;
-        var a1_4 = a1_0;
-        var a1_5 = a1_0;
-        var a1_6 = a1_0;
-        var a1_7 = a1_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1441,24 +3807,22 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
 
     // Register tile: 2 output block(s) x 8 pixels, 3x3 kernel, stride 1; 16 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile2x8Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private static void ConvolutionTile2x8Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        var a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-        var a0_1 = a0_0;
-        var a0_2 = a0_0;
-        var a0_3 = a0_0;
-        var a0_4 = a0_0;
-        var a0_5 = a0_0;
-        var a0_6 = a0_0;
-        var a0_7 = a0_0;
-        var a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-        var a1_1 = a1_0;
-        var a1_2 = a1_0;
-        var a1_3 = a1_0;
-        var a1_4 = a1_0;
-        var a1_5 = a1_0;
-        var a1_6 = a1_0;
-        var a1_7 = a1_0;
+        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0;
+        }
         for (var channel = 0; channel < channels; channel++)
         {
             ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
@@ -1514,6 +3878,64 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
     }
 
+    // Register tile: 3 output block(s) x 4 pixels, 1x1 kernel, stride 1; 12 accumulators.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static void ConvolutionTile3x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        TBlock a0_0, a0_1, a0_2, a0_3; TBlock a1_0, a1_1, a1_2, a1_3; TBlock a2_0, a2_1, a2_2, a2_3;
+        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
+        if (accumulate)
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+            a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0)); a2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16)); a2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32)); a2_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
+        }
+        else
+        {
+            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
+            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
+            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
+            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0;
+            a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
+            a2_1 = a2_0; a2_2 = a2_0; a2_3 = a2_0;
+        }
+        for (var channel = 0; channel < channels; channel++)
+        {
+            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
+            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
+            var w0 = TBlock.Load(ref weightChannel);
+            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
+            var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 2 * weightBlock));
+            var x0 = inputChannel;
+            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0);
+            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
+            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1);
+            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
+            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2);
+            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
+            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3); a2_3 = TBlock.MultiplyAdd(x3, w2, a2_3);
+        }
+        if (relu)
+        {
+            var zero = TBlock.Zero;
+            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
+            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero);
+            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero); a2_3 = TBlock.Max(a2_3, zero);
+        }
+        TBlock.Store(a0_0, ref output);
+        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
+        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
+        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
+        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
+        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
+        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
+        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
+        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
+        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
+        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
+        TBlock.Store(a2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
+    }
+
     // Physical channel of each logical channel of inception1: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private static readonly int[] ChannelMapOf_inception1 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
@@ -1525,5 +3947,9 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
     // Physical channel of each logical channel of pool2: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private static readonly int[] ChannelMapOf_pool2 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
+
+    // Physical channel of each logical channel of pool2_dropout: its concat slices start on 16-channel blocks.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private static readonly int[] ChannelMapOf_pool2_dropout = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
 
 }

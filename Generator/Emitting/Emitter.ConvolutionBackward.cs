@@ -1,0 +1,290 @@
+using System.Collections.Generic;
+using System.Linq;
+using InceptionGen.Generator.Planning;
+
+namespace InceptionGen.Generator.Emitting;
+
+/// <summary>
+/// The vectorized backward pass of a convolution (see <see cref="ConvBackwardPlan"/>): the input gradient of
+/// a stride-1 convolution is a transposed convolution run by the forward micro-kernels, adding into the
+/// input's gradient; the weight gradient is a second kind of register tile that sums, over every pixel of
+/// every image, one output-gradient vector (16 output channels) times one broadcast input value.
+/// </summary>
+internal sealed partial class Emitter
+{
+    private readonly SortedSet<(int Blocks, int Channels, int Kernel, int Stride)> _weightTiles = new();
+
+    private static string WeightTileName((int Blocks, int Channels, int Kernel, int Stride) tile)
+        => $"WeightGradientTile{tile.Blocks}x{tile.Channels}Kernel{tile.Kernel}Stride{tile.Stride}";
+
+    /// <summary>Items of a convolution's weight-gradient op with the vectorized kernels: (block group, channel chunk, kernel row), then one per output block for the bias.</summary>
+    private static int WeightGradientItems(OpPlan op)
+    {
+        var plan = op.Backward!;
+        var groups = (op.OutChannels + 15) / 16 / plan.WeightBlocks;
+        var chunks = (op.LoopChannels + plan.WeightChannels - 1) / plan.WeightChannels;
+        return groups * chunks * op.Kernel + (op.Bias is null ? 0 : (op.OutChannels + 15) / 16);
+    }
+
+    /// <summary>The input-gradient half: ReLU mask, then the transposed convolution (stride 1) or the scalar kernel.</summary>
+    private void WriteConvolutionDataBackward(OpPlan op, TensorPlan source, TensorPlan target, string outputSlice, string outputGradientSlice, string reference, string wanted)
+    {
+        var w = _writer;
+        var plan = op.Backward!;
+        using (w.Block($"if ({Vector128Accelerated})"))
+        {
+            using (ImageLoop())
+            {
+                if (op.Relu)
+                {
+                    w.Line("// The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.");
+                    w.Line($"{Blocked}.ReluMask({outputSlice}, {outputGradientSlice});");
+                }
+
+                if (op.Stride != 1)
+                {
+                    w.Line($"{wanted}{reference}");
+                }
+                else
+                {
+                    var generic = $"TransposedConvolve{op.Layer}{op.Part}";
+                    w.Line($"{wanted}{{");
+                    w.Line($"    if ({Vector512Accelerated}) {generic}<global::InceptionGen.Kernels.Block512>(image, batch);");
+                    w.Line($"    else if ({Vector256Accelerated}) {generic}<global::InceptionGen.Kernels.Block256>(image, batch);");
+                    w.Line($"    else {generic}<global::InceptionGen.Kernels.Block128>(image, batch);");
+                    w.Line("}");
+                    _pendingTransposed.Add(op);
+                }
+            }
+        }
+
+        using (w.Block("else"))
+        using (ImageLoop())
+        {
+            if (op.Relu)
+            {
+                w.Line($"{Backward}.ReluMask({outputSlice}, {outputGradientSlice});");
+            }
+
+            w.Line($"{wanted}{reference}");
+        }
+    }
+
+    private readonly List<OpPlan> _pendingTransposed = new();
+
+    private readonly List<OpPlan> _pendingWeightGradients = new();
+
+    /// <summary>The weight-gradient half, vectorized: it adds into the packed gradient, unpacked once per step.</summary>
+    private void WriteConvolutionWeightBackward(OpPlan op)
+    {
+        var w = _writer;
+        var generic = $"WeightGradient{op.Layer}{op.Part}";
+        w.Line($"if ({Vector512Accelerated}) {generic}<global::InceptionGen.Kernels.Block512>(begin, end, batch);");
+        w.Line($"else if ({Vector256Accelerated}) {generic}<global::InceptionGen.Kernels.Block256>(begin, end, batch);");
+        w.Line($"else {generic}<global::InceptionGen.Kernels.Block128>(begin, end, batch);");
+        _pendingWeightGradients.Add(op);
+    }
+
+    /// <summary>Writes the drivers collected while writing the backward ops, then the weight-gradient tiles.</summary>
+    private void WriteConvolutionBackwardDrivers()
+    {
+        foreach (var op in _pendingTransposed)
+        {
+            WriteTransposedDriver(op);
+        }
+
+        foreach (var op in _pendingWeightGradients)
+        {
+            WriteWeightGradientDriver(op);
+        }
+
+        foreach (var tile in _weightTiles)
+        {
+            WriteWeightGradientTile(tile);
+        }
+    }
+
+    private void WriteTransposedDriver(OpPlan op)
+    {
+        var w = _writer;
+        var plan = op.Backward!;
+        var source = _plan.Tensors[op.Input];
+        var target = _plan.Tensors[op.Output];
+        var tiling = plan.TransposedTiling!;
+        var outBlocks = source.PhysicalChannels / 16;
+        var slice = op.OutputChannelOffset * target.Height * target.Width;
+        var padding = op.Kernel - 1;
+        var paddedHeight = op.OutHeight + 2 * padding;
+        var paddedWidth = op.OutWidth + 2 * padding;
+        var inputPlane = paddedHeight * paddedWidth * 16;
+        var outputGradientPlane = op.OutHeight * op.OutWidth * 16;
+        var weightBlock = op.OutChannels * op.Kernel * op.Kernel * 16;
+        var outputPlane = source.Height * source.Width * 16;
+        w.Line($"// {op.QualifiedName}: input gradient as a transposed convolution over the output gradient{(padding > 0 ? $" padded by {padding}" : "")}, adding into the gradient of {source.Name}.");
+        w.Line(GeneratedCode);
+        using (w.Block($"private void TransposedConvolve{op.Layer}{op.Part}<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
+        {
+            w.Line("var activations = _trainingActivations!.Span;");
+            w.Line("var gradients = _activationGradients!.Span;");
+            w.Line("ref var packed = ref _transposedWeights!.First;");
+            string inputStart;
+            if (padding > 0)
+            {
+                var scratchLength = (op.OutChannels + 15) / 16 * inputPlane;
+                w.Line($"var scratch = activations.Slice({plan.ScratchOffset} * batch + image * {scratchLength}, {scratchLength});");
+                using (w.Block($"for (var block = 0; block < {(op.OutChannels + 15) / 16}; block++)"))
+                {
+                    w.Line($"{Blocked}.PadBlock(gradients.Slice({target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}block * {outputGradientPlane}, {outputGradientPlane}), scratch.Slice(block * {inputPlane}, {inputPlane}), {op.OutHeight}, {op.OutWidth}, {padding});");
+                }
+
+                inputStart = "ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch)";
+            }
+            else
+            {
+                inputStart = $"ref {Unsafe}.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), {target.TrainingOffset} * batch + image * {target.Length}{(slice > 0 ? " + " + slice : "")})";
+            }
+
+            w.Line($"ref var start = {inputStart};");
+            w.Line($"ref var inputGradient = ref {Unsafe}.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), {source.TrainingOffset} * batch + image * {source.Length});");
+            foreach (var (blocks, pixels, label) in new[] { (tiling.WideBlocks, tiling.WidePixels, "wide"), (1, tiling.NarrowPixels, "narrow") })
+            {
+                using (w.Block(label == "wide" ? "if (TBlock.RegistersPerBlock == 1)" : "else"))
+                using (w.Block($"for (var group = 0; group < {outBlocks / blocks}; group++)"))
+                using (w.Block($"for (var row = 0; row < {source.Height}; row++)"))
+                {
+                    w.Line($"ref var input = ref {Unsafe}.Add(ref start, row * {paddedWidth * 16 - (padding > 0 ? 0 : 0)});");
+                    w.Line($"ref var output = ref {Unsafe}.Add(ref inputGradient, group * {blocks * outputPlane} + row * {source.Width * 16});");
+                    w.Line($"ref var weights = ref {Unsafe}.Add(ref packed, {plan.TransposedOffset} + group * {blocks * weightBlock});");
+                    w.Line("ref var bias = ref weights; // unused: the tile adds to the gradient already there");
+                    WriteTileCalls(new TileSweep(op.Kernel, 1, blocks, pixels, source.Width, op.OutChannels, inputPlane, paddedWidth * 16, weightBlock, outputPlane, Relu: false, Accumulate: true));
+                }
+            }
+        }
+
+        w.Line();
+    }
+
+    private void WriteWeightGradientDriver(OpPlan op)
+    {
+        var w = _writer;
+        var plan = op.Backward!;
+        var source = _plan.Tensors[op.Input];
+        var target = _plan.Tensors[op.Output];
+        var outBlocks = (op.OutChannels + 15) / 16;
+        var groups = outBlocks / plan.WeightBlocks;
+        var chunks = (op.LoopChannels + plan.WeightChannels - 1) / plan.WeightChannels;
+        var lastChannels = op.LoopChannels - (chunks - 1) * plan.WeightChannels;
+        var taps = op.Kernel * op.Kernel;
+        var weightBlock = op.LoopChannels * taps * 16;
+        var outputPlane = target.Height * target.Width * 16;
+        var inputPlane = source.Height * source.Width * 16;
+        var inputRow = source.Width * 16;
+        var slice = op.OutputChannelOffset * target.Height * target.Width;
+        var tile = (plan.WeightBlocks, plan.WeightChannels, op.Kernel, op.Stride);
+        var last = (plan.WeightBlocks, lastChannels, op.Kernel, op.Stride);
+        _weightTiles.Add(tile);
+        _weightTiles.Add(last);
+        w.Line($"// {op.QualifiedName}: weight gradients in tiles of {plan.WeightBlocks} output block(s) x {plan.WeightChannels} input channel(s) x one kernel row; items are (group, channel chunk, kernel row){(op.Bias is null ? "" : ", then one per output block for the bias")}.");
+        w.Line(GeneratedCode);
+        using (w.Block($"private void WeightGradient{op.Layer}{op.Part}<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
+        {
+            w.Line("var gradients = _activationGradients!.Span;");
+            w.Line("ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);");
+            w.Line("ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);");
+            w.Line("ref var packedGradient = ref _packedGradients!.First;");
+            using (w.Block("for (var item = begin; item < end; item++)"))
+            {
+                if (op.Bias is not null)
+                {
+                    using (w.Block($"if (item >= {groups * chunks * op.Kernel})"))
+                    {
+                        w.Line($"var block = item - {groups * chunks * op.Kernel};");
+                        using (w.Block("for (var image = 0; image < batch; image++)"))
+                        {
+                            w.Line($"{Blocked}.AddBiasGradientBlock(gradients.Slice({target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}block * {outputPlane}, {outputPlane}), _packedGradients!.Span.Slice({op.PackedBiasOffset} + block * 16, 16), {target.Height * target.Width});");
+                        }
+
+                        w.Line("continue;");
+                    }
+                }
+
+                w.Line($"var group = item / {chunks * op.Kernel};");
+                w.Line($"var chunk = item / {op.Kernel} % {chunks};");
+                w.Line($"var ky = item % {op.Kernel};");
+                w.Line($"var channel = chunk * {plan.WeightChannels};");
+                w.Line($"ref var accumulator = ref {Unsafe}.Add(ref packedGradient, {op.PackedOffset} + group * {plan.WeightBlocks * weightBlock} + (channel * {taps} + ky * {op.Kernel}) * 16);");
+                using (w.Block("for (var image = 0; image < batch; image++)"))
+                {
+                    w.Line($"ref var outputGradient = ref {Unsafe}.Add(ref outputGradients, {target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}group * {plan.WeightBlocks * outputPlane});");
+                    w.Line($"ref var input = ref {Unsafe}.Add(ref activations, {source.TrainingOffset} * batch + image * {source.Length} + (channel >> 4) * {inputPlane} + (channel & 15) + ky * {inputRow});");
+                    var arguments = $"ref outputGradient, ref input, ref accumulator, {op.OutHeight}, {op.OutWidth}, {outputPlane}, {inputRow}, {weightBlock}";
+                    if (lastChannels == plan.WeightChannels)
+                    {
+                        w.Line($"{WeightTileName(tile)}<TBlock>({arguments});");
+                    }
+                    else
+                    {
+                        w.Line($"if (chunk < {chunks - 1}) {WeightTileName(tile)}<TBlock>({arguments});");
+                        w.Line($"else {WeightTileName(last)}<TBlock>({arguments});");
+                    }
+                }
+            }
+        }
+
+        w.Line();
+    }
+
+    /// <summary>
+    /// Accumulators g{r}_{i}_{kx}: the gradient of output block r's 16 weights for input channel i and kernel
+    /// tap kx of one kernel row. Per output pixel: R output-gradient loads, then per (i, kx) one broadcast input
+    /// value and R fused multiply-adds.
+    /// </summary>
+    private void WriteWeightGradientTile((int Blocks, int Channels, int Kernel, int Stride) tile)
+    {
+        var w = _writer;
+        var (blocks, channels, kernel, stride) = tile;
+        var taps = kernel * kernel;
+        string Accumulator(int r, int i, int kx) => $"g{r}_{i}_{kx}";
+        string Offset(int r, int i, int kx) => $"{(r == 0 ? "" : $"{r} * weightBlock + ")}{(i * taps + kx) * 16}";
+        var all = (from r in Enumerable.Range(0, blocks) from i in Enumerable.Range(0, channels) from kx in Enumerable.Range(0, kernel) select (r, i, kx)).ToList();
+        w.Line($"// Weight-gradient tile: {blocks} output block(s) x {channels} input channel(s) x {kernel} taps of one kernel row, stride {stride}; {all.Count} accumulators.");
+        w.Line(GeneratedCode);
+        using (w.Block($"private static void {WeightTileName(tile)}<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
+        {
+            foreach (var (r, i, kx) in all)
+            {
+                w.Line($"var {Accumulator(r, i, kx)} = TBlock.Load(ref {Unsafe}.Add(ref accumulator, {Offset(r, i, kx)}));");
+            }
+
+            using (w.Block("for (var row = 0; row < rows; row++)"))
+            {
+                w.Line($"ref var gradientRow = ref {Unsafe}.Add(ref outputGradient, row * columns * 16);");
+                w.Line($"ref var inputRowStart = ref {Unsafe}.Add(ref input, row * {stride} * inputRow);");
+                using (w.Block("for (var column = 0; column < columns; column++)"))
+                {
+                    for (var r = 0; r < blocks; r++)
+                    {
+                        w.Line($"var d{r} = TBlock.Load(ref {Unsafe}.Add(ref gradientRow, {(r == 0 ? "" : $"{r} * outputPlane + ")}column * 16));");
+                    }
+
+                    w.Line($"ref var x = ref {Unsafe}.Add(ref inputRowStart, column * {stride * 16});");
+                    for (var i = 0; i < channels; i++)
+                    {
+                        for (var kx = 0; kx < kernel; kx++)
+                        {
+                            w.Line($"var x{i}_{kx} = {Unsafe}.Add(ref x, {i + kx * 16});");
+                            w.Line(string.Join(" ", Enumerable.Range(0, blocks).Select(r => $"{Accumulator(r, i, kx)} = TBlock.MultiplyAdd(x{i}_{kx}, d{r}, {Accumulator(r, i, kx)});")));
+                        }
+                    }
+                }
+            }
+
+            foreach (var (r, i, kx) in all)
+            {
+                w.Line($"TBlock.Store({Accumulator(r, i, kx)}, ref {Unsafe}.Add(ref accumulator, {Offset(r, i, kx)}));");
+            }
+        }
+
+        w.Line();
+    }
+}

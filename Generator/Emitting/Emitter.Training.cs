@@ -1,0 +1,467 @@
+using System.Linq;
+using InceptionGen.Generator.Planning;
+
+namespace InceptionGen.Generator.Emitting;
+
+/// <summary>
+/// The training pass of a network that ends in class scores: a forward pass that keeps every activation
+/// (auxiliary heads and dropout on), the softmax cross-entropy losses, and the backward pass, op by op in
+/// reverse. A batch runs in passes of a few images; parameter gradients add up over the passes, so the
+/// memory needed does not grow with the batch.
+/// </summary>
+internal sealed partial class Emitter
+{
+    private const string Backward = "global::InceptionGen.Kernels.ReferenceBackward";
+    private const int BackwardOperationBase = 1 << 16;
+
+    /// <summary>Images per training pass: activations and their gradients are kept for this many.</summary>
+    private const int TrainingImagesPerPass = 2;
+
+    private void WriteTraining()
+    {
+        WriteTrainingMembers();
+        WriteTrainingApi();
+        WriteTrainingPasses();
+        WriteBackwardDispatch();
+        foreach (var (op, index) in PoolOps)
+        {
+            WriteBackwardOp(op, index);
+        }
+
+        WriteConvolutionBackwardDrivers();
+        WriteGradientPacking();
+    }
+
+    private void WriteTrainingMembers()
+    {
+        var w = _writer;
+        w.Line("/// <summary>Floats of training memory per image: every activation kept for the backward pass, and the dropout masks.</summary>");
+        w.Line(GeneratedCode);
+        w.Line($"public const int TrainingLengthPerImage = {_plan.TrainingLengthPerImage};");
+        w.Line();
+        w.Line(GeneratedCode);
+        w.Line($"private const int TrainingImagesPerPass = {TrainingImagesPerPass};");
+        w.Line(GeneratedCode);
+        w.Line("private global::InceptionGen.AlignedBuffer? _trainingActivations;");
+        w.Line(GeneratedCode);
+        w.Line("private global::InceptionGen.AlignedBuffer? _activationGradients;");
+        w.Line(GeneratedCode);
+        w.Line("private global::InceptionGen.ParameterStore? _gradients;");
+        w.Line(GeneratedCode);
+        w.Line("private bool _training;");
+        w.Line(GeneratedCode);
+        w.Line("private bool _wantInputGradient;");
+        w.Line(GeneratedCode);
+        w.Line("private int _passFirstImage;");
+        w.Line(GeneratedCode);
+        w.Line("private long _trainingStep;");
+        w.Line(GeneratedCode);
+        w.Line("private global::InceptionGen.AlignedBuffer? _transposedWeights;");
+        w.Line(GeneratedCode);
+        w.Line("private global::InceptionGen.AlignedBuffer? _packedGradients;");
+        w.Line(GeneratedCode);
+        w.Line("private int _transposedVersion = -1;");
+        w.Line(GeneratedCode);
+        w.Line($"private const int TransposedWeightsLength = {_plan.TransposedWeightsLength};");
+        w.Line();
+        w.Line("/// <summary>The gradient of the loss for every parameter, laid out like <see cref=\"Parameters\"/>; filled by <see cref=\"Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, int)\"/>.</summary>");
+        w.Line(GeneratedCode);
+        w.Line("public global::InceptionGen.ParameterStore Gradients => _gradients ??= new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);");
+        w.Line();
+        w.Line("/// <summary>Seed of the dropout masks; with the step count and the image's index it decides every mask, so results do not depend on threads.</summary>");
+        w.Line(GeneratedCode);
+        w.Line("public ulong DropoutSeed { get; set; }");
+        w.Line();
+        w.Line("/// <summary>Training steps (calls of Backward) so far; it moves the dropout masks on.</summary>");
+        w.Line(GeneratedCode);
+        w.Line("public long TrainingStep { get => _trainingStep; set => _trainingStep = value; }");
+        w.Line();
+    }
+
+    private void WriteTrainingApi()
+    {
+        var w = _writer;
+        w.Line("/// <summary>One optimizer step on a batch: <see cref=\"Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, int)\"/>, then <paramref name=\"optimizer\"/> updates the parameters.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("public global::InceptionGen.Training.TrainingLoss TrainStep(global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, int batch, global::InceptionGen.Training.IOptimizer optimizer)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(optimizer);");
+            w.Line("var loss = Backward(images, labels, batch);");
+            w.Line("optimizer.Step(_parameters, Gradients.ReadOnlySpan);");
+            w.Line("return loss;");
+        }
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The training forward pass (auxiliary heads and dropout on) and the backward pass on a batch with integer class");
+        w.Line("/// labels. The loss is the mean softmax cross-entropy of the main classifier plus each auxiliary head's times its");
+        w.Line("/// weight; <see cref=\"Gradients\"/> receives its gradient (overwritten, not added to). Allocates nothing after the first call.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        w.Line("public global::InceptionGen.Training.TrainingLoss Backward(global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, int batch)");
+        w.Line("    => Backward(images, labels, batch, default);");
+        w.Line();
+        w.Line("/// <summary>As <see cref=\"Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, int)\"/>, and writes the gradient of the loss with respect to the images (NCHW) to <paramref name=\"inputGradient\"/> unless it is empty.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("public global::InceptionGen.Training.TrainingLoss Backward(global::System.ReadOnlySpan<float> images, global::System.ReadOnlySpan<int> labels, int batch, global::System.Span<float> inputGradient)"))
+        {
+            w.Line("global::System.ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);");
+            using (w.Block("if (images.Length < batch * InputLength)"))
+            {
+                w.Line("throw new global::System.ArgumentException($\"images holds {images.Length} floats; a batch of {batch} needs {batch * InputLength} ({InputChannels}x{InputHeight}x{InputWidth} each).\", nameof(images));");
+            }
+
+            using (w.Block("if (labels.Length < batch)"))
+            {
+                w.Line("throw new global::System.ArgumentException($\"labels holds {labels.Length} labels; a batch of {batch} needs {batch}.\", nameof(labels));");
+            }
+
+            using (w.Block("if (!inputGradient.IsEmpty && inputGradient.Length < batch * InputLength)"))
+            {
+                w.Line("throw new global::System.ArgumentException($\"inputGradient holds {inputGradient.Length} floats; a batch of {batch} needs {batch * InputLength}.\", nameof(inputGradient));");
+            }
+
+            using (w.Block("for (var image = 0; image < batch; image++)"))
+            using (w.Block($"if ((uint)labels[image] >= {_plan.Tensors[_plan.Logits].Channels})"))
+            {
+                w.Line($"throw new global::System.ArgumentOutOfRangeException(nameof(labels), labels[image], $\"label of image {{image}} is not a class in [0, {_plan.Tensors[_plan.Logits].Channels}).\");");
+            }
+
+            w.Line();
+            w.Line("_trainingActivations ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * TrainingImagesPerPass);");
+            w.Line("_activationGradients ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * TrainingImagesPerPass);");
+            w.Line("var gradients = Gradients;");
+            w.Line("gradients.Span.Clear();");
+            w.Line("var version = _parameters.Version;");
+            using (w.Block("if (version != _packedVersion)"))
+            {
+                w.Line("PackWeights();");
+                w.Line("_packedVersion = version;");
+            }
+
+            w.Line("_transposedWeights ??= new global::InceptionGen.AlignedBuffer(TransposedWeightsLength);");
+            w.Line("_packedGradients ??= new global::InceptionGen.AlignedBuffer(PackedWeightsLength);");
+            using (w.Block("if (version != _transposedVersion)"))
+            {
+                w.Line("PackTransposedWeights();");
+                w.Line("_transposedVersion = version;");
+            }
+
+            w.Line("_packedGradients.Span.Clear();");
+            w.Line("_trainingStep++;");
+            w.Line("_wantInputGradient = !inputGradient.IsEmpty;");
+            w.Line("var total = 0.0;");
+            w.Line("var main = 0.0;");
+            w.Line("var scale = 1f / batch;");
+            using (w.Block("try"))
+            {
+                using (w.Block("for (var first = 0; first < batch; first += TrainingImagesPerPass)"))
+                {
+                    w.Line("var count = global::System.Math.Min(TrainingImagesPerPass, batch - first);");
+                    w.Line("_batch = count;");
+                    w.Line("_training = true;");
+                    w.Line("_passFirstImage = first;");
+                    w.Line("TrainingForwardPass(images.Slice(first * InputLength, count * InputLength), count);");
+                    w.Line("var (passTotal, passMain) = Losses(labels.Slice(first, count), count, scale);");
+                    w.Line("total += passTotal;");
+                    w.Line("main += passMain;");
+                    w.Line("BackwardPass(count, inputGradient.IsEmpty ? default : inputGradient.Slice(first * InputLength, count * InputLength));");
+                }
+            }
+
+            using (w.Block("finally"))
+            {
+                w.Line("_training = false;");
+                w.Line("_batch = 0;");
+            }
+
+            w.Line("// The vectorized kernels summed weight gradients in the packed order: add them to Gradients once.");
+            using (w.Block($"if ({Vector128Accelerated})"))
+            {
+                w.Line("AddPackedGradients();");
+            }
+
+            w.Line("return new global::InceptionGen.Training.TrainingLoss((float)(total / batch), (float)(main / batch));");
+        }
+
+        w.Line();
+    }
+
+    private void WriteTrainingPasses()
+    {
+        var w = _writer;
+        var inputOp = _plan.Ops.First(op => op.Kind == OpKind.InputToBlocked);
+        var blockedInput = _plan.Tensors[inputOp.Output];
+        var input = _plan.Tensors[inputOp.Input];
+        w.Line("/// <summary>The training forward pass over one pass of images: every op, auxiliary heads and dropout included, into the training memory.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("private void TrainingForwardPass(global::System.ReadOnlySpan<float> input, int batch)"))
+        {
+            w.Line("var memory = _trainingActivations!.Span;");
+            using (w.Block("for (var image = 0; image < batch; image++)"))
+            {
+                w.Line($"{Kernels}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {Slice("memory", $"{blockedInput.TrainingOffset} * batch", blockedInput, null, null)}, {input.Channels}, {input.Height}, {input.Width});");
+            }
+
+            foreach (var (op, index) in PoolOps)
+            {
+                w.Line($"_pool.Run(this, {index}, ItemCount({index}, batch)); // {op.QualifiedName}: {op.Description}");
+            }
+        }
+
+        w.Line();
+        var logits = _plan.Tensors[_plan.Logits];
+        w.Line("/// <summary>Softmax cross-entropy of the main classifier and of each auxiliary head for one pass; writes the logits' gradients (scaled for the batch mean).</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("private (double Total, double Main) Losses(global::System.ReadOnlySpan<int> labels, int batch, float scale)"))
+        {
+            w.Line("var activations = _trainingActivations!.Span;");
+            w.Line("var gradients = _activationGradients!.Span;");
+            w.Line("gradients[..(batch * TrainingLengthPerImage)].Clear();");
+            w.Line("var total = 0.0;");
+            w.Line("var main = 0.0;");
+            using (w.Block("for (var image = 0; image < batch; image++)"))
+            {
+                w.Line($"var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss({TrainingSlice("activations", logits)}, labels[image], {TrainingSlice("gradients", logits)}, scale);");
+                w.Line("main += loss;");
+                w.Line("total += loss;");
+                foreach (var head in _plan.AuxiliaryLosses)
+                {
+                    var headLogits = _plan.Tensors[head.Logits];
+                    w.Line($"// {head.Layer}: weight {Float(head.Weight)}");
+                    w.Line($"total += {Float(head.Weight)} * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss({TrainingSlice("activations", headLogits)}, labels[image], {TrainingSlice("gradients", headLogits)}, {Float(head.Weight)} * scale);");
+                }
+            }
+
+            w.Line("return (total, main);");
+        }
+
+        w.Line();
+        w.Line("/// <summary>The backward pass over one pass of images: every op in reverse; weight gradients add up in <see cref=\"Gradients\"/>.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("private void BackwardPass(int batch, global::System.Span<float> inputGradient)"))
+        {
+            foreach (var (op, index) in PoolOps.Reverse())
+            {
+                w.Line($"_pool.Run(this, {BackwardOperationBase + 2 * index}, batch); // {op.QualifiedName}: {op.Kind} input gradient");
+                if (op.Weights is not null)
+                {
+                    var items = op.Kind == OpKind.Conv ? $"{Vector128Accelerated} ? {WeightGradientItems(op)} : 1" : "1";
+                    w.Line($"_pool.Run(this, {BackwardOperationBase + 2 * index + 1}, {items}); // {op.QualifiedName}: weight gradients");
+                }
+            }
+
+            using (w.Block("if (!inputGradient.IsEmpty)"))
+            {
+                w.Line("var gradients = _activationGradients!.Span;");
+                using (w.Block("for (var image = 0; image < batch; image++)"))
+                {
+                    w.Line($"{Kernels}.BlockedToPlain({TrainingSlice("gradients", blockedInput)}, default, inputGradient.Slice(image * InputLength, InputLength), {input.Channels}, {input.Height}, {input.Width});");
+                }
+            }
+        }
+
+        w.Line();
+    }
+
+    private void WriteGradientPacking()
+    {
+        var w = _writer;
+        var convolutions = _plan.Ops.Where(op => op.Kind == OpKind.Conv).ToList();
+        w.Line("/// <summary>Packs each stride-1 convolution's flipped, transposed weights for its input-gradient pass.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("private void PackTransposedWeights()"))
+        {
+            w.Line("var parameters = _parameters.ReadOnlySpan;");
+            w.Line("var packed = _transposedWeights!.Span;");
+            foreach (var op in convolutions.Where(op => op.Backward!.TransposedOffset >= 0))
+            {
+                var source = _plan.Tensors[op.Input];
+                w.Line($"global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.Backward!.TransposedOffset}, {source.PhysicalChannels * op.OutChannels * op.Kernel * op.Kernel}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {source.PhysicalChannels});");
+            }
+        }
+
+        w.Line();
+        w.Line("/// <summary>Adds the weight and bias gradients the vectorized kernels summed in the packed order into <see cref=\"Gradients\"/>.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("private void AddPackedGradients()"))
+        {
+            w.Line("var packed = _packedGradients!.Span;");
+            w.Line("var gradients = _gradients!.Span;");
+            foreach (var op in convolutions)
+            {
+                var source = _plan.Tensors[op.Input];
+                var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
+                var bias = op.Bias is null ? "default" : $"gradients.Slice({_plan.Parameters[_parameterIndex[op.Bias]].Offset}, {op.OutChannels})";
+                w.Line($"global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice({op.PackedOffset}, {PackedLength(op)}), packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), gradients.Slice({weights.Offset}, {weights.Length}), {bias}, {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});");
+            }
+        }
+
+        w.Line();
+    }
+
+    private static string TrainingSlice(string memory, TensorPlan tensor, string? extra = null, int? length = null)
+        => Slice(memory, $"{tensor.TrainingOffset} * batch", tensor, extra, length);
+
+    private void WriteBackwardDispatch()
+    {
+        var w = _writer;
+        w.Line("/// <summary>Runs items [begin, end) of a backward op: 2 × op index for input gradients, + 1 for weight gradients.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("private void Backward(int operation, int begin, int end, int batch)"))
+        {
+            using (w.Block("switch (operation)"))
+            {
+                foreach (var (op, index) in PoolOps)
+                {
+                    w.Line($"case {2 * index}: Backward{MethodName(op)}(begin, end, batch, weights: false); break;");
+                    if (op.Weights is not null)
+                    {
+                        w.Line($"case {2 * index + 1}: Backward{MethodName(op)}(begin, end, batch, weights: true); break;");
+                    }
+                }
+
+                w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));");
+            }
+        }
+
+        w.Line();
+    }
+
+    private void WriteBackwardOp(OpPlan op, int index)
+    {
+        var w = _writer;
+        var source = _plan.Tensors[op.Input];
+        var target = _plan.Tensors[op.Output];
+        var readsNetworkInput = ReadsNetworkInput(op);
+        w.Line($"// Backward of {op.QualifiedName}: {op.Description}");
+        w.Line(GeneratedCode);
+        using (w.Block($"private void Backward{MethodName(op)}(int begin, int end, int batch, bool weights)"))
+        {
+            w.Line("var activations = _trainingActivations!.Span;");
+            w.Line("var gradients = _activationGradients!.Span;");
+            var slice = op.OutputChannelOffset * target.Height * target.Width;
+            var outputLength = op.Kind switch
+            {
+                OpKind.Conv => RoundUp(op.OutChannels) * target.Height * target.Width,
+                OpKind.MaxPool or OpKind.AvgPool => source.PhysicalChannels * target.Height * target.Width,
+                _ => target.Length,
+            };
+            string Y(string memory) => TrainingSlice(memory, target, slice > 0 ? slice.ToString(System.Globalization.CultureInfo.InvariantCulture) : null, outputLength);
+            string X(string memory) => TrainingSlice(memory, source);
+            var inputGradient = X("gradients");
+            var wanted = readsNetworkInput ? "if (_wantInputGradient) " : "";
+            switch (op.Kind)
+            {
+                case OpKind.Conv:
+                case OpKind.Linear:
+                    w.Line("var parameters = _parameters.ReadOnlySpan;");
+                    w.Line("var parameterGradients = _gradients!.Span;");
+                    var weightsTensor = _plan.Parameters[_parameterIndex[op.Weights!]];
+                    var weightGradient = $"parameterGradients.Slice({weightsTensor.Offset}, {weightsTensor.Length})";
+                    var biasGradient = op.Bias is null ? "default" : $"parameterGradients.Slice({_plan.Parameters[_parameterIndex[op.Bias]].Offset}, {op.OutChannels})";
+                    var referenceWeights = op.Kind == OpKind.Conv
+                        ? $"{Backward}.Conv2d({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, default, {weightGradient}, {biasGradient}, {ConvGeometryText(op, source)});"
+                        : $"{Backward}.Linear({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, default, {weightGradient}, {biasGradient}, {source.Channels}, {op.OutChannels});";
+                    var referenceData = op.Kind == OpKind.Conv
+                        ? $"{Backward}.Conv2d({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, {inputGradient}, default, default, {ConvGeometryText(op, source)});"
+                        : $"{Backward}.Linear({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, {inputGradient}, default, default, {source.Channels}, {op.OutChannels});";
+                    using (w.Block("if (weights)"))
+                    {
+                        if (op.Kind == OpKind.Conv)
+                        {
+                            using (w.Block($"if ({Vector128Accelerated})"))
+                            {
+                                WriteConvolutionWeightBackward(op);
+                                w.Line("return;");
+                            }
+                        }
+
+                        // One item: images in order, so the sums do not depend on threads.
+                        using (w.Block("for (var image = 0; image < batch; image++)"))
+                        {
+                            w.Line(referenceWeights);
+                        }
+
+                        w.Line("return;");
+                    }
+
+                    if (op.Kind == OpKind.Conv)
+                    {
+                        WriteConvolutionDataBackward(op, source, target, Y("activations"), Y("gradients"), referenceData, wanted);
+                        break;
+                    }
+
+                    using (ImageLoop())
+                    {
+                        if (op.Relu)
+                        {
+                            w.Line("// The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.");
+                            w.Line($"{Backward}.ReluMask({Y("activations")}, {Y("gradients")});");
+                        }
+
+                        w.Line(wanted + referenceData);
+                    }
+
+                    break;
+                default:
+                    if (readsNetworkInput)
+                    {
+                        w.Line("// Its input is the network input: its gradient is computed only when the caller asks for it.");
+                        using (w.Block("if (!_wantInputGradient)"))
+                        {
+                            w.Line("return;");
+                        }
+                    }
+
+                    using (ImageLoop())
+                    {
+                        w.Line(op.Kind switch
+                        {
+                            OpKind.Pad => $"{Backward}.Pad({Y("gradients")}, {inputGradient}, {source.PhysicalChannels}, {source.Height}, {source.Width}, {op.Padding});",
+                            OpKind.MaxPool => $"{Backward}.MaxPool2d({X("activations")}, {Y("activations")}, {Y("gradients")}, {inputGradient}, {PoolGeometryText(op, source)});",
+                            OpKind.AvgPool => $"{Backward}.AvgPool2d({Y("gradients")}, {inputGradient}, {PoolGeometryText(op, source)});",
+                            OpKind.GlobalAveragePool => $"{Backward}.GlobalAveragePool({Y("gradients")}, {inputGradient}, {source.PhysicalChannels}, {source.Height}, {source.Width});",
+                            OpKind.LocalResponseNorm => $"{Backward}.LocalResponseNorm({X("activations")}, {Y("activations")}, {Y("gradients")}, {ChannelMap(source)}, {inputGradient}, {source.Channels}, {source.Height}, {source.Width}, {op.Kernel}, {Float(op.Alpha)}, {Float(op.Beta)}, {Float(op.K)});",
+                            OpKind.BlockedToPlain => $"{Backward}.BlockedToPlain({Y("gradients")}, {ChannelMap(source)}, {inputGradient}, {source.Channels}, {source.Height}, {source.Width});",
+                            OpKind.Dropout => $"global::InceptionGen.Training.Dropout.Backward({MaskSlice(op, target)}, {Y("gradients")}, {inputGradient});",
+                            _ => $"throw new global::System.NotSupportedException(\"no backward for {op.Kind}\");",
+                        });
+                    }
+
+                    break;
+            }
+        }
+
+        w.Line();
+    }
+
+    /// <summary>
+    /// Whether an op reads the network input (directly, or through the pad in front of a convolution): its
+    /// input gradient is only computed when the caller asks for the gradient with respect to the images.
+    /// </summary>
+    private bool ReadsNetworkInput(OpPlan op)
+    {
+        var producer = _plan.Ops.FirstOrDefault(candidate => candidate.Output == op.Input);
+        return producer?.Kind == OpKind.InputToBlocked || (producer?.Kind == OpKind.Pad && ReadsNetworkInput(producer));
+    }
+
+    private void WriteDropoutForward(OpPlan op, TensorPlan source, TensorPlan target)
+    {
+        var w = _writer;
+        var layerIndex = _plan.Ops.Where(candidate => candidate.Kind == OpKind.Dropout).ToList().IndexOf(op);
+        using (ImageLoop())
+        {
+            w.Line($"global::InceptionGen.Training.Dropout.Forward({InputSlice(source)}, {OutputSlice(target)}, {MaskSlice(op, target, "memory")}, {Float(op.Rate)}, DropoutSeed, _trainingStep, _passFirstImage + image, layer: {layerIndex});");
+        }
+    }
+
+    private static string MaskSlice(OpPlan op, TensorPlan target, string memory = "activations")
+        => $"{memory}.Slice({op.MaskOffset} * batch + image * {target.Length}, {target.Length}) /* dropout mask */";
+
+    private static string ConvGeometryText(OpPlan op, TensorPlan source)
+        => $"new global::InceptionGen.Kernels.ConvGeometry(InChannels: {source.Channels}, InHeight: {source.Height}, InWidth: {source.Width}, OutChannels: {op.OutChannels}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: 0, Relu: {Bool(op.Relu)})";
+
+    private static string PoolGeometryText(OpPlan op, TensorPlan source)
+        => $"new global::InceptionGen.Kernels.PoolGeometry(Channels: {source.PhysicalChannels}, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding})";
+}

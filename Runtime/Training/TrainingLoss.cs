@@ -1,0 +1,11 @@
+namespace InceptionGen.Training;
+
+/// <summary>
+/// The losses of one training step, averaged over the batch: <see cref="Main"/> is the final classifier's
+/// cross-entropy; <see cref="Total"/> adds each auxiliary head's cross-entropy times its loss weight.
+/// </summary>
+public readonly record struct TrainingLoss(float Total, float Main)
+{
+    /// <summary>The weighted auxiliary losses alone.</summary>
+    public float Auxiliary => Total - Main;
+}
