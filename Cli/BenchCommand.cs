@@ -31,9 +31,34 @@ internal static class BenchCommand
         }
 
         var logits = new float[batch * network.OutputLength];
+        var train = arguments.Flag("train");
+        Action run;
+        long multiplyAdds;
+        string what;
+        if (train)
+        {
+            if (network is not ITrainableNetwork trainable)
+            {
+                throw new UsageException($"{entry.Summary.NetworkName} does not end in class scores, so it has no training pass");
+            }
+
+            // One step: forward with the auxiliary heads, backward, SGD with momentum 0.9 (the paper's).
+            var labels = Enumerable.Range(0, batch).Select(image => image % network.OutputLength).ToArray();
+            var optimizer = new Training.SgdMomentum(0.01f, momentum: 0.9f, weightDecay: 2e-4f);
+            run = () => trainable.TrainStep(input, labels, batch, optimizer);
+            multiplyAdds = TrainingMultiplyAdds(entry.Summary);
+            what = "training step (forward with auxiliary heads, backward, SGD momentum)";
+        }
+        else
+        {
+            run = () => network.Forward(input, logits, batch);
+            multiplyAdds = entry.Summary.MultiplyAdds;
+            what = "forward";
+        }
+
         for (var i = 0; i < warmup; i++)
         {
-            network.Forward(input, logits, batch);
+            run();
         }
 
         var times = new List<double>();
@@ -41,26 +66,38 @@ internal static class BenchCommand
         while (times.Count < minimumRuns || total.Elapsed.TotalSeconds < seconds)
         {
             var clock = Stopwatch.StartNew();
-            network.Forward(input, logits, batch);
+            run();
             times.Add(clock.Elapsed.TotalMilliseconds);
         }
 
-        if (arguments.Flag("layers"))
+        if (arguments.Flag("layers") && !train)
         {
             WriteLayerProfile(network, pool, input, logits, batch, times.Count, output);
         }
 
         times.Sort();
         var median = times[times.Count / 2];
-        var flops = 2.0 * entry.Summary.MultiplyAdds * batch;
+        var flops = 2.0 * multiplyAdds * batch;
         var gflops = flops / (median / 1000) / 1e9;
         var peak = FmaPeak.Measure(threads);
         var culture = CultureInfo.InvariantCulture;
-        output.WriteLine($"{entry.Summary.NetworkName} forward, batch {batch}, {threads} thread(s), {Isa.Current}");
+        output.WriteLine($"{entry.Summary.NetworkName} {what}, batch {batch}, {threads} thread(s), {Isa.Current}");
         output.WriteLine(string.Create(culture, $"runs {times.Count}, min {times[0]:F3} ms, median {median:F3} ms, max {times[^1]:F3} ms"));
-        output.WriteLine(string.Create(culture, $"{flops / 1e9:F3} GFLOP per batch (2 x {entry.Summary.MultiplyAdds:N0} multiply-adds x {batch})"));
+        output.WriteLine(string.Create(culture, $"{flops / 1e9:F3} GFLOP per batch (2 x {multiplyAdds:N0} multiply-adds x {batch}, direct convolution and linear only)"));
         output.WriteLine(string.Create(culture, $"median_ms={median:F3} images_per_s={batch * 1000 / median:F1} gflops={gflops:F1} peak_gflops={peak:F1} peak_fraction={gflops / peak:F3}"));
         return 0;
+    }
+
+    /// <summary>
+    /// Multiply-adds of one training step per image: the forward pass with the auxiliary heads, then the
+    /// input-data and weight gradients, each as many as the forward (the stem's input gradient is not needed:
+    /// its input is the image).
+    /// </summary>
+    private static long TrainingMultiplyAdds(NetworkSummary summary)
+    {
+        var forward = summary.MultiplyAdds + summary.AuxiliaryMultiplyAdds;
+        var firstLayer = summary.Layers.FirstOrDefault(layer => layer.Depth == 0)?.MultiplyAdds ?? 0;
+        return 3 * forward - firstLayer;
     }
 
     /// <summary>Per-op wall time and GFLOP/s over <paramref name="runs"/> more forward passes.</summary>

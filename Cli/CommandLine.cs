@@ -9,7 +9,7 @@ internal static class CommandLine
         commands:
           networks                          list the networks
           summary <network> [--no-parts]    layers with output shapes, parameters and multiply-adds
-          bench <network> [--batch N] [--threads N] [--warmup N] [--runs N] [--seconds N] [--layers]
+          bench <network> [--train] [--batch N] [--threads N] [--warmup N] [--runs N] [--seconds N] [--layers]
                                             time the forward pass; the last line is
                                             median_ms=… images_per_s=… gflops=… peak_gflops=… peak_fraction=…
 
@@ -30,7 +30,7 @@ internal static class CommandLine
             {
                 "networks" => Networks(new Arguments("networks", rest, [], []), output),
                 "summary" => Summary(new Arguments("summary", rest, [], ["no-parts"]), output),
-                "bench" => BenchCommand.Run(new Arguments("bench", rest, ["batch", "threads", "warmup", "runs", "seconds"], ["layers"]), output),
+                "bench" => BenchCommand.Run(new Arguments("bench", rest, ["batch", "threads", "warmup", "runs", "seconds"], ["layers", "train"]), output),
                 _ => throw new UsageException($"unknown command '{args[0]}'; run 'inceptiongen --help' for the list"),
             };
         }

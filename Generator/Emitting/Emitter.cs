@@ -49,7 +49,7 @@ internal sealed partial class Emitter
         }
 
         var scopes = _model.ContainingTypes.Select(type => w.Block($"partial {type.Keyword} {type.Name}")).ToList();
-        using (w.Block($"partial class {_model.ClassName} : global::InceptionGen.INetwork, global::InceptionGen.Threading.IRangeWork"))
+        using (w.Block($"partial class {_model.ClassName} : global::InceptionGen.{(_plan.IsTrainable ? "ITrainableNetwork" : "INetwork")}, global::InceptionGen.Threading.IRangeWork"))
         {
             WriteConstants();
             WriteParameterTable();

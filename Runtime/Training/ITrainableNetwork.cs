@@ -1,0 +1,16 @@
+using InceptionGen.Training;
+
+namespace InceptionGen;
+
+/// <summary>A generated network that ends in class scores, and so has a training pass.</summary>
+public interface ITrainableNetwork : INetwork
+{
+    /// <summary>The loss gradient of every parameter, laid out like <see cref="INetwork.Parameters"/>.</summary>
+    ParameterStore Gradients { get; }
+
+    /// <summary>Training forward and backward pass on a batch with class labels; fills <see cref="Gradients"/>.</summary>
+    TrainingLoss Backward(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, int batch);
+
+    /// <summary><see cref="Backward"/>, then one optimizer step.</summary>
+    TrainingLoss TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, int batch, IOptimizer optimizer);
+}
