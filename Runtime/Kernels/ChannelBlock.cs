@@ -46,6 +46,18 @@ public interface IChannelBlock<TSelf> where TSelf : struct, IChannelBlock<TSelf>
 
     /// <summary>Lanes of <paramref name="whenTrue"/> where <paramref name="mask"/> is all ones, else of <paramref name="whenFalse"/>.</summary>
     static abstract TSelf Select(TSelf mask, TSelf whenTrue, TSelf whenFalse);
+
+    /// <summary>All-ones lanes where <paramref name="left"/> == <paramref name="right"/> (IEEE: +0 equals -0, NaN equals nothing), zero lanes elsewhere.</summary>
+    static abstract TSelf Equal(TSelf left, TSelf right);
+
+    /// <summary>Bitwise <c>left &amp; right</c>, for masks.</summary>
+    static abstract TSelf And(TSelf left, TSelf right);
+
+    /// <summary>Bitwise <c>left &amp; ~right</c>: the lanes of <paramref name="left"/> not set in <paramref name="right"/>.</summary>
+    static abstract TSelf AndNot(TSelf left, TSelf right);
+
+    /// <summary>Bitwise <c>left | right</c>, for masks.</summary>
+    static abstract TSelf Or(TSelf left, TSelf right);
 }
 
 /// <summary>16 channels as one AVX-512 vector.</summary>
@@ -68,6 +80,10 @@ public struct Block512 : IChannelBlock<Block512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Divide(Block512 left, Block512 right) => new() { V = left.V / right.V };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 GreaterThanZero(Block512 value) => new() { V = Vector512.GreaterThan(value.V, Vector512<float>.Zero) };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Select(Block512 mask, Block512 whenTrue, Block512 whenFalse) => new() { V = Vector512.ConditionalSelect(mask.V, whenTrue.V, whenFalse.V) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Equal(Block512 left, Block512 right) => new() { V = Vector512.Equals(left.V, right.V) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 And(Block512 left, Block512 right) => new() { V = left.V & right.V };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 AndNot(Block512 left, Block512 right) => new() { V = Vector512.AndNot(left.V, right.V) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Or(Block512 left, Block512 right) => new() { V = left.V | right.V };
 }
 
 /// <summary>16 channels as two AVX2 vectors.</summary>
@@ -96,6 +112,10 @@ public struct Block256 : IChannelBlock<Block256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 Divide(Block256 left, Block256 right) => new() { Low = left.Low / right.Low, High = left.High / right.High };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 GreaterThanZero(Block256 value) => new() { Low = Vector256.GreaterThan(value.Low, Vector256<float>.Zero), High = Vector256.GreaterThan(value.High, Vector256<float>.Zero) };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 Select(Block256 mask, Block256 whenTrue, Block256 whenFalse) => new() { Low = Vector256.ConditionalSelect(mask.Low, whenTrue.Low, whenFalse.Low), High = Vector256.ConditionalSelect(mask.High, whenTrue.High, whenFalse.High) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 Equal(Block256 left, Block256 right) => new() { Low = Vector256.Equals(left.Low, right.Low), High = Vector256.Equals(left.High, right.High) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 And(Block256 left, Block256 right) => new() { Low = left.Low & right.Low, High = left.High & right.High };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 AndNot(Block256 left, Block256 right) => new() { Low = Vector256.AndNot(left.Low, right.Low), High = Vector256.AndNot(left.High, right.High) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 Or(Block256 left, Block256 right) => new() { Low = left.Low | right.Low, High = left.High | right.High };
 }
 
 /// <summary>16 channels as four 128-bit vectors: NEON (AdvSimd) on arm64, SSE on x64.</summary>
@@ -145,6 +165,14 @@ public struct Block128 : IChannelBlock<Block128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Block128 Select(Block128 m, Block128 t, Block128 f)
         => new() { A = Vector128.ConditionalSelect(m.A, t.A, f.A), B = Vector128.ConditionalSelect(m.B, t.B, f.B), C = Vector128.ConditionalSelect(m.C, t.C, f.C), D = Vector128.ConditionalSelect(m.D, t.D, f.D) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block128 Equal(Block128 l, Block128 r)
+        => new() { A = Vector128.Equals(l.A, r.A), B = Vector128.Equals(l.B, r.B), C = Vector128.Equals(l.C, r.C), D = Vector128.Equals(l.D, r.D) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block128 And(Block128 l, Block128 r) => new() { A = l.A & r.A, B = l.B & r.B, C = l.C & r.C, D = l.D & r.D };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block128 AndNot(Block128 l, Block128 r)
+        => new() { A = Vector128.AndNot(l.A, r.A), B = Vector128.AndNot(l.B, r.B), C = Vector128.AndNot(l.C, r.C), D = Vector128.AndNot(l.D, r.D) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block128 Or(Block128 l, Block128 r) => new() { A = l.A | r.A, B = l.B | r.B, C = l.C | r.C, D = l.D | r.D };
 }
 
 /// <summary>Which block type the drivers use on this machine; every branch on it is a JIT-time constant.</summary>
