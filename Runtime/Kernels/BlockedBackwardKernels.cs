@@ -1,0 +1,295 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace InceptionGen.Kernels;
+
+/// <summary>
+/// Vectorized backward kernels on NCHW16c for everything but convolutions, each matching its
+/// <see cref="ReferenceBackward"/> counterpart and following its conventions: gradients are <b>added</b>
+/// (<c>+=</c>) into their buffers. Like <see cref="BlockedKernels"/>, each works on one block plane or one row
+/// so that a layer splits into many items, and the public entry points pick Vector512, then Vector256, then
+/// Vector128 (JIT-time constants). A call always does its work: callers skip the call when a gradient is not
+/// needed (the reference's empty-span convention is the generated code's job here).
+/// <para>
+/// Pools, padding and the global average pool round exactly as the reference does (same operations in the same
+/// order per lane), so they match it bit for bit. LRN differs only in <c>s^-β</c> (square roots or exp/log
+/// instead of <see cref="MathF.Pow(float, float)"/>), the linear kernels only in summation order.
+/// </para>
+/// </summary>
+public static class BlockedBackwardKernels
+{
+    private const int Block = BlockedLayout.BlockSize;
+
+    /// <summary>
+    /// Gradient of max pooling for one block plane (<see cref="PoolGeometry.Channels"/> is 16): each output's gradient
+    /// goes, per lane, to the first cell of its window in row-major order whose input equals the output, as
+    /// <see cref="ReferenceBackward.MaxPool2d"/> routes it. <paramref name="output"/> is the forward's output.
+    /// </summary>
+    public static void MaxPoolBlock(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient,
+        in PoolGeometry g)
+    {
+        if (Vector512.IsHardwareAccelerated) MaxPool<Block512>(input, output, outputGradient, inputGradient, g);
+        else if (Vector256.IsHardwareAccelerated) MaxPool<Block256>(input, output, outputGradient, inputGradient, g);
+        else MaxPool<Block128>(input, output, outputGradient, inputGradient, g);
+    }
+
+    /// <summary>
+    /// Gradient of average pooling for one block plane: each output's gradient divided by Caffe's divisor
+    /// (<see cref="ReferenceKernels.AverageDivisor"/>) is added to every input cell of its window.
+    /// </summary>
+    public static void AvgPoolBlock(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, in PoolGeometry g)
+    {
+        if (Vector512.IsHardwareAccelerated) AvgPool<Block512>(outputGradient, inputGradient, g);
+        else if (Vector256.IsHardwareAccelerated) AvgPool<Block256>(outputGradient, inputGradient, g);
+        else AvgPool<Block128>(outputGradient, inputGradient, g);
+    }
+
+    /// <summary>Gradient of the global average pool for one block plane: 16 output gradients, each times 1 / (height × width), added to every pixel.</summary>
+    public static void GlobalAveragePoolBlock(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, int height, int width)
+    {
+        if (Vector512.IsHardwareAccelerated) GlobalAverage<Block512>(outputGradient, inputGradient, height * width);
+        else if (Vector256.IsHardwareAccelerated) GlobalAverage<Block256>(outputGradient, inputGradient, height * width);
+        else GlobalAverage<Block128>(outputGradient, inputGradient, height * width);
+    }
+
+    /// <summary>Gradient of <see cref="BlockedKernels.PadBlock"/>: adds the interior of one padded plane's gradient to one plane; the border's gradient goes nowhere.</summary>
+    public static void PadBlock(ReadOnlySpan<float> paddedGradient, Span<float> inputGradient, int height, int width, int padding)
+    {
+        var paddedWidth = width + 2 * padding;
+        var rowLength = width * Block;
+        _ = paddedGradient[(height + 2 * padding) * paddedWidth * Block - 1];
+        _ = inputGradient[height * rowLength - 1];
+        for (var y = 0; y < height; y++)
+        {
+            var row = inputGradient.Slice(y * rowLength, rowLength);
+            TensorPrimitives.Add(row, paddedGradient.Slice(((y + padding) * paddedWidth + padding) * Block, rowLength), row);
+        }
+    }
+
+    /// <summary>
+    /// Gradient of <see cref="BlockedKernels.LocalResponseNormRow"/> for one row of one image (all blocks):
+    /// <c>dx_i += dy_i · s_i^-β − (2αβ/n) · x_i · Σ_{j : i ∈ window(j)} dy_j · y_j / s_j</c> with <c>s = k + α/n · Σ_window x²</c>.
+    /// <paramref name="channels"/> counts physical channels and the maps must have no channel gaps; padding channels
+    /// are taken as channels, so they must be zero in the input (as the forward needs) and in the output gradient
+    /// (then their input gradient gets +0).
+    /// </summary>
+    public static void LocalResponseNormRow(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient,
+        int channels, int height, int width, int y, int size, float alpha, float beta, float k)
+    {
+        if (Vector512.IsHardwareAccelerated) LrnRow<Block512>(input, output, outputGradient, inputGradient, channels, height, width, y, size, alpha, beta, k);
+        else if (Vector256.IsHardwareAccelerated) LrnRow<Block256>(input, output, outputGradient, inputGradient, channels, height, width, y, size, alpha, beta, k);
+        else LrnRow<Block128>(input, output, outputGradient, inputGradient, channels, height, width, y, size, alpha, beta, k);
+    }
+
+    /// <summary>
+    /// Input gradient of a fully connected layer (W as [out, in], plain vectors): <c>dx += Wᵀ dy</c>, one
+    /// multiply-add of a weight row per output; outputs whose gradient is 0 (a ReLU cut them) are skipped.
+    /// </summary>
+    public static void LinearData(ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> weights, Span<float> inputGradient, int inFeatures, int outFeatures)
+    {
+        var dx = inputGradient[..inFeatures];
+        for (var o = 0; o < outFeatures; o++)
+        {
+            var gradient = outputGradient[o];
+            if (gradient != 0f)
+            {
+                TensorPrimitives.MultiplyAdd(weights.Slice(o * inFeatures, inFeatures), gradient, dx, dx);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Weight and bias gradients of a fully connected layer for output rows [<paramref name="rowBegin"/>, <paramref name="rowEnd"/>):
+    /// <c>dW[o] += dy[o] · x</c> and <c>db[o] += dy[o]</c> (<paramref name="biasGradient"/> empty: no bias). Other rows are not touched.
+    /// </summary>
+    public static void LinearWeights(ReadOnlySpan<float> input, ReadOnlySpan<float> outputGradient, Span<float> weightGradient, Span<float> biasGradient,
+        int inFeatures, int rowBegin, int rowEnd)
+    {
+        var x = input[..inFeatures];
+        for (var o = rowBegin; o < rowEnd; o++)
+        {
+            var gradient = outputGradient[o];
+            var row = weightGradient.Slice(o * inFeatures, inFeatures);
+            TensorPrimitives.MultiplyAdd(x, gradient, row, row);
+            if (!biasGradient.IsEmpty)
+            {
+                biasGradient[o] += gradient;
+            }
+        }
+    }
+
+    // ---- generic bodies ------------------------------------------------------------------------
+
+    private static void MaxPool<TBlock>(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient,
+        in PoolGeometry g)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        var inPlane = g.InHeight * g.InWidth * Block;
+        var outPlane = g.OutHeight * g.OutWidth * Block;
+        _ = input[inPlane - 1];
+        _ = inputGradient[inPlane - 1];
+        _ = output[outPlane - 1];
+        _ = outputGradient[outPlane - 1];
+        ref var x = ref MemoryMarshal.GetReference(input);
+        ref var dx = ref MemoryMarshal.GetReference(inputGradient);
+        ref var y = ref MemoryMarshal.GetReference(output);
+        ref var dy = ref MemoryMarshal.GetReference(outputGradient);
+        for (var oy = 0; oy < g.OutHeight; oy++)
+        {
+            var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+            for (var ox = 0; ox < g.OutWidth; ox++)
+            {
+                var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                var outputIndex = (oy * g.OutWidth + ox) * Block;
+                var max = TBlock.Load(ref Unsafe.Add(ref y, outputIndex));
+                var gradient = TBlock.Load(ref Unsafe.Add(ref dy, outputIndex));
+                // Lanes whose winner is already behind us: a later equal cell must not take the gradient again.
+                var found = TBlock.Zero;
+                for (var iy = y0; iy < y1; iy++)
+                {
+                    for (var ix = x0; ix < x1; ix++)
+                    {
+                        var index = (iy * g.InWidth + ix) * Block;
+                        var equal = TBlock.Equal(TBlock.Load(ref Unsafe.Add(ref x, index)), max);
+                        var first = TBlock.AndNot(equal, found);
+                        found = TBlock.Or(found, equal);
+                        // Select rather than adding a masked gradient: other lanes keep their value bit for bit (dx + 0 would turn -0 into +0).
+                        ref var cell = ref Unsafe.Add(ref dx, index);
+                        var current = TBlock.Load(ref cell);
+                        TBlock.Store(TBlock.Select(first, TBlock.Add(current, gradient), current), ref cell);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void AvgPool<TBlock>(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, in PoolGeometry g)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        _ = inputGradient[g.InHeight * g.InWidth * Block - 1];
+        _ = outputGradient[g.OutHeight * g.OutWidth * Block - 1];
+        ref var dx = ref MemoryMarshal.GetReference(inputGradient);
+        ref var dy = ref MemoryMarshal.GetReference(outputGradient);
+        for (var oy = 0; oy < g.OutHeight; oy++)
+        {
+            var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+            for (var ox = 0; ox < g.OutWidth; ox++)
+            {
+                var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                // Divide, as the reference does: multiplying by a rounded 1/count is 1 ulp off for many values.
+                var share = TBlock.Divide(TBlock.Load(ref Unsafe.Add(ref dy, (oy * g.OutWidth + ox) * Block)),
+                    TBlock.Broadcast(ReferenceKernels.AverageDivisor(oy, ox, g)));
+                for (var iy = y0; iy < y1; iy++)
+                {
+                    for (var ix = x0; ix < x1; ix++)
+                    {
+                        ref var cell = ref Unsafe.Add(ref dx, (iy * g.InWidth + ix) * Block);
+                        TBlock.Store(TBlock.Add(TBlock.Load(ref cell), share), ref cell);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void GlobalAverage<TBlock>(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, int pixels)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        _ = outputGradient[Block - 1];
+        _ = inputGradient[pixels * Block - 1];
+        ref var dx = ref MemoryMarshal.GetReference(inputGradient);
+        var share = TBlock.Multiply(TBlock.Load(ref MemoryMarshal.GetReference(outputGradient)), TBlock.Broadcast(1f / pixels));
+        for (var pixel = 0; pixel < pixels; pixel++)
+        {
+            ref var cell = ref Unsafe.Add(ref dx, pixel * Block);
+            TBlock.Store(TBlock.Add(TBlock.Load(ref cell), share), ref cell);
+        }
+    }
+
+    private static void LrnRow<TBlock>(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient,
+        int channels, int height, int width, int y, int size, float alpha, float beta, float k)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        var half = (size - 1) / 2;
+        var blocks = channels / Block;
+        var plane = height * width * Block;
+        _ = input[blocks * plane - 1];
+        _ = output[blocks * plane - 1];
+        _ = outputGradient[blocks * plane - 1];
+        _ = inputGradient[blocks * plane - 1];
+        // Per pixel, two zero-padded lines (`half` zeros on each side, so a window never leaves them): the squares x²,
+        // then the ratios dy·y/s; and s itself per channel. Windows clipped at the ends add zeros, which changes no sum.
+        var lineLength = channels + 2 * half + Block;
+        Span<float> scratch = stackalloc float[2 * lineLength + channels];
+        scratch.Clear();
+        ref var squares = ref MemoryMarshal.GetReference(scratch);
+        ref var ratios = ref Unsafe.Add(ref squares, lineLength);
+        ref var scales = ref Unsafe.Add(ref squares, 2 * lineLength);
+        ref var x = ref MemoryMarshal.GetReference(input);
+        ref var yOut = ref MemoryMarshal.GetReference(output);
+        ref var dy = ref MemoryMarshal.GetReference(outputGradient);
+        ref var dx = ref MemoryMarshal.GetReference(inputGradient);
+        // The same constants, rounded the same way, as ReferenceBackward.LocalResponseNorm; the coefficient negated
+        // (exactly) so that dy·s^-β − c·x·Σ is an add of the same rounded product.
+        var scaleValue = alpha / size;
+        var scale = TBlock.Broadcast(scaleValue);
+        var negativeCoefficient = TBlock.Broadcast(-(2f * scaleValue * beta));
+        var bias = TBlock.Broadcast(k);
+        var exponent = TBlock.Broadcast(-beta);
+        var one = TBlock.Broadcast(1f);
+        var threeQuarters = beta == 0.75f;
+        for (var column = 0; column < width; column++)
+        {
+            var pixel = (y * width + column) * Block;
+            for (var b = 0; b < blocks; b++)
+            {
+                var value = TBlock.Load(ref Unsafe.Add(ref x, b * plane + pixel));
+                TBlock.Store(TBlock.Multiply(value, value), ref Unsafe.Add(ref squares, half + b * Block));
+            }
+
+            for (var b = 0; b < blocks; b++)
+            {
+                var sum = TBlock.Zero;
+                for (var offset = 0; offset < size; offset++)
+                {
+                    sum = TBlock.Add(sum, TBlock.Load(ref Unsafe.Add(ref squares, b * Block + offset)));
+                }
+
+                var s = TBlock.Add(bias, TBlock.Multiply(scale, sum));
+                TBlock.Store(s, ref Unsafe.Add(ref scales, b * Block));
+                var index = b * plane + pixel;
+                var ratio = TBlock.Divide(TBlock.Multiply(TBlock.Load(ref Unsafe.Add(ref dy, index)), TBlock.Load(ref Unsafe.Add(ref yOut, index))), s);
+                TBlock.Store(ratio, ref Unsafe.Add(ref ratios, half + b * Block));
+            }
+
+            for (var b = 0; b < blocks; b++)
+            {
+                var sum = TBlock.Zero;
+                for (var offset = 0; offset < size; offset++)
+                {
+                    sum = TBlock.Add(sum, TBlock.Load(ref Unsafe.Add(ref ratios, b * Block + offset)));
+                }
+
+                // s^-β: for GoogLeNet's β = 0.75 that is 1 / (√s · √√s), as in the forward; else exp(-β · log s).
+                var s = TBlock.Load(ref Unsafe.Add(ref scales, b * Block));
+                TBlock power;
+                if (threeQuarters)
+                {
+                    var root = TBlock.Sqrt(s);
+                    power = TBlock.Divide(one, TBlock.Multiply(root, TBlock.Sqrt(root)));
+                }
+                else
+                {
+                    power = TBlock.Exp(TBlock.Multiply(exponent, TBlock.Log(s)));
+                }
+
+                var index = b * plane + pixel;
+                ref var cell = ref Unsafe.Add(ref dx, index);
+                var direct = TBlock.Multiply(TBlock.Load(ref Unsafe.Add(ref dy, index)), power);
+                var through = TBlock.Multiply(TBlock.Multiply(negativeCoefficient, TBlock.Load(ref Unsafe.Add(ref x, index))), sum);
+                TBlock.Store(TBlock.Add(TBlock.Load(ref cell), TBlock.Add(direct, through)), ref cell);
+            }
+        }
+    }
+}
