@@ -397,7 +397,8 @@ public sealed class BlockedBackwardKernelTests(ITestOutputHelper output)
     /// prior in turn (a TensorPrimitives multiply-add per output row). Both are sums of the same outFeatures + 1 terms
     /// with outFeatures roundings each (plus the products', fused or not), so each is within (n + 1)·u·M of the exact
     /// value, M = |prior| + Σ|w·dy|, u = 2⁻²⁴. Tolerance: 2(n + 1)·u·M, far below one product of the sum, so a wrong or
-    /// missing row fails. A quarter of dy is 0 (rows the kernel skips), and the input gradient past inFeatures is a guard.
+    /// missing row fails. A quarter of dy is 0 (rows the kernel skips). The input gradient is a blocked C×1×1 vector, as the
+    /// flattened map feeding a classifier is: its padding channels past inFeatures must keep their priors bit for bit.
     /// </summary>
     [Theory, MemberData(nameof(LinearCases))]
     public void LinearData_matches_Linear_input_gradient(int inFeatures, int outFeatures, bool hasBias, int begin, int end)
@@ -413,7 +414,7 @@ public sealed class BlockedBackwardKernelTests(ITestOutputHelper output)
             }
         }
 
-        var prior = Prior(random, inFeatures);
+        var prior = Prior(random, BlockedLayout.PaddedChannels(inFeatures));
         var expected = (float[])prior.Clone();
         ReferenceBackward.Linear(new float[inFeatures], default, outputGradient, weights, expected, [], [], inFeatures, outFeatures);
 
@@ -429,18 +430,23 @@ public sealed class BlockedBackwardKernelTests(ITestOutputHelper output)
                 Assert.Fail($"Linear {inFeatures} -> {outFeatures} input gradient {i} on {Isa.Current}: {actual[i]:G9}, expected {expected[i]:G9}, tolerance {tolerance:G3}.");
             }
         }
+
+        AssertBitwiseEqual(expected[inFeatures..], actual[inFeatures..], $"Linear {inFeatures} -> {outFeatures}: the input gradient's padding channels");
     }
 
     /// <summary>
     /// Tolerance: none on the rows [begin, end), bit for bit: each weight gradient is prior + dy·x, one product and one
     /// addition in both (TensorPrimitives.MultiplyAdd does not fuse), and each bias gradient prior + dy. Rows outside
-    /// [begin, end) and their biases must keep their prior values bit for bit; the input past inFeatures is a NaN guard.
+    /// [begin, end) and their biases must keep their prior values bit for bit. The input is a blocked C×1×1 vector whose
+    /// padding channels hold NaN: the kernel reads only inFeatures floats of it.
     /// </summary>
     [Theory, MemberData(nameof(LinearCases))]
     public void LinearWeights_matches_Linear_on_its_rows_and_leaves_the_others(int inFeatures, int outFeatures, bool hasBias, int begin, int end)
     {
         var random = new Random(DataSeed);
-        var input = Values(random, inFeatures);
+        // A blocked C×1×1 vector, read only up to inFeatures: the padding channels are NaN here.
+        var input = Values(random, BlockedLayout.PaddedChannels(inFeatures));
+        input.AsSpan(inFeatures).Fill(float.NaN);
         var outputGradient = Values(random, outFeatures);
         var (priorWeights, priorBias) = (Prior(random, outFeatures * inFeatures), hasBias ? Prior(random, outFeatures) : []);
 
@@ -512,7 +518,11 @@ public sealed class BlockedBackwardKernelTests(ITestOutputHelper output)
     }
 
     private const int Guard = 64;
-    private const float GuardValue = 1.5e30f;
+    /// <summary>
+    /// What the guard cells hold: small, so that adding anything the kernels compute changes it (a huge guard would
+    /// absorb a stray += and hide it), and compared bit for bit.
+    /// </summary>
+    private const float GuardValue = 0.1f;
 
     /// <summary>
     /// Runs <paramref name="kernel"/> on a copy of <paramref name="prior"/> inside a buffer with <see cref="Guard"/> guard
@@ -526,7 +536,7 @@ public sealed class BlockedBackwardKernelTests(ITestOutputHelper output)
         kernel(buffer.AsSpan(Guard, prior.Length));
         for (var i = 0; i < buffer.Length; i++)
         {
-            if ((i < Guard || i >= Guard + prior.Length) && buffer[i] != GuardValue)
+            if ((i < Guard || i >= Guard + prior.Length) && BitConverter.SingleToInt32Bits(buffer[i]) != BitConverter.SingleToInt32Bits(GuardValue))
             {
                 Assert.Fail($"The kernel wrote {buffer[i]} at {(i < Guard ? $"{Guard - i} before" : $"{i - Guard - prior.Length} past")} the end of its {prior.Length}-float gradient.");
             }
