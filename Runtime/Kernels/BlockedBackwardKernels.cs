@@ -72,8 +72,9 @@ public static class BlockedBackwardKernels
     /// Gradient of <see cref="BlockedKernels.LocalResponseNormRow"/> for one row of one image (all blocks):
     /// <c>dx_i += dy_i · s_i^-β − (2αβ/n) · x_i · Σ_{j : i ∈ window(j)} dy_j · y_j / s_j</c> with <c>s = k + α/n · Σ_window x²</c>.
     /// <paramref name="channels"/> counts physical channels and the maps must have no channel gaps; padding channels
-    /// are taken as channels, so they must be zero in the input (as the forward needs) and in the output gradient
-    /// (then their input gradient gets +0).
+    /// are taken as channels, so they must be zero in the input (as the forward needs) and in the output gradient: then
+    /// their ratio dy·y/s is 0 and their input gradient gets +0. (The reference never reads them; here a NaN in a padding
+    /// channel of dy would reach the logical channels whose window covers it.)
     /// </summary>
     public static void LocalResponseNormRow(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient,
         int channels, int height, int width, int y, int size, float alpha, float beta, float k)
