@@ -12,6 +12,7 @@ namespace InceptionGen.Generator.Emitting;
 internal sealed partial class Emitter
 {
     private const string Backward = "global::InceptionGen.Kernels.ReferenceBackward";
+    private const string BlockedBackward = "global::InceptionGen.Kernels.BlockedBackwardKernels";
     private const int BackwardOperationBase = 1 << 16;
 
     /// <summary>Images per training pass: activations and their gradients are kept for this many.</summary>
@@ -243,10 +244,12 @@ internal sealed partial class Emitter
         {
             foreach (var (op, index) in PoolOps.Reverse())
             {
-                w.Line($"_pool.Run(this, {BackwardOperationBase + 2 * index}, batch); // {op.QualifiedName}: {op.Kind} input gradient");
+                var perImage = VectorizedBackwardItems(op)?.PerImage ?? 1;
+                w.Line($"_pool.Run(this, {BackwardOperationBase + 2 * index}, {(perImage == 1 ? "batch" : $"batch * ({Vector128Accelerated} ? {perImage} : 1)")}); // {op.QualifiedName}: {op.Kind} input gradient");
                 if (op.Weights is not null)
                 {
-                    var items = op.Kind == OpKind.Conv ? $"{Vector128Accelerated} ? {WeightGradientItems(op)} : 1" : "1";
+                    var items = op.Kind == OpKind.Conv ? $"{Vector128Accelerated} ? {WeightGradientItems(op)} : 1"
+                        : _plan.Tensors[op.Input].ChannelMap.Count == 0 ? $"{Vector128Accelerated} ? {LinearWeightItems(op)} : 1" : "1";
                     w.Line($"_pool.Run(this, {BackwardOperationBase + 2 * index + 1}, {items}); // {op.QualifiedName}: weight gradients");
                 }
             }
@@ -377,6 +380,21 @@ internal sealed partial class Emitter
                             }
                         }
 
+                        if (op.Kind == OpKind.Linear && source.ChannelMap.Count == 0)
+                        {
+                            using (w.Block($"if ({Vector128Accelerated})"))
+                            {
+                                // Items are chunks of output rows; each sums over the images in order.
+                                using (w.Block("for (var item = begin; item < end; item++)"))
+                                using (w.Block("for (var image = 0; image < batch; image++)"))
+                                {
+                                    w.Line($"{BlockedBackward}.LinearWeights({X("activations")}, {Y("gradients")}, {weightGradient}, {biasGradient}, {source.Channels}, item * {LinearRowsPerItem}, global::System.Math.Min((item + 1) * {LinearRowsPerItem}, {op.OutChannels}));");
+                                }
+
+                                w.Line("return;");
+                            }
+                        }
+
                         // One item: images in order, so the sums do not depend on threads.
                         using (w.Block("for (var image = 0; image < batch; image++)"))
                         {
@@ -400,7 +418,9 @@ internal sealed partial class Emitter
                             w.Line($"{Backward}.ReluMask({Y("activations")}, {Y("gradients")});");
                         }
 
-                        w.Line(wanted + referenceData);
+                        w.Line(source.ChannelMap.Count == 0
+                            ? $"{wanted}{{ if ({Vector128Accelerated}) {BlockedBackward}.LinearData({Y("gradients")}, {ParameterSpan(op.Weights)}, {inputGradient}, {source.Channels}, {op.OutChannels}); else {referenceData} }}"
+                            : wanted + referenceData);
                     }
 
                     break;
@@ -410,6 +430,19 @@ internal sealed partial class Emitter
                         w.Line("// Its input is the network input: its gradient is computed only when the caller asks for it.");
                         using (w.Block("if (!_wantInputGradient)"))
                         {
+                            w.Line("return;");
+                        }
+                    }
+
+                    if (VectorizedBackwardItems(op) is { } vectorized)
+                    {
+                        using (w.Block($"if ({Vector128Accelerated})"))
+                        {
+                            using (ItemLoop(vectorized.PerImage, vectorized.Name))
+                            {
+                                w.Line(VectorizedBackwardCall(op, source, target, Y, X));
+                            }
+
                             w.Line("return;");
                         }
                     }
@@ -434,6 +467,38 @@ internal sealed partial class Emitter
         }
 
         w.Line();
+    }
+
+    /// <summary>Items per image of an op's vectorized input-gradient kernel (blocks or rows), or null when it has none.</summary>
+    private (int PerImage, string Name)? VectorizedBackwardItems(OpPlan op)
+    {
+        var source = _plan.Tensors[op.Input];
+        return op.Kind switch
+        {
+            OpKind.Pad or OpKind.MaxPool or OpKind.AvgPool or OpKind.GlobalAveragePool => (source.PhysicalChannels / 16, "block"),
+            OpKind.LocalResponseNorm when source.ChannelMap.Count == 0 => (source.Height, "row"),
+            _ => null,
+        };
+    }
+
+    private static int LinearWeightItems(OpPlan op) => (op.OutChannels + LinearRowsPerItem - 1) / LinearRowsPerItem;
+
+    private string VectorizedBackwardCall(OpPlan op, TensorPlan source, TensorPlan target, System.Func<string, string> y, System.Func<string, string> x)
+    {
+        var inPlane = source.Height * source.Width * 16;
+        var outPlane = target.Height * target.Width * 16;
+        var slice = op.OutputChannelOffset * target.Height * target.Width;
+        string InPlane(string memory) => TrainingSlice(memory, source, $"block * {inPlane}", inPlane);
+        string OutPlane(string memory) => TrainingSlice(memory, target, Add(slice, $"block * {outPlane}"), outPlane);
+        var geometry = $"new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding})";
+        return op.Kind switch
+        {
+            OpKind.Pad => $"{BlockedBackward}.PadBlock({OutPlane("gradients")}, {InPlane("gradients")}, {source.Height}, {source.Width}, {op.Padding});",
+            OpKind.MaxPool => $"{BlockedBackward}.MaxPoolBlock({InPlane("activations")}, {OutPlane("activations")}, {OutPlane("gradients")}, {InPlane("gradients")}, {geometry});",
+            OpKind.AvgPool => $"{BlockedBackward}.AvgPoolBlock({OutPlane("gradients")}, {InPlane("gradients")}, {geometry});",
+            OpKind.GlobalAveragePool => $"{BlockedBackward}.GlobalAveragePoolBlock({TrainingSlice("gradients", target, "block * 16", 16)}, {InPlane("gradients")}, {source.Height}, {source.Width});",
+            _ => $"{BlockedBackward}.LocalResponseNormRow({x("activations")}, {y("activations")}, {y("gradients")}, {x("gradients")}, {source.PhysicalChannels}, {source.Height}, {source.Width}, row, {op.Kernel}, {Float(op.Alpha)}, {Float(op.Beta)}, {Float(op.K)});",
+        };
     }
 
     /// <summary>

@@ -4,7 +4,7 @@
 
 namespace InceptionGen.Definitions;
 
-partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Threading.IRangeWork
+partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::InceptionGen.Threading.IRangeWork
 {
     /// <summary>Channels of one input image.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -3792,121 +3792,121 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     private void BackwardPass(int batch, global::System.Span<float> inputGradient)
     {
         _pool.Run(this, 65750, batch); // Classifier: Linear input gradient
-        _pool.Run(this, 65751, 1); // Classifier: weight gradients
+        _pool.Run(this, 65751, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Classifier: weight gradients
         _pool.Run(this, 65748, batch); // Dropout: Dropout input gradient
-        _pool.Run(this, 65746, batch); // Pool5: GlobalAveragePool input gradient
+        _pool.Run(this, 65746, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 64 : 1)); // Pool5: GlobalAveragePool input gradient
         _pool.Run(this, 65744, batch); // Inception5b.Branch4Projection: Conv input gradient
         _pool.Run(this, 65745, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 424 : 1); // Inception5b.Branch4Projection: weight gradients
-        _pool.Run(this, 65742, batch); // Inception5b.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65742, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1)); // Inception5b.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65740, batch); // Inception5b.Branch3: Conv input gradient
         _pool.Run(this, 65741, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 488 : 1); // Inception5b.Branch3: weight gradients
-        _pool.Run(this, 65738, batch); // Inception5b.Branch3: Pad input gradient
+        _pool.Run(this, 65738, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 3 : 1)); // Inception5b.Branch3: Pad input gradient
         _pool.Run(this, 65736, batch); // Inception5b.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65737, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 107 : 1); // Inception5b.Branch3Reduce: weight gradients
         _pool.Run(this, 65734, batch); // Inception5b.Branch2: Conv input gradient
         _pool.Run(this, 65735, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 1752 : 1); // Inception5b.Branch2: weight gradients
-        _pool.Run(this, 65732, batch); // Inception5b.Branch2: Pad input gradient
+        _pool.Run(this, 65732, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Inception5b.Branch2: Pad input gradient
         _pool.Run(this, 65730, batch); // Inception5b.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65731, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 428 : 1); // Inception5b.Branch2Reduce: weight gradients
         _pool.Run(this, 65728, batch); // Inception5b.Branch1: Conv input gradient
         _pool.Run(this, 65729, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 856 : 1); // Inception5b.Branch1: weight gradients
         _pool.Run(this, 65726, batch); // Inception5a.Branch4Projection: Conv input gradient
         _pool.Run(this, 65727, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 424 : 1); // Inception5a.Branch4Projection: weight gradients
-        _pool.Run(this, 65724, batch); // Inception5a.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65724, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1)); // Inception5a.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65722, batch); // Inception5a.Branch3: Conv input gradient
         _pool.Run(this, 65723, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 328 : 1); // Inception5a.Branch3: weight gradients
-        _pool.Run(this, 65720, batch); // Inception5a.Branch3: Pad input gradient
+        _pool.Run(this, 65720, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception5a.Branch3: Pad input gradient
         _pool.Run(this, 65718, batch); // Inception5a.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65719, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 106 : 1); // Inception5a.Branch3Reduce: weight gradients
         _pool.Run(this, 65716, batch); // Inception5a.Branch2: Conv input gradient
         _pool.Run(this, 65717, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 1220 : 1); // Inception5a.Branch2: weight gradients
-        _pool.Run(this, 65714, batch); // Inception5a.Branch2: Pad input gradient
+        _pool.Run(this, 65714, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 10 : 1)); // Inception5a.Branch2: Pad input gradient
         _pool.Run(this, 65712, batch); // Inception5a.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65713, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 530 : 1); // Inception5a.Branch2Reduce: weight gradients
         _pool.Run(this, 65710, batch); // Inception5a.Branch1: Conv input gradient
         _pool.Run(this, 65711, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 848 : 1); // Inception5a.Branch1: weight gradients
-        _pool.Run(this, 65708, batch); // Pool4: MaxPool input gradient
+        _pool.Run(this, 65708, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1)); // Pool4: MaxPool input gradient
         _pool.Run(this, 65706, batch); // Inception4e.Branch4Projection: Conv input gradient
         _pool.Run(this, 65707, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 272 : 1); // Inception4e.Branch4Projection: weight gradients
-        _pool.Run(this, 65704, batch); // Inception4e.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65704, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1)); // Inception4e.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65702, batch); // Inception4e.Branch3: Conv input gradient
         _pool.Run(this, 65703, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 328 : 1); // Inception4e.Branch3: weight gradients
-        _pool.Run(this, 65700, batch); // Inception4e.Branch3: Pad input gradient
+        _pool.Run(this, 65700, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4e.Branch3: Pad input gradient
         _pool.Run(this, 65698, batch); // Inception4e.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65699, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 68 : 1); // Inception4e.Branch3Reduce: weight gradients
         _pool.Run(this, 65696, batch); // Inception4e.Branch2: Conv input gradient
         _pool.Run(this, 65697, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 1220 : 1); // Inception4e.Branch2: weight gradients
-        _pool.Run(this, 65694, batch); // Inception4e.Branch2: Pad input gradient
+        _pool.Run(this, 65694, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 10 : 1)); // Inception4e.Branch2: Pad input gradient
         _pool.Run(this, 65692, batch); // Inception4e.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65693, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 340 : 1); // Inception4e.Branch2Reduce: weight gradients
         _pool.Run(this, 65690, batch); // Inception4e.Branch1: Conv input gradient
         _pool.Run(this, 65691, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 544 : 1); // Inception4e.Branch1: weight gradients
         _pool.Run(this, 65688, batch); // Aux2.Classifier: Linear input gradient
-        _pool.Run(this, 65689, 1); // Aux2.Classifier: weight gradients
+        _pool.Run(this, 65689, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux2.Classifier: weight gradients
         _pool.Run(this, 65686, batch); // Aux2.Dropout: Dropout input gradient
         _pool.Run(this, 65684, batch); // Aux2.Hidden: Linear input gradient
-        _pool.Run(this, 65685, 1); // Aux2.Hidden: weight gradients
+        _pool.Run(this, 65685, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux2.Hidden: weight gradients
         _pool.Run(this, 65682, batch); // Aux2.Flatten: BlockedToPlain input gradient
         _pool.Run(this, 65680, batch); // Aux2.Conv: Conv input gradient
         _pool.Run(this, 65681, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 272 : 1); // Aux2.Conv: weight gradients
-        _pool.Run(this, 65678, batch); // Aux2.Pool: AvgPool input gradient
+        _pool.Run(this, 65678, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1)); // Aux2.Pool: AvgPool input gradient
         _pool.Run(this, 65676, batch); // Inception4d.Branch4Projection: Conv input gradient
         _pool.Run(this, 65677, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4d.Branch4Projection: weight gradients
-        _pool.Run(this, 65674, batch); // Inception4d.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65674, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4d.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65672, batch); // Inception4d.Branch3: Conv input gradient
         _pool.Run(this, 65673, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 164 : 1); // Inception4d.Branch3: weight gradients
-        _pool.Run(this, 65670, batch); // Inception4d.Branch3: Pad input gradient
+        _pool.Run(this, 65670, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4d.Branch3: Pad input gradient
         _pool.Run(this, 65668, batch); // Inception4d.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65669, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4d.Branch3Reduce: weight gradients
         _pool.Run(this, 65666, batch); // Inception4d.Branch2: Conv input gradient
         _pool.Run(this, 65667, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 990 : 1); // Inception4d.Branch2: weight gradients
-        _pool.Run(this, 65664, batch); // Inception4d.Branch2: Pad input gradient
+        _pool.Run(this, 65664, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 9 : 1)); // Inception4d.Branch2: Pad input gradient
         _pool.Run(this, 65662, batch); // Inception4d.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65663, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 201 : 1); // Inception4d.Branch2Reduce: weight gradients
         _pool.Run(this, 65660, batch); // Inception4d.Branch1: Conv input gradient
         _pool.Run(this, 65661, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 231 : 1); // Inception4d.Branch1: weight gradients
         _pool.Run(this, 65658, batch); // Inception4c.Branch4Projection: Conv input gradient
         _pool.Run(this, 65659, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4c.Branch4Projection: weight gradients
-        _pool.Run(this, 65656, batch); // Inception4c.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65656, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4c.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65654, batch); // Inception4c.Branch3: Conv input gradient
         _pool.Run(this, 65655, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 124 : 1); // Inception4c.Branch3: weight gradients
-        _pool.Run(this, 65652, batch); // Inception4c.Branch3: Pad input gradient
+        _pool.Run(this, 65652, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4c.Branch3: Pad input gradient
         _pool.Run(this, 65650, batch); // Inception4c.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65651, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4c.Branch3Reduce: weight gradients
         _pool.Run(this, 65648, batch); // Inception4c.Branch2: Conv input gradient
         _pool.Run(this, 65649, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 784 : 1); // Inception4c.Branch2: weight gradients
-        _pool.Run(this, 65646, batch); // Inception4c.Branch2: Pad input gradient
+        _pool.Run(this, 65646, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1)); // Inception4c.Branch2: Pad input gradient
         _pool.Run(this, 65644, batch); // Inception4c.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65645, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 264 : 1); // Inception4c.Branch2Reduce: weight gradients
         _pool.Run(this, 65642, batch); // Inception4c.Branch1: Conv input gradient
         _pool.Run(this, 65643, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 264 : 1); // Inception4c.Branch1: weight gradients
         _pool.Run(this, 65640, batch); // Inception4b.Branch4Projection: Conv input gradient
         _pool.Run(this, 65641, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4b.Branch4Projection: weight gradients
-        _pool.Run(this, 65638, batch); // Inception4b.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65638, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4b.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65636, batch); // Inception4b.Branch3: Conv input gradient
         _pool.Run(this, 65637, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 124 : 1); // Inception4b.Branch3: weight gradients
-        _pool.Run(this, 65634, batch); // Inception4b.Branch3: Pad input gradient
+        _pool.Run(this, 65634, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4b.Branch3: Pad input gradient
         _pool.Run(this, 65632, batch); // Inception4b.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65633, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4b.Branch3Reduce: weight gradients
         _pool.Run(this, 65630, batch); // Inception4b.Branch2: Conv input gradient
         _pool.Run(this, 65631, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 602 : 1); // Inception4b.Branch2: weight gradients
-        _pool.Run(this, 65628, batch); // Inception4b.Branch2: Pad input gradient
+        _pool.Run(this, 65628, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 7 : 1)); // Inception4b.Branch2: Pad input gradient
         _pool.Run(this, 65626, batch); // Inception4b.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65627, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 231 : 1); // Inception4b.Branch2Reduce: weight gradients
         _pool.Run(this, 65624, batch); // Inception4b.Branch1: Conv input gradient
         _pool.Run(this, 65625, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 330 : 1); // Inception4b.Branch1: weight gradients
         _pool.Run(this, 65622, batch); // Aux1.Classifier: Linear input gradient
-        _pool.Run(this, 65623, 1); // Aux1.Classifier: weight gradients
+        _pool.Run(this, 65623, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux1.Classifier: weight gradients
         _pool.Run(this, 65620, batch); // Aux1.Dropout: Dropout input gradient
         _pool.Run(this, 65618, batch); // Aux1.Hidden: Linear input gradient
-        _pool.Run(this, 65619, 1); // Aux1.Hidden: weight gradients
+        _pool.Run(this, 65619, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux1.Hidden: weight gradients
         _pool.Run(this, 65616, batch); // Aux1.Flatten: BlockedToPlain input gradient
         _pool.Run(this, 65614, batch); // Aux1.Conv: Conv input gradient
         _pool.Run(this, 65615, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 264 : 1); // Aux1.Conv: weight gradients
-        _pool.Run(this, 65612, batch); // Aux1.Pool: AvgPool input gradient
+        _pool.Run(this, 65612, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Aux1.Pool: AvgPool input gradient
         _pool.Run(this, 65610, batch); // Inception4a.Branch4Projection: Conv input gradient
         _pool.Run(this, 65611, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 124 : 1); // Inception4a.Branch4Projection: weight gradients
-        _pool.Run(this, 65608, batch); // Inception4a.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65608, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1)); // Inception4a.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65606, batch); // Inception4a.Branch3: Conv input gradient
         _pool.Run(this, 65607, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 63 : 1); // Inception4a.Branch3: weight gradients
         _pool.Run(this, 65604, batch); // Inception4a.Branch3: Pad input gradient
@@ -3914,30 +3914,30 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         _pool.Run(this, 65603, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 31 : 1); // Inception4a.Branch3Reduce: weight gradients
         _pool.Run(this, 65600, batch); // Inception4a.Branch2: Conv input gradient
         _pool.Run(this, 65601, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 481 : 1); // Inception4a.Branch2: weight gradients
-        _pool.Run(this, 65598, batch); // Inception4a.Branch2: Pad input gradient
+        _pool.Run(this, 65598, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Inception4a.Branch2: Pad input gradient
         _pool.Run(this, 65596, batch); // Inception4a.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65597, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 126 : 1); // Inception4a.Branch2Reduce: weight gradients
         _pool.Run(this, 65594, batch); // Inception4a.Branch1: Conv input gradient
         _pool.Run(this, 65595, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 252 : 1); // Inception4a.Branch1: weight gradients
-        _pool.Run(this, 65592, batch); // Pool3: MaxPool input gradient
+        _pool.Run(this, 65592, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1)); // Pool3: MaxPool input gradient
         _pool.Run(this, 65590, batch); // Inception3b.Branch4Projection: Conv input gradient
         _pool.Run(this, 65591, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 68 : 1); // Inception3b.Branch4Projection: weight gradients
-        _pool.Run(this, 65588, batch); // Inception3b.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65588, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)); // Inception3b.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65586, batch); // Inception3b.Branch3: Conv input gradient
         _pool.Run(this, 65587, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 246 : 1); // Inception3b.Branch3: weight gradients
-        _pool.Run(this, 65584, batch); // Inception3b.Branch3: Pad input gradient
+        _pool.Run(this, 65584, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception3b.Branch3: Pad input gradient
         _pool.Run(this, 65582, batch); // Inception3b.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65583, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 34 : 1); // Inception3b.Branch3Reduce: weight gradients
         _pool.Run(this, 65580, batch); // Inception3b.Branch2: Conv input gradient
         _pool.Run(this, 65581, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 588 : 1); // Inception3b.Branch2: weight gradients
-        _pool.Run(this, 65578, batch); // Inception3b.Branch2: Pad input gradient
+        _pool.Run(this, 65578, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1)); // Inception3b.Branch2: Pad input gradient
         _pool.Run(this, 65576, batch); // Inception3b.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65577, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 136 : 1); // Inception3b.Branch2Reduce: weight gradients
         _pool.Run(this, 65574, batch); // Inception3b.Branch1: Conv input gradient
         _pool.Run(this, 65575, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 136 : 1); // Inception3b.Branch1: weight gradients
         _pool.Run(this, 65572, batch); // Inception3a.Branch4Projection: Conv input gradient
         _pool.Run(this, 65573, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 26 : 1); // Inception3a.Branch4Projection: weight gradients
-        _pool.Run(this, 65570, batch); // Inception3a.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65570, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Inception3a.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65568, batch); // Inception3a.Branch3: Conv input gradient
         _pool.Run(this, 65569, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 42 : 1); // Inception3a.Branch3: weight gradients
         _pool.Run(this, 65566, batch); // Inception3a.Branch3: Pad input gradient
@@ -3945,20 +3945,20 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         _pool.Run(this, 65565, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 13 : 1); // Inception3a.Branch3Reduce: weight gradients
         _pool.Run(this, 65562, batch); // Inception3a.Branch2: Conv input gradient
         _pool.Run(this, 65563, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 296 : 1); // Inception3a.Branch2: weight gradients
-        _pool.Run(this, 65560, batch); // Inception3a.Branch2: Pad input gradient
+        _pool.Run(this, 65560, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Inception3a.Branch2: Pad input gradient
         _pool.Run(this, 65558, batch); // Inception3a.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65559, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 54 : 1); // Inception3a.Branch2Reduce: weight gradients
         _pool.Run(this, 65556, batch); // Inception3a.Branch1: Conv input gradient
         _pool.Run(this, 65557, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1); // Inception3a.Branch1: weight gradients
-        _pool.Run(this, 65554, batch); // Pool2: MaxPool input gradient
-        _pool.Run(this, 65552, batch); // Norm2: LocalResponseNorm input gradient
+        _pool.Run(this, 65554, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Pool2: MaxPool input gradient
+        _pool.Run(this, 65552, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)); // Norm2: LocalResponseNorm input gradient
         _pool.Run(this, 65550, batch); // Conv2: Conv input gradient
         _pool.Run(this, 65551, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 300 : 1); // Conv2: weight gradients
-        _pool.Run(this, 65548, batch); // Conv2: Pad input gradient
+        _pool.Run(this, 65548, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1)); // Conv2: Pad input gradient
         _pool.Run(this, 65546, batch); // Conv2Reduce: Conv input gradient
         _pool.Run(this, 65547, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 20 : 1); // Conv2Reduce: weight gradients
-        _pool.Run(this, 65544, batch); // Norm1: LocalResponseNorm input gradient
-        _pool.Run(this, 65542, batch); // Pool1: MaxPool input gradient
+        _pool.Run(this, 65544, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)); // Norm1: LocalResponseNorm input gradient
+        _pool.Run(this, 65542, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1)); // Pool1: MaxPool input gradient
         _pool.Run(this, 65540, batch); // Conv1: Conv input gradient
         _pool.Run(this, 65541, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1); // Conv1: weight gradients
         _pool.Run(this, 65538, batch); // Conv1: Pad input gradient
@@ -4164,6 +4164,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         {
             return;
         }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(1605632 * batch + image * 846400 + block * 846400, 846400) /* input_blocked_padded 3x230x230 */, gradients.Slice(0 * batch + image * 802816 + block * 802816, 802816) /* input_blocked 3x224x224 */, 224, 224, 3);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(1605632 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, gradients.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */, 16, 224, 224, 3);
@@ -4218,6 +4228,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 4;
+                var block = item % 4;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(802816 * batch + image * 802816 + block * 200704, 200704) /* conv1 64x112x112 */, activations.Slice(2452032 * batch + image * 200704 + block * 50176, 50176) /* pool1 64x56x56 */, gradients.Slice(2452032 * batch + image * 200704 + block * 50176, 50176) /* pool1 64x56x56 */, gradients.Slice(802816 * batch + image * 802816 + block * 200704, 200704) /* conv1 64x112x112 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 112, InWidth: 112, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 2, Padding: 0));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */, activations.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, gradients.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, gradients.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 64, InHeight: 112, InWidth: 112, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 2, Padding: 0));
@@ -4230,6 +4250,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var row = item % 56;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.LocalResponseNormRow(activations.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, activations.Slice(2652736 * batch + image * 200704, 200704) /* norm1 64x56x56 */, gradients.Slice(2652736 * batch + image * 200704, 200704) /* norm1 64x56x56 */, gradients.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, 64, 56, 56, row, 5, 0.0001f, 0.75f, 1f);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.LocalResponseNorm(activations.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, activations.Slice(2652736 * batch + image * 200704, 200704) /* norm1 64x56x56 */, gradients.Slice(2652736 * batch + image * 200704, 200704) /* norm1 64x56x56 */, default, gradients.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, 64, 56, 56, 5, 0.0001f, 0.75f, 1f);
@@ -4288,6 +4318,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 4;
+                var block = item % 4;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(3656256 * batch + image * 215296 + block * 53824, 53824) /* conv2_reduce_padded 64x58x58 */, gradients.Slice(2853440 * batch + image * 200704 + block * 50176, 50176) /* conv2_reduce 64x56x56 */, 56, 56, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(3656256 * batch + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */, gradients.Slice(2853440 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */, 64, 56, 56, 1);
@@ -4346,6 +4386,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 56;
+                var row = item % 56;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.LocalResponseNormRow(activations.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, activations.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, gradients.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, gradients.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, 192, 56, 56, row, 5, 0.0001f, 0.75f, 1f);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.LocalResponseNorm(activations.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, activations.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, gradients.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, default, gradients.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, 192, 56, 56, 5, 0.0001f, 0.75f, 1f);
@@ -4358,6 +4408,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 12;
+                var block = item % 12;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(3871552 * batch + image * 602112 + block * 50176, 50176) /* norm2 192x56x56 */, activations.Slice(4473664 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, gradients.Slice(4473664 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, gradients.Slice(3871552 * batch + image * 602112 + block * 50176, 50176) /* norm2 192x56x56 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 56, InWidth: 56, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 2, Padding: 0));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, activations.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, gradients.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, gradients.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 192, InHeight: 56, InWidth: 56, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 2, Padding: 0));
@@ -4462,6 +4522,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(4900160 * batch + image * 86400 + block * 14400, 14400) /* inception3a_branch2_reduce_padded 96x30x30 */, gradients.Slice(4824896 * batch + image * 75264 + block * 12544, 12544) /* inception3a_branch2_reduce 96x28x28 */, 28, 28, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(4900160 * batch + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */, gradients.Slice(4824896 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */, 96, 28, 28, 1);
@@ -4566,6 +4636,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(4999104 * batch + image * 16384 + block * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, gradients.Slice(4986560 * batch + image * 12544 + block * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, 28, 28, 2);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(4999104 * batch + image * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, gradients.Slice(4986560 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, 16, 28, 28, 2);
@@ -4624,6 +4704,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 12;
+                var block = item % 12;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(4473664 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, activations.Slice(5015488 * batch + image * 150528 + block * 12544, 12544) /* inception3a_pool 192x28x28 */, gradients.Slice(5015488 * batch + image * 150528 + block * 12544, 12544) /* inception3a_pool 192x28x28 */, gradients.Slice(4473664 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, activations.Slice(5015488 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, gradients.Slice(5015488 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, gradients.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 192, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
@@ -4774,6 +4864,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var block = item % 8;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(5642688 * batch + image * 115200 + block * 14400, 14400) /* inception3b_branch2_reduce_padded 128x30x30 */, gradients.Slice(5542336 * batch + image * 100352 + block * 12544, 12544) /* inception3b_branch2_reduce 128x28x28 */, 28, 28, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(5642688 * batch + image * 115200, 115200) /* inception3b_branch2_reduce_padded 128x30x30 */, gradients.Slice(5542336 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */, 128, 28, 28, 1);
@@ -4878,6 +4978,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 2;
+                var block = item % 2;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(5782976 * batch + image * 32768 + block * 16384, 16384) /* inception3b_branch3_reduce_padded 32x32x32 */, gradients.Slice(5757888 * batch + image * 25088 + block * 12544, 12544) /* inception3b_branch3_reduce 32x28x28 */, 28, 28, 2);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(5782976 * batch + image * 32768, 32768) /* inception3b_branch3_reduce_padded 32x32x32 */, gradients.Slice(5757888 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */, 32, 28, 28, 2);
@@ -4936,6 +5046,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 16;
+                var block = item % 16;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(4624192 * batch + image * 200704 + block * 12544, 12544) /* inception3a 256x28x28 */, activations.Slice(5815744 * batch + image * 200704 + block * 12544, 12544) /* inception3b_pool 256x28x28 */, gradients.Slice(5815744 * batch + image * 200704 + block * 12544, 12544) /* inception3b_pool 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704 + block * 12544, 12544) /* inception3a 256x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, activations.Slice(5815744 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, gradients.Slice(5815744 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 256, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
@@ -4994,6 +5114,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 30;
+                var block = item % 30;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(5166016 * batch + image * 376320 + block * 12544, 12544) /* inception3b 480x28x28 */, activations.Slice(6016448 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, gradients.Slice(6016448 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, gradients.Slice(5166016 * batch + image * 376320 + block * 12544, 12544) /* inception3b 480x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 2, Padding: 0));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(5166016 * batch + image * 376320, 376320) /* inception3b 480x28x28 */, activations.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, gradients.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, gradients.Slice(5166016 * batch + image * 376320, 376320) /* inception3b 480x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 480, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 2, Padding: 0));
@@ -5098,6 +5228,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6229696 * batch + image * 24576 + block * 4096, 4096) /* inception4a_branch2_reduce_padded 96x16x16 */, gradients.Slice(6210880 * batch + image * 18816 + block * 3136, 3136) /* inception4a_branch2_reduce 96x14x14 */, 14, 14, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6229696 * batch + image * 24576, 24576) /* inception4a_branch2_reduce_padded 96x16x16 */, gradients.Slice(6210880 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */, 96, 14, 14, 1);
@@ -5202,6 +5342,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6257408 * batch + image * 5184 + block * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, gradients.Slice(6254272 * batch + image * 3136 + block * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, 14, 14, 2);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6257408 * batch + image * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, gradients.Slice(6254272 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, 16, 14, 14, 2);
@@ -5260,6 +5410,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 30;
+                var block = item % 30;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6016448 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, activations.Slice(6262592 * batch + image * 94080 + block * 3136, 3136) /* inception4a_pool 480x14x14 */, gradients.Slice(6262592 * batch + image * 94080 + block * 3136, 3136) /* inception4a_pool 480x14x14 */, gradients.Slice(6016448 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, activations.Slice(6262592 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, gradients.Slice(6262592 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, gradients.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 480, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
@@ -5318,6 +5478,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 32;
+                var block = item % 32;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(6356672 * batch + image * 8192 + block * 256, 256) /* aux1_pool 512x4x4 */, gradients.Slice(6110528 * batch + image * 100352 + block * 3136, 3136) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(6356672 * batch + image * 8192, 8192) /* aux1_pool 512x4x4 */, gradients.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
@@ -5392,6 +5562,17 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         var parameterGradients = _gradients!.Span;
         if (weights)
         {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                for (var item = begin; item < end; item++)
+                {
+                    for (var image = 0; image < batch; image++)
+                    {
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameterGradients.Slice(1118688, 2097152), parameterGradients.Slice(3215840, 1024), 2048, item * 64, global::System.Math.Min((item + 1) * 64, 1024));
+                    }
+                }
+                return;
+            }
             for (var image = 0; image < batch; image++)
             {
                 global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, default, parameterGradients.Slice(1118688, 2097152), parameterGradients.Slice(3215840, 1024), 2048, 1024);
@@ -5402,7 +5583,7 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         {
             // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
             global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */);
-            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, gradients.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, default, 2048, 1024);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, gradients.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, 2048, 1024); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, gradients.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, default, 2048, 1024); }
         }
     }
 
@@ -5428,6 +5609,17 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         var parameterGradients = _gradients!.Span;
         if (weights)
         {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                for (var item = begin; item < end; item++)
+                {
+                    for (var image = 0; image < batch; image++)
+                    {
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, gradients.Slice(6371008 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameterGradients.Slice(3216864, 1024000), parameterGradients.Slice(4240864, 1000), 1024, item * 64, global::System.Math.Min((item + 1) * 64, 1000));
+                    }
+                }
+                return;
+            }
             for (var image = 0; image < batch; image++)
             {
                 global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, default, gradients.Slice(6371008 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, default, parameterGradients.Slice(3216864, 1024000), parameterGradients.Slice(4240864, 1000), 1024, 1000);
@@ -5436,7 +5628,7 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, default, gradients.Slice(6371008 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, gradients.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, default, default, 1024, 1000);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(6371008 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, gradients.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, 1024, 1000); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, default, gradients.Slice(6371008 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, gradients.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, default, default, 1024, 1000); }
         }
     }
 
@@ -5538,6 +5730,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 7;
+                var block = item % 7;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6494320 * batch + image * 28672 + block * 4096, 4096) /* inception4b_branch2_reduce_padded 112x16x16 */, gradients.Slice(6472368 * batch + image * 21952 + block * 3136, 3136) /* inception4b_branch2_reduce 112x14x14 */, 14, 14, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6494320 * batch + image * 28672, 28672) /* inception4b_branch2_reduce_padded 112x16x16 */, gradients.Slice(6472368 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */, 112, 14, 14, 1);
@@ -5642,6 +5844,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 2;
+                var block = item % 2;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6529264 * batch + image * 10368 + block * 5184, 5184) /* inception4b_branch3_reduce_padded 24x18x18 */, gradients.Slice(6522992 * batch + image * 6272 + block * 3136, 3136) /* inception4b_branch3_reduce 24x14x14 */, 14, 14, 2);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6529264 * batch + image * 10368, 10368) /* inception4b_branch3_reduce_padded 24x18x18 */, gradients.Slice(6522992 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */, 32, 14, 14, 2);
@@ -5700,6 +5912,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 32;
+                var block = item % 32;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6110528 * batch + image * 100352 + block * 3136, 3136) /* inception4a 512x14x14 */, activations.Slice(6539632 * batch + image * 100352 + block * 3136, 3136) /* inception4b_pool 512x14x14 */, gradients.Slice(6539632 * batch + image * 100352 + block * 3136, 3136) /* inception4b_pool 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352 + block * 3136, 3136) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, activations.Slice(6539632 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, gradients.Slice(6539632 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
@@ -5850,6 +6072,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 8;
+                var block = item % 8;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6765424 * batch + image * 32768 + block * 4096, 4096) /* inception4c_branch2_reduce_padded 128x16x16 */, gradients.Slice(6740336 * batch + image * 25088 + block * 3136, 3136) /* inception4c_branch2_reduce 128x14x14 */, 14, 14, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6765424 * batch + image * 32768, 32768) /* inception4c_branch2_reduce_padded 128x16x16 */, gradients.Slice(6740336 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */, 128, 14, 14, 1);
@@ -5954,6 +6186,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 2;
+                var block = item % 2;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6804464 * batch + image * 10368 + block * 5184, 5184) /* inception4c_branch3_reduce_padded 24x18x18 */, gradients.Slice(6798192 * batch + image * 6272 + block * 3136, 3136) /* inception4c_branch3_reduce 24x14x14 */, 14, 14, 2);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6804464 * batch + image * 10368, 10368) /* inception4c_branch3_reduce_padded 24x18x18 */, gradients.Slice(6798192 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */, 32, 14, 14, 2);
@@ -6012,6 +6254,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 32;
+                var block = item % 32;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6372016 * batch + image * 100352 + block * 3136, 3136) /* inception4b 512x14x14 */, activations.Slice(6814832 * batch + image * 100352 + block * 3136, 3136) /* inception4c_pool 512x14x14 */, gradients.Slice(6814832 * batch + image * 100352 + block * 3136, 3136) /* inception4c_pool 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352 + block * 3136, 3136) /* inception4b 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, activations.Slice(6814832 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, gradients.Slice(6814832 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
@@ -6162,6 +6414,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 9;
+                var block = item % 9;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7046896 * batch + image * 36864 + block * 4096, 4096) /* inception4d_branch2_reduce_padded 144x16x16 */, gradients.Slice(7018672 * batch + image * 28224 + block * 3136, 3136) /* inception4d_branch2_reduce 144x14x14 */, 14, 14, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7046896 * batch + image * 36864, 36864) /* inception4d_branch2_reduce_padded 144x16x16 */, gradients.Slice(7018672 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */, 144, 14, 14, 1);
@@ -6266,6 +6528,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 2;
+                var block = item % 2;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7090032 * batch + image * 10368 + block * 5184, 5184) /* inception4d_branch3_reduce_padded 32x18x18 */, gradients.Slice(7083760 * batch + image * 6272 + block * 3136, 3136) /* inception4d_branch3_reduce 32x14x14 */, 14, 14, 2);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7090032 * batch + image * 10368, 10368) /* inception4d_branch3_reduce_padded 32x18x18 */, gradients.Slice(7083760 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */, 32, 14, 14, 2);
@@ -6324,6 +6596,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 32;
+                var block = item % 32;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6639984 * batch + image * 100352 + block * 3136, 3136) /* inception4c 512x14x14 */, activations.Slice(7100400 * batch + image * 100352 + block * 3136, 3136) /* inception4d_pool 512x14x14 */, gradients.Slice(7100400 * batch + image * 100352 + block * 3136, 3136) /* inception4d_pool 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352 + block * 3136, 3136) /* inception4c 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, activations.Slice(7100400 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, gradients.Slice(7100400 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
@@ -6382,6 +6664,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 33;
+                var block = item % 33;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(7200752 * batch + image * 8448 + block * 256, 256) /* aux2_pool 528x4x4 */, gradients.Slice(6915184 * batch + image * 103488 + block * 3136, 3136) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(7200752 * batch + image * 8448, 8448) /* aux2_pool 528x4x4 */, gradients.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 528, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
@@ -6456,6 +6748,17 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         var parameterGradients = _gradients!.Span;
         if (weights)
         {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                for (var item = begin; item < end; item++)
+                {
+                    for (var image = 0; image < batch; image++)
+                    {
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameterGradients.Slice(5874240, 2097152), parameterGradients.Slice(7971392, 1024), 2048, item * 64, global::System.Math.Min((item + 1) * 64, 1024));
+                    }
+                }
+                return;
+            }
             for (var image = 0; image < batch; image++)
             {
                 global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, default, parameterGradients.Slice(5874240, 2097152), parameterGradients.Slice(7971392, 1024), 2048, 1024);
@@ -6466,7 +6769,7 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         {
             // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
             global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */);
-            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, gradients.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, default, 2048, 1024);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, gradients.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, 2048, 1024); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, gradients.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, default, 2048, 1024); }
         }
     }
 
@@ -6492,6 +6795,17 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         var parameterGradients = _gradients!.Span;
         if (weights)
         {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                for (var item = begin; item < end; item++)
+                {
+                    for (var image = 0; image < batch; image++)
+                    {
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, gradients.Slice(7215344 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameterGradients.Slice(7972416, 1024000), parameterGradients.Slice(8996416, 1000), 1024, item * 64, global::System.Math.Min((item + 1) * 64, 1000));
+                    }
+                }
+                return;
+            }
             for (var image = 0; image < batch; image++)
             {
                 global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, default, gradients.Slice(7215344 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, default, parameterGradients.Slice(7972416, 1024000), parameterGradients.Slice(8996416, 1000), 1024, 1000);
@@ -6500,7 +6814,7 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, default, gradients.Slice(7215344 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, gradients.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, default, default, 1024, 1000);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(7215344 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, gradients.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, 1024, 1000); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, default, gradients.Slice(7215344 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, gradients.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, default, default, 1024, 1000); }
         }
     }
 
@@ -6602,6 +6916,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 10;
+                var block = item % 10;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7410784 * batch + image * 40960 + block * 4096, 4096) /* inception4e_branch2_reduce_padded 160x16x16 */, gradients.Slice(7379424 * batch + image * 31360 + block * 3136, 3136) /* inception4e_branch2_reduce 160x14x14 */, 14, 14, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7410784 * batch + image * 40960, 40960) /* inception4e_branch2_reduce_padded 160x16x16 */, gradients.Slice(7379424 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */, 160, 14, 14, 1);
@@ -6706,6 +7030,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 2;
+                var block = item % 2;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7458016 * batch + image * 10368 + block * 5184, 5184) /* inception4e_branch3_reduce_padded 32x18x18 */, gradients.Slice(7451744 * batch + image * 6272 + block * 3136, 3136) /* inception4e_branch3_reduce 32x14x14 */, 14, 14, 2);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7458016 * batch + image * 10368, 10368) /* inception4e_branch3_reduce_padded 32x18x18 */, gradients.Slice(7451744 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */, 32, 14, 14, 2);
@@ -6764,6 +7098,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 33;
+                var block = item % 33;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6915184 * batch + image * 103488 + block * 3136, 3136) /* inception4d 528x14x14 */, activations.Slice(7468384 * batch + image * 103488 + block * 3136, 3136) /* inception4e_pool 528x14x14 */, gradients.Slice(7468384 * batch + image * 103488 + block * 3136, 3136) /* inception4e_pool 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488 + block * 3136, 3136) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, activations.Slice(7468384 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, gradients.Slice(7468384 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 528, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
@@ -6822,6 +7166,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 52;
+                var block = item % 52;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(7216352 * batch + image * 163072 + block * 3136, 3136) /* inception4e 832x14x14 */, activations.Slice(7571872 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, gradients.Slice(7571872 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, gradients.Slice(7216352 * batch + image * 163072 + block * 3136, 3136) /* inception4e 832x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 2, Padding: 0));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(7216352 * batch + image * 163072, 163072) /* inception4e 832x14x14 */, activations.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, gradients.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, gradients.Slice(7216352 * batch + image * 163072, 163072) /* inception4e 832x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 2, Padding: 0));
@@ -6926,6 +7280,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 10;
+                var block = item % 10;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7661248 * batch + image * 12960 + block * 1296, 1296) /* inception5a_branch2_reduce_padded 160x9x9 */, gradients.Slice(7653408 * batch + image * 7840 + block * 784, 784) /* inception5a_branch2_reduce 160x7x7 */, 7, 7, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7661248 * batch + image * 12960, 12960) /* inception5a_branch2_reduce_padded 160x9x9 */, gradients.Slice(7653408 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */, 160, 7, 7, 1);
@@ -7030,6 +7394,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 2;
+                var block = item % 2;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7675776 * batch + image * 3872 + block * 1936, 1936) /* inception5a_branch3_reduce_padded 32x11x11 */, gradients.Slice(7674208 * batch + image * 1568 + block * 784, 784) /* inception5a_branch3_reduce 32x7x7 */, 7, 7, 2);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7675776 * batch + image * 3872, 3872) /* inception5a_branch3_reduce_padded 32x11x11 */, gradients.Slice(7674208 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */, 32, 7, 7, 2);
@@ -7088,6 +7462,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 52;
+                var block = item % 52;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(7571872 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, activations.Slice(7679648 * batch + image * 40768 + block * 784, 784) /* inception5a_pool 832x7x7 */, gradients.Slice(7679648 * batch + image * 40768 + block * 784, 784) /* inception5a_pool 832x7x7 */, gradients.Slice(7571872 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, activations.Slice(7679648 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, gradients.Slice(7679648 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, gradients.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
@@ -7238,6 +7622,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 12;
+                var block = item % 12;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7780000 * batch + image * 15552 + block * 1296, 1296) /* inception5b_branch2_reduce_padded 192x9x9 */, gradients.Slice(7770592 * batch + image * 9408 + block * 784, 784) /* inception5b_branch2_reduce 192x7x7 */, 7, 7, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7780000 * batch + image * 15552, 15552) /* inception5b_branch2_reduce_padded 192x9x9 */, gradients.Slice(7770592 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */, 192, 7, 7, 1);
@@ -7342,6 +7736,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 3;
+                var block = item % 3;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7797904 * batch + image * 5808 + block * 1936, 1936) /* inception5b_branch3_reduce_padded 48x11x11 */, gradients.Slice(7795552 * batch + image * 2352 + block * 784, 784) /* inception5b_branch3_reduce 48x7x7 */, 7, 7, 2);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7797904 * batch + image * 5808, 5808) /* inception5b_branch3_reduce_padded 48x11x11 */, gradients.Slice(7795552 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */, 48, 7, 7, 2);
@@ -7400,6 +7804,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 52;
+                var block = item % 52;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(7612640 * batch + image * 40768 + block * 784, 784) /* inception5a 832x7x7 */, activations.Slice(7803712 * batch + image * 40768 + block * 784, 784) /* inception5b_pool 832x7x7 */, gradients.Slice(7803712 * batch + image * 40768 + block * 784, 784) /* inception5b_pool 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768 + block * 784, 784) /* inception5a 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, activations.Slice(7803712 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, gradients.Slice(7803712 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
@@ -7458,6 +7872,16 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 64;
+                var block = item % 64;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.GlobalAveragePoolBlock(gradients.Slice(7844480 * batch + image * 1024 + block * 16, 16) /* pool5 1024x1x1 */, gradients.Slice(7720416 * batch + image * 50176 + block * 784, 784) /* inception5b 1024x7x7 */, 7, 7);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.GlobalAveragePool(gradients.Slice(7844480 * batch + image * 1024, 1024) /* pool5 1024x1x1 */, gradients.Slice(7720416 * batch + image * 50176, 50176) /* inception5b 1024x7x7 */, 1024, 7, 7);
@@ -7486,6 +7910,17 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         var parameterGradients = _gradients!.Span;
         if (weights)
         {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                for (var item = begin; item < end; item++)
+                {
+                    for (var image = 0; image < batch; image++)
+                    {
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, gradients.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameterGradients.Slice(12353312, 1024000), parameterGradients.Slice(13377312, 1000), 1024, item * 64, global::System.Math.Min((item + 1) * 64, 1000));
+                    }
+                }
+                return;
+            }
             for (var image = 0; image < batch; image++)
             {
                 global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, default, gradients.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, default, parameterGradients.Slice(12353312, 1024000), parameterGradients.Slice(13377312, 1000), 1024, 1000);
@@ -7494,7 +7929,7 @@ partial class GoogLeNet : global::InceptionGen.INetwork, global::InceptionGen.Th
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, default, gradients.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, gradients.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, default, default, 1024, 1000);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, gradients.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, 1024, 1000); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, default, gradients.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, gradients.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, default, default, 1024, 1000); }
         }
     }
 

@@ -4,7 +4,7 @@
 
 namespace Sample;
 
-partial class SmallInceptionNet : global::InceptionGen.INetwork, global::InceptionGen.Threading.IRangeWork
+partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global::InceptionGen.Threading.IRangeWork
 {
     /// <summary>Channels of one input image.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -1067,16 +1067,16 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         _pool.Run(this, 65578, batch); // Classifier: Linear input gradient
         _pool.Run(this, 65579, 1); // Classifier: weight gradients
         _pool.Run(this, 65576, batch); // Dropout: Dropout input gradient
-        _pool.Run(this, 65574, batch); // Pool2: GlobalAveragePool input gradient
+        _pool.Run(this, 65574, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Pool2: GlobalAveragePool input gradient
         _pool.Run(this, 65572, batch); // Aux.Classifier: Linear input gradient
-        _pool.Run(this, 65573, 1); // Aux.Classifier: weight gradients
+        _pool.Run(this, 65573, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 1 : 1); // Aux.Classifier: weight gradients
         _pool.Run(this, 65570, batch); // Aux.Dropout: Dropout input gradient
         _pool.Run(this, 65568, batch); // Aux.Hidden: Linear input gradient
-        _pool.Run(this, 65569, 1); // Aux.Hidden: weight gradients
+        _pool.Run(this, 65569, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 1 : 1); // Aux.Hidden: weight gradients
         _pool.Run(this, 65566, batch); // Aux.Flatten: BlockedToPlain input gradient
         _pool.Run(this, 65564, batch); // Aux.Conv: Conv input gradient
         _pool.Run(this, 65565, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 7 : 1); // Aux.Conv: weight gradients
-        _pool.Run(this, 65562, batch); // Aux.Pool: AvgPool input gradient
+        _pool.Run(this, 65562, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Aux.Pool: AvgPool input gradient
         _pool.Run(this, 65560, batch); // Inception1.Branch4Projection: Conv input gradient
         _pool.Run(this, 65561, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch4Projection: weight gradients
         _pool.Run(this, 65558, batch); // Inception1.Branch4Pool: MaxPool input gradient
@@ -1159,6 +1159,16 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         {
             return;
         }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(8192 * batch + image * 5184 + block * 5184, 5184) /* input_blocked_padded 1x18x18 */, gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* input_blocked 1x16x16 */, 16, 16, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(8192 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, gradients.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 16, 16, 16, 1);
@@ -1217,6 +1227,16 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(4096 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(13376 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(13376 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(4096 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
@@ -1321,6 +1341,16 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(21568 * batch + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(20544 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 8, 8, 1);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(21568 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 16, 8, 8, 1);
@@ -1425,6 +1455,16 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(24192 * batch + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(23168 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 8, 8, 2);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(24192 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 16, 8, 8, 2);
@@ -1483,6 +1523,16 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(13376 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(26496 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(26496 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(13376 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
@@ -1541,6 +1591,16 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(27520 * batch + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, gradients.Slice(14400 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(27520 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, gradients.Slice(14400 * batch + image * 6144, 6144) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 96, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
@@ -1615,6 +1675,17 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         var parameterGradients = _gradients!.Span;
         if (weights)
         {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                for (var item = begin; item < end; item++)
+                {
+                    for (var image = 0; image < batch; image++)
+                    {
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, item * 64, global::System.Math.Min((item + 1) * 64, 32));
+                    }
+                }
+                return;
+            }
             for (var image = 0; image < batch; image++)
             {
                 global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, default, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, 32);
@@ -1625,7 +1696,7 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         {
             // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
             global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
-            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, default, 256, 32);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, 256, 32); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, default, 256, 32); }
         }
     }
 
@@ -1651,6 +1722,17 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         var parameterGradients = _gradients!.Span;
         if (weights)
         {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                for (var item = begin; item < end; item++)
+                {
+                    for (var image = 0; image < batch; image++)
+                    {
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, item * 64, global::System.Math.Min((item + 1) * 64, 10));
+                    }
+                }
+                return;
+            }
             for (var image = 0; image < batch; image++)
             {
                 global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, default, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, 10);
@@ -1659,7 +1741,7 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, default, 32, 10);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, 32, 10); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, default, 32, 10); }
         }
     }
 
@@ -1669,6 +1751,16 @@ partial class SmallInceptionNet : global::InceptionGen.INetwork, global::Incepti
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.GlobalAveragePoolBlock(gradients.Slice(29648 * batch + image * 96 + block * 16, 16) /* pool2 88x1x1 */, gradients.Slice(14400 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, 8, 8);
+            }
+            return;
+        }
         for (var image = begin; image < end; image++)
         {
             global::InceptionGen.Kernels.ReferenceBackward.GlobalAveragePool(gradients.Slice(29648 * batch + image * 96, 96) /* pool2 88x1x1 */, gradients.Slice(14400 * batch + image * 6144, 6144) /* inception1 88x8x8 */, 96, 8, 8);
