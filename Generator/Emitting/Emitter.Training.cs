@@ -249,7 +249,7 @@ internal sealed partial class Emitter
                 if (op.Weights is not null)
                 {
                     var items = op.Kind == OpKind.Conv ? $"{Vector128Accelerated} ? {WeightGradientItems(op)} : 1"
-                        : _plan.Tensors[op.Input].ChannelMap.Count == 0 ? $"{Vector128Accelerated} ? {LinearWeightItems(op)} : 1" : "1";
+                        : _plan.Tensors[op.Input].ChannelMap.Count == 0 && LinearWeightItems(op) > 1 ? $"{Vector128Accelerated} ? {LinearWeightItems(op)} : 1" : "1";
                     w.Line($"_pool.Run(this, {BackwardOperationBase + 2 * index + 1}, {items}); // {op.QualifiedName}: weight gradients");
                 }
             }
