@@ -1069,10 +1069,10 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         _pool.Run(this, 65576, batch); // Dropout: Dropout input gradient
         _pool.Run(this, 65574, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Pool2: GlobalAveragePool input gradient
         _pool.Run(this, 65572, batch); // Aux.Classifier: Linear input gradient
-        _pool.Run(this, 65573, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 1 : 1); // Aux.Classifier: weight gradients
+        _pool.Run(this, 65573, 1); // Aux.Classifier: weight gradients
         _pool.Run(this, 65570, batch); // Aux.Dropout: Dropout input gradient
         _pool.Run(this, 65568, batch); // Aux.Hidden: Linear input gradient
-        _pool.Run(this, 65569, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 1 : 1); // Aux.Hidden: weight gradients
+        _pool.Run(this, 65569, 1); // Aux.Hidden: weight gradients
         _pool.Run(this, 65566, batch); // Aux.Flatten: BlockedToPlain input gradient
         _pool.Run(this, 65564, batch); // Aux.Conv: Conv input gradient
         _pool.Run(this, 65565, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 7 : 1); // Aux.Conv: weight gradients
