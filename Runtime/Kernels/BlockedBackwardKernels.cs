@@ -238,25 +238,14 @@ public static class BlockedBackwardKernels
         var negativeCoefficient = TBlock.Broadcast(-(2f * scaleValue * beta));
         var bias = TBlock.Broadcast(k);
         var exponent = TBlock.Broadcast(-beta);
-        var one = TBlock.Broadcast(1f);
         var threeQuarters = beta == 0.75f;
         for (var column = 0; column < width; column++)
         {
             var pixel = (y * width + column) * Block;
+            LrnWindow.SquarePixel<TBlock>(ref x, plane, pixel, blocks, half, ref squares);
             for (var b = 0; b < blocks; b++)
             {
-                var value = TBlock.Load(ref Unsafe.Add(ref x, b * plane + pixel));
-                TBlock.Store(TBlock.Multiply(value, value), ref Unsafe.Add(ref squares, half + b * Block));
-            }
-
-            for (var b = 0; b < blocks; b++)
-            {
-                var sum = TBlock.Zero;
-                for (var offset = 0; offset < size; offset++)
-                {
-                    sum = TBlock.Add(sum, TBlock.Load(ref Unsafe.Add(ref squares, b * Block + offset)));
-                }
-
+                var sum = LrnWindow.WindowSum<TBlock>(ref squares, b, size);
                 var s = TBlock.Add(bias, TBlock.Multiply(scale, sum));
                 TBlock.Store(s, ref Unsafe.Add(ref scales, b * Block));
                 var index = b * plane + pixel;
@@ -266,25 +255,8 @@ public static class BlockedBackwardKernels
 
             for (var b = 0; b < blocks; b++)
             {
-                var sum = TBlock.Zero;
-                for (var offset = 0; offset < size; offset++)
-                {
-                    sum = TBlock.Add(sum, TBlock.Load(ref Unsafe.Add(ref ratios, b * Block + offset)));
-                }
-
-                // s^-β: for GoogLeNet's β = 0.75 that is 1 / (√s · √√s), as in the forward; else exp(-β · log s).
-                var s = TBlock.Load(ref Unsafe.Add(ref scales, b * Block));
-                TBlock power;
-                if (threeQuarters)
-                {
-                    var root = TBlock.Sqrt(s);
-                    power = TBlock.Divide(one, TBlock.Multiply(root, TBlock.Sqrt(root)));
-                }
-                else
-                {
-                    power = TBlock.Exp(TBlock.Multiply(exponent, TBlock.Log(s)));
-                }
-
+                var sum = LrnWindow.WindowSum<TBlock>(ref ratios, b, size);
+                var power = LrnWindow.PowerMinusBeta(TBlock.Load(ref Unsafe.Add(ref scales, b * Block)), exponent, threeQuarters);
                 var index = b * plane + pixel;
                 ref var cell = ref Unsafe.Add(ref dx, index);
                 var direct = TBlock.Multiply(TBlock.Load(ref Unsafe.Add(ref dy, index)), power);

@@ -221,33 +221,11 @@ public static class BlockedKernels
         for (var x = 0; x < width; x++)
         {
             var pixel = (y * width + x) * Block;
+            LrnWindow.SquarePixel<TBlock>(ref source, plane, pixel, blocks, half, ref line);
             for (var b = 0; b < blocks; b++)
             {
-                var value = TBlock.Load(ref Unsafe.Add(ref source, b * plane + pixel));
-                TBlock.Store(TBlock.Multiply(value, value), ref Unsafe.Add(ref line, half + b * Block));
-            }
-
-            for (var b = 0; b < blocks; b++)
-            {
-                var sum = TBlock.Zero;
-                for (var offset = 0; offset < size; offset++)
-                {
-                    sum = TBlock.Add(sum, TBlock.Load(ref Unsafe.Add(ref line, b * Block + offset)));
-                }
-
-                var denominatorBase = TBlock.Add(bias, TBlock.Multiply(scale, sum));
-                // x · base^(-β): for GoogLeNet's β = 0.75 that is x / (√base · √√base), exact to a few ulps.
-                TBlock factor;
-                if (threeQuarters)
-                {
-                    var root = TBlock.Sqrt(denominatorBase);
-                    factor = TBlock.Divide(TBlock.Broadcast(1f), TBlock.Multiply(root, TBlock.Sqrt(root)));
-                }
-                else
-                {
-                    factor = TBlock.Exp(TBlock.Multiply(exponent, TBlock.Log(denominatorBase)));
-                }
-
+                var denominatorBase = TBlock.Add(bias, TBlock.Multiply(scale, LrnWindow.WindowSum<TBlock>(ref line, b, size)));
+                var factor = LrnWindow.PowerMinusBeta(denominatorBase, exponent, threeQuarters);
                 var value = TBlock.Load(ref Unsafe.Add(ref source, b * plane + pixel));
                 TBlock.Store(TBlock.Multiply(value, factor), ref Unsafe.Add(ref destination, b * plane + pixel));
             }
