@@ -14,6 +14,7 @@ internal static class NetworkCatalog
         ["GoogLeNet"] = new(GoogLeNet.Summary, (batch, seed, pool) => new GoogLeNet(batch, seed, pool)),
         ["NaiveInceptionModule"] = new(NaiveInceptionModule.Summary, (batch, seed, pool) => new NaiveInceptionModule(batch, seed, pool)),
         ["BottleneckInceptionModule"] = new(BottleneckInceptionModule.Summary, (batch, seed, pool) => new BottleneckInceptionModule(batch, seed, pool)),
+        ["FashionInception"] = new(FashionInception.Summary, (batch, seed, pool) => new FashionInception(batch, seed, pool)),
     };
 
     public static string Names => string.Join(", ", Networks.Keys);
