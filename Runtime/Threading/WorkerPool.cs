@@ -160,7 +160,17 @@ public sealed class WorkerPool : IDisposable
             {
                 if (++spins < SpinIterations)
                 {
-                    Thread.SpinWait(8);
+                    // Now and then give the core away: with more runnable threads than cores, the thread we wait
+                    // for gets to run; otherwise Yield returns at once.
+                    if ((spins & 63) == 0)
+                    {
+                        Thread.Yield();
+                    }
+                    else
+                    {
+                        Thread.SpinWait(8);
+                    }
+
                     continue;
                 }
 
