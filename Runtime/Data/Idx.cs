@@ -8,7 +8,8 @@ namespace InceptionGen.Data;
 /// magic bytes 1f 8b, not by the file name. Only unsigned-byte elements are read: images are magic 0x00000803
 /// (count, rows, columns), labels 0x00000801 (count); all header integers are big-endian. The payload must be exactly
 /// the product of the dimensions, no more and no less. Anything else throws <see cref="InvalidDataException"/> with
-/// the file's path and what is wrong.
+/// the file's path and what is wrong. For gzip files, GZipStream checks the trailer's CRC-32 and size when they are
+/// there; a file cut inside the trailer just ends, so the size field is also read from the file's last 4 bytes.
 /// </summary>
 public static class IdxFile
 {
@@ -99,6 +100,20 @@ public static class IdxFile
         if (trailing > 0)
         {
             throw Invalid(path, $"trailing bytes in {what}: {trailing} byte(s) after the {length} byte(s) of data that the header's dimensions {shape} call for");
+        }
+
+        if (isGzip)
+        {
+            // GZipStream checks the 8-byte trailer (CRC-32, size) when it is there, but a file cut inside the trailer
+            // just ends and reads as whole. The last 4 bytes of the file must be the decompressed size mod 2^32 (of
+            // the last member: a file of several concatenated gzip members is rejected here too; IDX files are not).
+            Span<byte> size = stackalloc byte[4];
+            var total = (uint)(header.Length + length);
+            if (file.Length < 18 || RandomAccess.Read(file.SafeFileHandle, size, file.Length - 4) != 4
+                || BinaryPrimitives.ReadUInt32LittleEndian(size) != total)
+            {
+                throw Invalid(path, $"truncated {what}: the gzip trailer does not hold the decompressed size {total} (the file is cut short, or is several gzip members)");
+            }
         }
 
         return (dimensions, payload);

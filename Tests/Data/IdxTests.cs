@@ -279,13 +279,28 @@ public sealed class IdxCorruptionTests : IDisposable
         var images = Images(40, 28, 28);
         random.NextBytes(images.AsSpan(16));
         var compressed = Gzip(images);
-        foreach (var fraction in new[] { 0.01, 0.25, 0.5, 0.9, 0.99 })
+        var lengths = new[] { 0.01, 0.25, 0.5, 0.9, 0.99 }.Select(f => (int)(compressed.Length * f))
+            .Concat([compressed.Length - 8, compressed.Length - 4, compressed.Length - 1]); // inside the CRC/size trailer
+        foreach (var length in lengths)
         {
-            var path = Write($"cut-{fraction}", compressed[..(int)(compressed.Length * fraction)]);
+            var path = Write($"cut-{length}", compressed[..length]);
             var e = Assert.Throws<InvalidDataException>(() => IdxFile.ReadImages(path));
             Assert.Contains(path, e.Message);
             Assert.True(e.Message.Contains("truncated") || e.Message.Contains("corrupt gzip"), e.Message);
         }
+
+        Assert.Equal(images[16..], IdxFile.ReadImages(Write("whole", compressed)).Pixels);
+    }
+
+    [Theory]
+    [InlineData(8)] // the CRC-32
+    [InlineData(4)] // the size, little-endian
+    public void A_gzip_trailer_that_does_not_match_the_data_is_rejected(int fromEnd)
+    {
+        var compressed = Gzip(Labels(100));
+        compressed[^fromEnd]++;
+        var path = Write("labels.gz", compressed);
+        AssertInvalid(() => IdxFile.ReadLabels(path), path, "corrupt gzip data");
     }
 
     [Theory]
