@@ -74,6 +74,26 @@ public sealed class Adam : BlockOptimizer
     /// <summary>The second moment <c>v</c> (no bias correction), laid out like the parameters; empty before the first step.</summary>
     public ReadOnlySpan<float> SecondMoment => _secondMoment is null ? default : _secondMoment.Span;
 
+    /// <inheritdoc/>
+    /// <remarks>Two blocks: <c>first_moment</c> (m) and <c>second_moment</c> (v).</remarks>
+    public override IReadOnlyList<string> StateNames => s_stateNames;
+
+    private static readonly string[] s_stateNames = ["first_moment", "second_moment"];
+
+    private protected override AlignedBuffer? StateBuffer(int index) => index == 0 ? _firstMoment : _secondMoment;
+
+    private protected override void SetStateBuffer(int index, AlignedBuffer? block)
+    {
+        if (index == 0)
+        {
+            _firstMoment = block;
+        }
+        else
+        {
+            _secondMoment = block;
+        }
+    }
+
     private protected override void EnsureState(int length)
     {
         _firstMoment = StateBlock(_firstMoment, length);

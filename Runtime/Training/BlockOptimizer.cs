@@ -18,7 +18,7 @@ namespace InceptionGen.Training;
 /// depends only on its own inputs: not on the chunking, on the position in the block, nor on the vector width.
 /// </para>
 /// </remarks>
-public abstract class BlockOptimizer : IOptimizer
+public abstract class BlockOptimizer : IOptimizerState
 {
     /// <summary>Floats per chunk: the parameters, gradients, state and two scratch chunks fit in L1 together.</summary>
     internal const int ChunkLength = 1024;
@@ -42,6 +42,59 @@ public abstract class BlockOptimizer : IOptimizer
 
     /// <inheritdoc/>
     public long StepCount { get; private set; }
+
+    /// <inheritdoc/>
+    public abstract IReadOnlyList<string> StateNames { get; }
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<float> GetState(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, StateNames.Count);
+        var block = StateBuffer(index);
+        return block is null ? default : block.Span;
+    }
+
+    /// <inheritdoc/>
+    public void RestoreState(long stepCount, IReadOnlyList<float[]> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        if (state.Count != StateNames.Count)
+        {
+            throw new ArgumentException($"This optimizer keeps {StateNames.Count} state blocks; {state.Count} were given.", nameof(state));
+        }
+
+        var length = state.Count == 0 ? 0 : state[0].Length;
+        foreach (var block in state)
+        {
+            if (block.Length != length)
+            {
+                throw new ArgumentException("The state blocks must be equally long (or all empty, before the first step).", nameof(state));
+            }
+        }
+
+        // Validated: nothing below can fail, so the optimizer is never left half restored.
+        for (var index = 0; index < state.Count; index++)
+        {
+            AlignedBuffer? block = null;
+            if (length != 0)
+            {
+                block = new AlignedBuffer(length);
+                state[index].CopyTo(block.Span);
+            }
+
+            SetStateBuffer(index, block);
+        }
+
+        StepCount = stepCount;
+    }
+
+    /// <summary>State block <paramref name="index"/> (in <see cref="StateNames"/> order); null before the first step.</summary>
+    private protected abstract AlignedBuffer? StateBuffer(int index);
+
+    /// <summary>Replaces state block <paramref name="index"/>; null drops it (as before the first step).</summary>
+    private protected abstract void SetStateBuffer(int index, AlignedBuffer? block);
 
     /// <inheritdoc/>
     public float LearningRate

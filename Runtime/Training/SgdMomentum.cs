@@ -45,6 +45,16 @@ public sealed class SgdMomentum : BlockOptimizer
     /// <summary>The velocity <c>v</c>, laid out like the parameters; empty before the first step, and always when μ = 0.</summary>
     public ReadOnlySpan<float> Velocity => _velocity is null ? default : _velocity.Span;
 
+    /// <inheritdoc/>
+    /// <remarks>One block, <c>velocity</c>, when μ &gt; 0; none with plain SGD.</remarks>
+    public override IReadOnlyList<string> StateNames => Momentum != 0 ? s_velocityName : [];
+
+    private static readonly string[] s_velocityName = ["velocity"];
+
+    private protected override AlignedBuffer? StateBuffer(int index) => _velocity;
+
+    private protected override void SetStateBuffer(int index, AlignedBuffer? block) => _velocity = block;
+
     private protected override void EnsureState(int length)
     {
         if (Momentum != 0)

@@ -1,0 +1,61 @@
+using System.Text;
+
+namespace InceptionGen.Interop;
+
+/// <summary>The mapping from declared parameter names to the names PyTorch's <c>state_dict</c> uses.</summary>
+public static class PyTorchNames
+{
+    /// <summary>
+    /// The PyTorch name of a declared parameter name: each dotted segment goes from PascalCase to snake_case (an
+    /// underscore before an upper-case letter that follows a lower-case letter or digit, or that starts a word
+    /// after an acronym; everything lower-cased; digits stay attached to what precedes them), and the last segment
+    /// <c>Weights</c> becomes <c>weight</c>, <c>Bias</c> becomes <c>bias</c>.
+    /// </summary>
+    /// <example>
+    /// <list type="table">
+    /// <item><term><c>Conv1.Weights</c></term><description><c>conv1.weight</c></description></item>
+    /// <item><term><c>Conv2Reduce.Bias</c></term><description><c>conv2_reduce.bias</c></description></item>
+    /// <item><term><c>Inception3a.Branch2Reduce.Bias</c></term><description><c>inception3a.branch2_reduce.bias</c></description></item>
+    /// <item><term><c>Inception4e.Branch4Projection.Weights</c></term><description><c>inception4e.branch4_projection.weight</c></description></item>
+    /// <item><term><c>Aux1.Hidden.Weights</c></term><description><c>aux1.hidden.weight</c></description></item>
+    /// <item><term><c>LRNBlock.Weights</c></term><description><c>lrn_block.weight</c></description></item>
+    /// </list>
+    /// The mapping is one-to-one on GoogLeNet's names (a test checks it); in general two names differing only in
+    /// case could collide, which <see cref="SafeTensors.Save"/> detects and refuses.
+    /// </example>
+    public static string From(string declaredName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(declaredName);
+        var segments = declaredName.Split('.');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            segments[i] = i == segments.Length - 1 && segments[i] == "Weights" ? "weight"
+                : i == segments.Length - 1 && segments[i] == "Bias" ? "bias"
+                : SnakeCase(segments[i]);
+        }
+
+        return string.Join('.', segments);
+    }
+
+    private static string SnakeCase(string segment)
+    {
+        var builder = new StringBuilder(segment.Length + 4);
+        for (var i = 0; i < segment.Length; i++)
+        {
+            var c = segment[i];
+            if (char.IsUpper(c) && i > 0)
+            {
+                var previous = segment[i - 1];
+                var nextIsLower = i + 1 < segment.Length && char.IsLower(segment[i + 1]);
+                if (char.IsLower(previous) || char.IsDigit(previous) || (char.IsUpper(previous) && nextIsLower))
+                {
+                    builder.Append('_');
+                }
+            }
+
+            builder.Append(char.ToLowerInvariant(c));
+        }
+
+        return builder.ToString();
+    }
+}
