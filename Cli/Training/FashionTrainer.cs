@@ -92,7 +92,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             }
             catch (SafeTensorsException e)
             {
-                throw new UsageException($"--resume: {e.Message}");
+                throw new UsageException($"--resume: {TrainCommand.OneLine(e.Message)}");
             }
 
             net.DropoutSeed = state.RngSeed;

@@ -78,7 +78,6 @@ internal static class TrainCommand
             throw new UsageException($"no weights file '{weights}'");
         }
 
-        var data = LoadData(arguments.Text("data"));
         var batch = 100;
         var net = new FashionInception(batch, 1);
         try
@@ -87,9 +86,10 @@ internal static class TrainCommand
         }
         catch (SafeTensorsException e)
         {
-            throw new UsageException($"'{weights}' does not hold FashionInception weights: {e.Message}");
+            throw new UsageException($"'{weights}' does not hold FashionInception weights: {OneLine(e.Message)}");
         }
 
+        var data = LoadData(arguments.Text("data"));
         var console = CreateConsole(output, !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out));
         var confusion = new int[10, 10];
         var accuracy = FashionTrainer.Accuracy(net, data.Test, 0, data.Test.Count, new float[batch * FashionMnist.ImageSize], new float[batch * 10], confusion);
@@ -125,6 +125,19 @@ internal static class TrainCommand
         {
             throw new UsageException($"Fashion-MNIST data: {e.Message}");
         }
+    }
+
+    /// <summary>A multi-line message (e.g. every missing tensor) as its first two lines and a count of the rest.</summary>
+    public static string OneLine(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length switch
+        {
+            0 => "",
+            1 => lines[0],
+            2 => $"{lines[0]} {lines[1]}",
+            _ => $"{lines[0]} {lines[1]} (and {lines.Length - 2} more)",
+        };
     }
 
     private static string Choice(Arguments arguments, string name, string fallback, params string[] choices)
