@@ -25,6 +25,9 @@ internal sealed record TrainOptions
     public bool Augment { get; init; } = true;
     public bool Resume { get; init; }
 
+    /// <summary>How many test images the final evaluation uses (all unless set; not a command-line option, tests use it to save time).</summary>
+    public int? TestImages { get; init; }
+
     /// <summary>The learning rate used: <see cref="LearningRate"/>, else 0.05 for SGD and 1e-3 for Adam/AdamW.</summary>
     public float EffectiveLearningRate => LearningRate ?? (Optimizer == "sgd" ? 0.05f : 1e-3f);
 }
@@ -54,6 +57,9 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
     /// <summary>Called after each epoch's checkpoint (tests use it to interrupt a run).</summary>
     public Action<int>? EpochCompleted { get; init; }
+
+    /// <summary>Called after each step with the global step count (tests use it to interrupt a run mid-epoch).</summary>
+    public Action<long>? StepCompleted { get; init; }
 
     public TrainResult Run(CancellationToken cancellation)
     {
@@ -154,6 +160,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
                     seen += options.Batch;
                     step++;
                     report?.Invoke(b + 1);
+                    StepCompleted?.Invoke(step);
                 }
             }
 
@@ -194,7 +201,6 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             Checkpoint.Save(checkpointPath, net.Parameters, optimizer, new CheckpointState(step, completedEpochs, net.DropoutSeed, net.TrainingStep));
             if (!epochDone)
             {
-                console.WriteLine($"stopped at step {step} (epoch {epoch + 1}, batch {step % batchesPerEpoch}/{batchesPerEpoch}); checkpoint saved to {checkpointPath}; run again with --resume to continue");
                 completed = false;
                 break;
             }
@@ -211,13 +217,15 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
         if (!completed || step < totalSteps)
         {
+            console.WriteLine($"stopped at step {step} of {totalSteps} (epoch {step / batchesPerEpoch + 1}, batch {step % batchesPerEpoch}/{batchesPerEpoch}); checkpoint saved to {checkpointPath}; run again with --resume to continue");
             return new TrainResult(false, history, null, null, net.Parameters.ReadOnlySpan.ToArray());
         }
 
         SafeTensors.Save(net.Parameters, Path.Combine(options.Output, ModelFile), new Dictionary<string, string> { ["network"] = "FashionInception" });
         var confusion = new int[10, 10];
-        var testAccuracy = Accuracy(net, data.Test, 0, data.Test.Count, images, logits, confusion);
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {testAccuracy:P2} ({data.Test.Count} images)"));
+        var testCount = Math.Min(options.TestImages ?? data.Test.Count, data.Test.Count);
+        var testAccuracy = Accuracy(net, data.Test, 0, testCount, images, logits, confusion);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {testAccuracy:P2} ({testCount} images)"));
         WriteConfusion(console, confusion);
         console.WriteLine($"weights: {Path.Combine(options.Output, ModelFile)}; metrics: {metricsPath} (no PNG plot yet)");
         return new TrainResult(true, history, testAccuracy, confusion, net.Parameters.ReadOnlySpan.ToArray());

@@ -17,9 +17,9 @@ public sealed class FashionTrainerTests
         return folder;
     }
 
-    private static TrainResult Train(TrainOptions options, StringWriter log, Action<int>? epochCompleted = null, CancellationTokenSource? cancellation = null)
+    private static TrainResult Train(TrainOptions options, StringWriter log, Action<int>? epochCompleted = null, CancellationTokenSource? cancellation = null, Action<long>? stepCompleted = null)
     {
-        var trainer = new FashionTrainer(options, s_data.Value, TrainCommand.CreateConsole(log, interactive: false), interactive: false) { EpochCompleted = epochCompleted };
+        var trainer = new FashionTrainer(options, s_data.Value, TrainCommand.CreateConsole(log, interactive: false), interactive: false) { EpochCompleted = epochCompleted, StepCompleted = stepCompleted };
         return trainer.Run((cancellation ?? new CancellationTokenSource()).Token);
     }
 
@@ -62,7 +62,7 @@ public sealed class FashionTrainerTests
         var interrupted = NewFolder();
         try
         {
-            var options = new TrainOptions { Epochs = 2, Batch = 32, Subset = 320, Validation = 0, Augment = true, Threads = 2, Seed = 5 };
+            var options = new TrainOptions { Epochs = 2, Batch = 32, Subset = 320, Validation = 0, Augment = true, Threads = 2, Seed = 5, TestImages = 200 };
             var full = Train(options with { Output = straight }, new StringWriter());
             Assert.True(full.Completed);
 
@@ -78,6 +78,41 @@ public sealed class FashionTrainerTests
             Assert.Equal(full.Epochs[0], resumed.Epochs[0] with { Seconds = full.Epochs[0].Seconds });
             Assert.True(full.Parameters.AsSpan().SequenceEqual(resumed.Parameters), "resumed weights differ from the uninterrupted run's");
             Assert.Equal(full.TestAccuracy, resumed.TestAccuracy);
+        }
+        finally
+        {
+            Directory.Delete(straight, recursive: true);
+            Directory.Delete(interrupted, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Stopping_in_the_middle_of_an_epoch_and_resuming_gives_bit_identical_weights()
+    {
+        var straight = NewFolder();
+        var interrupted = NewFolder();
+        try
+        {
+            // 10 batches an epoch; stop after step 13, three batches into epoch 2.
+            var options = new TrainOptions { Epochs = 2, Batch = 32, Subset = 320, Validation = 0, Augment = true, Threads = 1, Seed = 9, Optimizer = "adamw", TestImages = 200 };
+            var full = Train(options with { Output = straight }, new StringWriter());
+            Assert.True(full.Completed);
+
+            using var cancellation = new CancellationTokenSource();
+            var log = new StringWriter();
+            var first = Train(options with { Output = interrupted }, log, cancellation: cancellation, stepCompleted: step =>
+            {
+                if (step == 13)
+                {
+                    cancellation.Cancel();
+                }
+            });
+            Assert.False(first.Completed);
+            Assert.Contains("stopped at step 13 of 20", log.ToString());
+
+            var resumed = Train(options with { Output = interrupted, Resume = true }, log);
+            Assert.True(resumed.Completed, log.ToString());
+            Assert.True(full.Parameters.AsSpan().SequenceEqual(resumed.Parameters), "resumed weights differ from the uninterrupted run's");
         }
         finally
         {
