@@ -55,6 +55,9 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
     public const string ModelFile = "model.safetensors";
     public const string MetricsFile = "metrics.csv";
 
+    /// <summary>The options that decide the result (not --threads), checked by --resume.</summary>
+    public const string RunFile = "run.txt";
+
     /// <summary>Called after each epoch's checkpoint (tests use it to interrupt a run).</summary>
     public Action<int>? EpochCompleted { get; init; }
 
@@ -84,8 +87,19 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
         long step = 0;
         var history = new List<EpochMetrics>();
+        var runPath = Path.Combine(options.Output, RunFile);
+        var run = string.Create(CultureInfo.InvariantCulture,
+            $"network=FashionInception\ntrain_images={trainCount}\nvalidation={validation}\nbatch={options.Batch}\nepochs={options.Epochs}\nlr={options.EffectiveLearningRate:R}\nschedule={options.Schedule}\noptimizer={options.Optimizer}\nseed={options.Seed}\naugment={options.Augment}\n");
         if (options.Resume)
         {
+            if (File.Exists(runPath) && File.ReadAllText(runPath) is var previous && previous != run)
+            {
+                var before = previous.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                var now = run.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                var differences = now.Except(before).Select(line => line.Replace("=", " ", StringComparison.Ordinal));
+                throw new UsageException($"--resume needs the options of the run in '{options.Output}' ({string.Join(", ", before.Except(now))}); this run has {string.Join(", ", differences)}");
+            }
+
             if (!File.Exists(checkpointPath))
             {
                 throw new UsageException($"--resume: no checkpoint at '{checkpointPath}'");
@@ -113,6 +127,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             console.MarkupLine($"resumed from [bold]{Markup.Escape(checkpointPath)}[/] at epoch {state.Epoch}, step {step}");
         }
 
+        File.WriteAllText(runPath, run);
         WriteMetrics(metricsPath, history);
         var dataSeed = Mix(options.Seed, 0x5EED_DA7A_0000_0001UL);
         var images = new float[options.Batch * FashionMnist.ImageSize];

@@ -72,6 +72,9 @@ public sealed class FashionTrainerTests
             Assert.False(first.Completed);
             Assert.Single(first.Epochs);
 
+            var mismatch = Assert.Throws<UsageException>(() => Train(options with { Output = interrupted, Resume = true, Batch = 64 }, log));
+            Assert.Contains("batch=32", mismatch.Message);
+
             var resumed = Train(options with { Output = interrupted, Resume = true }, log);
             Assert.True(resumed.Completed, log.ToString());
             Assert.Equal(2, resumed.Epochs.Count);
