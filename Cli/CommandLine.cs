@@ -12,6 +12,13 @@ internal static class CommandLine
           bench <network> [--train] [--batch N] [--threads N] [--warmup N] [--runs N] [--seconds N] [--layers]
                                             time the forward pass; the last line is
                                             median_ms=… images_per_s=… gflops=… peak_gflops=… peak_fraction=…
+          train fashion-mnist [--epochs N] [--batch N] [--lr X] [--schedule cosine|step|constant]
+                [--optimizer sgd|adam|adamw] [--seed N] [--threads N] [--output DIR] [--subset N]
+                [--validation N] [--data DIR] [--no-augment] [--resume]
+                                            train FashionInception; checkpoint, model.safetensors and
+                                            metrics.csv go in --output (default runs/fashion-mnist)
+          evaluate --weights W.safetensors [--data DIR]
+                                            test accuracy and confusion matrix of FashionInception weights
 
         """;
 
@@ -31,6 +38,8 @@ internal static class CommandLine
                 "networks" => Networks(new Arguments("networks", rest, [], []), output),
                 "summary" => Summary(new Arguments("summary", rest, [], ["no-parts"]), output),
                 "bench" => BenchCommand.Run(new Arguments("bench", rest, ["batch", "threads", "warmup", "runs", "seconds"], ["layers", "train"]), output),
+                "train" => TrainCommand.Train(new Arguments("train", rest, TrainCommand.TrainOptionNames, TrainCommand.TrainFlagNames), output),
+                "evaluate" => TrainCommand.Evaluate(new Arguments("evaluate", rest, ["weights", "data"], []), output),
                 _ => throw new UsageException($"unknown command '{args[0]}'; run 'inceptiongen --help' for the list"),
             };
         }

@@ -1,0 +1,441 @@
+using System.Diagnostics;
+using System.Globalization;
+using InceptionGen.Data;
+using InceptionGen.Definitions;
+using InceptionGen.Interop;
+using InceptionGen.Threading;
+using InceptionGen.Training;
+using Spectre.Console;
+
+namespace InceptionGen.Cli;
+
+/// <summary>What <c>train fashion-mnist</c> was asked to do.</summary>
+internal sealed record TrainOptions
+{
+    public int Epochs { get; init; } = 1;
+    public int Batch { get; init; } = 64;
+    public float? LearningRate { get; init; }
+    public string Schedule { get; init; } = "cosine";
+    public string Optimizer { get; init; } = "sgd";
+    public ulong Seed { get; init; } = 1;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public string Output { get; init; } = Path.Combine("runs", "fashion-mnist");
+    public int? Subset { get; init; }
+    public int Validation { get; init; } = 5000;
+    public bool Augment { get; init; } = true;
+    public bool Resume { get; init; }
+
+    /// <summary>How many test images the final evaluation uses (all unless set; not a command-line option, tests use it to save time).</summary>
+    public int? TestImages { get; init; }
+
+    /// <summary>The learning rate used: <see cref="LearningRate"/>, else 0.05 for SGD and 1e-3 for Adam/AdamW.</summary>
+    public float EffectiveLearningRate => LearningRate ?? (Optimizer == "sgd" ? 0.05f : 1e-3f);
+}
+
+/// <summary>One epoch's numbers (a row of the table and of <c>metrics.csv</c>).</summary>
+internal sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainMainLoss, double TrainAuxLoss, double TrainAccuracy, double? ValidationAccuracy, float LearningRate, double Seconds)
+{
+    public const string CsvHeader = "epoch,train_loss,train_main_loss,train_aux_loss,train_accuracy,validation_accuracy,learning_rate,seconds";
+
+    public string ToCsv() => string.Create(CultureInfo.InvariantCulture,
+        $"{Epoch},{TrainLoss:R},{TrainMainLoss:R},{TrainAuxLoss:R},{TrainAccuracy:R},{(ValidationAccuracy is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "")},{LearningRate:R},{Seconds:F3}");
+}
+
+/// <summary>What a training run ended with.</summary>
+internal sealed record TrainResult(bool Completed, IReadOnlyList<EpochMetrics> Epochs, double? TestAccuracy, int[,]? Confusion, float[] Parameters);
+
+/// <summary>
+/// Trains <see cref="FashionInception"/> on Fashion-MNIST. Every random choice (shuffle, crop, flip, dropout) is a
+/// function of the seed and the global step, so a checkpoint's step and seed are the whole random state and
+/// <c>--resume</c> continues bit for bit, at an epoch boundary or in the middle of one.
+/// </summary>
+internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data, IAnsiConsole console, bool interactive)
+{
+    public const string CheckpointFile = "checkpoint.safetensors";
+    public const string ModelFile = "model.safetensors";
+    public const string MetricsFile = "metrics.csv";
+
+    /// <summary>The options that decide the result (not --threads), checked by --resume.</summary>
+    public const string RunFile = "run.txt";
+
+    /// <summary>Called after each epoch's checkpoint (tests use it to interrupt a run).</summary>
+    public Action<int>? EpochCompleted { get; init; }
+
+    /// <summary>Called after each step with the global step count (tests use it to interrupt a run mid-epoch).</summary>
+    public Action<long>? StepCompleted { get; init; }
+
+    public TrainResult Run(CancellationToken cancellation)
+    {
+        var validation = options.Validation;
+        var trainLimit = FashionMnist.TrainCount - validation;
+        var trainCount = Math.Min(options.Subset ?? trainLimit, trainLimit);
+        if (trainCount < options.Batch)
+        {
+            throw new UsageException($"only {trainCount} training image(s) left after --subset and --validation; need at least one batch of {options.Batch}");
+        }
+
+        var batchesPerEpoch = trainCount / options.Batch;
+        var totalSteps = (long)batchesPerEpoch * options.Epochs;
+        Directory.CreateDirectory(options.Output);
+        var checkpointPath = Path.Combine(options.Output, CheckpointFile);
+        var metricsPath = Path.Combine(options.Output, MetricsFile);
+
+        using var pool = new WorkerPool(options.Threads);
+        var net = new FashionInception(options.Batch, options.Seed, pool) { DropoutSeed = options.Seed };
+        var optimizer = CreateOptimizer();
+        var schedule = CreateSchedule(batchesPerEpoch, totalSteps);
+
+        long step = 0;
+        var history = new List<EpochMetrics>();
+        var runPath = Path.Combine(options.Output, RunFile);
+        var run = string.Create(CultureInfo.InvariantCulture,
+            $"network=FashionInception\ntrain_images={trainCount}\nvalidation={validation}\nbatch={options.Batch}\nepochs={options.Epochs}\nlr={options.EffectiveLearningRate:R}\nschedule={options.Schedule}\noptimizer={options.Optimizer}\nseed={options.Seed}\naugment={options.Augment}\n");
+        if (options.Resume)
+        {
+            if (File.Exists(runPath) && File.ReadAllText(runPath) is var previous && previous != run)
+            {
+                var before = previous.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                var now = run.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                var differences = now.Except(before).Select(line => line.Replace("=", " ", StringComparison.Ordinal));
+                throw new UsageException($"--resume needs the options of the run in '{options.Output}' ({string.Join(", ", before.Except(now))}); this run has {string.Join(", ", differences)}");
+            }
+
+            if (!File.Exists(checkpointPath))
+            {
+                throw new UsageException($"--resume: no checkpoint at '{checkpointPath}'");
+            }
+
+            CheckpointState state;
+            try
+            {
+                state = Checkpoint.Load(checkpointPath, net.Parameters, optimizer);
+            }
+            catch (SafeTensorsException e)
+            {
+                throw new UsageException($"--resume: {TrainCommand.OneLine(e.Message)}");
+            }
+
+            net.DropoutSeed = state.RngSeed;
+            net.TrainingStep = state.RngStep;
+            step = state.Step;
+            if (state.RngSeed != options.Seed)
+            {
+                throw new UsageException($"--resume: the checkpoint was made with --seed {state.RngSeed}, not {options.Seed}");
+            }
+
+            history.AddRange(ReadMetrics(metricsPath).Where(m => m.Epoch <= state.Epoch));
+            console.MarkupLine($"resumed from [bold]{Markup.Escape(checkpointPath)}[/] at epoch {state.Epoch}, step {step}");
+        }
+
+        File.WriteAllText(runPath, run);
+        WriteMetrics(metricsPath, history);
+        var dataSeed = Mix(options.Seed, 0x5EED_DA7A_0000_0001UL);
+        var images = new float[options.Batch * FashionMnist.ImageSize];
+        var labels = new int[options.Batch];
+        var logits = new float[options.Batch * 10];
+        var completed = true;
+        if (interactive)
+        {
+            console.Write(new Rule($"FashionInception: {trainCount:N0} training images, {validation:N0} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate}, {options.Threads} thread(s)"));
+        }
+        else
+        {
+            console.WriteLine($"FashionInception: {trainCount} training images, {validation} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}, {options.Threads} thread(s)");
+        }
+
+        console.WriteLine($"{"epoch",5} {"loss",8} {"main",8} {"aux",8} {"train acc",9} {"val acc",8} {"lr",10} {"time s",8}");
+        while (step < totalSteps && !cancellation.IsCancellationRequested)
+        {
+            var epoch = (int)(step / batchesPerEpoch);
+            var first = (int)(step % batchesPerEpoch);
+            var order = Permutation(trainCount, Mix(dataSeed, (ulong)epoch));
+            double lossSum = 0, mainSum = 0, auxSum = 0;
+            long correct = 0, seen = 0;
+            var watch = Stopwatch.StartNew();
+            var lastRate = optimizer.LearningRate;
+
+            void RunBatches(Action<int>? report)
+            {
+                for (var b = first; b < batchesPerEpoch; b++)
+                {
+                    if (cancellation.IsCancellationRequested)
+                    {
+                        completed = false;
+                        return;
+                    }
+
+                    FillBatch(order, b, step, dataSeed, images, labels);
+                    net.Forward(images, logits, options.Batch);
+                    correct += CountCorrect(logits, labels, options.Batch);
+                    optimizer.LearningRate = lastRate = schedule.LearningRate(optimizer.StepCount, epoch + (double)b / batchesPerEpoch);
+                    var loss = net.TrainStep(images, labels, options.Batch, optimizer);
+                    lossSum += loss.Total;
+                    mainSum += loss.Main;
+                    auxSum += loss.Auxiliary;
+                    seen += options.Batch;
+                    step++;
+                    report?.Invoke(b + 1);
+                    StepCompleted?.Invoke(step);
+                }
+            }
+
+            if (interactive)
+            {
+                console.Progress()
+                    .AutoClear(true)
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .Start(context =>
+                    {
+                        var task = context.AddTask($"epoch {epoch + 1}", maxValue: batchesPerEpoch);
+                        task.Value = first;
+                        RunBatches(done =>
+                        {
+                            task.Value = done;
+                            var rate = seen / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+                            task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}/{options.Epochs}  {rate,6:F0} img/s  loss {lossSum / Math.Max(1, seen / options.Batch):F4}");
+                        });
+                    });
+            }
+            else
+            {
+                var nextReport = first + Math.Max(1, batchesPerEpoch / 4);
+                RunBatches(done =>
+                {
+                    if (done >= nextReport && done < batchesPerEpoch)
+                    {
+                        nextReport += Math.Max(1, batchesPerEpoch / 4);
+                        var rate = seen / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+                        var eta = (batchesPerEpoch - done) * options.Batch / Math.Max(rate, 1e-9);
+                        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {epoch + 1}: {done}/{batchesPerEpoch} batches, {rate:F0} img/s, loss {lossSum / Math.Max(1, seen / options.Batch):F4}, eta {eta:F0} s"));
+                    }
+                });
+            }
+
+            var epochDone = step % batchesPerEpoch == 0 && step > 0 && completed;
+            var completedEpochs = step / batchesPerEpoch;
+            Checkpoint.Save(checkpointPath, net.Parameters, optimizer, new CheckpointState(step, completedEpochs, net.DropoutSeed, net.TrainingStep));
+            if (!epochDone)
+            {
+                completed = false;
+                break;
+            }
+
+            var batches = Math.Max(1, seen / options.Batch);
+            double? validationAccuracy = validation > 0 ? Accuracy(net, data.Train, FashionMnist.TrainCount - validation, validation, images, logits, null) : null;
+            var metrics = new EpochMetrics(epoch + 1, lossSum / batches, mainSum / batches, auxSum / batches, seen == 0 ? 0 : (double)correct / seen, validationAccuracy, lastRate, watch.Elapsed.TotalSeconds);
+            history.Add(metrics);
+            WriteMetrics(metricsPath, history);
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{metrics.Epoch,5} {metrics.TrainLoss,8:F4} {metrics.TrainMainLoss,8:F4} {metrics.TrainAuxLoss,8:F4} {metrics.TrainAccuracy,9:P2} {(validationAccuracy is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "-"),8} {metrics.LearningRate,10:G4} {metrics.Seconds,8:F1}"));
+            EpochCompleted?.Invoke(epoch + 1);
+        }
+
+        if (!completed || step < totalSteps)
+        {
+            console.WriteLine($"stopped at step {step} of {totalSteps} (epoch {step / batchesPerEpoch + 1}, batch {step % batchesPerEpoch}/{batchesPerEpoch}); checkpoint saved to {checkpointPath}; run again with --resume to continue");
+            return new TrainResult(false, history, null, null, net.Parameters.ReadOnlySpan.ToArray());
+        }
+
+        SafeTensors.Save(net.Parameters, Path.Combine(options.Output, ModelFile), new Dictionary<string, string> { ["network"] = "FashionInception" });
+        var confusion = new int[10, 10];
+        var testCount = Math.Min(options.TestImages ?? data.Test.Count, data.Test.Count);
+        var testAccuracy = Accuracy(net, data.Test, 0, testCount, images, logits, confusion);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {testAccuracy:P2} ({testCount} images)"));
+        WriteConfusion(console, confusion);
+        console.WriteLine($"weights: {Path.Combine(options.Output, ModelFile)}; metrics: {metricsPath} (no PNG plot yet)");
+        return new TrainResult(true, history, testAccuracy, confusion, net.Parameters.ReadOnlySpan.ToArray());
+    }
+
+    private BlockOptimizer CreateOptimizer()
+    {
+        var rate = options.EffectiveLearningRate;
+        return options.Optimizer switch
+        {
+            "sgd" => new SgdMomentum(rate, momentum: 0.9f, weightDecay: 5e-4f, nesterov: true, decayBiases: false),
+            "adam" => new Adam(rate, weightDecay: 5e-4f, decayBiases: false),
+            "adamw" => Adam.AdamW(rate, weightDecay: 1e-2f, decayBiases: false),
+            _ => throw new UsageException($"--optimizer takes sgd, adam or adamw, not '{options.Optimizer}'"),
+        };
+    }
+
+    private ILearningRateSchedule CreateSchedule(int batchesPerEpoch, long totalSteps)
+    {
+        var rate = options.EffectiveLearningRate;
+        return options.Schedule switch
+        {
+            // A short linear warm-up: 3% of the run, at most half an epoch, at least one step.
+            "cosine" => new CosineSchedule(rate, totalSteps, minRate: 0f, warmupSteps: Math.Clamp(Math.Min(totalSteps * 3 / 100, batchesPerEpoch / 2), 1, totalSteps - 1)),
+            "step" => new StepDecaySchedule(rate),
+            "constant" => new ConstantSchedule(rate),
+            _ => throw new UsageException($"--schedule takes cosine, step or constant, not '{options.Schedule}'"),
+        };
+    }
+
+    /// <summary>Copies batch <paramref name="index"/> of <paramref name="order"/>, cropped and flipped from the step's random stream.</summary>
+    private void FillBatch(int[] order, int index, long step, ulong dataSeed, float[] images, int[] labels)
+    {
+        const int side = FashionMnist.Side, pad = 2;
+        var background = (float)((0 - data.Mean) / data.Std);
+        for (var i = 0; i < options.Batch; i++)
+        {
+            var source = order[index * options.Batch + i];
+            labels[i] = data.Train.Labels[source];
+            var image = data.Train.Image(source);
+            var target = images.AsSpan(i * FashionMnist.ImageSize, FashionMnist.ImageSize);
+            if (!options.Augment)
+            {
+                image.CopyTo(target);
+                continue;
+            }
+
+            var random = Mix(Mix(dataSeed, (ulong)step + 0x100000000UL), (ulong)i);
+            var dx = (int)(random % 5) - pad;
+            var dy = (int)((random >> 8) % 5) - pad;
+            var flip = ((random >> 16) & 1) != 0;
+            for (var y = 0; y < side; y++)
+            {
+                var sy = y + dy;
+                for (var x = 0; x < side; x++)
+                {
+                    var sx = (flip ? side - 1 - x : x) + dx;
+                    target[y * side + x] = sy is >= 0 and < side && sx is >= 0 and < side ? image[sy * side + sx] : background;
+                }
+            }
+        }
+    }
+
+    private static long CountCorrect(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int count)
+    {
+        long correct = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (ArgMax(logits.Slice(i * 10, 10)) == labels[i])
+            {
+                correct++;
+            }
+        }
+
+        return correct;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        var best = 0;
+        for (var c = 1; c < values.Length; c++)
+        {
+            if (values[c] > values[best])
+            {
+                best = c;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Accuracy of <paramref name="net"/> on images [start, start + count) of <paramref name="set"/>; fills <paramref name="confusion"/> [true, predicted] if given.</summary>
+    public static double Accuracy(INetwork net, FashionMnistSet set, int start, int count, float[] images, float[] logits, int[,]? confusion)
+    {
+        long correct = 0;
+        for (var offset = 0; offset < count; offset += net.MaxBatch)
+        {
+            var batch = Math.Min(net.MaxBatch, count - offset);
+            set.Images.AsSpan((start + offset) * FashionMnist.ImageSize, batch * FashionMnist.ImageSize).CopyTo(images);
+            net.Forward(images.AsSpan(0, batch * FashionMnist.ImageSize), logits.AsSpan(0, batch * 10), batch);
+            for (var i = 0; i < batch; i++)
+            {
+                var label = set.Labels[start + offset + i];
+                var predicted = ArgMax(logits.AsSpan(i * 10, 10));
+                correct += predicted == label ? 1 : 0;
+                if (confusion is not null)
+                {
+                    confusion[label, predicted]++;
+                }
+            }
+        }
+
+        return count == 0 ? 0 : (double)correct / count;
+    }
+
+    public static void WriteConfusion(IAnsiConsole console, int[,] confusion)
+    {
+        var table = new Table { Title = new TableTitle("confusion matrix (rows: true class, columns: predicted)") };
+        table.AddColumn("true \\ predicted");
+        for (var c = 0; c < 10; c++)
+        {
+            table.AddColumn(new TableColumn(c.ToString(CultureInfo.InvariantCulture)).RightAligned());
+        }
+
+        for (var r = 0; r < 10; r++)
+        {
+            var cells = new List<string> { Markup.Escape($"{r} {FashionMnist.ClassNames[r]}") };
+            for (var c = 0; c < 10; c++)
+            {
+                var text = confusion[r, c].ToString(CultureInfo.InvariantCulture);
+                cells.Add(r == c ? $"[bold]{text}[/]" : text);
+            }
+
+            table.AddRow(cells.ToArray());
+        }
+
+        console.Write(table);
+    }
+
+    private static int[] Permutation(int count, ulong seed)
+    {
+        var order = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            order[i] = i;
+        }
+
+        var state = seed;
+        for (var i = count - 1; i > 0; i--)
+        {
+            state = Mix(state, (ulong)i);
+            var j = (int)(state % (ulong)(i + 1));
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+
+        return order;
+    }
+
+    /// <summary>SplitMix64's finalizer over a seed and a counter: a stateless random stream.</summary>
+    private static ulong Mix(ulong seed, ulong counter)
+    {
+        var z = seed + 0x9E3779B97F4A7C15UL * (counter + 1);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    private static void WriteMetrics(string path, IReadOnlyList<EpochMetrics> history)
+    {
+        var temporary = path + ".tmp";
+        File.WriteAllLines(temporary, history.Select(m => m.ToCsv()).Prepend(EpochMetrics.CsvHeader));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static List<EpochMetrics> ReadMetrics(string path)
+    {
+        var result = new List<EpochMetrics>();
+        if (!File.Exists(path))
+        {
+            return result;
+        }
+
+        foreach (var line in File.ReadLines(path).Skip(1))
+        {
+            var f = line.Split(',');
+            if (f.Length != 8)
+            {
+                continue;
+            }
+
+            var c = CultureInfo.InvariantCulture;
+            result.Add(new EpochMetrics(int.Parse(f[0], c), double.Parse(f[1], c), double.Parse(f[2], c), double.Parse(f[3], c), double.Parse(f[4], c),
+                f[5].Length == 0 ? null : double.Parse(f[5], c), float.Parse(f[6], c), double.Parse(f[7], c)));
+        }
+
+        return result;
+    }
+}
