@@ -6,13 +6,10 @@ namespace InceptionGen.Benchmarks;
 
 /// <summary>
 /// One GoogLeNet training step at 224x224: forward with both auxiliary heads, backward, SGD with momentum.
-/// Direct work is 4,655,118,336 multiply-adds per image (forward with the heads, then input and weight
-/// gradients; the stem's input gradient is not needed).
+/// Direct work is <see cref="NetworkSummary.TrainingMultiplyAdds"/> per image (4,655,118,336).
 /// </summary>
 public class TrainingBenchmarks : IWorkload
 {
-    private const long MultiplyAddsPerImage = 4_655_118_336;
-
     private GoogLeNet _network = null!;
     private float[] _images = null!;
     private int[] _labels = null!;
@@ -21,7 +18,7 @@ public class TrainingBenchmarks : IWorkload
     [Params(8, 32)]
     public int Batch { get; set; }
 
-    public double FlopsPerInvocation => 2.0 * MultiplyAddsPerImage * Batch;
+    public double FlopsPerInvocation => 2.0 * GoogLeNet.Summary.TrainingMultiplyAdds * Batch;
 
     public int ImagesPerInvocation => Batch;
 

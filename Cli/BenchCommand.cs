@@ -46,7 +46,7 @@ internal static class BenchCommand
             var labels = Enumerable.Range(0, batch).Select(image => image % network.OutputLength).ToArray();
             var optimizer = new Training.SgdMomentum(0.01f, momentum: 0.9f, weightDecay: 2e-4f);
             run = () => trainable.TrainStep(input, labels, batch, optimizer);
-            multiplyAdds = TrainingMultiplyAdds(entry.Summary);
+            multiplyAdds = entry.Summary.TrainingMultiplyAdds;
             what = "training step (forward with auxiliary heads, backward, SGD momentum)";
         }
         else
@@ -86,18 +86,6 @@ internal static class BenchCommand
         output.WriteLine(string.Create(culture, $"{flops / 1e9:F3} GFLOP per batch (2 x {multiplyAdds:N0} multiply-adds x {batch}, direct convolution and linear only)"));
         output.WriteLine(string.Create(culture, $"median_ms={median:F3} images_per_s={batch * 1000 / median:F1} gflops={gflops:F1} peak_gflops={peak:F1} peak_fraction={gflops / peak:F3}"));
         return 0;
-    }
-
-    /// <summary>
-    /// Multiply-adds of one training step per image: the forward pass with the auxiliary heads, then the
-    /// input-data and weight gradients, each as many as the forward (the stem's input gradient is not needed:
-    /// its input is the image).
-    /// </summary>
-    private static long TrainingMultiplyAdds(NetworkSummary summary)
-    {
-        var forward = summary.MultiplyAdds + summary.AuxiliaryMultiplyAdds;
-        var firstLayer = summary.Layers.FirstOrDefault(layer => layer.Depth == 0)?.MultiplyAdds ?? 0;
-        return 3 * forward - firstLayer;
     }
 
     /// <summary>Per-op wall time and GFLOP/s over <paramref name="runs"/> more forward passes.</summary>

@@ -30,7 +30,6 @@ internal sealed partial class Emitter
     private void WriteConvolutionDataBackward(OpPlan op, TensorPlan source, TensorPlan target, string outputSlice, string outputGradientSlice, string reference, string wanted)
     {
         var w = _writer;
-        var plan = op.Backward!;
         using (w.Block($"if ({Vector128Accelerated})"))
         {
             using (ImageLoop())
@@ -152,7 +151,7 @@ internal sealed partial class Emitter
                 using (w.Block($"for (var group = 0; group < {outBlocks / blocks}; group++)"))
                 using (w.Block($"for (var row = 0; row < {source.Height}; row++)"))
                 {
-                    w.Line($"ref var input = ref {Unsafe}.Add(ref start, row * {paddedWidth * 16 - (padding > 0 ? 0 : 0)});");
+                    w.Line($"ref var input = ref {Unsafe}.Add(ref start, row * {paddedWidth * 16});");
                     w.Line($"ref var output = ref {Unsafe}.Add(ref inputGradient, group * {blocks * outputPlane} + row * {source.Width * 16});");
                     w.Line($"ref var weights = ref {Unsafe}.Add(ref packed, {plan.TransposedOffset} + group * {blocks * weightBlock});");
                     w.Line("ref var bias = ref weights; // unused: the tile adds to the gradient already there");

@@ -195,6 +195,12 @@ public sealed class GeneratedCodeTests(ITestOutputHelper output)
         AssertCount("MultiplyAdds", paper["macs_conv_plus_fc"], GoogLeNet.MultiplyAdds);
         AssertCount("AuxiliaryMultiplyAdds", withAuxiliary["macs_conv_plus_fc"] - paper["macs_conv_plus_fc"], GoogLeNet.AuxiliaryMultiplyAdds);
 
+        // A training step's direct work: forward with the heads, input and weight gradients.
+        var withAuxiliaryText = File.ReadAllText(ReferenceCounts.FilePath).Split("== paper_with_aux")[1].Split("\n== ")[0];
+        var trainStep = System.Text.RegularExpressions.Regex.Match(withAuxiliaryText, @"train step MACs/image[^\n]*?([\d,]+)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(trainStep.Success, $"no 'train step MACs/image' line under paper_with_aux in {ReferenceCounts.FilePath}");
+        AssertCount("Summary.TrainingMultiplyAdds", long.Parse(trainStep.Groups[1].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture), GoogLeNet.Summary.TrainingMultiplyAdds);
+
         // The runtime summary carries the same totals.
         var summary = GoogLeNet.Summary;
         AssertCount("Summary.ParameterCount", paper["params"], summary.ParameterCount);
