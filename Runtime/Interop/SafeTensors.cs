@@ -40,6 +40,10 @@ public static class SafeTensors
         SafeTensorsFile.Write(path, tensors, metadata);
     }
 
+    /// <summary>The <c>__metadata__</c> entries of a file (empty when it has none), after checking the whole file.</summary>
+    /// <exception cref="SafeTensorsException">The file is malformed.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path) => SafeTensorsFile.Read(path).Metadata;
+
     /// <summary>
     /// Loads <paramref name="path"/> into <paramref name="parameters"/>. Strict (the default): the file must hold
     /// exactly the store's tensors, by PyTorch name, each F32 with the same shape. Non-strict, as PyTorch's
