@@ -40,6 +40,10 @@ public static class SafeTensors
         SafeTensorsFile.Write(path, tensors, metadata);
     }
 
+    /// <summary>The <c>__metadata__</c> entries of a file (empty when it has none), after checking the whole file.</summary>
+    /// <exception cref="SafeTensorsException">The file is malformed.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path) => SafeTensorsFile.Read(path).Metadata;
+
     /// <summary>
     /// Writes a network's parameters to <paramref name="path"/> with its class name (metadata <c>"network"</c>) and
     /// its graph's JSON (<see cref="NetworkGraph.MetadataKey"/>), so the file says which network it holds and how to run it.
