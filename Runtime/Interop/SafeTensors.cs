@@ -63,10 +63,6 @@ public static class SafeTensors
         Save(network.Parameters, path, all);
     }
 
-    /// <summary>The <c>__metadata__</c> of a safetensors file (empty when it has none), after the same checks as <see cref="Load"/>.</summary>
-    /// <exception cref="SafeTensorsException">The file is malformed.</exception>
-    public static IReadOnlyDictionary<string, string> ReadMetadata(string path) => SafeTensorsFile.Read(path).Metadata;
-
     /// <summary>The safetensors metadata key that holds the network's class name.</summary>
     public const string NetworkMetadataKey = "network";
 
