@@ -30,7 +30,7 @@ internal static class InferenceCommands
         var network = entry.Create(1, seed, null);
         try
         {
-            SafeTensors.Save(network.Parameters, path, new Dictionary<string, string> { [NetworkKey] = name });
+            SafeTensors.Save(network, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
