@@ -8,9 +8,6 @@ namespace InceptionGen.Cli;
 /// <summary><c>init</c> (fresh weights to a file) and <c>run</c> (inference on a .npy batch).</summary>
 internal static class InferenceCommands
 {
-    /// <summary>The safetensors metadata key naming the network the weights belong to.</summary>
-    public const string NetworkKey = "network";
-
     /// <summary>Images per forward call: any batch runs in chunks of this many.</summary>
     public const int MaxBatch = 16;
 
@@ -57,11 +54,11 @@ internal static class InferenceCommands
         RequireFile(inputPath, "input");
 
         var metadata = Guard(weights, () => SafeTensors.ReadMetadata(weights));
-        var declared = metadata.GetValueOrDefault(NetworkKey);
+        var declared = metadata.GetValueOrDefault(SafeTensors.NetworkMetadataKey);
         var requested = arguments.Text("network");
         if (declared is null && requested is null)
         {
-            throw new UsageException($"'{weights}' does not say which network it holds (no '{NetworkKey}' metadata); pass --network NAME ({NetworkCatalog.Names})");
+            throw new UsageException($"'{weights}' does not say which network it holds (no '{SafeTensors.NetworkMetadataKey}' metadata); pass --network NAME ({NetworkCatalog.Names})");
         }
 
         var (name, entry) = Find(requested ?? declared!);

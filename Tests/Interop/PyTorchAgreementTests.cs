@@ -42,7 +42,8 @@ public sealed class PyTorchAgreementTests(ITestOutputHelper output)
         var agreement = PyTorchAgreement.Compare(new GoogLeNet(maxBatch: 2, seed: 6), directory.Path);
 
         output.WriteLine($"GoogLeNet vs PyTorch: {agreement}");
-        agreement.AssertWithinTolerances();
+        // 15 max pools of float32 sums: a few windows have near-ties whose winner differs (see AssertWithinTolerances).
+        agreement.AssertWithinTolerances(maxPoolFlips: true);
     }
 
     [Fact]
@@ -58,7 +59,7 @@ public sealed class PyTorchAgreementTests(ITestOutputHelper output)
         var hidden = network.Parameters.Find("Aux.Hidden.Weights")!;
         var error = PyTorchAgreement.RelativeError(torch.ReadOnlySpan.Slice(hidden.Offset, hidden.Length), network.Gradients.ReadOnlySpan.Slice(hidden.Offset, hidden.Length));
         Assert.True(error > 100 * PyTorchAgreement.GradientTolerance, $"other masks changed aux.hidden's gradient by only {error:E2}");
-        Assert.True(stale.WorstGradient.Error <= PyTorchAgreement.GradientTolerance);
+        Assert.True(stale.WorstGradient.Max <= PyTorchAgreement.GradientTolerance);
     }
 
     [Fact]
