@@ -261,8 +261,7 @@ internal sealed class SafeTensorsFile
         new($"'{path}' is not a valid .safetensors file: {reason}.");
 
     /// <summary>
-    /// Writes F32 tensors in the given order, atomically: into <c>path + ".tmp-&lt;random&gt;"</c>, flushed to disk,
-    /// then moved over <paramref name="path"/>. The temporary file is deleted if anything fails.
+    /// Writes F32 tensors in the given order, atomically (<see cref="AtomicFile.Write"/>).
     /// </summary>
     public static void Write(string path, IReadOnlyList<TensorToWrite> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
@@ -312,37 +311,17 @@ internal sealed class SafeTensorsFile
 
         // Pad the header with spaces to a multiple of 8 bytes, as the reference writer does, so the data is aligned.
         var padding = (8 - header.WrittenCount % 8) % 8;
-        var temporary = path + ".tmp-" + Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant();
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            Span<byte> prefix = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)(header.WrittenCount + padding));
+            stream.Write(prefix);
+            stream.Write(header.WrittenSpan);
+            stream.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
+            foreach (var tensor in tensors)
             {
-                Span<byte> prefix = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)(header.WrittenCount + padding));
-                stream.Write(prefix);
-                stream.Write(header.WrittenSpan);
-                stream.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
-                foreach (var tensor in tensors)
-                {
-                    stream.Write(MemoryMarshal.AsBytes(tensor.Values.AsSpan()));
-                }
-
-                stream.Flush(flushToDisk: true);
+                stream.Write(MemoryMarshal.AsBytes(tensor.Values.AsSpan()));
             }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            try
-            {
-                File.Delete(temporary);
-            }
-            catch (IOException)
-            {
-            }
-
-            throw;
-        }
+        });
     }
 }
