@@ -19,6 +19,12 @@ internal static class CommandLine
                                             metrics.csv go in --output (default runs/fashion-mnist)
           evaluate --weights W.safetensors [--data DIR]
                                             test accuracy and confusion matrix of FashionInception weights
+          init [--network NAME] [--seed S] --output W.safetensors
+                                            fresh weights (default GoogLeNet, seed 0), PyTorch names, with
+                                            the network's name in the file's metadata
+          run --weights W.safetensors --input X.npy --output Y.npy [--network NAME] [--threads N]
+                                            inference on a float32 N x C x H x W batch of any size; the
+                                            network comes from the weights' metadata (or --network)
 
         """;
 
@@ -40,6 +46,8 @@ internal static class CommandLine
                 "bench" => BenchCommand.Run(new Arguments("bench", rest, ["batch", "threads", "warmup", "runs", "seconds"], ["layers", "train"]), output),
                 "train" => TrainCommand.Train(new Arguments("train", rest, TrainCommand.TrainOptionNames, TrainCommand.TrainFlagNames), output),
                 "evaluate" => TrainCommand.Evaluate(new Arguments("evaluate", rest, ["weights", "data"], []), output),
+                "init" => InferenceCommands.Init(new Arguments("init", rest, InferenceCommands.InitOptionNames, []), output),
+                "run" => InferenceCommands.Run(new Arguments("run", rest, InferenceCommands.RunOptionNames, []), output),
                 _ => throw new UsageException($"unknown command '{args[0]}'; run 'inceptiongen --help' for the list"),
             };
         }

@@ -236,7 +236,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             return new TrainResult(false, history, null, null, net.Parameters.ReadOnlySpan.ToArray());
         }
 
-        SafeTensors.Save(net.Parameters, Path.Combine(options.Output, ModelFile), new Dictionary<string, string> { ["network"] = "FashionInception" });
+        SafeTensors.Save(net, Path.Combine(options.Output, ModelFile));
         var confusion = new int[10, 10];
         var testCount = Math.Min(options.TestImages ?? data.Test.Count, data.Test.Count);
         var testAccuracy = Accuracy(net, data.Test, 0, testCount, images, logits, confusion);

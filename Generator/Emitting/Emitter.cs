@@ -54,6 +54,7 @@ internal sealed partial class Emitter
             WriteConstants();
             WriteParameterTable();
             WriteSummary();
+            WriteGraph();
             WriteFieldsAndConstructor();
             WriteLayerProperties();
             WriteForward();
@@ -209,6 +210,8 @@ internal sealed partial class Emitter
         w.Line();
         w.Line(GeneratedCode);
         w.Line("global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;");
+        w.Line(GeneratedCode);
+        w.Line("global::InceptionGen.NetworkGraph global::InceptionGen.INetwork.Graph => Graph;");
         w.Line(GeneratedCode);
         w.Line("int global::InceptionGen.INetwork.InputLength => InputLength;");
         w.Line(GeneratedCode);

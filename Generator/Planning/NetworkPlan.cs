@@ -133,7 +133,8 @@ internal sealed record OpPlan(
     int LoopChannels = 0,
     bool TrainingOnly = false,
     int MaskOffset = -1,
-    ConvBackwardPlan? Backward = null)
+    ConvBackwardPlan? Backward = null,
+    bool CeilMode = false)
 {
     /// <summary>The dotted name of the layer or part, e.g. <c>Inception3a.Branch2</c>.</summary>
     public string QualifiedName => Part.Length == 0 ? Layer : Layer + "." + Part;

@@ -251,7 +251,7 @@ internal sealed class Planner
         }
 
         var output = NewTensorLike(Snake(layer.Name), source, height, width);
-        AddPool(kind, layer.Name, "", input, output, 0, layer.Kernel, layer.Stride, layer.Padding, auxiliary: false);
+        AddPool(kind, layer.Name, "", input, output, 0, layer.Kernel, layer.Stride, layer.Padding, auxiliary: false, layer.CeilMode);
         return output;
     }
 
@@ -442,7 +442,7 @@ internal sealed class Planner
 
         var name = Snake(layer.Name);
         var pooled = NewTensorLike(name + "_pool", source, height, width, TensorStorage.TrainingOnly);
-        AddPool(OpKind.AvgPool, layer.Name, "Pool", trunk, pooled, 0, layer.Kernel, layer.Stride, 0, auxiliary: true);
+        AddPool(OpKind.AvgPool, layer.Name, "Pool", trunk, pooled, 0, layer.Kernel, layer.Stride, 0, auxiliary: true, ceilMode: true);
         var conv = NewTensor(name + "_conv", layer.ConvChannels, height, width, TensorLayout.Blocked, TensorStorage.TrainingOnly);
         AddConv(layer.Name, "Conv", pooled, conv, 0, layer.ConvChannels, 1, 1, 0, bias: true, relu: true, auxiliary: true);
         var flat = NewTensor(name + "_flat", layer.ConvChannels * height * width, 1, 1, TensorLayout.Plain, TensorStorage.TrainingOnly);
@@ -552,7 +552,7 @@ internal sealed class Planner
         return new ConvTiling(best.Blocks, best.Pixels, (width + narrowTiles - 1) / narrowTiles);
     }
 
-    private void AddPool(OpKind kind, string layer, string part, int input, int output, int channelOffset, int kernel, int stride, int padding, bool auxiliary)
+    private void AddPool(OpKind kind, string layer, string part, int input, int output, int channelOffset, int kernel, int stride, int padding, bool auxiliary, bool ceilMode = false)
     {
         var source = _tensors[input];
         var target = _tensors[output];
@@ -566,6 +566,7 @@ internal sealed class Planner
             Kernel = kernel,
             Stride = stride,
             Padding = padding,
+            CeilMode = ceilMode,
         };
         _ops.Add(op);
         if (part.Length > 0)

@@ -246,7 +246,8 @@ public static class Npy
         return count;
     }
 
-    internal static string ShapeText(IReadOnlyList<int> shape)
+    /// <summary>A shape as numpy prints it: <c>(2, 3)</c>, <c>(5,)</c>, <c>()</c>.</summary>
+    public static string ShapeText(IReadOnlyList<int> shape)
         => shape.Count == 1 ? $"({shape[0]},)" : "(" + string.Join(", ", shape) + ")";
 
     internal static string DtypeName(NpyDtype dtype) => dtype switch

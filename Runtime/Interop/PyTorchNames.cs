@@ -1,6 +1,12 @@
+using System;
 using System.Text;
 
+// Compiled into the generator too (netstandard2.0), so the graph it emits names tensors exactly as SafeTensors does.
+#if INCEPTIONGEN_GENERATOR
+namespace InceptionGen.Generator.Planning;
+#else
 namespace InceptionGen.Interop;
+#endif
 
 /// <summary>The mapping from declared parameter names to the names PyTorch's <c>state_dict</c> uses.</summary>
 public static class PyTorchNames
@@ -21,11 +27,15 @@ public static class PyTorchNames
     /// <item><term><c>LRNBlock.Weights</c></term><description><c>lrn_block.weight</c></description></item>
     /// </list>
     /// The mapping is one-to-one on GoogLeNet's names (a test checks it); in general two names differing only in
-    /// case could collide, which <see cref="SafeTensors.Save"/> detects and refuses.
+    /// case could collide, which <c>SafeTensors.Save</c> detects and refuses.
     /// </example>
     public static string From(string declaredName)
     {
-        ArgumentException.ThrowIfNullOrEmpty(declaredName);
+        if (string.IsNullOrEmpty(declaredName))
+        {
+            throw new ArgumentException("A parameter name is required.", nameof(declaredName));
+        }
+
         var segments = declaredName.Split('.');
         for (var i = 0; i < segments.Length; i++)
         {
@@ -34,7 +44,7 @@ public static class PyTorchNames
                 : SnakeCase(segments[i]);
         }
 
-        return string.Join('.', segments);
+        return string.Join(".", segments);
     }
 
     private static string SnakeCase(string segment)

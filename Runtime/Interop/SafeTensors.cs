@@ -40,6 +40,32 @@ public static class SafeTensors
         SafeTensorsFile.Write(path, tensors, metadata);
     }
 
+    /// <summary>The <c>__metadata__</c> entries of a file (empty when it has none), after checking the whole file.</summary>
+    /// <exception cref="SafeTensorsException">The file is malformed.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path) => SafeTensorsFile.Read(path).Metadata;
+
+    /// <summary>
+    /// Writes a network's parameters to <paramref name="path"/> with its class name (metadata <c>"network"</c>) and
+    /// its graph's JSON (<see cref="NetworkGraph.MetadataKey"/>), so the file says which network it holds and how to run it.
+    /// <paramref name="metadata"/> adds more entries; it cannot override those two.
+    /// </summary>
+    public static void Save(INetwork network, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var all = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        all[NetworkMetadataKey] = network.Graph.Network;
+        all[NetworkGraph.MetadataKey] = network.Graph.ToJson();
+        Save(network.Parameters, path, all);
+    }
+
+    /// <summary>The safetensors metadata key that holds the network's class name.</summary>
+    public const string NetworkMetadataKey = "network";
+
     /// <summary>
     /// Loads <paramref name="path"/> into <paramref name="parameters"/>. Strict (the default): the file must hold
     /// exactly the store's tensors, by PyTorch name, each F32 with the same shape. Non-strict, as PyTorch's

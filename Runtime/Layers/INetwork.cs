@@ -6,6 +6,9 @@ public interface INetwork
     /// <summary>The per-layer summary and totals.</summary>
     NetworkSummary Summary { get; }
 
+    /// <summary>The graph the generator planned, in PyTorch terms (for exporters and weight files).</summary>
+    NetworkGraph Graph { get; }
+
     /// <summary>Floats of one input image (NCHW).</summary>
     int InputLength { get; }
 

@@ -115,6 +115,25 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
     ],
         ParameterCount, AuxiliaryParameterCount, ConvolutionMultiplyAdds, LinearMultiplyAdds, AuxiliaryMultiplyAdds);
 
+    /// <summary>
+    /// The network's graph in PyTorch terms: nodes in topological order, each reading earlier outputs, weights named as
+    /// in the safetensors files; auxiliary heads are training only. <c>Graph.ToJson()</c> gives the JSON stored in weight files.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public static global::InceptionGen.NetworkGraph Graph { get; } = new("BottleneckInceptionModule", new("input", 256, 28, 28), "module",
+        [],
+    [
+        // Module: inception
+        new global::InceptionGen.ConvNode("module.branch1", ["input"], "module.branch1", false, 128, 1, 1, 0, true, "module.branch1.weight", "module.branch1.bias"),
+        new global::InceptionGen.ConvNode("module.branch2_reduce", ["input"], "module.branch2_reduce", false, 64, 1, 1, 0, true, "module.branch2_reduce.weight", "module.branch2_reduce.bias"),
+        new global::InceptionGen.ConvNode("module.branch2", ["module.branch2_reduce"], "module.branch2", false, 192, 3, 1, 1, true, "module.branch2.weight", "module.branch2.bias"),
+        new global::InceptionGen.ConvNode("module.branch3_reduce", ["input"], "module.branch3_reduce", false, 64, 1, 1, 0, true, "module.branch3_reduce.weight", "module.branch3_reduce.bias"),
+        new global::InceptionGen.ConvNode("module.branch3", ["module.branch3_reduce"], "module.branch3", false, 96, 5, 1, 2, true, "module.branch3.weight", "module.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("module.pool", ["input"], "module.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConvNode("module.branch4_projection", ["module.pool"], "module.branch4_projection", false, 64, 1, 1, 0, true, "module.branch4_projection.weight", "module.branch4_projection.bias"),
+        new global::InceptionGen.ConcatNode("module", ["module.branch1", "module.branch2", "module.branch3", "module.branch4_projection"], "module", false),
+    ]);
+
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private readonly global::InceptionGen.ParameterStore _parameters;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -159,6 +178,8 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::InceptionGen.NetworkGraph global::InceptionGen.INetwork.Graph => Graph;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     int global::InceptionGen.INetwork.InputLength => InputLength;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]

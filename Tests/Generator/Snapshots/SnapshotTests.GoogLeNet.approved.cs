@@ -319,6 +319,138 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     ],
         ParameterCount, AuxiliaryParameterCount, ConvolutionMultiplyAdds, LinearMultiplyAdds, AuxiliaryMultiplyAdds);
 
+    /// <summary>
+    /// The network's graph in PyTorch terms: nodes in topological order, each reading earlier outputs, weights named as
+    /// in the safetensors files; auxiliary heads are training only. <c>Graph.ToJson()</c> gives the JSON stored in weight files.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public static global::InceptionGen.NetworkGraph Graph { get; } = new("GoogLeNet", new("input", 3, 224, 224), "classifier",
+    [
+        new("aux1.classifier", 0.3f),
+        new("aux2.classifier", 0.3f),
+    ],
+    [
+        // Conv1: conv 7x7/2
+        new global::InceptionGen.ConvNode("conv1", ["input"], "conv1", false, 64, 7, 2, 3, true, "conv1.weight", "conv1.bias"),
+        // Pool1: max pool 3x3/2
+        new global::InceptionGen.MaxPoolNode("pool1", ["conv1"], "pool1", false, 3, 2, 0, true),
+        // Norm1: LRN 5
+        new global::InceptionGen.LrnNode("norm1", ["pool1"], "norm1", false, 5, 0.0001f, 0.75f, 1f),
+        // Conv2Reduce: conv 1x1/1
+        new global::InceptionGen.ConvNode("conv2_reduce", ["norm1"], "conv2_reduce", false, 64, 1, 1, 0, true, "conv2_reduce.weight", "conv2_reduce.bias"),
+        // Conv2: conv 3x3/1
+        new global::InceptionGen.ConvNode("conv2", ["conv2_reduce"], "conv2", false, 192, 3, 1, 1, true, "conv2.weight", "conv2.bias"),
+        // Norm2: LRN 5
+        new global::InceptionGen.LrnNode("norm2", ["conv2"], "norm2", false, 5, 0.0001f, 0.75f, 1f),
+        // Pool2: max pool 3x3/2
+        new global::InceptionGen.MaxPoolNode("pool2", ["norm2"], "pool2", false, 3, 2, 0, true),
+        // Inception3a: inception
+        new global::InceptionGen.ConvNode("inception3a.branch1", ["pool2"], "inception3a.branch1", false, 64, 1, 1, 0, true, "inception3a.branch1.weight", "inception3a.branch1.bias"),
+        new global::InceptionGen.ConvNode("inception3a.branch2_reduce", ["pool2"], "inception3a.branch2_reduce", false, 96, 1, 1, 0, true, "inception3a.branch2_reduce.weight", "inception3a.branch2_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception3a.branch2", ["inception3a.branch2_reduce"], "inception3a.branch2", false, 128, 3, 1, 1, true, "inception3a.branch2.weight", "inception3a.branch2.bias"),
+        new global::InceptionGen.ConvNode("inception3a.branch3_reduce", ["pool2"], "inception3a.branch3_reduce", false, 16, 1, 1, 0, true, "inception3a.branch3_reduce.weight", "inception3a.branch3_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception3a.branch3", ["inception3a.branch3_reduce"], "inception3a.branch3", false, 32, 5, 1, 2, true, "inception3a.branch3.weight", "inception3a.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("inception3a.pool", ["pool2"], "inception3a.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConvNode("inception3a.branch4_projection", ["inception3a.pool"], "inception3a.branch4_projection", false, 32, 1, 1, 0, true, "inception3a.branch4_projection.weight", "inception3a.branch4_projection.bias"),
+        new global::InceptionGen.ConcatNode("inception3a", ["inception3a.branch1", "inception3a.branch2", "inception3a.branch3", "inception3a.branch4_projection"], "inception3a", false),
+        // Inception3b: inception
+        new global::InceptionGen.ConvNode("inception3b.branch1", ["inception3a"], "inception3b.branch1", false, 128, 1, 1, 0, true, "inception3b.branch1.weight", "inception3b.branch1.bias"),
+        new global::InceptionGen.ConvNode("inception3b.branch2_reduce", ["inception3a"], "inception3b.branch2_reduce", false, 128, 1, 1, 0, true, "inception3b.branch2_reduce.weight", "inception3b.branch2_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception3b.branch2", ["inception3b.branch2_reduce"], "inception3b.branch2", false, 192, 3, 1, 1, true, "inception3b.branch2.weight", "inception3b.branch2.bias"),
+        new global::InceptionGen.ConvNode("inception3b.branch3_reduce", ["inception3a"], "inception3b.branch3_reduce", false, 32, 1, 1, 0, true, "inception3b.branch3_reduce.weight", "inception3b.branch3_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception3b.branch3", ["inception3b.branch3_reduce"], "inception3b.branch3", false, 96, 5, 1, 2, true, "inception3b.branch3.weight", "inception3b.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("inception3b.pool", ["inception3a"], "inception3b.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConvNode("inception3b.branch4_projection", ["inception3b.pool"], "inception3b.branch4_projection", false, 64, 1, 1, 0, true, "inception3b.branch4_projection.weight", "inception3b.branch4_projection.bias"),
+        new global::InceptionGen.ConcatNode("inception3b", ["inception3b.branch1", "inception3b.branch2", "inception3b.branch3", "inception3b.branch4_projection"], "inception3b", false),
+        // Pool3: max pool 3x3/2
+        new global::InceptionGen.MaxPoolNode("pool3", ["inception3b"], "pool3", false, 3, 2, 0, true),
+        // Inception4a: inception
+        new global::InceptionGen.ConvNode("inception4a.branch1", ["pool3"], "inception4a.branch1", false, 192, 1, 1, 0, true, "inception4a.branch1.weight", "inception4a.branch1.bias"),
+        new global::InceptionGen.ConvNode("inception4a.branch2_reduce", ["pool3"], "inception4a.branch2_reduce", false, 96, 1, 1, 0, true, "inception4a.branch2_reduce.weight", "inception4a.branch2_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception4a.branch2", ["inception4a.branch2_reduce"], "inception4a.branch2", false, 208, 3, 1, 1, true, "inception4a.branch2.weight", "inception4a.branch2.bias"),
+        new global::InceptionGen.ConvNode("inception4a.branch3_reduce", ["pool3"], "inception4a.branch3_reduce", false, 16, 1, 1, 0, true, "inception4a.branch3_reduce.weight", "inception4a.branch3_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception4a.branch3", ["inception4a.branch3_reduce"], "inception4a.branch3", false, 48, 5, 1, 2, true, "inception4a.branch3.weight", "inception4a.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("inception4a.pool", ["pool3"], "inception4a.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConvNode("inception4a.branch4_projection", ["inception4a.pool"], "inception4a.branch4_projection", false, 64, 1, 1, 0, true, "inception4a.branch4_projection.weight", "inception4a.branch4_projection.bias"),
+        new global::InceptionGen.ConcatNode("inception4a", ["inception4a.branch1", "inception4a.branch2", "inception4a.branch3", "inception4a.branch4_projection"], "inception4a", false),
+        // Aux1: aux classifier
+        new global::InceptionGen.AvgPoolNode("aux1.pool", ["inception4a"], "aux1.pool", true, 5, 3, 0, true, true),
+        new global::InceptionGen.ConvNode("aux1.conv", ["aux1.pool"], "aux1.conv", true, 128, 1, 1, 0, true, "aux1.conv.weight", "aux1.conv.bias"),
+        new global::InceptionGen.FlattenNode("aux1.flatten", ["aux1.conv"], "aux1.flatten", true),
+        new global::InceptionGen.LinearNode("aux1.hidden", ["aux1.flatten"], "aux1.hidden", true, 1024, true, "aux1.hidden.weight", "aux1.hidden.bias"),
+        new global::InceptionGen.DropoutNode("aux1.dropout", ["aux1.hidden"], "aux1.dropout", true, 0.7f),
+        new global::InceptionGen.LinearNode("aux1.classifier", ["aux1.dropout"], "aux1.classifier", true, 1000, false, "aux1.classifier.weight", "aux1.classifier.bias"),
+        // Inception4b: inception
+        new global::InceptionGen.ConvNode("inception4b.branch1", ["inception4a"], "inception4b.branch1", false, 160, 1, 1, 0, true, "inception4b.branch1.weight", "inception4b.branch1.bias"),
+        new global::InceptionGen.ConvNode("inception4b.branch2_reduce", ["inception4a"], "inception4b.branch2_reduce", false, 112, 1, 1, 0, true, "inception4b.branch2_reduce.weight", "inception4b.branch2_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception4b.branch2", ["inception4b.branch2_reduce"], "inception4b.branch2", false, 224, 3, 1, 1, true, "inception4b.branch2.weight", "inception4b.branch2.bias"),
+        new global::InceptionGen.ConvNode("inception4b.branch3_reduce", ["inception4a"], "inception4b.branch3_reduce", false, 24, 1, 1, 0, true, "inception4b.branch3_reduce.weight", "inception4b.branch3_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception4b.branch3", ["inception4b.branch3_reduce"], "inception4b.branch3", false, 64, 5, 1, 2, true, "inception4b.branch3.weight", "inception4b.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("inception4b.pool", ["inception4a"], "inception4b.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConvNode("inception4b.branch4_projection", ["inception4b.pool"], "inception4b.branch4_projection", false, 64, 1, 1, 0, true, "inception4b.branch4_projection.weight", "inception4b.branch4_projection.bias"),
+        new global::InceptionGen.ConcatNode("inception4b", ["inception4b.branch1", "inception4b.branch2", "inception4b.branch3", "inception4b.branch4_projection"], "inception4b", false),
+        // Inception4c: inception
+        new global::InceptionGen.ConvNode("inception4c.branch1", ["inception4b"], "inception4c.branch1", false, 128, 1, 1, 0, true, "inception4c.branch1.weight", "inception4c.branch1.bias"),
+        new global::InceptionGen.ConvNode("inception4c.branch2_reduce", ["inception4b"], "inception4c.branch2_reduce", false, 128, 1, 1, 0, true, "inception4c.branch2_reduce.weight", "inception4c.branch2_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception4c.branch2", ["inception4c.branch2_reduce"], "inception4c.branch2", false, 256, 3, 1, 1, true, "inception4c.branch2.weight", "inception4c.branch2.bias"),
+        new global::InceptionGen.ConvNode("inception4c.branch3_reduce", ["inception4b"], "inception4c.branch3_reduce", false, 24, 1, 1, 0, true, "inception4c.branch3_reduce.weight", "inception4c.branch3_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception4c.branch3", ["inception4c.branch3_reduce"], "inception4c.branch3", false, 64, 5, 1, 2, true, "inception4c.branch3.weight", "inception4c.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("inception4c.pool", ["inception4b"], "inception4c.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConvNode("inception4c.branch4_projection", ["inception4c.pool"], "inception4c.branch4_projection", false, 64, 1, 1, 0, true, "inception4c.branch4_projection.weight", "inception4c.branch4_projection.bias"),
+        new global::InceptionGen.ConcatNode("inception4c", ["inception4c.branch1", "inception4c.branch2", "inception4c.branch3", "inception4c.branch4_projection"], "inception4c", false),
+        // Inception4d: inception
+        new global::InceptionGen.ConvNode("inception4d.branch1", ["inception4c"], "inception4d.branch1", false, 112, 1, 1, 0, true, "inception4d.branch1.weight", "inception4d.branch1.bias"),
+        new global::InceptionGen.ConvNode("inception4d.branch2_reduce", ["inception4c"], "inception4d.branch2_reduce", false, 144, 1, 1, 0, true, "inception4d.branch2_reduce.weight", "inception4d.branch2_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception4d.branch2", ["inception4d.branch2_reduce"], "inception4d.branch2", false, 288, 3, 1, 1, true, "inception4d.branch2.weight", "inception4d.branch2.bias"),
+        new global::InceptionGen.ConvNode("inception4d.branch3_reduce", ["inception4c"], "inception4d.branch3_reduce", false, 32, 1, 1, 0, true, "inception4d.branch3_reduce.weight", "inception4d.branch3_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception4d.branch3", ["inception4d.branch3_reduce"], "inception4d.branch3", false, 64, 5, 1, 2, true, "inception4d.branch3.weight", "inception4d.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("inception4d.pool", ["inception4c"], "inception4d.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConvNode("inception4d.branch4_projection", ["inception4d.pool"], "inception4d.branch4_projection", false, 64, 1, 1, 0, true, "inception4d.branch4_projection.weight", "inception4d.branch4_projection.bias"),
+        new global::InceptionGen.ConcatNode("inception4d", ["inception4d.branch1", "inception4d.branch2", "inception4d.branch3", "inception4d.branch4_projection"], "inception4d", false),
+        // Aux2: aux classifier
+        new global::InceptionGen.AvgPoolNode("aux2.pool", ["inception4d"], "aux2.pool", true, 5, 3, 0, true, true),
+        new global::InceptionGen.ConvNode("aux2.conv", ["aux2.pool"], "aux2.conv", true, 128, 1, 1, 0, true, "aux2.conv.weight", "aux2.conv.bias"),
+        new global::InceptionGen.FlattenNode("aux2.flatten", ["aux2.conv"], "aux2.flatten", true),
+        new global::InceptionGen.LinearNode("aux2.hidden", ["aux2.flatten"], "aux2.hidden", true, 1024, true, "aux2.hidden.weight", "aux2.hidden.bias"),
+        new global::InceptionGen.DropoutNode("aux2.dropout", ["aux2.hidden"], "aux2.dropout", true, 0.7f),
+        new global::InceptionGen.LinearNode("aux2.classifier", ["aux2.dropout"], "aux2.classifier", true, 1000, false, "aux2.classifier.weight", "aux2.classifier.bias"),
+        // Inception4e: inception
+        new global::InceptionGen.ConvNode("inception4e.branch1", ["inception4d"], "inception4e.branch1", false, 256, 1, 1, 0, true, "inception4e.branch1.weight", "inception4e.branch1.bias"),
+        new global::InceptionGen.ConvNode("inception4e.branch2_reduce", ["inception4d"], "inception4e.branch2_reduce", false, 160, 1, 1, 0, true, "inception4e.branch2_reduce.weight", "inception4e.branch2_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception4e.branch2", ["inception4e.branch2_reduce"], "inception4e.branch2", false, 320, 3, 1, 1, true, "inception4e.branch2.weight", "inception4e.branch2.bias"),
+        new global::InceptionGen.ConvNode("inception4e.branch3_reduce", ["inception4d"], "inception4e.branch3_reduce", false, 32, 1, 1, 0, true, "inception4e.branch3_reduce.weight", "inception4e.branch3_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception4e.branch3", ["inception4e.branch3_reduce"], "inception4e.branch3", false, 128, 5, 1, 2, true, "inception4e.branch3.weight", "inception4e.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("inception4e.pool", ["inception4d"], "inception4e.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConvNode("inception4e.branch4_projection", ["inception4e.pool"], "inception4e.branch4_projection", false, 128, 1, 1, 0, true, "inception4e.branch4_projection.weight", "inception4e.branch4_projection.bias"),
+        new global::InceptionGen.ConcatNode("inception4e", ["inception4e.branch1", "inception4e.branch2", "inception4e.branch3", "inception4e.branch4_projection"], "inception4e", false),
+        // Pool4: max pool 3x3/2
+        new global::InceptionGen.MaxPoolNode("pool4", ["inception4e"], "pool4", false, 3, 2, 0, true),
+        // Inception5a: inception
+        new global::InceptionGen.ConvNode("inception5a.branch1", ["pool4"], "inception5a.branch1", false, 256, 1, 1, 0, true, "inception5a.branch1.weight", "inception5a.branch1.bias"),
+        new global::InceptionGen.ConvNode("inception5a.branch2_reduce", ["pool4"], "inception5a.branch2_reduce", false, 160, 1, 1, 0, true, "inception5a.branch2_reduce.weight", "inception5a.branch2_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception5a.branch2", ["inception5a.branch2_reduce"], "inception5a.branch2", false, 320, 3, 1, 1, true, "inception5a.branch2.weight", "inception5a.branch2.bias"),
+        new global::InceptionGen.ConvNode("inception5a.branch3_reduce", ["pool4"], "inception5a.branch3_reduce", false, 32, 1, 1, 0, true, "inception5a.branch3_reduce.weight", "inception5a.branch3_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception5a.branch3", ["inception5a.branch3_reduce"], "inception5a.branch3", false, 128, 5, 1, 2, true, "inception5a.branch3.weight", "inception5a.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("inception5a.pool", ["pool4"], "inception5a.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConvNode("inception5a.branch4_projection", ["inception5a.pool"], "inception5a.branch4_projection", false, 128, 1, 1, 0, true, "inception5a.branch4_projection.weight", "inception5a.branch4_projection.bias"),
+        new global::InceptionGen.ConcatNode("inception5a", ["inception5a.branch1", "inception5a.branch2", "inception5a.branch3", "inception5a.branch4_projection"], "inception5a", false),
+        // Inception5b: inception
+        new global::InceptionGen.ConvNode("inception5b.branch1", ["inception5a"], "inception5b.branch1", false, 384, 1, 1, 0, true, "inception5b.branch1.weight", "inception5b.branch1.bias"),
+        new global::InceptionGen.ConvNode("inception5b.branch2_reduce", ["inception5a"], "inception5b.branch2_reduce", false, 192, 1, 1, 0, true, "inception5b.branch2_reduce.weight", "inception5b.branch2_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception5b.branch2", ["inception5b.branch2_reduce"], "inception5b.branch2", false, 384, 3, 1, 1, true, "inception5b.branch2.weight", "inception5b.branch2.bias"),
+        new global::InceptionGen.ConvNode("inception5b.branch3_reduce", ["inception5a"], "inception5b.branch3_reduce", false, 48, 1, 1, 0, true, "inception5b.branch3_reduce.weight", "inception5b.branch3_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception5b.branch3", ["inception5b.branch3_reduce"], "inception5b.branch3", false, 128, 5, 1, 2, true, "inception5b.branch3.weight", "inception5b.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("inception5b.pool", ["inception5a"], "inception5b.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConvNode("inception5b.branch4_projection", ["inception5b.pool"], "inception5b.branch4_projection", false, 128, 1, 1, 0, true, "inception5b.branch4_projection.weight", "inception5b.branch4_projection.bias"),
+        new global::InceptionGen.ConcatNode("inception5b", ["inception5b.branch1", "inception5b.branch2", "inception5b.branch3", "inception5b.branch4_projection"], "inception5b", false),
+        // Pool5: global avg pool
+        new global::InceptionGen.GlobalAveragePoolNode("pool5", ["inception5b"], "pool5", false),
+        // Dropout: dropout 0.4
+        new global::InceptionGen.DropoutNode("dropout", ["pool5"], "dropout", false, 0.4f),
+        // Classifier: linear
+        new global::InceptionGen.LinearNode("classifier", ["dropout"], "classifier", false, 1000, false, "classifier.weight", "classifier.bias"),
+    ]);
+
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private readonly global::InceptionGen.ParameterStore _parameters;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -429,6 +561,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::InceptionGen.NetworkGraph global::InceptionGen.INetwork.Graph => Graph;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     int global::InceptionGen.INetwork.InputLength => InputLength;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]

@@ -106,6 +106,22 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
     ],
         ParameterCount, AuxiliaryParameterCount, ConvolutionMultiplyAdds, LinearMultiplyAdds, AuxiliaryMultiplyAdds);
 
+    /// <summary>
+    /// The network's graph in PyTorch terms: nodes in topological order, each reading earlier outputs, weights named as
+    /// in the safetensors files; auxiliary heads are training only. <c>Graph.ToJson()</c> gives the JSON stored in weight files.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public static global::InceptionGen.NetworkGraph Graph { get; } = new("NaiveInceptionModule", new("input", 256, 28, 28), "module",
+        [],
+    [
+        // Module: inception
+        new global::InceptionGen.ConvNode("module.branch1", ["input"], "module.branch1", false, 128, 1, 1, 0, true, "module.branch1.weight", "module.branch1.bias"),
+        new global::InceptionGen.ConvNode("module.branch2", ["input"], "module.branch2", false, 192, 3, 1, 1, true, "module.branch2.weight", "module.branch2.bias"),
+        new global::InceptionGen.ConvNode("module.branch3", ["input"], "module.branch3", false, 96, 5, 1, 2, true, "module.branch3.weight", "module.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("module.pool", ["input"], "module.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConcatNode("module", ["module.branch1", "module.branch2", "module.branch3", "module.pool"], "module", false),
+    ]);
+
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private readonly global::InceptionGen.ParameterStore _parameters;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -150,6 +166,8 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::InceptionGen.NetworkGraph global::InceptionGen.INetwork.Graph => Graph;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     int global::InceptionGen.INetwork.InputLength => InputLength;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]

@@ -136,6 +136,44 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     ],
         ParameterCount, AuxiliaryParameterCount, ConvolutionMultiplyAdds, LinearMultiplyAdds, AuxiliaryMultiplyAdds);
 
+    /// <summary>
+    /// The network's graph in PyTorch terms: nodes in topological order, each reading earlier outputs, weights named as
+    /// in the safetensors files; auxiliary heads are training only. <c>Graph.ToJson()</c> gives the JSON stored in weight files.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public static global::InceptionGen.NetworkGraph Graph { get; } = new("SmallInceptionNet", new("input", 1, 16, 16), "classifier",
+    [
+        new("aux.classifier", 0.3f),
+    ],
+    [
+        // Conv1: conv 3x3/1
+        new global::InceptionGen.ConvNode("conv1", ["input"], "conv1", false, 16, 3, 1, 1, true, "conv1.weight", "conv1.bias"),
+        // Pool1: max pool 2x2/2
+        new global::InceptionGen.MaxPoolNode("pool1", ["conv1"], "pool1", false, 2, 2, 0, false),
+        // Inception1: inception
+        new global::InceptionGen.ConvNode("inception1.branch1", ["pool1"], "inception1.branch1", false, 24, 1, 1, 0, true, "inception1.branch1.weight", "inception1.branch1.bias"),
+        new global::InceptionGen.ConvNode("inception1.branch2_reduce", ["pool1"], "inception1.branch2_reduce", false, 16, 1, 1, 0, true, "inception1.branch2_reduce.weight", "inception1.branch2_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception1.branch2", ["inception1.branch2_reduce"], "inception1.branch2", false, 32, 3, 1, 1, true, "inception1.branch2.weight", "inception1.branch2.bias"),
+        new global::InceptionGen.ConvNode("inception1.branch3_reduce", ["pool1"], "inception1.branch3_reduce", false, 8, 1, 1, 0, true, "inception1.branch3_reduce.weight", "inception1.branch3_reduce.bias"),
+        new global::InceptionGen.ConvNode("inception1.branch3", ["inception1.branch3_reduce"], "inception1.branch3", false, 16, 5, 1, 2, true, "inception1.branch3.weight", "inception1.branch3.bias"),
+        new global::InceptionGen.MaxPoolNode("inception1.pool", ["pool1"], "inception1.pool", false, 3, 1, 1, false),
+        new global::InceptionGen.ConvNode("inception1.branch4_projection", ["inception1.pool"], "inception1.branch4_projection", false, 16, 1, 1, 0, true, "inception1.branch4_projection.weight", "inception1.branch4_projection.bias"),
+        new global::InceptionGen.ConcatNode("inception1", ["inception1.branch1", "inception1.branch2", "inception1.branch3", "inception1.branch4_projection"], "inception1", false),
+        // Aux: aux classifier
+        new global::InceptionGen.AvgPoolNode("aux.pool", ["inception1"], "aux.pool", true, 3, 2, 0, true, true),
+        new global::InceptionGen.ConvNode("aux.conv", ["aux.pool"], "aux.conv", true, 16, 1, 1, 0, true, "aux.conv.weight", "aux.conv.bias"),
+        new global::InceptionGen.FlattenNode("aux.flatten", ["aux.conv"], "aux.flatten", true),
+        new global::InceptionGen.LinearNode("aux.hidden", ["aux.flatten"], "aux.hidden", true, 32, true, "aux.hidden.weight", "aux.hidden.bias"),
+        new global::InceptionGen.DropoutNode("aux.dropout", ["aux.hidden"], "aux.dropout", true, 0.7f),
+        new global::InceptionGen.LinearNode("aux.classifier", ["aux.dropout"], "aux.classifier", true, 10, false, "aux.classifier.weight", "aux.classifier.bias"),
+        // Pool2: global avg pool
+        new global::InceptionGen.GlobalAveragePoolNode("pool2", ["inception1"], "pool2", false),
+        // Dropout: dropout 0.4
+        new global::InceptionGen.DropoutNode("dropout", ["pool2"], "dropout", false, 0.4f),
+        // Classifier: linear
+        new global::InceptionGen.LinearNode("classifier", ["dropout"], "classifier", false, 10, false, "classifier.weight", "classifier.bias"),
+    ]);
+
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private readonly global::InceptionGen.ParameterStore _parameters;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -198,6 +236,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::InceptionGen.NetworkGraph global::InceptionGen.INetwork.Graph => Graph;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     int global::InceptionGen.INetwork.InputLength => InputLength;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using InceptionGen.Interop;
+using InceptionGen.Threading;
+
+namespace InceptionGen.Cli;
+
+/// <summary><c>init</c> (fresh weights to a file) and <c>run</c> (inference on a .npy batch).</summary>
+internal static class InferenceCommands
+{
+    /// <summary>The safetensors metadata key naming the network the weights belong to.</summary>
+    public const string NetworkKey = "network";
+
+    /// <summary>Images per forward call: any batch runs in chunks of this many.</summary>
+    public const int MaxBatch = 16;
+
+    public static readonly string[] InitOptionNames = ["network", "seed", "output"];
+    public static readonly string[] RunOptionNames = ["weights", "input", "output", "network", "threads"];
+
+    public static int Init(Arguments arguments, TextWriter output)
+    {
+        if (arguments.Positional.Count > 0)
+        {
+            throw new UsageException("init takes no positional arguments: init [--network NAME] [--seed S] --output W.safetensors");
+        }
+
+        var (name, entry) = Find(arguments.Text("network") ?? "GoogLeNet");
+        var seed = Seed(arguments.Text("seed"));
+        var path = arguments.Text("output") ?? throw new UsageException("init needs --output W.safetensors");
+        var network = entry.Create(1, seed, null);
+        try
+        {
+            SafeTensors.Save(network, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot write '{path}': {e.Message}");
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {path}: {name} weights from seed {seed}, {network.Parameters.Tensors.Count} tensors, {network.Parameters.Tensors.Sum(t => (long)t.Length):N0} parameters"));
+        return 0;
+    }
+
+    public static int Run(Arguments arguments, TextWriter output)
+    {
+        if (arguments.Positional.Count > 0)
+        {
+            throw new UsageException("run takes no positional arguments: run --weights W.safetensors --input X.npy --output Y.npy [--network NAME] [--threads N]");
+        }
+
+        var weights = arguments.Text("weights") ?? throw new UsageException("run needs --weights W.safetensors");
+        var inputPath = arguments.Text("input") ?? throw new UsageException("run needs --input X.npy (float32, N x C x H x W)");
+        var outputPath = arguments.Text("output") ?? throw new UsageException("run needs --output Y.npy");
+        var threads = arguments.Int("threads", Environment.ProcessorCount, 1, 1024);
+        RequireFile(weights, "weights");
+        RequireFile(inputPath, "input");
+
+        var metadata = Guard(weights, () => SafeTensors.ReadMetadata(weights));
+        var declared = metadata.GetValueOrDefault(NetworkKey);
+        var requested = arguments.Text("network");
+        if (declared is null && requested is null)
+        {
+            throw new UsageException($"'{weights}' does not say which network it holds (no '{NetworkKey}' metadata); pass --network NAME ({NetworkCatalog.Names})");
+        }
+
+        var (name, entry) = Find(requested ?? declared!);
+        if (declared is not null && !string.Equals(declared, name, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UsageException($"'{weights}' holds {declared} weights, not {name}");
+        }
+
+        var input = Guard(inputPath, () => Npy.Read(inputPath));
+        var shape = entry.Summary.InputShape;
+        Guard(inputPath, () => input.RequireShape(-1, shape.Channels, shape.Height, shape.Width));
+        var images = Guard(inputPath, input.ToFloat32);
+        var count = input.Shape[0];
+        if (count == 0)
+        {
+            throw new UsageException($"'{inputPath}' holds no images (shape {input.ShapeText})");
+        }
+
+        using var pool = new WorkerPool(threads);
+        var network = entry.Create(Math.Min(count, MaxBatch), 0, pool);
+        Guard(weights, () => SafeTensors.Load(network.Parameters, weights));
+
+        var results = new float[(long)count * network.OutputLength];
+        var clock = Stopwatch.StartNew();
+        for (var first = 0; first < count; first += network.MaxBatch)
+        {
+            var batch = Math.Min(network.MaxBatch, count - first);
+            network.Forward(images.AsSpan(first * network.InputLength, batch * network.InputLength), results.AsSpan(first * network.OutputLength, batch * network.OutputLength), batch);
+        }
+
+        var elapsed = clock.Elapsed.TotalMilliseconds;
+        int[] outputShape = OutputShape(entry.Summary) is { Height: 1, Width: 1 } map ? [count, map.Channels] : [count, .. Dims(OutputShape(entry.Summary))];
+        try
+        {
+            Npy.Write(outputPath, results, outputShape);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot write '{outputPath}': {e.Message}");
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {outputPath}: {Npy.ShapeText(outputShape)} float32, {name} on {count} image{(count == 1 ? "" : "s")} in {elapsed:F1} ms ({threads} thread{(threads == 1 ? "" : "s")})"));
+        return 0;
+    }
+
+    private static (string Name, NetworkCatalog.Entry Entry) Find(string name)
+    {
+        var entry = NetworkCatalog.Find(name);
+        return (NetworkCatalog.Networks.Keys.First(key => string.Equals(key, name, StringComparison.OrdinalIgnoreCase)), entry);
+    }
+
+    private static ulong Seed(string? text)
+        => text is null ? 0
+            : ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seed) ? seed
+            : throw new UsageException($"--seed takes a whole number from 0 to {ulong.MaxValue}, not '{text}'");
+
+    /// <summary>The main output's shape: the last layer that is not part of an auxiliary head.</summary>
+    private static FeatureShape OutputShape(NetworkSummary summary) => summary.Layers.Last(layer => layer.Depth == 0 && !layer.Auxiliary).OutputShape;
+
+    private static int[] Dims(FeatureShape shape) => [shape.Channels, shape.Height, shape.Width];
+
+    private static void RequireFile(string path, string what)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"no {what} file '{path}'");
+        }
+    }
+
+    /// <summary>Runs a read or check of <paramref name="path"/>; a refusal becomes one usage line.</summary>
+    private static T Guard<T>(string path, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is InvalidDataException or SafeTensorsException or IOException or UnauthorizedAccessException)
+        {
+            var message = TrainCommand.OneLine(e.Message);
+            throw new UsageException(message.Contains(path, StringComparison.Ordinal) ? message : $"'{path}': {message}");
+        }
+    }
+
+    private static void Guard(string path, Action action) => Guard(path, () =>
+    {
+        action();
+        return 0;
+    });
+}

@@ -1,0 +1,119 @@
+using System.Collections.Generic;
+using System.Linq;
+using InceptionGen.Generator.Model;
+using InceptionGen.Generator.Planning;
+
+namespace InceptionGen.Generator.Emitting;
+
+/// <summary>
+/// The network's graph in PyTorch terms, from the plan's ops: layout conversions, padding copies and the output
+/// copy vanish (a node reads what they read), an Inception module's branches write their own tensors and end in
+/// a Concat, and every name goes through the same PyTorch mapping as the weight files.
+/// </summary>
+internal sealed partial class Emitter
+{
+    private const string GraphTypes = "global::InceptionGen.";
+
+    private void WriteGraph()
+    {
+        var w = _writer;
+        var input = _plan.InputTensorPlan;
+        var kinds = _plan.Layers.ToDictionary(layer => layer.Model.Name, layer => layer.Model.Kind);
+        var names = new Dictionary<int, string> { [_plan.InputTensor] = "input" };
+        var nodes = new List<(string Layer, string Code)>();
+        var concatInputs = new List<string>();
+        var ops = _plan.Ops;
+        for (var index = 0; index < ops.Count; index++)
+        {
+            var op = ops[index];
+            if (op.Kind is OpKind.InputToBlocked or OpKind.Pad or OpKind.CopyToOutput || (op.Kind == OpKind.BlockedToPlain && op.Layer == "Output"))
+            {
+                names[op.Output] = names[op.Input];
+                continue;
+            }
+
+            var isInception = kinds.TryGetValue(op.Layer, out var kind) && kind == LayerKind.Inception;
+            var name = PyTorchNames.From(op.Kind == OpKind.MaxPool && isInception ? op.Layer + ".Pool" : op.QualifiedName);
+            nodes.Add((op.Layer, NodeCode(op, name, names[op.Input])));
+
+            // The last op of a module writes into its concat; so does every branch's last op.
+            var concat = isInception ? ops.Last(other => other.Layer == op.Layer).Output : -1;
+            if (op.Output == concat)
+            {
+                concatInputs.Add(name);
+            }
+            else
+            {
+                names[op.Output] = name;
+            }
+
+            if (isInception && (index + 1 == ops.Count || ops[index + 1].Layer != op.Layer))
+            {
+                var module = PyTorchNames.From(op.Layer);
+                nodes.Add((op.Layer, $"new {GraphTypes}ConcatNode({Quote(module)}, [{string.Join(", ", concatInputs.Select(Quote))}], {Quote(module)}, false),"));
+                names[concat] = module;
+                concatInputs.Clear();
+            }
+        }
+
+        w.Line("/// <summary>");
+        w.Line("/// The network's graph in PyTorch terms: nodes in topological order, each reading earlier outputs, weights named as");
+        w.Line("/// in the safetensors files; auxiliary heads are training only. <c>Graph.ToJson()</c> gives the JSON stored in weight files.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        w.Line($"public static global::InceptionGen.NetworkGraph Graph {{ get; }} = new({Quote(_model.ClassName)}, new({Quote("input")}, {input.Channels}, {input.Height}, {input.Width}), {Quote(names[_plan.OutputTensor])},");
+        if (_plan.AuxiliaryLosses.Count == 0)
+        {
+            w.Line("    [],");
+        }
+        else
+        {
+            using (w.Block(null, "[", "],"))
+            {
+                foreach (var auxiliary in _plan.AuxiliaryLosses)
+                {
+                    w.Line($"new({Quote(names[auxiliary.Logits])}, {Float(auxiliary.Weight)}),");
+                }
+            }
+        }
+
+        using (w.Block(null, "[", "]);"))
+        {
+            string? layer = null;
+            foreach (var node in nodes)
+            {
+                if (node.Layer != layer)
+                {
+                    layer = node.Layer;
+                    w.Line($"// {layer}: {SummaryKind(layer)}");
+                }
+
+                w.Line(node.Code);
+            }
+        }
+
+        w.Line();
+    }
+
+    private string NodeCode(OpPlan op, string name, string input)
+    {
+        var head = $"{Quote(name)}, [{Quote(input)}], {Quote(name)}, {Bool(op.Auxiliary)}";
+        return op.Kind switch
+        {
+            OpKind.Conv => $"new {GraphTypes}ConvNode({head}, {op.OutChannels}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.Relu)}, {WeightName(op.Weights)}, {WeightName(op.Bias)}),",
+            OpKind.MaxPool => $"new {GraphTypes}MaxPoolNode({head}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.CeilMode)}),",
+            // The kernels divide by the window clipped to the padded input, as Caffe and PyTorch's count_include_pad=True do.
+            OpKind.AvgPool => $"new {GraphTypes}AvgPoolNode({head}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.CeilMode)}, true),",
+            OpKind.GlobalAveragePool => $"new {GraphTypes}GlobalAveragePoolNode({head}),",
+            OpKind.LocalResponseNorm => $"new {GraphTypes}LrnNode({head}, {op.Kernel}, {Float(op.Alpha)}, {Float(op.Beta)}, {Float(op.K)}),",
+            OpKind.BlockedToPlain => $"new {GraphTypes}FlattenNode({head}),",
+            OpKind.Dropout => $"new {GraphTypes}DropoutNode({head}, {Float(op.Rate)}),",
+            OpKind.Linear => $"new {GraphTypes}LinearNode({head}, {op.OutChannels}, {Bool(op.Relu)}, {WeightName(op.Weights)}, {WeightName(op.Bias)}),",
+            _ => throw new System.InvalidOperationException($"op {op.Kind} has no graph node"),
+        };
+    }
+
+    private static string WeightName(string? declared) => declared is null ? "null" : Quote(PyTorchNames.From(declared));
+
+    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}
