@@ -107,12 +107,12 @@ internal static class CompareCommand
     private static void PrepareFiles(CompareFiles files)
     {
         var network = new GoogLeNet(1, CompareFiles.WeightSeed);
-        SafeTensors.Save(network.Parameters, files.Weights);
+        SafeTensors.Save(network, files.Weights);
         Npy.Write(files.Input, BenchmarkData.Images(CompareFiles.MaxBatch * GoogLeNet.InputLength), CompareFiles.MaxBatch, GoogLeNet.InputChannels, GoogLeNet.InputHeight, GoogLeNet.InputWidth);
         Npy.Write(files.Labels, Enumerable.Range(0, CompareFiles.MaxBatch).Select(image => (long)(image * 37 % GoogLeNet.OutputLength)).ToArray(), CompareFiles.MaxBatch);
 
         // Dropout.Forward on ones gives the mask itself; layer i is the i-th dropout in the graph (aux1, aux2, main).
-        float[] rates = [0.7f, 0.7f, 0.4f];
+        float[] rates = [.. GoogLeNet.Graph.Nodes.OfType<DropoutNode>().Select(node => node.P)];
         const int Width = 1024;
         var masks = new float[rates.Length * CompareFiles.MaxBatch * Width];
         var ones = Enumerable.Repeat(1f, Width).ToArray();
