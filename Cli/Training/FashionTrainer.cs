@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
 using InceptionGen.Interop;
@@ -165,12 +166,11 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
                     }
 
                     FillBatch(order, b, step, dataSeed, images, labels);
-                    net.Forward(images, logits, options.Batch);
-                    correct += CountCorrect(logits, labels, options.Batch);
                     optimizer.LearningRate = lastRate = schedule.LearningRate(optimizer.StepCount, epoch + (double)b / batchesPerEpoch);
                     var loss = net.TrainStep(images, labels, options.Batch, optimizer);
                     lossSum += loss.Total;
                     mainSum += loss.Main;
+                    correct += loss.Correct;
                     auxSum += loss.Auxiliary;
                     seen += options.Batch;
                     step++;
@@ -225,6 +225,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             var metrics = new EpochMetrics(epoch + 1, lossSum / batches, mainSum / batches, auxSum / batches, seen == 0 ? 0 : (double)correct / seen, validationAccuracy, lastRate, watch.Elapsed.TotalSeconds);
             history.Add(metrics);
             WriteMetrics(metricsPath, history);
+            SavePlot(history);
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{metrics.Epoch,5} {metrics.TrainLoss,8:F4} {metrics.TrainMainLoss,8:F4} {metrics.TrainAuxLoss,8:F4} {metrics.TrainAccuracy,9:P2} {(validationAccuracy is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "-"),8} {metrics.LearningRate,10:G4} {metrics.Seconds,8:F1}"));
             EpochCompleted?.Invoke(epoch + 1);
@@ -242,8 +243,29 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         var testAccuracy = Accuracy(net, data.Test, 0, testCount, images, logits, confusion);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {testAccuracy:P2} ({testCount} images)"));
         WriteConfusion(console, confusion);
-        console.WriteLine($"weights: {Path.Combine(options.Output, ModelFile)}; metrics: {metricsPath} (no PNG plot yet)");
+        console.WriteLine($"weights: {Path.Combine(options.Output, ModelFile)}; metrics: {metricsPath}{(_plotError is null ? $"; curves: {Path.Combine(options.Output, TrainingPlot.FileName)}" : "")}");
         return new TrainResult(true, history, testAccuracy, confusion, net.Parameters.ReadOnlySpan.ToArray());
+    }
+
+    private string? _plotError;
+
+    /// <summary>Redraws the curves; a machine without Skia's native library loses the plot, not the run.</summary>
+    private void SavePlot(IReadOnlyList<EpochMetrics> history)
+    {
+        if (_plotError is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            TrainingPlot.Save(history, Path.Combine(options.Output, TrainingPlot.FileName), "FashionInception");
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or IOException or UnauthorizedAccessException or EntryPointNotFoundException)
+        {
+            _plotError = e.Message;
+            console.WriteLine($"warning: no PNG plot ({e.GetType().Name}: {TrainCommand.OneLine(e.Message)}); metrics.csv has the same numbers");
+        }
     }
 
     private BlockOptimizer CreateOptimizer()
@@ -304,34 +326,6 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         }
     }
 
-    private static long CountCorrect(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int count)
-    {
-        long correct = 0;
-        for (var i = 0; i < count; i++)
-        {
-            if (ArgMax(logits.Slice(i * 10, 10)) == labels[i])
-            {
-                correct++;
-            }
-        }
-
-        return correct;
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        var best = 0;
-        for (var c = 1; c < values.Length; c++)
-        {
-            if (values[c] > values[best])
-            {
-                best = c;
-            }
-        }
-
-        return best;
-    }
-
     /// <summary>Accuracy of <paramref name="net"/> on images [start, start + count) of <paramref name="set"/>; fills <paramref name="confusion"/> [true, predicted] if given.</summary>
     public static double Accuracy(INetwork net, FashionMnistSet set, int start, int count, float[] images, float[] logits, int[,]? confusion)
     {
@@ -344,7 +338,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             for (var i = 0; i < batch; i++)
             {
                 var label = set.Labels[start + offset + i];
-                var predicted = ArgMax(logits.AsSpan(i * 10, 10));
+                var predicted = TensorPrimitives.IndexOfMax(logits.AsSpan(i * 10, 10));
                 correct += predicted == label ? 1 : 0;
                 if (confusion is not null)
                 {

@@ -153,6 +153,7 @@ internal sealed partial class Emitter
             w.Line("_wantInputGradient = !inputGradient.IsEmpty;");
             w.Line("var total = 0.0;");
             w.Line("var main = 0.0;");
+            w.Line("var correct = 0;");
             w.Line("var scale = 1f / batch;");
             using (w.Block("try"))
             {
@@ -163,9 +164,10 @@ internal sealed partial class Emitter
                     w.Line("_training = true;");
                     w.Line("_passFirstImage = first;");
                     w.Line("TrainingForwardPass(images.Slice(first * InputLength, count * InputLength), count);");
-                    w.Line("var (passTotal, passMain) = Losses(labels.Slice(first, count), count, scale);");
+                    w.Line("var (passTotal, passMain, passCorrect) = Losses(labels.Slice(first, count), count, scale);");
                     w.Line("total += passTotal;");
                     w.Line("main += passMain;");
+                    w.Line("correct += passCorrect;");
                     w.Line("BackwardPass(count, inputGradient.IsEmpty ? default : inputGradient.Slice(first * InputLength, count * InputLength));");
                 }
             }
@@ -182,7 +184,7 @@ internal sealed partial class Emitter
                 w.Line("AddPackedGradients();");
             }
 
-            w.Line("return new global::InceptionGen.Training.TrainingLoss((float)(total / batch), (float)(main / batch));");
+            w.Line("return new global::InceptionGen.Training.TrainingLoss((float)(total / batch), (float)(main / batch)) { Correct = correct };");
         }
 
         w.Line();
@@ -212,17 +214,19 @@ internal sealed partial class Emitter
 
         w.Line();
         var logits = _plan.Tensors[_plan.Logits];
-        w.Line("/// <summary>Softmax cross-entropy of the main classifier and of each auxiliary head for one pass; writes the logits' gradients (scaled for the batch mean).</summary>");
+        w.Line("/// <summary>Softmax cross-entropy of the main classifier and of each auxiliary head for one pass; writes the logits' gradients (scaled for the batch mean) and counts the main classifier's right answers.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private (double Total, double Main) Losses(global::System.ReadOnlySpan<int> labels, int batch, float scale)"))
+        using (w.Block("private (double Total, double Main, int Correct) Losses(global::System.ReadOnlySpan<int> labels, int batch, float scale)"))
         {
             w.Line("var activations = _trainingActivations!.Span;");
             w.Line("var gradients = _activationGradients!.Span;");
             w.Line("gradients[..(batch * TrainingLengthPerImage)].Clear();");
             w.Line("var total = 0.0;");
             w.Line("var main = 0.0;");
+            w.Line("var correct = 0;");
             using (w.Block("for (var image = 0; image < batch; image++)"))
             {
+                w.Line($"correct += global::InceptionGen.Training.SoftmaxCrossEntropy.IsTopClass({TrainingSlice("activations", logits)}, labels[image]) ? 1 : 0;");
                 w.Line($"var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss({TrainingSlice("activations", logits)}, labels[image], {TrainingSlice("gradients", logits)}, scale);");
                 w.Line("main += loss;");
                 w.Line("total += loss;");
@@ -234,7 +238,7 @@ internal sealed partial class Emitter
                 }
             }
 
-            w.Line("return (total, main);");
+            w.Line("return (total, main, correct);");
         }
 
         w.Line();

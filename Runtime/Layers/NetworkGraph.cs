@@ -33,6 +33,44 @@ public sealed record NetworkGraph(
     /// <summary>The nodes inference runs: every node that is not training only.</summary>
     public IEnumerable<GraphNode> InferenceNodes => Nodes.Where(node => !node.TrainingOnly);
 
+    /// <summary>The shape of every tensor for one image, by name: the input and each node's output.</summary>
+    public IReadOnlyDictionary<string, FeatureShape> Shapes()
+    {
+        var shapes = new Dictionary<string, FeatureShape>(StringComparer.Ordinal) { [Input.Name] = new(Input.Channels, Input.Height, Input.Width) };
+        foreach (var node in Nodes)
+        {
+            var input = shapes[node.Inputs[0]];
+            shapes[node.Output] = node switch
+            {
+                ConvNode conv => new(conv.OutChannels, ConvSize(input.Height, conv), ConvSize(input.Width, conv)),
+                MaxPoolNode pool => new(input.Channels, PoolSize(input.Height, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode),
+                    PoolSize(input.Width, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode)),
+                AvgPoolNode pool => new(input.Channels, PoolSize(input.Height, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode),
+                    PoolSize(input.Width, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode)),
+                ConcatNode => new(node.Inputs.Sum(name => shapes[name].Channels), input.Height, input.Width),
+                GlobalAveragePoolNode => new(input.Channels, 1, 1),
+                FlattenNode => new(input.Length, 1, 1),
+                LinearNode linear => new(linear.OutFeatures, 1, 1),
+                _ => input,
+            };
+        }
+
+        return shapes;
+
+        static int ConvSize(int size, ConvNode conv) => (size + 2 * conv.Padding - conv.Kernel) / conv.Stride + 1;
+    }
+
+    /// <summary>
+    /// PyTorch's pooled size: floor or ceil of (size + 2·padding − kernel) / stride, plus one; in ceil mode a last
+    /// window that would start past the input and its left padding is dropped.
+    /// </summary>
+    public static int PoolSize(int size, int kernel, int stride, int padding, bool ceilMode)
+    {
+        var span = size + 2 * padding - kernel;
+        var output = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+        return ceilMode && (output - 1) * stride >= size + padding ? output - 1 : output;
+    }
+
     /// <summary>The graph as compact <c>inceptiongen.graph/1</c> JSON.</summary>
     public string ToJson()
     {

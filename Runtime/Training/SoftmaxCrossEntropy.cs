@@ -44,4 +44,7 @@ public static class SoftmaxCrossEntropy
         logitGradient[label] = (float)labelGradient;
         return (float)loss;
     }
+
+    /// <summary>Whether <paramref name="label"/> has the largest logit (the first one on ties).</summary>
+    public static bool IsTopClass(ReadOnlySpan<float> logits, int label) => TensorPrimitives.IndexOfMax(logits) == label;
 }

@@ -8,4 +8,10 @@ public readonly record struct TrainingLoss(float Total, float Main)
 {
     /// <summary>The weighted auxiliary losses alone.</summary>
     public float Auxiliary => Total - Main;
+
+    /// <summary>
+    /// How many images of the batch the main classifier ranked their label first in this training pass (dropout
+    /// on), the usual "train accuracy" without a second forward pass.
+    /// </summary>
+    public int Correct { get; init; }
 }

@@ -39,6 +39,9 @@ public sealed class FashionTrainerTests
             Assert.True(File.Exists(Path.Combine(folder, FashionTrainer.ModelFile)));
             Assert.True(File.Exists(Path.Combine(folder, FashionTrainer.CheckpointFile)));
             Assert.Equal(3, File.ReadAllLines(Path.Combine(folder, FashionTrainer.MetricsFile)).Length);
+            var png = File.ReadAllBytes(Path.Combine(folder, TrainingPlot.FileName));
+            Assert.True(png.Length > 10_000 && png.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }), "curves.png is not a PNG with content");
+            Assert.All(result.Epochs, m => Assert.InRange(m.TrainAccuracy, 0.05, 1.0));
             Assert.Contains("Ankle boot", log.ToString());
             var confusion = result.Confusion!;
             Assert.Equal(10_000, confusion.Cast<int>().Sum());

@@ -61,6 +61,26 @@ public sealed class TrainingApiTests
     }
 
     [Fact]
+    public void CorrectCountsTheImagesWhoseLabelTheTrainingPassRankedFirst()
+    {
+        // No dropout, so the training pass's logits are the inference logits: label half the images with the
+        // predicted class and half with another one, and Correct must count exactly the first half.
+        const int batch = 6;
+        var network = new NoDropoutNet(maxBatch: batch, seed: 3);
+        var images = DeterminismTests.Images(batch * NoDropoutNet.InputLength, 7);
+        var logits = new float[batch * NoDropoutNet.OutputLength];
+        network.Forward(images, logits, batch);
+        var labels = new int[batch];
+        for (var i = 0; i < batch; i++)
+        {
+            var predicted = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.AsSpan(i * NoDropoutNet.OutputLength, NoDropoutNet.OutputLength));
+            labels[i] = i % 2 == 0 ? predicted : (predicted + 1) % NoDropoutNet.OutputLength;
+        }
+
+        Assert.Equal(batch / 2, network.Backward(images, labels, batch).Correct);
+    }
+
+    [Fact]
     public void InferenceAfterTrainingSeesTheNewWeights()
     {
         var network = new SmallInceptionNet(maxBatch: 2, seed: 1);
@@ -72,4 +92,13 @@ public sealed class TrainingApiTests
         network.Forward(images, after, 2);
         Assert.False(before.AsSpan().SequenceEqual(after), "a training step changed nothing the forward pass sees");
     }
+}
+
+/// <summary>A net without dropout, whose training forward pass gives the inference logits.</summary>
+[Network(Channels = 2, Height = 6, Width = 6)]
+public sealed partial class NoDropoutNet
+{
+    [Conv(16, Kernel = 3, Padding = 1)]     public partial Conv Conv1 { get; }
+    [GlobalAveragePool]                     public partial Pool Pool { get; }
+    [Linear(4)]                             public partial Linear Classifier { get; }
 }

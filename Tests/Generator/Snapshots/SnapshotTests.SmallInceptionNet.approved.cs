@@ -1019,6 +1019,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         _wantInputGradient = !inputGradient.IsEmpty;
         var total = 0.0;
         var main = 0.0;
+        var correct = 0;
         var scale = 1f / batch;
         try
         {
@@ -1029,9 +1030,10 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 _training = true;
                 _passFirstImage = first;
                 TrainingForwardPass(images.Slice(first * InputLength, count * InputLength), count);
-                var (passTotal, passMain) = Losses(labels.Slice(first, count), count, scale);
+                var (passTotal, passMain, passCorrect) = Losses(labels.Slice(first, count), count, scale);
                 total += passTotal;
                 main += passMain;
+                correct += passCorrect;
                 BackwardPass(count, inputGradient.IsEmpty ? default : inputGradient.Slice(first * InputLength, count * InputLength));
             }
         }
@@ -1045,7 +1047,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             AddPackedGradients();
         }
-        return new global::InceptionGen.Training.TrainingLoss((float)(total / batch), (float)(main / batch));
+        return new global::InceptionGen.Training.TrainingLoss((float)(total / batch), (float)(main / batch)) { Correct = correct };
     }
 
     /// <summary>The training forward pass over one pass of images: every op, auxiliary heads and dropout included, into the training memory.</summary>
@@ -1080,24 +1082,26 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         _pool.Run(this, 21, ItemCount(21, batch)); // Classifier: linear 88 -> 10
     }
 
-    /// <summary>Softmax cross-entropy of the main classifier and of each auxiliary head for one pass; writes the logits' gradients (scaled for the batch mean).</summary>
+    /// <summary>Softmax cross-entropy of the main classifier and of each auxiliary head for one pass; writes the logits' gradients (scaled for the batch mean) and counts the main classifier's right answers.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private (double Total, double Main) Losses(global::System.ReadOnlySpan<int> labels, int batch, float scale)
+    private (double Total, double Main, int Correct) Losses(global::System.ReadOnlySpan<int> labels, int batch, float scale)
     {
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         gradients[..(batch * TrainingLengthPerImage)].Clear();
         var total = 0.0;
         var main = 0.0;
+        var correct = 0;
         for (var image = 0; image < batch; image++)
         {
+            correct += global::InceptionGen.Training.SoftmaxCrossEntropy.IsTopClass(activations.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image]) ? 1 : 0;
             var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image], gradients.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, scale);
             main += loss;
             total += loss;
             // Aux: weight 0.3f
             total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, labels[image], gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, 0.3f * scale);
         }
-        return (total, main);
+        return (total, main, correct);
     }
 
     /// <summary>The backward pass over one pass of images: every op in reverse; weight gradients add up in <see cref="Gradients"/>.</summary>
