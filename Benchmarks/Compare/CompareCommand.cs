@@ -108,6 +108,7 @@ internal static class CompareCommand
     {
         var network = new GoogLeNet(1, CompareFiles.WeightSeed);
         SafeTensors.Save(network, files.Weights);
+        Onnx.OnnxExporter.Export(network, files.Onnx);
         Npy.Write(files.Input, BenchmarkData.Images(CompareFiles.MaxBatch * GoogLeNet.InputLength), CompareFiles.MaxBatch, GoogLeNet.InputChannels, GoogLeNet.InputHeight, GoogLeNet.InputWidth);
         Npy.Write(files.Labels, Enumerable.Range(0, CompareFiles.MaxBatch).Select(image => (long)(image * 37 % GoogLeNet.OutputLength)).ToArray(), CompareFiles.MaxBatch);
 

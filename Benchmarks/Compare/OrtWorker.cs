@@ -42,8 +42,6 @@ internal sealed class OrtWorker : IComparedWorker
         }
 
         _session = new InferenceSession(files.Onnx, _options);
-        var inputName = _session.InputMetadata.Keys.Single();
-        var outputName = _session.OutputMetadata.ContainsKey("classifier") ? "classifier" : _session.OutputMetadata.Keys.First();
 
         // Pinned for the session's lifetime: ORT reads and writes these arrays in place on every run.
         var images = GC.AllocateUninitializedArray<float>(batch * GoogLeNet.InputLength, pinned: true);
@@ -53,8 +51,8 @@ internal sealed class OrtWorker : IComparedWorker
         _outputValue = OrtValue.CreateTensorValueFromMemory(_logits, [batch, GoogLeNet.OutputLength]);
         _runOptions = new RunOptions();
         _binding = _session.CreateIoBinding();
-        _binding.BindInput(inputName, _inputValue);
-        _binding.BindOutput(outputName, _outputValue);
+        _binding.BindInput(Onnx.OnnxExporter.InputName, _inputValue);
+        _binding.BindOutput(Onnx.OnnxExporter.OutputName, _outputValue);
         return "ONNX Runtime " + OrtEnv.Instance().GetVersionString();
     }
 
