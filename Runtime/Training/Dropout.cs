@@ -17,14 +17,27 @@ public static class Dropout
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is not in [0, 1).</exception>
     public static void Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> mask, float rate, ulong seed, long step, int image, int layer)
     {
-        if (!(rate >= 0f && rate < 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(rate), rate, "A dropout rate must be at least 0 and below 1.");
-        }
-
         if (output.Length != input.Length || mask.Length != input.Length)
         {
             throw new ArgumentException($"Input, output and mask must be equally long; they have {input.Length}, {output.Length} and {mask.Length} floats.");
+        }
+
+        Mask(mask, rate, seed, step, image, layer);
+        TensorPrimitives.Multiply(input, mask, output);
+    }
+
+    /// <summary>
+    /// Writes the mask <see cref="Forward"/> uses for (seed, step, image, layer): 0 (dropped) or 1/(1 − rate) per stored
+    /// float, by position, so a shorter mask is a prefix of a longer one. For exporting the masks of a training step
+    /// (the generated pass numbers its dropout layers 0, 1, … in graph order and its images from 0 within the batch,
+    /// and <c>TrainingStep</c> is incremented before the step runs).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is not in [0, 1).</exception>
+    public static void Mask(Span<float> mask, float rate, ulong seed, long step, int image, int layer)
+    {
+        if (!(rate >= 0f && rate < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "A dropout rate must be at least 0 and below 1.");
         }
 
         var keep = 1f / (1f - rate);
@@ -34,8 +47,6 @@ public static class Dropout
             // NextSingle is a multiple of 2^-24 in [0, 1), so a float is dropped with probability rate (rounded up to 2^-24).
             mask[i] = random.NextSingle() < rate ? 0f : keep;
         }
-
-        TensorPrimitives.Multiply(input, mask, output);
     }
 
     /// <summary><paramref name="inputGradient"/> += <paramref name="outputGradient"/> · <paramref name="mask"/>; an empty input gradient is skipped.</summary>

@@ -8,6 +8,12 @@ public interface ITrainableNetwork : INetwork
     /// <summary>The loss gradient of every parameter, laid out like <see cref="INetwork.Parameters"/>.</summary>
     ParameterStore Gradients { get; }
 
+    /// <summary>The seed of the dropout masks; with <see cref="TrainingStep"/>, all the randomness of a step.</summary>
+    ulong DropoutSeed { get; set; }
+
+    /// <summary>Steps taken: each <see cref="Backward"/> adds one before it runs, and draws its dropout masks for that step.</summary>
+    long TrainingStep { get; set; }
+
     /// <summary>Training forward and backward pass on a batch with class labels; fills <see cref="Gradients"/>.</summary>
     TrainingLoss Backward(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, int batch);
 

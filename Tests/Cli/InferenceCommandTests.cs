@@ -26,7 +26,7 @@ public sealed class InferenceCommandTests
 
         Assert.True(code == 0, error);
         Assert.Contains($"wrote {path}: FashionInception weights from seed 9", output);
-        Assert.Equal("FashionInception", SafeTensors.ReadMetadata(path)[InferenceCommands.NetworkKey]);
+        Assert.Equal("FashionInception", SafeTensors.ReadMetadata(path)[SafeTensors.NetworkMetadataKey]);
         var loaded = new FashionInception(1, seed: 1);
         SafeTensors.Load(loaded.Parameters, path);
         Differential.AssertBitwiseEqual(new FashionInception(1, seed: 9).Parameters.ReadOnlySpan, loaded.Parameters.ReadOnlySpan, "weights");
@@ -40,7 +40,7 @@ public sealed class InferenceCommandTests
 
         Assert.Equal(0, Cli("init", "--output", path).ExitCode);
 
-        Assert.Equal("GoogLeNet", SafeTensors.ReadMetadata(path)[InferenceCommands.NetworkKey]);
+        Assert.Equal("GoogLeNet", SafeTensors.ReadMetadata(path)[SafeTensors.NetworkMetadataKey]);
         SafeTensors.Load(new GoogLeNet(1, seed: 5).Parameters, path);
     }
 

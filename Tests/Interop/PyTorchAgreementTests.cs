@@ -1,0 +1,81 @@
+using InceptionGen.Definitions;
+using InceptionGen.Tests.Network;
+using Xunit;
+
+namespace InceptionGen.Tests.Interop;
+
+/// <summary>
+/// Our forward pass, loss and every parameter gradient against PyTorch's (tools/reference/reference.py), with our own
+/// dropout masks fed to PyTorch so dropout is exercised: SmallInceptionNet from committed fixtures (no python needed),
+/// GoogLeNet with both auxiliary heads live when /usr/bin/python3 has torch.
+/// </summary>
+public sealed class PyTorchAgreementTests(ITestOutputHelper output)
+{
+    /// <summary>Set to a folder to write SmallInceptionNet's case there (tools/reference/make-fixtures.sh does).</summary>
+    public const string FixtureOutputVariable = "INCEPTIONGEN_WRITE_FIXTURES";
+
+    private static string SmallNetFixtures => Path.Combine(PyTorchAgreement.RepositoryRoot(), "Tests", "Interop", "Fixtures", "SmallInceptionNet");
+
+    [Fact]
+    public void SmallInceptionNetAgreesWithTheCommittedPyTorchFixtures()
+    {
+        // Seed 99 differs from the fixtures' seed, so only the committed weights can make this pass.
+        var network = new SmallInceptionNet(maxBatch: 4, seed: 99);
+
+        var agreement = PyTorchAgreement.Compare(network, SmallNetFixtures);
+
+        output.WriteLine($"SmallInceptionNet vs PyTorch: {agreement}");
+        agreement.AssertWithinTolerances();
+    }
+
+    [Fact]
+    public void GoogLeNetWithBothAuxiliaryHeadsAgreesWithPyTorch()
+    {
+        Python.RequireModules("torch", "numpy");
+        using var directory = new TempDirectory();
+        var network = new GoogLeNet(maxBatch: 2, seed: 5);
+        var random = new Random(17);
+        var images = Enumerable.Range(0, 2 * GoogLeNet.InputLength).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        PyTorchAgreement.WriteCase(network, dropoutSeed: 7, images, [3, 998], directory.Path);
+
+        output.WriteLine(PyTorchAgreement.RunReference(directory.Path, TimeSpan.FromMinutes(3)));
+        var agreement = PyTorchAgreement.Compare(new GoogLeNet(maxBatch: 2, seed: 6), directory.Path);
+
+        output.WriteLine($"GoogLeNet vs PyTorch: {agreement}");
+        // 15 max pools of float32 sums: a few windows have near-ties whose winner differs (see AssertWithinTolerances).
+        agreement.AssertWithinTolerances(maxPoolFlips: true);
+    }
+
+    [Fact]
+    public void ChangedWeightsOrMasksAreCaught()
+    {
+        // The comparison is not vacuous: a gradient computed with other dropout masks differs beyond the tolerance.
+        var network = new SmallInceptionNet(maxBatch: 4, seed: 99);
+        var stale = PyTorchAgreement.Compare(network, SmallNetFixtures);
+        network.DropoutSeed += 1;
+        network.Backward(Npy(SmallNetFixtures, "input.npy"), [.. InceptionGen.Interop.Npy.Read(Path.Combine(SmallNetFixtures, "labels.npy")).ToInt64().Select(l => (int)l)], 4);
+        var torch = new ParameterStore(network.Parameters.Tensors, network.Parameters.Length);
+        InceptionGen.Interop.SafeTensors.Load(torch, Path.Combine(SmallNetFixtures, PyTorchAgreement.ReferenceFolder, "gradients.safetensors"));
+        var hidden = network.Parameters.Find("Aux.Hidden.Weights")!;
+        var error = PyTorchAgreement.RelativeError(torch.ReadOnlySpan.Slice(hidden.Offset, hidden.Length), network.Gradients.ReadOnlySpan.Slice(hidden.Offset, hidden.Length));
+        Assert.True(error > 100 * PyTorchAgreement.GradientTolerance, $"other masks changed aux.hidden's gradient by only {error:E2}");
+        Assert.True(stale.WorstGradient.Max <= PyTorchAgreement.GradientTolerance);
+    }
+
+    [Fact]
+    public void WriteSmallInceptionNetFixtures()
+    {
+        var folder = Environment.GetEnvironmentVariable(FixtureOutputVariable);
+        if (string.IsNullOrEmpty(folder))
+        {
+            Assert.Skip($"writes the fixtures only when {FixtureOutputVariable} names a folder (tools/reference/make-fixtures.sh)");
+        }
+
+        var network = new SmallInceptionNet(maxBatch: 4, seed: 21);
+        var random = new Random(23);
+        var images = Enumerable.Range(0, 4 * SmallInceptionNet.InputLength).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        PyTorchAgreement.WriteCase(network, dropoutSeed: 31, images, [0, 4, 2, 1], folder);
+    }
+
+    private static float[] Npy(string folder, string file) => InceptionGen.Interop.Npy.Read(Path.Combine(folder, file)).ToFloat32();
+}
