@@ -4,7 +4,33 @@ using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using InceptionGen.Benchmarks;
+using InceptionGen.Benchmarks.Compare;
+using InceptionGen.Cli;
 using InceptionGen.Diagnostics;
+
+switch (args.FirstOrDefault())
+{
+    case "compare":
+        try
+        {
+            return CompareCommand.Run(args[1..], Console.Out);
+        }
+        catch (UsageException exception)
+        {
+            Console.Error.WriteLine($"error: {exception.Message}");
+            return 2;
+        }
+
+    case "compare-worker":
+        // One implementation behind the line protocol; the orchestrator starts it (see WorkerServer).
+        IComparedWorker worker = args.ElementAtOrDefault(1) switch
+        {
+            "ours" => new OursWorker(),
+            "ort" => new OrtWorker(),
+            var other => throw new ArgumentException($"unknown worker '{other}'"),
+        };
+        return WorkerServer.Run(worker, Console.In, Console.Out);
+}
 
 // The denominator of every "fraction of peak": this machine's FMA peak on all cores, measured now.
 var peak = FmaPeak.Measure(Environment.ProcessorCount, seconds: 1.0);
@@ -16,3 +42,4 @@ var config = DefaultConfig.Instance
     .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(args.Contains("--quick") ? 5 : 15))
     .WithOptions(ConfigOptions.JoinSummary);
 BenchmarkSwitcher.FromAssembly(typeof(ForwardBenchmarks).Assembly).Run(args.Where(arg => arg != "--quick").ToArray(), config);
+return 0;

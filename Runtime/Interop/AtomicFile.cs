@@ -1,7 +1,7 @@
 namespace InceptionGen.Interop;
 
 /// <summary>Writes a file so that readers see either the old file or the whole new one, never a part.</summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>
     /// Runs <paramref name="write"/> on <c>path + ".tmp-&lt;random&gt;"</c>, flushes it to disk, then moves it over

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using InceptionGen.Definitions;
+using InceptionGen.Interop;
+using Microsoft.ML.OnnxRuntime;
+
+namespace InceptionGen.Benchmarks.Compare;
+
+/// <summary>
+/// ONNX Runtime's C# API on the exported ONNX model: all graph optimizations, intra-op threads = the thread count,
+/// one inter-op thread, and input and output bound once to pinned arrays (IOBinding), so a run allocates no tensors.
+/// </summary>
+internal sealed class OrtWorker : IComparedWorker
+{
+    private InferenceSession? _session;
+    private SessionOptions? _options;
+    private RunOptions? _runOptions;
+    private OrtIoBinding? _binding;
+    private OrtValue? _inputValue;
+    private OrtValue? _outputValue;
+    private float[] _logits = [];
+    private int _batch;
+
+    public string Setup(CompareFiles files, string mode, int batch, int threads, bool profile)
+    {
+        if (mode != "inference")
+        {
+            throw new ArgumentException("ONNX Runtime is measured for inference only");
+        }
+
+        _batch = batch;
+        _options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+        };
+        if (profile)
+        {
+            _options.EnableProfiling = true;
+            _options.ProfileOutputPathPrefix = Path.Combine(files.Folder, "ort-profile");
+        }
+
+        _session = new InferenceSession(files.Onnx, _options);
+
+        // Pinned for the session's lifetime: ORT reads and writes these arrays in place on every run.
+        var images = GC.AllocateUninitializedArray<float>(batch * GoogLeNet.InputLength, pinned: true);
+        CompareFiles.ReadImages(files.Input, batch).CopyTo(images, 0);
+        _logits = GC.AllocateArray<float>(batch * GoogLeNet.OutputLength, pinned: true);
+        _inputValue = OrtValue.CreateTensorValueFromMemory(images, [batch, GoogLeNet.InputChannels, GoogLeNet.InputHeight, GoogLeNet.InputWidth]);
+        _outputValue = OrtValue.CreateTensorValueFromMemory(_logits, [batch, GoogLeNet.OutputLength]);
+        _runOptions = new RunOptions();
+        _binding = _session.CreateIoBinding();
+        _binding.BindInput(Onnx.OnnxExporter.InputName, _inputValue);
+        _binding.BindOutput(Onnx.OnnxExporter.OutputName, _outputValue);
+        return "ONNX Runtime " + OrtEnv.Instance().GetVersionString();
+    }
+
+    public void Check(string path)
+    {
+        RunOnce();
+        Npy.Write(path, _logits, _batch, GoogLeNet.OutputLength);
+    }
+
+    public void RunOnce() => _session!.RunWithBinding(_runOptions!, _binding!);
+
+    public IReadOnlyDictionary<string, double> Layers(int runs)
+    {
+        var session = _session ?? throw new InvalidOperationException("layers needs a setup");
+        for (var run = 0; run < runs; run++)
+        {
+            RunOnce();
+        }
+
+        var profile = session.EndProfiling();
+        return OrtProfile.LayerMilliseconds(profile);
+    }
+
+    public void Dispose()
+    {
+        _binding?.Dispose();
+        _inputValue?.Dispose();
+        _outputValue?.Dispose();
+        _runOptions?.Dispose();
+        _session?.Dispose();
+        _options?.Dispose();
+    }
+}
+
+/// <summary>Reads ONNX Runtime's profile (Chrome trace JSON): per-node kernel times, averaged over the profiled runs.</summary>
+internal static class OrtProfile
+{
+    /// <summary>Milliseconds per run, by node name (without ORT's "_kernel_time" suffix), over every profiled <c>model_run</c>.</summary>
+    public static Dictionary<string, double> LayerMilliseconds(string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+        var nodes = new Dictionary<string, double>(StringComparer.Ordinal);
+        var runs = 0;
+        foreach (var trace in document.RootElement.EnumerateArray())
+        {
+            var category = trace.TryGetProperty("cat", out var cat) ? cat.GetString() : null;
+            var name = trace.GetProperty("name").GetString() ?? "";
+            if (category == "Session" && name == "model_run")
+            {
+                runs++;
+            }
+            else if (category == "Node" && name.EndsWith("_kernel_time", StringComparison.Ordinal))
+            {
+                var node = name[..^"_kernel_time".Length];
+                nodes[node] = nodes.GetValueOrDefault(node) + trace.GetProperty("dur").GetDouble() / 1000.0;
+            }
+        }
+
+        if (runs == 0)
+        {
+            throw new InvalidDataException($"'{path}' holds no model_run events");
+        }
+
+        return nodes.ToDictionary(pair => pair.Key, pair => pair.Value / runs, StringComparer.Ordinal);
+    }
+}

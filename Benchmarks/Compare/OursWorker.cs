@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text.Json;
+using InceptionGen.Definitions;
+using InceptionGen.Interop;
+using InceptionGen.Threading;
+using InceptionGen.Training;
+
+namespace InceptionGen.Benchmarks.Compare;
+
+/// <summary>Our generated GoogLeNet: inference through <c>Forward</c>, training through <c>TrainStep</c> with SGD momentum.</summary>
+internal sealed class OursWorker : IComparedWorker
+{
+    private WorkerPool? _pool;
+    private GoogLeNet _network = null!;
+    private float[] _images = [];
+    private int[] _labels = [];
+    private float[] _logits = [];
+    private SgdMomentum? _optimizer;
+    private int _batch;
+
+    public string Setup(CompareFiles files, string mode, int batch, int threads, bool profile)
+    {
+        _pool = new WorkerPool(threads);
+        _batch = batch;
+        _images = CompareFiles.ReadImages(files.Input, batch);
+        _labels = CompareFiles.ReadLabels(files.Labels, batch);
+        switch (mode)
+        {
+            case "inference":
+                _network = new GoogLeNet(batch, CompareFiles.WeightSeed, _pool);
+                _logits = new float[batch * GoogLeNet.OutputLength];
+                break;
+            case "train":
+                // Training memory does not depend on maxBatch: a batch runs in passes of a few images.
+                _network = new GoogLeNet(1, CompareFiles.WeightSeed, _pool) { DropoutSeed = CompareFiles.DropoutSeed };
+                _optimizer = new SgdMomentum(0.01f, momentum: 0.9f, weightDecay: 2e-4f);
+                break;
+            default:
+                throw new ArgumentException($"mode '{mode}' is neither inference nor train");
+        }
+
+        SafeTensors.Load(_network.Parameters, files.Weights);
+        return $"{Kernels.Isa.Current}, {threads} threads";
+    }
+
+    public void Check(string path)
+    {
+        if (_optimizer is null)
+        {
+            _network.Forward(_images, _logits, _batch);
+            Npy.Write(path, _logits, _batch, GoogLeNet.OutputLength);
+            return;
+        }
+
+        // Step 1 of DropoutSeed: the masks the orchestrator wrote for the peers.
+        _network.TrainingStep = 0;
+        var loss = _network.Backward(_images, _labels, _batch);
+        var gradients = _network.Gradients;
+        var norms = gradients.Tensors.ToDictionary(tensor => PyTorchNames.From(tensor.Name), tensor => Norm(gradients[tensor]));
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, new TrainingCheck(loss.Total, loss.Main, norms)));
+    }
+
+    public void RunOnce()
+    {
+        if (_optimizer is null)
+        {
+            _network.Forward(_images, _logits, _batch);
+        }
+        else
+        {
+            _network.TrainStep(_images, _labels, _batch, _optimizer);
+        }
+    }
+
+    public IReadOnlyDictionary<string, double> Layers(int runs)
+    {
+        if (_pool is null || _optimizer is not null)
+        {
+            throw new InvalidOperationException("layers needs an inference setup");
+        }
+
+        _pool.StartProfiling(GoogLeNet.Operations.Count);
+        for (var run = 0; run < runs; run++)
+        {
+            _network.Forward(_images, _logits, _batch);
+        }
+
+        var layers = new Dictionary<string, double>(StringComparer.Ordinal);
+        var ticks = _pool.ProfileTicks;
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            var layer = PyTorchNames.From(GoogLeNet.Operations[i].Name);
+            layers[layer] = layers.GetValueOrDefault(layer) + ticks[i] * 1000.0 / Stopwatch.Frequency / runs;
+        }
+
+        return layers;
+    }
+
+    public void Dispose() => _pool?.Dispose();
+
+    private static double Norm(ReadOnlySpan<float> values)
+    {
+        var sum = 0.0;
+        foreach (var value in values)
+        {
+            sum += (double)value * value;
+        }
+
+        return Math.Sqrt(sum);
+    }
+}
+
+/// <summary>What a training check writes: the loss of one step (total and main classifier) and each parameter's gradient norm.</summary>
+internal sealed record TrainingCheck(
+    [property: System.Text.Json.Serialization.JsonPropertyName("loss")] double Loss,
+    [property: System.Text.Json.Serialization.JsonPropertyName("main")] double Main,
+    [property: System.Text.Json.Serialization.JsonPropertyName("grad_norms")] Dictionary<string, double> GradientNorms);
