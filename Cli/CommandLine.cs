@@ -25,6 +25,10 @@ internal static class CommandLine
           run --weights W.safetensors --input X.npy --output Y.npy [--network NAME] [--threads N]
                                             inference on a float32 N x C x H x W batch of any size; the
                                             network comes from the weights' metadata (or --network)
+          export-onnx --weights W.safetensors --output model.onnx [--network NAME]
+                                            the inference graph as ONNX (opset 13, input "input" N x C x H x W,
+                                            output "logits"); the network comes from the weights' metadata,
+                                            else --network, else GoogLeNet
 
         """;
 
@@ -48,6 +52,7 @@ internal static class CommandLine
                 "evaluate" => TrainCommand.Evaluate(new Arguments("evaluate", rest, ["weights", "data"], []), output),
                 "init" => InferenceCommands.Init(new Arguments("init", rest, InferenceCommands.InitOptionNames, []), output),
                 "run" => InferenceCommands.Run(new Arguments("run", rest, InferenceCommands.RunOptionNames, []), output),
+                "export-onnx" => ExportOnnxCommand.Run(new Arguments("export-onnx", rest, ExportOnnxCommand.OptionNames, []), output),
                 _ => throw new UsageException($"unknown command '{args[0]}'; run 'inceptiongen --help' for the list"),
             };
         }

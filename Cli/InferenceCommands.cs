@@ -56,19 +56,7 @@ internal static class InferenceCommands
         RequireFile(weights, "weights");
         RequireFile(inputPath, "input");
 
-        var metadata = Guard(weights, () => SafeTensors.ReadMetadata(weights));
-        var declared = metadata.GetValueOrDefault(NetworkKey);
-        var requested = arguments.Text("network");
-        if (declared is null && requested is null)
-        {
-            throw new UsageException($"'{weights}' does not say which network it holds (no '{NetworkKey}' metadata); pass --network NAME ({NetworkCatalog.Names})");
-        }
-
-        var (name, entry) = Find(requested ?? declared!);
-        if (declared is not null && !string.Equals(declared, name, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new UsageException($"'{weights}' holds {declared} weights, not {name}");
-        }
+        var (name, entry) = NetworkOf(weights, arguments.Text("network"));
 
         var input = Guard(inputPath, () => Npy.Read(inputPath));
         var shape = entry.Summary.InputShape;
@@ -108,6 +96,28 @@ internal static class InferenceCommands
         return 0;
     }
 
+    /// <summary>
+    /// The network a weights file holds: its <c>network</c> metadata, else <paramref name="requested"/>; both given
+    /// must agree. Without either, <paramref name="fallback"/> (null: an error).
+    /// </summary>
+    internal static (string Name, NetworkCatalog.Entry Entry) NetworkOf(string weights, string? requested, string? fallback = null)
+    {
+        var metadata = Guard(weights, () => SafeTensors.ReadMetadata(weights));
+        var declared = metadata.GetValueOrDefault(NetworkKey);
+        if (declared is null && requested is null && fallback is null)
+        {
+            throw new UsageException($"'{weights}' does not say which network it holds (no '{NetworkKey}' metadata); pass --network NAME ({NetworkCatalog.Names})");
+        }
+
+        var (name, entry) = Find(requested ?? declared ?? fallback!);
+        if (declared is not null && !string.Equals(declared, name, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UsageException($"'{weights}' holds {declared} weights, not {name}");
+        }
+
+        return (name, entry);
+    }
+
     private static (string Name, NetworkCatalog.Entry Entry) Find(string name)
     {
         var entry = NetworkCatalog.Find(name);
@@ -124,7 +134,7 @@ internal static class InferenceCommands
 
     private static int[] Dims(FeatureShape shape) => [shape.Channels, shape.Height, shape.Width];
 
-    private static void RequireFile(string path, string what)
+    internal static void RequireFile(string path, string what)
     {
         if (!File.Exists(path))
         {
@@ -133,7 +143,7 @@ internal static class InferenceCommands
     }
 
     /// <summary>Runs a read or check of <paramref name="path"/>; a refusal becomes one usage line.</summary>
-    private static T Guard<T>(string path, Func<T> action)
+    internal static T Guard<T>(string path, Func<T> action)
     {
         try
         {
@@ -146,7 +156,7 @@ internal static class InferenceCommands
         }
     }
 
-    private static void Guard(string path, Action action) => Guard(path, () =>
+    internal static void Guard(string path, Action action) => Guard(path, () =>
     {
         action();
         return 0;
