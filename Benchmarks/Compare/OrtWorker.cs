@@ -53,7 +53,7 @@ internal sealed class OrtWorker : IComparedWorker
         _binding = _session.CreateIoBinding();
         _binding.BindInput(Onnx.OnnxExporter.InputName, _inputValue);
         _binding.BindOutput(Onnx.OnnxExporter.OutputName, _outputValue);
-        return "ONNX Runtime " + OrtEnv.Instance().GetVersionString();
+        return OrtEnv.Instance().GetVersionString() + $", {threads} intra-op threads";
     }
 
     public void Check(string path)
