@@ -112,18 +112,15 @@ internal static class CompareCommand
         Npy.Write(files.Input, BenchmarkData.Images(CompareFiles.MaxBatch * GoogLeNet.InputLength), CompareFiles.MaxBatch, GoogLeNet.InputChannels, GoogLeNet.InputHeight, GoogLeNet.InputWidth);
         Npy.Write(files.Labels, Enumerable.Range(0, CompareFiles.MaxBatch).Select(image => (long)(image * 37 % GoogLeNet.OutputLength)).ToArray(), CompareFiles.MaxBatch);
 
-        // Dropout.Forward on ones gives the mask itself; layer i is the i-th dropout in the graph (aux1, aux2, main).
+        // Layer i is the i-th dropout in the graph (aux1, aux2, main), as in our generated code.
         float[] rates = [.. GoogLeNet.Graph.Nodes.OfType<DropoutNode>().Select(node => node.P)];
         const int Width = 1024;
         var masks = new float[rates.Length * CompareFiles.MaxBatch * Width];
-        var ones = Enumerable.Repeat(1f, Width).ToArray();
-        var scratch = new float[Width];
         for (var layer = 0; layer < rates.Length; layer++)
         {
             for (var image = 0; image < CompareFiles.MaxBatch; image++)
             {
-                var mask = masks.AsSpan((layer * CompareFiles.MaxBatch + image) * Width, Width);
-                Training.Dropout.Forward(ones, scratch, mask, rates[layer], CompareFiles.DropoutSeed, step: 1, image, layer);
+                Training.Dropout.Mask(masks.AsSpan((layer * CompareFiles.MaxBatch + image) * Width, Width), rates[layer], CompareFiles.DropoutSeed, step: 1, image, layer);
             }
         }
 
