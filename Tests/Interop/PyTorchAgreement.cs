@@ -125,11 +125,30 @@ internal static class PyTorchAgreement
         }
     }
 
-    /// <summary>Runs reference.py on a case folder (writing its <see cref="ReferenceFolder"/>); needs /usr/bin/python3 with torch and numpy.</summary>
-    public static string RunReference(string folder, TimeSpan timeout, string dtype = "float32") => Python.RunChecked(
+    /// <summary>
+    /// Runs reference.py on a case folder (writing its <see cref="ReferenceFolder"/>); needs /usr/bin/python3 with torch
+    /// and numpy. With <paramref name="nearTies"/> it also writes <see cref="NearTiesFile"/> (see <see cref="ReadNearTies"/>).
+    /// </summary>
+    public static string RunReference(string folder, TimeSpan timeout, string dtype = "float32", double? nearTies = null) => Python.RunChecked(
         [Script, "--weights", Path.Combine(folder, "weights.safetensors"), "--input", Path.Combine(folder, "input.npy"),
             "--labels", Path.Combine(folder, "labels.npy"), "--masks", Path.Combine(folder, "masks"),
-            "--output", Path.Combine(folder, ReferenceFolder), "--dtype", dtype], timeout);
+            "--output", Path.Combine(folder, ReferenceFolder), "--dtype", dtype,
+            .. nearTies is { } eps ? ["--near-ties", eps.ToString("R", CultureInfo.InvariantCulture)] : Array.Empty<string>()], timeout);
+
+    public const string NearTiesFile = "near_ties.json";
+
+    /// <summary>
+    /// PyTorch's near ties of the case's training pass (reference.py --near-ties): how many max-pool windows (two largest
+    /// inputs) and ReLUs (pre-activation against zero) lie within eps of a tie relative to their map's largest magnitude
+    /// while a gradient reaches them, and the parameters feeding any of them (PyTorch names), whose gradients another
+    /// float32 summation order can legitimately change by a whole routed gradient value.
+    /// </summary>
+    public static (int Count, IReadOnlySet<string> Exposed) ReadNearTies(string folder)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, ReferenceFolder, NearTiesFile)));
+        var exposed = json.RootElement.GetProperty("exposed").EnumerateArray().Select(name => name.GetString()!).ToHashSet(StringComparer.Ordinal);
+        return (json.RootElement.GetProperty("count").GetInt32(), exposed);
+    }
 
     /// <summary>
     /// Loads the case's weights into <paramref name="network"/>, runs our inference and one training pass with the case's
@@ -232,19 +251,22 @@ internal static class PyTorchAgreement
 
         /// <summary>
         /// Logits and loss within <see cref="LogitTolerance"/>; every gradient within <see cref="GradientTolerance"/> of its
-        /// largest magnitude, or, with <paramref name="maxPoolFlips"/>, within 10x of it (both measures). The looser form is
-        /// for deep nets: a max-pool window whose two largest inputs differ by less than float32 rounding picks another
-        /// winner on our side than on PyTorch's (both valid subgradients), which moves that window's gradient to another
-        /// element, and every layer below inherits the change. In GoogLeNet's case three such windows of pool4 (output
-        /// channels 83 and 88 of inception4e.branch3, 98 of branch2; all other channels equal) account for all of it.
+        /// largest magnitude, except those in <paramref name="nearTieExposed"/>, within 10x of it. Those are the parameters
+        /// feeding a max-pool window whose two largest inputs, or a ReLU whose pre-activation and zero, PyTorch finds within
+        /// float32 rounding of a tie (<see cref="ReadNearTies"/>): our sums may take the other side (both valid
+        /// subgradients), which moves or drops a whole gradient value there, and every layer below inherits it. In
+        /// GoogLeNet's case those flips were two windows of pool4 (output channel 88 of inception4e.branch3, 98 of
+        /// branch2) and a ReLU of branch3 channel 83 at 7e-6 (2.4e-6 of its map's largest) winning an all-zero pool4
+        /// window (taking our side of those in PyTorch brings inception4e within 1.9e-4), plus windows of pool1 and
+        /// pool2 (conv1's channel 43, conv2's 44).
         /// </summary>
-        public void AssertWithinTolerances(bool maxPoolFlips = false)
+        public void AssertWithinTolerances(IReadOnlySet<string>? nearTieExposed = null)
         {
             Assert.True(Logits <= LogitTolerance, $"logits differ by {Logits:E2} of the largest logit (tolerance {LogitTolerance:E0})");
             Assert.True(Loss <= LogitTolerance, $"loss {OurLoss} vs PyTorch's {TorchLoss}: {Loss:E2} relative (tolerance {LogitTolerance:E0})");
-            var bad = Gradients.Where(g => !(g.Max <= (maxPoolFlips ? 10 : 1) * GradientTolerance))
-                .Select(g => $"{g.Name} {g.Max:E2} (L2 {g.L2:E2})").ToList();
-            Assert.True(bad.Count == 0, $"{bad.Count} gradients differ from PyTorch's beyond the tolerance ({GradientTolerance:E0}): {string.Join(", ", bad)}");
+            var bad = Gradients.Where(g => !(g.Max <= (nearTieExposed?.Contains(g.Name) == true ? 10 : 1) * GradientTolerance))
+                .Select(g => $"{g.Name} {g.Max:E2} (L2 {g.L2:E2}){(nearTieExposed?.Contains(g.Name) == true ? " [feeds a near tie]" : "")}").ToList();
+            Assert.True(bad.Count == 0, $"{bad.Count} gradients differ from PyTorch's beyond the tolerance ({GradientTolerance:E0}; 10x for those feeding a near tie): {string.Join(", ", bad)}");
         }
 
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,

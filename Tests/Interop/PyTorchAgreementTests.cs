@@ -38,13 +38,26 @@ public sealed class PyTorchAgreementTests(ITestOutputHelper output)
         var images = Enumerable.Range(0, 2 * GoogLeNet.InputLength).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         PyTorchAgreement.WriteCase(network, dropoutSeed: 7, images, [3, 998], directory.Path);
 
-        output.WriteLine(PyTorchAgreement.RunReference(directory.Path, TimeSpan.FromMinutes(3)));
+        output.WriteLine(PyTorchAgreement.RunReference(directory.Path, TimeSpan.FromMinutes(3), nearTies: NearTieEps));
         var agreement = PyTorchAgreement.Compare(new GoogLeNet(maxBatch: 2, seed: 6), directory.Path);
+        var (nearTies, exposed) = PyTorchAgreement.ReadNearTies(directory.Path);
 
-        output.WriteLine($"GoogLeNet vs PyTorch: {agreement}");
-        // 15 max pools of float32 sums: a few windows have near-ties whose winner differs (see AssertWithinTolerances).
-        agreement.AssertWithinTolerances(maxPoolFlips: true);
+        output.WriteLine($"GoogLeNet vs PyTorch: {agreement}; {nearTies} near ties within {NearTieEps:E0} feed {exposed.Count} of {agreement.Gradients.Count} gradients");
+        // Some of GoogLeNet's ~10^7 max-pool and ReLU decisions are always within float32 rounding of a tie (276 here;
+        // 20 within 1e-6), and a few of them flip between our sums and PyTorch's (seen at gaps up to 3.5e-6), so no
+        // input is free of them: the gradients feeding a near tie get 10x, all others (the classifiers, both
+        // auxiliary heads, inception5b: measured ~1e-6) must meet the plain tolerance.
+        var tight = agreement.Gradients.Select(g => g.Name).Where(name => !exposed.Contains(name)).ToList();
+        string[] heads = ["classifier.weight", "aux1.conv.weight", "aux1.hidden.weight", "aux1.classifier.weight", "aux2.conv.weight", "aux2.hidden.weight", "aux2.classifier.weight"];
+        Assert.True(heads.All(tight.Contains), $"the heads should feed no near tie; tight: {string.Join(", ", tight)}");
+        agreement.AssertWithinTolerances(exposed);
     }
+
+    /// <summary>
+    /// A tie is near when within this of the largest magnitude of its map: about 3x the largest gap at which our
+    /// float32 sums and PyTorch's were seen to decide differently.
+    /// </summary>
+    private const double NearTieEps = 1e-5;
 
     [Fact]
     public void ChangedWeightsOrMasksAreCaught()

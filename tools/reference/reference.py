@@ -11,6 +11,8 @@ Writes into --output:
   aux_logits_<i>.npy     training mode, auxiliary head i (graph order)
   loss.json              {"total", "main", "auxiliary": [weighted auxiliary losses]}
   gradients.safetensors  the gradient of "total" for every parameter, named like the weights
+  near_ties.json         with --near-ties EPS: the training pass's discontinuous decisions that float32 rounding can
+                         flip, and the parameters whose gradients depend on them (see near_ties below)
 The loss is InceptionGen's TrainingLoss: mean cross-entropy of the main logits plus, for each auxiliary head, its
 loss weight times its mean cross-entropy. Dropout uses the keep masks DIR/<dropout node name>.npy (0 or 1, shape of
 the node's input) when --masks is given, so the pass is the one our network ran; without it, torch's own random masks.
@@ -18,6 +20,7 @@ the node's input) when --masks is given, so the pass is the one our network ran;
 
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -38,6 +41,8 @@ def main(argv=None):
     parser.add_argument("--output", required=True, help="folder for the results")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--near-ties", type=float, metavar="EPS",
+                        help="write near_ties.json: max-pool windows and ReLUs within EPS (relative) of a tie")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -68,11 +73,16 @@ def main(argv=None):
                 sys.exit(f"error: no keep mask {path} for dropout node {node['name']!r}")
             masks[node["name"]] = torch.from_numpy(np.load(path))
         model.set_dropout_masks(masks)
+    probes = _probe(model) if args.near_ties is not None else None
     main_logits, aux_logits = model(images) if model.auxiliary else (model(images), [])
     main_loss = F.cross_entropy(main_logits, targets)
     aux_losses = [weight * F.cross_entropy(a, targets) for a, (_, weight) in zip(aux_logits, model.auxiliary)]
     total = main_loss + sum(aux_losses)
     total.backward()
+    if probes is not None:
+        with open(os.path.join(args.output, "near_ties.json"), "w") as f:
+            json.dump(near_ties(graph, probes, args.near_ties), f, indent=1)
+            f.write("\n")
 
     np.save(os.path.join(args.output, "train_logits.npy"), main_logits.detach().to(torch.float32).numpy())
     for i, a in enumerate(aux_logits):
@@ -85,6 +95,78 @@ def main(argv=None):
                                          {"network": graph["network"], "reference": f"torch {torch.__version__} {args.dtype}"})
     print(f"{graph['network']}: {x.shape[0]} images, loss {total.item():.6f} (main {main_loss.item():.6f}), "
           f"{len(gradients)} gradients, torch {torch.__version__} {args.dtype}")
+
+
+def _probe(model):
+    """Makes the model keep, in training mode, each ReLU convolution's pre-activation and output and each max pool's
+    input and output (outputs with their gradients after backward); returns the dict that fills."""
+    probes = {"relu": {}, "pool": {}}
+    run = model._run
+
+    def probed(node, inputs):
+        if node["op"] == "Conv" and node.get("relu"):
+            y = model._layers[node["name"]](inputs[0])
+            z = F.relu(y)
+            z.retain_grad()
+            probes["relu"][node["name"]] = (node, y, z)
+            return z
+        out = run(node, inputs)
+        if node["op"] == "MaxPool":
+            out.retain_grad()
+            probes["pool"][node["name"]] = (node, inputs[0], out)
+        return out
+
+    model._run = probed
+    return probes
+
+
+def near_ties(graph, probes, eps):
+    """The decisions of the training pass that another float32 evaluation order can take the other way, and what they
+    reach. A decision is near a tie when, relative to the largest magnitude of its (image, channel) map,
+      * a max-pool window's two largest inputs (positive, not equal) differ by at most eps: the other one can win; or
+      * a ReLU's pre-activation is within eps of zero: it can be cut (or let through) on the other side,
+    and it matters when the gradient reaching it is nonzero. Each moves a whole gradient value to another element (or
+    drops it), so every parameter feeding that pool or ReLU ("exposed") may differ by far more than rounding; the
+    others' gradients do not go through any such decision. Exact equalities are not counted: they come from overlapping
+    windows of an earlier pool holding the same element, and either winner leads back to it."""
+    decisions = []
+    for name, (node, y, z) in probes["relu"].items():
+        y, gz = y.detach(), z.grad
+        if gz is None:
+            continue
+        scale = y.abs().amax(dim=(2, 3), keepdim=True)
+        for index in ((y.abs() <= eps * scale) & (gz != 0)).nonzero().tolist():
+            decisions.append({"kind": "relu", "node": name, "at": index,
+                              "gap": y[tuple(index)].item() / scale[index[0], index[1], 0, 0].item(),
+                              "grad": abs(gz[tuple(index)].item()) / gz.abs().max().item()})
+    for name, (node, x, out) in probes["pool"].items():
+        x, gout = x.detach(), out.grad
+        if gout is None:
+            continue
+        k, s, p = node["kernel"], node["stride"], node["padding"]
+        n, c, h, w = x.shape
+        oh, ow = out.shape[2:]
+        padded = F.pad(x, (p, (ow - 1) * s + k - w - p, p, (oh - 1) * s + k - h - p), value=-math.inf)
+        top = padded.unfold(2, k, s).unfold(3, k, s).reshape(n, c, oh, ow, k * k).topk(2, dim=-1).values
+        gap = top[..., 0] - top[..., 1]
+        scale = x.abs().amax(dim=(2, 3))[:, :, None, None]
+        for index in ((gap > 0) & (gap <= eps * scale) & (top[..., 0] > 0) & (gout != 0)).nonzero().tolist():
+            decisions.append({"kind": "pool", "node": name, "at": index,
+                              "gap": gap[tuple(index)].item() / scale[index[0], index[1], 0, 0].item(),
+                              "grad": abs(gout[tuple(index)].item()) / gout.abs().max().item()})
+    producer = {node["output"]: node for node in graph["nodes"]}
+    exposed = set()
+    for tensor in {probes["pool"][d["node"]][0]["inputs"][0] if d["kind"] == "pool" else probes["relu"][d["node"]][0]["output"]
+                   for d in decisions}:
+        stack = [tensor]
+        while stack:
+            node = producer.get(stack.pop())
+            if node is None:
+                continue
+            exposed.update(name for name in (node.get("weight"), node.get("bias")) if name)
+            stack.extend(node["inputs"])
+    decisions.sort(key=lambda d: -d["grad"])
+    return {"eps": eps, "count": len(decisions), "exposed": sorted(exposed), "decisions": decisions}
 
 
 if __name__ == "__main__":
