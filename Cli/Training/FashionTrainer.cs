@@ -135,6 +135,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         var labels = new int[options.Batch];
         var logits = new float[options.Batch * 10];
         var completed = true;
+        string? diverged = null;
         if (interactive)
         {
             console.Write(new Rule($"FashionInception: {trainCount:N0} training images, {validation:N0} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate}, {options.Threads} thread(s)"));
@@ -168,6 +169,14 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
                     FillBatch(order, b, step, dataSeed, images, labels);
                     optimizer.LearningRate = lastRate = schedule.LearningRate(optimizer.StepCount, epoch + (double)b / batchesPerEpoch);
                     var loss = net.TrainStep(images, labels, options.Batch, optimizer);
+                    if (!float.IsFinite(loss.Total))
+                    {
+                        // The weights are already NaN/inf: stop before they reach a checkpoint.
+                        diverged = $"training diverged at epoch {epoch + 1}, batch {b + 1} (loss {loss.Total.ToString(CultureInfo.InvariantCulture)} at learning rate {lastRate.ToString("G4", CultureInfo.InvariantCulture)}); " +
+                            $"nothing was saved from this epoch{(File.Exists(checkpointPath) ? $", '{checkpointPath}' still holds the last good epoch" : "")}; try a smaller --lr than {options.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}";
+                        return;
+                    }
+
                     lossSum += loss.Total;
                     mainSum += loss.Main;
                     correct += loss.Correct;
@@ -209,6 +218,11 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
                         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {epoch + 1}: {done}/{batchesPerEpoch} batches, {rate:F0} img/s, loss {lossSum / Math.Max(1, seen / options.Batch):F4}, eta {eta:F0} s"));
                     }
                 });
+            }
+
+            if (diverged is not null)
+            {
+                throw new UsageException(diverged);
             }
 
             var epochDone = step % batchesPerEpoch == 0 && step > 0 && completed;

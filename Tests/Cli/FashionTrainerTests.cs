@@ -128,6 +128,30 @@ public sealed class FashionTrainerTests
     }
 
     [Fact]
+    public void A_diverging_run_stops_with_one_line_and_keeps_the_last_good_checkpoint()
+    {
+        var folder = NewFolder();
+        try
+        {
+            var options = new TrainOptions { Epochs = 1, Batch = 32, Subset = 256, Validation = 100, Threads = 2, Seed = 5, Output = folder, TestImages = 100 };
+            Assert.True(Train(options, new StringWriter()).Completed);
+            var checkpoint = File.ReadAllBytes(Path.Combine(folder, FashionTrainer.CheckpointFile));
+
+            // A new run in the same folder with a learning rate of 1e6: the weights turn inf/NaN within a few steps.
+            var error = Assert.Throws<UsageException>(() => Train(options with { Epochs = 3, LearningRate = 1e6f }, new StringWriter()));
+            Assert.Contains("training diverged at epoch 1", error.Message);
+            Assert.Contains("still holds the last good epoch", error.Message);
+            Assert.Contains("smaller --lr", error.Message);
+            Assert.DoesNotContain('\n', error.Message);
+            Assert.Equal(checkpoint, File.ReadAllBytes(Path.Combine(folder, FashionTrainer.CheckpointFile)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Bad_input_is_one_line_on_stderr_and_exit_code_2()
     {
         var folder = NewFolder();
