@@ -14,11 +14,26 @@ public static class FmaPeak
     private const int Chains = 12;
 
     /// <summary>GFLOP/s (2 flops per lane per FMA) with <paramref name="threads"/> threads busy for about <paramref name="seconds"/>.</summary>
+    /// <remarks>
+    /// The best of three timings: a shared VM's neighbours and the JIT only ever make the loop slower, so the
+    /// fastest run is the closest to the hardware's peak (one run once read 377 of a 518 GFLOP/s peak).
+    /// </remarks>
     public static double Measure(int threads, double seconds = 0.5)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Loop(10_000); // compile the loop before timing it
-        var iterations = Calibrate(seconds);
+        var iterations = Calibrate(seconds / 3);
+        var best = 0.0;
+        for (var repeat = 0; repeat < 3; repeat++)
+        {
+            best = Math.Max(best, MeasureOnce(threads, iterations));
+        }
+
+        return best;
+    }
+
+    private static double MeasureOnce(int threads, long iterations)
+    {
         var start = new Barrier(threads + 1);
         var workers = new Thread[threads];
         for (var i = 0; i < threads; i++)
@@ -57,7 +72,7 @@ public static class FmaPeak
         return Math.Max(probe, (long)(probe * seconds / clock.Elapsed.TotalSeconds));
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Loop(long iterations)
     {
         if (Vector512.IsHardwareAccelerated)
@@ -114,6 +129,7 @@ public static class FmaPeak
     }
 
     /// <summary>Twelve independent accumulator chains: enough to cover FMA latency × throughput on current cores.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: no tier-0 or OSR code in a timing
     private static T Loop<T, TFma>(long iterations) where TFma : struct, IFma<T>
     {
         T a0 = TFma.Start, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
