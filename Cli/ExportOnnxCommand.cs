@@ -30,14 +30,7 @@ internal static class ExportOnnxCommand
         }
 
         InferenceCommands.Guard(weights, () => SafeTensors.Load(network.Parameters, weights));
-        try
-        {
-            OnnxExporter.Export(network, path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"cannot write '{path}': {e.Message}");
-        }
+        InferenceCommands.WriteOrExplain(path, () => OnnxExporter.Export(network, path));
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wrote {path}: {name}, ONNX opset {OnnxExporter.Opset}, {new FileInfo(path).Length:N0} bytes, input \"{OnnxExporter.InputName}\" N x {entry.Summary.InputShape.Channels} x {entry.Summary.InputShape.Height} x {entry.Summary.InputShape.Width}, output \"{OnnxExporter.OutputName}\""));

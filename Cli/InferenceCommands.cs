@@ -28,14 +28,7 @@ internal static class InferenceCommands
         var seed = Seed(arguments.Text("seed"));
         var path = arguments.Text("output") ?? throw new UsageException("init needs --output W.safetensors");
         var network = entry.Create(1, seed, null);
-        try
-        {
-            SafeTensors.Save(network, path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"cannot write '{path}': {e.Message}");
-        }
+        WriteOrExplain(path, () => SafeTensors.Save(network, path));
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wrote {path}: {name} weights from seed {seed}, {network.Parameters.Tensors.Count} tensors, {network.Parameters.Tensors.Sum(t => (long)t.Length):N0} parameters"));
@@ -153,6 +146,19 @@ internal static class InferenceCommands
         {
             var message = TrainCommand.OneLine(e.Message);
             throw new UsageException(message.Contains(path, StringComparison.Ordinal) ? message : $"'{path}': {message}");
+        }
+    }
+
+    /// <summary>Runs a write of <paramref name="path"/>; an I/O failure becomes one "cannot write" line.</summary>
+    internal static void WriteOrExplain(string path, Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot write '{path}': {e.Message}");
         }
     }
 

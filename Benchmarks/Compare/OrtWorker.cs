@@ -37,8 +37,9 @@ internal sealed class OrtWorker : IComparedWorker
         };
         if (profile)
         {
-            _options.EnableProfiling = true;
+            // The prefix first: EnableProfiling hands ORT the prefix set at that moment (else a profile lands in the working folder).
             _options.ProfileOutputPathPrefix = Path.Combine(files.Folder, "ort-profile");
+            _options.EnableProfiling = true;
         }
 
         _session = new InferenceSession(files.Onnx, _options);
