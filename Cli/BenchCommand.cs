@@ -70,9 +70,9 @@ internal static class BenchCommand
             times.Add(clock.Elapsed.TotalMilliseconds);
         }
 
-        if (arguments.Flag("layers") && !train)
+        if (arguments.Flag("layers"))
         {
-            WriteLayerProfile(network, pool, input, logits, batch, times.Count, output);
+            WriteLayerProfile(network, pool, run, batch, times, output);
         }
 
         times.Sort();
@@ -88,32 +88,43 @@ internal static class BenchCommand
         return 0;
     }
 
-    /// <summary>Per-op wall time and GFLOP/s over <paramref name="runs"/> more forward passes.</summary>
-    private static void WriteLayerProfile(INetwork network, WorkerPool pool, float[] input, float[] logits, int batch, int runs, TextWriter output)
+    /// <summary>
+    /// Per-op wall time and GFLOP/s over as many more runs, forward and (when training) input and weight
+    /// gradients in columns; what no op accounts for (loss, weight packing, the optimizer) is the last line.
+    /// </summary>
+    private static void WriteLayerProfile(INetwork network, WorkerPool pool, Action run, int batch, List<double> times, TextWriter output)
     {
-        pool.StartProfiling(network.Operations.Count);
-        for (var run = 0; run < runs; run++)
+        OperationProfile.Start(pool, network);
+        var clock = Stopwatch.StartNew();
+        foreach (var _ in times)
         {
-            network.Forward(input, logits, batch);
+            run();
         }
 
-        var ticks = pool.ProfileTicks.ToArray();
-        var totalMs = ticks.Sum() * 1000.0 / Stopwatch.Frequency / runs;
+        var wallMs = clock.Elapsed.TotalMilliseconds / times.Count;
+        var profile = OperationProfile.Read(pool, network, times.Count);
+        var byOperation = profile.GroupBy(time => time.Index).OrderBy(group => group.Key).ToList();
         var culture = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(culture, $"{"op",-34} {"ms",8} {"share",6} {"GFLOP/s",8}"));
-        for (var i = 0; i < ticks.Length; i++)
+        string Column(IEnumerable<OperationTime> group, OperationPhase phase)
         {
-            if (ticks[i] == 0)
-            {
-                continue;
-            }
-
-            var ms = ticks[i] * 1000.0 / Stopwatch.Frequency / runs;
-            var operation = network.Operations[i];
-            var gflops = operation.MultiplyAdds > 0 ? $"{2.0 * operation.MultiplyAdds * batch / (ms / 1000) / 1e9:F1}" : "";
-            output.WriteLine(string.Create(culture, $"{operation.Name + (operation.Description.StartsWith("zero border", StringComparison.Ordinal) ? " (pad)" : ""),-34} {ms,8:F3} {ms / totalMs,6:P1} {gflops,8}"));
+            var ms = group.Where(time => time.Phase == phase).Sum(time => time.Milliseconds);
+            return ms > 0 ? ms.ToString("F3", culture) : "";
         }
 
-        output.WriteLine(string.Create(culture, $"{"all ops on the pool",-34} {totalMs,8:F3}"));
+        var backward = profile.Any(time => time.Phase != OperationPhase.Forward);
+        output.WriteLine(string.Create(culture, $"{"op",-34} {"forward",8} {(backward ? $"{"input grad",10} {"weight grad",11} " : "")}{"share",6} {"GFLOP/s",8}"));
+        var totalMs = profile.Sum(time => time.Milliseconds);
+        foreach (var group in byOperation)
+        {
+            var operation = group.First().Operation;
+            var ms = group.Sum(time => time.Milliseconds);
+            // Each phase of a convolution or linear layer is one multiply-add per weight per output position.
+            var gflops = operation.MultiplyAdds > 0 ? $"{2.0 * operation.MultiplyAdds * group.Count() * batch / (ms / 1000) / 1e9:F1}" : "";
+            var name = operation.Name + (operation.Description.StartsWith("zero border", StringComparison.Ordinal) ? " (pad)" : "");
+            output.WriteLine(string.Create(culture, $"{name,-34} {Column(group, OperationPhase.Forward),8} {(backward ? $"{Column(group, OperationPhase.InputGradient),10} {Column(group, OperationPhase.WeightGradient),11} " : "")}{ms / wallMs,6:P1} {gflops,8}"));
+        }
+
+        output.WriteLine(string.Create(culture, $"{"all ops on the pool",-34} {totalMs,8:F3} ms {totalMs / wallMs,6:P1}"));
+        output.WriteLine(string.Create(culture, $"{"outside the pool",-34} {wallMs - totalMs,8:F3} ms {(wallMs - totalMs) / wallMs,6:P1} (input layout, loss, weight packing, optimizer)"));
     }
 }
