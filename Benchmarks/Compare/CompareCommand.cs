@@ -10,7 +10,7 @@ using InceptionGen.Interop;
 namespace InceptionGen.Benchmarks.Compare;
 
 /// <summary>One measured configuration: inference or a training step at a batch size.</summary>
-internal sealed record CompareConfiguration(string Key, string Title, string Mode, int Batch, int Warmup, int RunsPerRound);
+internal sealed record CompareConfiguration(string Key, string Title, string Mode, int Batch, int Warmup, int RunsPerRound, int ProfiledRuns);
 
 /// <summary>
 /// <c>compare</c>: the same GoogLeNet with the same weights, run by us, ONNX Runtime and PyTorch (as installed and
@@ -32,9 +32,9 @@ internal static class CompareCommand
 
     private static readonly CompareConfiguration[] s_configurations =
     [
-        new("inference-1", "Inference, batch 1", "inference", 1, Warmup: 10, RunsPerRound: 20),
-        new("inference-32", "Inference, batch 32", "inference", 32, Warmup: 2, RunsPerRound: 3),
-        new("train-32", "Training step, batch 32 (auxiliary heads, SGD momentum 0.9)", "train", 32, Warmup: 1, RunsPerRound: 1),
+        new("inference-1", "Inference, batch 1", "inference", 1, Warmup: 10, RunsPerRound: 20, ProfiledRuns: 50),
+        new("inference-32", "Inference, batch 32", "inference", 32, Warmup: 2, RunsPerRound: 3, ProfiledRuns: 5),
+        new("train-32", "Training step, batch 32 (auxiliary heads, SGD momentum 0.9)", "train", 32, Warmup: 1, RunsPerRound: 1, ProfiledRuns: 3),
     ];
 
     private static readonly string[] s_peerKeys = ["ours", "ort", "torch", "torch-tuned"];
@@ -79,12 +79,33 @@ internal static class CompareCommand
             output.WriteLine(result.ToMarkdown());
         }
 
-        var layers = arguments.Flag("layers") ? LayerComparison.Measure(files, threads, Workers(files, threads), quick ? 10 : 50, output) : null;
+        var layers = arguments.Flag("layers") ? string.Join(Environment.NewLine, results.Select(result => Layers(result, peers, files, threads, quick, output)).OfType<string>()) : null;
         var markdown = Markdown(results, layers, peak, threads, quick, args);
         var path = Path.Combine(folder, "compare.md");
         AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(markdown)));
         output.WriteLine($"Wrote {path}");
         return 0;
+    }
+
+    /// <summary>
+    /// The per-layer table of one configuration against its peer: ONNX Runtime for inference, for training the
+    /// PyTorch that was faster in this run (the tuned one unless only the other was measured).
+    /// </summary>
+    private static string? Layers(ConfigurationResult result, List<string> peers, CompareFiles files, int threads, bool quick, TextWriter output)
+    {
+        var configuration = result.Configuration;
+        var candidates = configuration.Mode == "train" ? new[] { "torch-tuned", "torch" } : ["ort"];
+        var peer = result.Peers.Where(peer => candidates.Contains(peer.Key) && peer.Failure is null && peer.Rounds.Count > 0)
+            .OrderBy(peer => result.MedianMilliseconds(peer) ?? double.MaxValue).Select(peer => peer.Key).FirstOrDefault()
+            ?? candidates.FirstOrDefault(peers.Contains);
+        if (peer is null)
+        {
+            return null;
+        }
+
+        output.WriteLine($"== Per layer: {configuration.Title}, ours against {peer}");
+        var runs = quick ? Math.Max(1, configuration.ProfiledRuns / 5) : configuration.ProfiledRuns;
+        return LayerComparison.Measure(configuration, peer, files, threads, Workers(files, threads), runs, output);
     }
 
     private static List<string> Select(string? text, string[] known, string option)

@@ -73,8 +73,10 @@ internal sealed class OrtWorker : IComparedWorker
             RunOnce();
         }
 
-        var profile = session.EndProfiling();
-        return OrtProfile.LayerMilliseconds(profile);
+        var (nodes, runMilliseconds) = OrtProfile.Read(session.EndProfiling());
+        var layers = nodes.ToDictionary(pair => "forward:" + pair.Key, pair => pair.Value, StringComparer.Ordinal);
+        layers["step:unaccounted"] = runMilliseconds - nodes.Values.Sum();
+        return layers;
     }
 
     public void Dispose()
@@ -91,12 +93,16 @@ internal sealed class OrtWorker : IComparedWorker
 /// <summary>Reads ONNX Runtime's profile (Chrome trace JSON): per-node kernel times, averaged over the profiled runs.</summary>
 internal static class OrtProfile
 {
-    /// <summary>Milliseconds per run, by node name (without ORT's "_kernel_time" suffix), over every profiled <c>model_run</c>.</summary>
-    public static Dictionary<string, double> LayerMilliseconds(string path)
+    /// <summary>
+    /// Milliseconds per run, by node name (without ORT's "_kernel_time" suffix), and of the whole run, averaged
+    /// over every profiled <c>model_run</c>.
+    /// </summary>
+    public static (Dictionary<string, double> Nodes, double RunMilliseconds) Read(string path)
     {
         using var document = JsonDocument.Parse(File.ReadAllBytes(path));
         var nodes = new Dictionary<string, double>(StringComparer.Ordinal);
         var runs = 0;
+        var runMilliseconds = 0.0;
         foreach (var trace in document.RootElement.EnumerateArray())
         {
             var category = trace.TryGetProperty("cat", out var cat) ? cat.GetString() : null;
@@ -104,6 +110,7 @@ internal static class OrtProfile
             if (category == "Session" && name == "model_run")
             {
                 runs++;
+                runMilliseconds += trace.GetProperty("dur").GetDouble() / 1000.0;
             }
             else if (category == "Node" && name.EndsWith("_kernel_time", StringComparison.Ordinal))
             {
@@ -117,6 +124,6 @@ internal static class OrtProfile
             throw new InvalidDataException($"'{path}' holds no model_run events");
         }
 
-        return nodes.ToDictionary(pair => pair.Key, pair => pair.Value / runs, StringComparer.Ordinal);
+        return (nodes.ToDictionary(pair => pair.Key, pair => pair.Value / runs, StringComparer.Ordinal), runMilliseconds / runs);
     }
 }

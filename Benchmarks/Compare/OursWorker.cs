@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using InceptionGen.Definitions;
+using InceptionGen.Diagnostics;
 using InceptionGen.Interop;
 using InceptionGen.Threading;
 using InceptionGen.Training;
@@ -74,25 +75,45 @@ internal sealed class OursWorker : IComparedWorker
 
     public IReadOnlyDictionary<string, double> Layers(int runs)
     {
-        if (_pool is null || _optimizer is not null)
+        if (_pool is null)
         {
-            throw new InvalidOperationException("layers needs an inference setup");
+            throw new InvalidOperationException("layers needs a setup first");
         }
 
-        _pool.StartProfiling(GoogLeNet.Operations.Count);
+        OperationProfile.Start(_pool, _network);
+        long passTicks = 0, optimizerTicks = 0;
         for (var run = 0; run < runs; run++)
         {
-            _network.Forward(_images, _logits, _batch);
+            var start = Stopwatch.GetTimestamp();
+            if (_optimizer is null)
+            {
+                _network.Forward(_images, _logits, _batch);
+                passTicks += Stopwatch.GetTimestamp() - start;
+                continue;
+            }
+
+            _network.Backward(_images, _labels, _batch);
+            var stepStart = Stopwatch.GetTimestamp();
+            _optimizer.Step(_network.Parameters, _network.Gradients.ReadOnlySpan);
+            passTicks += stepStart - start;
+            optimizerTicks += Stopwatch.GetTimestamp() - stepStart;
         }
 
         var layers = new Dictionary<string, double>(StringComparer.Ordinal);
-        var ticks = _pool.ProfileTicks;
-        for (var i = 0; i < ticks.Length; i++)
+        foreach (var time in OperationProfile.Read(_pool, _network, runs))
         {
-            var layer = PyTorchNames.From(GoogLeNet.Operations[i].Name);
-            layers[layer] = layers.GetValueOrDefault(layer) + ticks[i] * 1000.0 / Stopwatch.Frequency / runs;
+            var key = (time.Phase == OperationPhase.Forward ? "forward:" : "backward:") + PyTorchNames.From(time.Operation.Name);
+            layers[key] = layers.GetValueOrDefault(key) + time.Milliseconds;
         }
 
+        double Milliseconds(long ticks) => ticks * 1000.0 / Stopwatch.Frequency / runs;
+        if (_optimizer is not null)
+        {
+            layers["step:optimizer"] = Milliseconds(optimizerTicks);
+        }
+
+        // Off the pool: the input's layout change, the losses and (training) weight packing and gradient gathering.
+        layers["step:unaccounted"] = Milliseconds(passTicks) - layers.Values.Sum() + layers.GetValueOrDefault("step:optimizer");
         return layers;
     }
 
