@@ -5,7 +5,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using InceptionGen.Benchmarks;
 using InceptionGen.Benchmarks.Compare;
-using InceptionGen.Cli;
+using InceptionGen.CommandLine;
 using InceptionGen.Diagnostics;
 
 switch (args.FirstOrDefault())

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using InceptionGen.CommandLine;
 using InceptionGen.Diagnostics;
 using InceptionGen.Kernels;
 using InceptionGen.Threading;

@@ -1,3 +1,5 @@
+using InceptionGen.CommandLine;
+
 namespace InceptionGen.Cli;
 
 /// <summary>Parses the command line and runs one command; every failure is one clear line and a non-zero exit code.</summary>
@@ -84,6 +86,3 @@ internal static class CommandLine
         return 0;
     }
 }
-
-/// <summary>A mistake in the command line: reported as one line, exit code 2.</summary>
-internal sealed class UsageException(string message) : Exception(message);

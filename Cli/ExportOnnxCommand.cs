@@ -1,4 +1,5 @@
 using System.Globalization;
+using InceptionGen.CommandLine;
 using InceptionGen.Interop;
 using InceptionGen.Onnx;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using InceptionGen.CommandLine;
 using InceptionGen.Interop;
 using InceptionGen.Threading;
 

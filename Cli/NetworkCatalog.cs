@@ -1,3 +1,4 @@
+using InceptionGen.CommandLine;
 using InceptionGen.Definitions;
 using InceptionGen.Threading;
 
@@ -21,4 +22,15 @@ internal static class NetworkCatalog
 
     public static Entry Find(string name)
         => Networks.TryGetValue(name, out var entry) ? entry : throw new UsageException($"no network named '{name}'; known networks: {Names}");
+
+    /// <summary>The single network name a command takes.</summary>
+    public static Entry Network(this Arguments arguments, string command)
+    {
+        if (arguments.Positional.Count != 1)
+        {
+            throw new UsageException($"{command} takes one network name: {Names}");
+        }
+
+        return Find(arguments.Positional[0]);
+    }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using InceptionGen.Cli;
+using InceptionGen.CommandLine;
 using InceptionGen.Definitions;
 using InceptionGen.Diagnostics;
 using InceptionGen.Interop;

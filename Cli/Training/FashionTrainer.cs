@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
+using InceptionGen.CommandLine;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
 using InceptionGen.Interop;

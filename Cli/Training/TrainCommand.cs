@@ -1,4 +1,5 @@
 using System.Globalization;
+using InceptionGen.CommandLine;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
 using InceptionGen.Interop;

@@ -11,7 +11,7 @@ public sealed class ExportOnnxCommandTests
     private static (int ExitCode, string Output, string Error) Cli(params string[] args)
     {
         var (output, error) = (new StringWriter(), new StringWriter());
-        var code = CommandLine.Run(args, output, error);
+        var code = InceptionGen.Cli.CommandLine.Run(args, output, error);
         return (code, output.ToString(), error.ToString());
     }
 

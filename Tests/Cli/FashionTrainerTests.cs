@@ -1,4 +1,5 @@
 using InceptionGen.Cli;
+using InceptionGen.CommandLine;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
 using InceptionGen.Interop;
@@ -49,7 +50,7 @@ public sealed class FashionTrainerTests
             // evaluate reads the saved weights back and gets the same accuracy.
             var output = new StringWriter();
             var error = new StringWriter();
-            Assert.Equal(0, CommandLine.Run(["evaluate", "--weights", Path.Combine(folder, FashionTrainer.ModelFile)], output, error));
+            Assert.Equal(0, InceptionGen.Cli.CommandLine.Run(["evaluate", "--weights", Path.Combine(folder, FashionTrainer.ModelFile)], output, error));
             Assert.Contains($"test accuracy {result.TestAccuracy:P2}", output.ToString().Replace("\u00a0", " "));
         }
         finally
@@ -172,7 +173,7 @@ public sealed class FashionTrainerTests
             {
                 var output = new StringWriter();
                 var error = new StringWriter();
-                Assert.Equal(2, CommandLine.Run(args, output, error));
+                Assert.Equal(2, InceptionGen.Cli.CommandLine.Run(args, output, error));
                 var lines = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
                 Assert.Single(lines);
                 Assert.StartsWith("error: ", lines[0]);

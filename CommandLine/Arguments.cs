@@ -1,16 +1,23 @@
 using System.Globalization;
 
-namespace InceptionGen.Cli;
+namespace InceptionGen.CommandLine;
 
 /// <summary>
 /// A command's arguments: positional words, <c>--name value</c> options and <c>--flag</c> switches. Each
 /// command states which names it knows, so a misspelt option is an error, not silently ignored.
 /// </summary>
-internal sealed class Arguments
+public sealed class Arguments
 {
     private readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 
+    /// <summary>Parses <paramref name="args"/>: words not starting with <c>--</c> are positional, <c>--name</c> in
+    /// <paramref name="flags"/> is a switch, <c>--name</c> in <paramref name="options"/> takes the next word as its value.</summary>
+    /// <param name="command">The command's name, for the error message.</param>
+    /// <param name="args">The words after the command's name.</param>
+    /// <param name="options">The option names the command knows (without <c>--</c>).</param>
+    /// <param name="flags">The switch names the command knows (without <c>--</c>).</param>
+    /// <exception cref="UsageException">An unknown option, or an option with no value.</exception>
     public Arguments(string command, IReadOnlyList<string> args, IReadOnlyCollection<string> options, IReadOnlyCollection<string> flags)
     {
         for (var i = 0; i < args.Count; i++)
@@ -44,10 +51,14 @@ internal sealed class Arguments
         }
     }
 
+    /// <summary>The positional words, in order.</summary>
     public List<string> Positional { get; } = [];
 
+    /// <summary>Whether the switch <c>--<paramref name="name"/></c> was given.</summary>
     public bool Flag(string name) => _flags.Contains(name);
 
+    /// <summary>The whole number given for <c>--<paramref name="name"/></c>, or <paramref name="fallback"/> if the option was not given.</summary>
+    /// <exception cref="UsageException">The value is not a whole number from <paramref name="minimum"/> to <paramref name="maximum"/>.</exception>
     public int Int(string name, int fallback, int minimum = int.MinValue, int maximum = int.MaxValue)
     {
         if (!_options.TryGetValue(name, out var text))
@@ -63,16 +74,6 @@ internal sealed class Arguments
         return value;
     }
 
+    /// <summary>The value given for <c>--<paramref name="name"/></c>, or <see langword="null"/> if the option was not given.</summary>
     public string? Text(string name) => _options.GetValueOrDefault(name);
-
-    /// <summary>The single network name a command takes.</summary>
-    public NetworkCatalog.Entry Network(string command)
-    {
-        if (Positional.Count != 1)
-        {
-            throw new UsageException($"{command} takes one network name: {NetworkCatalog.Names}");
-        }
-
-        return NetworkCatalog.Find(Positional[0]);
-    }
 }
