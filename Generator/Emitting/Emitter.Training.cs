@@ -16,7 +16,7 @@ internal sealed partial class Emitter
     private const int BackwardOperationBase = 1 << 16;
 
     /// <summary>Images per training pass: activations and their gradients are kept for this many.</summary>
-    private const int TrainingImagesPerPass = 2;
+    private const int TrainingImagesPerPass = 4;
 
     private void WriteTraining()
     {

@@ -3650,7 +3650,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     public const int TrainingLengthPerImage = 9776176;
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private const int TrainingImagesPerPass = 2;
+    private const int TrainingImagesPerPass = 4;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private global::InceptionGen.AlignedBuffer? _trainingActivations;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]

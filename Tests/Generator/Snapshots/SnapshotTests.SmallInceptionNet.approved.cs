@@ -917,7 +917,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     public const int TrainingLengthPerImage = 45088;
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private const int TrainingImagesPerPass = 2;
+    private const int TrainingImagesPerPass = 4;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private global::InceptionGen.AlignedBuffer? _trainingActivations;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
