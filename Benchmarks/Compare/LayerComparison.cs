@@ -95,7 +95,7 @@ internal static class LayerComparison
     private static string Method(string peerKey) => peerKey switch
     {
         "ort" => "Ours: time on the worker pool per op, summed per layer; ONNX Runtime: its profiler's kernel time per node (nodes after its graph optimizations, matched to layers by name), summed per layer; *unaccounted*: the whole run less the ops' or nodes' time.",
-        _ => "Ours: time on the worker pool per op (forward; input and weight gradients), summed per layer; *unaccounted* is the rest of the pass (input layout, losses, weight packing, gathering weight gradients). PyTorch: torch.autograd.profiler; a layer's forward is its ops, its backward the autograd functions those ops created (matched by sequence number), with ReLU, concatenation and the losses' own backward counted where their ops ran; *accumulate_grad* is adding into each `.grad`, *unaccounted* the rest of the step.",
+        _ => "Ours: time on the worker pool per op (forward; input and weight gradients), summed per layer; *pack weights*, *pack transposed weights* and *gather weight gradients* are our per-step weight layout work (on the pool), *optimizer* the SGD update, *unaccounted* the rest of the pass (input layout, losses, clearing gradients). PyTorch: torch.autograd.profiler; a layer's forward is its ops, its backward the autograd functions those ops created (matched by sequence number), with ReLU, concatenation and the losses' own backward counted where their ops ran; *accumulate_grad* is adding into each `.grad`, *unaccounted* the rest of the step.",
     };
 
     private static readonly string[] s_layers = [.. GoogLeNet.Summary.Layers.Where(layer => layer.Depth == 0).Select(layer => PyTorchNames.From(layer.Name)), "loss"];

@@ -102,7 +102,12 @@ internal sealed class OursWorker : IComparedWorker
         var layers = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var time in OperationProfile.Read(_pool, _network, runs))
         {
-            var key = (time.Phase == OperationPhase.Forward ? "forward:" : "backward:") + PyTorchNames.From(time.Operation.Name);
+            var key = time.Phase switch
+            {
+                OperationPhase.Forward => "forward:" + PyTorchNames.From(time.Operation.Name),
+                OperationPhase.Network => "step:" + time.Operation.Name.Trim('(', ')'),
+                _ => "backward:" + PyTorchNames.From(time.Operation.Name),
+            };
             layers[key] = layers.GetValueOrDefault(key) + time.Milliseconds;
         }
 
@@ -112,7 +117,7 @@ internal sealed class OursWorker : IComparedWorker
             layers["step:optimizer"] = Milliseconds(optimizerTicks);
         }
 
-        // Off the pool: the input's layout change, the losses and (training) weight packing and gradient gathering.
+        // Off the pool: the input's layout change, the losses and clearing the gradients.
         layers["step:unaccounted"] = Milliseconds(passTicks) - layers.Values.Sum() + layers.GetValueOrDefault("step:optimizer");
         return layers;
     }

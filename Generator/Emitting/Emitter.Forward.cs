@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using InceptionGen.Generator.Planning;
@@ -196,6 +197,13 @@ internal sealed partial class Emitter
                     w.Line($"case {index}: {MethodName(op)}(begin, end, memory, {BaseOffset(op, source)}, {BaseOffset(op, target)}); break;");
                 }
 
+                w.Line($"case {OperationProfile}.PackWeightsIndex: PackWeights(begin, end); break;");
+                if (_plan.IsTrainable)
+                {
+                    w.Line($"case {OperationProfile}.PackTransposedWeightsIndex: PackTransposedWeights(begin, end); break;");
+                    w.Line($"case {OperationProfile}.AddPackedGradientsIndex: AddPackedGradients(begin, end); break;");
+                }
+
                 w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));");
             }
         }
@@ -293,22 +301,68 @@ internal sealed partial class Emitter
         }
     }
 
+    private const string OperationProfile = "global::InceptionGen.Diagnostics.OperationProfile";
+
     private void WritePackWeights()
     {
         var w = _writer;
-        w.Line("/// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref=\"global::InceptionGen.Kernels.WeightPacking\"/>).</summary>");
+        w.Line("/// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref=\"global::InceptionGen.Kernels.WeightPacking\"/>), one convolution per pool item.</summary>");
         w.Line(GeneratedCode);
         using (w.Block("private void PackWeights()"))
         {
-            w.Line("var parameters = _parameters.ReadOnlySpan;");
-            w.Line("var packed = _packedWeights.Span;");
-            foreach (var op in _plan.Ops.Where(op => op.Kind == OpKind.Conv))
+            w.Line($"_pool.Run(this, {OperationProfile}.PackWeightsIndex, {Convolutions.Count});");
+        }
+
+        w.Line();
+        WriteConvolutionItems("PackWeights", ["var parameters = _parameters.ReadOnlySpan;", "var packed = _packedWeights.Span;"], op =>
+        {
+            var source = _plan.Tensors[op.Input];
+            return
+            [
+                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.PackedOffset}, {PackedLength(op)}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});",
+                $"global::InceptionGen.Kernels.WeightPacking.PackBias({ParameterSpan(op.Bias)}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});",
+            ];
+        });
+    }
+
+    private List<OpPlan> Convolutions => _plan.Ops.Where(op => op.Kind == OpKind.Conv).ToList();
+
+    /// <summary>
+    /// <c>{name}(begin, end)</c>: items [begin, end) of a per-convolution job on the pool, item i being the i-th
+    /// convolution, so that the pool spreads them over its threads. Each item writes its own slices only.
+    /// </summary>
+    private void WriteConvolutionItems(string name, string[] locals, Func<OpPlan, string[]> statements, Func<OpPlan, bool>? include = null)
+    {
+        var w = _writer;
+        var items = Convolutions.Where(include ?? (_ => true)).ToList();
+        w.Line($"/// <summary>Items [begin, end) of <see cref=\"{name}()\"/>: one convolution each.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block($"private void {name}(int begin, int end)"))
+        {
+            foreach (var local in locals)
             {
-                var source = _plan.Tensors[op.Input];
-                var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
-                w.Line($"// {op.QualifiedName}: [{string.Join(", ", weights.Shape)}]");
-                w.Line($"global::InceptionGen.Kernels.WeightPacking.PackConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.PackedOffset}, {PackedLength(op)}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});");
-                w.Line($"global::InceptionGen.Kernels.WeightPacking.PackBias({ParameterSpan(op.Bias)}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});");
+                w.Line(local);
+            }
+
+            using (w.Block("for (var item = begin; item < end; item++)"))
+            using (w.Block("switch (item)"))
+            {
+                for (var item = 0; item < items.Count; item++)
+                {
+                    var op = items[item];
+                    var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
+                    using (w.Block($"case {item}: // {op.QualifiedName}: [{string.Join(", ", weights.Shape)}]"))
+                    {
+                        foreach (var statement in statements(op))
+                        {
+                            w.Line(statement);
+                        }
+
+                        w.Line("break;");
+                    }
+                }
+
+                w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));");
             }
         }
 

@@ -274,37 +274,36 @@ internal sealed partial class Emitter
     private void WriteGradientPacking()
     {
         var w = _writer;
-        var convolutions = _plan.Ops.Where(op => op.Kind == OpKind.Conv).ToList();
-        w.Line("/// <summary>Packs each stride-1 convolution's flipped, transposed weights for its input-gradient pass.</summary>");
+        static bool Transposed(OpPlan op) => op.Backward!.TransposedOffset >= 0;
+        w.Line("/// <summary>Packs each stride-1 convolution's flipped, transposed weights for its input-gradient pass, one convolution per pool item.</summary>");
         w.Line(GeneratedCode);
         using (w.Block("private void PackTransposedWeights()"))
         {
-            w.Line("var parameters = _parameters.ReadOnlySpan;");
-            w.Line("var packed = _transposedWeights!.Span;");
-            foreach (var op in convolutions.Where(op => op.Backward!.TransposedOffset >= 0))
-            {
-                var source = _plan.Tensors[op.Input];
-                w.Line($"global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.Backward!.TransposedOffset}, {source.PhysicalChannels * op.OutChannels * op.Kernel * op.Kernel}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {source.PhysicalChannels});");
-            }
+            w.Line($"_pool.Run(this, {OperationProfile}.PackTransposedWeightsIndex, {Convolutions.Count(Transposed)});");
         }
 
         w.Line();
-        w.Line("/// <summary>Adds the weight and bias gradients the vectorized kernels summed in the packed order into <see cref=\"Gradients\"/>.</summary>");
+        WriteConvolutionItems("PackTransposedWeights", ["var parameters = _parameters.ReadOnlySpan;", "var packed = _transposedWeights!.Span;"], op =>
+        {
+            var source = _plan.Tensors[op.Input];
+            return [$"global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.Backward!.TransposedOffset}, {source.PhysicalChannels * op.OutChannels * op.Kernel * op.Kernel}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {source.PhysicalChannels});"];
+        }, Transposed);
+
+        w.Line("/// <summary>Adds the weight and bias gradients the vectorized kernels summed in the packed order into <see cref=\"Gradients\"/>, one convolution per pool item.</summary>");
         w.Line(GeneratedCode);
         using (w.Block("private void AddPackedGradients()"))
         {
-            w.Line("var packed = _packedGradients!.Span;");
-            w.Line("var gradients = _gradients!.Span;");
-            foreach (var op in convolutions)
-            {
-                var source = _plan.Tensors[op.Input];
-                var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
-                var bias = op.Bias is null ? "default" : $"gradients.Slice({_plan.Parameters[_parameterIndex[op.Bias]].Offset}, {op.OutChannels})";
-                w.Line($"global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice({op.PackedOffset}, {PackedLength(op)}), packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), gradients.Slice({weights.Offset}, {weights.Length}), {bias}, {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});");
-            }
+            w.Line($"_pool.Run(this, {OperationProfile}.AddPackedGradientsIndex, {Convolutions.Count});");
         }
 
         w.Line();
+        WriteConvolutionItems("AddPackedGradients", ["var packed = _packedGradients!.Span;", "var gradients = _gradients!.Span;"], op =>
+        {
+            var source = _plan.Tensors[op.Input];
+            var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
+            var bias = op.Bias is null ? "default" : $"gradients.Slice({_plan.Parameters[_parameterIndex[op.Bias]].Offset}, {op.OutChannels})";
+            return [$"global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice({op.PackedOffset}, {PackedLength(op)}), packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), gradients.Slice({weights.Offset}, {weights.Length}), {bias}, {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});"];
+        });
     }
 
     private static string TrainingSlice(string memory, TensorPlan tensor, string? extra = null, int? length = null)

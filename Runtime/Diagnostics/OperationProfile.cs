@@ -14,10 +14,13 @@ public enum OperationPhase
 
     /// <summary>The gradient with respect to the op's weights and bias.</summary>
     WeightGradient,
+
+    /// <summary>Work for the whole network rather than one op: repacking weights, gathering weight gradients.</summary>
+    Network,
 }
 
 /// <summary>Mean wall time of one op in one phase, per run.</summary>
-/// <param name="Index">The op's index in <see cref="INetwork.Operations"/>.</param>
+/// <param name="Index">The op's index in <see cref="INetwork.Operations"/>; negative for <see cref="OperationPhase.Network"/> work.</param>
 /// <param name="Operation">The op.</param>
 /// <param name="Phase">Forward, input gradient or weight gradient.</param>
 /// <param name="Milliseconds">Mean wall time per run on the worker pool.</param>
@@ -32,6 +35,22 @@ public static class OperationProfile
 {
     /// <summary>The pool index of the first backward op; the generator's emitted <c>BackwardPass</c> uses the same base.</summary>
     public const int BackwardIndexBase = 1 << 16;
+
+    /// <summary>The pool index of repacking every convolution's weights for the kernels (after each parameter update).</summary>
+    public const int PackWeightsIndex = BackwardIndexBase - 1;
+
+    /// <summary>The pool index of packing the transposed weights of the input-gradient convolutions (training).</summary>
+    public const int PackTransposedWeightsIndex = BackwardIndexBase - 2;
+
+    /// <summary>The pool index of adding the packed-order weight gradients into <c>Gradients</c> (training).</summary>
+    public const int AddPackedGradientsIndex = BackwardIndexBase - 3;
+
+    private static readonly (int Index, OperationInfo Work)[] s_networkWork =
+    [
+        (PackWeightsIndex, new OperationInfo("(pack weights)", "repack every convolution's weights and bias for the kernels", 0, false)),
+        (PackTransposedWeightsIndex, new OperationInfo("(pack transposed weights)", "pack the flipped, transposed weights of the input-gradient convolutions", 0, true)),
+        (AddPackedGradientsIndex, new OperationInfo("(gather weight gradients)", "add the packed-order weight gradients into Gradients", 0, true)),
+    ];
 
     /// <summary>
     /// Starts adding up per-op time on <paramref name="pool"/> for every forward and backward op of
@@ -56,6 +75,13 @@ public static class OperationProfile
         {
             if (ticks[slot] == 0)
             {
+                continue;
+            }
+
+            var networkWork = Array.FindIndex(s_networkWork, work => work.Index == slot);
+            if (networkWork >= 0)
+            {
+                times.Add(new OperationTime(-1 - networkWork, s_networkWork[networkWork].Work, OperationPhase.Network, ticks[slot] * 1000.0 / Stopwatch.Frequency / runs));
                 continue;
             }
 

@@ -281,30 +281,62 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
         }
     }
 
-    /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>).</summary>
+    /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>), one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void PackWeights()
     {
+        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex, 6);
+    }
+
+    /// <summary>Items [begin, end) of <see cref="PackWeights()"/>: one convolution each.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PackWeights(int begin, int end)
+    {
         var parameters = _parameters.ReadOnlySpan;
         var packed = _packedWeights.Span;
-        // Module.Branch1: [128, 256, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(0, 32768) /* Module.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(0, 32768), 128, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(32768, 128) /* Module.Branch1.Bias [128] */, packed.Slice(32768, 128), 128);
-        // Module.Branch2Reduce: [64, 256, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(32896, 16384) /* Module.Branch2Reduce.Weights [64, 256, 1, 1] */, packed.Slice(32896, 16384), 64, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(49280, 64) /* Module.Branch2Reduce.Bias [64] */, packed.Slice(49280, 64), 64);
-        // Module.Branch2: [192, 64, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(49344, 110592) /* Module.Branch2.Weights [192, 64, 3, 3] */, packed.Slice(49344, 110592), 192, 64, 3, default, 64);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(159936, 192) /* Module.Branch2.Bias [192] */, packed.Slice(159936, 192), 192);
-        // Module.Branch3Reduce: [64, 256, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(160128, 16384) /* Module.Branch3Reduce.Weights [64, 256, 1, 1] */, packed.Slice(160128, 16384), 64, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(176512, 64) /* Module.Branch3Reduce.Bias [64] */, packed.Slice(176512, 64), 64);
-        // Module.Branch3: [96, 64, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(176576, 153600) /* Module.Branch3.Weights [96, 64, 5, 5] */, packed.Slice(176576, 153600), 96, 64, 5, default, 64);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(330176, 96) /* Module.Branch3.Bias [96] */, packed.Slice(330176, 96), 96);
-        // Module.Branch4Projection: [64, 256, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(330272, 16384) /* Module.Branch4Projection.Weights [64, 256, 1, 1] */, packed.Slice(330272, 16384), 64, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(346656, 64) /* Module.Branch4Projection.Bias [64] */, packed.Slice(346656, 64), 64);
+        for (var item = begin; item < end; item++)
+        {
+            switch (item)
+            {
+                case 0: // Module.Branch1: [128, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(0, 32768) /* Module.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(0, 32768), 128, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(32768, 128) /* Module.Branch1.Bias [128] */, packed.Slice(32768, 128), 128);
+                    break;
+                }
+                case 1: // Module.Branch2Reduce: [64, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(32896, 16384) /* Module.Branch2Reduce.Weights [64, 256, 1, 1] */, packed.Slice(32896, 16384), 64, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(49280, 64) /* Module.Branch2Reduce.Bias [64] */, packed.Slice(49280, 64), 64);
+                    break;
+                }
+                case 2: // Module.Branch2: [192, 64, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(49344, 110592) /* Module.Branch2.Weights [192, 64, 3, 3] */, packed.Slice(49344, 110592), 192, 64, 3, default, 64);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(159936, 192) /* Module.Branch2.Bias [192] */, packed.Slice(159936, 192), 192);
+                    break;
+                }
+                case 3: // Module.Branch3Reduce: [64, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(160128, 16384) /* Module.Branch3Reduce.Weights [64, 256, 1, 1] */, packed.Slice(160128, 16384), 64, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(176512, 64) /* Module.Branch3Reduce.Bias [64] */, packed.Slice(176512, 64), 64);
+                    break;
+                }
+                case 4: // Module.Branch3: [96, 64, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(176576, 153600) /* Module.Branch3.Weights [96, 64, 5, 5] */, packed.Slice(176576, 153600), 96, 64, 5, default, 64);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(330176, 96) /* Module.Branch3.Bias [96] */, packed.Slice(330176, 96), 96);
+                    break;
+                }
+                case 5: // Module.Branch4Projection: [64, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(330272, 16384) /* Module.Branch4Projection.Weights [64, 256, 1, 1] */, packed.Slice(330272, 16384), 64, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(346656, 64) /* Module.Branch4Projection.Bias [64] */, packed.Slice(346656, 64), 64);
+                    break;
+                }
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));
+            }
+        }
     }
 
     /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.</summary>
@@ -344,6 +376,7 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
             case 7: RunModuleBranch3(begin, end, memory, 627200 * batch, 200704 * batch); break;
             case 8: RunModuleBranch4Pool(begin, end, memory, 0 * batch, 577024 * batch); break;
             case 9: RunModuleBranch4Projection(begin, end, memory, 577024 * batch, 200704 * batch); break;
+            case global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex: PackWeights(begin, end); break;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
         }
     }

@@ -1008,189 +1008,380 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         }
     }
 
-    /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>).</summary>
+    /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>), one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void PackWeights()
     {
+        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex, 59);
+    }
+
+    /// <summary>Items [begin, end) of <see cref="PackWeights()"/>: one convolution each.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PackWeights(int begin, int end)
+    {
         var parameters = _parameters.ReadOnlySpan;
         var packed = _packedWeights.Span;
-        // Conv1: [64, 3, 7, 7]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */, packed.Slice(0, 9408), 64, 3, 7, default, 3);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9408, 64) /* Conv1.Bias [64] */, packed.Slice(9408, 64), 64);
-        // Conv2Reduce: [64, 64, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9472, 4096) /* Conv2Reduce.Weights [64, 64, 1, 1] */, packed.Slice(9472, 4096), 64, 64, 1, default, 64);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(13568, 64) /* Conv2Reduce.Bias [64] */, packed.Slice(13568, 64), 64);
-        // Conv2: [192, 64, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, packed.Slice(13632, 110592), 192, 64, 3, default, 64);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(124224, 192) /* Conv2.Bias [192] */, packed.Slice(124224, 192), 192);
-        // Inception3a.Branch1: [64, 192, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, packed.Slice(124416, 12288), 64, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(136704, 64) /* Inception3a.Branch1.Bias [64] */, packed.Slice(136704, 64), 64);
-        // Inception3a.Branch2Reduce: [96, 192, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, packed.Slice(136768, 18432), 96, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(155200, 96) /* Inception3a.Branch2Reduce.Bias [96] */, packed.Slice(155200, 96), 96);
-        // Inception3a.Branch2: [128, 96, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, packed.Slice(155296, 110592), 128, 96, 3, default, 96);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(265888, 128) /* Inception3a.Branch2.Bias [128] */, packed.Slice(265888, 128), 128);
-        // Inception3a.Branch3Reduce: [16, 192, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, packed.Slice(266016, 3072), 16, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(269088, 16) /* Inception3a.Branch3Reduce.Bias [16] */, packed.Slice(269088, 16), 16);
-        // Inception3a.Branch3: [32, 16, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, packed.Slice(269104, 12800), 32, 16, 5, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(281904, 32) /* Inception3a.Branch3.Bias [32] */, packed.Slice(281904, 32), 32);
-        // Inception3a.Branch4Projection: [32, 192, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, packed.Slice(281936, 6144), 32, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(288080, 32) /* Inception3a.Branch4Projection.Bias [32] */, packed.Slice(288080, 32), 32);
-        // Inception3b.Branch1: [128, 256, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(288112, 32768), 128, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(320880, 128) /* Inception3b.Branch1.Bias [128] */, packed.Slice(320880, 128), 128);
-        // Inception3b.Branch2Reduce: [128, 256, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, packed.Slice(321008, 32768), 128, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(353776, 128) /* Inception3b.Branch2Reduce.Bias [128] */, packed.Slice(353776, 128), 128);
-        // Inception3b.Branch2: [192, 128, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, packed.Slice(353904, 221184), 192, 128, 3, default, 128);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(575088, 192) /* Inception3b.Branch2.Bias [192] */, packed.Slice(575088, 192), 192);
-        // Inception3b.Branch3Reduce: [32, 256, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, packed.Slice(575280, 8192), 32, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(583472, 32) /* Inception3b.Branch3Reduce.Bias [32] */, packed.Slice(583472, 32), 32);
-        // Inception3b.Branch3: [96, 32, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, packed.Slice(583504, 76800), 96, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(660304, 96) /* Inception3b.Branch3.Bias [96] */, packed.Slice(660304, 96), 96);
-        // Inception3b.Branch4Projection: [64, 256, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, packed.Slice(660400, 16384), 64, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(676784, 64) /* Inception3b.Branch4Projection.Bias [64] */, packed.Slice(676784, 64), 64);
-        // Inception4a.Branch1: [192, 480, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, packed.Slice(676848, 92160), 192, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(769008, 192) /* Inception4a.Branch1.Bias [192] */, packed.Slice(769008, 192), 192);
-        // Inception4a.Branch2Reduce: [96, 480, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, packed.Slice(769200, 46080), 96, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(815280, 96) /* Inception4a.Branch2Reduce.Bias [96] */, packed.Slice(815280, 96), 96);
-        // Inception4a.Branch2: [208, 96, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, packed.Slice(815376, 179712), 208, 96, 3, default, 96);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(995088, 208) /* Inception4a.Branch2.Bias [208] */, packed.Slice(995088, 208), 208);
-        // Inception4a.Branch3Reduce: [16, 480, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, packed.Slice(995296, 7680), 16, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1002976, 16) /* Inception4a.Branch3Reduce.Bias [16] */, packed.Slice(1002976, 16), 16);
-        // Inception4a.Branch3: [48, 16, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, packed.Slice(1002992, 19200), 48, 16, 5, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1022192, 48) /* Inception4a.Branch3.Bias [48] */, packed.Slice(1022192, 48), 48);
-        // Inception4a.Branch4Projection: [64, 480, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, packed.Slice(1022240, 30720), 64, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1052960, 64) /* Inception4a.Branch4Projection.Bias [64] */, packed.Slice(1052960, 64), 64);
-        // Aux1.Conv: [128, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(1053024, 65536) /* Aux1.Conv.Weights [128, 512, 1, 1] */, packed.Slice(1053024, 65536), 128, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1118560, 128) /* Aux1.Conv.Bias [128] */, packed.Slice(1118560, 128), 128);
-        // Inception4b.Branch1: [160, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, packed.Slice(1118688, 81920), 160, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4323792, 160) /* Inception4b.Branch1.Bias [160] */, packed.Slice(1200608, 160), 160);
-        // Inception4b.Branch2Reduce: [112, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, packed.Slice(1200768, 57344), 112, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4381296, 112) /* Inception4b.Branch2Reduce.Bias [112] */, packed.Slice(1258112, 112), 112);
-        // Inception4b.Branch2: [224, 112, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, packed.Slice(1258224, 225792), 224, 112, 3, default, 112);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4607200, 224) /* Inception4b.Branch2.Bias [224] */, packed.Slice(1484016, 224), 224);
-        // Inception4b.Branch3Reduce: [24, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1484240, 16384), 24, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4619712, 24) /* Inception4b.Branch3Reduce.Bias [24] */, packed.Slice(1500624, 32), 24);
-        // Inception4b.Branch3: [64, 24, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(1500656, 38400), 64, 24, 5, default, 24);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4658144, 64) /* Inception4b.Branch3.Bias [64] */, packed.Slice(1539056, 64), 64);
-        // Inception4b.Branch4Projection: [64, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(1539120, 32768), 64, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4690976, 64) /* Inception4b.Branch4Projection.Bias [64] */, packed.Slice(1571888, 64), 64);
-        // Inception4c.Branch1: [128, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, packed.Slice(1571952, 65536), 128, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4756576, 128) /* Inception4c.Branch1.Bias [128] */, packed.Slice(1637488, 128), 128);
-        // Inception4c.Branch2Reduce: [128, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, packed.Slice(1637616, 65536), 128, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4822240, 128) /* Inception4c.Branch2Reduce.Bias [128] */, packed.Slice(1703152, 128), 128);
-        // Inception4c.Branch2: [256, 128, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, packed.Slice(1703280, 294912), 256, 128, 3, default, 128);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5117280, 256) /* Inception4c.Branch2.Bias [256] */, packed.Slice(1998192, 256), 256);
-        // Inception4c.Branch3Reduce: [24, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1998448, 16384), 24, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5129824, 24) /* Inception4c.Branch3Reduce.Bias [24] */, packed.Slice(2014832, 32), 24);
-        // Inception4c.Branch3: [64, 24, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(2014864, 38400), 64, 24, 5, default, 24);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5168256, 64) /* Inception4c.Branch3.Bias [64] */, packed.Slice(2053264, 64), 64);
-        // Inception4c.Branch4Projection: [64, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2053328, 32768), 64, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5201088, 64) /* Inception4c.Branch4Projection.Bias [64] */, packed.Slice(2086096, 64), 64);
-        // Inception4d.Branch1: [112, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, packed.Slice(2086160, 57344), 112, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5258496, 112) /* Inception4d.Branch1.Bias [112] */, packed.Slice(2143504, 112), 112);
-        // Inception4d.Branch2Reduce: [144, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, packed.Slice(2143616, 73728), 144, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5332336, 144) /* Inception4d.Branch2Reduce.Bias [144] */, packed.Slice(2217344, 144), 144);
-        // Inception4d.Branch2: [288, 144, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, packed.Slice(2217488, 373248), 288, 144, 3, default, 144);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5705728, 288) /* Inception4d.Branch2.Bias [288] */, packed.Slice(2590736, 288), 288);
-        // Inception4d.Branch3Reduce: [32, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, packed.Slice(2591024, 16384), 32, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5722400, 32) /* Inception4d.Branch3Reduce.Bias [32] */, packed.Slice(2607408, 32), 32);
-        // Inception4d.Branch3: [64, 32, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, packed.Slice(2607440, 51200), 64, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5773632, 64) /* Inception4d.Branch3.Bias [64] */, packed.Slice(2658640, 64), 64);
-        // Inception4d.Branch4Projection: [64, 512, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2658704, 32768), 64, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5806464, 64) /* Inception4d.Branch4Projection.Bias [64] */, packed.Slice(2691472, 64), 64);
-        // Aux2.Conv: [128, 528, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5806528, 67584) /* Aux2.Conv.Weights [128, 528, 1, 1] */, packed.Slice(2691536, 67584), 128, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5874112, 128) /* Aux2.Conv.Bias [128] */, packed.Slice(2759120, 128), 128);
-        // Inception4e.Branch1: [256, 528, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, packed.Slice(2759248, 135168), 256, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9132592, 256) /* Inception4e.Branch1.Bias [256] */, packed.Slice(2894416, 256), 256);
-        // Inception4e.Branch2Reduce: [160, 528, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, packed.Slice(2894672, 84480), 160, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9217328, 160) /* Inception4e.Branch2Reduce.Bias [160] */, packed.Slice(2979152, 160), 160);
-        // Inception4e.Branch2: [320, 160, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(2979312, 460800), 320, 160, 3, default, 160);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9678288, 320) /* Inception4e.Branch2.Bias [320] */, packed.Slice(3440112, 320), 320);
-        // Inception4e.Branch3Reduce: [32, 528, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, packed.Slice(3440432, 16896), 32, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9695504, 32) /* Inception4e.Branch3Reduce.Bias [32] */, packed.Slice(3457328, 32), 32);
-        // Inception4e.Branch3: [128, 32, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(3457360, 102400), 128, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9797936, 128) /* Inception4e.Branch3.Bias [128] */, packed.Slice(3559760, 128), 128);
-        // Inception4e.Branch4Projection: [128, 528, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, packed.Slice(3559888, 67584), 128, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9865648, 128) /* Inception4e.Branch4Projection.Bias [128] */, packed.Slice(3627472, 128), 128);
-        // Inception5a.Branch1: [256, 832, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, packed.Slice(3627600, 212992), 256, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10078768, 256) /* Inception5a.Branch1.Bias [256] */, packed.Slice(3840592, 256), 256);
-        // Inception5a.Branch2Reduce: [160, 832, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, packed.Slice(3840848, 133120), 160, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10212144, 160) /* Inception5a.Branch2Reduce.Bias [160] */, packed.Slice(3973968, 160), 160);
-        // Inception5a.Branch2: [320, 160, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(3974128, 460800), 320, 160, 3, default, 160);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10673104, 320) /* Inception5a.Branch2.Bias [320] */, packed.Slice(4434928, 320), 320);
-        // Inception5a.Branch3Reduce: [32, 832, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, packed.Slice(4435248, 26624), 32, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10700048, 32) /* Inception5a.Branch3Reduce.Bias [32] */, packed.Slice(4461872, 32), 32);
-        // Inception5a.Branch3: [128, 32, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(4461904, 102400), 128, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10802480, 128) /* Inception5a.Branch3.Bias [128] */, packed.Slice(4564304, 128), 128);
-        // Inception5a.Branch4Projection: [128, 832, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(4564432, 106496), 128, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10909104, 128) /* Inception5a.Branch4Projection.Bias [128] */, packed.Slice(4670928, 128), 128);
-        // Inception5b.Branch1: [384, 832, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, packed.Slice(4671056, 319488), 384, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(11228720, 384) /* Inception5b.Branch1.Bias [384] */, packed.Slice(4990544, 384), 384);
-        // Inception5b.Branch2Reduce: [192, 832, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, packed.Slice(4990928, 159744), 192, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(11388848, 192) /* Inception5b.Branch2Reduce.Bias [192] */, packed.Slice(5150672, 192), 192);
-        // Inception5b.Branch2: [384, 192, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, packed.Slice(5150864, 663552), 384, 192, 3, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12052592, 384) /* Inception5b.Branch2.Bias [384] */, packed.Slice(5814416, 384), 384);
-        // Inception5b.Branch3Reduce: [48, 832, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, packed.Slice(5814800, 39936), 48, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12092912, 48) /* Inception5b.Branch3Reduce.Bias [48] */, packed.Slice(5854736, 48), 48);
-        // Inception5b.Branch3: [128, 48, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, packed.Slice(5854784, 153600), 128, 48, 5, default, 48);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12246560, 128) /* Inception5b.Branch3.Bias [128] */, packed.Slice(6008384, 128), 128);
-        // Inception5b.Branch4Projection: [128, 832, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(6008512, 106496), 128, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12353184, 128) /* Inception5b.Branch4Projection.Bias [128] */, packed.Slice(6115008, 128), 128);
+        for (var item = begin; item < end; item++)
+        {
+            switch (item)
+            {
+                case 0: // Conv1: [64, 3, 7, 7]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */, packed.Slice(0, 9408), 64, 3, 7, default, 3);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9408, 64) /* Conv1.Bias [64] */, packed.Slice(9408, 64), 64);
+                    break;
+                }
+                case 1: // Conv2Reduce: [64, 64, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9472, 4096) /* Conv2Reduce.Weights [64, 64, 1, 1] */, packed.Slice(9472, 4096), 64, 64, 1, default, 64);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(13568, 64) /* Conv2Reduce.Bias [64] */, packed.Slice(13568, 64), 64);
+                    break;
+                }
+                case 2: // Conv2: [192, 64, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, packed.Slice(13632, 110592), 192, 64, 3, default, 64);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(124224, 192) /* Conv2.Bias [192] */, packed.Slice(124224, 192), 192);
+                    break;
+                }
+                case 3: // Inception3a.Branch1: [64, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, packed.Slice(124416, 12288), 64, 192, 1, default, 192);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(136704, 64) /* Inception3a.Branch1.Bias [64] */, packed.Slice(136704, 64), 64);
+                    break;
+                }
+                case 4: // Inception3a.Branch2Reduce: [96, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, packed.Slice(136768, 18432), 96, 192, 1, default, 192);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(155200, 96) /* Inception3a.Branch2Reduce.Bias [96] */, packed.Slice(155200, 96), 96);
+                    break;
+                }
+                case 5: // Inception3a.Branch2: [128, 96, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, packed.Slice(155296, 110592), 128, 96, 3, default, 96);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(265888, 128) /* Inception3a.Branch2.Bias [128] */, packed.Slice(265888, 128), 128);
+                    break;
+                }
+                case 6: // Inception3a.Branch3Reduce: [16, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, packed.Slice(266016, 3072), 16, 192, 1, default, 192);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(269088, 16) /* Inception3a.Branch3Reduce.Bias [16] */, packed.Slice(269088, 16), 16);
+                    break;
+                }
+                case 7: // Inception3a.Branch3: [32, 16, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, packed.Slice(269104, 12800), 32, 16, 5, default, 16);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(281904, 32) /* Inception3a.Branch3.Bias [32] */, packed.Slice(281904, 32), 32);
+                    break;
+                }
+                case 8: // Inception3a.Branch4Projection: [32, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, packed.Slice(281936, 6144), 32, 192, 1, default, 192);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(288080, 32) /* Inception3a.Branch4Projection.Bias [32] */, packed.Slice(288080, 32), 32);
+                    break;
+                }
+                case 9: // Inception3b.Branch1: [128, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(288112, 32768), 128, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(320880, 128) /* Inception3b.Branch1.Bias [128] */, packed.Slice(320880, 128), 128);
+                    break;
+                }
+                case 10: // Inception3b.Branch2Reduce: [128, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, packed.Slice(321008, 32768), 128, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(353776, 128) /* Inception3b.Branch2Reduce.Bias [128] */, packed.Slice(353776, 128), 128);
+                    break;
+                }
+                case 11: // Inception3b.Branch2: [192, 128, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, packed.Slice(353904, 221184), 192, 128, 3, default, 128);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(575088, 192) /* Inception3b.Branch2.Bias [192] */, packed.Slice(575088, 192), 192);
+                    break;
+                }
+                case 12: // Inception3b.Branch3Reduce: [32, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, packed.Slice(575280, 8192), 32, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(583472, 32) /* Inception3b.Branch3Reduce.Bias [32] */, packed.Slice(583472, 32), 32);
+                    break;
+                }
+                case 13: // Inception3b.Branch3: [96, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, packed.Slice(583504, 76800), 96, 32, 5, default, 32);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(660304, 96) /* Inception3b.Branch3.Bias [96] */, packed.Slice(660304, 96), 96);
+                    break;
+                }
+                case 14: // Inception3b.Branch4Projection: [64, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, packed.Slice(660400, 16384), 64, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(676784, 64) /* Inception3b.Branch4Projection.Bias [64] */, packed.Slice(676784, 64), 64);
+                    break;
+                }
+                case 15: // Inception4a.Branch1: [192, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, packed.Slice(676848, 92160), 192, 480, 1, default, 480);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(769008, 192) /* Inception4a.Branch1.Bias [192] */, packed.Slice(769008, 192), 192);
+                    break;
+                }
+                case 16: // Inception4a.Branch2Reduce: [96, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, packed.Slice(769200, 46080), 96, 480, 1, default, 480);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(815280, 96) /* Inception4a.Branch2Reduce.Bias [96] */, packed.Slice(815280, 96), 96);
+                    break;
+                }
+                case 17: // Inception4a.Branch2: [208, 96, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, packed.Slice(815376, 179712), 208, 96, 3, default, 96);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(995088, 208) /* Inception4a.Branch2.Bias [208] */, packed.Slice(995088, 208), 208);
+                    break;
+                }
+                case 18: // Inception4a.Branch3Reduce: [16, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, packed.Slice(995296, 7680), 16, 480, 1, default, 480);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1002976, 16) /* Inception4a.Branch3Reduce.Bias [16] */, packed.Slice(1002976, 16), 16);
+                    break;
+                }
+                case 19: // Inception4a.Branch3: [48, 16, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, packed.Slice(1002992, 19200), 48, 16, 5, default, 16);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1022192, 48) /* Inception4a.Branch3.Bias [48] */, packed.Slice(1022192, 48), 48);
+                    break;
+                }
+                case 20: // Inception4a.Branch4Projection: [64, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, packed.Slice(1022240, 30720), 64, 480, 1, default, 480);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1052960, 64) /* Inception4a.Branch4Projection.Bias [64] */, packed.Slice(1052960, 64), 64);
+                    break;
+                }
+                case 21: // Aux1.Conv: [128, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(1053024, 65536) /* Aux1.Conv.Weights [128, 512, 1, 1] */, packed.Slice(1053024, 65536), 128, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1118560, 128) /* Aux1.Conv.Bias [128] */, packed.Slice(1118560, 128), 128);
+                    break;
+                }
+                case 22: // Inception4b.Branch1: [160, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, packed.Slice(1118688, 81920), 160, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4323792, 160) /* Inception4b.Branch1.Bias [160] */, packed.Slice(1200608, 160), 160);
+                    break;
+                }
+                case 23: // Inception4b.Branch2Reduce: [112, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, packed.Slice(1200768, 57344), 112, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4381296, 112) /* Inception4b.Branch2Reduce.Bias [112] */, packed.Slice(1258112, 112), 112);
+                    break;
+                }
+                case 24: // Inception4b.Branch2: [224, 112, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, packed.Slice(1258224, 225792), 224, 112, 3, default, 112);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4607200, 224) /* Inception4b.Branch2.Bias [224] */, packed.Slice(1484016, 224), 224);
+                    break;
+                }
+                case 25: // Inception4b.Branch3Reduce: [24, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1484240, 16384), 24, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4619712, 24) /* Inception4b.Branch3Reduce.Bias [24] */, packed.Slice(1500624, 32), 24);
+                    break;
+                }
+                case 26: // Inception4b.Branch3: [64, 24, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(1500656, 38400), 64, 24, 5, default, 24);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4658144, 64) /* Inception4b.Branch3.Bias [64] */, packed.Slice(1539056, 64), 64);
+                    break;
+                }
+                case 27: // Inception4b.Branch4Projection: [64, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(1539120, 32768), 64, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4690976, 64) /* Inception4b.Branch4Projection.Bias [64] */, packed.Slice(1571888, 64), 64);
+                    break;
+                }
+                case 28: // Inception4c.Branch1: [128, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, packed.Slice(1571952, 65536), 128, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4756576, 128) /* Inception4c.Branch1.Bias [128] */, packed.Slice(1637488, 128), 128);
+                    break;
+                }
+                case 29: // Inception4c.Branch2Reduce: [128, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, packed.Slice(1637616, 65536), 128, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(4822240, 128) /* Inception4c.Branch2Reduce.Bias [128] */, packed.Slice(1703152, 128), 128);
+                    break;
+                }
+                case 30: // Inception4c.Branch2: [256, 128, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, packed.Slice(1703280, 294912), 256, 128, 3, default, 128);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5117280, 256) /* Inception4c.Branch2.Bias [256] */, packed.Slice(1998192, 256), 256);
+                    break;
+                }
+                case 31: // Inception4c.Branch3Reduce: [24, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1998448, 16384), 24, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5129824, 24) /* Inception4c.Branch3Reduce.Bias [24] */, packed.Slice(2014832, 32), 24);
+                    break;
+                }
+                case 32: // Inception4c.Branch3: [64, 24, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(2014864, 38400), 64, 24, 5, default, 24);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5168256, 64) /* Inception4c.Branch3.Bias [64] */, packed.Slice(2053264, 64), 64);
+                    break;
+                }
+                case 33: // Inception4c.Branch4Projection: [64, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2053328, 32768), 64, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5201088, 64) /* Inception4c.Branch4Projection.Bias [64] */, packed.Slice(2086096, 64), 64);
+                    break;
+                }
+                case 34: // Inception4d.Branch1: [112, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, packed.Slice(2086160, 57344), 112, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5258496, 112) /* Inception4d.Branch1.Bias [112] */, packed.Slice(2143504, 112), 112);
+                    break;
+                }
+                case 35: // Inception4d.Branch2Reduce: [144, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, packed.Slice(2143616, 73728), 144, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5332336, 144) /* Inception4d.Branch2Reduce.Bias [144] */, packed.Slice(2217344, 144), 144);
+                    break;
+                }
+                case 36: // Inception4d.Branch2: [288, 144, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, packed.Slice(2217488, 373248), 288, 144, 3, default, 144);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5705728, 288) /* Inception4d.Branch2.Bias [288] */, packed.Slice(2590736, 288), 288);
+                    break;
+                }
+                case 37: // Inception4d.Branch3Reduce: [32, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, packed.Slice(2591024, 16384), 32, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5722400, 32) /* Inception4d.Branch3Reduce.Bias [32] */, packed.Slice(2607408, 32), 32);
+                    break;
+                }
+                case 38: // Inception4d.Branch3: [64, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, packed.Slice(2607440, 51200), 64, 32, 5, default, 32);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5773632, 64) /* Inception4d.Branch3.Bias [64] */, packed.Slice(2658640, 64), 64);
+                    break;
+                }
+                case 39: // Inception4d.Branch4Projection: [64, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2658704, 32768), 64, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5806464, 64) /* Inception4d.Branch4Projection.Bias [64] */, packed.Slice(2691472, 64), 64);
+                    break;
+                }
+                case 40: // Aux2.Conv: [128, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5806528, 67584) /* Aux2.Conv.Weights [128, 528, 1, 1] */, packed.Slice(2691536, 67584), 128, 528, 1, default, 528);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5874112, 128) /* Aux2.Conv.Bias [128] */, packed.Slice(2759120, 128), 128);
+                    break;
+                }
+                case 41: // Inception4e.Branch1: [256, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, packed.Slice(2759248, 135168), 256, 528, 1, default, 528);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9132592, 256) /* Inception4e.Branch1.Bias [256] */, packed.Slice(2894416, 256), 256);
+                    break;
+                }
+                case 42: // Inception4e.Branch2Reduce: [160, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, packed.Slice(2894672, 84480), 160, 528, 1, default, 528);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9217328, 160) /* Inception4e.Branch2Reduce.Bias [160] */, packed.Slice(2979152, 160), 160);
+                    break;
+                }
+                case 43: // Inception4e.Branch2: [320, 160, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(2979312, 460800), 320, 160, 3, default, 160);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9678288, 320) /* Inception4e.Branch2.Bias [320] */, packed.Slice(3440112, 320), 320);
+                    break;
+                }
+                case 44: // Inception4e.Branch3Reduce: [32, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, packed.Slice(3440432, 16896), 32, 528, 1, default, 528);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9695504, 32) /* Inception4e.Branch3Reduce.Bias [32] */, packed.Slice(3457328, 32), 32);
+                    break;
+                }
+                case 45: // Inception4e.Branch3: [128, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(3457360, 102400), 128, 32, 5, default, 32);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9797936, 128) /* Inception4e.Branch3.Bias [128] */, packed.Slice(3559760, 128), 128);
+                    break;
+                }
+                case 46: // Inception4e.Branch4Projection: [128, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, packed.Slice(3559888, 67584), 128, 528, 1, default, 528);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9865648, 128) /* Inception4e.Branch4Projection.Bias [128] */, packed.Slice(3627472, 128), 128);
+                    break;
+                }
+                case 47: // Inception5a.Branch1: [256, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, packed.Slice(3627600, 212992), 256, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10078768, 256) /* Inception5a.Branch1.Bias [256] */, packed.Slice(3840592, 256), 256);
+                    break;
+                }
+                case 48: // Inception5a.Branch2Reduce: [160, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, packed.Slice(3840848, 133120), 160, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10212144, 160) /* Inception5a.Branch2Reduce.Bias [160] */, packed.Slice(3973968, 160), 160);
+                    break;
+                }
+                case 49: // Inception5a.Branch2: [320, 160, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(3974128, 460800), 320, 160, 3, default, 160);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10673104, 320) /* Inception5a.Branch2.Bias [320] */, packed.Slice(4434928, 320), 320);
+                    break;
+                }
+                case 50: // Inception5a.Branch3Reduce: [32, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, packed.Slice(4435248, 26624), 32, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10700048, 32) /* Inception5a.Branch3Reduce.Bias [32] */, packed.Slice(4461872, 32), 32);
+                    break;
+                }
+                case 51: // Inception5a.Branch3: [128, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(4461904, 102400), 128, 32, 5, default, 32);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10802480, 128) /* Inception5a.Branch3.Bias [128] */, packed.Slice(4564304, 128), 128);
+                    break;
+                }
+                case 52: // Inception5a.Branch4Projection: [128, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(4564432, 106496), 128, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10909104, 128) /* Inception5a.Branch4Projection.Bias [128] */, packed.Slice(4670928, 128), 128);
+                    break;
+                }
+                case 53: // Inception5b.Branch1: [384, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, packed.Slice(4671056, 319488), 384, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(11228720, 384) /* Inception5b.Branch1.Bias [384] */, packed.Slice(4990544, 384), 384);
+                    break;
+                }
+                case 54: // Inception5b.Branch2Reduce: [192, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, packed.Slice(4990928, 159744), 192, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(11388848, 192) /* Inception5b.Branch2Reduce.Bias [192] */, packed.Slice(5150672, 192), 192);
+                    break;
+                }
+                case 55: // Inception5b.Branch2: [384, 192, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, packed.Slice(5150864, 663552), 384, 192, 3, default, 192);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12052592, 384) /* Inception5b.Branch2.Bias [384] */, packed.Slice(5814416, 384), 384);
+                    break;
+                }
+                case 56: // Inception5b.Branch3Reduce: [48, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, packed.Slice(5814800, 39936), 48, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12092912, 48) /* Inception5b.Branch3Reduce.Bias [48] */, packed.Slice(5854736, 48), 48);
+                    break;
+                }
+                case 57: // Inception5b.Branch3: [128, 48, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, packed.Slice(5854784, 153600), 128, 48, 5, default, 48);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12246560, 128) /* Inception5b.Branch3.Bias [128] */, packed.Slice(6008384, 128), 128);
+                    break;
+                }
+                case 58: // Inception5b.Branch4Projection: [128, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(6008512, 106496), 128, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(12353184, 128) /* Inception5b.Branch4Projection.Bias [128] */, packed.Slice(6115008, 128), 128);
+                    break;
+                }
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));
+            }
+        }
     }
 
     /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.</summary>
@@ -1433,6 +1624,9 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             case 105: RunPool5(begin, end, memory, (training ? 7720416 : 81536) * batch, (training ? 7844480 : 0) * batch); break;
             case 106: RunDropout(begin, end, memory, 7844480 * batch, 7845504 * batch); break;
             case 107: RunClassifier(begin, end, memory, (training ? 7845504 : 0) * batch, (training ? 7846528 : 1024) * batch); break;
+            case global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex: PackWeights(begin, end); break;
+            case global::InceptionGen.Diagnostics.OperationProfile.PackTransposedWeightsIndex: PackTransposedWeights(begin, end); break;
+            case global::InceptionGen.Diagnostics.OperationProfile.AddPackedGradientsIndex: AddPackedGradients(begin, end); break;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
         }
     }
@@ -13616,137 +13810,633 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         TBlock.Store(g3_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 3 * weightBlock + 48));
     }
 
-    /// <summary>Packs each stride-1 convolution's flipped, transposed weights for its input-gradient pass.</summary>
+    /// <summary>Packs each stride-1 convolution's flipped, transposed weights for its input-gradient pass, one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void PackTransposedWeights()
     {
-        var parameters = _parameters.ReadOnlySpan;
-        var packed = _transposedWeights!.Span;
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9472, 4096) /* Conv2Reduce.Weights [64, 64, 1, 1] */, packed.Slice(0, 4096), 64, 64, 1, default, 64);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, packed.Slice(4096, 110592), 192, 64, 3, default, 64);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, packed.Slice(114688, 12288), 64, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, packed.Slice(126976, 18432), 96, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, packed.Slice(145408, 110592), 128, 96, 3, default, 96);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, packed.Slice(256000, 3072), 16, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, packed.Slice(259072, 12800), 32, 16, 5, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, packed.Slice(271872, 6144), 32, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(278016, 32768), 128, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, packed.Slice(310784, 32768), 128, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, packed.Slice(343552, 221184), 192, 128, 3, default, 128);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, packed.Slice(564736, 8192), 32, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, packed.Slice(572928, 76800), 96, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, packed.Slice(649728, 16384), 64, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, packed.Slice(666112, 92160), 192, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, packed.Slice(758272, 46080), 96, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, packed.Slice(804352, 179712), 208, 96, 3, default, 96);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, packed.Slice(984064, 7680), 16, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, packed.Slice(991744, 19200), 48, 16, 5, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, packed.Slice(1010944, 30720), 64, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1053024, 65536) /* Aux1.Conv.Weights [128, 512, 1, 1] */, packed.Slice(1041664, 65536), 128, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, packed.Slice(1107200, 81920), 160, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, packed.Slice(1189120, 57344), 112, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, packed.Slice(1246464, 225792), 224, 112, 3, default, 112);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1472256, 12288), 24, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(1484544, 51200), 64, 24, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(1535744, 32768), 64, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, packed.Slice(1568512, 65536), 128, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, packed.Slice(1634048, 65536), 128, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, packed.Slice(1699584, 294912), 256, 128, 3, default, 128);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1994496, 12288), 24, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(2006784, 51200), 64, 24, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2057984, 32768), 64, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, packed.Slice(2090752, 57344), 112, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, packed.Slice(2148096, 73728), 144, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, packed.Slice(2221824, 373248), 288, 144, 3, default, 144);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, packed.Slice(2595072, 16384), 32, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, packed.Slice(2611456, 51200), 64, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2662656, 32768), 64, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5806528, 67584) /* Aux2.Conv.Weights [128, 528, 1, 1] */, packed.Slice(2695424, 67584), 128, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, packed.Slice(2763008, 135168), 256, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, packed.Slice(2898176, 84480), 160, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(2982656, 460800), 320, 160, 3, default, 160);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, packed.Slice(3443456, 16896), 32, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(3460352, 102400), 128, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, packed.Slice(3562752, 67584), 128, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, packed.Slice(3630336, 212992), 256, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, packed.Slice(3843328, 133120), 160, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(3976448, 460800), 320, 160, 3, default, 160);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, packed.Slice(4437248, 26624), 32, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(4463872, 102400), 128, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(4566272, 106496), 128, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, packed.Slice(4672768, 319488), 384, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, packed.Slice(4992256, 159744), 192, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, packed.Slice(5152000, 663552), 384, 192, 3, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, packed.Slice(5815552, 39936), 48, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, packed.Slice(5855488, 153600), 128, 48, 5, default, 48);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(6009088, 106496), 128, 832, 1, default, 832);
+        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.PackTransposedWeightsIndex, 58);
     }
 
-    /// <summary>Adds the weight and bias gradients the vectorized kernels summed in the packed order into <see cref="Gradients"/>.</summary>
+    /// <summary>Items [begin, end) of <see cref="PackTransposedWeights()"/>: one convolution each.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PackTransposedWeights(int begin, int end)
+    {
+        var parameters = _parameters.ReadOnlySpan;
+        var packed = _transposedWeights!.Span;
+        for (var item = begin; item < end; item++)
+        {
+            switch (item)
+            {
+                case 0: // Conv2Reduce: [64, 64, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9472, 4096) /* Conv2Reduce.Weights [64, 64, 1, 1] */, packed.Slice(0, 4096), 64, 64, 1, default, 64);
+                    break;
+                }
+                case 1: // Conv2: [192, 64, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, packed.Slice(4096, 110592), 192, 64, 3, default, 64);
+                    break;
+                }
+                case 2: // Inception3a.Branch1: [64, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, packed.Slice(114688, 12288), 64, 192, 1, default, 192);
+                    break;
+                }
+                case 3: // Inception3a.Branch2Reduce: [96, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, packed.Slice(126976, 18432), 96, 192, 1, default, 192);
+                    break;
+                }
+                case 4: // Inception3a.Branch2: [128, 96, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, packed.Slice(145408, 110592), 128, 96, 3, default, 96);
+                    break;
+                }
+                case 5: // Inception3a.Branch3Reduce: [16, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, packed.Slice(256000, 3072), 16, 192, 1, default, 192);
+                    break;
+                }
+                case 6: // Inception3a.Branch3: [32, 16, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, packed.Slice(259072, 12800), 32, 16, 5, default, 16);
+                    break;
+                }
+                case 7: // Inception3a.Branch4Projection: [32, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, packed.Slice(271872, 6144), 32, 192, 1, default, 192);
+                    break;
+                }
+                case 8: // Inception3b.Branch1: [128, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(278016, 32768), 128, 256, 1, default, 256);
+                    break;
+                }
+                case 9: // Inception3b.Branch2Reduce: [128, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, packed.Slice(310784, 32768), 128, 256, 1, default, 256);
+                    break;
+                }
+                case 10: // Inception3b.Branch2: [192, 128, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, packed.Slice(343552, 221184), 192, 128, 3, default, 128);
+                    break;
+                }
+                case 11: // Inception3b.Branch3Reduce: [32, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, packed.Slice(564736, 8192), 32, 256, 1, default, 256);
+                    break;
+                }
+                case 12: // Inception3b.Branch3: [96, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, packed.Slice(572928, 76800), 96, 32, 5, default, 32);
+                    break;
+                }
+                case 13: // Inception3b.Branch4Projection: [64, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, packed.Slice(649728, 16384), 64, 256, 1, default, 256);
+                    break;
+                }
+                case 14: // Inception4a.Branch1: [192, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, packed.Slice(666112, 92160), 192, 480, 1, default, 480);
+                    break;
+                }
+                case 15: // Inception4a.Branch2Reduce: [96, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, packed.Slice(758272, 46080), 96, 480, 1, default, 480);
+                    break;
+                }
+                case 16: // Inception4a.Branch2: [208, 96, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, packed.Slice(804352, 179712), 208, 96, 3, default, 96);
+                    break;
+                }
+                case 17: // Inception4a.Branch3Reduce: [16, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, packed.Slice(984064, 7680), 16, 480, 1, default, 480);
+                    break;
+                }
+                case 18: // Inception4a.Branch3: [48, 16, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, packed.Slice(991744, 19200), 48, 16, 5, default, 16);
+                    break;
+                }
+                case 19: // Inception4a.Branch4Projection: [64, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, packed.Slice(1010944, 30720), 64, 480, 1, default, 480);
+                    break;
+                }
+                case 20: // Aux1.Conv: [128, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1053024, 65536) /* Aux1.Conv.Weights [128, 512, 1, 1] */, packed.Slice(1041664, 65536), 128, 512, 1, default, 512);
+                    break;
+                }
+                case 21: // Inception4b.Branch1: [160, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, packed.Slice(1107200, 81920), 160, 512, 1, default, 512);
+                    break;
+                }
+                case 22: // Inception4b.Branch2Reduce: [112, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, packed.Slice(1189120, 57344), 112, 512, 1, default, 512);
+                    break;
+                }
+                case 23: // Inception4b.Branch2: [224, 112, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, packed.Slice(1246464, 225792), 224, 112, 3, default, 112);
+                    break;
+                }
+                case 24: // Inception4b.Branch3Reduce: [24, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1472256, 12288), 24, 512, 1, default, 512);
+                    break;
+                }
+                case 25: // Inception4b.Branch3: [64, 24, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(1484544, 51200), 64, 24, 5, default, 32);
+                    break;
+                }
+                case 26: // Inception4b.Branch4Projection: [64, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(1535744, 32768), 64, 512, 1, default, 512);
+                    break;
+                }
+                case 27: // Inception4c.Branch1: [128, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, packed.Slice(1568512, 65536), 128, 512, 1, default, 512);
+                    break;
+                }
+                case 28: // Inception4c.Branch2Reduce: [128, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, packed.Slice(1634048, 65536), 128, 512, 1, default, 512);
+                    break;
+                }
+                case 29: // Inception4c.Branch2: [256, 128, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, packed.Slice(1699584, 294912), 256, 128, 3, default, 128);
+                    break;
+                }
+                case 30: // Inception4c.Branch3Reduce: [24, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1994496, 12288), 24, 512, 1, default, 512);
+                    break;
+                }
+                case 31: // Inception4c.Branch3: [64, 24, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(2006784, 51200), 64, 24, 5, default, 32);
+                    break;
+                }
+                case 32: // Inception4c.Branch4Projection: [64, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2057984, 32768), 64, 512, 1, default, 512);
+                    break;
+                }
+                case 33: // Inception4d.Branch1: [112, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, packed.Slice(2090752, 57344), 112, 512, 1, default, 512);
+                    break;
+                }
+                case 34: // Inception4d.Branch2Reduce: [144, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, packed.Slice(2148096, 73728), 144, 512, 1, default, 512);
+                    break;
+                }
+                case 35: // Inception4d.Branch2: [288, 144, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, packed.Slice(2221824, 373248), 288, 144, 3, default, 144);
+                    break;
+                }
+                case 36: // Inception4d.Branch3Reduce: [32, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, packed.Slice(2595072, 16384), 32, 512, 1, default, 512);
+                    break;
+                }
+                case 37: // Inception4d.Branch3: [64, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, packed.Slice(2611456, 51200), 64, 32, 5, default, 32);
+                    break;
+                }
+                case 38: // Inception4d.Branch4Projection: [64, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2662656, 32768), 64, 512, 1, default, 512);
+                    break;
+                }
+                case 39: // Aux2.Conv: [128, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5806528, 67584) /* Aux2.Conv.Weights [128, 528, 1, 1] */, packed.Slice(2695424, 67584), 128, 528, 1, default, 528);
+                    break;
+                }
+                case 40: // Inception4e.Branch1: [256, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, packed.Slice(2763008, 135168), 256, 528, 1, default, 528);
+                    break;
+                }
+                case 41: // Inception4e.Branch2Reduce: [160, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, packed.Slice(2898176, 84480), 160, 528, 1, default, 528);
+                    break;
+                }
+                case 42: // Inception4e.Branch2: [320, 160, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(2982656, 460800), 320, 160, 3, default, 160);
+                    break;
+                }
+                case 43: // Inception4e.Branch3Reduce: [32, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, packed.Slice(3443456, 16896), 32, 528, 1, default, 528);
+                    break;
+                }
+                case 44: // Inception4e.Branch3: [128, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(3460352, 102400), 128, 32, 5, default, 32);
+                    break;
+                }
+                case 45: // Inception4e.Branch4Projection: [128, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, packed.Slice(3562752, 67584), 128, 528, 1, default, 528);
+                    break;
+                }
+                case 46: // Inception5a.Branch1: [256, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, packed.Slice(3630336, 212992), 256, 832, 1, default, 832);
+                    break;
+                }
+                case 47: // Inception5a.Branch2Reduce: [160, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, packed.Slice(3843328, 133120), 160, 832, 1, default, 832);
+                    break;
+                }
+                case 48: // Inception5a.Branch2: [320, 160, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(3976448, 460800), 320, 160, 3, default, 160);
+                    break;
+                }
+                case 49: // Inception5a.Branch3Reduce: [32, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, packed.Slice(4437248, 26624), 32, 832, 1, default, 832);
+                    break;
+                }
+                case 50: // Inception5a.Branch3: [128, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(4463872, 102400), 128, 32, 5, default, 32);
+                    break;
+                }
+                case 51: // Inception5a.Branch4Projection: [128, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(4566272, 106496), 128, 832, 1, default, 832);
+                    break;
+                }
+                case 52: // Inception5b.Branch1: [384, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, packed.Slice(4672768, 319488), 384, 832, 1, default, 832);
+                    break;
+                }
+                case 53: // Inception5b.Branch2Reduce: [192, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, packed.Slice(4992256, 159744), 192, 832, 1, default, 832);
+                    break;
+                }
+                case 54: // Inception5b.Branch2: [384, 192, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, packed.Slice(5152000, 663552), 384, 192, 3, default, 192);
+                    break;
+                }
+                case 55: // Inception5b.Branch3Reduce: [48, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, packed.Slice(5815552, 39936), 48, 832, 1, default, 832);
+                    break;
+                }
+                case 56: // Inception5b.Branch3: [128, 48, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, packed.Slice(5855488, 153600), 128, 48, 5, default, 48);
+                    break;
+                }
+                case 57: // Inception5b.Branch4Projection: [128, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(6009088, 106496), 128, 832, 1, default, 832);
+                    break;
+                }
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));
+            }
+        }
+    }
+
+    /// <summary>Adds the weight and bias gradients the vectorized kernels summed in the packed order into <see cref="Gradients"/>, one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void AddPackedGradients()
     {
+        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.AddPackedGradientsIndex, 59);
+    }
+
+    /// <summary>Items [begin, end) of <see cref="AddPackedGradients()"/>: one convolution each.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void AddPackedGradients(int begin, int end)
+    {
         var packed = _packedGradients!.Span;
         var gradients = _gradients!.Span;
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(0, 9408), packed.Slice(9408, 64), gradients.Slice(0, 9408), gradients.Slice(9408, 64), 64, 3, 7, default, 3);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(9472, 4096), packed.Slice(13568, 64), gradients.Slice(9472, 4096), gradients.Slice(13568, 64), 64, 64, 1, default, 64);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(13632, 110592), packed.Slice(124224, 192), gradients.Slice(13632, 110592), gradients.Slice(124224, 192), 192, 64, 3, default, 64);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(124416, 12288), packed.Slice(136704, 64), gradients.Slice(124416, 12288), gradients.Slice(136704, 64), 64, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(136768, 18432), packed.Slice(155200, 96), gradients.Slice(136768, 18432), gradients.Slice(155200, 96), 96, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(155296, 110592), packed.Slice(265888, 128), gradients.Slice(155296, 110592), gradients.Slice(265888, 128), 128, 96, 3, default, 96);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(266016, 3072), packed.Slice(269088, 16), gradients.Slice(266016, 3072), gradients.Slice(269088, 16), 16, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(269104, 12800), packed.Slice(281904, 32), gradients.Slice(269104, 12800), gradients.Slice(281904, 32), 32, 16, 5, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(281936, 6144), packed.Slice(288080, 32), gradients.Slice(281936, 6144), gradients.Slice(288080, 32), 32, 192, 1, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(288112, 32768), packed.Slice(320880, 128), gradients.Slice(288112, 32768), gradients.Slice(320880, 128), 128, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(321008, 32768), packed.Slice(353776, 128), gradients.Slice(321008, 32768), gradients.Slice(353776, 128), 128, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(353904, 221184), packed.Slice(575088, 192), gradients.Slice(353904, 221184), gradients.Slice(575088, 192), 192, 128, 3, default, 128);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(575280, 8192), packed.Slice(583472, 32), gradients.Slice(575280, 8192), gradients.Slice(583472, 32), 32, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(583504, 76800), packed.Slice(660304, 96), gradients.Slice(583504, 76800), gradients.Slice(660304, 96), 96, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(660400, 16384), packed.Slice(676784, 64), gradients.Slice(660400, 16384), gradients.Slice(676784, 64), 64, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(676848, 92160), packed.Slice(769008, 192), gradients.Slice(676848, 92160), gradients.Slice(769008, 192), 192, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(769200, 46080), packed.Slice(815280, 96), gradients.Slice(769200, 46080), gradients.Slice(815280, 96), 96, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(815376, 179712), packed.Slice(995088, 208), gradients.Slice(815376, 179712), gradients.Slice(995088, 208), 208, 96, 3, default, 96);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(995296, 7680), packed.Slice(1002976, 16), gradients.Slice(995296, 7680), gradients.Slice(1002976, 16), 16, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1002992, 19200), packed.Slice(1022192, 48), gradients.Slice(1002992, 19200), gradients.Slice(1022192, 48), 48, 16, 5, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1022240, 30720), packed.Slice(1052960, 64), gradients.Slice(1022240, 30720), gradients.Slice(1052960, 64), 64, 480, 1, default, 480);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1053024, 65536), packed.Slice(1118560, 128), gradients.Slice(1053024, 65536), gradients.Slice(1118560, 128), 128, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1118688, 81920), packed.Slice(1200608, 160), gradients.Slice(4241872, 81920), gradients.Slice(4323792, 160), 160, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1200768, 57344), packed.Slice(1258112, 112), gradients.Slice(4323952, 57344), gradients.Slice(4381296, 112), 112, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1258224, 225792), packed.Slice(1484016, 224), gradients.Slice(4381408, 225792), gradients.Slice(4607200, 224), 224, 112, 3, default, 112);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1484240, 16384), packed.Slice(1500624, 32), gradients.Slice(4607424, 12288), gradients.Slice(4619712, 24), 24, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1500656, 38400), packed.Slice(1539056, 64), gradients.Slice(4619744, 38400), gradients.Slice(4658144, 64), 64, 24, 5, default, 24);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1539120, 32768), packed.Slice(1571888, 64), gradients.Slice(4658208, 32768), gradients.Slice(4690976, 64), 64, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1571952, 65536), packed.Slice(1637488, 128), gradients.Slice(4691040, 65536), gradients.Slice(4756576, 128), 128, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1637616, 65536), packed.Slice(1703152, 128), gradients.Slice(4756704, 65536), gradients.Slice(4822240, 128), 128, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1703280, 294912), packed.Slice(1998192, 256), gradients.Slice(4822368, 294912), gradients.Slice(5117280, 256), 256, 128, 3, default, 128);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1998448, 16384), packed.Slice(2014832, 32), gradients.Slice(5117536, 12288), gradients.Slice(5129824, 24), 24, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2014864, 38400), packed.Slice(2053264, 64), gradients.Slice(5129856, 38400), gradients.Slice(5168256, 64), 64, 24, 5, default, 24);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2053328, 32768), packed.Slice(2086096, 64), gradients.Slice(5168320, 32768), gradients.Slice(5201088, 64), 64, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2086160, 57344), packed.Slice(2143504, 112), gradients.Slice(5201152, 57344), gradients.Slice(5258496, 112), 112, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2143616, 73728), packed.Slice(2217344, 144), gradients.Slice(5258608, 73728), gradients.Slice(5332336, 144), 144, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2217488, 373248), packed.Slice(2590736, 288), gradients.Slice(5332480, 373248), gradients.Slice(5705728, 288), 288, 144, 3, default, 144);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2591024, 16384), packed.Slice(2607408, 32), gradients.Slice(5706016, 16384), gradients.Slice(5722400, 32), 32, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2607440, 51200), packed.Slice(2658640, 64), gradients.Slice(5722432, 51200), gradients.Slice(5773632, 64), 64, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2658704, 32768), packed.Slice(2691472, 64), gradients.Slice(5773696, 32768), gradients.Slice(5806464, 64), 64, 512, 1, default, 512);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2691536, 67584), packed.Slice(2759120, 128), gradients.Slice(5806528, 67584), gradients.Slice(5874112, 128), 128, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2759248, 135168), packed.Slice(2894416, 256), gradients.Slice(8997424, 135168), gradients.Slice(9132592, 256), 256, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2894672, 84480), packed.Slice(2979152, 160), gradients.Slice(9132848, 84480), gradients.Slice(9217328, 160), 160, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2979312, 460800), packed.Slice(3440112, 320), gradients.Slice(9217488, 460800), gradients.Slice(9678288, 320), 320, 160, 3, default, 160);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3440432, 16896), packed.Slice(3457328, 32), gradients.Slice(9678608, 16896), gradients.Slice(9695504, 32), 32, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3457360, 102400), packed.Slice(3559760, 128), gradients.Slice(9695536, 102400), gradients.Slice(9797936, 128), 128, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3559888, 67584), packed.Slice(3627472, 128), gradients.Slice(9798064, 67584), gradients.Slice(9865648, 128), 128, 528, 1, default, 528);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3627600, 212992), packed.Slice(3840592, 256), gradients.Slice(9865776, 212992), gradients.Slice(10078768, 256), 256, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3840848, 133120), packed.Slice(3973968, 160), gradients.Slice(10079024, 133120), gradients.Slice(10212144, 160), 160, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3974128, 460800), packed.Slice(4434928, 320), gradients.Slice(10212304, 460800), gradients.Slice(10673104, 320), 320, 160, 3, default, 160);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(4435248, 26624), packed.Slice(4461872, 32), gradients.Slice(10673424, 26624), gradients.Slice(10700048, 32), 32, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(4461904, 102400), packed.Slice(4564304, 128), gradients.Slice(10700080, 102400), gradients.Slice(10802480, 128), 128, 32, 5, default, 32);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(4564432, 106496), packed.Slice(4670928, 128), gradients.Slice(10802608, 106496), gradients.Slice(10909104, 128), 128, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(4671056, 319488), packed.Slice(4990544, 384), gradients.Slice(10909232, 319488), gradients.Slice(11228720, 384), 384, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(4990928, 159744), packed.Slice(5150672, 192), gradients.Slice(11229104, 159744), gradients.Slice(11388848, 192), 192, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5150864, 663552), packed.Slice(5814416, 384), gradients.Slice(11389040, 663552), gradients.Slice(12052592, 384), 384, 192, 3, default, 192);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5814800, 39936), packed.Slice(5854736, 48), gradients.Slice(12052976, 39936), gradients.Slice(12092912, 48), 48, 832, 1, default, 832);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5854784, 153600), packed.Slice(6008384, 128), gradients.Slice(12092960, 153600), gradients.Slice(12246560, 128), 128, 48, 5, default, 48);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(6008512, 106496), packed.Slice(6115008, 128), gradients.Slice(12246688, 106496), gradients.Slice(12353184, 128), 128, 832, 1, default, 832);
+        for (var item = begin; item < end; item++)
+        {
+            switch (item)
+            {
+                case 0: // Conv1: [64, 3, 7, 7]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(0, 9408), packed.Slice(9408, 64), gradients.Slice(0, 9408), gradients.Slice(9408, 64), 64, 3, 7, default, 3);
+                    break;
+                }
+                case 1: // Conv2Reduce: [64, 64, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(9472, 4096), packed.Slice(13568, 64), gradients.Slice(9472, 4096), gradients.Slice(13568, 64), 64, 64, 1, default, 64);
+                    break;
+                }
+                case 2: // Conv2: [192, 64, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(13632, 110592), packed.Slice(124224, 192), gradients.Slice(13632, 110592), gradients.Slice(124224, 192), 192, 64, 3, default, 64);
+                    break;
+                }
+                case 3: // Inception3a.Branch1: [64, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(124416, 12288), packed.Slice(136704, 64), gradients.Slice(124416, 12288), gradients.Slice(136704, 64), 64, 192, 1, default, 192);
+                    break;
+                }
+                case 4: // Inception3a.Branch2Reduce: [96, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(136768, 18432), packed.Slice(155200, 96), gradients.Slice(136768, 18432), gradients.Slice(155200, 96), 96, 192, 1, default, 192);
+                    break;
+                }
+                case 5: // Inception3a.Branch2: [128, 96, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(155296, 110592), packed.Slice(265888, 128), gradients.Slice(155296, 110592), gradients.Slice(265888, 128), 128, 96, 3, default, 96);
+                    break;
+                }
+                case 6: // Inception3a.Branch3Reduce: [16, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(266016, 3072), packed.Slice(269088, 16), gradients.Slice(266016, 3072), gradients.Slice(269088, 16), 16, 192, 1, default, 192);
+                    break;
+                }
+                case 7: // Inception3a.Branch3: [32, 16, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(269104, 12800), packed.Slice(281904, 32), gradients.Slice(269104, 12800), gradients.Slice(281904, 32), 32, 16, 5, default, 16);
+                    break;
+                }
+                case 8: // Inception3a.Branch4Projection: [32, 192, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(281936, 6144), packed.Slice(288080, 32), gradients.Slice(281936, 6144), gradients.Slice(288080, 32), 32, 192, 1, default, 192);
+                    break;
+                }
+                case 9: // Inception3b.Branch1: [128, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(288112, 32768), packed.Slice(320880, 128), gradients.Slice(288112, 32768), gradients.Slice(320880, 128), 128, 256, 1, default, 256);
+                    break;
+                }
+                case 10: // Inception3b.Branch2Reduce: [128, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(321008, 32768), packed.Slice(353776, 128), gradients.Slice(321008, 32768), gradients.Slice(353776, 128), 128, 256, 1, default, 256);
+                    break;
+                }
+                case 11: // Inception3b.Branch2: [192, 128, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(353904, 221184), packed.Slice(575088, 192), gradients.Slice(353904, 221184), gradients.Slice(575088, 192), 192, 128, 3, default, 128);
+                    break;
+                }
+                case 12: // Inception3b.Branch3Reduce: [32, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(575280, 8192), packed.Slice(583472, 32), gradients.Slice(575280, 8192), gradients.Slice(583472, 32), 32, 256, 1, default, 256);
+                    break;
+                }
+                case 13: // Inception3b.Branch3: [96, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(583504, 76800), packed.Slice(660304, 96), gradients.Slice(583504, 76800), gradients.Slice(660304, 96), 96, 32, 5, default, 32);
+                    break;
+                }
+                case 14: // Inception3b.Branch4Projection: [64, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(660400, 16384), packed.Slice(676784, 64), gradients.Slice(660400, 16384), gradients.Slice(676784, 64), 64, 256, 1, default, 256);
+                    break;
+                }
+                case 15: // Inception4a.Branch1: [192, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(676848, 92160), packed.Slice(769008, 192), gradients.Slice(676848, 92160), gradients.Slice(769008, 192), 192, 480, 1, default, 480);
+                    break;
+                }
+                case 16: // Inception4a.Branch2Reduce: [96, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(769200, 46080), packed.Slice(815280, 96), gradients.Slice(769200, 46080), gradients.Slice(815280, 96), 96, 480, 1, default, 480);
+                    break;
+                }
+                case 17: // Inception4a.Branch2: [208, 96, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(815376, 179712), packed.Slice(995088, 208), gradients.Slice(815376, 179712), gradients.Slice(995088, 208), 208, 96, 3, default, 96);
+                    break;
+                }
+                case 18: // Inception4a.Branch3Reduce: [16, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(995296, 7680), packed.Slice(1002976, 16), gradients.Slice(995296, 7680), gradients.Slice(1002976, 16), 16, 480, 1, default, 480);
+                    break;
+                }
+                case 19: // Inception4a.Branch3: [48, 16, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1002992, 19200), packed.Slice(1022192, 48), gradients.Slice(1002992, 19200), gradients.Slice(1022192, 48), 48, 16, 5, default, 16);
+                    break;
+                }
+                case 20: // Inception4a.Branch4Projection: [64, 480, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1022240, 30720), packed.Slice(1052960, 64), gradients.Slice(1022240, 30720), gradients.Slice(1052960, 64), 64, 480, 1, default, 480);
+                    break;
+                }
+                case 21: // Aux1.Conv: [128, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1053024, 65536), packed.Slice(1118560, 128), gradients.Slice(1053024, 65536), gradients.Slice(1118560, 128), 128, 512, 1, default, 512);
+                    break;
+                }
+                case 22: // Inception4b.Branch1: [160, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1118688, 81920), packed.Slice(1200608, 160), gradients.Slice(4241872, 81920), gradients.Slice(4323792, 160), 160, 512, 1, default, 512);
+                    break;
+                }
+                case 23: // Inception4b.Branch2Reduce: [112, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1200768, 57344), packed.Slice(1258112, 112), gradients.Slice(4323952, 57344), gradients.Slice(4381296, 112), 112, 512, 1, default, 512);
+                    break;
+                }
+                case 24: // Inception4b.Branch2: [224, 112, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1258224, 225792), packed.Slice(1484016, 224), gradients.Slice(4381408, 225792), gradients.Slice(4607200, 224), 224, 112, 3, default, 112);
+                    break;
+                }
+                case 25: // Inception4b.Branch3Reduce: [24, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1484240, 16384), packed.Slice(1500624, 32), gradients.Slice(4607424, 12288), gradients.Slice(4619712, 24), 24, 512, 1, default, 512);
+                    break;
+                }
+                case 26: // Inception4b.Branch3: [64, 24, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1500656, 38400), packed.Slice(1539056, 64), gradients.Slice(4619744, 38400), gradients.Slice(4658144, 64), 64, 24, 5, default, 24);
+                    break;
+                }
+                case 27: // Inception4b.Branch4Projection: [64, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1539120, 32768), packed.Slice(1571888, 64), gradients.Slice(4658208, 32768), gradients.Slice(4690976, 64), 64, 512, 1, default, 512);
+                    break;
+                }
+                case 28: // Inception4c.Branch1: [128, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1571952, 65536), packed.Slice(1637488, 128), gradients.Slice(4691040, 65536), gradients.Slice(4756576, 128), 128, 512, 1, default, 512);
+                    break;
+                }
+                case 29: // Inception4c.Branch2Reduce: [128, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1637616, 65536), packed.Slice(1703152, 128), gradients.Slice(4756704, 65536), gradients.Slice(4822240, 128), 128, 512, 1, default, 512);
+                    break;
+                }
+                case 30: // Inception4c.Branch2: [256, 128, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1703280, 294912), packed.Slice(1998192, 256), gradients.Slice(4822368, 294912), gradients.Slice(5117280, 256), 256, 128, 3, default, 128);
+                    break;
+                }
+                case 31: // Inception4c.Branch3Reduce: [24, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(1998448, 16384), packed.Slice(2014832, 32), gradients.Slice(5117536, 12288), gradients.Slice(5129824, 24), 24, 512, 1, default, 512);
+                    break;
+                }
+                case 32: // Inception4c.Branch3: [64, 24, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2014864, 38400), packed.Slice(2053264, 64), gradients.Slice(5129856, 38400), gradients.Slice(5168256, 64), 64, 24, 5, default, 24);
+                    break;
+                }
+                case 33: // Inception4c.Branch4Projection: [64, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2053328, 32768), packed.Slice(2086096, 64), gradients.Slice(5168320, 32768), gradients.Slice(5201088, 64), 64, 512, 1, default, 512);
+                    break;
+                }
+                case 34: // Inception4d.Branch1: [112, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2086160, 57344), packed.Slice(2143504, 112), gradients.Slice(5201152, 57344), gradients.Slice(5258496, 112), 112, 512, 1, default, 512);
+                    break;
+                }
+                case 35: // Inception4d.Branch2Reduce: [144, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2143616, 73728), packed.Slice(2217344, 144), gradients.Slice(5258608, 73728), gradients.Slice(5332336, 144), 144, 512, 1, default, 512);
+                    break;
+                }
+                case 36: // Inception4d.Branch2: [288, 144, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2217488, 373248), packed.Slice(2590736, 288), gradients.Slice(5332480, 373248), gradients.Slice(5705728, 288), 288, 144, 3, default, 144);
+                    break;
+                }
+                case 37: // Inception4d.Branch3Reduce: [32, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2591024, 16384), packed.Slice(2607408, 32), gradients.Slice(5706016, 16384), gradients.Slice(5722400, 32), 32, 512, 1, default, 512);
+                    break;
+                }
+                case 38: // Inception4d.Branch3: [64, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2607440, 51200), packed.Slice(2658640, 64), gradients.Slice(5722432, 51200), gradients.Slice(5773632, 64), 64, 32, 5, default, 32);
+                    break;
+                }
+                case 39: // Inception4d.Branch4Projection: [64, 512, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2658704, 32768), packed.Slice(2691472, 64), gradients.Slice(5773696, 32768), gradients.Slice(5806464, 64), 64, 512, 1, default, 512);
+                    break;
+                }
+                case 40: // Aux2.Conv: [128, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2691536, 67584), packed.Slice(2759120, 128), gradients.Slice(5806528, 67584), gradients.Slice(5874112, 128), 128, 528, 1, default, 528);
+                    break;
+                }
+                case 41: // Inception4e.Branch1: [256, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2759248, 135168), packed.Slice(2894416, 256), gradients.Slice(8997424, 135168), gradients.Slice(9132592, 256), 256, 528, 1, default, 528);
+                    break;
+                }
+                case 42: // Inception4e.Branch2Reduce: [160, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2894672, 84480), packed.Slice(2979152, 160), gradients.Slice(9132848, 84480), gradients.Slice(9217328, 160), 160, 528, 1, default, 528);
+                    break;
+                }
+                case 43: // Inception4e.Branch2: [320, 160, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(2979312, 460800), packed.Slice(3440112, 320), gradients.Slice(9217488, 460800), gradients.Slice(9678288, 320), 320, 160, 3, default, 160);
+                    break;
+                }
+                case 44: // Inception4e.Branch3Reduce: [32, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3440432, 16896), packed.Slice(3457328, 32), gradients.Slice(9678608, 16896), gradients.Slice(9695504, 32), 32, 528, 1, default, 528);
+                    break;
+                }
+                case 45: // Inception4e.Branch3: [128, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3457360, 102400), packed.Slice(3559760, 128), gradients.Slice(9695536, 102400), gradients.Slice(9797936, 128), 128, 32, 5, default, 32);
+                    break;
+                }
+                case 46: // Inception4e.Branch4Projection: [128, 528, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3559888, 67584), packed.Slice(3627472, 128), gradients.Slice(9798064, 67584), gradients.Slice(9865648, 128), 128, 528, 1, default, 528);
+                    break;
+                }
+                case 47: // Inception5a.Branch1: [256, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3627600, 212992), packed.Slice(3840592, 256), gradients.Slice(9865776, 212992), gradients.Slice(10078768, 256), 256, 832, 1, default, 832);
+                    break;
+                }
+                case 48: // Inception5a.Branch2Reduce: [160, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3840848, 133120), packed.Slice(3973968, 160), gradients.Slice(10079024, 133120), gradients.Slice(10212144, 160), 160, 832, 1, default, 832);
+                    break;
+                }
+                case 49: // Inception5a.Branch2: [320, 160, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(3974128, 460800), packed.Slice(4434928, 320), gradients.Slice(10212304, 460800), gradients.Slice(10673104, 320), 320, 160, 3, default, 160);
+                    break;
+                }
+                case 50: // Inception5a.Branch3Reduce: [32, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(4435248, 26624), packed.Slice(4461872, 32), gradients.Slice(10673424, 26624), gradients.Slice(10700048, 32), 32, 832, 1, default, 832);
+                    break;
+                }
+                case 51: // Inception5a.Branch3: [128, 32, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(4461904, 102400), packed.Slice(4564304, 128), gradients.Slice(10700080, 102400), gradients.Slice(10802480, 128), 128, 32, 5, default, 32);
+                    break;
+                }
+                case 52: // Inception5a.Branch4Projection: [128, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(4564432, 106496), packed.Slice(4670928, 128), gradients.Slice(10802608, 106496), gradients.Slice(10909104, 128), 128, 832, 1, default, 832);
+                    break;
+                }
+                case 53: // Inception5b.Branch1: [384, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(4671056, 319488), packed.Slice(4990544, 384), gradients.Slice(10909232, 319488), gradients.Slice(11228720, 384), 384, 832, 1, default, 832);
+                    break;
+                }
+                case 54: // Inception5b.Branch2Reduce: [192, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(4990928, 159744), packed.Slice(5150672, 192), gradients.Slice(11229104, 159744), gradients.Slice(11388848, 192), 192, 832, 1, default, 832);
+                    break;
+                }
+                case 55: // Inception5b.Branch2: [384, 192, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5150864, 663552), packed.Slice(5814416, 384), gradients.Slice(11389040, 663552), gradients.Slice(12052592, 384), 384, 192, 3, default, 192);
+                    break;
+                }
+                case 56: // Inception5b.Branch3Reduce: [48, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5814800, 39936), packed.Slice(5854736, 48), gradients.Slice(12052976, 39936), gradients.Slice(12092912, 48), 48, 832, 1, default, 832);
+                    break;
+                }
+                case 57: // Inception5b.Branch3: [128, 48, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5854784, 153600), packed.Slice(6008384, 128), gradients.Slice(12092960, 153600), gradients.Slice(12246560, 128), 128, 48, 5, default, 48);
+                    break;
+                }
+                case 58: // Inception5b.Branch4Projection: [128, 832, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(6008512, 106496), packed.Slice(6115008, 128), gradients.Slice(12246688, 106496), gradients.Slice(12353184, 128), 128, 832, 1, default, 832);
+                    break;
+                }
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));
+            }
+        }
     }
 
     // Conv1: 4 output blocks x 112 rows of 112 pixels, reading input_blocked_padded 3x230x230.

@@ -260,21 +260,44 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
     }
 
-    /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>).</summary>
+    /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>), one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void PackWeights()
     {
+        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex, 3);
+    }
+
+    /// <summary>Items [begin, end) of <see cref="PackWeights()"/>: one convolution each.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PackWeights(int begin, int end)
+    {
         var parameters = _parameters.ReadOnlySpan;
         var packed = _packedWeights.Span;
-        // Module.Branch1: [128, 256, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(0, 32768) /* Module.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(0, 32768), 128, 256, 1, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(32768, 128) /* Module.Branch1.Bias [128] */, packed.Slice(32768, 128), 128);
-        // Module.Branch2: [192, 256, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(32896, 442368) /* Module.Branch2.Weights [192, 256, 3, 3] */, packed.Slice(32896, 442368), 192, 256, 3, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(475264, 192) /* Module.Branch2.Bias [192] */, packed.Slice(475264, 192), 192);
-        // Module.Branch3: [96, 256, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(475456, 614400) /* Module.Branch3.Weights [96, 256, 5, 5] */, packed.Slice(475456, 614400), 96, 256, 5, default, 256);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1089856, 96) /* Module.Branch3.Bias [96] */, packed.Slice(1089856, 96), 96);
+        for (var item = begin; item < end; item++)
+        {
+            switch (item)
+            {
+                case 0: // Module.Branch1: [128, 256, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(0, 32768) /* Module.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(0, 32768), 128, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(32768, 128) /* Module.Branch1.Bias [128] */, packed.Slice(32768, 128), 128);
+                    break;
+                }
+                case 1: // Module.Branch2: [192, 256, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(32896, 442368) /* Module.Branch2.Weights [192, 256, 3, 3] */, packed.Slice(32896, 442368), 192, 256, 3, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(475264, 192) /* Module.Branch2.Bias [192] */, packed.Slice(475264, 192), 192);
+                    break;
+                }
+                case 2: // Module.Branch3: [96, 256, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(475456, 614400) /* Module.Branch3.Weights [96, 256, 5, 5] */, packed.Slice(475456, 614400), 96, 256, 5, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(1089856, 96) /* Module.Branch3.Bias [96] */, packed.Slice(1089856, 96), 96);
+                    break;
+                }
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));
+            }
+        }
     }
 
     /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.</summary>
@@ -308,6 +331,7 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
             case 4: PadModuleBranch3(begin, end, memory, 0 * batch, 727552 * batch); break;
             case 5: RunModuleBranch3(begin, end, memory, 727552 * batch, 200704 * batch); break;
             case 6: RunModuleBranch4Pool(begin, end, memory, 0 * batch, 200704 * batch); break;
+            case global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex: PackWeights(begin, end); break;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
         }
     }

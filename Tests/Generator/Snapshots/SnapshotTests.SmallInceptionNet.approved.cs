@@ -379,36 +379,74 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         }
     }
 
-    /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>).</summary>
+    /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>), one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void PackWeights()
     {
+        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex, 8);
+    }
+
+    /// <summary>Items [begin, end) of <see cref="PackWeights()"/>: one convolution each.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PackWeights(int begin, int end)
+    {
         var parameters = _parameters.ReadOnlySpan;
         var packed = _packedWeights.Span;
-        // Conv1: [16, 1, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, packed.Slice(0, 144), 16, 1, 3, default, 1);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(144, 16) /* Conv1.Bias [16] */, packed.Slice(144, 16), 16);
-        // Inception1.Branch1: [24, 16, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, packed.Slice(160, 512), 24, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(544, 24) /* Inception1.Branch1.Bias [24] */, packed.Slice(672, 32), 24);
-        // Inception1.Branch2Reduce: [16, 16, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, packed.Slice(704, 256), 16, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(832, 16) /* Inception1.Branch2Reduce.Bias [16] */, packed.Slice(960, 16), 16);
-        // Inception1.Branch2: [32, 16, 3, 3]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, packed.Slice(976, 4608), 32, 16, 3, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5456, 32) /* Inception1.Branch2.Bias [32] */, packed.Slice(5584, 32), 32);
-        // Inception1.Branch3Reduce: [8, 16, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, packed.Slice(5616, 256), 8, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5616, 8) /* Inception1.Branch3Reduce.Bias [8] */, packed.Slice(5872, 16), 8);
-        // Inception1.Branch3: [16, 8, 5, 5]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, packed.Slice(5888, 3200), 16, 8, 5, default, 8);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(8832, 16) /* Inception1.Branch3.Bias [16] */, packed.Slice(9088, 16), 16);
-        // Inception1.Branch4Projection: [16, 16, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, packed.Slice(9104, 256), 16, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9104, 16) /* Inception1.Branch4Projection.Bias [16] */, packed.Slice(9360, 16), 16);
-        // Aux.Conv: [16, 88, 1, 1]
-        global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, packed.Slice(9376, 1536), 16, 88, 1, ChannelMapOf_aux_pool, 96);
-        global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10528, 16) /* Aux.Conv.Bias [16] */, packed.Slice(10912, 16), 16);
+        for (var item = begin; item < end; item++)
+        {
+            switch (item)
+            {
+                case 0: // Conv1: [16, 1, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, packed.Slice(0, 144), 16, 1, 3, default, 1);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(144, 16) /* Conv1.Bias [16] */, packed.Slice(144, 16), 16);
+                    break;
+                }
+                case 1: // Inception1.Branch1: [24, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, packed.Slice(160, 512), 24, 16, 1, default, 16);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(544, 24) /* Inception1.Branch1.Bias [24] */, packed.Slice(672, 32), 24);
+                    break;
+                }
+                case 2: // Inception1.Branch2Reduce: [16, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, packed.Slice(704, 256), 16, 16, 1, default, 16);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(832, 16) /* Inception1.Branch2Reduce.Bias [16] */, packed.Slice(960, 16), 16);
+                    break;
+                }
+                case 3: // Inception1.Branch2: [32, 16, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, packed.Slice(976, 4608), 32, 16, 3, default, 16);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5456, 32) /* Inception1.Branch2.Bias [32] */, packed.Slice(5584, 32), 32);
+                    break;
+                }
+                case 4: // Inception1.Branch3Reduce: [8, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, packed.Slice(5616, 256), 8, 16, 1, default, 16);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(5616, 8) /* Inception1.Branch3Reduce.Bias [8] */, packed.Slice(5872, 16), 8);
+                    break;
+                }
+                case 5: // Inception1.Branch3: [16, 8, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, packed.Slice(5888, 3200), 16, 8, 5, default, 8);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(8832, 16) /* Inception1.Branch3.Bias [16] */, packed.Slice(9088, 16), 16);
+                    break;
+                }
+                case 6: // Inception1.Branch4Projection: [16, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, packed.Slice(9104, 256), 16, 16, 1, default, 16);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(9104, 16) /* Inception1.Branch4Projection.Bias [16] */, packed.Slice(9360, 16), 16);
+                    break;
+                }
+                case 7: // Aux.Conv: [16, 88, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, packed.Slice(9376, 1536), 16, 88, 1, ChannelMapOf_aux_pool, 96);
+                    global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10528, 16) /* Aux.Conv.Bias [16] */, packed.Slice(10912, 16), 16);
+                    break;
+                }
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));
+            }
+        }
     }
 
     /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.</summary>
@@ -479,6 +517,9 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             case 19: RunPool2(begin, end, memory, (training ? 14400 : 5120) * batch, (training ? 29648 : 0) * batch); break;
             case 20: RunDropout(begin, end, memory, 29648 * batch, 29744 * batch); break;
             case 21: RunClassifier(begin, end, memory, (training ? 29744 : 0) * batch, (training ? 29840 : 96) * batch); break;
+            case global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex: PackWeights(begin, end); break;
+            case global::InceptionGen.Diagnostics.OperationProfile.PackTransposedWeightsIndex: PackTransposedWeights(begin, end); break;
+            case global::InceptionGen.Diagnostics.OperationProfile.AddPackedGradientsIndex: AddPackedGradients(begin, end); break;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
         }
     }
@@ -2815,36 +2856,128 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         TBlock.Store(g1_7_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 112));
     }
 
-    /// <summary>Packs each stride-1 convolution's flipped, transposed weights for its input-gradient pass.</summary>
+    /// <summary>Packs each stride-1 convolution's flipped, transposed weights for its input-gradient pass, one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void PackTransposedWeights()
     {
-        var parameters = _parameters.ReadOnlySpan;
-        var packed = _transposedWeights!.Span;
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, packed.Slice(0, 2304), 16, 1, 3, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, packed.Slice(2304, 384), 24, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, packed.Slice(2688, 256), 16, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, packed.Slice(2944, 4608), 32, 16, 3, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, packed.Slice(7552, 128), 8, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, packed.Slice(7680, 6400), 16, 8, 5, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, packed.Slice(14080, 256), 16, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, packed.Slice(14336, 1536), 16, 88, 1, ChannelMapOf_aux_pool, 96);
+        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.PackTransposedWeightsIndex, 8);
     }
 
-    /// <summary>Adds the weight and bias gradients the vectorized kernels summed in the packed order into <see cref="Gradients"/>.</summary>
+    /// <summary>Items [begin, end) of <see cref="PackTransposedWeights()"/>: one convolution each.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void PackTransposedWeights(int begin, int end)
+    {
+        var parameters = _parameters.ReadOnlySpan;
+        var packed = _transposedWeights!.Span;
+        for (var item = begin; item < end; item++)
+        {
+            switch (item)
+            {
+                case 0: // Conv1: [16, 1, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, packed.Slice(0, 2304), 16, 1, 3, default, 16);
+                    break;
+                }
+                case 1: // Inception1.Branch1: [24, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, packed.Slice(2304, 384), 24, 16, 1, default, 16);
+                    break;
+                }
+                case 2: // Inception1.Branch2Reduce: [16, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, packed.Slice(2688, 256), 16, 16, 1, default, 16);
+                    break;
+                }
+                case 3: // Inception1.Branch2: [32, 16, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, packed.Slice(2944, 4608), 32, 16, 3, default, 16);
+                    break;
+                }
+                case 4: // Inception1.Branch3Reduce: [8, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, packed.Slice(7552, 128), 8, 16, 1, default, 16);
+                    break;
+                }
+                case 5: // Inception1.Branch3: [16, 8, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, packed.Slice(7680, 6400), 16, 8, 5, default, 16);
+                    break;
+                }
+                case 6: // Inception1.Branch4Projection: [16, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, packed.Slice(14080, 256), 16, 16, 1, default, 16);
+                    break;
+                }
+                case 7: // Aux.Conv: [16, 88, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, packed.Slice(14336, 1536), 16, 88, 1, ChannelMapOf_aux_pool, 96);
+                    break;
+                }
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));
+            }
+        }
+    }
+
+    /// <summary>Adds the weight and bias gradients the vectorized kernels summed in the packed order into <see cref="Gradients"/>, one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void AddPackedGradients()
     {
+        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.AddPackedGradientsIndex, 8);
+    }
+
+    /// <summary>Items [begin, end) of <see cref="AddPackedGradients()"/>: one convolution each.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void AddPackedGradients(int begin, int end)
+    {
         var packed = _packedGradients!.Span;
         var gradients = _gradients!.Span;
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(0, 144), packed.Slice(144, 16), gradients.Slice(0, 144), gradients.Slice(144, 16), 16, 1, 3, default, 1);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(160, 512), packed.Slice(672, 32), gradients.Slice(160, 384), gradients.Slice(544, 24), 24, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(704, 256), packed.Slice(960, 16), gradients.Slice(576, 256), gradients.Slice(832, 16), 16, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(976, 4608), packed.Slice(5584, 32), gradients.Slice(848, 4608), gradients.Slice(5456, 32), 32, 16, 3, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5616, 256), packed.Slice(5872, 16), gradients.Slice(5488, 128), gradients.Slice(5616, 8), 8, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5888, 3200), packed.Slice(9088, 16), gradients.Slice(5632, 3200), gradients.Slice(8832, 16), 16, 8, 5, default, 8);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(9104, 256), packed.Slice(9360, 16), gradients.Slice(8848, 256), gradients.Slice(9104, 16), 16, 16, 1, default, 16);
-        global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(9376, 1536), packed.Slice(10912, 16), gradients.Slice(9120, 1408), gradients.Slice(10528, 16), 16, 88, 1, ChannelMapOf_aux_pool, 96);
+        for (var item = begin; item < end; item++)
+        {
+            switch (item)
+            {
+                case 0: // Conv1: [16, 1, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(0, 144), packed.Slice(144, 16), gradients.Slice(0, 144), gradients.Slice(144, 16), 16, 1, 3, default, 1);
+                    break;
+                }
+                case 1: // Inception1.Branch1: [24, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(160, 512), packed.Slice(672, 32), gradients.Slice(160, 384), gradients.Slice(544, 24), 24, 16, 1, default, 16);
+                    break;
+                }
+                case 2: // Inception1.Branch2Reduce: [16, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(704, 256), packed.Slice(960, 16), gradients.Slice(576, 256), gradients.Slice(832, 16), 16, 16, 1, default, 16);
+                    break;
+                }
+                case 3: // Inception1.Branch2: [32, 16, 3, 3]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(976, 4608), packed.Slice(5584, 32), gradients.Slice(848, 4608), gradients.Slice(5456, 32), 32, 16, 3, default, 16);
+                    break;
+                }
+                case 4: // Inception1.Branch3Reduce: [8, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5616, 256), packed.Slice(5872, 16), gradients.Slice(5488, 128), gradients.Slice(5616, 8), 8, 16, 1, default, 16);
+                    break;
+                }
+                case 5: // Inception1.Branch3: [16, 8, 5, 5]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(5888, 3200), packed.Slice(9088, 16), gradients.Slice(5632, 3200), gradients.Slice(8832, 16), 16, 8, 5, default, 8);
+                    break;
+                }
+                case 6: // Inception1.Branch4Projection: [16, 16, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(9104, 256), packed.Slice(9360, 16), gradients.Slice(8848, 256), gradients.Slice(9104, 16), 16, 16, 1, default, 16);
+                    break;
+                }
+                case 7: // Aux.Conv: [16, 88, 1, 1]
+                {
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(9376, 1536), packed.Slice(10912, 16), gradients.Slice(9120, 1408), gradients.Slice(10528, 16), 16, 88, 1, ChannelMapOf_aux_pool, 96);
+                    break;
+                }
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));
+            }
+        }
     }
 
     // Conv1: 1 output blocks x 16 rows of 16 pixels, reading input_blocked_padded 1x18x18.
