@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using InceptionGen.Generator.Planning;
@@ -17,14 +18,21 @@ internal sealed partial class Emitter
     private static string WeightTileName((int Blocks, int Channels, int Kernel, int Stride) tile)
         => $"WeightGradientTile{tile.Blocks}x{tile.Channels}Kernel{tile.Kernel}Stride{tile.Stride}";
 
-    /// <summary>Items of a convolution's weight-gradient op with the vectorized kernels: (block group, channel chunk, kernel row), then one per output block for the bias.</summary>
+    /// <summary>Items of a convolution's weight-gradient op with the vectorized kernels: (block group, channel chunk), then one per output block for the bias.</summary>
     private static int WeightGradientItems(OpPlan op)
     {
         var plan = op.Backward!;
         var groups = (op.OutChannels + 15) / 16 / plan.WeightBlocks;
         var chunks = (op.LoopChannels + plan.WeightChannels - 1) / plan.WeightChannels;
-        return groups * chunks * op.Kernel + (op.Bias is null ? 0 : (op.OutChannels + 15) / 16);
+        return groups * chunks + (op.Bias is null ? 0 : (op.OutChannels + 15) / 16);
     }
+
+    /// <summary>
+    /// Output rows per band of the weight gradient: every kernel row's tile runs over a band before the next band,
+    /// so the band's output gradient (about 64 KiB) is read from cache by all but the first instead of from memory.
+    /// </summary>
+    private static int WeightGradientBandRows(OpPlan op)
+        => op.Kernel == 1 ? op.OutHeight : Math.Max(1, Math.Min(op.OutHeight, 64 * 1024 / (op.OutWidth * 16 * sizeof(float) * op.Backward!.WeightBlocks)));
 
     /// <summary>The input-gradient half: ReLU mask, then the transposed convolution (stride 1) or the scalar kernel.</summary>
     private void WriteConvolutionDataBackward(OpPlan op, TensorPlan source, TensorPlan target, string outputSlice, string outputGradientSlice, string reference, string wanted)
@@ -183,7 +191,7 @@ internal sealed partial class Emitter
         var last = (plan.WeightBlocks, lastChannels, op.Kernel, op.Stride);
         _weightTiles.Add(tile);
         _weightTiles.Add(last);
-        w.Line($"// {op.QualifiedName}: weight gradients in tiles of {plan.WeightBlocks} output block(s) x {plan.WeightChannels} input channel(s) x one kernel row; items are (group, channel chunk, kernel row){(op.Bias is null ? "" : ", then one per output block for the bias")}.");
+        w.Line($"// {op.QualifiedName}: weight gradients in tiles of {plan.WeightBlocks} output block(s) x {plan.WeightChannels} input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of {WeightGradientBandRows(op)} output rows{(op.Bias is null ? "" : "; then one item per output block for the bias")}.");
         w.Line(GeneratedCode);
         using (w.Block($"private void WeightGradient{op.Layer}{op.Part}<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
@@ -195,9 +203,9 @@ internal sealed partial class Emitter
             {
                 if (op.Bias is not null)
                 {
-                    using (w.Block($"if (item >= {groups * chunks * op.Kernel})"))
+                    using (w.Block($"if (item >= {groups * chunks})"))
                     {
-                        w.Line($"var block = item - {groups * chunks * op.Kernel};");
+                        w.Line($"var block = item - {groups * chunks};");
                         using (w.Block("for (var image = 0; image < batch; image++)"))
                         {
                             w.Line($"{Blocked}.AddBiasGradientBlock(gradients.Slice({target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}block * {outputPlane}, {outputPlane}), _packedGradients!.Span.Slice({op.PackedBiasOffset} + block * 16, 16), {target.Height * target.Width});");
@@ -207,24 +215,36 @@ internal sealed partial class Emitter
                     }
                 }
 
-                w.Line($"var group = item / {chunks * op.Kernel};");
-                w.Line($"var chunk = item / {op.Kernel} % {chunks};");
-                w.Line($"var ky = item % {op.Kernel};");
+                w.Line($"var group = item / {chunks};");
+                w.Line($"var chunk = item % {chunks};");
                 w.Line($"var channel = chunk * {plan.WeightChannels};");
-                w.Line($"ref var accumulator = ref {Unsafe}.Add(ref packedGradient, {op.PackedOffset} + group * {plan.WeightBlocks * weightBlock} + (channel * {taps} + ky * {op.Kernel}) * 16);");
+                w.Line($"ref var accumulators = ref {Unsafe}.Add(ref packedGradient, {op.PackedOffset} + group * {plan.WeightBlocks * weightBlock} + channel * {taps * 16});");
                 using (w.Block("for (var image = 0; image < batch; image++)"))
                 {
                     w.Line($"ref var outputGradient = ref {Unsafe}.Add(ref outputGradients, {target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}group * {plan.WeightBlocks * outputPlane});");
-                    w.Line($"ref var input = ref {Unsafe}.Add(ref activations, {source.TrainingOffset} * batch + image * {source.Length} + (channel >> 4) * {inputPlane} + (channel & 15) + ky * {inputRow});");
-                    var arguments = $"ref outputGradient, ref input, ref accumulator, {op.OutHeight}, {op.OutWidth}, {outputPlane}, {inputRow}, {weightBlock}";
-                    if (lastChannels == plan.WeightChannels)
+                    w.Line($"ref var input = ref {Unsafe}.Add(ref activations, {source.TrainingOffset} * batch + image * {source.Length} + (channel >> 4) * {inputPlane} + (channel & 15));");
+                    var bandRows = WeightGradientBandRows(op);
+                    // Each accumulator still sums image by image, row by row: the same order, so the same result, as without bands.
+                    using (w.Block($"for (var band = 0; band < {op.OutHeight}; band += {bandRows})"))
                     {
-                        w.Line($"{WeightTileName(tile)}<TBlock>({arguments});");
-                    }
-                    else
-                    {
-                        w.Line($"if (chunk < {chunks - 1}) {WeightTileName(tile)}<TBlock>({arguments});");
-                        w.Line($"else {WeightTileName(last)}<TBlock>({arguments});");
+                        w.Line($"var rows = global::System.Math.Min({bandRows}, {op.OutHeight} - band);");
+                        w.Line($"ref var gradientBand = ref {Unsafe}.Add(ref outputGradient, band * {op.OutWidth * 16});");
+                        w.Line($"ref var inputBand = ref {Unsafe}.Add(ref input, band * {op.Stride * inputRow});");
+                        using (w.Block($"for (var ky = 0; ky < {op.Kernel}; ky++)"))
+                        {
+                            w.Line($"ref var accumulator = ref {Unsafe}.Add(ref accumulators, ky * {op.Kernel * 16});");
+                            w.Line($"ref var inputRows = ref {Unsafe}.Add(ref inputBand, ky * {inputRow});");
+                            var arguments = $"ref gradientBand, ref inputRows, ref accumulator, rows, {op.OutWidth}, {outputPlane}, {inputRow}, {weightBlock}";
+                            if (lastChannels == plan.WeightChannels)
+                            {
+                                w.Line($"{WeightTileName(tile)}<TBlock>({arguments});");
+                            }
+                            else
+                            {
+                                w.Line($"if (chunk < {chunks - 1}) {WeightTileName(tile)}<TBlock>({arguments});");
+                                w.Line($"else {WeightTileName(last)}<TBlock>({arguments});");
+                            }
+                        }
                     }
                 }
             }

@@ -4131,12 +4131,12 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         _pool.Run(this, 65745, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 424 : 1); // Inception5b.Branch4Projection: weight gradients
         _pool.Run(this, 65742, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1)); // Inception5b.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65740, batch); // Inception5b.Branch3: Conv input gradient
-        _pool.Run(this, 65741, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 488 : 1); // Inception5b.Branch3: weight gradients
+        _pool.Run(this, 65741, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 104 : 1); // Inception5b.Branch3: weight gradients
         _pool.Run(this, 65738, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 3 : 1)); // Inception5b.Branch3: Pad input gradient
         _pool.Run(this, 65736, batch); // Inception5b.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65737, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 107 : 1); // Inception5b.Branch3Reduce: weight gradients
         _pool.Run(this, 65734, batch); // Inception5b.Branch2: Conv input gradient
-        _pool.Run(this, 65735, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 1752 : 1); // Inception5b.Branch2: weight gradients
+        _pool.Run(this, 65735, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 600 : 1); // Inception5b.Branch2: weight gradients
         _pool.Run(this, 65732, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Inception5b.Branch2: Pad input gradient
         _pool.Run(this, 65730, batch); // Inception5b.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65731, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 428 : 1); // Inception5b.Branch2Reduce: weight gradients
@@ -4146,12 +4146,12 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         _pool.Run(this, 65727, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 424 : 1); // Inception5a.Branch4Projection: weight gradients
         _pool.Run(this, 65724, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1)); // Inception5a.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65722, batch); // Inception5a.Branch3: Conv input gradient
-        _pool.Run(this, 65723, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 328 : 1); // Inception5a.Branch3: weight gradients
+        _pool.Run(this, 65723, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 72 : 1); // Inception5a.Branch3: weight gradients
         _pool.Run(this, 65720, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception5a.Branch3: Pad input gradient
         _pool.Run(this, 65718, batch); // Inception5a.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65719, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 106 : 1); // Inception5a.Branch3Reduce: weight gradients
         _pool.Run(this, 65716, batch); // Inception5a.Branch2: Conv input gradient
-        _pool.Run(this, 65717, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 1220 : 1); // Inception5a.Branch2: weight gradients
+        _pool.Run(this, 65717, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 420 : 1); // Inception5a.Branch2: weight gradients
         _pool.Run(this, 65714, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 10 : 1)); // Inception5a.Branch2: Pad input gradient
         _pool.Run(this, 65712, batch); // Inception5a.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65713, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 530 : 1); // Inception5a.Branch2Reduce: weight gradients
@@ -4162,12 +4162,12 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         _pool.Run(this, 65707, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 272 : 1); // Inception4e.Branch4Projection: weight gradients
         _pool.Run(this, 65704, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1)); // Inception4e.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65702, batch); // Inception4e.Branch3: Conv input gradient
-        _pool.Run(this, 65703, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 328 : 1); // Inception4e.Branch3: weight gradients
+        _pool.Run(this, 65703, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 72 : 1); // Inception4e.Branch3: weight gradients
         _pool.Run(this, 65700, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4e.Branch3: Pad input gradient
         _pool.Run(this, 65698, batch); // Inception4e.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65699, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 68 : 1); // Inception4e.Branch3Reduce: weight gradients
         _pool.Run(this, 65696, batch); // Inception4e.Branch2: Conv input gradient
-        _pool.Run(this, 65697, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 1220 : 1); // Inception4e.Branch2: weight gradients
+        _pool.Run(this, 65697, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 420 : 1); // Inception4e.Branch2: weight gradients
         _pool.Run(this, 65694, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 10 : 1)); // Inception4e.Branch2: Pad input gradient
         _pool.Run(this, 65692, batch); // Inception4e.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65693, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 340 : 1); // Inception4e.Branch2Reduce: weight gradients
@@ -4186,12 +4186,12 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         _pool.Run(this, 65677, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4d.Branch4Projection: weight gradients
         _pool.Run(this, 65674, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4d.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65672, batch); // Inception4d.Branch3: Conv input gradient
-        _pool.Run(this, 65673, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 164 : 1); // Inception4d.Branch3: weight gradients
+        _pool.Run(this, 65673, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 36 : 1); // Inception4d.Branch3: weight gradients
         _pool.Run(this, 65670, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4d.Branch3: Pad input gradient
         _pool.Run(this, 65668, batch); // Inception4d.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65669, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4d.Branch3Reduce: weight gradients
         _pool.Run(this, 65666, batch); // Inception4d.Branch2: Conv input gradient
-        _pool.Run(this, 65667, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 990 : 1); // Inception4d.Branch2: weight gradients
+        _pool.Run(this, 65667, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 342 : 1); // Inception4d.Branch2: weight gradients
         _pool.Run(this, 65664, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 9 : 1)); // Inception4d.Branch2: Pad input gradient
         _pool.Run(this, 65662, batch); // Inception4d.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65663, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 201 : 1); // Inception4d.Branch2Reduce: weight gradients
@@ -4201,12 +4201,12 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         _pool.Run(this, 65659, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4c.Branch4Projection: weight gradients
         _pool.Run(this, 65656, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4c.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65654, batch); // Inception4c.Branch3: Conv input gradient
-        _pool.Run(this, 65655, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 124 : 1); // Inception4c.Branch3: weight gradients
+        _pool.Run(this, 65655, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1); // Inception4c.Branch3: weight gradients
         _pool.Run(this, 65652, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4c.Branch3: Pad input gradient
         _pool.Run(this, 65650, batch); // Inception4c.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65651, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4c.Branch3Reduce: weight gradients
         _pool.Run(this, 65648, batch); // Inception4c.Branch2: Conv input gradient
-        _pool.Run(this, 65649, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 784 : 1); // Inception4c.Branch2: weight gradients
+        _pool.Run(this, 65649, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 272 : 1); // Inception4c.Branch2: weight gradients
         _pool.Run(this, 65646, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1)); // Inception4c.Branch2: Pad input gradient
         _pool.Run(this, 65644, batch); // Inception4c.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65645, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 264 : 1); // Inception4c.Branch2Reduce: weight gradients
@@ -4216,12 +4216,12 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         _pool.Run(this, 65641, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4b.Branch4Projection: weight gradients
         _pool.Run(this, 65638, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4b.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65636, batch); // Inception4b.Branch3: Conv input gradient
-        _pool.Run(this, 65637, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 124 : 1); // Inception4b.Branch3: weight gradients
+        _pool.Run(this, 65637, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1); // Inception4b.Branch3: weight gradients
         _pool.Run(this, 65634, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4b.Branch3: Pad input gradient
         _pool.Run(this, 65632, batch); // Inception4b.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65633, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4b.Branch3Reduce: weight gradients
         _pool.Run(this, 65630, batch); // Inception4b.Branch2: Conv input gradient
-        _pool.Run(this, 65631, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 602 : 1); // Inception4b.Branch2: weight gradients
+        _pool.Run(this, 65631, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 210 : 1); // Inception4b.Branch2: weight gradients
         _pool.Run(this, 65628, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 7 : 1)); // Inception4b.Branch2: Pad input gradient
         _pool.Run(this, 65626, batch); // Inception4b.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65627, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 231 : 1); // Inception4b.Branch2Reduce: weight gradients
@@ -4240,12 +4240,12 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         _pool.Run(this, 65611, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 124 : 1); // Inception4a.Branch4Projection: weight gradients
         _pool.Run(this, 65608, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1)); // Inception4a.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65606, batch); // Inception4a.Branch3: Conv input gradient
-        _pool.Run(this, 65607, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 63 : 1); // Inception4a.Branch3: weight gradients
+        _pool.Run(this, 65607, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 15 : 1); // Inception4a.Branch3: weight gradients
         _pool.Run(this, 65604, batch); // Inception4a.Branch3: Pad input gradient
         _pool.Run(this, 65602, batch); // Inception4a.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65603, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 31 : 1); // Inception4a.Branch3Reduce: weight gradients
         _pool.Run(this, 65600, batch); // Inception4a.Branch2: Conv input gradient
-        _pool.Run(this, 65601, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 481 : 1); // Inception4a.Branch2: weight gradients
+        _pool.Run(this, 65601, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 169 : 1); // Inception4a.Branch2: weight gradients
         _pool.Run(this, 65598, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Inception4a.Branch2: Pad input gradient
         _pool.Run(this, 65596, batch); // Inception4a.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65597, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 126 : 1); // Inception4a.Branch2Reduce: weight gradients
@@ -4256,12 +4256,12 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         _pool.Run(this, 65591, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 68 : 1); // Inception3b.Branch4Projection: weight gradients
         _pool.Run(this, 65588, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)); // Inception3b.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65586, batch); // Inception3b.Branch3: Conv input gradient
-        _pool.Run(this, 65587, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 246 : 1); // Inception3b.Branch3: weight gradients
+        _pool.Run(this, 65587, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 54 : 1); // Inception3b.Branch3: weight gradients
         _pool.Run(this, 65584, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception3b.Branch3: Pad input gradient
         _pool.Run(this, 65582, batch); // Inception3b.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65583, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 34 : 1); // Inception3b.Branch3Reduce: weight gradients
         _pool.Run(this, 65580, batch); // Inception3b.Branch2: Conv input gradient
-        _pool.Run(this, 65581, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 588 : 1); // Inception3b.Branch2: weight gradients
+        _pool.Run(this, 65581, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 204 : 1); // Inception3b.Branch2: weight gradients
         _pool.Run(this, 65578, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1)); // Inception3b.Branch2: Pad input gradient
         _pool.Run(this, 65576, batch); // Inception3b.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65577, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 136 : 1); // Inception3b.Branch2Reduce: weight gradients
@@ -4271,12 +4271,12 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         _pool.Run(this, 65573, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 26 : 1); // Inception3a.Branch4Projection: weight gradients
         _pool.Run(this, 65570, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Inception3a.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65568, batch); // Inception3a.Branch3: Conv input gradient
-        _pool.Run(this, 65569, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 42 : 1); // Inception3a.Branch3: weight gradients
+        _pool.Run(this, 65569, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 10 : 1); // Inception3a.Branch3: weight gradients
         _pool.Run(this, 65566, batch); // Inception3a.Branch3: Pad input gradient
         _pool.Run(this, 65564, batch); // Inception3a.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65565, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 13 : 1); // Inception3a.Branch3Reduce: weight gradients
         _pool.Run(this, 65562, batch); // Inception3a.Branch2: Conv input gradient
-        _pool.Run(this, 65563, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 296 : 1); // Inception3a.Branch2: weight gradients
+        _pool.Run(this, 65563, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 104 : 1); // Inception3a.Branch2: weight gradients
         _pool.Run(this, 65560, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Inception3a.Branch2: Pad input gradient
         _pool.Run(this, 65558, batch); // Inception3a.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65559, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 54 : 1); // Inception3a.Branch2Reduce: weight gradients
@@ -4285,14 +4285,14 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         _pool.Run(this, 65554, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Pool2: MaxPool input gradient
         _pool.Run(this, 65552, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)); // Norm2: LocalResponseNorm input gradient
         _pool.Run(this, 65550, batch); // Conv2: Conv input gradient
-        _pool.Run(this, 65551, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 300 : 1); // Conv2: weight gradients
+        _pool.Run(this, 65551, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 108 : 1); // Conv2: weight gradients
         _pool.Run(this, 65548, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1)); // Conv2: Pad input gradient
         _pool.Run(this, 65546, batch); // Conv2Reduce: Conv input gradient
         _pool.Run(this, 65547, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 20 : 1); // Conv2Reduce: weight gradients
         _pool.Run(this, 65544, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)); // Norm1: LocalResponseNorm input gradient
         _pool.Run(this, 65542, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1)); // Pool1: MaxPool input gradient
         _pool.Run(this, 65540, batch); // Conv1: Conv input gradient
-        _pool.Run(this, 65541, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1); // Conv1: weight gradients
+        _pool.Run(this, 65541, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1); // Conv1: weight gradients
         _pool.Run(this, 65538, batch); // Conv1: Pad input gradient
         if (!inputGradient.IsEmpty)
         {
@@ -10894,7 +10894,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         }
     }
 
-    // Conv1: weight gradients in tiles of 2 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Conv1: weight gradients in tiles of 2 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 4 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientConv1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -10904,31 +10904,41 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 28)
+            if (item >= 4)
             {
-                var block = item - 28;
+                var block = item - 4;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(802816 * batch + image * 802816 + block * 200704, 200704), _packedGradients!.Span.Slice(9408 + block * 16, 16), 12544);
                 }
                 continue;
             }
-            var group = item / 14;
-            var chunk = item / 7 % 2;
-            var ky = item % 7;
+            var group = item / 2;
+            var chunk = item % 2;
             var channel = chunk * 2;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 0 + group * 4704 + (channel * 49 + ky * 7) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 0 + group * 4704 + channel * 784);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 802816 * batch + image * 802816 + group * 401408);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1605632 * batch + image * 846400 + (channel >> 4) * 846400 + (channel & 15) + ky * 3680);
-                if (chunk < 1) WeightGradientTile2x2Kernel7Stride2<TBlock>(ref outputGradient, ref input, ref accumulator, 112, 112, 200704, 3680, 2352);
-                else WeightGradientTile2x1Kernel7Stride2<TBlock>(ref outputGradient, ref input, ref accumulator, 112, 112, 200704, 3680, 2352);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1605632 * batch + image * 846400 + (channel >> 4) * 846400 + (channel & 15));
+                for (var band = 0; band < 112; band += 4)
+                {
+                    var rows = global::System.Math.Min(4, 112 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 1792);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 7360);
+                    for (var ky = 0; ky < 7; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 112);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 3680);
+                        if (chunk < 1) WeightGradientTile2x2Kernel7Stride2<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 112, 200704, 3680, 2352);
+                        else WeightGradientTile2x1Kernel7Stride2<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 112, 200704, 3680, 2352);
+                    }
+                }
             }
         }
     }
 
-    // Conv2Reduce: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Conv2Reduce: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 56 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientConv2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -10948,20 +10958,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 16;
-            var chunk = item / 1 % 16;
-            var ky = item % 1;
+            var chunk = item % 16;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9472 + group * 4096 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9472 + group * 4096 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 2853440 * batch + image * 200704 + group * 200704);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 2652736 * batch + image * 200704 + (channel >> 4) * 50176 + (channel & 15) + ky * 896);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 56, 56, 50176, 896, 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 2652736 * batch + image * 200704 + (channel >> 4) * 50176 + (channel & 15));
+                for (var band = 0; band < 56; band += 56)
+                {
+                    var rows = global::System.Math.Min(56, 56 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 896);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 896);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 896);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 56, 50176, 896, 1024);
+                    }
+                }
             }
         }
     }
 
-    // Conv2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Conv2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 4 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientConv2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -10971,30 +10991,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 288)
+            if (item >= 96)
             {
-                var block = item - 288;
+                var block = item - 96;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(3054144 * batch + image * 602112 + block * 50176, 50176), _packedGradients!.Span.Slice(124224 + block * 16, 16), 3136);
                 }
                 continue;
             }
-            var group = item / 96;
-            var chunk = item / 3 % 32;
-            var ky = item % 3;
+            var group = item / 32;
+            var chunk = item % 32;
             var channel = chunk * 2;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 13632 + group * 36864 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 13632 + group * 36864 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 3054144 * batch + image * 602112 + group * 200704);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 3656256 * batch + image * 215296 + (channel >> 4) * 53824 + (channel & 15) + ky * 928);
-                WeightGradientTile4x2Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 56, 56, 50176, 928, 9216);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 3656256 * batch + image * 215296 + (channel >> 4) * 53824 + (channel & 15));
+                for (var band = 0; band < 56; band += 4)
+                {
+                    var rows = global::System.Math.Min(4, 56 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 896);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 928);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 928);
+                        WeightGradientTile4x2Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 56, 50176, 928, 9216);
+                    }
+                }
             }
         }
     }
 
-    // Inception3a.Branch1: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3a.Branch1: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 28 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3aBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11014,20 +11044,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 48;
-            var chunk = item / 1 % 48;
-            var ky = item % 1;
+            var chunk = item % 48;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 124416 + group * 12288 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 124416 + group * 12288 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4624192 * batch + image * 200704 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4473664 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15) + ky * 448);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 448, 3072);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4473664 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
+                for (var band = 0; band < 28; band += 28)
+                {
+                    var rows = global::System.Math.Min(28, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 448);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 448);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 448, 3072);
+                    }
+                }
             }
         }
     }
 
-    // Inception3a.Branch2Reduce: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3a.Branch2Reduce: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 28 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3aBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11047,20 +11087,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 24;
-            var chunk = item / 1 % 24;
-            var ky = item % 1;
+            var chunk = item % 24;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 136768 + group * 9216 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 136768 + group * 9216 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4824896 * batch + image * 75264 + group * 37632);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4473664 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15) + ky * 448);
-                WeightGradientTile3x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 448, 3072);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4473664 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
+                for (var band = 0; band < 28; band += 28)
+                {
+                    var rows = global::System.Math.Min(28, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 448);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 448);
+                        WeightGradientTile3x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 448, 3072);
+                    }
+                }
             }
         }
     }
 
-    // Inception3a.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3a.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 9 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3aBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11070,30 +11120,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 288)
+            if (item >= 96)
             {
-                var block = item - 288;
+                var block = item - 96;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4624192 * batch + image * 200704 + 50176 + block * 12544, 12544), _packedGradients!.Span.Slice(265888 + block * 16, 16), 784);
                 }
                 continue;
             }
-            var group = item / 144;
-            var chunk = item / 3 % 48;
-            var ky = item % 3;
+            var group = item / 48;
+            var chunk = item % 48;
             var channel = chunk * 2;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 155296 + group * 55296 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 155296 + group * 55296 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4624192 * batch + image * 200704 + 50176 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4900160 * batch + image * 86400 + (channel >> 4) * 14400 + (channel & 15) + ky * 480);
-                WeightGradientTile4x2Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 480, 13824);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4900160 * batch + image * 86400 + (channel >> 4) * 14400 + (channel & 15));
+                for (var band = 0; band < 28; band += 9)
+                {
+                    var rows = global::System.Math.Min(9, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 480);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 480);
+                        WeightGradientTile4x2Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 480, 13824);
+                    }
+                }
             }
         }
     }
 
-    // Inception3a.Branch3Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3a.Branch3Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 28 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3aBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11113,20 +11173,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 12;
-            var chunk = item / 1 % 12;
-            var ky = item % 1;
+            var chunk = item % 12;
             var channel = chunk * 16;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 266016 + group * 3072 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 266016 + group * 3072 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4986560 * batch + image * 12544 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4473664 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15) + ky * 448);
-                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 448, 3072);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4473664 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
+                for (var band = 0; band < 28; band += 28)
+                {
+                    var rows = global::System.Math.Min(28, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 448);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 448);
+                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 448, 3072);
+                    }
+                }
             }
         }
     }
 
-    // Inception3a.Branch3: weight gradients in tiles of 2 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3a.Branch3: weight gradients in tiles of 2 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 18 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3aBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11136,30 +11206,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 40)
+            if (item >= 8)
             {
-                var block = item - 40;
+                var block = item - 8;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4624192 * batch + image * 200704 + 150528 + block * 12544, 12544), _packedGradients!.Span.Slice(281904 + block * 16, 16), 784);
                 }
                 continue;
             }
-            var group = item / 40;
-            var chunk = item / 5 % 8;
-            var ky = item % 5;
+            var group = item / 8;
+            var chunk = item % 8;
             var channel = chunk * 2;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 269104 + group * 12800 + (channel * 25 + ky * 5) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 269104 + group * 12800 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4624192 * batch + image * 200704 + 150528 + group * 25088);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4999104 * batch + image * 16384 + (channel >> 4) * 16384 + (channel & 15) + ky * 512);
-                WeightGradientTile2x2Kernel5Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 512, 6400);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4999104 * batch + image * 16384 + (channel >> 4) * 16384 + (channel & 15));
+                for (var band = 0; band < 28; band += 18)
+                {
+                    var rows = global::System.Math.Min(18, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 512);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 512);
+                        WeightGradientTile2x2Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 512, 6400);
+                    }
+                }
             }
         }
     }
 
-    // Inception3a.Branch4Projection: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3a.Branch4Projection: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 28 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3aBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11179,20 +11259,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 24;
-            var chunk = item / 1 % 24;
-            var ky = item % 1;
+            var chunk = item % 24;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 281936 + group * 6144 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 281936 + group * 6144 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4624192 * batch + image * 200704 + 175616 + group * 25088);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5015488 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15) + ky * 448);
-                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 448, 3072);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5015488 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
+                for (var band = 0; band < 28; band += 28)
+                {
+                    var rows = global::System.Math.Min(28, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 448);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 448);
+                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 448, 3072);
+                    }
+                }
             }
         }
     }
 
-    // Inception3b.Branch1: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3b.Branch1: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 28 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3bBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11212,20 +11302,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 64;
-            var chunk = item / 1 % 64;
-            var ky = item % 1;
+            var chunk = item % 64;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 288112 + group * 16384 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 288112 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5166016 * batch + image * 376320 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4624192 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15) + ky * 448);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 448, 4096);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4624192 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
+                for (var band = 0; band < 28; band += 28)
+                {
+                    var rows = global::System.Math.Min(28, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 448);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 448);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 448, 4096);
+                    }
+                }
             }
         }
     }
 
-    // Inception3b.Branch2Reduce: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3b.Branch2Reduce: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 28 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3bBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11245,20 +11345,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 64;
-            var chunk = item / 1 % 64;
-            var ky = item % 1;
+            var chunk = item % 64;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 321008 + group * 16384 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 321008 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5542336 * batch + image * 100352 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4624192 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15) + ky * 448);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 448, 4096);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4624192 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
+                for (var band = 0; band < 28; band += 28)
+                {
+                    var rows = global::System.Math.Min(28, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 448);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 448);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 448, 4096);
+                    }
+                }
             }
         }
     }
 
-    // Inception3b.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3b.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 9 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3bBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11268,30 +11378,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 576)
+            if (item >= 192)
             {
-                var block = item - 576;
+                var block = item - 192;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5166016 * batch + image * 376320 + 100352 + block * 12544, 12544), _packedGradients!.Span.Slice(575088 + block * 16, 16), 784);
                 }
                 continue;
             }
-            var group = item / 192;
-            var chunk = item / 3 % 64;
-            var ky = item % 3;
+            var group = item / 64;
+            var chunk = item % 64;
             var channel = chunk * 2;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 353904 + group * 73728 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 353904 + group * 73728 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5166016 * batch + image * 376320 + 100352 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5642688 * batch + image * 115200 + (channel >> 4) * 14400 + (channel & 15) + ky * 480);
-                WeightGradientTile4x2Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 480, 18432);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5642688 * batch + image * 115200 + (channel >> 4) * 14400 + (channel & 15));
+                for (var band = 0; band < 28; band += 9)
+                {
+                    var rows = global::System.Math.Min(9, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 480);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 480);
+                        WeightGradientTile4x2Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 480, 18432);
+                    }
+                }
             }
         }
     }
 
-    // Inception3b.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3b.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 28 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3bBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11311,20 +11431,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 32;
-            var chunk = item / 1 % 32;
-            var ky = item % 1;
+            var chunk = item % 32;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 575280 + group * 8192 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 575280 + group * 8192 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5757888 * batch + image * 25088 + group * 25088);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4624192 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15) + ky * 448);
-                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 448, 4096);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4624192 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
+                for (var band = 0; band < 28; band += 28)
+                {
+                    var rows = global::System.Math.Min(28, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 448);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 448);
+                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 448, 4096);
+                    }
+                }
             }
         }
     }
 
-    // Inception3b.Branch3: weight gradients in tiles of 2 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3b.Branch3: weight gradients in tiles of 2 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 18 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3bBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11334,30 +11464,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 240)
+            if (item >= 48)
             {
-                var block = item - 240;
+                var block = item - 48;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5166016 * batch + image * 376320 + 250880 + block * 12544, 12544), _packedGradients!.Span.Slice(660304 + block * 16, 16), 784);
                 }
                 continue;
             }
-            var group = item / 80;
-            var chunk = item / 5 % 16;
-            var ky = item % 5;
+            var group = item / 16;
+            var chunk = item % 16;
             var channel = chunk * 2;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 583504 + group * 25600 + (channel * 25 + ky * 5) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 583504 + group * 25600 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5166016 * batch + image * 376320 + 250880 + group * 25088);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5782976 * batch + image * 32768 + (channel >> 4) * 16384 + (channel & 15) + ky * 512);
-                WeightGradientTile2x2Kernel5Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 512, 12800);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5782976 * batch + image * 32768 + (channel >> 4) * 16384 + (channel & 15));
+                for (var band = 0; band < 28; band += 18)
+                {
+                    var rows = global::System.Math.Min(18, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 512);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 512);
+                        WeightGradientTile2x2Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 512, 12800);
+                    }
+                }
             }
         }
     }
 
-    // Inception3b.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception3b.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 28 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception3bBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11377,20 +11517,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 64;
-            var chunk = item / 1 % 64;
-            var ky = item % 1;
+            var chunk = item % 64;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 660400 + group * 16384 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 660400 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5166016 * batch + image * 376320 + 326144 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5815744 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15) + ky * 448);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 28, 28, 12544, 448, 4096);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5815744 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
+                for (var band = 0; band < 28; band += 28)
+                {
+                    var rows = global::System.Math.Min(28, 28 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 448);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 448);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 448);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 28, 12544, 448, 4096);
+                    }
+                }
             }
         }
     }
 
-    // Inception4a.Branch1: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4a.Branch1: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4aBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11410,20 +11560,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 60;
-            var chunk = item / 1 % 60;
-            var ky = item % 1;
+            var chunk = item % 60;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 676848 + group * 23040 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 676848 + group * 23040 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6110528 * batch + image * 100352 + group * 9408);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6016448 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile3x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 7680);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6016448 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile3x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 7680);
+                    }
+                }
             }
         }
     }
 
-    // Inception4a.Branch2Reduce: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4a.Branch2Reduce: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4aBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11443,20 +11603,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 60;
-            var chunk = item / 1 % 60;
-            var ky = item % 1;
+            var chunk = item % 60;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 769200 + group * 23040 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 769200 + group * 23040 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6210880 * batch + image * 18816 + group * 9408);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6016448 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile3x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 7680);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6016448 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile3x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 7680);
+                    }
+                }
             }
         }
     }
 
-    // Inception4a.Branch2: weight gradients in tiles of 1 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4a.Branch2: weight gradients in tiles of 1 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4aBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11466,30 +11636,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 468)
+            if (item >= 156)
             {
-                var block = item - 468;
+                var block = item - 156;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6110528 * batch + image * 100352 + 37632 + block * 3136, 3136), _packedGradients!.Span.Slice(995088 + block * 16, 16), 196);
                 }
                 continue;
             }
-            var group = item / 36;
-            var chunk = item / 3 % 12;
-            var ky = item % 3;
+            var group = item / 12;
+            var chunk = item % 12;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 815376 + group * 13824 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 815376 + group * 13824 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6110528 * batch + image * 100352 + 37632 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6229696 * batch + image * 24576 + (channel >> 4) * 4096 + (channel & 15) + ky * 256);
-                WeightGradientTile1x8Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 256, 13824);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6229696 * batch + image * 24576 + (channel >> 4) * 4096 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 256);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 256);
+                        WeightGradientTile1x8Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 256, 13824);
+                    }
+                }
             }
         }
     }
 
-    // Inception4a.Branch3Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4a.Branch3Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4aBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11509,20 +11689,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 30;
-            var chunk = item / 1 % 30;
-            var ky = item % 1;
+            var chunk = item % 30;
             var channel = chunk * 16;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 995296 + group * 7680 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 995296 + group * 7680 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6254272 * batch + image * 3136 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6016448 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 7680);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6016448 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 7680);
+                    }
+                }
             }
         }
     }
 
-    // Inception4a.Branch3: weight gradients in tiles of 1 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4a.Branch3: weight gradients in tiles of 1 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4aBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11532,30 +11722,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 60)
+            if (item >= 12)
             {
-                var block = item - 60;
+                var block = item - 12;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6110528 * batch + image * 100352 + 78400 + block * 3136, 3136), _packedGradients!.Span.Slice(1022192 + block * 16, 16), 196);
                 }
                 continue;
             }
-            var group = item / 20;
-            var chunk = item / 5 % 4;
-            var ky = item % 5;
+            var group = item / 4;
+            var chunk = item % 4;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1002992 + group * 6400 + (channel * 25 + ky * 5) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1002992 + group * 6400 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6110528 * batch + image * 100352 + 78400 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6257408 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15) + ky * 288);
-                WeightGradientTile1x4Kernel5Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 288, 6400);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6257408 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 288);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 288);
+                        WeightGradientTile1x4Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 288, 6400);
+                    }
+                }
             }
         }
     }
 
-    // Inception4a.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4a.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4aBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11575,20 +11775,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 120;
-            var chunk = item / 1 % 120;
-            var ky = item % 1;
+            var chunk = item % 120;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1022240 + group * 30720 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1022240 + group * 30720 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6110528 * batch + image * 100352 + 87808 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6262592 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 7680);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6262592 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 7680);
+                    }
+                }
             }
         }
     }
 
-    // Aux1.Conv: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Aux1.Conv: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 4 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientAux1Conv<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11608,20 +11818,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 128;
-            var chunk = item / 1 % 128;
-            var ky = item % 1;
+            var chunk = item % 128;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1053024 + group * 32768 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1053024 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6364864 * batch + image * 2048 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6356672 * batch + image * 8192 + (channel >> 4) * 256 + (channel & 15) + ky * 64);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 4, 4, 256, 64, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6356672 * batch + image * 8192 + (channel >> 4) * 256 + (channel & 15));
+                for (var band = 0; band < 4; band += 4)
+                {
+                    var rows = global::System.Math.Min(4, 4 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 64);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 64);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 64);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 4, 256, 64, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4b.Branch1: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4b.Branch1: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4bBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11641,20 +11861,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 64;
-            var chunk = item / 1 % 64;
-            var ky = item % 1;
+            var chunk = item % 64;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1118688 + group * 16384 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1118688 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6372016 * batch + image * 100352 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6110528 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6110528 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4b.Branch2Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4b.Branch2Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4bBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11674,20 +11904,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 32;
-            var chunk = item / 1 % 32;
-            var ky = item % 1;
+            var chunk = item % 32;
             var channel = chunk * 16;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1200768 + group * 8192 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1200768 + group * 8192 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6472368 * batch + image * 21952 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6110528 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6110528 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4b.Branch2: weight gradients in tiles of 2 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4b.Branch2: weight gradients in tiles of 2 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4bBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11697,30 +11937,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 588)
+            if (item >= 196)
             {
-                var block = item - 588;
+                var block = item - 196;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6372016 * batch + image * 100352 + 31360 + block * 3136, 3136), _packedGradients!.Span.Slice(1484016 + block * 16, 16), 196);
                 }
                 continue;
             }
-            var group = item / 84;
-            var chunk = item / 3 % 28;
-            var ky = item % 3;
+            var group = item / 28;
+            var chunk = item % 28;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1258224 + group * 32256 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1258224 + group * 32256 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6372016 * batch + image * 100352 + 31360 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6494320 * batch + image * 28672 + (channel >> 4) * 4096 + (channel & 15) + ky * 256);
-                WeightGradientTile2x4Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 256, 16128);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6494320 * batch + image * 28672 + (channel >> 4) * 4096 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 256);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 256);
+                        WeightGradientTile2x4Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 256, 16128);
+                    }
+                }
             }
         }
     }
 
-    // Inception4b.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4b.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4bBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11740,20 +11990,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 64;
-            var chunk = item / 1 % 64;
-            var ky = item % 1;
+            var chunk = item % 64;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1484240 + group * 16384 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1484240 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6522992 * batch + image * 6272 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6110528 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6110528 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4b.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4b.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4bBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11763,30 +12023,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 120)
+            if (item >= 24)
             {
-                var block = item - 120;
+                var block = item - 24;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6372016 * batch + image * 100352 + 75264 + block * 3136, 3136), _packedGradients!.Span.Slice(1539056 + block * 16, 16), 196);
                 }
                 continue;
             }
-            var group = item / 120;
-            var chunk = item / 5 % 24;
-            var ky = item % 5;
+            var group = item / 24;
+            var chunk = item % 24;
             var channel = chunk * 1;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1500656 + group * 38400 + (channel * 25 + ky * 5) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1500656 + group * 38400 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6372016 * batch + image * 100352 + 75264 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6529264 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15) + ky * 288);
-                WeightGradientTile4x1Kernel5Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 288, 9600);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6529264 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 288);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 288);
+                        WeightGradientTile4x1Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 288, 9600);
+                    }
+                }
             }
         }
     }
 
-    // Inception4b.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4b.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4bBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11806,20 +12076,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 128;
-            var chunk = item / 1 % 128;
-            var ky = item % 1;
+            var chunk = item % 128;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1539120 + group * 32768 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1539120 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6372016 * batch + image * 100352 + 87808 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6539632 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6539632 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4c.Branch1: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4c.Branch1: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4cBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11839,20 +12119,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 128;
-            var chunk = item / 1 % 128;
-            var ky = item % 1;
+            var chunk = item % 128;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1571952 + group * 32768 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1571952 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6639984 * batch + image * 100352 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6372016 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6372016 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4c.Branch2Reduce: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4c.Branch2Reduce: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4cBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11872,20 +12162,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 128;
-            var chunk = item / 1 % 128;
-            var ky = item % 1;
+            var chunk = item % 128;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1637616 + group * 32768 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1637616 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6740336 * batch + image * 25088 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6372016 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6372016 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4c.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4c.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4cBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11895,30 +12195,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 768)
+            if (item >= 256)
             {
-                var block = item - 768;
+                var block = item - 256;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6639984 * batch + image * 100352 + 25088 + block * 3136, 3136), _packedGradients!.Span.Slice(1998192 + block * 16, 16), 196);
                 }
                 continue;
             }
-            var group = item / 192;
-            var chunk = item / 3 % 64;
-            var ky = item % 3;
+            var group = item / 64;
+            var chunk = item % 64;
             var channel = chunk * 2;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1703280 + group * 73728 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1703280 + group * 73728 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6639984 * batch + image * 100352 + 25088 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6765424 * batch + image * 32768 + (channel >> 4) * 4096 + (channel & 15) + ky * 256);
-                WeightGradientTile4x2Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 256, 18432);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6765424 * batch + image * 32768 + (channel >> 4) * 4096 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 256);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 256);
+                        WeightGradientTile4x2Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 256, 18432);
+                    }
+                }
             }
         }
     }
 
-    // Inception4c.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4c.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4cBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11938,20 +12248,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 64;
-            var chunk = item / 1 % 64;
-            var ky = item % 1;
+            var chunk = item % 64;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1998448 + group * 16384 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1998448 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6798192 * batch + image * 6272 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6372016 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6372016 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4c.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4c.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4cBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -11961,30 +12281,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 120)
+            if (item >= 24)
             {
-                var block = item - 120;
+                var block = item - 24;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6639984 * batch + image * 100352 + 75264 + block * 3136, 3136), _packedGradients!.Span.Slice(2053264 + block * 16, 16), 196);
                 }
                 continue;
             }
-            var group = item / 120;
-            var chunk = item / 5 % 24;
-            var ky = item % 5;
+            var group = item / 24;
+            var chunk = item % 24;
             var channel = chunk * 1;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2014864 + group * 38400 + (channel * 25 + ky * 5) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2014864 + group * 38400 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6639984 * batch + image * 100352 + 75264 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6804464 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15) + ky * 288);
-                WeightGradientTile4x1Kernel5Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 288, 9600);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6804464 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 288);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 288);
+                        WeightGradientTile4x1Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 288, 9600);
+                    }
+                }
             }
         }
     }
 
-    // Inception4c.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4c.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4cBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12004,20 +12334,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 128;
-            var chunk = item / 1 % 128;
-            var ky = item % 1;
+            var chunk = item % 128;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2053328 + group * 32768 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2053328 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6639984 * batch + image * 100352 + 87808 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6814832 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6814832 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4d.Branch1: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4d.Branch1: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4dBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12037,20 +12377,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 32;
-            var chunk = item / 1 % 32;
-            var ky = item % 1;
+            var chunk = item % 32;
             var channel = chunk * 16;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2086160 + group * 8192 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2086160 + group * 8192 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6915184 * batch + image * 103488 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6639984 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6639984 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4d.Branch2Reduce: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4d.Branch2Reduce: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4dBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12070,20 +12420,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 64;
-            var chunk = item / 1 % 64;
-            var ky = item % 1;
+            var chunk = item % 64;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2143616 + group * 24576 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2143616 + group * 24576 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7018672 * batch + image * 28224 + group * 9408);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6639984 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile3x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6639984 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile3x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4d.Branch2: weight gradients in tiles of 2 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4d.Branch2: weight gradients in tiles of 2 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4dBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12093,30 +12453,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 972)
+            if (item >= 324)
             {
-                var block = item - 972;
+                var block = item - 324;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6915184 * batch + image * 103488 + 21952 + block * 3136, 3136), _packedGradients!.Span.Slice(2590736 + block * 16, 16), 196);
                 }
                 continue;
             }
-            var group = item / 108;
-            var chunk = item / 3 % 36;
-            var ky = item % 3;
+            var group = item / 36;
+            var chunk = item % 36;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2217488 + group * 41472 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2217488 + group * 41472 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6915184 * batch + image * 103488 + 21952 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7046896 * batch + image * 36864 + (channel >> 4) * 4096 + (channel & 15) + ky * 256);
-                WeightGradientTile2x4Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 256, 20736);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7046896 * batch + image * 36864 + (channel >> 4) * 4096 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 256);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 256);
+                        WeightGradientTile2x4Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 256, 20736);
+                    }
+                }
             }
         }
     }
 
-    // Inception4d.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4d.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4dBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12136,20 +12506,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 64;
-            var chunk = item / 1 % 64;
-            var ky = item % 1;
+            var chunk = item % 64;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2591024 + group * 16384 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2591024 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7083760 * batch + image * 6272 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6639984 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6639984 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Inception4d.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4d.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4dBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12159,30 +12539,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 160)
+            if (item >= 32)
             {
-                var block = item - 160;
+                var block = item - 32;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6915184 * batch + image * 103488 + 78400 + block * 3136, 3136), _packedGradients!.Span.Slice(2658640 + block * 16, 16), 196);
                 }
                 continue;
             }
-            var group = item / 160;
-            var chunk = item / 5 % 32;
-            var ky = item % 5;
+            var group = item / 32;
+            var chunk = item % 32;
             var channel = chunk * 1;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2607440 + group * 51200 + (channel * 25 + ky * 5) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2607440 + group * 51200 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6915184 * batch + image * 103488 + 78400 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7090032 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15) + ky * 288);
-                WeightGradientTile4x1Kernel5Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 288, 12800);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7090032 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 288);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 288);
+                        WeightGradientTile4x1Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 288, 12800);
+                    }
+                }
             }
         }
     }
 
-    // Inception4d.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4d.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4dBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12202,20 +12592,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 128;
-            var chunk = item / 1 % 128;
-            var ky = item % 1;
+            var chunk = item % 128;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2658704 + group * 32768 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2658704 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6915184 * batch + image * 103488 + 90944 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7100400 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8192);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7100400 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8192);
+                    }
+                }
             }
         }
     }
 
-    // Aux2.Conv: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Aux2.Conv: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 4 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientAux2Conv<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12235,20 +12635,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 132;
-            var chunk = item / 1 % 132;
-            var ky = item % 1;
+            var chunk = item % 132;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2691536 + group * 33792 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2691536 + group * 33792 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7209200 * batch + image * 2048 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7200752 * batch + image * 8448 + (channel >> 4) * 256 + (channel & 15) + ky * 64);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 4, 4, 256, 64, 8448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7200752 * batch + image * 8448 + (channel >> 4) * 256 + (channel & 15));
+                for (var band = 0; band < 4; band += 4)
+                {
+                    var rows = global::System.Math.Min(4, 4 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 64);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 64);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 64);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 4, 256, 64, 8448);
+                    }
+                }
             }
         }
     }
 
-    // Inception4e.Branch1: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4e.Branch1: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4eBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12268,20 +12678,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 132;
-            var chunk = item / 1 % 132;
-            var ky = item % 1;
+            var chunk = item % 132;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2759248 + group * 33792 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2759248 + group * 33792 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7216352 * batch + image * 163072 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6915184 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6915184 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8448);
+                    }
+                }
             }
         }
     }
 
-    // Inception4e.Branch2Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4e.Branch2Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4eBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12301,20 +12721,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 66;
-            var chunk = item / 1 % 66;
-            var ky = item % 1;
+            var chunk = item % 66;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2894672 + group * 16896 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2894672 + group * 16896 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7379424 * batch + image * 31360 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6915184 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6915184 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8448);
+                    }
+                }
             }
         }
     }
 
-    // Inception4e.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4e.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4eBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12324,30 +12754,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 1200)
+            if (item >= 400)
             {
-                var block = item - 1200;
+                var block = item - 400;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7216352 * batch + image * 163072 + 50176 + block * 3136, 3136), _packedGradients!.Span.Slice(3440112 + block * 16, 16), 196);
                 }
                 continue;
             }
-            var group = item / 240;
-            var chunk = item / 3 % 80;
-            var ky = item % 3;
+            var group = item / 80;
+            var chunk = item % 80;
             var channel = chunk * 2;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2979312 + group * 92160 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2979312 + group * 92160 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7216352 * batch + image * 163072 + 50176 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7410784 * batch + image * 40960 + (channel >> 4) * 4096 + (channel & 15) + ky * 256);
-                WeightGradientTile4x2Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 256, 23040);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7410784 * batch + image * 40960 + (channel >> 4) * 4096 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 256);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 256);
+                        WeightGradientTile4x2Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 256, 23040);
+                    }
+                }
             }
         }
     }
 
-    // Inception4e.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4e.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4eBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12367,20 +12807,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 66;
-            var chunk = item / 1 % 66;
-            var ky = item % 1;
+            var chunk = item % 66;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3440432 + group * 16896 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3440432 + group * 16896 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7451744 * batch + image * 6272 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6915184 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6915184 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8448);
+                    }
+                }
             }
         }
     }
 
-    // Inception4e.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4e.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4eBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12390,30 +12840,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 320)
+            if (item >= 64)
             {
-                var block = item - 320;
+                var block = item - 64;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7216352 * batch + image * 163072 + 112896 + block * 3136, 3136), _packedGradients!.Span.Slice(3559760 + block * 16, 16), 196);
                 }
                 continue;
             }
-            var group = item / 160;
-            var chunk = item / 5 % 32;
-            var ky = item % 5;
+            var group = item / 32;
+            var chunk = item % 32;
             var channel = chunk * 1;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3457360 + group * 51200 + (channel * 25 + ky * 5) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3457360 + group * 51200 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7216352 * batch + image * 163072 + 112896 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7458016 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15) + ky * 288);
-                WeightGradientTile4x1Kernel5Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 288, 12800);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7458016 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 288);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 288);
+                        WeightGradientTile4x1Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 288, 12800);
+                    }
+                }
             }
         }
     }
 
-    // Inception4e.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception4e.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 14 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception4eBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12433,20 +12893,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 132;
-            var chunk = item / 1 % 132;
-            var ky = item % 1;
+            var chunk = item % 132;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3559888 + group * 33792 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3559888 + group * 33792 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7216352 * batch + image * 163072 + 137984 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7468384 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15) + ky * 224);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 14, 14, 3136, 224, 8448);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7468384 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
+                for (var band = 0; band < 14; band += 14)
+                {
+                    var rows = global::System.Math.Min(14, 14 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 224);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 224);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 224);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 14, 3136, 224, 8448);
+                    }
+                }
             }
         }
     }
 
-    // Inception5a.Branch1: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5a.Branch1: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5aBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12466,20 +12936,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 208;
-            var chunk = item / 1 % 208;
-            var ky = item % 1;
+            var chunk = item % 208;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3627600 + group * 53248 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3627600 + group * 53248 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7612640 * batch + image * 40768 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7571872 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15) + ky * 112);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 112, 13312);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7571872 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 112);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 112);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 112, 13312);
+                    }
+                }
             }
         }
     }
 
-    // Inception5a.Branch2Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5a.Branch2Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5aBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12499,20 +12979,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 104;
-            var chunk = item / 1 % 104;
-            var ky = item % 1;
+            var chunk = item % 104;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3840848 + group * 26624 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3840848 + group * 26624 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7653408 * batch + image * 7840 + group * 1568);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7571872 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15) + ky * 112);
-                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 112, 13312);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7571872 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 112);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 112);
+                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 112, 13312);
+                    }
+                }
             }
         }
     }
 
-    // Inception5a.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5a.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5aBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12522,30 +13012,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 1200)
+            if (item >= 400)
             {
-                var block = item - 1200;
+                var block = item - 400;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7612640 * batch + image * 40768 + 12544 + block * 784, 784), _packedGradients!.Span.Slice(4434928 + block * 16, 16), 49);
                 }
                 continue;
             }
-            var group = item / 240;
-            var chunk = item / 3 % 80;
-            var ky = item % 3;
+            var group = item / 80;
+            var chunk = item % 80;
             var channel = chunk * 2;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3974128 + group * 92160 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3974128 + group * 92160 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7612640 * batch + image * 40768 + 12544 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7661248 * batch + image * 12960 + (channel >> 4) * 1296 + (channel & 15) + ky * 144);
-                WeightGradientTile4x2Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 144, 23040);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7661248 * batch + image * 12960 + (channel >> 4) * 1296 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 144);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 144);
+                        WeightGradientTile4x2Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 144, 23040);
+                    }
+                }
             }
         }
     }
 
-    // Inception5a.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5a.Branch3Reduce: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5aBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12565,20 +13065,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 104;
-            var chunk = item / 1 % 104;
-            var ky = item % 1;
+            var chunk = item % 104;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4435248 + group * 26624 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4435248 + group * 26624 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7674208 * batch + image * 1568 + group * 1568);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7571872 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15) + ky * 112);
-                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 112, 13312);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7571872 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 112);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 112);
+                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 112, 13312);
+                    }
+                }
             }
         }
     }
 
-    // Inception5a.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5a.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5aBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12588,30 +13098,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 320)
+            if (item >= 64)
             {
-                var block = item - 320;
+                var block = item - 64;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7612640 * batch + image * 40768 + 28224 + block * 784, 784), _packedGradients!.Span.Slice(4564304 + block * 16, 16), 49);
                 }
                 continue;
             }
-            var group = item / 160;
-            var chunk = item / 5 % 32;
-            var ky = item % 5;
+            var group = item / 32;
+            var chunk = item % 32;
             var channel = chunk * 1;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4461904 + group * 51200 + (channel * 25 + ky * 5) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4461904 + group * 51200 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7612640 * batch + image * 40768 + 28224 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7675776 * batch + image * 3872 + (channel >> 4) * 1936 + (channel & 15) + ky * 176);
-                WeightGradientTile4x1Kernel5Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 176, 12800);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7675776 * batch + image * 3872 + (channel >> 4) * 1936 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 176);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 176);
+                        WeightGradientTile4x1Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 176, 12800);
+                    }
+                }
             }
         }
     }
 
-    // Inception5a.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5a.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5aBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12631,20 +13151,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 208;
-            var chunk = item / 1 % 208;
-            var ky = item % 1;
+            var chunk = item % 208;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4564432 + group * 53248 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4564432 + group * 53248 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7612640 * batch + image * 40768 + 34496 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7679648 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15) + ky * 112);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 112, 13312);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7679648 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 112);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 112);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 112, 13312);
+                    }
+                }
             }
         }
     }
 
-    // Inception5b.Branch1: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5b.Branch1: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5bBranch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12664,20 +13194,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 104;
-            var chunk = item / 1 % 104;
-            var ky = item % 1;
+            var chunk = item % 104;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4671056 + group * 39936 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4671056 + group * 39936 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7720416 * batch + image * 50176 + group * 2352);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7612640 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15) + ky * 112);
-                WeightGradientTile3x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 112, 13312);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7612640 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 112);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 112);
+                        WeightGradientTile3x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 112, 13312);
+                    }
+                }
             }
         }
     }
 
-    // Inception5b.Branch2Reduce: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5b.Branch2Reduce: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5bBranch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12697,20 +13237,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 104;
-            var chunk = item / 1 % 104;
-            var ky = item % 1;
+            var chunk = item % 104;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4990928 + group * 39936 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4990928 + group * 39936 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7770592 * batch + image * 9408 + group * 2352);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7612640 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15) + ky * 112);
-                WeightGradientTile3x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 112, 13312);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7612640 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 112);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 112);
+                        WeightGradientTile3x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 112, 13312);
+                    }
+                }
             }
         }
     }
 
-    // Inception5b.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5b.Branch2: weight gradients in tiles of 4 output block(s) x 2 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5bBranch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12720,30 +13270,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 1728)
+            if (item >= 576)
             {
-                var block = item - 1728;
+                var block = item - 576;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7720416 * batch + image * 50176 + 18816 + block * 784, 784), _packedGradients!.Span.Slice(5814416 + block * 16, 16), 49);
                 }
                 continue;
             }
-            var group = item / 288;
-            var chunk = item / 3 % 96;
-            var ky = item % 3;
+            var group = item / 96;
+            var chunk = item % 96;
             var channel = chunk * 2;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5150864 + group * 110592 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5150864 + group * 110592 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7720416 * batch + image * 50176 + 18816 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7780000 * batch + image * 15552 + (channel >> 4) * 1296 + (channel & 15) + ky * 144);
-                WeightGradientTile4x2Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 144, 27648);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7780000 * batch + image * 15552 + (channel >> 4) * 1296 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 144);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 144);
+                        WeightGradientTile4x2Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 144, 27648);
+                    }
+                }
             }
         }
     }
 
-    // Inception5b.Branch3Reduce: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5b.Branch3Reduce: weight gradients in tiles of 3 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5bBranch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12763,20 +13323,30 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 104;
-            var chunk = item / 1 % 104;
-            var ky = item % 1;
+            var chunk = item % 104;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5814800 + group * 39936 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5814800 + group * 39936 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7795552 * batch + image * 2352 + group * 2352);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7612640 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15) + ky * 112);
-                WeightGradientTile3x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 112, 13312);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7612640 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 112);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 112);
+                        WeightGradientTile3x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 112, 13312);
+                    }
+                }
             }
         }
     }
 
-    // Inception5b.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5b.Branch3: weight gradients in tiles of 4 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5bBranch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12786,30 +13356,40 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 480)
+            if (item >= 96)
             {
-                var block = item - 480;
+                var block = item - 96;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7720416 * batch + image * 50176 + 37632 + block * 784, 784), _packedGradients!.Span.Slice(6008384 + block * 16, 16), 49);
                 }
                 continue;
             }
-            var group = item / 240;
-            var chunk = item / 5 % 48;
-            var ky = item % 5;
+            var group = item / 48;
+            var chunk = item % 48;
             var channel = chunk * 1;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5854784 + group * 76800 + (channel * 25 + ky * 5) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5854784 + group * 76800 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7720416 * batch + image * 50176 + 37632 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7797904 * batch + image * 5808 + (channel >> 4) * 1936 + (channel & 15) + ky * 176);
-                WeightGradientTile4x1Kernel5Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 176, 19200);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7797904 * batch + image * 5808 + (channel >> 4) * 1936 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 176);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 176);
+                        WeightGradientTile4x1Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 176, 19200);
+                    }
+                }
             }
         }
     }
 
-    // Inception5b.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception5b.Branch4Projection: weight gradients in tiles of 4 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 7 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception5bBranch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -12829,15 +13409,25 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 continue;
             }
             var group = item / 208;
-            var chunk = item / 1 % 208;
-            var ky = item % 1;
+            var chunk = item % 208;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 6008512 + group * 53248 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 6008512 + group * 53248 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7720416 * batch + image * 50176 + 43904 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7803712 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15) + ky * 112);
-                WeightGradientTile4x4Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 7, 7, 784, 112, 13312);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7803712 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                for (var band = 0; band < 7; band += 7)
+                {
+                    var rows = global::System.Math.Min(7, 7 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 112);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 112);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 112);
+                        WeightGradientTile4x4Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 7, 784, 112, 13312);
+                    }
+                }
             }
         }
     }

@@ -1166,12 +1166,12 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         _pool.Run(this, 65561, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch4Projection: weight gradients
         _pool.Run(this, 65558, batch); // Inception1.Branch4Pool: MaxPool input gradient
         _pool.Run(this, 65556, batch); // Inception1.Branch3: Conv input gradient
-        _pool.Run(this, 65557, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 11 : 1); // Inception1.Branch3: weight gradients
+        _pool.Run(this, 65557, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 3 : 1); // Inception1.Branch3: weight gradients
         _pool.Run(this, 65554, batch); // Inception1.Branch3: Pad input gradient
         _pool.Run(this, 65552, batch); // Inception1.Branch3Reduce: Conv input gradient
         _pool.Run(this, 65553, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch3Reduce: weight gradients
         _pool.Run(this, 65550, batch); // Inception1.Branch2: Conv input gradient
-        _pool.Run(this, 65551, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1); // Inception1.Branch2: weight gradients
+        _pool.Run(this, 65551, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1); // Inception1.Branch2: weight gradients
         _pool.Run(this, 65548, batch); // Inception1.Branch2: Pad input gradient
         _pool.Run(this, 65546, batch); // Inception1.Branch2Reduce: Conv input gradient
         _pool.Run(this, 65547, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch2Reduce: weight gradients
@@ -1179,7 +1179,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         _pool.Run(this, 65545, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1); // Inception1.Branch1: weight gradients
         _pool.Run(this, 65542, batch); // Pool1: MaxPool input gradient
         _pool.Run(this, 65540, batch); // Conv1: Conv input gradient
-        _pool.Run(this, 65541, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1); // Conv1: weight gradients
+        _pool.Run(this, 65541, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Conv1: weight gradients
         _pool.Run(this, 65538, batch); // Conv1: Pad input gradient
         if (!inputGradient.IsEmpty)
         {
@@ -2234,7 +2234,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         }
     }
 
-    // Conv1: weight gradients in tiles of 1 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Conv1: weight gradients in tiles of 1 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 16 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientConv1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -2244,30 +2244,40 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 3)
+            if (item >= 1)
             {
-                var block = item - 3;
+                var block = item - 1;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4096 * batch + image * 4096 + block * 4096, 4096), _packedGradients!.Span.Slice(144 + block * 16, 16), 256);
                 }
                 continue;
             }
-            var group = item / 3;
-            var chunk = item / 3 % 1;
-            var ky = item % 3;
+            var group = item / 1;
+            var chunk = item % 1;
             var channel = chunk * 1;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 0 + group * 144 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 0 + group * 144 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4096 * batch + image * 4096 + group * 4096);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 8192 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15) + ky * 288);
-                WeightGradientTile1x1Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 16, 16, 4096, 288, 144);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 8192 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15));
+                for (var band = 0; band < 16; band += 16)
+                {
+                    var rows = global::System.Math.Min(16, 16 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 256);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 288);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 288);
+                        WeightGradientTile1x1Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 16, 4096, 288, 144);
+                    }
+                }
             }
         }
     }
 
-    // Inception1.Branch1: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception1.Branch1: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception1Branch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -2287,20 +2297,30 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 continue;
             }
             var group = item / 2;
-            var chunk = item / 1 % 2;
-            var ky = item % 1;
+            var chunk = item % 2;
             var channel = chunk * 8;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 160 + group * 512 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 160 + group * 512 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + group * 2048);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15) + ky * 128);
-                WeightGradientTile2x8Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 128, 256);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
             }
         }
     }
 
-    // Inception1.Branch2Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception1.Branch2Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception1Branch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -2320,20 +2340,30 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 continue;
             }
             var group = item / 1;
-            var chunk = item / 1 % 1;
-            var ky = item % 1;
+            var chunk = item % 1;
             var channel = chunk * 16;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 704 + group * 256 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 704 + group * 256 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 20544 * batch + image * 1024 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15) + ky * 128);
-                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 128, 256);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
             }
         }
     }
 
-    // Inception1.Branch2: weight gradients in tiles of 2 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception1.Branch2: weight gradients in tiles of 2 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception1Branch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -2343,30 +2373,40 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 12)
+            if (item >= 4)
             {
-                var block = item - 12;
+                var block = item - 4;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(14400 * batch + image * 6144 + 2048 + block * 1024, 1024), _packedGradients!.Span.Slice(5584 + block * 16, 16), 64);
                 }
                 continue;
             }
-            var group = item / 12;
-            var chunk = item / 3 % 4;
-            var ky = item % 3;
+            var group = item / 4;
+            var chunk = item % 4;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 976 + group * 4608 + (channel * 9 + ky * 3) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 976 + group * 4608 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + 2048 + group * 2048);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 21568 * batch + image * 1600 + (channel >> 4) * 1600 + (channel & 15) + ky * 160);
-                WeightGradientTile2x4Kernel3Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 160, 2304);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 21568 * batch + image * 1600 + (channel >> 4) * 1600 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 160);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 160);
+                        WeightGradientTile2x4Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 160, 2304);
+                    }
+                }
             }
         }
     }
 
-    // Inception1.Branch3Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception1.Branch3Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception1Branch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -2386,20 +2426,30 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 continue;
             }
             var group = item / 1;
-            var chunk = item / 1 % 1;
-            var ky = item % 1;
+            var chunk = item % 1;
             var channel = chunk * 16;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5616 + group * 256 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5616 + group * 256 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 23168 * batch + image * 1024 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15) + ky * 128);
-                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 128, 256);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
             }
         }
     }
 
-    // Inception1.Branch3: weight gradients in tiles of 1 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception1.Branch3: weight gradients in tiles of 1 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception1Branch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -2409,30 +2459,40 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         ref var packedGradient = ref _packedGradients!.First;
         for (var item = begin; item < end; item++)
         {
-            if (item >= 10)
+            if (item >= 2)
             {
-                var block = item - 10;
+                var block = item - 2;
                 for (var image = 0; image < batch; image++)
                 {
                     global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(14400 * batch + image * 6144 + 4096 + block * 1024, 1024), _packedGradients!.Span.Slice(9088 + block * 16, 16), 64);
                 }
                 continue;
             }
-            var group = item / 10;
-            var chunk = item / 5 % 2;
-            var ky = item % 5;
+            var group = item / 2;
+            var chunk = item % 2;
             var channel = chunk * 4;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5888 + group * 3200 + (channel * 25 + ky * 5) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5888 + group * 3200 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + 4096 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 24192 * batch + image * 2304 + (channel >> 4) * 2304 + (channel & 15) + ky * 192);
-                WeightGradientTile1x4Kernel5Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 192, 3200);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 24192 * batch + image * 2304 + (channel >> 4) * 2304 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 192);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 192);
+                        WeightGradientTile1x4Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 192, 3200);
+                    }
+                }
             }
         }
     }
 
-    // Inception1.Branch4Projection: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Inception1.Branch4Projection: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientInception1Branch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -2452,20 +2512,30 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 continue;
             }
             var group = item / 1;
-            var chunk = item / 1 % 1;
-            var ky = item % 1;
+            var chunk = item % 1;
             var channel = chunk * 16;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9104 + group * 256 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9104 + group * 256 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + 5120 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 26496 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15) + ky * 128);
-                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 8, 8, 1024, 128, 256);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 26496 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
             }
         }
     }
 
-    // Aux.Conv: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk, kernel row), then one per output block for the bias.
+    // Aux.Conv: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 4 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void WeightGradientAuxConv<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
@@ -2485,15 +2555,25 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 continue;
             }
             var group = item / 6;
-            var chunk = item / 1 % 6;
-            var ky = item % 1;
+            var chunk = item % 6;
             var channel = chunk * 16;
-            ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9376 + group * 1536 + (channel * 1 + ky * 1) * 16);
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9376 + group * 1536 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
                 ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 29056 * batch + image * 256 + group * 256);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 27520 * batch + image * 1536 + (channel >> 4) * 256 + (channel & 15) + ky * 64);
-                WeightGradientTile1x16Kernel1Stride1<TBlock>(ref outputGradient, ref input, ref accumulator, 4, 4, 256, 64, 1536);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 27520 * batch + image * 1536 + (channel >> 4) * 256 + (channel & 15));
+                for (var band = 0; band < 4; band += 4)
+                {
+                    var rows = global::System.Math.Min(4, 4 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 64);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 64);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 64);
+                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 4, 256, 64, 1536);
+                    }
+                }
             }
         }
     }
