@@ -79,9 +79,17 @@ public static class BlockedBackwardKernels
     public static void LocalResponseNormRow(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient,
         int channels, int height, int width, int y, int size, float alpha, float beta, float k)
     {
-        if (Vector512.IsHardwareAccelerated) LrnRow<Block512>(input, output, outputGradient, inputGradient, channels, height, width, y, size, alpha, beta, k);
-        else if (Vector256.IsHardwareAccelerated) LrnRow<Block256>(input, output, outputGradient, inputGradient, channels, height, width, y, size, alpha, beta, k);
-        else LrnRow<Block128>(input, output, outputGradient, inputGradient, channels, height, width, y, size, alpha, beta, k);
+        if (beta == 0.75f) LrnRow<ThreeQuartersPower>(input, output, outputGradient, inputGradient, channels, height, width, y, size, alpha, beta, k);
+        else LrnRow<AnyPower>(input, output, outputGradient, inputGradient, channels, height, width, y, size, alpha, beta, k);
+    }
+
+    private static void LrnRow<TPower>(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient,
+        int channels, int height, int width, int y, int size, float alpha, float beta, float k)
+        where TPower : struct, ILrnPower
+    {
+        if (Vector512.IsHardwareAccelerated) LrnRow<Block512, TPower>(input, output, outputGradient, inputGradient, channels, height, width, y, size, alpha, beta, k);
+        else if (Vector256.IsHardwareAccelerated) LrnRow<Block256, TPower>(input, output, outputGradient, inputGradient, channels, height, width, y, size, alpha, beta, k);
+        else LrnRow<Block128, TPower>(input, output, outputGradient, inputGradient, channels, height, width, y, size, alpha, beta, k);
     }
 
     /// <summary>
@@ -208,9 +216,12 @@ public static class BlockedBackwardKernels
         }
     }
 
-    private static void LrnRow<TBlock>(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient,
+    // The scratch is cleared once below; zeroing it on entry as well would double the work for short rows.
+    [SkipLocalsInit]
+    private static void LrnRow<TBlock, TPower>(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient,
         int channels, int height, int width, int y, int size, float alpha, float beta, float k)
         where TBlock : struct, IChannelBlock<TBlock>
+        where TPower : struct, ILrnPower
     {
         var half = (size - 1) / 2;
         var blocks = channels / Block;
@@ -219,14 +230,15 @@ public static class BlockedBackwardKernels
         _ = output[blocks * plane - 1];
         _ = outputGradient[blocks * plane - 1];
         _ = inputGradient[blocks * plane - 1];
-        // Per pixel, two zero-padded lines (`half` zeros on each side, so a window never leaves them): the squares x²,
-        // then the ratios dy·y/s; and s itself per channel. Windows clipped at the ends add zeros, which changes no sum.
+        // Per pixel of a chunk, three lines: the squares x² and the ratios dy·y/s, each zero-padded (`half` zeros on each
+        // side, so a window never leaves them), and s itself. Windows clipped at the ends add zeros, which changes no sum.
         var lineLength = channels + 2 * half + Block;
-        Span<float> scratch = stackalloc float[2 * lineLength + channels];
+        var chunk = LrnWindow.ChunkPixels(lineLength, 3, width);
+        Span<float> scratch = stackalloc float[3 * chunk * lineLength];
         scratch.Clear();
         ref var squares = ref MemoryMarshal.GetReference(scratch);
-        ref var ratios = ref Unsafe.Add(ref squares, lineLength);
-        ref var scales = ref Unsafe.Add(ref squares, 2 * lineLength);
+        ref var ratios = ref Unsafe.Add(ref squares, chunk * lineLength);
+        ref var scales = ref Unsafe.Add(ref squares, 2 * chunk * lineLength);
         ref var x = ref MemoryMarshal.GetReference(input);
         ref var yOut = ref MemoryMarshal.GetReference(output);
         ref var dy = ref MemoryMarshal.GetReference(outputGradient);
@@ -238,30 +250,36 @@ public static class BlockedBackwardKernels
         var negativeCoefficient = TBlock.Broadcast(-(2f * scaleValue * beta));
         var bias = TBlock.Broadcast(k);
         var exponent = TBlock.Broadcast(-beta);
-        var threeQuarters = beta == 0.75f;
-        for (var column = 0; column < width; column++)
+        for (var first = 0; first < width; first += chunk)
         {
-            var pixel = (y * width + column) * Block;
-            LrnWindow.SquarePixel<TBlock>(ref x, plane, pixel, blocks, half, ref squares);
+            var count = Math.Min(chunk, width - first);
+            var pixel = (y * width + first) * Block;
+            LrnWindow.SquarePixels<TBlock>(ref x, plane, pixel, count, blocks, half, ref squares, lineLength);
             for (var b = 0; b < blocks; b++)
             {
-                var sum = LrnWindow.WindowSum<TBlock>(ref squares, b, size);
-                var s = TBlock.Add(bias, TBlock.Multiply(scale, sum));
-                TBlock.Store(s, ref Unsafe.Add(ref scales, b * Block));
-                var index = b * plane + pixel;
-                var ratio = TBlock.Divide(TBlock.Multiply(TBlock.Load(ref Unsafe.Add(ref dy, index)), TBlock.Load(ref Unsafe.Add(ref yOut, index))), s);
-                TBlock.Store(ratio, ref Unsafe.Add(ref ratios, half + b * Block));
+                for (var c = 0; c < count; c++)
+                {
+                    var sum = LrnWindow.WindowSum<TBlock>(ref Unsafe.Add(ref squares, c * lineLength), b, size);
+                    var s = TBlock.Add(bias, TBlock.Multiply(scale, sum));
+                    TBlock.Store(s, ref Unsafe.Add(ref scales, c * lineLength + b * Block));
+                    var index = b * plane + pixel + c * Block;
+                    var ratio = TBlock.Divide(TBlock.Multiply(TBlock.Load(ref Unsafe.Add(ref dy, index)), TBlock.Load(ref Unsafe.Add(ref yOut, index))), s);
+                    TBlock.Store(ratio, ref Unsafe.Add(ref ratios, c * lineLength + half + b * Block));
+                }
             }
 
             for (var b = 0; b < blocks; b++)
             {
-                var sum = LrnWindow.WindowSum<TBlock>(ref ratios, b, size);
-                var power = LrnWindow.PowerMinusBeta(TBlock.Load(ref Unsafe.Add(ref scales, b * Block)), exponent, threeQuarters);
-                var index = b * plane + pixel;
-                ref var cell = ref Unsafe.Add(ref dx, index);
-                var direct = TBlock.Multiply(TBlock.Load(ref Unsafe.Add(ref dy, index)), power);
-                var through = TBlock.Multiply(TBlock.Multiply(negativeCoefficient, TBlock.Load(ref Unsafe.Add(ref x, index))), sum);
-                TBlock.Store(TBlock.Add(TBlock.Load(ref cell), TBlock.Add(direct, through)), ref cell);
+                for (var c = 0; c < count; c++)
+                {
+                    var sum = LrnWindow.WindowSum<TBlock>(ref Unsafe.Add(ref ratios, c * lineLength), b, size);
+                    var power = TPower.PowerMinusBeta(TBlock.Load(ref Unsafe.Add(ref scales, c * lineLength + b * Block)), exponent);
+                    var index = b * plane + pixel + c * Block;
+                    ref var cell = ref Unsafe.Add(ref dx, index);
+                    var direct = TBlock.Multiply(TBlock.Load(ref Unsafe.Add(ref dy, index)), power);
+                    var through = TBlock.Multiply(TBlock.Multiply(negativeCoefficient, TBlock.Load(ref Unsafe.Add(ref x, index))), sum);
+                    TBlock.Store(TBlock.Add(TBlock.Load(ref cell), TBlock.Add(direct, through)), ref cell);
+                }
             }
         }
     }

@@ -62,15 +62,24 @@ public static class BlockedKernels
 
     /// <summary>
     /// Caffe's across-channel LRN for one row of one image (all blocks): the squares of a pixel's
-    /// channels go to a zero-padded scratch line, and each block's window sum is a few unaligned loads.
+    /// channels go to a zero-padded scratch line, and each block's window sum is a few unaligned loads. The row
+    /// runs in chunks of pixels, block by block, so every block plane is read in contiguous runs.
     /// <paramref name="channels"/> counts physical channels; the input must have no channel gaps.
     /// </summary>
     public static void LocalResponseNormRow(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int y,
         int size, float alpha, float beta, float k)
     {
-        if (Vector512.IsHardwareAccelerated) LrnRow<Block512>(input, output, channels, height, width, y, size, alpha, beta, k);
-        else if (Vector256.IsHardwareAccelerated) LrnRow<Block256>(input, output, channels, height, width, y, size, alpha, beta, k);
-        else LrnRow<Block128>(input, output, channels, height, width, y, size, alpha, beta, k);
+        if (beta == 0.75f) LrnRow<ThreeQuartersPower>(input, output, channels, height, width, y, size, alpha, beta, k);
+        else LrnRow<AnyPower>(input, output, channels, height, width, y, size, alpha, beta, k);
+    }
+
+    private static void LrnRow<TPower>(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int y,
+        int size, float alpha, float beta, float k)
+        where TPower : struct, ILrnPower
+    {
+        if (Vector512.IsHardwareAccelerated) LrnRow<Block512, TPower>(input, output, channels, height, width, y, size, alpha, beta, k);
+        else if (Vector256.IsHardwareAccelerated) LrnRow<Block256, TPower>(input, output, channels, height, width, y, size, alpha, beta, k);
+        else LrnRow<Block128, TPower>(input, output, channels, height, width, y, size, alpha, beta, k);
     }
 
     /// <summary>Output rows [begin, end) of a fully connected layer on a plain input vector: <c>y = W x + b</c>.</summary>
@@ -199,35 +208,45 @@ public static class BlockedKernels
         TBlock.Store(TBlock.Multiply(sum, TBlock.Broadcast(1f / pixels)), ref MemoryMarshal.GetReference(output));
     }
 
-    private static void LrnRow<TBlock>(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int y,
+    // The scratch is cleared once below; zeroing it on entry as well would double the work for short rows.
+    [SkipLocalsInit]
+    private static void LrnRow<TBlock, TPower>(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int y,
         int size, float alpha, float beta, float k)
         where TBlock : struct, IChannelBlock<TBlock>
+        where TPower : struct, ILrnPower
     {
         var half = (size - 1) / 2;
         var blocks = channels / Block;
         var plane = height * width * Block;
         _ = input[blocks * plane - 1];
         _ = output[blocks * plane - 1];
-        // Squares of one pixel's channels with `half` zeros on each side: a window never leaves the line.
-        Span<float> squares = stackalloc float[channels + 2 * half + Block];
+        // Per pixel of a chunk, the squares of its channels on a line with `half` zeros on each side: a window never
+        // leaves the line. Only the channels are ever written, so the padding stays zero.
+        var lineLength = channels + 2 * half + Block;
+        var chunk = LrnWindow.ChunkPixels(lineLength, 1, width);
+        Span<float> squares = stackalloc float[chunk * lineLength];
         squares.Clear();
         ref var source = ref MemoryMarshal.GetReference(input);
         ref var destination = ref MemoryMarshal.GetReference(output);
-        ref var line = ref MemoryMarshal.GetReference(squares);
+        ref var lines = ref MemoryMarshal.GetReference(squares);
         var scale = TBlock.Broadcast(alpha / size);
         var bias = TBlock.Broadcast(k);
         var exponent = TBlock.Broadcast(-beta);
-        var threeQuarters = beta == 0.75f;
-        for (var x = 0; x < width; x++)
+        for (var first = 0; first < width; first += chunk)
         {
-            var pixel = (y * width + x) * Block;
-            LrnWindow.SquarePixel<TBlock>(ref source, plane, pixel, blocks, half, ref line);
+            var count = Math.Min(chunk, width - first);
+            var pixel = (y * width + first) * Block;
+            LrnWindow.SquarePixels<TBlock>(ref source, plane, pixel, count, blocks, half, ref lines, lineLength);
             for (var b = 0; b < blocks; b++)
             {
-                var denominatorBase = TBlock.Add(bias, TBlock.Multiply(scale, LrnWindow.WindowSum<TBlock>(ref line, b, size)));
-                var factor = LrnWindow.PowerMinusBeta(denominatorBase, exponent, threeQuarters);
-                var value = TBlock.Load(ref Unsafe.Add(ref source, b * plane + pixel));
-                TBlock.Store(TBlock.Multiply(value, factor), ref Unsafe.Add(ref destination, b * plane + pixel));
+                for (var c = 0; c < count; c++)
+                {
+                    var denominatorBase = TBlock.Add(bias, TBlock.Multiply(scale, LrnWindow.WindowSum<TBlock>(ref Unsafe.Add(ref lines, c * lineLength), b, size)));
+                    var factor = TPower.PowerMinusBeta(denominatorBase, exponent);
+                    var index = b * plane + pixel + c * Block;
+                    var value = TBlock.Load(ref Unsafe.Add(ref source, index));
+                    TBlock.Store(TBlock.Multiply(value, factor), ref Unsafe.Add(ref destination, index));
+                }
             }
         }
     }

@@ -134,6 +134,10 @@ public sealed class BlockedKernelTests(ITestOutputHelper output)
         // GoogLeNet's norm1 and norm2 (size 5, α 1e-4, β 0.75), on smaller maps.
         cases.Add(64, 14, 14, 5, 1e-4f, 0.75f, 1f);
         cases.Add(80, 7, 7, 5, 1e-4f, 0.75f, 1f);
+        // Rows longer than one chunk of the kernel's scratch (48 KiB of lines), so chunks and a short last chunk run:
+        // norm2's 192 channels at its full width, and many channels on a short row, with both kinds of power.
+        cases.Add(192, 2, 56, 5, 1e-4f, 0.75f, 1f);
+        cases.Add(520, 1, 57, 5, 0.5f, 0.5f, 2f);
         return cases;
     }
 
