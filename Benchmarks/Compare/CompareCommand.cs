@@ -222,7 +222,7 @@ internal static class CompareCommand
             var active = result.Peers.Where(peer => peer.Failure is null && workers.ContainsKey(peer)).ToList();
             foreach (var peer in active.ToList())
             {
-                Try(peer, () => workers[peer].Run(configuration.Warmup));
+                Try(peer, () => workers[peer].WarmUp(configuration.Warmup));
             }
 
             for (var round = 0; round < rounds; round++)

@@ -30,7 +30,7 @@ internal static class LayerComparison
             {
                 using var worker = workers[key].Start();
                 worker.Send(string.Create(culture, $"setup {files.Folder} {configuration.Mode} {configuration.Batch} {threads}{(key == "ort" ? " profile" : "")}"));
-                worker.Run(configuration.Warmup);
+                worker.WarmUp(configuration.Warmup);
                 var path = Path.Combine(files.Folder, $"layers-{configuration.Key}-{key}.json");
                 worker.Send(string.Create(culture, $"layers {runs} {path}"));
                 times[key] = JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllBytes(path)) ?? [];

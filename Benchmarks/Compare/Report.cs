@@ -58,7 +58,7 @@ internal sealed class ConfigurationResult(CompareConfiguration configuration, lo
         var batch = Configuration.Batch;
         text.AppendLine(culture, $"### {Configuration.Title}");
         text.AppendLine();
-        text.AppendLine(culture, $"{2.0 * multiplyAddsPerImage * batch / 1e9:F1} GFLOP per {(Configuration.Mode == "train" ? "step" : "batch")}; {Peers.FirstOrDefault()?.Rounds.Count ?? 0} rounds × {Configuration.RunsPerRound} run(s) after {Configuration.Warmup} warm-up run(s).");
+        text.AppendLine(culture, $"{2.0 * multiplyAddsPerImage * batch / 1e9:F1} GFLOP per {(Configuration.Mode == "train" ? "step" : "batch")}; {Peers.FirstOrDefault()?.Rounds.Count ?? 0} rounds × {Configuration.RunsPerRound} run(s) after at least {Configuration.Warmup} warm-up run(s) and {WorkerClient.MinimumWarmUp.TotalSeconds:0} s.");
         text.AppendLine();
         text.AppendLine("| implementation | median | min–max | images/s | GFLOP/s | of peak | peak memory | allocated/run | time ÷ ours | agreement |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
