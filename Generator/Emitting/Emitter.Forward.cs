@@ -18,7 +18,7 @@ internal sealed partial class Emitter
     private const string Blocked = "global::InceptionGen.Kernels.BlockedKernels";
     private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
 
-    /// <summary>Items a Linear op's output rows are split into, per image.</summary>
+    /// <summary>Output rows per item of a Linear op.</summary>
     private const int LinearRowsPerItem = 64;
 
     /// <summary>
@@ -268,6 +268,11 @@ internal sealed partial class Emitter
     /// </summary>
     private string ItemCountExpression(OpPlan op)
     {
+        if (LinearChunks(op) is { } chunks)
+        {
+            return $"{chunks}";
+        }
+
         var (wide, narrow, scalar) = ItemsPerImage(op);
         if (wide == narrow && narrow == scalar)
         {
@@ -277,6 +282,10 @@ internal sealed partial class Emitter
         var narrowOrScalar = narrow == scalar ? $"{narrow}" : $"({Vector128Accelerated} ? {narrow} : {scalar})";
         return wide == narrow ? $"batch * ({Vector128Accelerated} ? {narrow} : {scalar})" : $"batch * ({Vector512Accelerated} ? {wide} : {narrowOrScalar})";
     }
+
+    /// <summary>A Linear op on a plain vector runs as chunks of output rows for the whole pass (not per image): their count, else null.</summary>
+    private int? LinearChunks(OpPlan op)
+        => op.Kind == OpKind.Linear && _plan.Tensors[op.Input].ChannelMap.Count == 0 ? (op.OutChannels + LinearRowsPerItem - 1) / LinearRowsPerItem : null;
 
     private (int Wide, int Narrow, int Scalar) ItemsPerImage(OpPlan op)
     {
@@ -294,8 +303,7 @@ internal sealed partial class Emitter
             case OpKind.LocalResponseNorm:
                 return source.ChannelMap.Count > 0 ? (1, 1, 1) : (source.Height, source.Height, 1);
             case OpKind.Linear:
-                var chunks = (op.OutChannels + LinearRowsPerItem - 1) / LinearRowsPerItem;
-                return source.ChannelMap.Count > 0 ? (1, 1, 1) : (chunks, chunks, chunks);
+                return (1, 1, 1);
             default:
                 return (1, 1, 1);
         }
@@ -504,11 +512,15 @@ internal sealed partial class Emitter
             return;
         }
 
-        var chunks = (op.OutChannels + LinearRowsPerItem - 1) / LinearRowsPerItem;
-        using (ItemLoop(chunks, "chunk"))
+        // Items are chunks of output rows, each over every image of the pass: a chunk's weights are read from memory
+        // once per pass and from cache for the other images (the weights dwarf the activations).
+        using (w.Block("for (var chunk = begin; chunk < end; chunk++)"))
         {
             w.Line($"var first = chunk * {LinearRowsPerItem};");
-            w.Line($"{Blocked}.LinearRows({InputSlice(source)}, {OutputSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, {source.Channels}, first, global::System.Math.Min(first + {LinearRowsPerItem}, {op.OutChannels}), relu: {Bool(op.Relu)});");
+            using (w.Block("for (var image = 0; image < batch; image++)"))
+            {
+                w.Line($"{Blocked}.LinearRows({InputSlice(source)}, {OutputSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, {source.Channels}, first, global::System.Math.Min(first + {LinearRowsPerItem}, {op.OutChannels}), relu: {Bool(op.Relu)});");
+            }
         }
     }
 

@@ -1696,9 +1696,9 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         38 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
         39 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)),
         40 => batch,
-        41 => batch * 16,
+        41 => 16,
         42 => batch,
-        43 => batch * 16,
+        43 => 16,
         44 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
         45 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1),
         46 => batch * 7,
@@ -1729,9 +1729,9 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         71 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1),
         72 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)),
         73 => batch,
-        74 => batch * 16,
+        74 => 16,
         75 => batch,
-        76 => batch * 16,
+        76 => 16,
         77 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
         78 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
         79 => batch * 10,
@@ -1762,7 +1762,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         104 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
         105 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 64 : 1),
         106 => batch,
-        107 => batch * 16,
+        107 => 16,
         _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
     };
 
@@ -2570,12 +2570,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     {
         var batch = _batch;
         var parameters = _parameters.ReadOnlySpan;
-        for (var item = begin; item < end; item++)
+        for (var chunk = begin; chunk < end; chunk++)
         {
-            var image = item / 16;
-            var chunk = item % 16;
             var first = chunk * 64;
-            global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 2048, 2048) /* aux1_flat 2048x1x1 */, memory.Slice(outputBase + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, parameters.Slice(3215840, 1024) /* Aux1.Hidden.Bias [1024] */, 2048, first, global::System.Math.Min(first + 64, 1024), relu: true);
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 2048, 2048) /* aux1_flat 2048x1x1 */, memory.Slice(outputBase + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, parameters.Slice(3215840, 1024) /* Aux1.Hidden.Bias [1024] */, 2048, first, global::System.Math.Min(first + 64, 1024), relu: true);
+            }
         }
     }
 
@@ -2596,12 +2597,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     {
         var batch = _batch;
         var parameters = _parameters.ReadOnlySpan;
-        for (var item = begin; item < end; item++)
+        for (var chunk = begin; chunk < end; chunk++)
         {
-            var image = item / 16;
-            var chunk = item % 16;
             var first = chunk * 64;
-            global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, memory.Slice(outputBase + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, parameters.Slice(4240864, 1000) /* Aux1.Classifier.Bias [1000] */, 1024, first, global::System.Math.Min(first + 64, 1000), relu: false);
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, memory.Slice(outputBase + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, parameters.Slice(4240864, 1000) /* Aux1.Classifier.Bias [1000] */, 1024, first, global::System.Math.Min(first + 64, 1000), relu: false);
+            }
         }
     }
 
@@ -3199,12 +3201,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     {
         var batch = _batch;
         var parameters = _parameters.ReadOnlySpan;
-        for (var item = begin; item < end; item++)
+        for (var chunk = begin; chunk < end; chunk++)
         {
-            var image = item / 16;
-            var chunk = item % 16;
             var first = chunk * 64;
-            global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 2048, 2048) /* aux2_flat 2048x1x1 */, memory.Slice(outputBase + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, parameters.Slice(7971392, 1024) /* Aux2.Hidden.Bias [1024] */, 2048, first, global::System.Math.Min(first + 64, 1024), relu: true);
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 2048, 2048) /* aux2_flat 2048x1x1 */, memory.Slice(outputBase + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, parameters.Slice(7971392, 1024) /* Aux2.Hidden.Bias [1024] */, 2048, first, global::System.Math.Min(first + 64, 1024), relu: true);
+            }
         }
     }
 
@@ -3225,12 +3228,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     {
         var batch = _batch;
         var parameters = _parameters.ReadOnlySpan;
-        for (var item = begin; item < end; item++)
+        for (var chunk = begin; chunk < end; chunk++)
         {
-            var image = item / 16;
-            var chunk = item % 16;
             var first = chunk * 64;
-            global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, memory.Slice(outputBase + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, parameters.Slice(8996416, 1000) /* Aux2.Classifier.Bias [1000] */, 1024, first, global::System.Math.Min(first + 64, 1000), relu: false);
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, memory.Slice(outputBase + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, parameters.Slice(8996416, 1000) /* Aux2.Classifier.Bias [1000] */, 1024, first, global::System.Math.Min(first + 64, 1000), relu: false);
+            }
         }
     }
 
@@ -3830,12 +3834,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     {
         var batch = _batch;
         var parameters = _parameters.ReadOnlySpan;
-        for (var item = begin; item < end; item++)
+        for (var chunk = begin; chunk < end; chunk++)
         {
-            var image = item / 16;
-            var chunk = item % 16;
             var first = chunk * 64;
-            global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, memory.Slice(outputBase + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, parameters.Slice(13377312, 1000) /* Classifier.Bias [1000] */, 1024, first, global::System.Math.Min(first + 64, 1000), relu: false);
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, memory.Slice(outputBase + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, parameters.Slice(13377312, 1000) /* Classifier.Bias [1000] */, 1024, first, global::System.Math.Min(first + 64, 1000), relu: false);
+            }
         }
     }
 

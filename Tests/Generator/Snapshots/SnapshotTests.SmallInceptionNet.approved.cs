@@ -564,9 +564,9 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         13 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
         14 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1),
         15 => batch,
-        16 => batch,
+        16 => 1,
         17 => batch,
-        18 => batch,
+        18 => 1,
         19 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
         20 => batch,
         21 => batch,
@@ -872,12 +872,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     {
         var batch = _batch;
         var parameters = _parameters.ReadOnlySpan;
-        for (var item = begin; item < end; item++)
+        for (var chunk = begin; chunk < end; chunk++)
         {
-            var image = item / 1;
-            var chunk = item % 1;
             var first = chunk * 64;
-            global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 256, 256) /* aux_flat 256x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, parameters.Slice(18736, 32) /* Aux.Hidden.Bias [32] */, 256, first, global::System.Math.Min(first + 64, 32), relu: true);
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 256, 256) /* aux_flat 256x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, parameters.Slice(18736, 32) /* Aux.Hidden.Bias [32] */, 256, first, global::System.Math.Min(first + 64, 32), relu: true);
+            }
         }
     }
 
@@ -898,12 +899,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     {
         var batch = _batch;
         var parameters = _parameters.ReadOnlySpan;
-        for (var item = begin; item < end; item++)
+        for (var chunk = begin; chunk < end; chunk++)
         {
-            var image = item / 1;
-            var chunk = item % 1;
             var first = chunk * 64;
-            global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(outputBase + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, parameters.Slice(19088, 10) /* Aux.Classifier.Bias [10] */, 32, first, global::System.Math.Min(first + 64, 10), relu: false);
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(outputBase + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, parameters.Slice(19088, 10) /* Aux.Classifier.Bias [10] */, 32, first, global::System.Math.Min(first + 64, 10), relu: false);
+            }
         }
     }
 
