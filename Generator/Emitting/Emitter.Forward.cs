@@ -131,7 +131,7 @@ internal sealed partial class Emitter
             switch (op.Kind)
             {
                 case OpKind.InputToBlocked:
-                    w.Line($"{Kernels}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {CallerSlice(target)}, {source.Channels}, {source.Height}, {source.Width});");
+                    w.Line($"{Blocked}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {CallerSlice(target)}, {source.Channels}, {source.Height}, {source.Width});");
                     break;
                 case OpKind.CopyToOutput:
                     w.Line($"{CallerSlice(source)}.CopyTo(output.Slice(image * OutputLength, OutputLength));");

@@ -203,7 +203,7 @@ internal sealed partial class Emitter
             w.Line("var memory = _trainingActivations!.Span;");
             using (w.Block("for (var image = 0; image < batch; image++)"))
             {
-                w.Line($"{Kernels}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {Slice("memory", $"{blockedInput.TrainingOffset} * batch", blockedInput, null, null)}, {input.Channels}, {input.Height}, {input.Width});");
+                w.Line($"{Blocked}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {Slice("memory", $"{blockedInput.TrainingOffset} * batch", blockedInput, null, null)}, {input.Channels}, {input.Height}, {input.Width});");
             }
 
             foreach (var (op, index) in PoolOps)

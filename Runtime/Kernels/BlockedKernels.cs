@@ -94,6 +94,19 @@ public static class BlockedKernels
         }
     }
 
+    /// <summary>
+    /// One image from NCHW to NCHW16c, as <see cref="ReferenceKernels.PlainToBlocked"/>, in one sequential sweep over
+    /// the output: each pixel's lanes are stored once as a vector (zero in padding channels), then its channels written.
+    /// The reference clears the output and then writes it again channel by channel.
+    /// </summary>
+    public static void PlainToBlocked(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width)
+    {
+        if (Vector512.IsHardwareAccelerated) PlainToBlocked<Block512>(input, output, channels, height, width);
+        else if (Vector256.IsHardwareAccelerated) PlainToBlocked<Block256>(input, output, channels, height, width);
+        else if (Vector128.IsHardwareAccelerated) PlainToBlocked<Block128>(input, output, channels, height, width);
+        else ReferenceKernels.PlainToBlocked(input, output, channels, height, width);
+    }
+
     /// <summary>The fused ReLU's backward: the gradient is zeroed where the output was clipped to 0.</summary>
     public static void ReluMask(ReadOnlySpan<float> output, Span<float> gradient)
     {
@@ -111,6 +124,33 @@ public static class BlockedKernels
     }
 
     // ---- generic bodies ------------------------------------------------------------------------
+
+    private static void PlainToBlocked<TBlock>(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        var pixels = height * width;
+        var blocks = (channels + Block - 1) / Block;
+        _ = input[channels * pixels - 1];
+        _ = output[blocks * pixels * Block - 1];
+        ref var source = ref MemoryMarshal.GetReference(input);
+        ref var target = ref MemoryMarshal.GetReference(output);
+        for (var b = 0; b < blocks; b++)
+        {
+            var first = b * Block;
+            var count = Math.Min(Block, channels - first);
+            ref var plane = ref Unsafe.Add(ref target, b * pixels * Block);
+            ref var firstChannel = ref Unsafe.Add(ref source, first * pixels);
+            for (var pixel = 0; pixel < pixels; pixel++)
+            {
+                ref var cell = ref Unsafe.Add(ref plane, pixel * Block);
+                TBlock.Store(TBlock.Zero, ref cell);
+                for (var c = 0; c < count; c++)
+                {
+                    Unsafe.Add(ref cell, c) = Unsafe.Add(ref firstChannel, c * pixels + pixel);
+                }
+            }
+        }
+    }
 
     private static void ReluMask<TBlock>(ReadOnlySpan<float> output, Span<float> gradient)
         where TBlock : struct, IChannelBlock<TBlock>

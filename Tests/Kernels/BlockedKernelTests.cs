@@ -351,6 +351,25 @@ public sealed class BlockedKernelTests(ITestOutputHelper output)
         AssertPaddingChannelsZero(actual, channels, outHeight, outWidth);
     }
 
+    [Theory]
+    [InlineData(1, 5, 7)]
+    [InlineData(3, 224, 3)]
+    [InlineData(3, 9, 13)]
+    [InlineData(16, 4, 5)]
+    [InlineData(17, 3, 3)]
+    [InlineData(40, 6, 2)]
+    public void PlainToBlocked_matches_the_reference_bit_for_bit_with_zero_padding_channels(int channels, int height, int width)
+    {
+        var input = Values(new Random(channels * 1000 + height * 10 + width), channels * height * width);
+        var length = BlockedLayout.Length(channels, height, width);
+        var expected = new float[length];
+        ReferenceKernels.PlainToBlocked(input, expected, channels, height, width);
+
+        var actual = RunGuarded(length, span => BlockedKernels.PlainToBlocked(input, span, channels, height, width));
+
+        InceptionGen.Tests.Network.Differential.AssertBitwiseEqual(expected, actual, $"{channels}x{height}x{width} in NCHW16c");
+    }
+
     private const int Guard = 64;
     private const float GuardValue = 1.5e30f;
 

@@ -716,7 +716,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         // input: NCHW 3x224x224 to NCHW16c
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */, 3, 224, 224);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */, 3, 224, 224);
         }
 
         // Conv1: zero border of 3 around input_blocked 3x224x224
@@ -3989,7 +3989,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var memory = _trainingActivations!.Span;
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */, 3, 224, 224);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */, 3, 224, 224);
         }
         _pool.Run(this, 1, ItemCount(1, batch)); // Conv1: zero border of 3 around input_blocked 3x224x224
         _pool.Run(this, 2, ItemCount(2, batch)); // Conv1: conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU

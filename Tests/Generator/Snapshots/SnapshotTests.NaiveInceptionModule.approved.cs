@@ -232,7 +232,7 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         // input: NCHW 256x28x28 to NCHW16c
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, 256, 28, 28);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 200704, 200704) /* input_blocked 256x28x28 */, 256, 28, 28);
         }
 
         // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module

@@ -327,7 +327,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         // input: NCHW 1x16x16 to NCHW16c
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 1, 16, 16);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 1, 16, 16);
         }
 
         // Conv1: zero border of 1 around input_blocked 1x16x16
@@ -1100,7 +1100,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var memory = _trainingActivations!.Span;
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.ReferenceKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 1, 16, 16);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 1, 16, 16);
         }
         _pool.Run(this, 1, ItemCount(1, batch)); // Conv1: zero border of 1 around input_blocked 1x16x16
         _pool.Run(this, 2, ItemCount(2, batch)); // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
