@@ -201,14 +201,18 @@ internal sealed partial class Emitter
         using (w.Block("private void TrainingForwardPass(global::System.ReadOnlySpan<float> input, int batch)"))
         {
             w.Line("var memory = _trainingActivations!.Span;");
+            var (layoutTarget, padding) = InputLayoutTarget(inputOp);
             using (w.Block("for (var image = 0; image < batch; image++)"))
             {
-                w.Line($"{Blocked}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {Slice("memory", $"{blockedInput.TrainingOffset} * batch", blockedInput, null, null)}, {input.Channels}, {input.Height}, {input.Width});");
+                w.Line($"{Blocked}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {Slice("memory", $"{layoutTarget.TrainingOffset} * batch", layoutTarget, null, null)}, {input.Channels}, {input.Height}, {input.Width}{(padding > 0 ? $", padding: {padding}" : "")});");
             }
 
+            var fused = FusedInputPad?.Index;
             foreach (var (op, index) in PoolOps)
             {
-                w.Line($"_pool.Run(this, {index}, ItemCount({index}, batch)); // {op.QualifiedName}: {op.Description}");
+                w.Line(index == fused
+                    ? $"// {op.QualifiedName}: {op.Description}{FusedPadNote}"
+                    : $"_pool.Run(this, {index}, ItemCount({index}, batch)); // {op.QualifiedName}: {op.Description}");
             }
         }
 

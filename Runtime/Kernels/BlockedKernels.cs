@@ -95,16 +95,23 @@ public static class BlockedKernels
     }
 
     /// <summary>
-    /// One image from NCHW to NCHW16c, as <see cref="ReferenceKernels.PlainToBlocked"/>, in one sequential sweep over
+    /// One image from NCHW to NCHW16c, as <see cref="ReferenceKernels.PlainToBlocked(ReadOnlySpan{float}, Span{float}, int, int, int)"/>, in one sequential sweep over
     /// the output: each pixel's lanes are stored once as a vector (zero in padding channels), then its channels written.
     /// The reference clears the output and then writes it again channel by channel.
     /// </summary>
     public static void PlainToBlocked(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width)
+        => PlainToBlocked(input, output, channels, height, width, padding: 0);
+
+    /// <summary>
+    /// As <see cref="ReferenceKernels.PlainToBlocked(ReadOnlySpan{float}, Span{float}, int, int, int, int)"/>: into a map
+    /// with a zero border, so that the first convolution reads it without a separate padding pass.
+    /// </summary>
+    public static void PlainToBlocked(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int padding)
     {
-        if (Vector512.IsHardwareAccelerated) PlainToBlocked<Block512>(input, output, channels, height, width);
-        else if (Vector256.IsHardwareAccelerated) PlainToBlocked<Block256>(input, output, channels, height, width);
-        else if (Vector128.IsHardwareAccelerated) PlainToBlocked<Block128>(input, output, channels, height, width);
-        else ReferenceKernels.PlainToBlocked(input, output, channels, height, width);
+        if (Vector512.IsHardwareAccelerated) PlainToBlocked<Block512>(input, output, channels, height, width, padding);
+        else if (Vector256.IsHardwareAccelerated) PlainToBlocked<Block256>(input, output, channels, height, width, padding);
+        else if (Vector128.IsHardwareAccelerated) PlainToBlocked<Block128>(input, output, channels, height, width, padding);
+        else ReferenceKernels.PlainToBlocked(input, output, channels, height, width, padding);
     }
 
     /// <summary>The fused ReLU's backward: the gradient is zeroed where the output was clipped to 0.</summary>
@@ -125,30 +132,42 @@ public static class BlockedKernels
 
     // ---- generic bodies ------------------------------------------------------------------------
 
-    private static void PlainToBlocked<TBlock>(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width)
+    private static void PlainToBlocked<TBlock>(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int padding)
         where TBlock : struct, IChannelBlock<TBlock>
     {
         var pixels = height * width;
+        var paddedWidth = width + 2 * padding;
+        var paddedPlane = (height + 2 * padding) * paddedWidth * Block;
         var blocks = (channels + Block - 1) / Block;
         _ = input[channels * pixels - 1];
-        _ = output[blocks * pixels * Block - 1];
+        _ = output[blocks * paddedPlane - 1];
         ref var source = ref MemoryMarshal.GetReference(input);
-        ref var target = ref MemoryMarshal.GetReference(output);
         for (var b = 0; b < blocks; b++)
         {
             var first = b * Block;
             var count = Math.Min(Block, channels - first);
-            ref var plane = ref Unsafe.Add(ref target, b * pixels * Block);
+            var plane = output.Slice(b * paddedPlane, paddedPlane);
             ref var firstChannel = ref Unsafe.Add(ref source, first * pixels);
-            for (var pixel = 0; pixel < pixels; pixel++)
+            plane[..(padding * paddedWidth * Block)].Clear();
+            for (var y = 0; y < height; y++)
             {
-                ref var cell = ref Unsafe.Add(ref plane, pixel * Block);
-                TBlock.Store(TBlock.Zero, ref cell);
-                for (var c = 0; c < count; c++)
+                var row = plane.Slice((y + padding) * paddedWidth * Block, paddedWidth * Block);
+                row[..(padding * Block)].Clear();
+                ref var cells = ref Unsafe.Add(ref MemoryMarshal.GetReference(row), padding * Block);
+                for (var x = 0; x < width; x++)
                 {
-                    Unsafe.Add(ref cell, c) = Unsafe.Add(ref firstChannel, c * pixels + pixel);
+                    ref var cell = ref Unsafe.Add(ref cells, x * Block);
+                    TBlock.Store(TBlock.Zero, ref cell);
+                    for (var c = 0; c < count; c++)
+                    {
+                        Unsafe.Add(ref cell, c) = Unsafe.Add(ref firstChannel, c * pixels + y * width + x);
+                    }
                 }
+
+                row[((padding + width) * Block)..].Clear();
             }
+
+            plane[((height + padding) * paddedWidth * Block)..].Clear();
         }
     }
 

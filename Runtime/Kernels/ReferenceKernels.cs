@@ -10,15 +10,24 @@ public static class ReferenceKernels
 {
     /// <summary>Copies one NCHW image into the blocked layout, zeroing the padding channels.</summary>
     public static void PlainToBlocked(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width)
+        => PlainToBlocked(input, output, channels, height, width, padding: 0);
+
+    /// <summary>
+    /// As <see cref="PlainToBlocked(ReadOnlySpan{float}, Span{float}, int, int, int)"/>, into a map with a zero border of
+    /// <paramref name="padding"/> pixels (height + 2·padding by width + 2·padding per block), as a zero-padding op writes it.
+    /// </summary>
+    public static void PlainToBlocked(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int padding)
     {
-        output[..BlockedLayout.Length(channels, height, width)].Clear();
+        var paddedHeight = height + 2 * padding;
+        var paddedWidth = width + 2 * padding;
+        output[..BlockedLayout.Length(channels, paddedHeight, paddedWidth)].Clear();
         for (var c = 0; c < channels; c++)
         {
             for (var y = 0; y < height; y++)
             {
                 for (var x = 0; x < width; x++)
                 {
-                    output[BlockedLayout.Index(c, y, x, height, width)] = input[(c * height + y) * width + x];
+                    output[BlockedLayout.Index(c, y + padding, x + padding, paddedHeight, paddedWidth)] = input[(c * height + y) * width + x];
                 }
             }
         }

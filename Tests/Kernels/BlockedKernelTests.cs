@@ -352,22 +352,43 @@ public sealed class BlockedKernelTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(1, 5, 7)]
-    [InlineData(3, 224, 3)]
-    [InlineData(3, 9, 13)]
-    [InlineData(16, 4, 5)]
-    [InlineData(17, 3, 3)]
-    [InlineData(40, 6, 2)]
-    public void PlainToBlocked_matches_the_reference_bit_for_bit_with_zero_padding_channels(int channels, int height, int width)
+    [InlineData(1, 5, 7, 0)]
+    [InlineData(3, 224, 3, 0)]
+    [InlineData(3, 9, 13, 3)]
+    [InlineData(3, 224, 224, 3)]
+    [InlineData(16, 4, 5, 1)]
+    [InlineData(17, 3, 3, 2)]
+    [InlineData(40, 6, 2, 0)]
+    public void PlainToBlocked_matches_the_reference_bit_for_bit_with_zero_padding_channels_and_border(int channels, int height, int width, int padding)
     {
         var input = Values(new Random(channels * 1000 + height * 10 + width), channels * height * width);
-        var length = BlockedLayout.Length(channels, height, width);
+        var length = BlockedLayout.Length(channels, height + 2 * padding, width + 2 * padding);
         var expected = new float[length];
-        ReferenceKernels.PlainToBlocked(input, expected, channels, height, width);
+        ReferenceKernels.PlainToBlocked(input, expected, channels, height, width, padding);
 
-        var actual = RunGuarded(length, span => BlockedKernels.PlainToBlocked(input, span, channels, height, width));
+        var actual = RunGuarded(length, span => BlockedKernels.PlainToBlocked(input, span, channels, height, width, padding));
 
-        InceptionGen.Tests.Network.Differential.AssertBitwiseEqual(expected, actual, $"{channels}x{height}x{width} in NCHW16c");
+        InceptionGen.Tests.Network.Differential.AssertBitwiseEqual(expected, actual, $"{channels}x{height}x{width} with a border of {padding} in NCHW16c");
+        if (padding == 0)
+        {
+            var unpadded = RunGuarded(length, span => BlockedKernels.PlainToBlocked(input, span, channels, height, width));
+            InceptionGen.Tests.Network.Differential.AssertBitwiseEqual(expected, unpadded, "the overload without padding");
+        }
+    }
+
+    [Fact]
+    public void PlainToBlocked_with_a_border_equals_the_layout_then_the_padding_op()
+    {
+        const int Channels = 3, Height = 11, Width = 7, Padding = 3;
+        var input = Values(new Random(5), Channels * Height * Width);
+        var blocked = new float[BlockedLayout.Length(Channels, Height, Width)];
+        ReferenceKernels.PlainToBlocked(input, blocked, Channels, Height, Width);
+        var padded = new float[BlockedLayout.Length(Channels, Height + 2 * Padding, Width + 2 * Padding)];
+        BlockedKernels.PadBlock(blocked, padded, Height, Width, Padding);
+
+        var fused = RunGuarded(padded.Length, span => BlockedKernels.PlainToBlocked(input, span, Channels, Height, Width, Padding));
+
+        InceptionGen.Tests.Network.Differential.AssertBitwiseEqual(padded, fused, "the input layout with conv1's border");
     }
 
     private const int Guard = 64;

@@ -716,11 +716,11 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         // input: NCHW 3x224x224 to NCHW16c
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */, 3, 224, 224);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, 3, 224, 224, padding: 3);
         }
 
         // Conv1: zero border of 3 around input_blocked 3x224x224
-        _pool.Run(this, 1, ItemCount(1, batch));
+        // Written by the input layout above.
 
         // Conv1: conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU
         _pool.Run(this, 2, ItemCount(2, batch));
@@ -1389,7 +1389,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
     [
         new("Input", "input: NCHW 3x224x224 to NCHW16c", 0, false),
-        new("Conv1", "zero border of 3 around input_blocked 3x224x224", 0, false),
+        new("Conv1", "zero border of 3 around input_blocked 3x224x224 (written by the input layout)", 0, false),
         new("Conv1", "conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU", 118013952, false),
         new("Pool1", "max pool 3x3/2, 64x112x112 -> 64x56x56", 0, false),
         new("Norm1", "LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 64x56x56", 0, false),
@@ -1645,6 +1645,10 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         if ((uint)operation >= (uint)Operations.Count || Operations[operation].TrainingOnly)
         {
             throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op of the inference pass");
+        }
+        if (operation == 1)
+        {
+            throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "the input layout writes this op's output in Forward; it does not run alone");
         }
         _pool.Run(this, operation, ItemCount(operation, _batch));
     }
@@ -3989,9 +3993,9 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var memory = _trainingActivations!.Span;
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */, 3, 224, 224);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(1605632 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, 3, 224, 224, padding: 3);
         }
-        _pool.Run(this, 1, ItemCount(1, batch)); // Conv1: zero border of 3 around input_blocked 3x224x224
+        // Conv1: zero border of 3 around input_blocked 3x224x224 (written by the input layout)
         _pool.Run(this, 2, ItemCount(2, batch)); // Conv1: conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU
         _pool.Run(this, 3, ItemCount(3, batch)); // Pool1: max pool 3x3/2, 64x112x112 -> 64x56x56
         _pool.Run(this, 4, ItemCount(4, batch)); // Norm1: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 64x56x56

@@ -327,11 +327,11 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         // input: NCHW 1x16x16 to NCHW16c
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 1, 16, 16);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, 1, 16, 16, padding: 1);
         }
 
         // Conv1: zero border of 1 around input_blocked 1x16x16
-        _pool.Run(this, 1, ItemCount(1, batch));
+        // Written by the input layout above.
 
         // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
         _pool.Run(this, 2, ItemCount(2, batch));
@@ -454,7 +454,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
     [
         new("Input", "input: NCHW 1x16x16 to NCHW16c", 0, false),
-        new("Conv1", "zero border of 1 around input_blocked 1x16x16", 0, false),
+        new("Conv1", "zero border of 1 around input_blocked 1x16x16 (written by the input layout)", 0, false),
         new("Conv1", "conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU", 36864, false),
         new("Pool1", "max pool 2x2/2, 16x16x16 -> 16x8x8", 0, false),
         new("Inception1.Branch1", "conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1", 24576, false),
@@ -538,6 +538,10 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         if ((uint)operation >= (uint)Operations.Count || Operations[operation].TrainingOnly)
         {
             throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op of the inference pass");
+        }
+        if (operation == 1)
+        {
+            throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "the input layout writes this op's output in Forward; it does not run alone");
         }
         _pool.Run(this, operation, ItemCount(operation, _batch));
     }
@@ -1100,9 +1104,9 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var memory = _trainingActivations!.Span;
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 1, 16, 16);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(8192 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, 1, 16, 16, padding: 1);
         }
-        _pool.Run(this, 1, ItemCount(1, batch)); // Conv1: zero border of 1 around input_blocked 1x16x16
+        // Conv1: zero border of 1 around input_blocked 1x16x16 (written by the input layout)
         _pool.Run(this, 2, ItemCount(2, batch)); // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
         _pool.Run(this, 3, ItemCount(3, batch)); // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
         _pool.Run(this, 4, ItemCount(4, batch)); // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
