@@ -368,11 +368,11 @@ public sealed class BlockedKernelTests(ITestOutputHelper output)
 
         var actual = RunGuarded(length, span => BlockedKernels.PlainToBlocked(input, span, channels, height, width, padding));
 
-        InceptionGen.Tests.Network.Differential.AssertBitwiseEqual(expected, actual, $"{channels}x{height}x{width} with a border of {padding} in NCHW16c");
+        AssertBitwiseEqual(expected, actual, $"{channels}x{height}x{width} with a border of {padding} in NCHW16c");
         if (padding == 0)
         {
             var unpadded = RunGuarded(length, span => BlockedKernels.PlainToBlocked(input, span, channels, height, width));
-            InceptionGen.Tests.Network.Differential.AssertBitwiseEqual(expected, unpadded, "the overload without padding");
+            AssertBitwiseEqual(expected, unpadded, "the overload without padding");
         }
     }
 
@@ -388,7 +388,7 @@ public sealed class BlockedKernelTests(ITestOutputHelper output)
 
         var fused = RunGuarded(padded.Length, span => BlockedKernels.PlainToBlocked(input, span, Channels, Height, Width, Padding));
 
-        InceptionGen.Tests.Network.Differential.AssertBitwiseEqual(padded, fused, "the input layout with conv1's border");
+        AssertBitwiseEqual(padded, fused, "the input layout with conv1's border");
     }
 
     private const int Guard = 64;
