@@ -37,25 +37,8 @@ internal sealed partial class Emitter
     private IEnumerable<(OpPlan Op, int Index)> PoolOps => _plan.Ops.Select((op, index) => (op, index))
         .Where(entry => !RunsOnCallingThread(entry.op) && (_plan.IsTrainable || !entry.op.TrainingOnly));
 
-    /// <summary>
-    /// The zero-padding op the input layout writes directly, when it is the only reader of the blocked input (GoogLeNet's
-    /// conv1): the input goes from the caller's NCHW straight into the padded map, and the pad op does not run.
-    /// </summary>
-    private (OpPlan Op, int Index)? FusedInputPad
-    {
-        get
-        {
-            var input = _plan.Ops.First(op => op.Kind == OpKind.InputToBlocked);
-            var readers = _plan.Ops.Select((op, index) => (op, index)).Where(entry => entry.op.Input == input.Output).ToList();
-            return readers.Count == 1 && readers[0].op.Kind == OpKind.Pad ? readers[0] : null;
-        }
-    }
-
-    /// <summary>What the input layout writes: the fused pad's output with its padding, else the blocked input.</summary>
-    private (TensorPlan Target, int Padding) InputLayoutTarget(OpPlan inputOp)
-        => FusedInputPad is { } pad ? (_plan.Tensors[pad.Op.Output], pad.Op.Padding) : (_plan.Tensors[inputOp.Output], 0);
-
-    private const string FusedPadNote = " (written by the input layout)";
+    /// <summary>The input layout's zero border, when the planner gave it the first convolution's padding.</summary>
+    private static string PaddingArgument(OpPlan inputLayout) => inputLayout.Padding > 0 ? $", padding: {inputLayout.Padding}" : "";
 
     private static bool RunsOnCallingThread(OpPlan op)
         => op.Kind is OpKind.InputToBlocked or OpKind.CopyToOutput || (op.Kind == OpKind.BlockedToPlain && op.Layer == "Output");
@@ -127,10 +110,6 @@ internal sealed partial class Emitter
                 {
                     WriteCallerOp(op);
                 }
-                else if (FusedInputPad?.Index == index)
-                {
-                    w.Line("// Written by the input layout above.");
-                }
                 else
                 {
                     w.Line($"_pool.Run(this, {index}, ItemCount({index}, batch));");
@@ -155,8 +134,7 @@ internal sealed partial class Emitter
             switch (op.Kind)
             {
                 case OpKind.InputToBlocked:
-                    var (layoutTarget, padding) = InputLayoutTarget(op);
-                    w.Line($"{Blocked}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {CallerSlice(layoutTarget)}, {source.Channels}, {source.Height}, {source.Width}{(padding > 0 ? $", padding: {padding}" : "")});");
+                    w.Line($"{Blocked}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {CallerSlice(target)}, {source.Channels}, {source.Height}, {source.Width}{PaddingArgument(op)});");
                     break;
                 case OpKind.CopyToOutput:
                     w.Line($"{CallerSlice(source)}.CopyTo(output.Slice(image * OutputLength, OutputLength));");
@@ -175,10 +153,9 @@ internal sealed partial class Emitter
         w.Line(GeneratedCode);
         using (w.Block("public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =", "[", "];"))
         {
-            var fused = FusedInputPad?.Index;
-            foreach (var (op, index) in _plan.Ops.Select((op, index) => (op, index)))
+            foreach (var op in _plan.Ops)
             {
-                w.Line($"new(\"{(op.Layer is "Input" or "Output" ? op.Layer : op.QualifiedName)}\", \"{op.Description}{(index == fused ? FusedPadNote : "")}\", {op.MultiplyAdds}, {Bool(op.TrainingOnly)}),");
+                w.Line($"new(\"{(op.Layer is "Input" or "Output" ? op.Layer : op.QualifiedName)}\", \"{op.Description}\", {op.MultiplyAdds}, {Bool(op.TrainingOnly)}),");
             }
         }
 
@@ -250,14 +227,6 @@ internal sealed partial class Emitter
             using (w.Block("if ((uint)operation >= (uint)Operations.Count || Operations[operation].TrainingOnly)"))
             {
                 w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, \"not an op of the inference pass\");");
-            }
-
-            if (FusedInputPad is { } pad)
-            {
-                using (w.Block($"if (operation == {pad.Index})"))
-                {
-                    w.Line($"throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, \"the input layout writes this op's output in Forward; it does not run alone\");");
-                }
             }
 
             w.Line("_pool.Run(this, operation, ItemCount(operation, _batch));");

@@ -201,18 +201,14 @@ internal sealed partial class Emitter
         using (w.Block("private void TrainingForwardPass(global::System.ReadOnlySpan<float> input, int batch)"))
         {
             w.Line("var memory = _trainingActivations!.Span;");
-            var (layoutTarget, padding) = InputLayoutTarget(inputOp);
             using (w.Block("for (var image = 0; image < batch; image++)"))
             {
-                w.Line($"{Blocked}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {Slice("memory", $"{layoutTarget.TrainingOffset} * batch", layoutTarget, null, null)}, {input.Channels}, {input.Height}, {input.Width}{(padding > 0 ? $", padding: {padding}" : "")});");
+                w.Line($"{Blocked}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {Slice("memory", $"{blockedInput.TrainingOffset} * batch", blockedInput, null, null)}, {input.Channels}, {input.Height}, {input.Width}{PaddingArgument(inputOp)});");
             }
 
-            var fused = FusedInputPad?.Index;
             foreach (var (op, index) in PoolOps)
             {
-                w.Line(index == fused
-                    ? $"// {op.QualifiedName}: {op.Description}{FusedPadNote}"
-                    : $"_pool.Run(this, {index}, ItemCount({index}, batch)); // {op.QualifiedName}: {op.Description}");
+                w.Line($"_pool.Run(this, {index}, ItemCount({index}, batch)); // {op.QualifiedName}: {op.Description}");
             }
         }
 
@@ -267,7 +263,7 @@ internal sealed partial class Emitter
                 w.Line("var gradients = _activationGradients!.Span;");
                 using (w.Block("for (var image = 0; image < batch; image++)"))
                 {
-                    w.Line($"{Kernels}.BlockedToPlain({TrainingSlice("gradients", blockedInput)}, default, inputGradient.Slice(image * InputLength, InputLength), {input.Channels}, {input.Height}, {input.Width});");
+                    w.Line($"{Kernels}.BlockedToPlain({TrainingSlice("gradients", blockedInput)}, default, inputGradient.Slice(image * InputLength, InputLength), {input.Channels}, {input.Height}, {input.Width}{PaddingArgument(inputOp)});");
                 }
             }
         }

@@ -23,6 +23,8 @@ internal enum TensorStorage
     Arena,
     /// <summary>Used only in training (auxiliary heads); inference gives it no memory.</summary>
     TrainingOnly,
+    /// <summary>No op reads or writes it any more (a tensor a later planning step made redundant); it gets no memory.</summary>
+    Unused,
 }
 
 /// <summary>

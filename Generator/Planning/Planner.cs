@@ -65,6 +65,11 @@ internal sealed class Planner
 
         // A plan with errors is not emitted, and its sizes may be out of range: count nothing for it.
         var failed = HasErrors || _model.Incomplete;
+        if (!failed)
+        {
+            FuseInputLayoutWithPad();
+        }
+
         var arenaLength = failed ? 0 : PlanMemory();
         var trainingLength = failed ? 0 : PlanTrainingMemory();
         return new NetworkPlan(
@@ -729,6 +734,36 @@ internal sealed class Planner
         return (int)arenaLength;
     }
 
+    /// <summary>
+    /// When the blocked input's only reader is a zero-padding op (GoogLeNet's conv1), the input layout writes the
+    /// padded map itself: one pass over the input instead of two, and no memory for the unpadded copy.
+    /// </summary>
+    private void FuseInputLayoutWithPad()
+    {
+        var layoutIndex = _ops.FindIndex(op => op.Kind == OpKind.InputToBlocked);
+        if (layoutIndex < 0)
+        {
+            return;
+        }
+
+        var layout = _ops[layoutIndex];
+        var readers = Enumerable.Range(0, _ops.Count).Where(index => _ops[index].Input == layout.Output).ToList();
+        if (readers.Count != 1 || _ops[readers[0]].Kind != OpKind.Pad)
+        {
+            return;
+        }
+
+        var pad = _ops[readers[0]];
+        _ops[layoutIndex] = layout with
+        {
+            Output = pad.Output,
+            Padding = pad.Padding,
+            Description = $"{layout.Description} with a zero border of {pad.Padding} (for {pad.QualifiedName})",
+        };
+        _ops.RemoveAt(readers[0]);
+        _tensors[layout.Output] = _tensors[layout.Output] with { Storage = TensorStorage.Unused };
+    }
+
     /// <summary>The tensor whose memory <paramref name="tensor"/> uses in inference (itself unless it is an alias).</summary>
     private int Resolve(int tensor)
     {
@@ -751,7 +786,7 @@ internal sealed class Planner
         for (var id = 0; id < _tensors.Count; id++)
         {
             var tensor = _tensors[id];
-            if (tensor.Storage is TensorStorage.Input or TensorStorage.Output)
+            if (tensor.Storage is TensorStorage.Input or TensorStorage.Output or TensorStorage.Unused)
             {
                 continue;
             }

@@ -360,7 +360,7 @@ public static class ReferenceBackward
     }
 
     /// <summary>
-    /// Gradient of <see cref="ReferenceKernels.BlockedToPlain"/> (flatten): each NCHW gradient value is added at its
+    /// Gradient of <see cref="ReferenceKernels.BlockedToPlain(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, int, int, int)"/> (flatten): each NCHW gradient value is added at its
     /// logical channel's blocked position, through <paramref name="channelMap"/>.
     /// </summary>
     public static void BlockedToPlain(ReadOnlySpan<float> plainGradient, ReadOnlySpan<int> channelMap, Span<float> blockedGradient, int channels, int height, int width)

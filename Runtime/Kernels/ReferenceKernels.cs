@@ -35,7 +35,17 @@ public static class ReferenceKernels
 
     /// <summary>Copies one blocked image into NCHW order (logical channels only): flatten, or the network's output.</summary>
     public static void BlockedToPlain(ReadOnlySpan<float> input, ReadOnlySpan<int> channelMap, Span<float> output, int channels, int height, int width)
+        => BlockedToPlain(input, channelMap, output, channels, height, width, padding: 0);
+
+    /// <summary>
+    /// As <see cref="BlockedToPlain(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, int, int, int)"/>, from the interior
+    /// of a map with a zero border of <paramref name="padding"/> pixels (the input's gradient when the input layout wrote
+    /// the first convolution's padded map).
+    /// </summary>
+    public static void BlockedToPlain(ReadOnlySpan<float> input, ReadOnlySpan<int> channelMap, Span<float> output, int channels, int height, int width, int padding)
     {
+        var paddedHeight = height + 2 * padding;
+        var paddedWidth = width + 2 * padding;
         for (var c = 0; c < channels; c++)
         {
             var physical = BlockedLayout.Physical(channelMap, c);
@@ -43,7 +53,7 @@ public static class ReferenceKernels
             {
                 for (var x = 0; x < width; x++)
                 {
-                    output[(c * height + y) * width + x] = input[BlockedLayout.Index(physical, y, x, height, width)];
+                    output[(c * height + y) * width + x] = input[BlockedLayout.Index(physical, y + padding, x + padding, paddedHeight, paddedWidth)];
                 }
             }
         }

@@ -713,293 +713,290 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         _training = false;
         var activations = _activations.Span;
 
-        // input: NCHW 3x224x224 to NCHW16c
+        // input: NCHW 3x224x224 to NCHW16c with a zero border of 3 (for Conv1)
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, 3, 224, 224, padding: 3);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, 3, 224, 224, padding: 3);
         }
 
-        // Conv1: zero border of 3 around input_blocked 3x224x224
-        // Written by the input layout above.
-
         // Conv1: conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU
-        _pool.Run(this, 2, ItemCount(2, batch));
+        _pool.Run(this, 1, ItemCount(1, batch));
 
         // Pool1: max pool 3x3/2, 64x112x112 -> 64x56x56
-        _pool.Run(this, 3, ItemCount(3, batch));
+        _pool.Run(this, 2, ItemCount(2, batch));
 
         // Norm1: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 64x56x56
-        _pool.Run(this, 4, ItemCount(4, batch));
+        _pool.Run(this, 3, ItemCount(3, batch));
 
         // Conv2Reduce: conv 1x1/1, 64 -> 64 channels, 56x56 -> 56x56, ReLU
-        _pool.Run(this, 5, ItemCount(5, batch));
+        _pool.Run(this, 4, ItemCount(4, batch));
 
         // Conv2: zero border of 1 around conv2_reduce 64x56x56
-        _pool.Run(this, 6, ItemCount(6, batch));
+        _pool.Run(this, 5, ItemCount(5, batch));
 
         // Conv2: conv 3x3/1 pad 1, 64 -> 192 channels, 56x56 -> 56x56, ReLU
-        _pool.Run(this, 7, ItemCount(7, batch));
+        _pool.Run(this, 6, ItemCount(6, batch));
 
         // Norm2: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 192x56x56
-        _pool.Run(this, 8, ItemCount(8, batch));
+        _pool.Run(this, 7, ItemCount(7, batch));
 
         // Pool2: max pool 3x3/2, 192x56x56 -> 192x28x28
-        _pool.Run(this, 9, ItemCount(9, batch));
+        _pool.Run(this, 8, ItemCount(8, batch));
 
         // Inception3a.Branch1: conv 1x1/1, 192 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [0, 64) of inception3a
-        _pool.Run(this, 10, ItemCount(10, batch));
+        _pool.Run(this, 9, ItemCount(9, batch));
 
         // Inception3a.Branch2Reduce: conv 1x1/1, 192 -> 96 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 11, ItemCount(11, batch));
+        _pool.Run(this, 10, ItemCount(10, batch));
 
         // Inception3a.Branch2: zero border of 1 around inception3a_branch2_reduce 96x28x28
-        _pool.Run(this, 12, ItemCount(12, batch));
+        _pool.Run(this, 11, ItemCount(11, batch));
 
         // Inception3a.Branch2: conv 3x3/1 pad 1, 96 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [64, 192) of inception3a
-        _pool.Run(this, 13, ItemCount(13, batch));
+        _pool.Run(this, 12, ItemCount(12, batch));
 
         // Inception3a.Branch3Reduce: conv 1x1/1, 192 -> 16 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 14, ItemCount(14, batch));
+        _pool.Run(this, 13, ItemCount(13, batch));
 
         // Inception3a.Branch3: zero border of 2 around inception3a_branch3_reduce 16x28x28
-        _pool.Run(this, 15, ItemCount(15, batch));
+        _pool.Run(this, 14, ItemCount(14, batch));
 
         // Inception3a.Branch3: conv 5x5/1 pad 2, 16 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [192, 224) of inception3a
-        _pool.Run(this, 16, ItemCount(16, batch));
+        _pool.Run(this, 15, ItemCount(15, batch));
 
         // Inception3a.Branch4Pool: max pool 3x3/1 pad 1, 192x28x28 -> 192x28x28
-        _pool.Run(this, 17, ItemCount(17, batch));
+        _pool.Run(this, 16, ItemCount(16, batch));
 
         // Inception3a.Branch4Projection: conv 1x1/1, 192 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [224, 256) of inception3a
-        _pool.Run(this, 18, ItemCount(18, batch));
+        _pool.Run(this, 17, ItemCount(17, batch));
 
         // Inception3b.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of inception3b
-        _pool.Run(this, 19, ItemCount(19, batch));
+        _pool.Run(this, 18, ItemCount(18, batch));
 
         // Inception3b.Branch2Reduce: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 20, ItemCount(20, batch));
+        _pool.Run(this, 19, ItemCount(19, batch));
 
         // Inception3b.Branch2: zero border of 1 around inception3b_branch2_reduce 128x28x28
-        _pool.Run(this, 21, ItemCount(21, batch));
+        _pool.Run(this, 20, ItemCount(20, batch));
 
         // Inception3b.Branch2: conv 3x3/1 pad 1, 128 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of inception3b
-        _pool.Run(this, 22, ItemCount(22, batch));
+        _pool.Run(this, 21, ItemCount(21, batch));
 
         // Inception3b.Branch3Reduce: conv 1x1/1, 256 -> 32 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 23, ItemCount(23, batch));
+        _pool.Run(this, 22, ItemCount(22, batch));
 
         // Inception3b.Branch3: zero border of 2 around inception3b_branch3_reduce 32x28x28
-        _pool.Run(this, 24, ItemCount(24, batch));
+        _pool.Run(this, 23, ItemCount(23, batch));
 
         // Inception3b.Branch3: conv 5x5/1 pad 2, 32 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of inception3b
-        _pool.Run(this, 25, ItemCount(25, batch));
+        _pool.Run(this, 24, ItemCount(24, batch));
 
         // Inception3b.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
-        _pool.Run(this, 26, ItemCount(26, batch));
+        _pool.Run(this, 25, ItemCount(25, batch));
 
         // Inception3b.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of inception3b
-        _pool.Run(this, 27, ItemCount(27, batch));
+        _pool.Run(this, 26, ItemCount(26, batch));
 
         // Pool3: max pool 3x3/2, 480x28x28 -> 480x14x14
-        _pool.Run(this, 28, ItemCount(28, batch));
+        _pool.Run(this, 27, ItemCount(27, batch));
 
         // Inception4a.Branch1: conv 1x1/1, 480 -> 192 channels, 14x14 -> 14x14, ReLU; writes channels [0, 192) of inception4a
-        _pool.Run(this, 29, ItemCount(29, batch));
+        _pool.Run(this, 28, ItemCount(28, batch));
 
         // Inception4a.Branch2Reduce: conv 1x1/1, 480 -> 96 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 30, ItemCount(30, batch));
+        _pool.Run(this, 29, ItemCount(29, batch));
 
         // Inception4a.Branch2: zero border of 1 around inception4a_branch2_reduce 96x14x14
-        _pool.Run(this, 31, ItemCount(31, batch));
+        _pool.Run(this, 30, ItemCount(30, batch));
 
         // Inception4a.Branch2: conv 3x3/1 pad 1, 96 -> 208 channels, 14x14 -> 14x14, ReLU; writes channels [192, 400) of inception4a
-        _pool.Run(this, 32, ItemCount(32, batch));
+        _pool.Run(this, 31, ItemCount(31, batch));
 
         // Inception4a.Branch3Reduce: conv 1x1/1, 480 -> 16 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 33, ItemCount(33, batch));
+        _pool.Run(this, 32, ItemCount(32, batch));
 
         // Inception4a.Branch3: zero border of 2 around inception4a_branch3_reduce 16x14x14
-        _pool.Run(this, 34, ItemCount(34, batch));
+        _pool.Run(this, 33, ItemCount(33, batch));
 
         // Inception4a.Branch3: conv 5x5/1 pad 2, 16 -> 48 channels, 14x14 -> 14x14, ReLU; writes channels [400, 448) of inception4a
-        _pool.Run(this, 35, ItemCount(35, batch));
+        _pool.Run(this, 34, ItemCount(34, batch));
 
         // Inception4a.Branch4Pool: max pool 3x3/1 pad 1, 480x14x14 -> 480x14x14
-        _pool.Run(this, 36, ItemCount(36, batch));
+        _pool.Run(this, 35, ItemCount(35, batch));
 
         // Inception4a.Branch4Projection: conv 1x1/1, 480 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4a
-        _pool.Run(this, 37, ItemCount(37, batch));
+        _pool.Run(this, 36, ItemCount(36, batch));
 
         // Inception4b.Branch1: conv 1x1/1, 512 -> 160 channels, 14x14 -> 14x14, ReLU; writes channels [0, 160) of inception4b
-        _pool.Run(this, 44, ItemCount(44, batch));
+        _pool.Run(this, 43, ItemCount(43, batch));
 
         // Inception4b.Branch2Reduce: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 45, ItemCount(45, batch));
+        _pool.Run(this, 44, ItemCount(44, batch));
 
         // Inception4b.Branch2: zero border of 1 around inception4b_branch2_reduce 112x14x14
-        _pool.Run(this, 46, ItemCount(46, batch));
+        _pool.Run(this, 45, ItemCount(45, batch));
 
         // Inception4b.Branch2: conv 3x3/1 pad 1, 112 -> 224 channels, 14x14 -> 14x14, ReLU; writes channels [160, 384) of inception4b
-        _pool.Run(this, 47, ItemCount(47, batch));
+        _pool.Run(this, 46, ItemCount(46, batch));
 
         // Inception4b.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 48, ItemCount(48, batch));
+        _pool.Run(this, 47, ItemCount(47, batch));
 
         // Inception4b.Branch3: zero border of 2 around inception4b_branch3_reduce 24x14x14
-        _pool.Run(this, 49, ItemCount(49, batch));
+        _pool.Run(this, 48, ItemCount(48, batch));
 
         // Inception4b.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4b
-        _pool.Run(this, 50, ItemCount(50, batch));
+        _pool.Run(this, 49, ItemCount(49, batch));
 
         // Inception4b.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-        _pool.Run(this, 51, ItemCount(51, batch));
+        _pool.Run(this, 50, ItemCount(50, batch));
 
         // Inception4b.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4b
-        _pool.Run(this, 52, ItemCount(52, batch));
+        _pool.Run(this, 51, ItemCount(51, batch));
 
         // Inception4c.Branch1: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [0, 128) of inception4c
-        _pool.Run(this, 53, ItemCount(53, batch));
+        _pool.Run(this, 52, ItemCount(52, batch));
 
         // Inception4c.Branch2Reduce: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 54, ItemCount(54, batch));
+        _pool.Run(this, 53, ItemCount(53, batch));
 
         // Inception4c.Branch2: zero border of 1 around inception4c_branch2_reduce 128x14x14
-        _pool.Run(this, 55, ItemCount(55, batch));
+        _pool.Run(this, 54, ItemCount(54, batch));
 
         // Inception4c.Branch2: conv 3x3/1 pad 1, 128 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [128, 384) of inception4c
-        _pool.Run(this, 56, ItemCount(56, batch));
+        _pool.Run(this, 55, ItemCount(55, batch));
 
         // Inception4c.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 57, ItemCount(57, batch));
+        _pool.Run(this, 56, ItemCount(56, batch));
 
         // Inception4c.Branch3: zero border of 2 around inception4c_branch3_reduce 24x14x14
-        _pool.Run(this, 58, ItemCount(58, batch));
+        _pool.Run(this, 57, ItemCount(57, batch));
 
         // Inception4c.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4c
-        _pool.Run(this, 59, ItemCount(59, batch));
+        _pool.Run(this, 58, ItemCount(58, batch));
 
         // Inception4c.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-        _pool.Run(this, 60, ItemCount(60, batch));
+        _pool.Run(this, 59, ItemCount(59, batch));
 
         // Inception4c.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4c
-        _pool.Run(this, 61, ItemCount(61, batch));
+        _pool.Run(this, 60, ItemCount(60, batch));
 
         // Inception4d.Branch1: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU; writes channels [0, 112) of inception4d
-        _pool.Run(this, 62, ItemCount(62, batch));
+        _pool.Run(this, 61, ItemCount(61, batch));
 
         // Inception4d.Branch2Reduce: conv 1x1/1, 512 -> 144 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 63, ItemCount(63, batch));
+        _pool.Run(this, 62, ItemCount(62, batch));
 
         // Inception4d.Branch2: zero border of 1 around inception4d_branch2_reduce 144x14x14
-        _pool.Run(this, 64, ItemCount(64, batch));
+        _pool.Run(this, 63, ItemCount(63, batch));
 
         // Inception4d.Branch2: conv 3x3/1 pad 1, 144 -> 288 channels, 14x14 -> 14x14, ReLU; writes channels [112, 400) of inception4d
-        _pool.Run(this, 65, ItemCount(65, batch));
+        _pool.Run(this, 64, ItemCount(64, batch));
 
         // Inception4d.Branch3Reduce: conv 1x1/1, 512 -> 32 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 66, ItemCount(66, batch));
+        _pool.Run(this, 65, ItemCount(65, batch));
 
         // Inception4d.Branch3: zero border of 2 around inception4d_branch3_reduce 32x14x14
-        _pool.Run(this, 67, ItemCount(67, batch));
+        _pool.Run(this, 66, ItemCount(66, batch));
 
         // Inception4d.Branch3: conv 5x5/1 pad 2, 32 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [400, 464) of inception4d
-        _pool.Run(this, 68, ItemCount(68, batch));
+        _pool.Run(this, 67, ItemCount(67, batch));
 
         // Inception4d.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-        _pool.Run(this, 69, ItemCount(69, batch));
+        _pool.Run(this, 68, ItemCount(68, batch));
 
         // Inception4d.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [464, 528) of inception4d
-        _pool.Run(this, 70, ItemCount(70, batch));
+        _pool.Run(this, 69, ItemCount(69, batch));
 
         // Inception4e.Branch1: conv 1x1/1, 528 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [0, 256) of inception4e
-        _pool.Run(this, 77, ItemCount(77, batch));
+        _pool.Run(this, 76, ItemCount(76, batch));
 
         // Inception4e.Branch2Reduce: conv 1x1/1, 528 -> 160 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 78, ItemCount(78, batch));
+        _pool.Run(this, 77, ItemCount(77, batch));
 
         // Inception4e.Branch2: zero border of 1 around inception4e_branch2_reduce 160x14x14
-        _pool.Run(this, 79, ItemCount(79, batch));
+        _pool.Run(this, 78, ItemCount(78, batch));
 
         // Inception4e.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 14x14 -> 14x14, ReLU; writes channels [256, 576) of inception4e
-        _pool.Run(this, 80, ItemCount(80, batch));
+        _pool.Run(this, 79, ItemCount(79, batch));
 
         // Inception4e.Branch3Reduce: conv 1x1/1, 528 -> 32 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 81, ItemCount(81, batch));
+        _pool.Run(this, 80, ItemCount(80, batch));
 
         // Inception4e.Branch3: zero border of 2 around inception4e_branch3_reduce 32x14x14
-        _pool.Run(this, 82, ItemCount(82, batch));
+        _pool.Run(this, 81, ItemCount(81, batch));
 
         // Inception4e.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [576, 704) of inception4e
-        _pool.Run(this, 83, ItemCount(83, batch));
+        _pool.Run(this, 82, ItemCount(82, batch));
 
         // Inception4e.Branch4Pool: max pool 3x3/1 pad 1, 528x14x14 -> 528x14x14
-        _pool.Run(this, 84, ItemCount(84, batch));
+        _pool.Run(this, 83, ItemCount(83, batch));
 
         // Inception4e.Branch4Projection: conv 1x1/1, 528 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [704, 832) of inception4e
-        _pool.Run(this, 85, ItemCount(85, batch));
+        _pool.Run(this, 84, ItemCount(84, batch));
 
         // Pool4: max pool 3x3/2, 832x14x14 -> 832x7x7
-        _pool.Run(this, 86, ItemCount(86, batch));
+        _pool.Run(this, 85, ItemCount(85, batch));
 
         // Inception5a.Branch1: conv 1x1/1, 832 -> 256 channels, 7x7 -> 7x7, ReLU; writes channels [0, 256) of inception5a
-        _pool.Run(this, 87, ItemCount(87, batch));
+        _pool.Run(this, 86, ItemCount(86, batch));
 
         // Inception5a.Branch2Reduce: conv 1x1/1, 832 -> 160 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 88, ItemCount(88, batch));
+        _pool.Run(this, 87, ItemCount(87, batch));
 
         // Inception5a.Branch2: zero border of 1 around inception5a_branch2_reduce 160x7x7
-        _pool.Run(this, 89, ItemCount(89, batch));
+        _pool.Run(this, 88, ItemCount(88, batch));
 
         // Inception5a.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 7x7 -> 7x7, ReLU; writes channels [256, 576) of inception5a
-        _pool.Run(this, 90, ItemCount(90, batch));
+        _pool.Run(this, 89, ItemCount(89, batch));
 
         // Inception5a.Branch3Reduce: conv 1x1/1, 832 -> 32 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 91, ItemCount(91, batch));
+        _pool.Run(this, 90, ItemCount(90, batch));
 
         // Inception5a.Branch3: zero border of 2 around inception5a_branch3_reduce 32x7x7
-        _pool.Run(this, 92, ItemCount(92, batch));
+        _pool.Run(this, 91, ItemCount(91, batch));
 
         // Inception5a.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [576, 704) of inception5a
-        _pool.Run(this, 93, ItemCount(93, batch));
+        _pool.Run(this, 92, ItemCount(92, batch));
 
         // Inception5a.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
-        _pool.Run(this, 94, ItemCount(94, batch));
+        _pool.Run(this, 93, ItemCount(93, batch));
 
         // Inception5a.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [704, 832) of inception5a
-        _pool.Run(this, 95, ItemCount(95, batch));
+        _pool.Run(this, 94, ItemCount(94, batch));
 
         // Inception5b.Branch1: conv 1x1/1, 832 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [0, 384) of inception5b
-        _pool.Run(this, 96, ItemCount(96, batch));
+        _pool.Run(this, 95, ItemCount(95, batch));
 
         // Inception5b.Branch2Reduce: conv 1x1/1, 832 -> 192 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 97, ItemCount(97, batch));
+        _pool.Run(this, 96, ItemCount(96, batch));
 
         // Inception5b.Branch2: zero border of 1 around inception5b_branch2_reduce 192x7x7
-        _pool.Run(this, 98, ItemCount(98, batch));
+        _pool.Run(this, 97, ItemCount(97, batch));
 
         // Inception5b.Branch2: conv 3x3/1 pad 1, 192 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [384, 768) of inception5b
-        _pool.Run(this, 99, ItemCount(99, batch));
+        _pool.Run(this, 98, ItemCount(98, batch));
 
         // Inception5b.Branch3Reduce: conv 1x1/1, 832 -> 48 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 100, ItemCount(100, batch));
+        _pool.Run(this, 99, ItemCount(99, batch));
 
         // Inception5b.Branch3: zero border of 2 around inception5b_branch3_reduce 48x7x7
-        _pool.Run(this, 101, ItemCount(101, batch));
+        _pool.Run(this, 100, ItemCount(100, batch));
 
         // Inception5b.Branch3: conv 5x5/1 pad 2, 48 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [768, 896) of inception5b
-        _pool.Run(this, 102, ItemCount(102, batch));
+        _pool.Run(this, 101, ItemCount(101, batch));
 
         // Inception5b.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
-        _pool.Run(this, 103, ItemCount(103, batch));
+        _pool.Run(this, 102, ItemCount(102, batch));
 
         // Inception5b.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [896, 1024) of inception5b
-        _pool.Run(this, 104, ItemCount(104, batch));
+        _pool.Run(this, 103, ItemCount(103, batch));
 
         // Pool5: global average pool, 1024x7x7 -> 1024x1x1
-        _pool.Run(this, 105, ItemCount(105, batch));
+        _pool.Run(this, 104, ItemCount(104, batch));
 
         // Classifier: linear 1024 -> 1000
-        _pool.Run(this, 107, ItemCount(107, batch));
+        _pool.Run(this, 106, ItemCount(106, batch));
 
         // output: copy 1000x1x1 to the caller
         for (var image = 0; image < batch; image++)
@@ -1388,8 +1385,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
     [
-        new("Input", "input: NCHW 3x224x224 to NCHW16c", 0, false),
-        new("Conv1", "zero border of 3 around input_blocked 3x224x224 (written by the input layout)", 0, false),
+        new("Input", "input: NCHW 3x224x224 to NCHW16c with a zero border of 3 (for Conv1)", 0, false),
         new("Conv1", "conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU", 118013952, false),
         new("Pool1", "max pool 3x3/2, 64x112x112 -> 64x56x56", 0, false),
         new("Norm1", "LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 64x56x56", 0, false),
@@ -1517,113 +1513,112 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
 
         switch (operation)
         {
-            case 1: PadConv1(begin, end, memory, 0 * batch, (training ? 1605632 : 802816) * batch); break;
-            case 2: RunConv1(begin, end, memory, (training ? 1605632 : 802816) * batch, (training ? 802816 : 0) * batch); break;
-            case 3: RunPool1(begin, end, memory, (training ? 802816 : 0) * batch, (training ? 2452032 : 802816) * batch); break;
-            case 4: RunNorm1(begin, end, memory, (training ? 2452032 : 802816) * batch, (training ? 2652736 : 0) * batch); break;
-            case 5: RunConv2Reduce(begin, end, memory, (training ? 2652736 : 0) * batch, (training ? 2853440 : 200704) * batch); break;
-            case 6: PadConv2(begin, end, memory, (training ? 2853440 : 200704) * batch, (training ? 3656256 : 401408) * batch); break;
-            case 7: RunConv2(begin, end, memory, (training ? 3656256 : 401408) * batch, (training ? 3054144 : 616704) * batch); break;
-            case 8: RunNorm2(begin, end, memory, (training ? 3054144 : 616704) * batch, (training ? 3871552 : 0) * batch); break;
-            case 9: RunPool2(begin, end, memory, (training ? 3871552 : 0) * batch, (training ? 4473664 : 602112) * batch); break;
-            case 10: RunInception3aBranch1(begin, end, memory, (training ? 4473664 : 602112) * batch, (training ? 4624192 : 0) * batch); break;
-            case 11: RunInception3aBranch2Reduce(begin, end, memory, (training ? 4473664 : 602112) * batch, (training ? 4824896 : 200704) * batch); break;
-            case 12: PadInception3aBranch2(begin, end, memory, (training ? 4824896 : 200704) * batch, (training ? 4900160 : 275968) * batch); break;
-            case 13: RunInception3aBranch2(begin, end, memory, (training ? 4900160 : 275968) * batch, (training ? 4624192 : 0) * batch); break;
-            case 14: RunInception3aBranch3Reduce(begin, end, memory, (training ? 4473664 : 602112) * batch, (training ? 4986560 : 200704) * batch); break;
-            case 15: PadInception3aBranch3(begin, end, memory, (training ? 4986560 : 200704) * batch, (training ? 4999104 : 213248) * batch); break;
-            case 16: RunInception3aBranch3(begin, end, memory, (training ? 4999104 : 213248) * batch, (training ? 4624192 : 0) * batch); break;
-            case 17: RunInception3aBranch4Pool(begin, end, memory, (training ? 4473664 : 602112) * batch, (training ? 5015488 : 200704) * batch); break;
-            case 18: RunInception3aBranch4Projection(begin, end, memory, (training ? 5015488 : 200704) * batch, (training ? 4624192 : 0) * batch); break;
-            case 19: RunInception3bBranch1(begin, end, memory, (training ? 4624192 : 0) * batch, (training ? 5166016 : 200704) * batch); break;
-            case 20: RunInception3bBranch2Reduce(begin, end, memory, (training ? 4624192 : 0) * batch, (training ? 5542336 : 577024) * batch); break;
-            case 21: PadInception3bBranch2(begin, end, memory, (training ? 5542336 : 577024) * batch, (training ? 5642688 : 677376) * batch); break;
-            case 22: RunInception3bBranch2(begin, end, memory, (training ? 5642688 : 677376) * batch, (training ? 5166016 : 200704) * batch); break;
-            case 23: RunInception3bBranch3Reduce(begin, end, memory, (training ? 4624192 : 0) * batch, (training ? 5757888 : 577024) * batch); break;
-            case 24: PadInception3bBranch3(begin, end, memory, (training ? 5757888 : 577024) * batch, (training ? 5782976 : 602112) * batch); break;
-            case 25: RunInception3bBranch3(begin, end, memory, (training ? 5782976 : 602112) * batch, (training ? 5166016 : 200704) * batch); break;
-            case 26: RunInception3bBranch4Pool(begin, end, memory, (training ? 4624192 : 0) * batch, (training ? 5815744 : 577024) * batch); break;
-            case 27: RunInception3bBranch4Projection(begin, end, memory, (training ? 5815744 : 577024) * batch, (training ? 5166016 : 200704) * batch); break;
-            case 28: RunPool3(begin, end, memory, (training ? 5166016 : 200704) * batch, (training ? 6016448 : 0) * batch); break;
-            case 29: RunInception4aBranch1(begin, end, memory, (training ? 6016448 : 0) * batch, (training ? 6110528 : 94080) * batch); break;
-            case 30: RunInception4aBranch2Reduce(begin, end, memory, (training ? 6016448 : 0) * batch, (training ? 6210880 : 194432) * batch); break;
-            case 31: PadInception4aBranch2(begin, end, memory, (training ? 6210880 : 194432) * batch, (training ? 6229696 : 213248) * batch); break;
-            case 32: RunInception4aBranch2(begin, end, memory, (training ? 6229696 : 213248) * batch, (training ? 6110528 : 94080) * batch); break;
-            case 33: RunInception4aBranch3Reduce(begin, end, memory, (training ? 6016448 : 0) * batch, (training ? 6254272 : 194432) * batch); break;
-            case 34: PadInception4aBranch3(begin, end, memory, (training ? 6254272 : 194432) * batch, (training ? 6257408 : 197568) * batch); break;
-            case 35: RunInception4aBranch3(begin, end, memory, (training ? 6257408 : 197568) * batch, (training ? 6110528 : 94080) * batch); break;
-            case 36: RunInception4aBranch4Pool(begin, end, memory, (training ? 6016448 : 0) * batch, (training ? 6262592 : 194432) * batch); break;
-            case 37: RunInception4aBranch4Projection(begin, end, memory, (training ? 6262592 : 194432) * batch, (training ? 6110528 : 94080) * batch); break;
-            case 38: RunAux1Pool(begin, end, memory, 6110528 * batch, 6356672 * batch); break;
-            case 39: RunAux1Conv(begin, end, memory, 6356672 * batch, 6364864 * batch); break;
-            case 40: RunAux1Flatten(begin, end, memory, 6364864 * batch, 6366912 * batch); break;
-            case 41: RunAux1Hidden(begin, end, memory, 6366912 * batch, 6368960 * batch); break;
-            case 42: RunAux1Dropout(begin, end, memory, 6368960 * batch, 6369984 * batch); break;
-            case 43: RunAux1Classifier(begin, end, memory, 6369984 * batch, 6371008 * batch); break;
-            case 44: RunInception4bBranch1(begin, end, memory, (training ? 6110528 : 94080) * batch, (training ? 6372016 : 194432) * batch); break;
-            case 45: RunInception4bBranch2Reduce(begin, end, memory, (training ? 6110528 : 94080) * batch, (training ? 6472368 : 0) * batch); break;
-            case 46: PadInception4bBranch2(begin, end, memory, (training ? 6472368 : 0) * batch, (training ? 6494320 : 21952) * batch); break;
-            case 47: RunInception4bBranch2(begin, end, memory, (training ? 6494320 : 21952) * batch, (training ? 6372016 : 194432) * batch); break;
-            case 48: RunInception4bBranch3Reduce(begin, end, memory, (training ? 6110528 : 94080) * batch, (training ? 6522992 : 0) * batch); break;
-            case 49: PadInception4bBranch3(begin, end, memory, (training ? 6522992 : 0) * batch, (training ? 6529264 : 6272) * batch); break;
-            case 50: RunInception4bBranch3(begin, end, memory, (training ? 6529264 : 6272) * batch, (training ? 6372016 : 194432) * batch); break;
-            case 51: RunInception4bBranch4Pool(begin, end, memory, (training ? 6110528 : 94080) * batch, (training ? 6539632 : 294784) * batch); break;
-            case 52: RunInception4bBranch4Projection(begin, end, memory, (training ? 6539632 : 294784) * batch, (training ? 6372016 : 194432) * batch); break;
-            case 53: RunInception4cBranch1(begin, end, memory, (training ? 6372016 : 194432) * batch, (training ? 6639984 : 0) * batch); break;
-            case 54: RunInception4cBranch2Reduce(begin, end, memory, (training ? 6372016 : 194432) * batch, (training ? 6740336 : 100352) * batch); break;
-            case 55: PadInception4cBranch2(begin, end, memory, (training ? 6740336 : 100352) * batch, (training ? 6765424 : 125440) * batch); break;
-            case 56: RunInception4cBranch2(begin, end, memory, (training ? 6765424 : 125440) * batch, (training ? 6639984 : 0) * batch); break;
-            case 57: RunInception4cBranch3Reduce(begin, end, memory, (training ? 6372016 : 194432) * batch, (training ? 6798192 : 100352) * batch); break;
-            case 58: PadInception4cBranch3(begin, end, memory, (training ? 6798192 : 100352) * batch, (training ? 6804464 : 106624) * batch); break;
-            case 59: RunInception4cBranch3(begin, end, memory, (training ? 6804464 : 106624) * batch, (training ? 6639984 : 0) * batch); break;
-            case 60: RunInception4cBranch4Pool(begin, end, memory, (training ? 6372016 : 194432) * batch, (training ? 6814832 : 294784) * batch); break;
-            case 61: RunInception4cBranch4Projection(begin, end, memory, (training ? 6814832 : 294784) * batch, (training ? 6639984 : 0) * batch); break;
-            case 62: RunInception4dBranch1(begin, end, memory, (training ? 6639984 : 0) * batch, (training ? 6915184 : 100352) * batch); break;
-            case 63: RunInception4dBranch2Reduce(begin, end, memory, (training ? 6639984 : 0) * batch, (training ? 7018672 : 203840) * batch); break;
-            case 64: PadInception4dBranch2(begin, end, memory, (training ? 7018672 : 203840) * batch, (training ? 7046896 : 232064) * batch); break;
-            case 65: RunInception4dBranch2(begin, end, memory, (training ? 7046896 : 232064) * batch, (training ? 6915184 : 100352) * batch); break;
-            case 66: RunInception4dBranch3Reduce(begin, end, memory, (training ? 6639984 : 0) * batch, (training ? 7083760 : 203840) * batch); break;
-            case 67: PadInception4dBranch3(begin, end, memory, (training ? 7083760 : 203840) * batch, (training ? 7090032 : 210112) * batch); break;
-            case 68: RunInception4dBranch3(begin, end, memory, (training ? 7090032 : 210112) * batch, (training ? 6915184 : 100352) * batch); break;
-            case 69: RunInception4dBranch4Pool(begin, end, memory, (training ? 6639984 : 0) * batch, (training ? 7100400 : 203840) * batch); break;
-            case 70: RunInception4dBranch4Projection(begin, end, memory, (training ? 7100400 : 203840) * batch, (training ? 6915184 : 100352) * batch); break;
-            case 71: RunAux2Pool(begin, end, memory, 6915184 * batch, 7200752 * batch); break;
-            case 72: RunAux2Conv(begin, end, memory, 7200752 * batch, 7209200 * batch); break;
-            case 73: RunAux2Flatten(begin, end, memory, 7209200 * batch, 7211248 * batch); break;
-            case 74: RunAux2Hidden(begin, end, memory, 7211248 * batch, 7213296 * batch); break;
-            case 75: RunAux2Dropout(begin, end, memory, 7213296 * batch, 7214320 * batch); break;
-            case 76: RunAux2Classifier(begin, end, memory, 7214320 * batch, 7215344 * batch); break;
-            case 77: RunInception4eBranch1(begin, end, memory, (training ? 6915184 : 100352) * batch, (training ? 7216352 : 203840) * batch); break;
-            case 78: RunInception4eBranch2Reduce(begin, end, memory, (training ? 6915184 : 100352) * batch, (training ? 7379424 : 0) * batch); break;
-            case 79: PadInception4eBranch2(begin, end, memory, (training ? 7379424 : 0) * batch, (training ? 7410784 : 31360) * batch); break;
-            case 80: RunInception4eBranch2(begin, end, memory, (training ? 7410784 : 31360) * batch, (training ? 7216352 : 203840) * batch); break;
-            case 81: RunInception4eBranch3Reduce(begin, end, memory, (training ? 6915184 : 100352) * batch, (training ? 7451744 : 0) * batch); break;
-            case 82: PadInception4eBranch3(begin, end, memory, (training ? 7451744 : 0) * batch, (training ? 7458016 : 6272) * batch); break;
-            case 83: RunInception4eBranch3(begin, end, memory, (training ? 7458016 : 6272) * batch, (training ? 7216352 : 203840) * batch); break;
-            case 84: RunInception4eBranch4Pool(begin, end, memory, (training ? 6915184 : 100352) * batch, (training ? 7468384 : 366912) * batch); break;
-            case 85: RunInception4eBranch4Projection(begin, end, memory, (training ? 7468384 : 366912) * batch, (training ? 7216352 : 203840) * batch); break;
-            case 86: RunPool4(begin, end, memory, (training ? 7216352 : 203840) * batch, (training ? 7571872 : 0) * batch); break;
-            case 87: RunInception5aBranch1(begin, end, memory, (training ? 7571872 : 0) * batch, (training ? 7612640 : 40768) * batch); break;
-            case 88: RunInception5aBranch2Reduce(begin, end, memory, (training ? 7571872 : 0) * batch, (training ? 7653408 : 81536) * batch); break;
-            case 89: PadInception5aBranch2(begin, end, memory, (training ? 7653408 : 81536) * batch, (training ? 7661248 : 89376) * batch); break;
-            case 90: RunInception5aBranch2(begin, end, memory, (training ? 7661248 : 89376) * batch, (training ? 7612640 : 40768) * batch); break;
-            case 91: RunInception5aBranch3Reduce(begin, end, memory, (training ? 7571872 : 0) * batch, (training ? 7674208 : 81536) * batch); break;
-            case 92: PadInception5aBranch3(begin, end, memory, (training ? 7674208 : 81536) * batch, (training ? 7675776 : 83104) * batch); break;
-            case 93: RunInception5aBranch3(begin, end, memory, (training ? 7675776 : 83104) * batch, (training ? 7612640 : 40768) * batch); break;
-            case 94: RunInception5aBranch4Pool(begin, end, memory, (training ? 7571872 : 0) * batch, (training ? 7679648 : 81536) * batch); break;
-            case 95: RunInception5aBranch4Projection(begin, end, memory, (training ? 7679648 : 81536) * batch, (training ? 7612640 : 40768) * batch); break;
-            case 96: RunInception5bBranch1(begin, end, memory, (training ? 7612640 : 40768) * batch, (training ? 7720416 : 81536) * batch); break;
-            case 97: RunInception5bBranch2Reduce(begin, end, memory, (training ? 7612640 : 40768) * batch, (training ? 7770592 : 0) * batch); break;
-            case 98: PadInception5bBranch2(begin, end, memory, (training ? 7770592 : 0) * batch, (training ? 7780000 : 9408) * batch); break;
-            case 99: RunInception5bBranch2(begin, end, memory, (training ? 7780000 : 9408) * batch, (training ? 7720416 : 81536) * batch); break;
-            case 100: RunInception5bBranch3Reduce(begin, end, memory, (training ? 7612640 : 40768) * batch, (training ? 7795552 : 0) * batch); break;
-            case 101: PadInception5bBranch3(begin, end, memory, (training ? 7795552 : 0) * batch, (training ? 7797904 : 2352) * batch); break;
-            case 102: RunInception5bBranch3(begin, end, memory, (training ? 7797904 : 2352) * batch, (training ? 7720416 : 81536) * batch); break;
-            case 103: RunInception5bBranch4Pool(begin, end, memory, (training ? 7612640 : 40768) * batch, (training ? 7803712 : 0) * batch); break;
-            case 104: RunInception5bBranch4Projection(begin, end, memory, (training ? 7803712 : 0) * batch, (training ? 7720416 : 81536) * batch); break;
-            case 105: RunPool5(begin, end, memory, (training ? 7720416 : 81536) * batch, (training ? 7844480 : 0) * batch); break;
-            case 106: RunDropout(begin, end, memory, 7844480 * batch, 7845504 * batch); break;
-            case 107: RunClassifier(begin, end, memory, (training ? 7845504 : 0) * batch, (training ? 7846528 : 1024) * batch); break;
+            case 1: RunConv1(begin, end, memory, (training ? 802816 : 0) * batch, (training ? 0 : 846400) * batch); break;
+            case 2: RunPool1(begin, end, memory, (training ? 0 : 846400) * batch, (training ? 1649216 : 0) * batch); break;
+            case 3: RunNorm1(begin, end, memory, (training ? 1649216 : 0) * batch, (training ? 1849920 : 200704) * batch); break;
+            case 4: RunConv2Reduce(begin, end, memory, (training ? 1849920 : 200704) * batch, (training ? 2050624 : 0) * batch); break;
+            case 5: PadConv2(begin, end, memory, (training ? 2050624 : 0) * batch, (training ? 2853440 : 200704) * batch); break;
+            case 6: RunConv2(begin, end, memory, (training ? 2853440 : 200704) * batch, (training ? 2251328 : 416000) * batch); break;
+            case 7: RunNorm2(begin, end, memory, (training ? 2251328 : 416000) * batch, (training ? 3068736 : 1018112) * batch); break;
+            case 8: RunPool2(begin, end, memory, (training ? 3068736 : 1018112) * batch, (training ? 3670848 : 0) * batch); break;
+            case 9: RunInception3aBranch1(begin, end, memory, (training ? 3670848 : 0) * batch, (training ? 3821376 : 150528) * batch); break;
+            case 10: RunInception3aBranch2Reduce(begin, end, memory, (training ? 3670848 : 0) * batch, (training ? 4022080 : 351232) * batch); break;
+            case 11: PadInception3aBranch2(begin, end, memory, (training ? 4022080 : 351232) * batch, (training ? 4097344 : 426496) * batch); break;
+            case 12: RunInception3aBranch2(begin, end, memory, (training ? 4097344 : 426496) * batch, (training ? 3821376 : 150528) * batch); break;
+            case 13: RunInception3aBranch3Reduce(begin, end, memory, (training ? 3670848 : 0) * batch, (training ? 4183744 : 351232) * batch); break;
+            case 14: PadInception3aBranch3(begin, end, memory, (training ? 4183744 : 351232) * batch, (training ? 4196288 : 363776) * batch); break;
+            case 15: RunInception3aBranch3(begin, end, memory, (training ? 4196288 : 363776) * batch, (training ? 3821376 : 150528) * batch); break;
+            case 16: RunInception3aBranch4Pool(begin, end, memory, (training ? 3670848 : 0) * batch, (training ? 4212672 : 351232) * batch); break;
+            case 17: RunInception3aBranch4Projection(begin, end, memory, (training ? 4212672 : 351232) * batch, (training ? 3821376 : 150528) * batch); break;
+            case 18: RunInception3bBranch1(begin, end, memory, (training ? 3821376 : 150528) * batch, (training ? 4363200 : 351232) * batch); break;
+            case 19: RunInception3bBranch2Reduce(begin, end, memory, (training ? 3821376 : 150528) * batch, (training ? 4739520 : 0) * batch); break;
+            case 20: PadInception3bBranch2(begin, end, memory, (training ? 4739520 : 0) * batch, (training ? 4839872 : 727552) * batch); break;
+            case 21: RunInception3bBranch2(begin, end, memory, (training ? 4839872 : 727552) * batch, (training ? 4363200 : 351232) * batch); break;
+            case 22: RunInception3bBranch3Reduce(begin, end, memory, (training ? 3821376 : 150528) * batch, (training ? 4955072 : 0) * batch); break;
+            case 23: PadInception3bBranch3(begin, end, memory, (training ? 4955072 : 0) * batch, (training ? 4980160 : 25088) * batch); break;
+            case 24: RunInception3bBranch3(begin, end, memory, (training ? 4980160 : 25088) * batch, (training ? 4363200 : 351232) * batch); break;
+            case 25: RunInception3bBranch4Pool(begin, end, memory, (training ? 3821376 : 150528) * batch, (training ? 5012928 : 727552) * batch); break;
+            case 26: RunInception3bBranch4Projection(begin, end, memory, (training ? 5012928 : 727552) * batch, (training ? 4363200 : 351232) * batch); break;
+            case 27: RunPool3(begin, end, memory, (training ? 4363200 : 351232) * batch, (training ? 5213632 : 0) * batch); break;
+            case 28: RunInception4aBranch1(begin, end, memory, (training ? 5213632 : 0) * batch, (training ? 5307712 : 94080) * batch); break;
+            case 29: RunInception4aBranch2Reduce(begin, end, memory, (training ? 5213632 : 0) * batch, (training ? 5408064 : 194432) * batch); break;
+            case 30: PadInception4aBranch2(begin, end, memory, (training ? 5408064 : 194432) * batch, (training ? 5426880 : 213248) * batch); break;
+            case 31: RunInception4aBranch2(begin, end, memory, (training ? 5426880 : 213248) * batch, (training ? 5307712 : 94080) * batch); break;
+            case 32: RunInception4aBranch3Reduce(begin, end, memory, (training ? 5213632 : 0) * batch, (training ? 5451456 : 194432) * batch); break;
+            case 33: PadInception4aBranch3(begin, end, memory, (training ? 5451456 : 194432) * batch, (training ? 5454592 : 197568) * batch); break;
+            case 34: RunInception4aBranch3(begin, end, memory, (training ? 5454592 : 197568) * batch, (training ? 5307712 : 94080) * batch); break;
+            case 35: RunInception4aBranch4Pool(begin, end, memory, (training ? 5213632 : 0) * batch, (training ? 5459776 : 194432) * batch); break;
+            case 36: RunInception4aBranch4Projection(begin, end, memory, (training ? 5459776 : 194432) * batch, (training ? 5307712 : 94080) * batch); break;
+            case 37: RunAux1Pool(begin, end, memory, 5307712 * batch, 5553856 * batch); break;
+            case 38: RunAux1Conv(begin, end, memory, 5553856 * batch, 5562048 * batch); break;
+            case 39: RunAux1Flatten(begin, end, memory, 5562048 * batch, 5564096 * batch); break;
+            case 40: RunAux1Hidden(begin, end, memory, 5564096 * batch, 5566144 * batch); break;
+            case 41: RunAux1Dropout(begin, end, memory, 5566144 * batch, 5567168 * batch); break;
+            case 42: RunAux1Classifier(begin, end, memory, 5567168 * batch, 5568192 * batch); break;
+            case 43: RunInception4bBranch1(begin, end, memory, (training ? 5307712 : 94080) * batch, (training ? 5569200 : 194432) * batch); break;
+            case 44: RunInception4bBranch2Reduce(begin, end, memory, (training ? 5307712 : 94080) * batch, (training ? 5669552 : 0) * batch); break;
+            case 45: PadInception4bBranch2(begin, end, memory, (training ? 5669552 : 0) * batch, (training ? 5691504 : 21952) * batch); break;
+            case 46: RunInception4bBranch2(begin, end, memory, (training ? 5691504 : 21952) * batch, (training ? 5569200 : 194432) * batch); break;
+            case 47: RunInception4bBranch3Reduce(begin, end, memory, (training ? 5307712 : 94080) * batch, (training ? 5720176 : 0) * batch); break;
+            case 48: PadInception4bBranch3(begin, end, memory, (training ? 5720176 : 0) * batch, (training ? 5726448 : 6272) * batch); break;
+            case 49: RunInception4bBranch3(begin, end, memory, (training ? 5726448 : 6272) * batch, (training ? 5569200 : 194432) * batch); break;
+            case 50: RunInception4bBranch4Pool(begin, end, memory, (training ? 5307712 : 94080) * batch, (training ? 5736816 : 294784) * batch); break;
+            case 51: RunInception4bBranch4Projection(begin, end, memory, (training ? 5736816 : 294784) * batch, (training ? 5569200 : 194432) * batch); break;
+            case 52: RunInception4cBranch1(begin, end, memory, (training ? 5569200 : 194432) * batch, (training ? 5837168 : 0) * batch); break;
+            case 53: RunInception4cBranch2Reduce(begin, end, memory, (training ? 5569200 : 194432) * batch, (training ? 5937520 : 100352) * batch); break;
+            case 54: PadInception4cBranch2(begin, end, memory, (training ? 5937520 : 100352) * batch, (training ? 5962608 : 125440) * batch); break;
+            case 55: RunInception4cBranch2(begin, end, memory, (training ? 5962608 : 125440) * batch, (training ? 5837168 : 0) * batch); break;
+            case 56: RunInception4cBranch3Reduce(begin, end, memory, (training ? 5569200 : 194432) * batch, (training ? 5995376 : 100352) * batch); break;
+            case 57: PadInception4cBranch3(begin, end, memory, (training ? 5995376 : 100352) * batch, (training ? 6001648 : 106624) * batch); break;
+            case 58: RunInception4cBranch3(begin, end, memory, (training ? 6001648 : 106624) * batch, (training ? 5837168 : 0) * batch); break;
+            case 59: RunInception4cBranch4Pool(begin, end, memory, (training ? 5569200 : 194432) * batch, (training ? 6012016 : 294784) * batch); break;
+            case 60: RunInception4cBranch4Projection(begin, end, memory, (training ? 6012016 : 294784) * batch, (training ? 5837168 : 0) * batch); break;
+            case 61: RunInception4dBranch1(begin, end, memory, (training ? 5837168 : 0) * batch, (training ? 6112368 : 100352) * batch); break;
+            case 62: RunInception4dBranch2Reduce(begin, end, memory, (training ? 5837168 : 0) * batch, (training ? 6215856 : 203840) * batch); break;
+            case 63: PadInception4dBranch2(begin, end, memory, (training ? 6215856 : 203840) * batch, (training ? 6244080 : 232064) * batch); break;
+            case 64: RunInception4dBranch2(begin, end, memory, (training ? 6244080 : 232064) * batch, (training ? 6112368 : 100352) * batch); break;
+            case 65: RunInception4dBranch3Reduce(begin, end, memory, (training ? 5837168 : 0) * batch, (training ? 6280944 : 203840) * batch); break;
+            case 66: PadInception4dBranch3(begin, end, memory, (training ? 6280944 : 203840) * batch, (training ? 6287216 : 210112) * batch); break;
+            case 67: RunInception4dBranch3(begin, end, memory, (training ? 6287216 : 210112) * batch, (training ? 6112368 : 100352) * batch); break;
+            case 68: RunInception4dBranch4Pool(begin, end, memory, (training ? 5837168 : 0) * batch, (training ? 6297584 : 203840) * batch); break;
+            case 69: RunInception4dBranch4Projection(begin, end, memory, (training ? 6297584 : 203840) * batch, (training ? 6112368 : 100352) * batch); break;
+            case 70: RunAux2Pool(begin, end, memory, 6112368 * batch, 6397936 * batch); break;
+            case 71: RunAux2Conv(begin, end, memory, 6397936 * batch, 6406384 * batch); break;
+            case 72: RunAux2Flatten(begin, end, memory, 6406384 * batch, 6408432 * batch); break;
+            case 73: RunAux2Hidden(begin, end, memory, 6408432 * batch, 6410480 * batch); break;
+            case 74: RunAux2Dropout(begin, end, memory, 6410480 * batch, 6411504 * batch); break;
+            case 75: RunAux2Classifier(begin, end, memory, 6411504 * batch, 6412528 * batch); break;
+            case 76: RunInception4eBranch1(begin, end, memory, (training ? 6112368 : 100352) * batch, (training ? 6413536 : 203840) * batch); break;
+            case 77: RunInception4eBranch2Reduce(begin, end, memory, (training ? 6112368 : 100352) * batch, (training ? 6576608 : 0) * batch); break;
+            case 78: PadInception4eBranch2(begin, end, memory, (training ? 6576608 : 0) * batch, (training ? 6607968 : 31360) * batch); break;
+            case 79: RunInception4eBranch2(begin, end, memory, (training ? 6607968 : 31360) * batch, (training ? 6413536 : 203840) * batch); break;
+            case 80: RunInception4eBranch3Reduce(begin, end, memory, (training ? 6112368 : 100352) * batch, (training ? 6648928 : 0) * batch); break;
+            case 81: PadInception4eBranch3(begin, end, memory, (training ? 6648928 : 0) * batch, (training ? 6655200 : 6272) * batch); break;
+            case 82: RunInception4eBranch3(begin, end, memory, (training ? 6655200 : 6272) * batch, (training ? 6413536 : 203840) * batch); break;
+            case 83: RunInception4eBranch4Pool(begin, end, memory, (training ? 6112368 : 100352) * batch, (training ? 6665568 : 366912) * batch); break;
+            case 84: RunInception4eBranch4Projection(begin, end, memory, (training ? 6665568 : 366912) * batch, (training ? 6413536 : 203840) * batch); break;
+            case 85: RunPool4(begin, end, memory, (training ? 6413536 : 203840) * batch, (training ? 6769056 : 0) * batch); break;
+            case 86: RunInception5aBranch1(begin, end, memory, (training ? 6769056 : 0) * batch, (training ? 6809824 : 40768) * batch); break;
+            case 87: RunInception5aBranch2Reduce(begin, end, memory, (training ? 6769056 : 0) * batch, (training ? 6850592 : 81536) * batch); break;
+            case 88: PadInception5aBranch2(begin, end, memory, (training ? 6850592 : 81536) * batch, (training ? 6858432 : 89376) * batch); break;
+            case 89: RunInception5aBranch2(begin, end, memory, (training ? 6858432 : 89376) * batch, (training ? 6809824 : 40768) * batch); break;
+            case 90: RunInception5aBranch3Reduce(begin, end, memory, (training ? 6769056 : 0) * batch, (training ? 6871392 : 81536) * batch); break;
+            case 91: PadInception5aBranch3(begin, end, memory, (training ? 6871392 : 81536) * batch, (training ? 6872960 : 83104) * batch); break;
+            case 92: RunInception5aBranch3(begin, end, memory, (training ? 6872960 : 83104) * batch, (training ? 6809824 : 40768) * batch); break;
+            case 93: RunInception5aBranch4Pool(begin, end, memory, (training ? 6769056 : 0) * batch, (training ? 6876832 : 81536) * batch); break;
+            case 94: RunInception5aBranch4Projection(begin, end, memory, (training ? 6876832 : 81536) * batch, (training ? 6809824 : 40768) * batch); break;
+            case 95: RunInception5bBranch1(begin, end, memory, (training ? 6809824 : 40768) * batch, (training ? 6917600 : 81536) * batch); break;
+            case 96: RunInception5bBranch2Reduce(begin, end, memory, (training ? 6809824 : 40768) * batch, (training ? 6967776 : 0) * batch); break;
+            case 97: PadInception5bBranch2(begin, end, memory, (training ? 6967776 : 0) * batch, (training ? 6977184 : 9408) * batch); break;
+            case 98: RunInception5bBranch2(begin, end, memory, (training ? 6977184 : 9408) * batch, (training ? 6917600 : 81536) * batch); break;
+            case 99: RunInception5bBranch3Reduce(begin, end, memory, (training ? 6809824 : 40768) * batch, (training ? 6992736 : 0) * batch); break;
+            case 100: PadInception5bBranch3(begin, end, memory, (training ? 6992736 : 0) * batch, (training ? 6995088 : 2352) * batch); break;
+            case 101: RunInception5bBranch3(begin, end, memory, (training ? 6995088 : 2352) * batch, (training ? 6917600 : 81536) * batch); break;
+            case 102: RunInception5bBranch4Pool(begin, end, memory, (training ? 6809824 : 40768) * batch, (training ? 7000896 : 0) * batch); break;
+            case 103: RunInception5bBranch4Projection(begin, end, memory, (training ? 7000896 : 0) * batch, (training ? 6917600 : 81536) * batch); break;
+            case 104: RunPool5(begin, end, memory, (training ? 6917600 : 81536) * batch, (training ? 7041664 : 0) * batch); break;
+            case 105: RunDropout(begin, end, memory, 7041664 * batch, 7042688 * batch); break;
+            case 106: RunClassifier(begin, end, memory, (training ? 7042688 : 0) * batch, (training ? 7043712 : 1024) * batch); break;
             case global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex: PackWeights(begin, end); break;
             case global::InceptionGen.Diagnostics.OperationProfile.PackTransposedWeightsIndex: PackTransposedWeights(begin, end); break;
             case global::InceptionGen.Diagnostics.OperationProfile.AddPackedGradientsIndex: AddPackedGradients(begin, end); break;
@@ -1646,10 +1641,6 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op of the inference pass");
         }
-        if (operation == 1)
-        {
-            throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "the input layout writes this op's output in Forward; it does not run alone");
-        }
         _pool.Run(this, operation, ItemCount(operation, _batch));
     }
 
@@ -1660,128 +1651,114 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private static int ItemCount(int operation, int batch) => operation switch
     {
-        1 => batch,
-        2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 224 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 448 : 1)),
-        3 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1),
-        4 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
-        5 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-        6 => batch * 4,
-        7 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 336 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 672 : 1)),
-        8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
-        9 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1),
-        10 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-        11 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-        12 => batch * 6,
-        13 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-        14 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1),
-        15 => batch,
-        16 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        17 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1),
-        18 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        1 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 224 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 448 : 1)),
+        2 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1),
+        3 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
+        4 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        5 => batch * 4,
+        6 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 336 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 672 : 1)),
+        7 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
+        8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1),
+        9 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        10 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        11 => batch * 6,
+        12 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        13 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1),
+        14 => batch,
+        15 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        16 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1),
+        17 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        18 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
         19 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-        20 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-        21 => batch * 8,
-        22 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
-        23 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        24 => batch * 2,
-        25 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-        26 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
-        27 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-        28 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1),
-        29 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-        30 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)),
-        31 => batch * 6,
-        32 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 182 : 1),
-        33 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1),
-        34 => batch,
-        35 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 42 : 1)),
-        36 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1),
-        37 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        38 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
-        39 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)),
-        40 => batch,
-        41 => 16,
-        42 => batch,
-        43 => 16,
-        44 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
-        45 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1),
-        46 => batch * 7,
-        47 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 98 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 196 : 1)),
-        48 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
-        49 => batch * 2,
-        50 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        51 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
-        52 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        20 => batch * 8,
+        21 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
+        22 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        23 => batch * 2,
+        24 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        25 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
+        26 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        27 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1),
+        28 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        29 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)),
+        30 => batch * 6,
+        31 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 182 : 1),
+        32 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1),
+        33 => batch,
+        34 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 42 : 1)),
+        35 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1),
+        36 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        37 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
+        38 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)),
+        39 => batch,
+        40 => 16,
+        41 => batch,
+        42 => 16,
+        43 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
+        44 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1),
+        45 => batch * 7,
+        46 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 98 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 196 : 1)),
+        47 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+        48 => batch * 2,
+        49 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        50 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
+        51 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        52 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
         53 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-        54 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-        55 => batch * 8,
-        56 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-        57 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
-        58 => batch * 2,
-        59 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        60 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
-        61 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        62 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1),
-        63 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 126 : 1)),
-        64 => batch * 9,
-        65 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 126 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 252 : 1)),
-        66 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
-        67 => batch * 2,
-        68 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        69 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
-        70 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        71 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1),
-        72 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)),
-        73 => batch,
-        74 => 16,
-        75 => batch,
-        76 => 16,
-        77 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-        78 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
-        79 => batch * 10,
-        80 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 140 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 280 : 1)),
-        81 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
-        82 => batch * 2,
-        83 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-        84 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1),
-        85 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-        86 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
-        87 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
-        88 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 70 : 1)),
-        89 => batch * 10,
-        90 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
-        91 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1)),
-        92 => batch * 2,
-        93 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        94 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
-        95 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        96 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-        97 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)),
-        98 => batch * 12,
-        99 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-        100 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 21 : 1)),
-        101 => batch * 3,
-        102 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        103 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
-        104 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
-        105 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 64 : 1),
-        106 => batch,
-        107 => 16,
+        54 => batch * 8,
+        55 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        56 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+        57 => batch * 2,
+        58 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        59 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
+        60 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        61 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 98 : 1),
+        62 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 42 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 126 : 1)),
+        63 => batch * 9,
+        64 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 126 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 252 : 1)),
+        65 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+        66 => batch * 2,
+        67 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        68 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1),
+        69 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        70 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1),
+        71 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)),
+        72 => batch,
+        73 => 16,
+        74 => batch,
+        75 => 16,
+        76 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        77 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 70 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
+        78 => batch * 10,
+        79 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 140 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 280 : 1)),
+        80 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1)),
+        81 => batch * 2,
+        82 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        83 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1),
+        84 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        85 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
+        86 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
+        87 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 70 : 1)),
+        88 => batch * 10,
+        89 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 35 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 140 : 1)),
+        90 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 14 : 1)),
+        91 => batch * 2,
+        92 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        93 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
+        94 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        95 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        96 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 84 : 1)),
+        97 => batch * 12,
+        98 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        99 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 7 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 21 : 1)),
+        100 => batch * 3,
+        101 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        102 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1),
+        103 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 14 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
+        104 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 64 : 1),
+        105 => batch,
+        106 => 16,
         _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
     };
-
-    // Conv1: zero border of 3 around input_blocked 3x224x224
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PadConv1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        for (var item = begin; item < end; item++)
-        {
-            var image = item / 1;
-            var block = item % 1;
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 802816 + block * 802816, 802816) /* input_blocked 3x224x224 */, memory.Slice(outputBase + image * 846400 + block * 846400, 846400) /* input_blocked_padded 3x230x230 */, 224, 224, 3);
-        }
-    }
 
     // Conv1: conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -2591,7 +2568,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var batch = _batch;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, memory.Slice(outputBase + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, memory.Slice(9773104 * batch + image * 1024, 1024) /* dropout mask */, 0.7f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 0);
+            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, memory.Slice(outputBase + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, memory.Slice(8970288 * batch + image * 1024, 1024) /* dropout mask */, 0.7f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 0);
         }
     }
 
@@ -3222,7 +3199,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var batch = _batch;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, memory.Slice(outputBase + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, memory.Slice(9774128 * batch + image * 1024, 1024) /* dropout mask */, 0.7f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 1);
+            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, memory.Slice(outputBase + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, memory.Slice(8971312 * batch + image * 1024, 1024) /* dropout mask */, 0.7f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 1);
         }
     }
 
@@ -3828,7 +3805,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var batch = _batch;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 1024, 1024) /* pool5 1024x1x1 */, memory.Slice(outputBase + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, memory.Slice(9775152 * batch + image * 1024, 1024) /* dropout mask */, 0.4f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 2);
+            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 1024, 1024) /* pool5 1024x1x1 */, memory.Slice(outputBase + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, memory.Slice(8972336 * batch + image * 1024, 1024) /* dropout mask */, 0.4f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 2);
         }
     }
 
@@ -3850,7 +3827,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
 
     /// <summary>Floats of training memory per image: every activation kept for the backward pass, and the dropout masks.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public const int TrainingLengthPerImage = 9776176;
+    public const int TrainingLengthPerImage = 8973360;
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private const int TrainingImagesPerPass = 4;
@@ -3993,115 +3970,114 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var memory = _trainingActivations!.Span;
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(1605632 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, 3, 224, 224, padding: 3);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, 3, 224, 224, padding: 3);
         }
-        // Conv1: zero border of 3 around input_blocked 3x224x224 (written by the input layout)
-        _pool.Run(this, 2, ItemCount(2, batch)); // Conv1: conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU
-        _pool.Run(this, 3, ItemCount(3, batch)); // Pool1: max pool 3x3/2, 64x112x112 -> 64x56x56
-        _pool.Run(this, 4, ItemCount(4, batch)); // Norm1: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 64x56x56
-        _pool.Run(this, 5, ItemCount(5, batch)); // Conv2Reduce: conv 1x1/1, 64 -> 64 channels, 56x56 -> 56x56, ReLU
-        _pool.Run(this, 6, ItemCount(6, batch)); // Conv2: zero border of 1 around conv2_reduce 64x56x56
-        _pool.Run(this, 7, ItemCount(7, batch)); // Conv2: conv 3x3/1 pad 1, 64 -> 192 channels, 56x56 -> 56x56, ReLU
-        _pool.Run(this, 8, ItemCount(8, batch)); // Norm2: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 192x56x56
-        _pool.Run(this, 9, ItemCount(9, batch)); // Pool2: max pool 3x3/2, 192x56x56 -> 192x28x28
-        _pool.Run(this, 10, ItemCount(10, batch)); // Inception3a.Branch1: conv 1x1/1, 192 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [0, 64) of inception3a
-        _pool.Run(this, 11, ItemCount(11, batch)); // Inception3a.Branch2Reduce: conv 1x1/1, 192 -> 96 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 12, ItemCount(12, batch)); // Inception3a.Branch2: zero border of 1 around inception3a_branch2_reduce 96x28x28
-        _pool.Run(this, 13, ItemCount(13, batch)); // Inception3a.Branch2: conv 3x3/1 pad 1, 96 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [64, 192) of inception3a
-        _pool.Run(this, 14, ItemCount(14, batch)); // Inception3a.Branch3Reduce: conv 1x1/1, 192 -> 16 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 15, ItemCount(15, batch)); // Inception3a.Branch3: zero border of 2 around inception3a_branch3_reduce 16x28x28
-        _pool.Run(this, 16, ItemCount(16, batch)); // Inception3a.Branch3: conv 5x5/1 pad 2, 16 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [192, 224) of inception3a
-        _pool.Run(this, 17, ItemCount(17, batch)); // Inception3a.Branch4Pool: max pool 3x3/1 pad 1, 192x28x28 -> 192x28x28
-        _pool.Run(this, 18, ItemCount(18, batch)); // Inception3a.Branch4Projection: conv 1x1/1, 192 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [224, 256) of inception3a
-        _pool.Run(this, 19, ItemCount(19, batch)); // Inception3b.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of inception3b
-        _pool.Run(this, 20, ItemCount(20, batch)); // Inception3b.Branch2Reduce: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 21, ItemCount(21, batch)); // Inception3b.Branch2: zero border of 1 around inception3b_branch2_reduce 128x28x28
-        _pool.Run(this, 22, ItemCount(22, batch)); // Inception3b.Branch2: conv 3x3/1 pad 1, 128 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of inception3b
-        _pool.Run(this, 23, ItemCount(23, batch)); // Inception3b.Branch3Reduce: conv 1x1/1, 256 -> 32 channels, 28x28 -> 28x28, ReLU
-        _pool.Run(this, 24, ItemCount(24, batch)); // Inception3b.Branch3: zero border of 2 around inception3b_branch3_reduce 32x28x28
-        _pool.Run(this, 25, ItemCount(25, batch)); // Inception3b.Branch3: conv 5x5/1 pad 2, 32 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of inception3b
-        _pool.Run(this, 26, ItemCount(26, batch)); // Inception3b.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
-        _pool.Run(this, 27, ItemCount(27, batch)); // Inception3b.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of inception3b
-        _pool.Run(this, 28, ItemCount(28, batch)); // Pool3: max pool 3x3/2, 480x28x28 -> 480x14x14
-        _pool.Run(this, 29, ItemCount(29, batch)); // Inception4a.Branch1: conv 1x1/1, 480 -> 192 channels, 14x14 -> 14x14, ReLU; writes channels [0, 192) of inception4a
-        _pool.Run(this, 30, ItemCount(30, batch)); // Inception4a.Branch2Reduce: conv 1x1/1, 480 -> 96 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 31, ItemCount(31, batch)); // Inception4a.Branch2: zero border of 1 around inception4a_branch2_reduce 96x14x14
-        _pool.Run(this, 32, ItemCount(32, batch)); // Inception4a.Branch2: conv 3x3/1 pad 1, 96 -> 208 channels, 14x14 -> 14x14, ReLU; writes channels [192, 400) of inception4a
-        _pool.Run(this, 33, ItemCount(33, batch)); // Inception4a.Branch3Reduce: conv 1x1/1, 480 -> 16 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 34, ItemCount(34, batch)); // Inception4a.Branch3: zero border of 2 around inception4a_branch3_reduce 16x14x14
-        _pool.Run(this, 35, ItemCount(35, batch)); // Inception4a.Branch3: conv 5x5/1 pad 2, 16 -> 48 channels, 14x14 -> 14x14, ReLU; writes channels [400, 448) of inception4a
-        _pool.Run(this, 36, ItemCount(36, batch)); // Inception4a.Branch4Pool: max pool 3x3/1 pad 1, 480x14x14 -> 480x14x14
-        _pool.Run(this, 37, ItemCount(37, batch)); // Inception4a.Branch4Projection: conv 1x1/1, 480 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4a
-        _pool.Run(this, 38, ItemCount(38, batch)); // Aux1.Pool: avg pool 5x5/3, 512x14x14 -> 512x4x4
-        _pool.Run(this, 39, ItemCount(39, batch)); // Aux1.Conv: conv 1x1/1, 512 -> 128 channels, 4x4 -> 4x4, ReLU
-        _pool.Run(this, 40, ItemCount(40, batch)); // Aux1.Flatten: flatten 128x4x4 -> 2048
-        _pool.Run(this, 41, ItemCount(41, batch)); // Aux1.Hidden: linear 2048 -> 1024, ReLU
-        _pool.Run(this, 42, ItemCount(42, batch)); // Aux1.Dropout: dropout 0.7 (training only), 1024x1x1
-        _pool.Run(this, 43, ItemCount(43, batch)); // Aux1.Classifier: linear 1024 -> 1000
-        _pool.Run(this, 44, ItemCount(44, batch)); // Inception4b.Branch1: conv 1x1/1, 512 -> 160 channels, 14x14 -> 14x14, ReLU; writes channels [0, 160) of inception4b
-        _pool.Run(this, 45, ItemCount(45, batch)); // Inception4b.Branch2Reduce: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 46, ItemCount(46, batch)); // Inception4b.Branch2: zero border of 1 around inception4b_branch2_reduce 112x14x14
-        _pool.Run(this, 47, ItemCount(47, batch)); // Inception4b.Branch2: conv 3x3/1 pad 1, 112 -> 224 channels, 14x14 -> 14x14, ReLU; writes channels [160, 384) of inception4b
-        _pool.Run(this, 48, ItemCount(48, batch)); // Inception4b.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 49, ItemCount(49, batch)); // Inception4b.Branch3: zero border of 2 around inception4b_branch3_reduce 24x14x14
-        _pool.Run(this, 50, ItemCount(50, batch)); // Inception4b.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4b
-        _pool.Run(this, 51, ItemCount(51, batch)); // Inception4b.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-        _pool.Run(this, 52, ItemCount(52, batch)); // Inception4b.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4b
-        _pool.Run(this, 53, ItemCount(53, batch)); // Inception4c.Branch1: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [0, 128) of inception4c
-        _pool.Run(this, 54, ItemCount(54, batch)); // Inception4c.Branch2Reduce: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 55, ItemCount(55, batch)); // Inception4c.Branch2: zero border of 1 around inception4c_branch2_reduce 128x14x14
-        _pool.Run(this, 56, ItemCount(56, batch)); // Inception4c.Branch2: conv 3x3/1 pad 1, 128 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [128, 384) of inception4c
-        _pool.Run(this, 57, ItemCount(57, batch)); // Inception4c.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 58, ItemCount(58, batch)); // Inception4c.Branch3: zero border of 2 around inception4c_branch3_reduce 24x14x14
-        _pool.Run(this, 59, ItemCount(59, batch)); // Inception4c.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4c
-        _pool.Run(this, 60, ItemCount(60, batch)); // Inception4c.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-        _pool.Run(this, 61, ItemCount(61, batch)); // Inception4c.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4c
-        _pool.Run(this, 62, ItemCount(62, batch)); // Inception4d.Branch1: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU; writes channels [0, 112) of inception4d
-        _pool.Run(this, 63, ItemCount(63, batch)); // Inception4d.Branch2Reduce: conv 1x1/1, 512 -> 144 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 64, ItemCount(64, batch)); // Inception4d.Branch2: zero border of 1 around inception4d_branch2_reduce 144x14x14
-        _pool.Run(this, 65, ItemCount(65, batch)); // Inception4d.Branch2: conv 3x3/1 pad 1, 144 -> 288 channels, 14x14 -> 14x14, ReLU; writes channels [112, 400) of inception4d
-        _pool.Run(this, 66, ItemCount(66, batch)); // Inception4d.Branch3Reduce: conv 1x1/1, 512 -> 32 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 67, ItemCount(67, batch)); // Inception4d.Branch3: zero border of 2 around inception4d_branch3_reduce 32x14x14
-        _pool.Run(this, 68, ItemCount(68, batch)); // Inception4d.Branch3: conv 5x5/1 pad 2, 32 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [400, 464) of inception4d
-        _pool.Run(this, 69, ItemCount(69, batch)); // Inception4d.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
-        _pool.Run(this, 70, ItemCount(70, batch)); // Inception4d.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [464, 528) of inception4d
-        _pool.Run(this, 71, ItemCount(71, batch)); // Aux2.Pool: avg pool 5x5/3, 528x14x14 -> 528x4x4
-        _pool.Run(this, 72, ItemCount(72, batch)); // Aux2.Conv: conv 1x1/1, 528 -> 128 channels, 4x4 -> 4x4, ReLU
-        _pool.Run(this, 73, ItemCount(73, batch)); // Aux2.Flatten: flatten 128x4x4 -> 2048
-        _pool.Run(this, 74, ItemCount(74, batch)); // Aux2.Hidden: linear 2048 -> 1024, ReLU
-        _pool.Run(this, 75, ItemCount(75, batch)); // Aux2.Dropout: dropout 0.7 (training only), 1024x1x1
-        _pool.Run(this, 76, ItemCount(76, batch)); // Aux2.Classifier: linear 1024 -> 1000
-        _pool.Run(this, 77, ItemCount(77, batch)); // Inception4e.Branch1: conv 1x1/1, 528 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [0, 256) of inception4e
-        _pool.Run(this, 78, ItemCount(78, batch)); // Inception4e.Branch2Reduce: conv 1x1/1, 528 -> 160 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 79, ItemCount(79, batch)); // Inception4e.Branch2: zero border of 1 around inception4e_branch2_reduce 160x14x14
-        _pool.Run(this, 80, ItemCount(80, batch)); // Inception4e.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 14x14 -> 14x14, ReLU; writes channels [256, 576) of inception4e
-        _pool.Run(this, 81, ItemCount(81, batch)); // Inception4e.Branch3Reduce: conv 1x1/1, 528 -> 32 channels, 14x14 -> 14x14, ReLU
-        _pool.Run(this, 82, ItemCount(82, batch)); // Inception4e.Branch3: zero border of 2 around inception4e_branch3_reduce 32x14x14
-        _pool.Run(this, 83, ItemCount(83, batch)); // Inception4e.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [576, 704) of inception4e
-        _pool.Run(this, 84, ItemCount(84, batch)); // Inception4e.Branch4Pool: max pool 3x3/1 pad 1, 528x14x14 -> 528x14x14
-        _pool.Run(this, 85, ItemCount(85, batch)); // Inception4e.Branch4Projection: conv 1x1/1, 528 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [704, 832) of inception4e
-        _pool.Run(this, 86, ItemCount(86, batch)); // Pool4: max pool 3x3/2, 832x14x14 -> 832x7x7
-        _pool.Run(this, 87, ItemCount(87, batch)); // Inception5a.Branch1: conv 1x1/1, 832 -> 256 channels, 7x7 -> 7x7, ReLU; writes channels [0, 256) of inception5a
-        _pool.Run(this, 88, ItemCount(88, batch)); // Inception5a.Branch2Reduce: conv 1x1/1, 832 -> 160 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 89, ItemCount(89, batch)); // Inception5a.Branch2: zero border of 1 around inception5a_branch2_reduce 160x7x7
-        _pool.Run(this, 90, ItemCount(90, batch)); // Inception5a.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 7x7 -> 7x7, ReLU; writes channels [256, 576) of inception5a
-        _pool.Run(this, 91, ItemCount(91, batch)); // Inception5a.Branch3Reduce: conv 1x1/1, 832 -> 32 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 92, ItemCount(92, batch)); // Inception5a.Branch3: zero border of 2 around inception5a_branch3_reduce 32x7x7
-        _pool.Run(this, 93, ItemCount(93, batch)); // Inception5a.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [576, 704) of inception5a
-        _pool.Run(this, 94, ItemCount(94, batch)); // Inception5a.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
-        _pool.Run(this, 95, ItemCount(95, batch)); // Inception5a.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [704, 832) of inception5a
-        _pool.Run(this, 96, ItemCount(96, batch)); // Inception5b.Branch1: conv 1x1/1, 832 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [0, 384) of inception5b
-        _pool.Run(this, 97, ItemCount(97, batch)); // Inception5b.Branch2Reduce: conv 1x1/1, 832 -> 192 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 98, ItemCount(98, batch)); // Inception5b.Branch2: zero border of 1 around inception5b_branch2_reduce 192x7x7
-        _pool.Run(this, 99, ItemCount(99, batch)); // Inception5b.Branch2: conv 3x3/1 pad 1, 192 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [384, 768) of inception5b
-        _pool.Run(this, 100, ItemCount(100, batch)); // Inception5b.Branch3Reduce: conv 1x1/1, 832 -> 48 channels, 7x7 -> 7x7, ReLU
-        _pool.Run(this, 101, ItemCount(101, batch)); // Inception5b.Branch3: zero border of 2 around inception5b_branch3_reduce 48x7x7
-        _pool.Run(this, 102, ItemCount(102, batch)); // Inception5b.Branch3: conv 5x5/1 pad 2, 48 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [768, 896) of inception5b
-        _pool.Run(this, 103, ItemCount(103, batch)); // Inception5b.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
-        _pool.Run(this, 104, ItemCount(104, batch)); // Inception5b.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [896, 1024) of inception5b
-        _pool.Run(this, 105, ItemCount(105, batch)); // Pool5: global average pool, 1024x7x7 -> 1024x1x1
-        _pool.Run(this, 106, ItemCount(106, batch)); // Dropout: dropout 0.4 (training only), 1024x1x1
-        _pool.Run(this, 107, ItemCount(107, batch)); // Classifier: linear 1024 -> 1000
+        _pool.Run(this, 1, ItemCount(1, batch)); // Conv1: conv 7x7/2 pad 3, 3 -> 64 channels, 224x224 -> 112x112, ReLU
+        _pool.Run(this, 2, ItemCount(2, batch)); // Pool1: max pool 3x3/2, 64x112x112 -> 64x56x56
+        _pool.Run(this, 3, ItemCount(3, batch)); // Norm1: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 64x56x56
+        _pool.Run(this, 4, ItemCount(4, batch)); // Conv2Reduce: conv 1x1/1, 64 -> 64 channels, 56x56 -> 56x56, ReLU
+        _pool.Run(this, 5, ItemCount(5, batch)); // Conv2: zero border of 1 around conv2_reduce 64x56x56
+        _pool.Run(this, 6, ItemCount(6, batch)); // Conv2: conv 3x3/1 pad 1, 64 -> 192 channels, 56x56 -> 56x56, ReLU
+        _pool.Run(this, 7, ItemCount(7, batch)); // Norm2: LRN across 5 channels, alpha 0.0001, beta 0.75, k 1, 192x56x56
+        _pool.Run(this, 8, ItemCount(8, batch)); // Pool2: max pool 3x3/2, 192x56x56 -> 192x28x28
+        _pool.Run(this, 9, ItemCount(9, batch)); // Inception3a.Branch1: conv 1x1/1, 192 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [0, 64) of inception3a
+        _pool.Run(this, 10, ItemCount(10, batch)); // Inception3a.Branch2Reduce: conv 1x1/1, 192 -> 96 channels, 28x28 -> 28x28, ReLU
+        _pool.Run(this, 11, ItemCount(11, batch)); // Inception3a.Branch2: zero border of 1 around inception3a_branch2_reduce 96x28x28
+        _pool.Run(this, 12, ItemCount(12, batch)); // Inception3a.Branch2: conv 3x3/1 pad 1, 96 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [64, 192) of inception3a
+        _pool.Run(this, 13, ItemCount(13, batch)); // Inception3a.Branch3Reduce: conv 1x1/1, 192 -> 16 channels, 28x28 -> 28x28, ReLU
+        _pool.Run(this, 14, ItemCount(14, batch)); // Inception3a.Branch3: zero border of 2 around inception3a_branch3_reduce 16x28x28
+        _pool.Run(this, 15, ItemCount(15, batch)); // Inception3a.Branch3: conv 5x5/1 pad 2, 16 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [192, 224) of inception3a
+        _pool.Run(this, 16, ItemCount(16, batch)); // Inception3a.Branch4Pool: max pool 3x3/1 pad 1, 192x28x28 -> 192x28x28
+        _pool.Run(this, 17, ItemCount(17, batch)); // Inception3a.Branch4Projection: conv 1x1/1, 192 -> 32 channels, 28x28 -> 28x28, ReLU; writes channels [224, 256) of inception3a
+        _pool.Run(this, 18, ItemCount(18, batch)); // Inception3b.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of inception3b
+        _pool.Run(this, 19, ItemCount(19, batch)); // Inception3b.Branch2Reduce: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU
+        _pool.Run(this, 20, ItemCount(20, batch)); // Inception3b.Branch2: zero border of 1 around inception3b_branch2_reduce 128x28x28
+        _pool.Run(this, 21, ItemCount(21, batch)); // Inception3b.Branch2: conv 3x3/1 pad 1, 128 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of inception3b
+        _pool.Run(this, 22, ItemCount(22, batch)); // Inception3b.Branch3Reduce: conv 1x1/1, 256 -> 32 channels, 28x28 -> 28x28, ReLU
+        _pool.Run(this, 23, ItemCount(23, batch)); // Inception3b.Branch3: zero border of 2 around inception3b_branch3_reduce 32x28x28
+        _pool.Run(this, 24, ItemCount(24, batch)); // Inception3b.Branch3: conv 5x5/1 pad 2, 32 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of inception3b
+        _pool.Run(this, 25, ItemCount(25, batch)); // Inception3b.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28
+        _pool.Run(this, 26, ItemCount(26, batch)); // Inception3b.Branch4Projection: conv 1x1/1, 256 -> 64 channels, 28x28 -> 28x28, ReLU; writes channels [416, 480) of inception3b
+        _pool.Run(this, 27, ItemCount(27, batch)); // Pool3: max pool 3x3/2, 480x28x28 -> 480x14x14
+        _pool.Run(this, 28, ItemCount(28, batch)); // Inception4a.Branch1: conv 1x1/1, 480 -> 192 channels, 14x14 -> 14x14, ReLU; writes channels [0, 192) of inception4a
+        _pool.Run(this, 29, ItemCount(29, batch)); // Inception4a.Branch2Reduce: conv 1x1/1, 480 -> 96 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 30, ItemCount(30, batch)); // Inception4a.Branch2: zero border of 1 around inception4a_branch2_reduce 96x14x14
+        _pool.Run(this, 31, ItemCount(31, batch)); // Inception4a.Branch2: conv 3x3/1 pad 1, 96 -> 208 channels, 14x14 -> 14x14, ReLU; writes channels [192, 400) of inception4a
+        _pool.Run(this, 32, ItemCount(32, batch)); // Inception4a.Branch3Reduce: conv 1x1/1, 480 -> 16 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 33, ItemCount(33, batch)); // Inception4a.Branch3: zero border of 2 around inception4a_branch3_reduce 16x14x14
+        _pool.Run(this, 34, ItemCount(34, batch)); // Inception4a.Branch3: conv 5x5/1 pad 2, 16 -> 48 channels, 14x14 -> 14x14, ReLU; writes channels [400, 448) of inception4a
+        _pool.Run(this, 35, ItemCount(35, batch)); // Inception4a.Branch4Pool: max pool 3x3/1 pad 1, 480x14x14 -> 480x14x14
+        _pool.Run(this, 36, ItemCount(36, batch)); // Inception4a.Branch4Projection: conv 1x1/1, 480 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4a
+        _pool.Run(this, 37, ItemCount(37, batch)); // Aux1.Pool: avg pool 5x5/3, 512x14x14 -> 512x4x4
+        _pool.Run(this, 38, ItemCount(38, batch)); // Aux1.Conv: conv 1x1/1, 512 -> 128 channels, 4x4 -> 4x4, ReLU
+        _pool.Run(this, 39, ItemCount(39, batch)); // Aux1.Flatten: flatten 128x4x4 -> 2048
+        _pool.Run(this, 40, ItemCount(40, batch)); // Aux1.Hidden: linear 2048 -> 1024, ReLU
+        _pool.Run(this, 41, ItemCount(41, batch)); // Aux1.Dropout: dropout 0.7 (training only), 1024x1x1
+        _pool.Run(this, 42, ItemCount(42, batch)); // Aux1.Classifier: linear 1024 -> 1000
+        _pool.Run(this, 43, ItemCount(43, batch)); // Inception4b.Branch1: conv 1x1/1, 512 -> 160 channels, 14x14 -> 14x14, ReLU; writes channels [0, 160) of inception4b
+        _pool.Run(this, 44, ItemCount(44, batch)); // Inception4b.Branch2Reduce: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 45, ItemCount(45, batch)); // Inception4b.Branch2: zero border of 1 around inception4b_branch2_reduce 112x14x14
+        _pool.Run(this, 46, ItemCount(46, batch)); // Inception4b.Branch2: conv 3x3/1 pad 1, 112 -> 224 channels, 14x14 -> 14x14, ReLU; writes channels [160, 384) of inception4b
+        _pool.Run(this, 47, ItemCount(47, batch)); // Inception4b.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 48, ItemCount(48, batch)); // Inception4b.Branch3: zero border of 2 around inception4b_branch3_reduce 24x14x14
+        _pool.Run(this, 49, ItemCount(49, batch)); // Inception4b.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4b
+        _pool.Run(this, 50, ItemCount(50, batch)); // Inception4b.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
+        _pool.Run(this, 51, ItemCount(51, batch)); // Inception4b.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4b
+        _pool.Run(this, 52, ItemCount(52, batch)); // Inception4c.Branch1: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [0, 128) of inception4c
+        _pool.Run(this, 53, ItemCount(53, batch)); // Inception4c.Branch2Reduce: conv 1x1/1, 512 -> 128 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 54, ItemCount(54, batch)); // Inception4c.Branch2: zero border of 1 around inception4c_branch2_reduce 128x14x14
+        _pool.Run(this, 55, ItemCount(55, batch)); // Inception4c.Branch2: conv 3x3/1 pad 1, 128 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [128, 384) of inception4c
+        _pool.Run(this, 56, ItemCount(56, batch)); // Inception4c.Branch3Reduce: conv 1x1/1, 512 -> 24 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 57, ItemCount(57, batch)); // Inception4c.Branch3: zero border of 2 around inception4c_branch3_reduce 24x14x14
+        _pool.Run(this, 58, ItemCount(58, batch)); // Inception4c.Branch3: conv 5x5/1 pad 2, 24 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [384, 448) of inception4c
+        _pool.Run(this, 59, ItemCount(59, batch)); // Inception4c.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
+        _pool.Run(this, 60, ItemCount(60, batch)); // Inception4c.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [448, 512) of inception4c
+        _pool.Run(this, 61, ItemCount(61, batch)); // Inception4d.Branch1: conv 1x1/1, 512 -> 112 channels, 14x14 -> 14x14, ReLU; writes channels [0, 112) of inception4d
+        _pool.Run(this, 62, ItemCount(62, batch)); // Inception4d.Branch2Reduce: conv 1x1/1, 512 -> 144 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 63, ItemCount(63, batch)); // Inception4d.Branch2: zero border of 1 around inception4d_branch2_reduce 144x14x14
+        _pool.Run(this, 64, ItemCount(64, batch)); // Inception4d.Branch2: conv 3x3/1 pad 1, 144 -> 288 channels, 14x14 -> 14x14, ReLU; writes channels [112, 400) of inception4d
+        _pool.Run(this, 65, ItemCount(65, batch)); // Inception4d.Branch3Reduce: conv 1x1/1, 512 -> 32 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 66, ItemCount(66, batch)); // Inception4d.Branch3: zero border of 2 around inception4d_branch3_reduce 32x14x14
+        _pool.Run(this, 67, ItemCount(67, batch)); // Inception4d.Branch3: conv 5x5/1 pad 2, 32 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [400, 464) of inception4d
+        _pool.Run(this, 68, ItemCount(68, batch)); // Inception4d.Branch4Pool: max pool 3x3/1 pad 1, 512x14x14 -> 512x14x14
+        _pool.Run(this, 69, ItemCount(69, batch)); // Inception4d.Branch4Projection: conv 1x1/1, 512 -> 64 channels, 14x14 -> 14x14, ReLU; writes channels [464, 528) of inception4d
+        _pool.Run(this, 70, ItemCount(70, batch)); // Aux2.Pool: avg pool 5x5/3, 528x14x14 -> 528x4x4
+        _pool.Run(this, 71, ItemCount(71, batch)); // Aux2.Conv: conv 1x1/1, 528 -> 128 channels, 4x4 -> 4x4, ReLU
+        _pool.Run(this, 72, ItemCount(72, batch)); // Aux2.Flatten: flatten 128x4x4 -> 2048
+        _pool.Run(this, 73, ItemCount(73, batch)); // Aux2.Hidden: linear 2048 -> 1024, ReLU
+        _pool.Run(this, 74, ItemCount(74, batch)); // Aux2.Dropout: dropout 0.7 (training only), 1024x1x1
+        _pool.Run(this, 75, ItemCount(75, batch)); // Aux2.Classifier: linear 1024 -> 1000
+        _pool.Run(this, 76, ItemCount(76, batch)); // Inception4e.Branch1: conv 1x1/1, 528 -> 256 channels, 14x14 -> 14x14, ReLU; writes channels [0, 256) of inception4e
+        _pool.Run(this, 77, ItemCount(77, batch)); // Inception4e.Branch2Reduce: conv 1x1/1, 528 -> 160 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 78, ItemCount(78, batch)); // Inception4e.Branch2: zero border of 1 around inception4e_branch2_reduce 160x14x14
+        _pool.Run(this, 79, ItemCount(79, batch)); // Inception4e.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 14x14 -> 14x14, ReLU; writes channels [256, 576) of inception4e
+        _pool.Run(this, 80, ItemCount(80, batch)); // Inception4e.Branch3Reduce: conv 1x1/1, 528 -> 32 channels, 14x14 -> 14x14, ReLU
+        _pool.Run(this, 81, ItemCount(81, batch)); // Inception4e.Branch3: zero border of 2 around inception4e_branch3_reduce 32x14x14
+        _pool.Run(this, 82, ItemCount(82, batch)); // Inception4e.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [576, 704) of inception4e
+        _pool.Run(this, 83, ItemCount(83, batch)); // Inception4e.Branch4Pool: max pool 3x3/1 pad 1, 528x14x14 -> 528x14x14
+        _pool.Run(this, 84, ItemCount(84, batch)); // Inception4e.Branch4Projection: conv 1x1/1, 528 -> 128 channels, 14x14 -> 14x14, ReLU; writes channels [704, 832) of inception4e
+        _pool.Run(this, 85, ItemCount(85, batch)); // Pool4: max pool 3x3/2, 832x14x14 -> 832x7x7
+        _pool.Run(this, 86, ItemCount(86, batch)); // Inception5a.Branch1: conv 1x1/1, 832 -> 256 channels, 7x7 -> 7x7, ReLU; writes channels [0, 256) of inception5a
+        _pool.Run(this, 87, ItemCount(87, batch)); // Inception5a.Branch2Reduce: conv 1x1/1, 832 -> 160 channels, 7x7 -> 7x7, ReLU
+        _pool.Run(this, 88, ItemCount(88, batch)); // Inception5a.Branch2: zero border of 1 around inception5a_branch2_reduce 160x7x7
+        _pool.Run(this, 89, ItemCount(89, batch)); // Inception5a.Branch2: conv 3x3/1 pad 1, 160 -> 320 channels, 7x7 -> 7x7, ReLU; writes channels [256, 576) of inception5a
+        _pool.Run(this, 90, ItemCount(90, batch)); // Inception5a.Branch3Reduce: conv 1x1/1, 832 -> 32 channels, 7x7 -> 7x7, ReLU
+        _pool.Run(this, 91, ItemCount(91, batch)); // Inception5a.Branch3: zero border of 2 around inception5a_branch3_reduce 32x7x7
+        _pool.Run(this, 92, ItemCount(92, batch)); // Inception5a.Branch3: conv 5x5/1 pad 2, 32 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [576, 704) of inception5a
+        _pool.Run(this, 93, ItemCount(93, batch)); // Inception5a.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
+        _pool.Run(this, 94, ItemCount(94, batch)); // Inception5a.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [704, 832) of inception5a
+        _pool.Run(this, 95, ItemCount(95, batch)); // Inception5b.Branch1: conv 1x1/1, 832 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [0, 384) of inception5b
+        _pool.Run(this, 96, ItemCount(96, batch)); // Inception5b.Branch2Reduce: conv 1x1/1, 832 -> 192 channels, 7x7 -> 7x7, ReLU
+        _pool.Run(this, 97, ItemCount(97, batch)); // Inception5b.Branch2: zero border of 1 around inception5b_branch2_reduce 192x7x7
+        _pool.Run(this, 98, ItemCount(98, batch)); // Inception5b.Branch2: conv 3x3/1 pad 1, 192 -> 384 channels, 7x7 -> 7x7, ReLU; writes channels [384, 768) of inception5b
+        _pool.Run(this, 99, ItemCount(99, batch)); // Inception5b.Branch3Reduce: conv 1x1/1, 832 -> 48 channels, 7x7 -> 7x7, ReLU
+        _pool.Run(this, 100, ItemCount(100, batch)); // Inception5b.Branch3: zero border of 2 around inception5b_branch3_reduce 48x7x7
+        _pool.Run(this, 101, ItemCount(101, batch)); // Inception5b.Branch3: conv 5x5/1 pad 2, 48 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [768, 896) of inception5b
+        _pool.Run(this, 102, ItemCount(102, batch)); // Inception5b.Branch4Pool: max pool 3x3/1 pad 1, 832x7x7 -> 832x7x7
+        _pool.Run(this, 103, ItemCount(103, batch)); // Inception5b.Branch4Projection: conv 1x1/1, 832 -> 128 channels, 7x7 -> 7x7, ReLU; writes channels [896, 1024) of inception5b
+        _pool.Run(this, 104, ItemCount(104, batch)); // Pool5: global average pool, 1024x7x7 -> 1024x1x1
+        _pool.Run(this, 105, ItemCount(105, batch)); // Dropout: dropout 0.4 (training only), 1024x1x1
+        _pool.Run(this, 106, ItemCount(106, batch)); // Classifier: linear 1024 -> 1000
     }
 
     /// <summary>Softmax cross-entropy of the main classifier and of each auxiliary head for one pass; writes the logits' gradients (scaled for the batch mean) and counts the main classifier's right answers.</summary>
@@ -4116,14 +4092,14 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var correct = 0;
         for (var image = 0; image < batch; image++)
         {
-            correct += global::InceptionGen.Training.SoftmaxCrossEntropy.IsTopClass(activations.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, labels[image]) ? 1 : 0;
-            var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, labels[image], gradients.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, scale);
+            correct += global::InceptionGen.Training.SoftmaxCrossEntropy.IsTopClass(activations.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, labels[image]) ? 1 : 0;
+            var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, labels[image], gradients.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, scale);
             main += loss;
             total += loss;
             // Aux1: weight 0.3f
-            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(6371008 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, labels[image], gradients.Slice(6371008 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, 0.3f * scale);
+            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(5568192 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, labels[image], gradients.Slice(5568192 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, 0.3f * scale);
             // Aux2: weight 0.3f
-            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(7215344 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, labels[image], gradients.Slice(7215344 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, 0.3f * scale);
+            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(6412528 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, labels[image], gradients.Slice(6412528 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, 0.3f * scale);
         }
         return (total, main, correct);
     }
@@ -4132,183 +4108,182 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void BackwardPass(int batch, global::System.Span<float> inputGradient)
     {
-        _pool.Run(this, 65750, batch); // Classifier: Linear input gradient
-        _pool.Run(this, 65751, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Classifier: weight gradients
-        _pool.Run(this, 65748, batch); // Dropout: Dropout input gradient
-        _pool.Run(this, 65746, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 64 : 1)); // Pool5: GlobalAveragePool input gradient
-        _pool.Run(this, 65744, batch); // Inception5b.Branch4Projection: Conv input gradient
-        _pool.Run(this, 65745, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 424 : 1); // Inception5b.Branch4Projection: weight gradients
-        _pool.Run(this, 65742, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1)); // Inception5b.Branch4Pool: MaxPool input gradient
-        _pool.Run(this, 65740, batch); // Inception5b.Branch3: Conv input gradient
-        _pool.Run(this, 65741, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 104 : 1); // Inception5b.Branch3: weight gradients
-        _pool.Run(this, 65738, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 3 : 1)); // Inception5b.Branch3: Pad input gradient
-        _pool.Run(this, 65736, batch); // Inception5b.Branch3Reduce: Conv input gradient
-        _pool.Run(this, 65737, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 107 : 1); // Inception5b.Branch3Reduce: weight gradients
-        _pool.Run(this, 65734, batch); // Inception5b.Branch2: Conv input gradient
-        _pool.Run(this, 65735, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 600 : 1); // Inception5b.Branch2: weight gradients
-        _pool.Run(this, 65732, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Inception5b.Branch2: Pad input gradient
-        _pool.Run(this, 65730, batch); // Inception5b.Branch2Reduce: Conv input gradient
-        _pool.Run(this, 65731, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 428 : 1); // Inception5b.Branch2Reduce: weight gradients
-        _pool.Run(this, 65728, batch); // Inception5b.Branch1: Conv input gradient
-        _pool.Run(this, 65729, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 856 : 1); // Inception5b.Branch1: weight gradients
-        _pool.Run(this, 65726, batch); // Inception5a.Branch4Projection: Conv input gradient
-        _pool.Run(this, 65727, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 424 : 1); // Inception5a.Branch4Projection: weight gradients
-        _pool.Run(this, 65724, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1)); // Inception5a.Branch4Pool: MaxPool input gradient
-        _pool.Run(this, 65722, batch); // Inception5a.Branch3: Conv input gradient
-        _pool.Run(this, 65723, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 72 : 1); // Inception5a.Branch3: weight gradients
-        _pool.Run(this, 65720, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception5a.Branch3: Pad input gradient
-        _pool.Run(this, 65718, batch); // Inception5a.Branch3Reduce: Conv input gradient
-        _pool.Run(this, 65719, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 106 : 1); // Inception5a.Branch3Reduce: weight gradients
-        _pool.Run(this, 65716, batch); // Inception5a.Branch2: Conv input gradient
-        _pool.Run(this, 65717, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 420 : 1); // Inception5a.Branch2: weight gradients
-        _pool.Run(this, 65714, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 10 : 1)); // Inception5a.Branch2: Pad input gradient
-        _pool.Run(this, 65712, batch); // Inception5a.Branch2Reduce: Conv input gradient
-        _pool.Run(this, 65713, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 530 : 1); // Inception5a.Branch2Reduce: weight gradients
-        _pool.Run(this, 65710, batch); // Inception5a.Branch1: Conv input gradient
-        _pool.Run(this, 65711, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 848 : 1); // Inception5a.Branch1: weight gradients
-        _pool.Run(this, 65708, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1)); // Pool4: MaxPool input gradient
-        _pool.Run(this, 65706, batch); // Inception4e.Branch4Projection: Conv input gradient
-        _pool.Run(this, 65707, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 272 : 1); // Inception4e.Branch4Projection: weight gradients
-        _pool.Run(this, 65704, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1)); // Inception4e.Branch4Pool: MaxPool input gradient
-        _pool.Run(this, 65702, batch); // Inception4e.Branch3: Conv input gradient
-        _pool.Run(this, 65703, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 72 : 1); // Inception4e.Branch3: weight gradients
-        _pool.Run(this, 65700, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4e.Branch3: Pad input gradient
-        _pool.Run(this, 65698, batch); // Inception4e.Branch3Reduce: Conv input gradient
-        _pool.Run(this, 65699, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 68 : 1); // Inception4e.Branch3Reduce: weight gradients
-        _pool.Run(this, 65696, batch); // Inception4e.Branch2: Conv input gradient
-        _pool.Run(this, 65697, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 420 : 1); // Inception4e.Branch2: weight gradients
-        _pool.Run(this, 65694, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 10 : 1)); // Inception4e.Branch2: Pad input gradient
-        _pool.Run(this, 65692, batch); // Inception4e.Branch2Reduce: Conv input gradient
-        _pool.Run(this, 65693, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 340 : 1); // Inception4e.Branch2Reduce: weight gradients
-        _pool.Run(this, 65690, batch); // Inception4e.Branch1: Conv input gradient
-        _pool.Run(this, 65691, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 544 : 1); // Inception4e.Branch1: weight gradients
-        _pool.Run(this, 65688, batch); // Aux2.Classifier: Linear input gradient
-        _pool.Run(this, 65689, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux2.Classifier: weight gradients
-        _pool.Run(this, 65686, batch); // Aux2.Dropout: Dropout input gradient
-        _pool.Run(this, 65684, batch); // Aux2.Hidden: Linear input gradient
-        _pool.Run(this, 65685, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux2.Hidden: weight gradients
-        _pool.Run(this, 65682, batch); // Aux2.Flatten: BlockedToPlain input gradient
-        _pool.Run(this, 65680, batch); // Aux2.Conv: Conv input gradient
-        _pool.Run(this, 65681, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 272 : 1); // Aux2.Conv: weight gradients
-        _pool.Run(this, 65678, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1)); // Aux2.Pool: AvgPool input gradient
-        _pool.Run(this, 65676, batch); // Inception4d.Branch4Projection: Conv input gradient
-        _pool.Run(this, 65677, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4d.Branch4Projection: weight gradients
-        _pool.Run(this, 65674, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4d.Branch4Pool: MaxPool input gradient
-        _pool.Run(this, 65672, batch); // Inception4d.Branch3: Conv input gradient
-        _pool.Run(this, 65673, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 36 : 1); // Inception4d.Branch3: weight gradients
-        _pool.Run(this, 65670, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4d.Branch3: Pad input gradient
-        _pool.Run(this, 65668, batch); // Inception4d.Branch3Reduce: Conv input gradient
-        _pool.Run(this, 65669, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4d.Branch3Reduce: weight gradients
-        _pool.Run(this, 65666, batch); // Inception4d.Branch2: Conv input gradient
-        _pool.Run(this, 65667, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 342 : 1); // Inception4d.Branch2: weight gradients
-        _pool.Run(this, 65664, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 9 : 1)); // Inception4d.Branch2: Pad input gradient
-        _pool.Run(this, 65662, batch); // Inception4d.Branch2Reduce: Conv input gradient
-        _pool.Run(this, 65663, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 201 : 1); // Inception4d.Branch2Reduce: weight gradients
-        _pool.Run(this, 65660, batch); // Inception4d.Branch1: Conv input gradient
-        _pool.Run(this, 65661, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 231 : 1); // Inception4d.Branch1: weight gradients
-        _pool.Run(this, 65658, batch); // Inception4c.Branch4Projection: Conv input gradient
-        _pool.Run(this, 65659, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4c.Branch4Projection: weight gradients
-        _pool.Run(this, 65656, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4c.Branch4Pool: MaxPool input gradient
-        _pool.Run(this, 65654, batch); // Inception4c.Branch3: Conv input gradient
-        _pool.Run(this, 65655, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1); // Inception4c.Branch3: weight gradients
-        _pool.Run(this, 65652, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4c.Branch3: Pad input gradient
-        _pool.Run(this, 65650, batch); // Inception4c.Branch3Reduce: Conv input gradient
-        _pool.Run(this, 65651, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4c.Branch3Reduce: weight gradients
-        _pool.Run(this, 65648, batch); // Inception4c.Branch2: Conv input gradient
-        _pool.Run(this, 65649, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 272 : 1); // Inception4c.Branch2: weight gradients
-        _pool.Run(this, 65646, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1)); // Inception4c.Branch2: Pad input gradient
-        _pool.Run(this, 65644, batch); // Inception4c.Branch2Reduce: Conv input gradient
-        _pool.Run(this, 65645, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 264 : 1); // Inception4c.Branch2Reduce: weight gradients
-        _pool.Run(this, 65642, batch); // Inception4c.Branch1: Conv input gradient
-        _pool.Run(this, 65643, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 264 : 1); // Inception4c.Branch1: weight gradients
-        _pool.Run(this, 65640, batch); // Inception4b.Branch4Projection: Conv input gradient
-        _pool.Run(this, 65641, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4b.Branch4Projection: weight gradients
-        _pool.Run(this, 65638, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4b.Branch4Pool: MaxPool input gradient
-        _pool.Run(this, 65636, batch); // Inception4b.Branch3: Conv input gradient
-        _pool.Run(this, 65637, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1); // Inception4b.Branch3: weight gradients
-        _pool.Run(this, 65634, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4b.Branch3: Pad input gradient
-        _pool.Run(this, 65632, batch); // Inception4b.Branch3Reduce: Conv input gradient
-        _pool.Run(this, 65633, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4b.Branch3Reduce: weight gradients
-        _pool.Run(this, 65630, batch); // Inception4b.Branch2: Conv input gradient
-        _pool.Run(this, 65631, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 210 : 1); // Inception4b.Branch2: weight gradients
-        _pool.Run(this, 65628, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 7 : 1)); // Inception4b.Branch2: Pad input gradient
-        _pool.Run(this, 65626, batch); // Inception4b.Branch2Reduce: Conv input gradient
-        _pool.Run(this, 65627, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 231 : 1); // Inception4b.Branch2Reduce: weight gradients
-        _pool.Run(this, 65624, batch); // Inception4b.Branch1: Conv input gradient
-        _pool.Run(this, 65625, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 330 : 1); // Inception4b.Branch1: weight gradients
-        _pool.Run(this, 65622, batch); // Aux1.Classifier: Linear input gradient
-        _pool.Run(this, 65623, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux1.Classifier: weight gradients
-        _pool.Run(this, 65620, batch); // Aux1.Dropout: Dropout input gradient
-        _pool.Run(this, 65618, batch); // Aux1.Hidden: Linear input gradient
-        _pool.Run(this, 65619, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux1.Hidden: weight gradients
-        _pool.Run(this, 65616, batch); // Aux1.Flatten: BlockedToPlain input gradient
-        _pool.Run(this, 65614, batch); // Aux1.Conv: Conv input gradient
-        _pool.Run(this, 65615, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 264 : 1); // Aux1.Conv: weight gradients
-        _pool.Run(this, 65612, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Aux1.Pool: AvgPool input gradient
-        _pool.Run(this, 65610, batch); // Inception4a.Branch4Projection: Conv input gradient
-        _pool.Run(this, 65611, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 124 : 1); // Inception4a.Branch4Projection: weight gradients
-        _pool.Run(this, 65608, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1)); // Inception4a.Branch4Pool: MaxPool input gradient
-        _pool.Run(this, 65606, batch); // Inception4a.Branch3: Conv input gradient
-        _pool.Run(this, 65607, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 15 : 1); // Inception4a.Branch3: weight gradients
-        _pool.Run(this, 65604, batch); // Inception4a.Branch3: Pad input gradient
-        _pool.Run(this, 65602, batch); // Inception4a.Branch3Reduce: Conv input gradient
-        _pool.Run(this, 65603, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 31 : 1); // Inception4a.Branch3Reduce: weight gradients
-        _pool.Run(this, 65600, batch); // Inception4a.Branch2: Conv input gradient
-        _pool.Run(this, 65601, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 169 : 1); // Inception4a.Branch2: weight gradients
-        _pool.Run(this, 65598, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Inception4a.Branch2: Pad input gradient
-        _pool.Run(this, 65596, batch); // Inception4a.Branch2Reduce: Conv input gradient
-        _pool.Run(this, 65597, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 126 : 1); // Inception4a.Branch2Reduce: weight gradients
-        _pool.Run(this, 65594, batch); // Inception4a.Branch1: Conv input gradient
-        _pool.Run(this, 65595, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 252 : 1); // Inception4a.Branch1: weight gradients
-        _pool.Run(this, 65592, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1)); // Pool3: MaxPool input gradient
-        _pool.Run(this, 65590, batch); // Inception3b.Branch4Projection: Conv input gradient
-        _pool.Run(this, 65591, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 68 : 1); // Inception3b.Branch4Projection: weight gradients
-        _pool.Run(this, 65588, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)); // Inception3b.Branch4Pool: MaxPool input gradient
-        _pool.Run(this, 65586, batch); // Inception3b.Branch3: Conv input gradient
-        _pool.Run(this, 65587, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 54 : 1); // Inception3b.Branch3: weight gradients
-        _pool.Run(this, 65584, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception3b.Branch3: Pad input gradient
-        _pool.Run(this, 65582, batch); // Inception3b.Branch3Reduce: Conv input gradient
-        _pool.Run(this, 65583, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 34 : 1); // Inception3b.Branch3Reduce: weight gradients
-        _pool.Run(this, 65580, batch); // Inception3b.Branch2: Conv input gradient
-        _pool.Run(this, 65581, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 204 : 1); // Inception3b.Branch2: weight gradients
-        _pool.Run(this, 65578, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1)); // Inception3b.Branch2: Pad input gradient
-        _pool.Run(this, 65576, batch); // Inception3b.Branch2Reduce: Conv input gradient
-        _pool.Run(this, 65577, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 136 : 1); // Inception3b.Branch2Reduce: weight gradients
-        _pool.Run(this, 65574, batch); // Inception3b.Branch1: Conv input gradient
-        _pool.Run(this, 65575, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 136 : 1); // Inception3b.Branch1: weight gradients
-        _pool.Run(this, 65572, batch); // Inception3a.Branch4Projection: Conv input gradient
-        _pool.Run(this, 65573, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 26 : 1); // Inception3a.Branch4Projection: weight gradients
-        _pool.Run(this, 65570, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Inception3a.Branch4Pool: MaxPool input gradient
-        _pool.Run(this, 65568, batch); // Inception3a.Branch3: Conv input gradient
-        _pool.Run(this, 65569, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 10 : 1); // Inception3a.Branch3: weight gradients
-        _pool.Run(this, 65566, batch); // Inception3a.Branch3: Pad input gradient
-        _pool.Run(this, 65564, batch); // Inception3a.Branch3Reduce: Conv input gradient
-        _pool.Run(this, 65565, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 13 : 1); // Inception3a.Branch3Reduce: weight gradients
-        _pool.Run(this, 65562, batch); // Inception3a.Branch2: Conv input gradient
-        _pool.Run(this, 65563, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 104 : 1); // Inception3a.Branch2: weight gradients
-        _pool.Run(this, 65560, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Inception3a.Branch2: Pad input gradient
-        _pool.Run(this, 65558, batch); // Inception3a.Branch2Reduce: Conv input gradient
-        _pool.Run(this, 65559, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 54 : 1); // Inception3a.Branch2Reduce: weight gradients
-        _pool.Run(this, 65556, batch); // Inception3a.Branch1: Conv input gradient
-        _pool.Run(this, 65557, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1); // Inception3a.Branch1: weight gradients
-        _pool.Run(this, 65554, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Pool2: MaxPool input gradient
-        _pool.Run(this, 65552, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)); // Norm2: LocalResponseNorm input gradient
-        _pool.Run(this, 65550, batch); // Conv2: Conv input gradient
-        _pool.Run(this, 65551, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 108 : 1); // Conv2: weight gradients
-        _pool.Run(this, 65548, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1)); // Conv2: Pad input gradient
-        _pool.Run(this, 65546, batch); // Conv2Reduce: Conv input gradient
-        _pool.Run(this, 65547, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 20 : 1); // Conv2Reduce: weight gradients
-        _pool.Run(this, 65544, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)); // Norm1: LocalResponseNorm input gradient
-        _pool.Run(this, 65542, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1)); // Pool1: MaxPool input gradient
-        _pool.Run(this, 65540, batch); // Conv1: Conv input gradient
-        _pool.Run(this, 65541, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1); // Conv1: weight gradients
-        _pool.Run(this, 65538, batch); // Conv1: Pad input gradient
+        _pool.Run(this, 65748, batch); // Classifier: Linear input gradient
+        _pool.Run(this, 65749, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Classifier: weight gradients
+        _pool.Run(this, 65746, batch); // Dropout: Dropout input gradient
+        _pool.Run(this, 65744, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 64 : 1)); // Pool5: GlobalAveragePool input gradient
+        _pool.Run(this, 65742, batch); // Inception5b.Branch4Projection: Conv input gradient
+        _pool.Run(this, 65743, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 424 : 1); // Inception5b.Branch4Projection: weight gradients
+        _pool.Run(this, 65740, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1)); // Inception5b.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65738, batch); // Inception5b.Branch3: Conv input gradient
+        _pool.Run(this, 65739, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 104 : 1); // Inception5b.Branch3: weight gradients
+        _pool.Run(this, 65736, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 3 : 1)); // Inception5b.Branch3: Pad input gradient
+        _pool.Run(this, 65734, batch); // Inception5b.Branch3Reduce: Conv input gradient
+        _pool.Run(this, 65735, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 107 : 1); // Inception5b.Branch3Reduce: weight gradients
+        _pool.Run(this, 65732, batch); // Inception5b.Branch2: Conv input gradient
+        _pool.Run(this, 65733, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 600 : 1); // Inception5b.Branch2: weight gradients
+        _pool.Run(this, 65730, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Inception5b.Branch2: Pad input gradient
+        _pool.Run(this, 65728, batch); // Inception5b.Branch2Reduce: Conv input gradient
+        _pool.Run(this, 65729, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 428 : 1); // Inception5b.Branch2Reduce: weight gradients
+        _pool.Run(this, 65726, batch); // Inception5b.Branch1: Conv input gradient
+        _pool.Run(this, 65727, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 856 : 1); // Inception5b.Branch1: weight gradients
+        _pool.Run(this, 65724, batch); // Inception5a.Branch4Projection: Conv input gradient
+        _pool.Run(this, 65725, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 424 : 1); // Inception5a.Branch4Projection: weight gradients
+        _pool.Run(this, 65722, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1)); // Inception5a.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65720, batch); // Inception5a.Branch3: Conv input gradient
+        _pool.Run(this, 65721, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 72 : 1); // Inception5a.Branch3: weight gradients
+        _pool.Run(this, 65718, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception5a.Branch3: Pad input gradient
+        _pool.Run(this, 65716, batch); // Inception5a.Branch3Reduce: Conv input gradient
+        _pool.Run(this, 65717, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 106 : 1); // Inception5a.Branch3Reduce: weight gradients
+        _pool.Run(this, 65714, batch); // Inception5a.Branch2: Conv input gradient
+        _pool.Run(this, 65715, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 420 : 1); // Inception5a.Branch2: weight gradients
+        _pool.Run(this, 65712, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 10 : 1)); // Inception5a.Branch2: Pad input gradient
+        _pool.Run(this, 65710, batch); // Inception5a.Branch2Reduce: Conv input gradient
+        _pool.Run(this, 65711, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 530 : 1); // Inception5a.Branch2Reduce: weight gradients
+        _pool.Run(this, 65708, batch); // Inception5a.Branch1: Conv input gradient
+        _pool.Run(this, 65709, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 848 : 1); // Inception5a.Branch1: weight gradients
+        _pool.Run(this, 65706, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1)); // Pool4: MaxPool input gradient
+        _pool.Run(this, 65704, batch); // Inception4e.Branch4Projection: Conv input gradient
+        _pool.Run(this, 65705, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 272 : 1); // Inception4e.Branch4Projection: weight gradients
+        _pool.Run(this, 65702, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1)); // Inception4e.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65700, batch); // Inception4e.Branch3: Conv input gradient
+        _pool.Run(this, 65701, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 72 : 1); // Inception4e.Branch3: weight gradients
+        _pool.Run(this, 65698, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4e.Branch3: Pad input gradient
+        _pool.Run(this, 65696, batch); // Inception4e.Branch3Reduce: Conv input gradient
+        _pool.Run(this, 65697, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 68 : 1); // Inception4e.Branch3Reduce: weight gradients
+        _pool.Run(this, 65694, batch); // Inception4e.Branch2: Conv input gradient
+        _pool.Run(this, 65695, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 420 : 1); // Inception4e.Branch2: weight gradients
+        _pool.Run(this, 65692, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 10 : 1)); // Inception4e.Branch2: Pad input gradient
+        _pool.Run(this, 65690, batch); // Inception4e.Branch2Reduce: Conv input gradient
+        _pool.Run(this, 65691, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 340 : 1); // Inception4e.Branch2Reduce: weight gradients
+        _pool.Run(this, 65688, batch); // Inception4e.Branch1: Conv input gradient
+        _pool.Run(this, 65689, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 544 : 1); // Inception4e.Branch1: weight gradients
+        _pool.Run(this, 65686, batch); // Aux2.Classifier: Linear input gradient
+        _pool.Run(this, 65687, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux2.Classifier: weight gradients
+        _pool.Run(this, 65684, batch); // Aux2.Dropout: Dropout input gradient
+        _pool.Run(this, 65682, batch); // Aux2.Hidden: Linear input gradient
+        _pool.Run(this, 65683, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux2.Hidden: weight gradients
+        _pool.Run(this, 65680, batch); // Aux2.Flatten: BlockedToPlain input gradient
+        _pool.Run(this, 65678, batch); // Aux2.Conv: Conv input gradient
+        _pool.Run(this, 65679, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 272 : 1); // Aux2.Conv: weight gradients
+        _pool.Run(this, 65676, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 33 : 1)); // Aux2.Pool: AvgPool input gradient
+        _pool.Run(this, 65674, batch); // Inception4d.Branch4Projection: Conv input gradient
+        _pool.Run(this, 65675, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4d.Branch4Projection: weight gradients
+        _pool.Run(this, 65672, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4d.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65670, batch); // Inception4d.Branch3: Conv input gradient
+        _pool.Run(this, 65671, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 36 : 1); // Inception4d.Branch3: weight gradients
+        _pool.Run(this, 65668, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4d.Branch3: Pad input gradient
+        _pool.Run(this, 65666, batch); // Inception4d.Branch3Reduce: Conv input gradient
+        _pool.Run(this, 65667, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4d.Branch3Reduce: weight gradients
+        _pool.Run(this, 65664, batch); // Inception4d.Branch2: Conv input gradient
+        _pool.Run(this, 65665, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 342 : 1); // Inception4d.Branch2: weight gradients
+        _pool.Run(this, 65662, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 9 : 1)); // Inception4d.Branch2: Pad input gradient
+        _pool.Run(this, 65660, batch); // Inception4d.Branch2Reduce: Conv input gradient
+        _pool.Run(this, 65661, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 201 : 1); // Inception4d.Branch2Reduce: weight gradients
+        _pool.Run(this, 65658, batch); // Inception4d.Branch1: Conv input gradient
+        _pool.Run(this, 65659, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 231 : 1); // Inception4d.Branch1: weight gradients
+        _pool.Run(this, 65656, batch); // Inception4c.Branch4Projection: Conv input gradient
+        _pool.Run(this, 65657, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4c.Branch4Projection: weight gradients
+        _pool.Run(this, 65654, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4c.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65652, batch); // Inception4c.Branch3: Conv input gradient
+        _pool.Run(this, 65653, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1); // Inception4c.Branch3: weight gradients
+        _pool.Run(this, 65650, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4c.Branch3: Pad input gradient
+        _pool.Run(this, 65648, batch); // Inception4c.Branch3Reduce: Conv input gradient
+        _pool.Run(this, 65649, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4c.Branch3Reduce: weight gradients
+        _pool.Run(this, 65646, batch); // Inception4c.Branch2: Conv input gradient
+        _pool.Run(this, 65647, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 272 : 1); // Inception4c.Branch2: weight gradients
+        _pool.Run(this, 65644, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1)); // Inception4c.Branch2: Pad input gradient
+        _pool.Run(this, 65642, batch); // Inception4c.Branch2Reduce: Conv input gradient
+        _pool.Run(this, 65643, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 264 : 1); // Inception4c.Branch2Reduce: weight gradients
+        _pool.Run(this, 65640, batch); // Inception4c.Branch1: Conv input gradient
+        _pool.Run(this, 65641, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 264 : 1); // Inception4c.Branch1: weight gradients
+        _pool.Run(this, 65638, batch); // Inception4b.Branch4Projection: Conv input gradient
+        _pool.Run(this, 65639, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 132 : 1); // Inception4b.Branch4Projection: weight gradients
+        _pool.Run(this, 65636, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Inception4b.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65634, batch); // Inception4b.Branch3: Conv input gradient
+        _pool.Run(this, 65635, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1); // Inception4b.Branch3: weight gradients
+        _pool.Run(this, 65632, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception4b.Branch3: Pad input gradient
+        _pool.Run(this, 65630, batch); // Inception4b.Branch3Reduce: Conv input gradient
+        _pool.Run(this, 65631, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 66 : 1); // Inception4b.Branch3Reduce: weight gradients
+        _pool.Run(this, 65628, batch); // Inception4b.Branch2: Conv input gradient
+        _pool.Run(this, 65629, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 210 : 1); // Inception4b.Branch2: weight gradients
+        _pool.Run(this, 65626, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 7 : 1)); // Inception4b.Branch2: Pad input gradient
+        _pool.Run(this, 65624, batch); // Inception4b.Branch2Reduce: Conv input gradient
+        _pool.Run(this, 65625, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 231 : 1); // Inception4b.Branch2Reduce: weight gradients
+        _pool.Run(this, 65622, batch); // Inception4b.Branch1: Conv input gradient
+        _pool.Run(this, 65623, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 330 : 1); // Inception4b.Branch1: weight gradients
+        _pool.Run(this, 65620, batch); // Aux1.Classifier: Linear input gradient
+        _pool.Run(this, 65621, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux1.Classifier: weight gradients
+        _pool.Run(this, 65618, batch); // Aux1.Dropout: Dropout input gradient
+        _pool.Run(this, 65616, batch); // Aux1.Hidden: Linear input gradient
+        _pool.Run(this, 65617, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1); // Aux1.Hidden: weight gradients
+        _pool.Run(this, 65614, batch); // Aux1.Flatten: BlockedToPlain input gradient
+        _pool.Run(this, 65612, batch); // Aux1.Conv: Conv input gradient
+        _pool.Run(this, 65613, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 264 : 1); // Aux1.Conv: weight gradients
+        _pool.Run(this, 65610, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 32 : 1)); // Aux1.Pool: AvgPool input gradient
+        _pool.Run(this, 65608, batch); // Inception4a.Branch4Projection: Conv input gradient
+        _pool.Run(this, 65609, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 124 : 1); // Inception4a.Branch4Projection: weight gradients
+        _pool.Run(this, 65606, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1)); // Inception4a.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65604, batch); // Inception4a.Branch3: Conv input gradient
+        _pool.Run(this, 65605, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 15 : 1); // Inception4a.Branch3: weight gradients
+        _pool.Run(this, 65602, batch); // Inception4a.Branch3: Pad input gradient
+        _pool.Run(this, 65600, batch); // Inception4a.Branch3Reduce: Conv input gradient
+        _pool.Run(this, 65601, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 31 : 1); // Inception4a.Branch3Reduce: weight gradients
+        _pool.Run(this, 65598, batch); // Inception4a.Branch2: Conv input gradient
+        _pool.Run(this, 65599, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 169 : 1); // Inception4a.Branch2: weight gradients
+        _pool.Run(this, 65596, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Inception4a.Branch2: Pad input gradient
+        _pool.Run(this, 65594, batch); // Inception4a.Branch2Reduce: Conv input gradient
+        _pool.Run(this, 65595, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 126 : 1); // Inception4a.Branch2Reduce: weight gradients
+        _pool.Run(this, 65592, batch); // Inception4a.Branch1: Conv input gradient
+        _pool.Run(this, 65593, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 252 : 1); // Inception4a.Branch1: weight gradients
+        _pool.Run(this, 65590, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 30 : 1)); // Pool3: MaxPool input gradient
+        _pool.Run(this, 65588, batch); // Inception3b.Branch4Projection: Conv input gradient
+        _pool.Run(this, 65589, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 68 : 1); // Inception3b.Branch4Projection: weight gradients
+        _pool.Run(this, 65586, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)); // Inception3b.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65584, batch); // Inception3b.Branch3: Conv input gradient
+        _pool.Run(this, 65585, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 54 : 1); // Inception3b.Branch3: weight gradients
+        _pool.Run(this, 65582, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1)); // Inception3b.Branch3: Pad input gradient
+        _pool.Run(this, 65580, batch); // Inception3b.Branch3Reduce: Conv input gradient
+        _pool.Run(this, 65581, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 34 : 1); // Inception3b.Branch3Reduce: weight gradients
+        _pool.Run(this, 65578, batch); // Inception3b.Branch2: Conv input gradient
+        _pool.Run(this, 65579, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 204 : 1); // Inception3b.Branch2: weight gradients
+        _pool.Run(this, 65576, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1)); // Inception3b.Branch2: Pad input gradient
+        _pool.Run(this, 65574, batch); // Inception3b.Branch2Reduce: Conv input gradient
+        _pool.Run(this, 65575, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 136 : 1); // Inception3b.Branch2Reduce: weight gradients
+        _pool.Run(this, 65572, batch); // Inception3b.Branch1: Conv input gradient
+        _pool.Run(this, 65573, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 136 : 1); // Inception3b.Branch1: weight gradients
+        _pool.Run(this, 65570, batch); // Inception3a.Branch4Projection: Conv input gradient
+        _pool.Run(this, 65571, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 26 : 1); // Inception3a.Branch4Projection: weight gradients
+        _pool.Run(this, 65568, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Inception3a.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65566, batch); // Inception3a.Branch3: Conv input gradient
+        _pool.Run(this, 65567, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 10 : 1); // Inception3a.Branch3: weight gradients
+        _pool.Run(this, 65564, batch); // Inception3a.Branch3: Pad input gradient
+        _pool.Run(this, 65562, batch); // Inception3a.Branch3Reduce: Conv input gradient
+        _pool.Run(this, 65563, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 13 : 1); // Inception3a.Branch3Reduce: weight gradients
+        _pool.Run(this, 65560, batch); // Inception3a.Branch2: Conv input gradient
+        _pool.Run(this, 65561, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 104 : 1); // Inception3a.Branch2: weight gradients
+        _pool.Run(this, 65558, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Inception3a.Branch2: Pad input gradient
+        _pool.Run(this, 65556, batch); // Inception3a.Branch2Reduce: Conv input gradient
+        _pool.Run(this, 65557, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 54 : 1); // Inception3a.Branch2Reduce: weight gradients
+        _pool.Run(this, 65554, batch); // Inception3a.Branch1: Conv input gradient
+        _pool.Run(this, 65555, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 52 : 1); // Inception3a.Branch1: weight gradients
+        _pool.Run(this, 65552, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1)); // Pool2: MaxPool input gradient
+        _pool.Run(this, 65550, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)); // Norm2: LocalResponseNorm input gradient
+        _pool.Run(this, 65548, batch); // Conv2: Conv input gradient
+        _pool.Run(this, 65549, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 108 : 1); // Conv2: weight gradients
+        _pool.Run(this, 65546, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1)); // Conv2: Pad input gradient
+        _pool.Run(this, 65544, batch); // Conv2Reduce: Conv input gradient
+        _pool.Run(this, 65545, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 20 : 1); // Conv2Reduce: weight gradients
+        _pool.Run(this, 65542, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)); // Norm1: LocalResponseNorm input gradient
+        _pool.Run(this, 65540, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1)); // Pool1: MaxPool input gradient
+        _pool.Run(this, 65538, batch); // Conv1: Conv input gradient
+        _pool.Run(this, 65539, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1); // Conv1: weight gradients
         if (!inputGradient.IsEmpty)
         {
             var gradients = _activationGradients!.Span;
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(gradients.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */, default, inputGradient.Slice(image * InputLength, InputLength), 3, 224, 224);
+                global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(gradients.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, inputGradient.Slice(image * InputLength, InputLength), 3, 224, 224, padding: 3);
             }
         }
     }
@@ -4319,205 +4294,177 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     {
         switch (operation)
         {
-            case 2: BackwardPadConv1(begin, end, batch, weights: false); break;
-            case 4: BackwardRunConv1(begin, end, batch, weights: false); break;
-            case 5: BackwardRunConv1(begin, end, batch, weights: true); break;
-            case 6: BackwardRunPool1(begin, end, batch, weights: false); break;
-            case 8: BackwardRunNorm1(begin, end, batch, weights: false); break;
-            case 10: BackwardRunConv2Reduce(begin, end, batch, weights: false); break;
-            case 11: BackwardRunConv2Reduce(begin, end, batch, weights: true); break;
-            case 12: BackwardPadConv2(begin, end, batch, weights: false); break;
-            case 14: BackwardRunConv2(begin, end, batch, weights: false); break;
-            case 15: BackwardRunConv2(begin, end, batch, weights: true); break;
-            case 16: BackwardRunNorm2(begin, end, batch, weights: false); break;
-            case 18: BackwardRunPool2(begin, end, batch, weights: false); break;
-            case 20: BackwardRunInception3aBranch1(begin, end, batch, weights: false); break;
-            case 21: BackwardRunInception3aBranch1(begin, end, batch, weights: true); break;
-            case 22: BackwardRunInception3aBranch2Reduce(begin, end, batch, weights: false); break;
-            case 23: BackwardRunInception3aBranch2Reduce(begin, end, batch, weights: true); break;
-            case 24: BackwardPadInception3aBranch2(begin, end, batch, weights: false); break;
-            case 26: BackwardRunInception3aBranch2(begin, end, batch, weights: false); break;
-            case 27: BackwardRunInception3aBranch2(begin, end, batch, weights: true); break;
-            case 28: BackwardRunInception3aBranch3Reduce(begin, end, batch, weights: false); break;
-            case 29: BackwardRunInception3aBranch3Reduce(begin, end, batch, weights: true); break;
-            case 30: BackwardPadInception3aBranch3(begin, end, batch, weights: false); break;
-            case 32: BackwardRunInception3aBranch3(begin, end, batch, weights: false); break;
-            case 33: BackwardRunInception3aBranch3(begin, end, batch, weights: true); break;
-            case 34: BackwardRunInception3aBranch4Pool(begin, end, batch, weights: false); break;
-            case 36: BackwardRunInception3aBranch4Projection(begin, end, batch, weights: false); break;
-            case 37: BackwardRunInception3aBranch4Projection(begin, end, batch, weights: true); break;
-            case 38: BackwardRunInception3bBranch1(begin, end, batch, weights: false); break;
-            case 39: BackwardRunInception3bBranch1(begin, end, batch, weights: true); break;
-            case 40: BackwardRunInception3bBranch2Reduce(begin, end, batch, weights: false); break;
-            case 41: BackwardRunInception3bBranch2Reduce(begin, end, batch, weights: true); break;
-            case 42: BackwardPadInception3bBranch2(begin, end, batch, weights: false); break;
-            case 44: BackwardRunInception3bBranch2(begin, end, batch, weights: false); break;
-            case 45: BackwardRunInception3bBranch2(begin, end, batch, weights: true); break;
-            case 46: BackwardRunInception3bBranch3Reduce(begin, end, batch, weights: false); break;
-            case 47: BackwardRunInception3bBranch3Reduce(begin, end, batch, weights: true); break;
-            case 48: BackwardPadInception3bBranch3(begin, end, batch, weights: false); break;
-            case 50: BackwardRunInception3bBranch3(begin, end, batch, weights: false); break;
-            case 51: BackwardRunInception3bBranch3(begin, end, batch, weights: true); break;
-            case 52: BackwardRunInception3bBranch4Pool(begin, end, batch, weights: false); break;
-            case 54: BackwardRunInception3bBranch4Projection(begin, end, batch, weights: false); break;
-            case 55: BackwardRunInception3bBranch4Projection(begin, end, batch, weights: true); break;
-            case 56: BackwardRunPool3(begin, end, batch, weights: false); break;
-            case 58: BackwardRunInception4aBranch1(begin, end, batch, weights: false); break;
-            case 59: BackwardRunInception4aBranch1(begin, end, batch, weights: true); break;
-            case 60: BackwardRunInception4aBranch2Reduce(begin, end, batch, weights: false); break;
-            case 61: BackwardRunInception4aBranch2Reduce(begin, end, batch, weights: true); break;
-            case 62: BackwardPadInception4aBranch2(begin, end, batch, weights: false); break;
-            case 64: BackwardRunInception4aBranch2(begin, end, batch, weights: false); break;
-            case 65: BackwardRunInception4aBranch2(begin, end, batch, weights: true); break;
-            case 66: BackwardRunInception4aBranch3Reduce(begin, end, batch, weights: false); break;
-            case 67: BackwardRunInception4aBranch3Reduce(begin, end, batch, weights: true); break;
-            case 68: BackwardPadInception4aBranch3(begin, end, batch, weights: false); break;
-            case 70: BackwardRunInception4aBranch3(begin, end, batch, weights: false); break;
-            case 71: BackwardRunInception4aBranch3(begin, end, batch, weights: true); break;
-            case 72: BackwardRunInception4aBranch4Pool(begin, end, batch, weights: false); break;
-            case 74: BackwardRunInception4aBranch4Projection(begin, end, batch, weights: false); break;
-            case 75: BackwardRunInception4aBranch4Projection(begin, end, batch, weights: true); break;
-            case 76: BackwardRunAux1Pool(begin, end, batch, weights: false); break;
-            case 78: BackwardRunAux1Conv(begin, end, batch, weights: false); break;
-            case 79: BackwardRunAux1Conv(begin, end, batch, weights: true); break;
-            case 80: BackwardRunAux1Flatten(begin, end, batch, weights: false); break;
-            case 82: BackwardRunAux1Hidden(begin, end, batch, weights: false); break;
-            case 83: BackwardRunAux1Hidden(begin, end, batch, weights: true); break;
-            case 84: BackwardRunAux1Dropout(begin, end, batch, weights: false); break;
-            case 86: BackwardRunAux1Classifier(begin, end, batch, weights: false); break;
-            case 87: BackwardRunAux1Classifier(begin, end, batch, weights: true); break;
-            case 88: BackwardRunInception4bBranch1(begin, end, batch, weights: false); break;
-            case 89: BackwardRunInception4bBranch1(begin, end, batch, weights: true); break;
-            case 90: BackwardRunInception4bBranch2Reduce(begin, end, batch, weights: false); break;
-            case 91: BackwardRunInception4bBranch2Reduce(begin, end, batch, weights: true); break;
-            case 92: BackwardPadInception4bBranch2(begin, end, batch, weights: false); break;
-            case 94: BackwardRunInception4bBranch2(begin, end, batch, weights: false); break;
-            case 95: BackwardRunInception4bBranch2(begin, end, batch, weights: true); break;
-            case 96: BackwardRunInception4bBranch3Reduce(begin, end, batch, weights: false); break;
-            case 97: BackwardRunInception4bBranch3Reduce(begin, end, batch, weights: true); break;
-            case 98: BackwardPadInception4bBranch3(begin, end, batch, weights: false); break;
-            case 100: BackwardRunInception4bBranch3(begin, end, batch, weights: false); break;
-            case 101: BackwardRunInception4bBranch3(begin, end, batch, weights: true); break;
-            case 102: BackwardRunInception4bBranch4Pool(begin, end, batch, weights: false); break;
-            case 104: BackwardRunInception4bBranch4Projection(begin, end, batch, weights: false); break;
-            case 105: BackwardRunInception4bBranch4Projection(begin, end, batch, weights: true); break;
-            case 106: BackwardRunInception4cBranch1(begin, end, batch, weights: false); break;
-            case 107: BackwardRunInception4cBranch1(begin, end, batch, weights: true); break;
-            case 108: BackwardRunInception4cBranch2Reduce(begin, end, batch, weights: false); break;
-            case 109: BackwardRunInception4cBranch2Reduce(begin, end, batch, weights: true); break;
-            case 110: BackwardPadInception4cBranch2(begin, end, batch, weights: false); break;
-            case 112: BackwardRunInception4cBranch2(begin, end, batch, weights: false); break;
-            case 113: BackwardRunInception4cBranch2(begin, end, batch, weights: true); break;
-            case 114: BackwardRunInception4cBranch3Reduce(begin, end, batch, weights: false); break;
-            case 115: BackwardRunInception4cBranch3Reduce(begin, end, batch, weights: true); break;
-            case 116: BackwardPadInception4cBranch3(begin, end, batch, weights: false); break;
-            case 118: BackwardRunInception4cBranch3(begin, end, batch, weights: false); break;
-            case 119: BackwardRunInception4cBranch3(begin, end, batch, weights: true); break;
-            case 120: BackwardRunInception4cBranch4Pool(begin, end, batch, weights: false); break;
-            case 122: BackwardRunInception4cBranch4Projection(begin, end, batch, weights: false); break;
-            case 123: BackwardRunInception4cBranch4Projection(begin, end, batch, weights: true); break;
-            case 124: BackwardRunInception4dBranch1(begin, end, batch, weights: false); break;
-            case 125: BackwardRunInception4dBranch1(begin, end, batch, weights: true); break;
-            case 126: BackwardRunInception4dBranch2Reduce(begin, end, batch, weights: false); break;
-            case 127: BackwardRunInception4dBranch2Reduce(begin, end, batch, weights: true); break;
-            case 128: BackwardPadInception4dBranch2(begin, end, batch, weights: false); break;
-            case 130: BackwardRunInception4dBranch2(begin, end, batch, weights: false); break;
-            case 131: BackwardRunInception4dBranch2(begin, end, batch, weights: true); break;
-            case 132: BackwardRunInception4dBranch3Reduce(begin, end, batch, weights: false); break;
-            case 133: BackwardRunInception4dBranch3Reduce(begin, end, batch, weights: true); break;
-            case 134: BackwardPadInception4dBranch3(begin, end, batch, weights: false); break;
-            case 136: BackwardRunInception4dBranch3(begin, end, batch, weights: false); break;
-            case 137: BackwardRunInception4dBranch3(begin, end, batch, weights: true); break;
-            case 138: BackwardRunInception4dBranch4Pool(begin, end, batch, weights: false); break;
-            case 140: BackwardRunInception4dBranch4Projection(begin, end, batch, weights: false); break;
-            case 141: BackwardRunInception4dBranch4Projection(begin, end, batch, weights: true); break;
-            case 142: BackwardRunAux2Pool(begin, end, batch, weights: false); break;
-            case 144: BackwardRunAux2Conv(begin, end, batch, weights: false); break;
-            case 145: BackwardRunAux2Conv(begin, end, batch, weights: true); break;
-            case 146: BackwardRunAux2Flatten(begin, end, batch, weights: false); break;
-            case 148: BackwardRunAux2Hidden(begin, end, batch, weights: false); break;
-            case 149: BackwardRunAux2Hidden(begin, end, batch, weights: true); break;
-            case 150: BackwardRunAux2Dropout(begin, end, batch, weights: false); break;
-            case 152: BackwardRunAux2Classifier(begin, end, batch, weights: false); break;
-            case 153: BackwardRunAux2Classifier(begin, end, batch, weights: true); break;
-            case 154: BackwardRunInception4eBranch1(begin, end, batch, weights: false); break;
-            case 155: BackwardRunInception4eBranch1(begin, end, batch, weights: true); break;
-            case 156: BackwardRunInception4eBranch2Reduce(begin, end, batch, weights: false); break;
-            case 157: BackwardRunInception4eBranch2Reduce(begin, end, batch, weights: true); break;
-            case 158: BackwardPadInception4eBranch2(begin, end, batch, weights: false); break;
-            case 160: BackwardRunInception4eBranch2(begin, end, batch, weights: false); break;
-            case 161: BackwardRunInception4eBranch2(begin, end, batch, weights: true); break;
-            case 162: BackwardRunInception4eBranch3Reduce(begin, end, batch, weights: false); break;
-            case 163: BackwardRunInception4eBranch3Reduce(begin, end, batch, weights: true); break;
-            case 164: BackwardPadInception4eBranch3(begin, end, batch, weights: false); break;
-            case 166: BackwardRunInception4eBranch3(begin, end, batch, weights: false); break;
-            case 167: BackwardRunInception4eBranch3(begin, end, batch, weights: true); break;
-            case 168: BackwardRunInception4eBranch4Pool(begin, end, batch, weights: false); break;
-            case 170: BackwardRunInception4eBranch4Projection(begin, end, batch, weights: false); break;
-            case 171: BackwardRunInception4eBranch4Projection(begin, end, batch, weights: true); break;
-            case 172: BackwardRunPool4(begin, end, batch, weights: false); break;
-            case 174: BackwardRunInception5aBranch1(begin, end, batch, weights: false); break;
-            case 175: BackwardRunInception5aBranch1(begin, end, batch, weights: true); break;
-            case 176: BackwardRunInception5aBranch2Reduce(begin, end, batch, weights: false); break;
-            case 177: BackwardRunInception5aBranch2Reduce(begin, end, batch, weights: true); break;
-            case 178: BackwardPadInception5aBranch2(begin, end, batch, weights: false); break;
-            case 180: BackwardRunInception5aBranch2(begin, end, batch, weights: false); break;
-            case 181: BackwardRunInception5aBranch2(begin, end, batch, weights: true); break;
-            case 182: BackwardRunInception5aBranch3Reduce(begin, end, batch, weights: false); break;
-            case 183: BackwardRunInception5aBranch3Reduce(begin, end, batch, weights: true); break;
-            case 184: BackwardPadInception5aBranch3(begin, end, batch, weights: false); break;
-            case 186: BackwardRunInception5aBranch3(begin, end, batch, weights: false); break;
-            case 187: BackwardRunInception5aBranch3(begin, end, batch, weights: true); break;
-            case 188: BackwardRunInception5aBranch4Pool(begin, end, batch, weights: false); break;
-            case 190: BackwardRunInception5aBranch4Projection(begin, end, batch, weights: false); break;
-            case 191: BackwardRunInception5aBranch4Projection(begin, end, batch, weights: true); break;
-            case 192: BackwardRunInception5bBranch1(begin, end, batch, weights: false); break;
-            case 193: BackwardRunInception5bBranch1(begin, end, batch, weights: true); break;
-            case 194: BackwardRunInception5bBranch2Reduce(begin, end, batch, weights: false); break;
-            case 195: BackwardRunInception5bBranch2Reduce(begin, end, batch, weights: true); break;
-            case 196: BackwardPadInception5bBranch2(begin, end, batch, weights: false); break;
-            case 198: BackwardRunInception5bBranch2(begin, end, batch, weights: false); break;
-            case 199: BackwardRunInception5bBranch2(begin, end, batch, weights: true); break;
-            case 200: BackwardRunInception5bBranch3Reduce(begin, end, batch, weights: false); break;
-            case 201: BackwardRunInception5bBranch3Reduce(begin, end, batch, weights: true); break;
-            case 202: BackwardPadInception5bBranch3(begin, end, batch, weights: false); break;
-            case 204: BackwardRunInception5bBranch3(begin, end, batch, weights: false); break;
-            case 205: BackwardRunInception5bBranch3(begin, end, batch, weights: true); break;
-            case 206: BackwardRunInception5bBranch4Pool(begin, end, batch, weights: false); break;
-            case 208: BackwardRunInception5bBranch4Projection(begin, end, batch, weights: false); break;
-            case 209: BackwardRunInception5bBranch4Projection(begin, end, batch, weights: true); break;
-            case 210: BackwardRunPool5(begin, end, batch, weights: false); break;
-            case 212: BackwardRunDropout(begin, end, batch, weights: false); break;
-            case 214: BackwardRunClassifier(begin, end, batch, weights: false); break;
-            case 215: BackwardRunClassifier(begin, end, batch, weights: true); break;
+            case 2: BackwardRunConv1(begin, end, batch, weights: false); break;
+            case 3: BackwardRunConv1(begin, end, batch, weights: true); break;
+            case 4: BackwardRunPool1(begin, end, batch, weights: false); break;
+            case 6: BackwardRunNorm1(begin, end, batch, weights: false); break;
+            case 8: BackwardRunConv2Reduce(begin, end, batch, weights: false); break;
+            case 9: BackwardRunConv2Reduce(begin, end, batch, weights: true); break;
+            case 10: BackwardPadConv2(begin, end, batch, weights: false); break;
+            case 12: BackwardRunConv2(begin, end, batch, weights: false); break;
+            case 13: BackwardRunConv2(begin, end, batch, weights: true); break;
+            case 14: BackwardRunNorm2(begin, end, batch, weights: false); break;
+            case 16: BackwardRunPool2(begin, end, batch, weights: false); break;
+            case 18: BackwardRunInception3aBranch1(begin, end, batch, weights: false); break;
+            case 19: BackwardRunInception3aBranch1(begin, end, batch, weights: true); break;
+            case 20: BackwardRunInception3aBranch2Reduce(begin, end, batch, weights: false); break;
+            case 21: BackwardRunInception3aBranch2Reduce(begin, end, batch, weights: true); break;
+            case 22: BackwardPadInception3aBranch2(begin, end, batch, weights: false); break;
+            case 24: BackwardRunInception3aBranch2(begin, end, batch, weights: false); break;
+            case 25: BackwardRunInception3aBranch2(begin, end, batch, weights: true); break;
+            case 26: BackwardRunInception3aBranch3Reduce(begin, end, batch, weights: false); break;
+            case 27: BackwardRunInception3aBranch3Reduce(begin, end, batch, weights: true); break;
+            case 28: BackwardPadInception3aBranch3(begin, end, batch, weights: false); break;
+            case 30: BackwardRunInception3aBranch3(begin, end, batch, weights: false); break;
+            case 31: BackwardRunInception3aBranch3(begin, end, batch, weights: true); break;
+            case 32: BackwardRunInception3aBranch4Pool(begin, end, batch, weights: false); break;
+            case 34: BackwardRunInception3aBranch4Projection(begin, end, batch, weights: false); break;
+            case 35: BackwardRunInception3aBranch4Projection(begin, end, batch, weights: true); break;
+            case 36: BackwardRunInception3bBranch1(begin, end, batch, weights: false); break;
+            case 37: BackwardRunInception3bBranch1(begin, end, batch, weights: true); break;
+            case 38: BackwardRunInception3bBranch2Reduce(begin, end, batch, weights: false); break;
+            case 39: BackwardRunInception3bBranch2Reduce(begin, end, batch, weights: true); break;
+            case 40: BackwardPadInception3bBranch2(begin, end, batch, weights: false); break;
+            case 42: BackwardRunInception3bBranch2(begin, end, batch, weights: false); break;
+            case 43: BackwardRunInception3bBranch2(begin, end, batch, weights: true); break;
+            case 44: BackwardRunInception3bBranch3Reduce(begin, end, batch, weights: false); break;
+            case 45: BackwardRunInception3bBranch3Reduce(begin, end, batch, weights: true); break;
+            case 46: BackwardPadInception3bBranch3(begin, end, batch, weights: false); break;
+            case 48: BackwardRunInception3bBranch3(begin, end, batch, weights: false); break;
+            case 49: BackwardRunInception3bBranch3(begin, end, batch, weights: true); break;
+            case 50: BackwardRunInception3bBranch4Pool(begin, end, batch, weights: false); break;
+            case 52: BackwardRunInception3bBranch4Projection(begin, end, batch, weights: false); break;
+            case 53: BackwardRunInception3bBranch4Projection(begin, end, batch, weights: true); break;
+            case 54: BackwardRunPool3(begin, end, batch, weights: false); break;
+            case 56: BackwardRunInception4aBranch1(begin, end, batch, weights: false); break;
+            case 57: BackwardRunInception4aBranch1(begin, end, batch, weights: true); break;
+            case 58: BackwardRunInception4aBranch2Reduce(begin, end, batch, weights: false); break;
+            case 59: BackwardRunInception4aBranch2Reduce(begin, end, batch, weights: true); break;
+            case 60: BackwardPadInception4aBranch2(begin, end, batch, weights: false); break;
+            case 62: BackwardRunInception4aBranch2(begin, end, batch, weights: false); break;
+            case 63: BackwardRunInception4aBranch2(begin, end, batch, weights: true); break;
+            case 64: BackwardRunInception4aBranch3Reduce(begin, end, batch, weights: false); break;
+            case 65: BackwardRunInception4aBranch3Reduce(begin, end, batch, weights: true); break;
+            case 66: BackwardPadInception4aBranch3(begin, end, batch, weights: false); break;
+            case 68: BackwardRunInception4aBranch3(begin, end, batch, weights: false); break;
+            case 69: BackwardRunInception4aBranch3(begin, end, batch, weights: true); break;
+            case 70: BackwardRunInception4aBranch4Pool(begin, end, batch, weights: false); break;
+            case 72: BackwardRunInception4aBranch4Projection(begin, end, batch, weights: false); break;
+            case 73: BackwardRunInception4aBranch4Projection(begin, end, batch, weights: true); break;
+            case 74: BackwardRunAux1Pool(begin, end, batch, weights: false); break;
+            case 76: BackwardRunAux1Conv(begin, end, batch, weights: false); break;
+            case 77: BackwardRunAux1Conv(begin, end, batch, weights: true); break;
+            case 78: BackwardRunAux1Flatten(begin, end, batch, weights: false); break;
+            case 80: BackwardRunAux1Hidden(begin, end, batch, weights: false); break;
+            case 81: BackwardRunAux1Hidden(begin, end, batch, weights: true); break;
+            case 82: BackwardRunAux1Dropout(begin, end, batch, weights: false); break;
+            case 84: BackwardRunAux1Classifier(begin, end, batch, weights: false); break;
+            case 85: BackwardRunAux1Classifier(begin, end, batch, weights: true); break;
+            case 86: BackwardRunInception4bBranch1(begin, end, batch, weights: false); break;
+            case 87: BackwardRunInception4bBranch1(begin, end, batch, weights: true); break;
+            case 88: BackwardRunInception4bBranch2Reduce(begin, end, batch, weights: false); break;
+            case 89: BackwardRunInception4bBranch2Reduce(begin, end, batch, weights: true); break;
+            case 90: BackwardPadInception4bBranch2(begin, end, batch, weights: false); break;
+            case 92: BackwardRunInception4bBranch2(begin, end, batch, weights: false); break;
+            case 93: BackwardRunInception4bBranch2(begin, end, batch, weights: true); break;
+            case 94: BackwardRunInception4bBranch3Reduce(begin, end, batch, weights: false); break;
+            case 95: BackwardRunInception4bBranch3Reduce(begin, end, batch, weights: true); break;
+            case 96: BackwardPadInception4bBranch3(begin, end, batch, weights: false); break;
+            case 98: BackwardRunInception4bBranch3(begin, end, batch, weights: false); break;
+            case 99: BackwardRunInception4bBranch3(begin, end, batch, weights: true); break;
+            case 100: BackwardRunInception4bBranch4Pool(begin, end, batch, weights: false); break;
+            case 102: BackwardRunInception4bBranch4Projection(begin, end, batch, weights: false); break;
+            case 103: BackwardRunInception4bBranch4Projection(begin, end, batch, weights: true); break;
+            case 104: BackwardRunInception4cBranch1(begin, end, batch, weights: false); break;
+            case 105: BackwardRunInception4cBranch1(begin, end, batch, weights: true); break;
+            case 106: BackwardRunInception4cBranch2Reduce(begin, end, batch, weights: false); break;
+            case 107: BackwardRunInception4cBranch2Reduce(begin, end, batch, weights: true); break;
+            case 108: BackwardPadInception4cBranch2(begin, end, batch, weights: false); break;
+            case 110: BackwardRunInception4cBranch2(begin, end, batch, weights: false); break;
+            case 111: BackwardRunInception4cBranch2(begin, end, batch, weights: true); break;
+            case 112: BackwardRunInception4cBranch3Reduce(begin, end, batch, weights: false); break;
+            case 113: BackwardRunInception4cBranch3Reduce(begin, end, batch, weights: true); break;
+            case 114: BackwardPadInception4cBranch3(begin, end, batch, weights: false); break;
+            case 116: BackwardRunInception4cBranch3(begin, end, batch, weights: false); break;
+            case 117: BackwardRunInception4cBranch3(begin, end, batch, weights: true); break;
+            case 118: BackwardRunInception4cBranch4Pool(begin, end, batch, weights: false); break;
+            case 120: BackwardRunInception4cBranch4Projection(begin, end, batch, weights: false); break;
+            case 121: BackwardRunInception4cBranch4Projection(begin, end, batch, weights: true); break;
+            case 122: BackwardRunInception4dBranch1(begin, end, batch, weights: false); break;
+            case 123: BackwardRunInception4dBranch1(begin, end, batch, weights: true); break;
+            case 124: BackwardRunInception4dBranch2Reduce(begin, end, batch, weights: false); break;
+            case 125: BackwardRunInception4dBranch2Reduce(begin, end, batch, weights: true); break;
+            case 126: BackwardPadInception4dBranch2(begin, end, batch, weights: false); break;
+            case 128: BackwardRunInception4dBranch2(begin, end, batch, weights: false); break;
+            case 129: BackwardRunInception4dBranch2(begin, end, batch, weights: true); break;
+            case 130: BackwardRunInception4dBranch3Reduce(begin, end, batch, weights: false); break;
+            case 131: BackwardRunInception4dBranch3Reduce(begin, end, batch, weights: true); break;
+            case 132: BackwardPadInception4dBranch3(begin, end, batch, weights: false); break;
+            case 134: BackwardRunInception4dBranch3(begin, end, batch, weights: false); break;
+            case 135: BackwardRunInception4dBranch3(begin, end, batch, weights: true); break;
+            case 136: BackwardRunInception4dBranch4Pool(begin, end, batch, weights: false); break;
+            case 138: BackwardRunInception4dBranch4Projection(begin, end, batch, weights: false); break;
+            case 139: BackwardRunInception4dBranch4Projection(begin, end, batch, weights: true); break;
+            case 140: BackwardRunAux2Pool(begin, end, batch, weights: false); break;
+            case 142: BackwardRunAux2Conv(begin, end, batch, weights: false); break;
+            case 143: BackwardRunAux2Conv(begin, end, batch, weights: true); break;
+            case 144: BackwardRunAux2Flatten(begin, end, batch, weights: false); break;
+            case 146: BackwardRunAux2Hidden(begin, end, batch, weights: false); break;
+            case 147: BackwardRunAux2Hidden(begin, end, batch, weights: true); break;
+            case 148: BackwardRunAux2Dropout(begin, end, batch, weights: false); break;
+            case 150: BackwardRunAux2Classifier(begin, end, batch, weights: false); break;
+            case 151: BackwardRunAux2Classifier(begin, end, batch, weights: true); break;
+            case 152: BackwardRunInception4eBranch1(begin, end, batch, weights: false); break;
+            case 153: BackwardRunInception4eBranch1(begin, end, batch, weights: true); break;
+            case 154: BackwardRunInception4eBranch2Reduce(begin, end, batch, weights: false); break;
+            case 155: BackwardRunInception4eBranch2Reduce(begin, end, batch, weights: true); break;
+            case 156: BackwardPadInception4eBranch2(begin, end, batch, weights: false); break;
+            case 158: BackwardRunInception4eBranch2(begin, end, batch, weights: false); break;
+            case 159: BackwardRunInception4eBranch2(begin, end, batch, weights: true); break;
+            case 160: BackwardRunInception4eBranch3Reduce(begin, end, batch, weights: false); break;
+            case 161: BackwardRunInception4eBranch3Reduce(begin, end, batch, weights: true); break;
+            case 162: BackwardPadInception4eBranch3(begin, end, batch, weights: false); break;
+            case 164: BackwardRunInception4eBranch3(begin, end, batch, weights: false); break;
+            case 165: BackwardRunInception4eBranch3(begin, end, batch, weights: true); break;
+            case 166: BackwardRunInception4eBranch4Pool(begin, end, batch, weights: false); break;
+            case 168: BackwardRunInception4eBranch4Projection(begin, end, batch, weights: false); break;
+            case 169: BackwardRunInception4eBranch4Projection(begin, end, batch, weights: true); break;
+            case 170: BackwardRunPool4(begin, end, batch, weights: false); break;
+            case 172: BackwardRunInception5aBranch1(begin, end, batch, weights: false); break;
+            case 173: BackwardRunInception5aBranch1(begin, end, batch, weights: true); break;
+            case 174: BackwardRunInception5aBranch2Reduce(begin, end, batch, weights: false); break;
+            case 175: BackwardRunInception5aBranch2Reduce(begin, end, batch, weights: true); break;
+            case 176: BackwardPadInception5aBranch2(begin, end, batch, weights: false); break;
+            case 178: BackwardRunInception5aBranch2(begin, end, batch, weights: false); break;
+            case 179: BackwardRunInception5aBranch2(begin, end, batch, weights: true); break;
+            case 180: BackwardRunInception5aBranch3Reduce(begin, end, batch, weights: false); break;
+            case 181: BackwardRunInception5aBranch3Reduce(begin, end, batch, weights: true); break;
+            case 182: BackwardPadInception5aBranch3(begin, end, batch, weights: false); break;
+            case 184: BackwardRunInception5aBranch3(begin, end, batch, weights: false); break;
+            case 185: BackwardRunInception5aBranch3(begin, end, batch, weights: true); break;
+            case 186: BackwardRunInception5aBranch4Pool(begin, end, batch, weights: false); break;
+            case 188: BackwardRunInception5aBranch4Projection(begin, end, batch, weights: false); break;
+            case 189: BackwardRunInception5aBranch4Projection(begin, end, batch, weights: true); break;
+            case 190: BackwardRunInception5bBranch1(begin, end, batch, weights: false); break;
+            case 191: BackwardRunInception5bBranch1(begin, end, batch, weights: true); break;
+            case 192: BackwardRunInception5bBranch2Reduce(begin, end, batch, weights: false); break;
+            case 193: BackwardRunInception5bBranch2Reduce(begin, end, batch, weights: true); break;
+            case 194: BackwardPadInception5bBranch2(begin, end, batch, weights: false); break;
+            case 196: BackwardRunInception5bBranch2(begin, end, batch, weights: false); break;
+            case 197: BackwardRunInception5bBranch2(begin, end, batch, weights: true); break;
+            case 198: BackwardRunInception5bBranch3Reduce(begin, end, batch, weights: false); break;
+            case 199: BackwardRunInception5bBranch3Reduce(begin, end, batch, weights: true); break;
+            case 200: BackwardPadInception5bBranch3(begin, end, batch, weights: false); break;
+            case 202: BackwardRunInception5bBranch3(begin, end, batch, weights: false); break;
+            case 203: BackwardRunInception5bBranch3(begin, end, batch, weights: true); break;
+            case 204: BackwardRunInception5bBranch4Pool(begin, end, batch, weights: false); break;
+            case 206: BackwardRunInception5bBranch4Projection(begin, end, batch, weights: false); break;
+            case 207: BackwardRunInception5bBranch4Projection(begin, end, batch, weights: true); break;
+            case 208: BackwardRunPool5(begin, end, batch, weights: false); break;
+            case 210: BackwardRunDropout(begin, end, batch, weights: false); break;
+            case 212: BackwardRunClassifier(begin, end, batch, weights: false); break;
+            case 213: BackwardRunClassifier(begin, end, batch, weights: true); break;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
-        }
-    }
-
-    // Backward of Conv1: zero border of 3 around input_blocked 3x224x224
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardPadConv1(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        // Its input is the network input: its gradient is computed only when the caller asks for it.
-        if (!_wantInputGradient)
-        {
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(1605632 * batch + image * 846400 + block * 846400, 846400) /* input_blocked_padded 3x230x230 */, gradients.Slice(0 * batch + image * 802816 + block * 802816, 802816) /* input_blocked 3x224x224 */, 224, 224, 3);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(1605632 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, gradients.Slice(0 * batch + image * 802816, 802816) /* input_blocked 3x224x224 */, 16, 224, 224, 3);
         }
     }
 
@@ -4540,7 +4487,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(1605632 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, gradients.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */, parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */, default, parameterGradients.Slice(0, 9408), parameterGradients.Slice(9408, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 3, InHeight: 230, InWidth: 230, OutChannels: 64, OutHeight: 112, OutWidth: 112, Kernel: 7, Stride: 2, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, gradients.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */, parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */, default, parameterGradients.Slice(0, 9408), parameterGradients.Slice(9408, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 3, InHeight: 230, InWidth: 230, OutChannels: 64, OutHeight: 112, OutWidth: 112, Kernel: 7, Stride: 2, Padding: 0, Relu: true));
             }
             return;
         }
@@ -4549,16 +4496,16 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */, gradients.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */);
-                if (_wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(1605632 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, gradients.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */, parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */, gradients.Slice(1605632 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 3, InHeight: 230, InWidth: 230, OutChannels: 64, OutHeight: 112, OutWidth: 112, Kernel: 7, Stride: 2, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */, gradients.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */);
+                if (_wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, gradients.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */, parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */, gradients.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 3, InHeight: 230, InWidth: 230, OutChannels: 64, OutHeight: 112, OutWidth: 112, Kernel: 7, Stride: 2, Padding: 0, Relu: true));
             }
         }
         else
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */, gradients.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */);
-                if (_wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(1605632 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, gradients.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */, parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */, gradients.Slice(1605632 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 3, InHeight: 230, InWidth: 230, OutChannels: 64, OutHeight: 112, OutWidth: 112, Kernel: 7, Stride: 2, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */, gradients.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */);
+                if (_wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, gradients.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */, parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */, gradients.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 3, InHeight: 230, InWidth: 230, OutChannels: 64, OutHeight: 112, OutWidth: 112, Kernel: 7, Stride: 2, Padding: 0, Relu: true));
             }
         }
     }
@@ -4575,13 +4522,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 4;
                 var block = item % 4;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(802816 * batch + image * 802816 + block * 200704, 200704) /* conv1 64x112x112 */, activations.Slice(2452032 * batch + image * 200704 + block * 50176, 50176) /* pool1 64x56x56 */, gradients.Slice(2452032 * batch + image * 200704 + block * 50176, 50176) /* pool1 64x56x56 */, gradients.Slice(802816 * batch + image * 802816 + block * 200704, 200704) /* conv1 64x112x112 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 112, InWidth: 112, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 2, Padding: 0));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 802816 + block * 200704, 200704) /* conv1 64x112x112 */, activations.Slice(1649216 * batch + image * 200704 + block * 50176, 50176) /* pool1 64x56x56 */, gradients.Slice(1649216 * batch + image * 200704 + block * 50176, 50176) /* pool1 64x56x56 */, gradients.Slice(0 * batch + image * 802816 + block * 200704, 200704) /* conv1 64x112x112 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 112, InWidth: 112, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 2, Padding: 0));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */, activations.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, gradients.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, gradients.Slice(802816 * batch + image * 802816, 802816) /* conv1 64x112x112 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 64, InHeight: 112, InWidth: 112, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 2, Padding: 0));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */, activations.Slice(1649216 * batch + image * 200704, 200704) /* pool1 64x56x56 */, gradients.Slice(1649216 * batch + image * 200704, 200704) /* pool1 64x56x56 */, gradients.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 64, InHeight: 112, InWidth: 112, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 2, Padding: 0));
         }
     }
 
@@ -4597,13 +4544,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 56;
                 var row = item % 56;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.LocalResponseNormRow(activations.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, activations.Slice(2652736 * batch + image * 200704, 200704) /* norm1 64x56x56 */, gradients.Slice(2652736 * batch + image * 200704, 200704) /* norm1 64x56x56 */, gradients.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, 64, 56, 56, row, 5, 0.0001f, 0.75f, 1f);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.LocalResponseNormRow(activations.Slice(1649216 * batch + image * 200704, 200704) /* pool1 64x56x56 */, activations.Slice(1849920 * batch + image * 200704, 200704) /* norm1 64x56x56 */, gradients.Slice(1849920 * batch + image * 200704, 200704) /* norm1 64x56x56 */, gradients.Slice(1649216 * batch + image * 200704, 200704) /* pool1 64x56x56 */, 64, 56, 56, row, 5, 0.0001f, 0.75f, 1f);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.LocalResponseNorm(activations.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, activations.Slice(2652736 * batch + image * 200704, 200704) /* norm1 64x56x56 */, gradients.Slice(2652736 * batch + image * 200704, 200704) /* norm1 64x56x56 */, default, gradients.Slice(2452032 * batch + image * 200704, 200704) /* pool1 64x56x56 */, 64, 56, 56, 5, 0.0001f, 0.75f, 1f);
+            global::InceptionGen.Kernels.ReferenceBackward.LocalResponseNorm(activations.Slice(1649216 * batch + image * 200704, 200704) /* pool1 64x56x56 */, activations.Slice(1849920 * batch + image * 200704, 200704) /* norm1 64x56x56 */, gradients.Slice(1849920 * batch + image * 200704, 200704) /* norm1 64x56x56 */, default, gradients.Slice(1649216 * batch + image * 200704, 200704) /* pool1 64x56x56 */, 64, 56, 56, 5, 0.0001f, 0.75f, 1f);
         }
     }
 
@@ -4626,7 +4573,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(2652736 * batch + image * 200704, 200704) /* norm1 64x56x56 */, default, gradients.Slice(2853440 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */, parameters.Slice(9472, 4096) /* Conv2Reduce.Weights [64, 64, 1, 1] */, default, parameterGradients.Slice(9472, 4096), parameterGradients.Slice(13568, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(1849920 * batch + image * 200704, 200704) /* norm1 64x56x56 */, default, gradients.Slice(2050624 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */, parameters.Slice(9472, 4096) /* Conv2Reduce.Weights [64, 64, 1, 1] */, default, parameterGradients.Slice(9472, 4096), parameterGradients.Slice(13568, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -4635,7 +4582,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(2853440 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */, gradients.Slice(2853440 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(2050624 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */, gradients.Slice(2050624 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveConv2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveConv2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -4647,8 +4594,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(2853440 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */, gradients.Slice(2853440 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(2652736 * batch + image * 200704, 200704) /* norm1 64x56x56 */, default, gradients.Slice(2853440 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */, parameters.Slice(9472, 4096) /* Conv2Reduce.Weights [64, 64, 1, 1] */, gradients.Slice(2652736 * batch + image * 200704, 200704) /* norm1 64x56x56 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(2050624 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */, gradients.Slice(2050624 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(1849920 * batch + image * 200704, 200704) /* norm1 64x56x56 */, default, gradients.Slice(2050624 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */, parameters.Slice(9472, 4096) /* Conv2Reduce.Weights [64, 64, 1, 1] */, gradients.Slice(1849920 * batch + image * 200704, 200704) /* norm1 64x56x56 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 56, InWidth: 56, OutChannels: 64, OutHeight: 56, OutWidth: 56, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -4665,13 +4612,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 4;
                 var block = item % 4;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(3656256 * batch + image * 215296 + block * 53824, 53824) /* conv2_reduce_padded 64x58x58 */, gradients.Slice(2853440 * batch + image * 200704 + block * 50176, 50176) /* conv2_reduce 64x56x56 */, 56, 56, 1);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(2853440 * batch + image * 215296 + block * 53824, 53824) /* conv2_reduce_padded 64x58x58 */, gradients.Slice(2050624 * batch + image * 200704 + block * 50176, 50176) /* conv2_reduce 64x56x56 */, 56, 56, 1);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(3656256 * batch + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */, gradients.Slice(2853440 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */, 64, 56, 56, 1);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(2853440 * batch + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */, gradients.Slice(2050624 * batch + image * 200704, 200704) /* conv2_reduce 64x56x56 */, 64, 56, 56, 1);
         }
     }
 
@@ -4694,7 +4641,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3656256 * batch + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */, default, gradients.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, default, parameterGradients.Slice(13632, 110592), parameterGradients.Slice(124224, 192), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 58, InWidth: 58, OutChannels: 192, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(2853440 * batch + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */, default, gradients.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */, parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, default, parameterGradients.Slice(13632, 110592), parameterGradients.Slice(124224, 192), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 58, InWidth: 58, OutChannels: 192, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -4703,7 +4650,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, gradients.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */, gradients.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveConv2<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveConv2<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -4715,8 +4662,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, gradients.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3656256 * batch + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */, default, gradients.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, gradients.Slice(3656256 * batch + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 58, InWidth: 58, OutChannels: 192, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */, gradients.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(2853440 * batch + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */, default, gradients.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */, parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, gradients.Slice(2853440 * batch + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 58, InWidth: 58, OutChannels: 192, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -4733,13 +4680,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 56;
                 var row = item % 56;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.LocalResponseNormRow(activations.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, activations.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, gradients.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, gradients.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, 192, 56, 56, row, 5, 0.0001f, 0.75f, 1f);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.LocalResponseNormRow(activations.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */, activations.Slice(3068736 * batch + image * 602112, 602112) /* norm2 192x56x56 */, gradients.Slice(3068736 * batch + image * 602112, 602112) /* norm2 192x56x56 */, gradients.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */, 192, 56, 56, row, 5, 0.0001f, 0.75f, 1f);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.LocalResponseNorm(activations.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, activations.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, gradients.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, default, gradients.Slice(3054144 * batch + image * 602112, 602112) /* conv2 192x56x56 */, 192, 56, 56, 5, 0.0001f, 0.75f, 1f);
+            global::InceptionGen.Kernels.ReferenceBackward.LocalResponseNorm(activations.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */, activations.Slice(3068736 * batch + image * 602112, 602112) /* norm2 192x56x56 */, gradients.Slice(3068736 * batch + image * 602112, 602112) /* norm2 192x56x56 */, default, gradients.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */, 192, 56, 56, 5, 0.0001f, 0.75f, 1f);
         }
     }
 
@@ -4755,13 +4702,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 12;
                 var block = item % 12;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(3871552 * batch + image * 602112 + block * 50176, 50176) /* norm2 192x56x56 */, activations.Slice(4473664 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, gradients.Slice(4473664 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, gradients.Slice(3871552 * batch + image * 602112 + block * 50176, 50176) /* norm2 192x56x56 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 56, InWidth: 56, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 2, Padding: 0));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(3068736 * batch + image * 602112 + block * 50176, 50176) /* norm2 192x56x56 */, activations.Slice(3670848 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, gradients.Slice(3670848 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, gradients.Slice(3068736 * batch + image * 602112 + block * 50176, 50176) /* norm2 192x56x56 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 56, InWidth: 56, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 2, Padding: 0));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, activations.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, gradients.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, gradients.Slice(3871552 * batch + image * 602112, 602112) /* norm2 192x56x56 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 192, InHeight: 56, InWidth: 56, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 2, Padding: 0));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(3068736 * batch + image * 602112, 602112) /* norm2 192x56x56 */, activations.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, gradients.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, gradients.Slice(3068736 * batch + image * 602112, 602112) /* norm2 192x56x56 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 192, InHeight: 56, InWidth: 56, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 2, Padding: 0));
         }
     }
 
@@ -4784,7 +4731,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(4624192 * batch + image * 200704, 50176) /* inception3a 256x28x28 */, parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, default, parameterGradients.Slice(124416, 12288), parameterGradients.Slice(136704, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(3821376 * batch + image * 200704, 50176) /* inception3a 256x28x28 */, parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, default, parameterGradients.Slice(124416, 12288), parameterGradients.Slice(136704, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -4793,7 +4740,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4624192 * batch + image * 200704, 50176) /* inception3a 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704, 50176) /* inception3a 256x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(3821376 * batch + image * 200704, 50176) /* inception3a 256x28x28 */, gradients.Slice(3821376 * batch + image * 200704, 50176) /* inception3a 256x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3aBranch1<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3aBranch1<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -4805,8 +4752,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4624192 * batch + image * 200704, 50176) /* inception3a 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704, 50176) /* inception3a 256x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(4624192 * batch + image * 200704, 50176) /* inception3a 256x28x28 */, parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, gradients.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(3821376 * batch + image * 200704, 50176) /* inception3a 256x28x28 */, gradients.Slice(3821376 * batch + image * 200704, 50176) /* inception3a 256x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(3821376 * batch + image * 200704, 50176) /* inception3a 256x28x28 */, parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, gradients.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -4830,7 +4777,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(4824896 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */, parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, default, parameterGradients.Slice(136768, 18432), parameterGradients.Slice(155200, 96), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(4022080 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */, parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, default, parameterGradients.Slice(136768, 18432), parameterGradients.Slice(155200, 96), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -4839,7 +4786,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4824896 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */, gradients.Slice(4824896 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4022080 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */, gradients.Slice(4022080 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3aBranch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3aBranch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -4851,8 +4798,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4824896 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */, gradients.Slice(4824896 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(4824896 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */, parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, gradients.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4022080 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */, gradients.Slice(4022080 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(4022080 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */, parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, gradients.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -4869,13 +4816,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 6;
                 var block = item % 6;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(4900160 * batch + image * 86400 + block * 14400, 14400) /* inception3a_branch2_reduce_padded 96x30x30 */, gradients.Slice(4824896 * batch + image * 75264 + block * 12544, 12544) /* inception3a_branch2_reduce 96x28x28 */, 28, 28, 1);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(4097344 * batch + image * 86400 + block * 14400, 14400) /* inception3a_branch2_reduce_padded 96x30x30 */, gradients.Slice(4022080 * batch + image * 75264 + block * 12544, 12544) /* inception3a_branch2_reduce 96x28x28 */, 28, 28, 1);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(4900160 * batch + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */, gradients.Slice(4824896 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */, 96, 28, 28, 1);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(4097344 * batch + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */, gradients.Slice(4022080 * batch + image * 75264, 75264) /* inception3a_branch2_reduce 96x28x28 */, 96, 28, 28, 1);
         }
     }
 
@@ -4898,7 +4845,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4900160 * batch + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */, default, gradients.Slice(4624192 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */, parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, default, parameterGradients.Slice(155296, 110592), parameterGradients.Slice(265888, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 30, InWidth: 30, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4097344 * batch + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */, default, gradients.Slice(3821376 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */, parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, default, parameterGradients.Slice(155296, 110592), parameterGradients.Slice(265888, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 30, InWidth: 30, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -4907,7 +4854,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4624192 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(3821376 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */, gradients.Slice(3821376 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3aBranch2<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3aBranch2<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -4919,8 +4866,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4624192 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4900160 * batch + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */, default, gradients.Slice(4624192 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */, parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, gradients.Slice(4900160 * batch + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 30, InWidth: 30, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(3821376 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */, gradients.Slice(3821376 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4097344 * batch + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */, default, gradients.Slice(3821376 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */, parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, gradients.Slice(4097344 * batch + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 30, InWidth: 30, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -4944,7 +4891,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(4986560 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, default, parameterGradients.Slice(266016, 3072), parameterGradients.Slice(269088, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 16, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(4183744 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, default, parameterGradients.Slice(266016, 3072), parameterGradients.Slice(269088, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 16, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -4953,7 +4900,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4986560 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, gradients.Slice(4986560 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4183744 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, gradients.Slice(4183744 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3aBranch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3aBranch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -4965,8 +4912,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4986560 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, gradients.Slice(4986560 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(4986560 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, gradients.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 16, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4183744 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, gradients.Slice(4183744 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, gradients.Slice(4183744 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, gradients.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 16, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -4983,13 +4930,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 1;
                 var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(4999104 * batch + image * 16384 + block * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, gradients.Slice(4986560 * batch + image * 12544 + block * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, 28, 28, 2);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(4196288 * batch + image * 16384 + block * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, gradients.Slice(4183744 * batch + image * 12544 + block * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, 28, 28, 2);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(4999104 * batch + image * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, gradients.Slice(4986560 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, 16, 28, 28, 2);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(4196288 * batch + image * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, gradients.Slice(4183744 * batch + image * 12544, 12544) /* inception3a_branch3_reduce 16x28x28 */, 16, 28, 28, 2);
         }
     }
 
@@ -5012,7 +4959,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4999104 * batch + image * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, default, gradients.Slice(4624192 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */, parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, default, parameterGradients.Slice(269104, 12800), parameterGradients.Slice(281904, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 32, InWidth: 32, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4196288 * batch + image * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, default, gradients.Slice(3821376 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */, parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, default, parameterGradients.Slice(269104, 12800), parameterGradients.Slice(281904, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 32, InWidth: 32, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5021,7 +4968,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4624192 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(3821376 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */, gradients.Slice(3821376 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3aBranch3<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3aBranch3<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5033,8 +4980,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4624192 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4999104 * batch + image * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, default, gradients.Slice(4624192 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */, parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, gradients.Slice(4999104 * batch + image * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 32, InWidth: 32, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(3821376 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */, gradients.Slice(3821376 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4196288 * batch + image * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, default, gradients.Slice(3821376 * batch + image * 200704 + 150528, 25088) /* inception3a 256x28x28 */, parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, gradients.Slice(4196288 * batch + image * 16384, 16384) /* inception3a_branch3_reduce_padded 16x32x32 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 32, InWidth: 32, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5051,13 +4998,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 12;
                 var block = item % 12;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(4473664 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, activations.Slice(5015488 * batch + image * 150528 + block * 12544, 12544) /* inception3a_pool 192x28x28 */, gradients.Slice(5015488 * batch + image * 150528 + block * 12544, 12544) /* inception3a_pool 192x28x28 */, gradients.Slice(4473664 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(3670848 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, activations.Slice(4212672 * batch + image * 150528 + block * 12544, 12544) /* inception3a_pool 192x28x28 */, gradients.Slice(4212672 * batch + image * 150528 + block * 12544, 12544) /* inception3a_pool 192x28x28 */, gradients.Slice(3670848 * batch + image * 150528 + block * 12544, 12544) /* pool2 192x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, activations.Slice(5015488 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, gradients.Slice(5015488 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, gradients.Slice(4473664 * batch + image * 150528, 150528) /* pool2 192x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 192, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, activations.Slice(4212672 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, gradients.Slice(4212672 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, gradients.Slice(3670848 * batch + image * 150528, 150528) /* pool2 192x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 192, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
         }
     }
 
@@ -5080,7 +5027,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5015488 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, default, gradients.Slice(4624192 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */, parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, default, parameterGradients.Slice(281936, 6144), parameterGradients.Slice(288080, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4212672 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, default, gradients.Slice(3821376 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */, parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, default, parameterGradients.Slice(281936, 6144), parameterGradients.Slice(288080, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5089,7 +5036,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4624192 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(3821376 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */, gradients.Slice(3821376 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3aBranch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3aBranch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5101,8 +5048,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4624192 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5015488 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, default, gradients.Slice(4624192 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */, parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, gradients.Slice(5015488 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(3821376 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */, gradients.Slice(3821376 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4212672 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, default, gradients.Slice(3821376 * batch + image * 200704 + 175616, 25088) /* inception3a 256x28x28 */, parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, gradients.Slice(4212672 * batch + image * 150528, 150528) /* inception3a_pool 192x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5126,7 +5073,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(5166016 * batch + image * 376320, 100352) /* inception3b 480x28x28 */, parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, default, parameterGradients.Slice(288112, 32768), parameterGradients.Slice(320880, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3821376 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(4363200 * batch + image * 376320, 100352) /* inception3b 480x28x28 */, parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, default, parameterGradients.Slice(288112, 32768), parameterGradients.Slice(320880, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5135,7 +5082,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5166016 * batch + image * 376320, 100352) /* inception3b 480x28x28 */, gradients.Slice(5166016 * batch + image * 376320, 100352) /* inception3b 480x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4363200 * batch + image * 376320, 100352) /* inception3b 480x28x28 */, gradients.Slice(4363200 * batch + image * 376320, 100352) /* inception3b 480x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3bBranch1<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3bBranch1<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5147,8 +5094,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5166016 * batch + image * 376320, 100352) /* inception3b 480x28x28 */, gradients.Slice(5166016 * batch + image * 376320, 100352) /* inception3b 480x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(5166016 * batch + image * 376320, 100352) /* inception3b 480x28x28 */, parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, gradients.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4363200 * batch + image * 376320, 100352) /* inception3b 480x28x28 */, gradients.Slice(4363200 * batch + image * 376320, 100352) /* inception3b 480x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3821376 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(4363200 * batch + image * 376320, 100352) /* inception3b 480x28x28 */, parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, gradients.Slice(3821376 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5172,7 +5119,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(5542336 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */, parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, default, parameterGradients.Slice(321008, 32768), parameterGradients.Slice(353776, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3821376 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(4739520 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */, parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, default, parameterGradients.Slice(321008, 32768), parameterGradients.Slice(353776, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5181,7 +5128,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5542336 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */, gradients.Slice(5542336 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4739520 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */, gradients.Slice(4739520 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3bBranch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3bBranch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5193,8 +5140,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5542336 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */, gradients.Slice(5542336 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(5542336 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */, parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, gradients.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4739520 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */, gradients.Slice(4739520 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3821376 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(4739520 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */, parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, gradients.Slice(3821376 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5211,13 +5158,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 8;
                 var block = item % 8;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(5642688 * batch + image * 115200 + block * 14400, 14400) /* inception3b_branch2_reduce_padded 128x30x30 */, gradients.Slice(5542336 * batch + image * 100352 + block * 12544, 12544) /* inception3b_branch2_reduce 128x28x28 */, 28, 28, 1);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(4839872 * batch + image * 115200 + block * 14400, 14400) /* inception3b_branch2_reduce_padded 128x30x30 */, gradients.Slice(4739520 * batch + image * 100352 + block * 12544, 12544) /* inception3b_branch2_reduce 128x28x28 */, 28, 28, 1);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(5642688 * batch + image * 115200, 115200) /* inception3b_branch2_reduce_padded 128x30x30 */, gradients.Slice(5542336 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */, 128, 28, 28, 1);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(4839872 * batch + image * 115200, 115200) /* inception3b_branch2_reduce_padded 128x30x30 */, gradients.Slice(4739520 * batch + image * 100352, 100352) /* inception3b_branch2_reduce 128x28x28 */, 128, 28, 28, 1);
         }
     }
 
@@ -5240,7 +5187,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5642688 * batch + image * 115200, 115200) /* inception3b_branch2_reduce_padded 128x30x30 */, default, gradients.Slice(5166016 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */, parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, default, parameterGradients.Slice(353904, 221184), parameterGradients.Slice(575088, 192), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 30, InWidth: 30, OutChannels: 192, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4839872 * batch + image * 115200, 115200) /* inception3b_branch2_reduce_padded 128x30x30 */, default, gradients.Slice(4363200 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */, parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, default, parameterGradients.Slice(353904, 221184), parameterGradients.Slice(575088, 192), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 30, InWidth: 30, OutChannels: 192, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5249,7 +5196,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5166016 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */, gradients.Slice(5166016 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4363200 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */, gradients.Slice(4363200 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3bBranch2<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3bBranch2<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5261,8 +5208,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5166016 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */, gradients.Slice(5166016 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5642688 * batch + image * 115200, 115200) /* inception3b_branch2_reduce_padded 128x30x30 */, default, gradients.Slice(5166016 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */, parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, gradients.Slice(5642688 * batch + image * 115200, 115200) /* inception3b_branch2_reduce_padded 128x30x30 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 30, InWidth: 30, OutChannels: 192, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4363200 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */, gradients.Slice(4363200 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4839872 * batch + image * 115200, 115200) /* inception3b_branch2_reduce_padded 128x30x30 */, default, gradients.Slice(4363200 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */, parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, gradients.Slice(4839872 * batch + image * 115200, 115200) /* inception3b_branch2_reduce_padded 128x30x30 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 30, InWidth: 30, OutChannels: 192, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5286,7 +5233,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(5757888 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */, parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, default, parameterGradients.Slice(575280, 8192), parameterGradients.Slice(583472, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3821376 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(4955072 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */, parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, default, parameterGradients.Slice(575280, 8192), parameterGradients.Slice(583472, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5295,7 +5242,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5757888 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */, gradients.Slice(5757888 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4955072 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */, gradients.Slice(4955072 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3bBranch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3bBranch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5307,8 +5254,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5757888 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */, gradients.Slice(5757888 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(5757888 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */, parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, gradients.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4955072 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */, gradients.Slice(4955072 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(3821376 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, gradients.Slice(4955072 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */, parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, gradients.Slice(3821376 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 32, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5325,13 +5272,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 2;
                 var block = item % 2;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(5782976 * batch + image * 32768 + block * 16384, 16384) /* inception3b_branch3_reduce_padded 32x32x32 */, gradients.Slice(5757888 * batch + image * 25088 + block * 12544, 12544) /* inception3b_branch3_reduce 32x28x28 */, 28, 28, 2);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(4980160 * batch + image * 32768 + block * 16384, 16384) /* inception3b_branch3_reduce_padded 32x32x32 */, gradients.Slice(4955072 * batch + image * 25088 + block * 12544, 12544) /* inception3b_branch3_reduce 32x28x28 */, 28, 28, 2);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(5782976 * batch + image * 32768, 32768) /* inception3b_branch3_reduce_padded 32x32x32 */, gradients.Slice(5757888 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */, 32, 28, 28, 2);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(4980160 * batch + image * 32768, 32768) /* inception3b_branch3_reduce_padded 32x32x32 */, gradients.Slice(4955072 * batch + image * 25088, 25088) /* inception3b_branch3_reduce 32x28x28 */, 32, 28, 28, 2);
         }
     }
 
@@ -5354,7 +5301,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5782976 * batch + image * 32768, 32768) /* inception3b_branch3_reduce_padded 32x32x32 */, default, gradients.Slice(5166016 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */, parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, default, parameterGradients.Slice(583504, 76800), parameterGradients.Slice(660304, 96), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 32, InWidth: 32, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4980160 * batch + image * 32768, 32768) /* inception3b_branch3_reduce_padded 32x32x32 */, default, gradients.Slice(4363200 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */, parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, default, parameterGradients.Slice(583504, 76800), parameterGradients.Slice(660304, 96), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 32, InWidth: 32, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5363,7 +5310,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5166016 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */, gradients.Slice(5166016 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4363200 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */, gradients.Slice(4363200 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3bBranch3<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3bBranch3<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5375,8 +5322,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5166016 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */, gradients.Slice(5166016 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5782976 * batch + image * 32768, 32768) /* inception3b_branch3_reduce_padded 32x32x32 */, default, gradients.Slice(5166016 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */, parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, gradients.Slice(5782976 * batch + image * 32768, 32768) /* inception3b_branch3_reduce_padded 32x32x32 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 32, InWidth: 32, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4363200 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */, gradients.Slice(4363200 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4980160 * batch + image * 32768, 32768) /* inception3b_branch3_reduce_padded 32x32x32 */, default, gradients.Slice(4363200 * batch + image * 376320 + 250880, 75264) /* inception3b 480x28x28 */, parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, gradients.Slice(4980160 * batch + image * 32768, 32768) /* inception3b_branch3_reduce_padded 32x32x32 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 32, InWidth: 32, OutChannels: 96, OutHeight: 28, OutWidth: 28, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5393,13 +5340,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 16;
                 var block = item % 16;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(4624192 * batch + image * 200704 + block * 12544, 12544) /* inception3a 256x28x28 */, activations.Slice(5815744 * batch + image * 200704 + block * 12544, 12544) /* inception3b_pool 256x28x28 */, gradients.Slice(5815744 * batch + image * 200704 + block * 12544, 12544) /* inception3b_pool 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704 + block * 12544, 12544) /* inception3a 256x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(3821376 * batch + image * 200704 + block * 12544, 12544) /* inception3a 256x28x28 */, activations.Slice(5012928 * batch + image * 200704 + block * 12544, 12544) /* inception3b_pool 256x28x28 */, gradients.Slice(5012928 * batch + image * 200704 + block * 12544, 12544) /* inception3b_pool 256x28x28 */, gradients.Slice(3821376 * batch + image * 200704 + block * 12544, 12544) /* inception3a 256x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, activations.Slice(5815744 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, gradients.Slice(5815744 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, gradients.Slice(4624192 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 256, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(3821376 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, activations.Slice(5012928 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, gradients.Slice(5012928 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, gradients.Slice(3821376 * batch + image * 200704, 200704) /* inception3a 256x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 256, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1));
         }
     }
 
@@ -5422,7 +5369,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5815744 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, default, gradients.Slice(5166016 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */, parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, default, parameterGradients.Slice(660400, 16384), parameterGradients.Slice(676784, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5012928 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, default, gradients.Slice(4363200 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */, parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, default, parameterGradients.Slice(660400, 16384), parameterGradients.Slice(676784, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5431,7 +5378,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5166016 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */, gradients.Slice(5166016 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4363200 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */, gradients.Slice(4363200 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception3bBranch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception3bBranch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5443,8 +5390,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5166016 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */, gradients.Slice(5166016 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5815744 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, default, gradients.Slice(5166016 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */, parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, gradients.Slice(5815744 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4363200 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */, gradients.Slice(4363200 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5012928 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, default, gradients.Slice(4363200 * batch + image * 376320 + 326144, 50176) /* inception3b 480x28x28 */, parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, gradients.Slice(5012928 * batch + image * 200704, 200704) /* inception3b_pool 256x28x28 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 64, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5461,13 +5408,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 30;
                 var block = item % 30;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(5166016 * batch + image * 376320 + block * 12544, 12544) /* inception3b 480x28x28 */, activations.Slice(6016448 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, gradients.Slice(6016448 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, gradients.Slice(5166016 * batch + image * 376320 + block * 12544, 12544) /* inception3b 480x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 2, Padding: 0));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(4363200 * batch + image * 376320 + block * 12544, 12544) /* inception3b 480x28x28 */, activations.Slice(5213632 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, gradients.Slice(5213632 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, gradients.Slice(4363200 * batch + image * 376320 + block * 12544, 12544) /* inception3b 480x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 2, Padding: 0));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(5166016 * batch + image * 376320, 376320) /* inception3b 480x28x28 */, activations.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, gradients.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, gradients.Slice(5166016 * batch + image * 376320, 376320) /* inception3b 480x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 480, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 2, Padding: 0));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(4363200 * batch + image * 376320, 376320) /* inception3b 480x28x28 */, activations.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, gradients.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, gradients.Slice(4363200 * batch + image * 376320, 376320) /* inception3b 480x28x28 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 480, InHeight: 28, InWidth: 28, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 2, Padding: 0));
         }
     }
 
@@ -5490,7 +5437,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(6110528 * batch + image * 100352, 37632) /* inception4a 512x14x14 */, parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, default, parameterGradients.Slice(676848, 92160), parameterGradients.Slice(769008, 192), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 192, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(5307712 * batch + image * 100352, 37632) /* inception4a 512x14x14 */, parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, default, parameterGradients.Slice(676848, 92160), parameterGradients.Slice(769008, 192), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 192, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5499,7 +5446,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6110528 * batch + image * 100352, 37632) /* inception4a 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352, 37632) /* inception4a 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5307712 * batch + image * 100352, 37632) /* inception4a 512x14x14 */, gradients.Slice(5307712 * batch + image * 100352, 37632) /* inception4a 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4aBranch1<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4aBranch1<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5511,8 +5458,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6110528 * batch + image * 100352, 37632) /* inception4a 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352, 37632) /* inception4a 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(6110528 * batch + image * 100352, 37632) /* inception4a 512x14x14 */, parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, gradients.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 192, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5307712 * batch + image * 100352, 37632) /* inception4a 512x14x14 */, gradients.Slice(5307712 * batch + image * 100352, 37632) /* inception4a 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(5307712 * batch + image * 100352, 37632) /* inception4a 512x14x14 */, parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, gradients.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 192, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5536,7 +5483,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(6210880 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */, parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, default, parameterGradients.Slice(769200, 46080), parameterGradients.Slice(815280, 96), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 96, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(5408064 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */, parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, default, parameterGradients.Slice(769200, 46080), parameterGradients.Slice(815280, 96), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 96, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5545,7 +5492,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6210880 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */, gradients.Slice(6210880 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5408064 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */, gradients.Slice(5408064 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4aBranch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4aBranch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5557,8 +5504,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6210880 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */, gradients.Slice(6210880 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(6210880 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */, parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, gradients.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 96, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5408064 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */, gradients.Slice(5408064 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(5408064 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */, parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, gradients.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 96, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5575,13 +5522,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 6;
                 var block = item % 6;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6229696 * batch + image * 24576 + block * 4096, 4096) /* inception4a_branch2_reduce_padded 96x16x16 */, gradients.Slice(6210880 * batch + image * 18816 + block * 3136, 3136) /* inception4a_branch2_reduce 96x14x14 */, 14, 14, 1);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(5426880 * batch + image * 24576 + block * 4096, 4096) /* inception4a_branch2_reduce_padded 96x16x16 */, gradients.Slice(5408064 * batch + image * 18816 + block * 3136, 3136) /* inception4a_branch2_reduce 96x14x14 */, 14, 14, 1);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6229696 * batch + image * 24576, 24576) /* inception4a_branch2_reduce_padded 96x16x16 */, gradients.Slice(6210880 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */, 96, 14, 14, 1);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(5426880 * batch + image * 24576, 24576) /* inception4a_branch2_reduce_padded 96x16x16 */, gradients.Slice(5408064 * batch + image * 18816, 18816) /* inception4a_branch2_reduce 96x14x14 */, 96, 14, 14, 1);
         }
     }
 
@@ -5604,7 +5551,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6229696 * batch + image * 24576, 24576) /* inception4a_branch2_reduce_padded 96x16x16 */, default, gradients.Slice(6110528 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */, parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, default, parameterGradients.Slice(815376, 179712), parameterGradients.Slice(995088, 208), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 16, InWidth: 16, OutChannels: 208, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5426880 * batch + image * 24576, 24576) /* inception4a_branch2_reduce_padded 96x16x16 */, default, gradients.Slice(5307712 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */, parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, default, parameterGradients.Slice(815376, 179712), parameterGradients.Slice(995088, 208), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 16, InWidth: 16, OutChannels: 208, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5613,7 +5560,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6110528 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5307712 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */, gradients.Slice(5307712 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4aBranch2<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4aBranch2<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5625,8 +5572,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6110528 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6229696 * batch + image * 24576, 24576) /* inception4a_branch2_reduce_padded 96x16x16 */, default, gradients.Slice(6110528 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */, parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, gradients.Slice(6229696 * batch + image * 24576, 24576) /* inception4a_branch2_reduce_padded 96x16x16 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 16, InWidth: 16, OutChannels: 208, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5307712 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */, gradients.Slice(5307712 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5426880 * batch + image * 24576, 24576) /* inception4a_branch2_reduce_padded 96x16x16 */, default, gradients.Slice(5307712 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */, parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, gradients.Slice(5426880 * batch + image * 24576, 24576) /* inception4a_branch2_reduce_padded 96x16x16 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 16, InWidth: 16, OutChannels: 208, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5650,7 +5597,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(6254272 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, default, parameterGradients.Slice(995296, 7680), parameterGradients.Slice(1002976, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(5451456 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, default, parameterGradients.Slice(995296, 7680), parameterGradients.Slice(1002976, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5659,7 +5606,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6254272 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, gradients.Slice(6254272 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5451456 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, gradients.Slice(5451456 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4aBranch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4aBranch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5671,8 +5618,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6254272 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, gradients.Slice(6254272 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(6254272 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, gradients.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5451456 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, gradients.Slice(5451456 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, gradients.Slice(5451456 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, gradients.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 16, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5689,13 +5636,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 1;
                 var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6257408 * batch + image * 5184 + block * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, gradients.Slice(6254272 * batch + image * 3136 + block * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, 14, 14, 2);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(5454592 * batch + image * 5184 + block * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, gradients.Slice(5451456 * batch + image * 3136 + block * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, 14, 14, 2);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6257408 * batch + image * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, gradients.Slice(6254272 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, 16, 14, 14, 2);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(5454592 * batch + image * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, gradients.Slice(5451456 * batch + image * 3136, 3136) /* inception4a_branch3_reduce 16x14x14 */, 16, 14, 14, 2);
         }
     }
 
@@ -5718,7 +5665,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6257408 * batch + image * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, default, gradients.Slice(6110528 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */, parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, default, parameterGradients.Slice(1002992, 19200), parameterGradients.Slice(1022192, 48), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 18, InWidth: 18, OutChannels: 48, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5454592 * batch + image * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, default, gradients.Slice(5307712 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */, parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, default, parameterGradients.Slice(1002992, 19200), parameterGradients.Slice(1022192, 48), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 18, InWidth: 18, OutChannels: 48, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5727,7 +5674,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6110528 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5307712 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */, gradients.Slice(5307712 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4aBranch3<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4aBranch3<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5739,8 +5686,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6110528 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6257408 * batch + image * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, default, gradients.Slice(6110528 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */, parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, gradients.Slice(6257408 * batch + image * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 18, InWidth: 18, OutChannels: 48, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5307712 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */, gradients.Slice(5307712 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5454592 * batch + image * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, default, gradients.Slice(5307712 * batch + image * 100352 + 78400, 9408) /* inception4a 512x14x14 */, parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, gradients.Slice(5454592 * batch + image * 5184, 5184) /* inception4a_branch3_reduce_padded 16x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 18, InWidth: 18, OutChannels: 48, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5757,13 +5704,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 30;
                 var block = item % 30;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6016448 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, activations.Slice(6262592 * batch + image * 94080 + block * 3136, 3136) /* inception4a_pool 480x14x14 */, gradients.Slice(6262592 * batch + image * 94080 + block * 3136, 3136) /* inception4a_pool 480x14x14 */, gradients.Slice(6016448 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(5213632 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, activations.Slice(5459776 * batch + image * 94080 + block * 3136, 3136) /* inception4a_pool 480x14x14 */, gradients.Slice(5459776 * batch + image * 94080 + block * 3136, 3136) /* inception4a_pool 480x14x14 */, gradients.Slice(5213632 * batch + image * 94080 + block * 3136, 3136) /* pool3 480x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, activations.Slice(6262592 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, gradients.Slice(6262592 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, gradients.Slice(6016448 * batch + image * 94080, 94080) /* pool3 480x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 480, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, activations.Slice(5459776 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, gradients.Slice(5459776 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, gradients.Slice(5213632 * batch + image * 94080, 94080) /* pool3 480x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 480, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
         }
     }
 
@@ -5786,7 +5733,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6262592 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, default, gradients.Slice(6110528 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */, parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, default, parameterGradients.Slice(1022240, 30720), parameterGradients.Slice(1052960, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5459776 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, default, gradients.Slice(5307712 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */, parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, default, parameterGradients.Slice(1022240, 30720), parameterGradients.Slice(1052960, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5795,7 +5742,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6110528 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5307712 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */, gradients.Slice(5307712 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4aBranch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4aBranch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5807,8 +5754,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6110528 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6262592 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, default, gradients.Slice(6110528 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */, parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, gradients.Slice(6262592 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5307712 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */, gradients.Slice(5307712 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5459776 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, default, gradients.Slice(5307712 * batch + image * 100352 + 87808, 12544) /* inception4a 512x14x14 */, parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, gradients.Slice(5459776 * batch + image * 94080, 94080) /* inception4a_pool 480x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 480, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5825,13 +5772,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 32;
                 var block = item % 32;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(6356672 * batch + image * 8192 + block * 256, 256) /* aux1_pool 512x4x4 */, gradients.Slice(6110528 * batch + image * 100352 + block * 3136, 3136) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(5553856 * batch + image * 8192 + block * 256, 256) /* aux1_pool 512x4x4 */, gradients.Slice(5307712 * batch + image * 100352 + block * 3136, 3136) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(6356672 * batch + image * 8192, 8192) /* aux1_pool 512x4x4 */, gradients.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
+            global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(5553856 * batch + image * 8192, 8192) /* aux1_pool 512x4x4 */, gradients.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
         }
     }
 
@@ -5854,7 +5801,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6356672 * batch + image * 8192, 8192) /* aux1_pool 512x4x4 */, default, gradients.Slice(6364864 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */, parameters.Slice(1053024, 65536) /* Aux1.Conv.Weights [128, 512, 1, 1] */, default, parameterGradients.Slice(1053024, 65536), parameterGradients.Slice(1118560, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 4, InWidth: 4, OutChannels: 128, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5553856 * batch + image * 8192, 8192) /* aux1_pool 512x4x4 */, default, gradients.Slice(5562048 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */, parameters.Slice(1053024, 65536) /* Aux1.Conv.Weights [128, 512, 1, 1] */, default, parameterGradients.Slice(1053024, 65536), parameterGradients.Slice(1118560, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 4, InWidth: 4, OutChannels: 128, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -5863,7 +5810,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6364864 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */, gradients.Slice(6364864 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5562048 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */, gradients.Slice(5562048 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveAux1Conv<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveAux1Conv<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -5875,8 +5822,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6364864 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */, gradients.Slice(6364864 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6356672 * batch + image * 8192, 8192) /* aux1_pool 512x4x4 */, default, gradients.Slice(6364864 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */, parameters.Slice(1053024, 65536) /* Aux1.Conv.Weights [128, 512, 1, 1] */, gradients.Slice(6356672 * batch + image * 8192, 8192) /* aux1_pool 512x4x4 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 4, InWidth: 4, OutChannels: 128, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5562048 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */, gradients.Slice(5562048 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5553856 * batch + image * 8192, 8192) /* aux1_pool 512x4x4 */, default, gradients.Slice(5562048 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */, parameters.Slice(1053024, 65536) /* Aux1.Conv.Weights [128, 512, 1, 1] */, gradients.Slice(5553856 * batch + image * 8192, 8192) /* aux1_pool 512x4x4 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 4, InWidth: 4, OutChannels: 128, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -5889,7 +5836,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var gradients = _activationGradients!.Span;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.BlockedToPlain(gradients.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, gradients.Slice(6364864 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */, 128, 4, 4);
+            global::InceptionGen.Kernels.ReferenceBackward.BlockedToPlain(gradients.Slice(5564096 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, gradients.Slice(5562048 * batch + image * 2048, 2048) /* aux1_conv 128x4x4 */, 128, 4, 4);
         }
     }
 
@@ -5909,22 +5856,22 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     for (var image = 0; image < batch; image++)
                     {
-                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameterGradients.Slice(1118688, 2097152), parameterGradients.Slice(3215840, 1024), 2048, item * 64, global::System.Math.Min((item + 1) * 64, 1024));
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(5564096 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, gradients.Slice(5566144 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameterGradients.Slice(1118688, 2097152), parameterGradients.Slice(3215840, 1024), 2048, item * 64, global::System.Math.Min((item + 1) * 64, 1024));
                     }
                 }
                 return;
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, default, parameterGradients.Slice(1118688, 2097152), parameterGradients.Slice(3215840, 1024), 2048, 1024);
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(5564096 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, gradients.Slice(5566144 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, default, parameterGradients.Slice(1118688, 2097152), parameterGradients.Slice(3215840, 1024), 2048, 1024);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
             // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-            global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */);
-            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, gradients.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, 2048, 1024); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, gradients.Slice(6366912 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, default, 2048, 1024); }
+            global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5566144 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, gradients.Slice(5566144 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(5566144 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, gradients.Slice(5564096 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, 2048, 1024); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(5564096 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, gradients.Slice(5566144 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */, parameters.Slice(1118688, 2097152) /* Aux1.Hidden.Weights [1024, 2048] */, gradients.Slice(5564096 * batch + image * 2048, 2048) /* aux1_flat 2048x1x1 */, default, default, 2048, 1024); }
         }
     }
 
@@ -5936,7 +5883,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var gradients = _activationGradients!.Span;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Training.Dropout.Backward(activations.Slice(9773104 * batch + image * 1024, 1024) /* dropout mask */, gradients.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, gradients.Slice(6368960 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */);
+            global::InceptionGen.Training.Dropout.Backward(activations.Slice(8970288 * batch + image * 1024, 1024) /* dropout mask */, gradients.Slice(5567168 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, gradients.Slice(5566144 * batch + image * 1024, 1024) /* aux1_hidden 1024x1x1 */);
         }
     }
 
@@ -5956,20 +5903,20 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     for (var image = 0; image < batch; image++)
                     {
-                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, gradients.Slice(6371008 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameterGradients.Slice(3216864, 1024000), parameterGradients.Slice(4240864, 1000), 1024, item * 64, global::System.Math.Min((item + 1) * 64, 1000));
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(5567168 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, gradients.Slice(5568192 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameterGradients.Slice(3216864, 1024000), parameterGradients.Slice(4240864, 1000), 1024, item * 64, global::System.Math.Min((item + 1) * 64, 1000));
                     }
                 }
                 return;
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, default, gradients.Slice(6371008 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, default, parameterGradients.Slice(3216864, 1024000), parameterGradients.Slice(4240864, 1000), 1024, 1000);
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(5567168 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, default, gradients.Slice(5568192 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, default, parameterGradients.Slice(3216864, 1024000), parameterGradients.Slice(4240864, 1000), 1024, 1000);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(6371008 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, gradients.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, 1024, 1000); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, default, gradients.Slice(6371008 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, gradients.Slice(6369984 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, default, default, 1024, 1000); }
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(5568192 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, gradients.Slice(5567168 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, 1024, 1000); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(5567168 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, default, gradients.Slice(5568192 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, parameters.Slice(3216864, 1024000) /* Aux1.Classifier.Weights [1000, 1024] */, gradients.Slice(5567168 * batch + image * 1024, 1024) /* aux1_hidden_dropout 1024x1x1 */, default, default, 1024, 1000); }
         }
     }
 
@@ -5992,7 +5939,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(6372016 * batch + image * 100352, 31360) /* inception4b 512x14x14 */, parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, default, parameterGradients.Slice(4241872, 81920), parameterGradients.Slice(4323792, 160), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(5569200 * batch + image * 100352, 31360) /* inception4b 512x14x14 */, parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, default, parameterGradients.Slice(4241872, 81920), parameterGradients.Slice(4323792, 160), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6001,7 +5948,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6372016 * batch + image * 100352, 31360) /* inception4b 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352, 31360) /* inception4b 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5569200 * batch + image * 100352, 31360) /* inception4b 512x14x14 */, gradients.Slice(5569200 * batch + image * 100352, 31360) /* inception4b 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4bBranch1<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4bBranch1<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6013,8 +5960,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6372016 * batch + image * 100352, 31360) /* inception4b 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352, 31360) /* inception4b 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(6372016 * batch + image * 100352, 31360) /* inception4b 512x14x14 */, parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, gradients.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5569200 * batch + image * 100352, 31360) /* inception4b 512x14x14 */, gradients.Slice(5569200 * batch + image * 100352, 31360) /* inception4b 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(5569200 * batch + image * 100352, 31360) /* inception4b 512x14x14 */, parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, gradients.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6038,7 +5985,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(6472368 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */, parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, default, parameterGradients.Slice(4323952, 57344), parameterGradients.Slice(4381296, 112), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(5669552 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */, parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, default, parameterGradients.Slice(4323952, 57344), parameterGradients.Slice(4381296, 112), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6047,7 +5994,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6472368 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */, gradients.Slice(6472368 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5669552 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */, gradients.Slice(5669552 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4bBranch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4bBranch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6059,8 +6006,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6472368 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */, gradients.Slice(6472368 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(6472368 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */, parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, gradients.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5669552 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */, gradients.Slice(5669552 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(5669552 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */, parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, gradients.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6077,13 +6024,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 7;
                 var block = item % 7;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6494320 * batch + image * 28672 + block * 4096, 4096) /* inception4b_branch2_reduce_padded 112x16x16 */, gradients.Slice(6472368 * batch + image * 21952 + block * 3136, 3136) /* inception4b_branch2_reduce 112x14x14 */, 14, 14, 1);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(5691504 * batch + image * 28672 + block * 4096, 4096) /* inception4b_branch2_reduce_padded 112x16x16 */, gradients.Slice(5669552 * batch + image * 21952 + block * 3136, 3136) /* inception4b_branch2_reduce 112x14x14 */, 14, 14, 1);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6494320 * batch + image * 28672, 28672) /* inception4b_branch2_reduce_padded 112x16x16 */, gradients.Slice(6472368 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */, 112, 14, 14, 1);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(5691504 * batch + image * 28672, 28672) /* inception4b_branch2_reduce_padded 112x16x16 */, gradients.Slice(5669552 * batch + image * 21952, 21952) /* inception4b_branch2_reduce 112x14x14 */, 112, 14, 14, 1);
         }
     }
 
@@ -6106,7 +6053,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6494320 * batch + image * 28672, 28672) /* inception4b_branch2_reduce_padded 112x16x16 */, default, gradients.Slice(6372016 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */, parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, default, parameterGradients.Slice(4381408, 225792), parameterGradients.Slice(4607200, 224), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 112, InHeight: 16, InWidth: 16, OutChannels: 224, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5691504 * batch + image * 28672, 28672) /* inception4b_branch2_reduce_padded 112x16x16 */, default, gradients.Slice(5569200 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */, parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, default, parameterGradients.Slice(4381408, 225792), parameterGradients.Slice(4607200, 224), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 112, InHeight: 16, InWidth: 16, OutChannels: 224, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6115,7 +6062,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6372016 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5569200 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */, gradients.Slice(5569200 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4bBranch2<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4bBranch2<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6127,8 +6074,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6372016 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6494320 * batch + image * 28672, 28672) /* inception4b_branch2_reduce_padded 112x16x16 */, default, gradients.Slice(6372016 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */, parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, gradients.Slice(6494320 * batch + image * 28672, 28672) /* inception4b_branch2_reduce_padded 112x16x16 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 112, InHeight: 16, InWidth: 16, OutChannels: 224, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5569200 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */, gradients.Slice(5569200 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5691504 * batch + image * 28672, 28672) /* inception4b_branch2_reduce_padded 112x16x16 */, default, gradients.Slice(5569200 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */, parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, gradients.Slice(5691504 * batch + image * 28672, 28672) /* inception4b_branch2_reduce_padded 112x16x16 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 112, InHeight: 16, InWidth: 16, OutChannels: 224, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6152,7 +6099,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(6522992 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */, parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, default, parameterGradients.Slice(4607424, 12288), parameterGradients.Slice(4619712, 24), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(5720176 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */, parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, default, parameterGradients.Slice(4607424, 12288), parameterGradients.Slice(4619712, 24), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6161,7 +6108,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6522992 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */, gradients.Slice(6522992 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5720176 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */, gradients.Slice(5720176 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4bBranch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4bBranch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6173,8 +6120,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6522992 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */, gradients.Slice(6522992 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(6522992 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */, parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, gradients.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5720176 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */, gradients.Slice(5720176 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, gradients.Slice(5720176 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */, parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, gradients.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6191,13 +6138,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 2;
                 var block = item % 2;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6529264 * batch + image * 10368 + block * 5184, 5184) /* inception4b_branch3_reduce_padded 24x18x18 */, gradients.Slice(6522992 * batch + image * 6272 + block * 3136, 3136) /* inception4b_branch3_reduce 24x14x14 */, 14, 14, 2);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(5726448 * batch + image * 10368 + block * 5184, 5184) /* inception4b_branch3_reduce_padded 24x18x18 */, gradients.Slice(5720176 * batch + image * 6272 + block * 3136, 3136) /* inception4b_branch3_reduce 24x14x14 */, 14, 14, 2);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6529264 * batch + image * 10368, 10368) /* inception4b_branch3_reduce_padded 24x18x18 */, gradients.Slice(6522992 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */, 32, 14, 14, 2);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(5726448 * batch + image * 10368, 10368) /* inception4b_branch3_reduce_padded 24x18x18 */, gradients.Slice(5720176 * batch + image * 6272, 6272) /* inception4b_branch3_reduce 24x14x14 */, 32, 14, 14, 2);
         }
     }
 
@@ -6220,7 +6167,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6529264 * batch + image * 10368, 10368) /* inception4b_branch3_reduce_padded 24x18x18 */, default, gradients.Slice(6372016 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */, parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, default, parameterGradients.Slice(4619744, 38400), parameterGradients.Slice(4658144, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5726448 * batch + image * 10368, 10368) /* inception4b_branch3_reduce_padded 24x18x18 */, default, gradients.Slice(5569200 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */, parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, default, parameterGradients.Slice(4619744, 38400), parameterGradients.Slice(4658144, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6229,7 +6176,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6372016 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5569200 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */, gradients.Slice(5569200 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4bBranch3<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4bBranch3<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6241,8 +6188,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6372016 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6529264 * batch + image * 10368, 10368) /* inception4b_branch3_reduce_padded 24x18x18 */, default, gradients.Slice(6372016 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */, parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, gradients.Slice(6529264 * batch + image * 10368, 10368) /* inception4b_branch3_reduce_padded 24x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5569200 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */, gradients.Slice(5569200 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5726448 * batch + image * 10368, 10368) /* inception4b_branch3_reduce_padded 24x18x18 */, default, gradients.Slice(5569200 * batch + image * 100352 + 75264, 12544) /* inception4b 512x14x14 */, parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, gradients.Slice(5726448 * batch + image * 10368, 10368) /* inception4b_branch3_reduce_padded 24x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6259,13 +6206,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 32;
                 var block = item % 32;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6110528 * batch + image * 100352 + block * 3136, 3136) /* inception4a 512x14x14 */, activations.Slice(6539632 * batch + image * 100352 + block * 3136, 3136) /* inception4b_pool 512x14x14 */, gradients.Slice(6539632 * batch + image * 100352 + block * 3136, 3136) /* inception4b_pool 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352 + block * 3136, 3136) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(5307712 * batch + image * 100352 + block * 3136, 3136) /* inception4a 512x14x14 */, activations.Slice(5736816 * batch + image * 100352 + block * 3136, 3136) /* inception4b_pool 512x14x14 */, gradients.Slice(5736816 * batch + image * 100352 + block * 3136, 3136) /* inception4b_pool 512x14x14 */, gradients.Slice(5307712 * batch + image * 100352 + block * 3136, 3136) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, activations.Slice(6539632 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, gradients.Slice(6539632 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, gradients.Slice(6110528 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, activations.Slice(5736816 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, gradients.Slice(5736816 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, gradients.Slice(5307712 * batch + image * 100352, 100352) /* inception4a 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
         }
     }
 
@@ -6288,7 +6235,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6539632 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, default, gradients.Slice(6372016 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */, parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, default, parameterGradients.Slice(4658208, 32768), parameterGradients.Slice(4690976, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5736816 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, default, gradients.Slice(5569200 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */, parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, default, parameterGradients.Slice(4658208, 32768), parameterGradients.Slice(4690976, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6297,7 +6244,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6372016 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5569200 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */, gradients.Slice(5569200 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4bBranch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4bBranch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6309,8 +6256,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6372016 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6539632 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, default, gradients.Slice(6372016 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */, parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, gradients.Slice(6539632 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5569200 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */, gradients.Slice(5569200 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5736816 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, default, gradients.Slice(5569200 * batch + image * 100352 + 87808, 12544) /* inception4b 512x14x14 */, parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, gradients.Slice(5736816 * batch + image * 100352, 100352) /* inception4b_pool 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6334,7 +6281,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(6639984 * batch + image * 100352, 25088) /* inception4c 512x14x14 */, parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, default, parameterGradients.Slice(4691040, 65536), parameterGradients.Slice(4756576, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5569200 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(5837168 * batch + image * 100352, 25088) /* inception4c 512x14x14 */, parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, default, parameterGradients.Slice(4691040, 65536), parameterGradients.Slice(4756576, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6343,7 +6290,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6639984 * batch + image * 100352, 25088) /* inception4c 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352, 25088) /* inception4c 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5837168 * batch + image * 100352, 25088) /* inception4c 512x14x14 */, gradients.Slice(5837168 * batch + image * 100352, 25088) /* inception4c 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4cBranch1<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4cBranch1<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6355,8 +6302,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6639984 * batch + image * 100352, 25088) /* inception4c 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352, 25088) /* inception4c 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(6639984 * batch + image * 100352, 25088) /* inception4c 512x14x14 */, parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, gradients.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5837168 * batch + image * 100352, 25088) /* inception4c 512x14x14 */, gradients.Slice(5837168 * batch + image * 100352, 25088) /* inception4c 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5569200 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(5837168 * batch + image * 100352, 25088) /* inception4c 512x14x14 */, parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, gradients.Slice(5569200 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6380,7 +6327,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(6740336 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */, parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, default, parameterGradients.Slice(4756704, 65536), parameterGradients.Slice(4822240, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5569200 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(5937520 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */, parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, default, parameterGradients.Slice(4756704, 65536), parameterGradients.Slice(4822240, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6389,7 +6336,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6740336 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */, gradients.Slice(6740336 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5937520 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */, gradients.Slice(5937520 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4cBranch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4cBranch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6401,8 +6348,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6740336 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */, gradients.Slice(6740336 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(6740336 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */, parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, gradients.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5937520 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */, gradients.Slice(5937520 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5569200 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(5937520 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */, parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, gradients.Slice(5569200 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6419,13 +6366,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 8;
                 var block = item % 8;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6765424 * batch + image * 32768 + block * 4096, 4096) /* inception4c_branch2_reduce_padded 128x16x16 */, gradients.Slice(6740336 * batch + image * 25088 + block * 3136, 3136) /* inception4c_branch2_reduce 128x14x14 */, 14, 14, 1);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(5962608 * batch + image * 32768 + block * 4096, 4096) /* inception4c_branch2_reduce_padded 128x16x16 */, gradients.Slice(5937520 * batch + image * 25088 + block * 3136, 3136) /* inception4c_branch2_reduce 128x14x14 */, 14, 14, 1);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6765424 * batch + image * 32768, 32768) /* inception4c_branch2_reduce_padded 128x16x16 */, gradients.Slice(6740336 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */, 128, 14, 14, 1);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(5962608 * batch + image * 32768, 32768) /* inception4c_branch2_reduce_padded 128x16x16 */, gradients.Slice(5937520 * batch + image * 25088, 25088) /* inception4c_branch2_reduce 128x14x14 */, 128, 14, 14, 1);
         }
     }
 
@@ -6448,7 +6395,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6765424 * batch + image * 32768, 32768) /* inception4c_branch2_reduce_padded 128x16x16 */, default, gradients.Slice(6639984 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */, parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, default, parameterGradients.Slice(4822368, 294912), parameterGradients.Slice(5117280, 256), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 16, InWidth: 16, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5962608 * batch + image * 32768, 32768) /* inception4c_branch2_reduce_padded 128x16x16 */, default, gradients.Slice(5837168 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */, parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, default, parameterGradients.Slice(4822368, 294912), parameterGradients.Slice(5117280, 256), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 16, InWidth: 16, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6457,7 +6404,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6639984 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5837168 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */, gradients.Slice(5837168 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4cBranch2<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4cBranch2<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6469,8 +6416,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6639984 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6765424 * batch + image * 32768, 32768) /* inception4c_branch2_reduce_padded 128x16x16 */, default, gradients.Slice(6639984 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */, parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, gradients.Slice(6765424 * batch + image * 32768, 32768) /* inception4c_branch2_reduce_padded 128x16x16 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 16, InWidth: 16, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5837168 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */, gradients.Slice(5837168 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5962608 * batch + image * 32768, 32768) /* inception4c_branch2_reduce_padded 128x16x16 */, default, gradients.Slice(5837168 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */, parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, gradients.Slice(5962608 * batch + image * 32768, 32768) /* inception4c_branch2_reduce_padded 128x16x16 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 128, InHeight: 16, InWidth: 16, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6494,7 +6441,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(6798192 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */, parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, default, parameterGradients.Slice(5117536, 12288), parameterGradients.Slice(5129824, 24), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5569200 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(5995376 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */, parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, default, parameterGradients.Slice(5117536, 12288), parameterGradients.Slice(5129824, 24), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6503,7 +6450,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6798192 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */, gradients.Slice(6798192 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5995376 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */, gradients.Slice(5995376 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4cBranch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4cBranch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6515,8 +6462,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6798192 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */, gradients.Slice(6798192 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(6798192 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */, parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, gradients.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5995376 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */, gradients.Slice(5995376 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5569200 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, gradients.Slice(5995376 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */, parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, gradients.Slice(5569200 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 24, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6533,13 +6480,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 2;
                 var block = item % 2;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6804464 * batch + image * 10368 + block * 5184, 5184) /* inception4c_branch3_reduce_padded 24x18x18 */, gradients.Slice(6798192 * batch + image * 6272 + block * 3136, 3136) /* inception4c_branch3_reduce 24x14x14 */, 14, 14, 2);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6001648 * batch + image * 10368 + block * 5184, 5184) /* inception4c_branch3_reduce_padded 24x18x18 */, gradients.Slice(5995376 * batch + image * 6272 + block * 3136, 3136) /* inception4c_branch3_reduce 24x14x14 */, 14, 14, 2);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6804464 * batch + image * 10368, 10368) /* inception4c_branch3_reduce_padded 24x18x18 */, gradients.Slice(6798192 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */, 32, 14, 14, 2);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6001648 * batch + image * 10368, 10368) /* inception4c_branch3_reduce_padded 24x18x18 */, gradients.Slice(5995376 * batch + image * 6272, 6272) /* inception4c_branch3_reduce 24x14x14 */, 32, 14, 14, 2);
         }
     }
 
@@ -6562,7 +6509,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6804464 * batch + image * 10368, 10368) /* inception4c_branch3_reduce_padded 24x18x18 */, default, gradients.Slice(6639984 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */, parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, default, parameterGradients.Slice(5129856, 38400), parameterGradients.Slice(5168256, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6001648 * batch + image * 10368, 10368) /* inception4c_branch3_reduce_padded 24x18x18 */, default, gradients.Slice(5837168 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */, parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, default, parameterGradients.Slice(5129856, 38400), parameterGradients.Slice(5168256, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6571,7 +6518,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6639984 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5837168 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */, gradients.Slice(5837168 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4cBranch3<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4cBranch3<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6583,8 +6530,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6639984 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6804464 * batch + image * 10368, 10368) /* inception4c_branch3_reduce_padded 24x18x18 */, default, gradients.Slice(6639984 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */, parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, gradients.Slice(6804464 * batch + image * 10368, 10368) /* inception4c_branch3_reduce_padded 24x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5837168 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */, gradients.Slice(5837168 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6001648 * batch + image * 10368, 10368) /* inception4c_branch3_reduce_padded 24x18x18 */, default, gradients.Slice(5837168 * batch + image * 100352 + 75264, 12544) /* inception4c 512x14x14 */, parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, gradients.Slice(6001648 * batch + image * 10368, 10368) /* inception4c_branch3_reduce_padded 24x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 24, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6601,13 +6548,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 32;
                 var block = item % 32;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6372016 * batch + image * 100352 + block * 3136, 3136) /* inception4b 512x14x14 */, activations.Slice(6814832 * batch + image * 100352 + block * 3136, 3136) /* inception4c_pool 512x14x14 */, gradients.Slice(6814832 * batch + image * 100352 + block * 3136, 3136) /* inception4c_pool 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352 + block * 3136, 3136) /* inception4b 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(5569200 * batch + image * 100352 + block * 3136, 3136) /* inception4b 512x14x14 */, activations.Slice(6012016 * batch + image * 100352 + block * 3136, 3136) /* inception4c_pool 512x14x14 */, gradients.Slice(6012016 * batch + image * 100352 + block * 3136, 3136) /* inception4c_pool 512x14x14 */, gradients.Slice(5569200 * batch + image * 100352 + block * 3136, 3136) /* inception4b 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, activations.Slice(6814832 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, gradients.Slice(6814832 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, gradients.Slice(6372016 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(5569200 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, activations.Slice(6012016 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, gradients.Slice(6012016 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, gradients.Slice(5569200 * batch + image * 100352, 100352) /* inception4b 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
         }
     }
 
@@ -6630,7 +6577,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6814832 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, default, gradients.Slice(6639984 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */, parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, default, parameterGradients.Slice(5168320, 32768), parameterGradients.Slice(5201088, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6012016 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, default, gradients.Slice(5837168 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */, parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, default, parameterGradients.Slice(5168320, 32768), parameterGradients.Slice(5201088, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6639,7 +6586,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6639984 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5837168 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */, gradients.Slice(5837168 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4cBranch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4cBranch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6651,8 +6598,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6639984 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6814832 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, default, gradients.Slice(6639984 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */, parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, gradients.Slice(6814832 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(5837168 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */, gradients.Slice(5837168 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6012016 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, default, gradients.Slice(5837168 * batch + image * 100352 + 87808, 12544) /* inception4c 512x14x14 */, parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, gradients.Slice(6012016 * batch + image * 100352, 100352) /* inception4c_pool 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6676,7 +6623,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(6915184 * batch + image * 103488, 21952) /* inception4d 528x14x14 */, parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, default, parameterGradients.Slice(5201152, 57344), parameterGradients.Slice(5258496, 112), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5837168 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(6112368 * batch + image * 103488, 21952) /* inception4d 528x14x14 */, parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, default, parameterGradients.Slice(5201152, 57344), parameterGradients.Slice(5258496, 112), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6685,7 +6632,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6915184 * batch + image * 103488, 21952) /* inception4d 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488, 21952) /* inception4d 528x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6112368 * batch + image * 103488, 21952) /* inception4d 528x14x14 */, gradients.Slice(6112368 * batch + image * 103488, 21952) /* inception4d 528x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4dBranch1<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4dBranch1<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6697,8 +6644,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6915184 * batch + image * 103488, 21952) /* inception4d 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488, 21952) /* inception4d 528x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(6915184 * batch + image * 103488, 21952) /* inception4d 528x14x14 */, parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, gradients.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6112368 * batch + image * 103488, 21952) /* inception4d 528x14x14 */, gradients.Slice(6112368 * batch + image * 103488, 21952) /* inception4d 528x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5837168 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(6112368 * batch + image * 103488, 21952) /* inception4d 528x14x14 */, parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, gradients.Slice(5837168 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 112, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6722,7 +6669,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(7018672 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */, parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, default, parameterGradients.Slice(5258608, 73728), parameterGradients.Slice(5332336, 144), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 144, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5837168 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(6215856 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */, parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, default, parameterGradients.Slice(5258608, 73728), parameterGradients.Slice(5332336, 144), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 144, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6731,7 +6678,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7018672 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */, gradients.Slice(7018672 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6215856 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */, gradients.Slice(6215856 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4dBranch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4dBranch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6743,8 +6690,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7018672 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */, gradients.Slice(7018672 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(7018672 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */, parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, gradients.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 144, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6215856 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */, gradients.Slice(6215856 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5837168 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(6215856 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */, parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, gradients.Slice(5837168 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 144, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6761,13 +6708,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 9;
                 var block = item % 9;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7046896 * batch + image * 36864 + block * 4096, 4096) /* inception4d_branch2_reduce_padded 144x16x16 */, gradients.Slice(7018672 * batch + image * 28224 + block * 3136, 3136) /* inception4d_branch2_reduce 144x14x14 */, 14, 14, 1);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6244080 * batch + image * 36864 + block * 4096, 4096) /* inception4d_branch2_reduce_padded 144x16x16 */, gradients.Slice(6215856 * batch + image * 28224 + block * 3136, 3136) /* inception4d_branch2_reduce 144x14x14 */, 14, 14, 1);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7046896 * batch + image * 36864, 36864) /* inception4d_branch2_reduce_padded 144x16x16 */, gradients.Slice(7018672 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */, 144, 14, 14, 1);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6244080 * batch + image * 36864, 36864) /* inception4d_branch2_reduce_padded 144x16x16 */, gradients.Slice(6215856 * batch + image * 28224, 28224) /* inception4d_branch2_reduce 144x14x14 */, 144, 14, 14, 1);
         }
     }
 
@@ -6790,7 +6737,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7046896 * batch + image * 36864, 36864) /* inception4d_branch2_reduce_padded 144x16x16 */, default, gradients.Slice(6915184 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */, parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, default, parameterGradients.Slice(5332480, 373248), parameterGradients.Slice(5705728, 288), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 144, InHeight: 16, InWidth: 16, OutChannels: 288, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6244080 * batch + image * 36864, 36864) /* inception4d_branch2_reduce_padded 144x16x16 */, default, gradients.Slice(6112368 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */, parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, default, parameterGradients.Slice(5332480, 373248), parameterGradients.Slice(5705728, 288), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 144, InHeight: 16, InWidth: 16, OutChannels: 288, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6799,7 +6746,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6915184 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6112368 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */, gradients.Slice(6112368 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4dBranch2<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4dBranch2<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6811,8 +6758,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6915184 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7046896 * batch + image * 36864, 36864) /* inception4d_branch2_reduce_padded 144x16x16 */, default, gradients.Slice(6915184 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */, parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, gradients.Slice(7046896 * batch + image * 36864, 36864) /* inception4d_branch2_reduce_padded 144x16x16 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 144, InHeight: 16, InWidth: 16, OutChannels: 288, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6112368 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */, gradients.Slice(6112368 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6244080 * batch + image * 36864, 36864) /* inception4d_branch2_reduce_padded 144x16x16 */, default, gradients.Slice(6112368 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */, parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, gradients.Slice(6244080 * batch + image * 36864, 36864) /* inception4d_branch2_reduce_padded 144x16x16 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 144, InHeight: 16, InWidth: 16, OutChannels: 288, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6836,7 +6783,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(7083760 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */, parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, default, parameterGradients.Slice(5706016, 16384), parameterGradients.Slice(5722400, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5837168 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(6280944 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */, parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, default, parameterGradients.Slice(5706016, 16384), parameterGradients.Slice(5722400, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6845,7 +6792,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7083760 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */, gradients.Slice(7083760 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6280944 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */, gradients.Slice(6280944 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4dBranch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4dBranch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6857,8 +6804,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7083760 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */, gradients.Slice(7083760 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(7083760 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */, parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, gradients.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6280944 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */, gradients.Slice(6280944 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(5837168 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, gradients.Slice(6280944 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */, parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, gradients.Slice(5837168 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6875,13 +6822,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 2;
                 var block = item % 2;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7090032 * batch + image * 10368 + block * 5184, 5184) /* inception4d_branch3_reduce_padded 32x18x18 */, gradients.Slice(7083760 * batch + image * 6272 + block * 3136, 3136) /* inception4d_branch3_reduce 32x14x14 */, 14, 14, 2);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6287216 * batch + image * 10368 + block * 5184, 5184) /* inception4d_branch3_reduce_padded 32x18x18 */, gradients.Slice(6280944 * batch + image * 6272 + block * 3136, 3136) /* inception4d_branch3_reduce 32x14x14 */, 14, 14, 2);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7090032 * batch + image * 10368, 10368) /* inception4d_branch3_reduce_padded 32x18x18 */, gradients.Slice(7083760 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */, 32, 14, 14, 2);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6287216 * batch + image * 10368, 10368) /* inception4d_branch3_reduce_padded 32x18x18 */, gradients.Slice(6280944 * batch + image * 6272, 6272) /* inception4d_branch3_reduce 32x14x14 */, 32, 14, 14, 2);
         }
     }
 
@@ -6904,7 +6851,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7090032 * batch + image * 10368, 10368) /* inception4d_branch3_reduce_padded 32x18x18 */, default, gradients.Slice(6915184 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */, parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, default, parameterGradients.Slice(5722432, 51200), parameterGradients.Slice(5773632, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6287216 * batch + image * 10368, 10368) /* inception4d_branch3_reduce_padded 32x18x18 */, default, gradients.Slice(6112368 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */, parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, default, parameterGradients.Slice(5722432, 51200), parameterGradients.Slice(5773632, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6913,7 +6860,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6915184 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6112368 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */, gradients.Slice(6112368 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4dBranch3<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4dBranch3<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6925,8 +6872,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6915184 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7090032 * batch + image * 10368, 10368) /* inception4d_branch3_reduce_padded 32x18x18 */, default, gradients.Slice(6915184 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */, parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, gradients.Slice(7090032 * batch + image * 10368, 10368) /* inception4d_branch3_reduce_padded 32x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6112368 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */, gradients.Slice(6112368 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6287216 * batch + image * 10368, 10368) /* inception4d_branch3_reduce_padded 32x18x18 */, default, gradients.Slice(6112368 * batch + image * 103488 + 78400, 12544) /* inception4d 528x14x14 */, parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, gradients.Slice(6287216 * batch + image * 10368, 10368) /* inception4d_branch3_reduce_padded 32x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 18, InWidth: 18, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -6943,13 +6890,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 32;
                 var block = item % 32;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6639984 * batch + image * 100352 + block * 3136, 3136) /* inception4c 512x14x14 */, activations.Slice(7100400 * batch + image * 100352 + block * 3136, 3136) /* inception4d_pool 512x14x14 */, gradients.Slice(7100400 * batch + image * 100352 + block * 3136, 3136) /* inception4d_pool 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352 + block * 3136, 3136) /* inception4c 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(5837168 * batch + image * 100352 + block * 3136, 3136) /* inception4c 512x14x14 */, activations.Slice(6297584 * batch + image * 100352 + block * 3136, 3136) /* inception4d_pool 512x14x14 */, gradients.Slice(6297584 * batch + image * 100352 + block * 3136, 3136) /* inception4d_pool 512x14x14 */, gradients.Slice(5837168 * batch + image * 100352 + block * 3136, 3136) /* inception4c 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, activations.Slice(7100400 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, gradients.Slice(7100400 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, gradients.Slice(6639984 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(5837168 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, activations.Slice(6297584 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, gradients.Slice(6297584 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, gradients.Slice(5837168 * batch + image * 100352, 100352) /* inception4c 512x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 512, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
         }
     }
 
@@ -6972,7 +6919,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7100400 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, default, gradients.Slice(6915184 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */, parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, default, parameterGradients.Slice(5773696, 32768), parameterGradients.Slice(5806464, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6297584 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, default, gradients.Slice(6112368 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */, parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, default, parameterGradients.Slice(5773696, 32768), parameterGradients.Slice(5806464, 64), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -6981,7 +6928,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6915184 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6112368 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */, gradients.Slice(6112368 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4dBranch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4dBranch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -6993,8 +6940,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6915184 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7100400 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, default, gradients.Slice(6915184 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */, parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, gradients.Slice(7100400 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6112368 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */, gradients.Slice(6112368 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6297584 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, default, gradients.Slice(6112368 * batch + image * 103488 + 90944, 12544) /* inception4d 528x14x14 */, parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, gradients.Slice(6297584 * batch + image * 100352, 100352) /* inception4d_pool 512x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 512, InHeight: 14, InWidth: 14, OutChannels: 64, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7011,13 +6958,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 33;
                 var block = item % 33;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(7200752 * batch + image * 8448 + block * 256, 256) /* aux2_pool 528x4x4 */, gradients.Slice(6915184 * batch + image * 103488 + block * 3136, 3136) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(6397936 * batch + image * 8448 + block * 256, 256) /* aux2_pool 528x4x4 */, gradients.Slice(6112368 * batch + image * 103488 + block * 3136, 3136) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(7200752 * batch + image * 8448, 8448) /* aux2_pool 528x4x4 */, gradients.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 528, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
+            global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(6397936 * batch + image * 8448, 8448) /* aux2_pool 528x4x4 */, gradients.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 528, InHeight: 14, InWidth: 14, OutHeight: 4, OutWidth: 4, Kernel: 5, Stride: 3, Padding: 0));
         }
     }
 
@@ -7040,7 +6987,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7200752 * batch + image * 8448, 8448) /* aux2_pool 528x4x4 */, default, gradients.Slice(7209200 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */, parameters.Slice(5806528, 67584) /* Aux2.Conv.Weights [128, 528, 1, 1] */, default, parameterGradients.Slice(5806528, 67584), parameterGradients.Slice(5874112, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 4, InWidth: 4, OutChannels: 128, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6397936 * batch + image * 8448, 8448) /* aux2_pool 528x4x4 */, default, gradients.Slice(6406384 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */, parameters.Slice(5806528, 67584) /* Aux2.Conv.Weights [128, 528, 1, 1] */, default, parameterGradients.Slice(5806528, 67584), parameterGradients.Slice(5874112, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 4, InWidth: 4, OutChannels: 128, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7049,7 +6996,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7209200 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */, gradients.Slice(7209200 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6406384 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */, gradients.Slice(6406384 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveAux2Conv<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveAux2Conv<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7061,8 +7008,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7209200 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */, gradients.Slice(7209200 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7200752 * batch + image * 8448, 8448) /* aux2_pool 528x4x4 */, default, gradients.Slice(7209200 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */, parameters.Slice(5806528, 67584) /* Aux2.Conv.Weights [128, 528, 1, 1] */, gradients.Slice(7200752 * batch + image * 8448, 8448) /* aux2_pool 528x4x4 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 4, InWidth: 4, OutChannels: 128, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6406384 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */, gradients.Slice(6406384 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6397936 * batch + image * 8448, 8448) /* aux2_pool 528x4x4 */, default, gradients.Slice(6406384 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */, parameters.Slice(5806528, 67584) /* Aux2.Conv.Weights [128, 528, 1, 1] */, gradients.Slice(6397936 * batch + image * 8448, 8448) /* aux2_pool 528x4x4 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 4, InWidth: 4, OutChannels: 128, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7075,7 +7022,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var gradients = _activationGradients!.Span;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.BlockedToPlain(gradients.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, gradients.Slice(7209200 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */, 128, 4, 4);
+            global::InceptionGen.Kernels.ReferenceBackward.BlockedToPlain(gradients.Slice(6408432 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, gradients.Slice(6406384 * batch + image * 2048, 2048) /* aux2_conv 128x4x4 */, 128, 4, 4);
         }
     }
 
@@ -7095,22 +7042,22 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     for (var image = 0; image < batch; image++)
                     {
-                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameterGradients.Slice(5874240, 2097152), parameterGradients.Slice(7971392, 1024), 2048, item * 64, global::System.Math.Min((item + 1) * 64, 1024));
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(6408432 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, gradients.Slice(6410480 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameterGradients.Slice(5874240, 2097152), parameterGradients.Slice(7971392, 1024), 2048, item * 64, global::System.Math.Min((item + 1) * 64, 1024));
                     }
                 }
                 return;
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, default, parameterGradients.Slice(5874240, 2097152), parameterGradients.Slice(7971392, 1024), 2048, 1024);
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6408432 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, gradients.Slice(6410480 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, default, parameterGradients.Slice(5874240, 2097152), parameterGradients.Slice(7971392, 1024), 2048, 1024);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
             // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-            global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */);
-            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, gradients.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, 2048, 1024); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, gradients.Slice(7211248 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, default, 2048, 1024); }
+            global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6410480 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, gradients.Slice(6410480 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(6410480 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, gradients.Slice(6408432 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, 2048, 1024); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6408432 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, gradients.Slice(6410480 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */, parameters.Slice(5874240, 2097152) /* Aux2.Hidden.Weights [1024, 2048] */, gradients.Slice(6408432 * batch + image * 2048, 2048) /* aux2_flat 2048x1x1 */, default, default, 2048, 1024); }
         }
     }
 
@@ -7122,7 +7069,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var gradients = _activationGradients!.Span;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Training.Dropout.Backward(activations.Slice(9774128 * batch + image * 1024, 1024) /* dropout mask */, gradients.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, gradients.Slice(7213296 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */);
+            global::InceptionGen.Training.Dropout.Backward(activations.Slice(8971312 * batch + image * 1024, 1024) /* dropout mask */, gradients.Slice(6411504 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, gradients.Slice(6410480 * batch + image * 1024, 1024) /* aux2_hidden 1024x1x1 */);
         }
     }
 
@@ -7142,20 +7089,20 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     for (var image = 0; image < batch; image++)
                     {
-                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, gradients.Slice(7215344 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameterGradients.Slice(7972416, 1024000), parameterGradients.Slice(8996416, 1000), 1024, item * 64, global::System.Math.Min((item + 1) * 64, 1000));
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(6411504 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, gradients.Slice(6412528 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameterGradients.Slice(7972416, 1024000), parameterGradients.Slice(8996416, 1000), 1024, item * 64, global::System.Math.Min((item + 1) * 64, 1000));
                     }
                 }
                 return;
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, default, gradients.Slice(7215344 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, default, parameterGradients.Slice(7972416, 1024000), parameterGradients.Slice(8996416, 1000), 1024, 1000);
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6411504 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, default, gradients.Slice(6412528 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, default, parameterGradients.Slice(7972416, 1024000), parameterGradients.Slice(8996416, 1000), 1024, 1000);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(7215344 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, gradients.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, 1024, 1000); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, default, gradients.Slice(7215344 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, gradients.Slice(7214320 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, default, default, 1024, 1000); }
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(6412528 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, gradients.Slice(6411504 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, 1024, 1000); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(6411504 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, default, gradients.Slice(6412528 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, parameters.Slice(7972416, 1024000) /* Aux2.Classifier.Weights [1000, 1024] */, gradients.Slice(6411504 * batch + image * 1024, 1024) /* aux2_hidden_dropout 1024x1x1 */, default, default, 1024, 1000); }
         }
     }
 
@@ -7178,7 +7125,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(7216352 * batch + image * 163072, 50176) /* inception4e 832x14x14 */, parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, default, parameterGradients.Slice(8997424, 135168), parameterGradients.Slice(9132592, 256), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(6413536 * batch + image * 163072, 50176) /* inception4e 832x14x14 */, parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, default, parameterGradients.Slice(8997424, 135168), parameterGradients.Slice(9132592, 256), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7187,7 +7134,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7216352 * batch + image * 163072, 50176) /* inception4e 832x14x14 */, gradients.Slice(7216352 * batch + image * 163072, 50176) /* inception4e 832x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6413536 * batch + image * 163072, 50176) /* inception4e 832x14x14 */, gradients.Slice(6413536 * batch + image * 163072, 50176) /* inception4e 832x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4eBranch1<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4eBranch1<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7199,8 +7146,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7216352 * batch + image * 163072, 50176) /* inception4e 832x14x14 */, gradients.Slice(7216352 * batch + image * 163072, 50176) /* inception4e 832x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(7216352 * batch + image * 163072, 50176) /* inception4e 832x14x14 */, parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, gradients.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6413536 * batch + image * 163072, 50176) /* inception4e 832x14x14 */, gradients.Slice(6413536 * batch + image * 163072, 50176) /* inception4e 832x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(6413536 * batch + image * 163072, 50176) /* inception4e 832x14x14 */, parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, gradients.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 256, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7224,7 +7171,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(7379424 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */, parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, default, parameterGradients.Slice(9132848, 84480), parameterGradients.Slice(9217328, 160), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(6576608 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */, parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, default, parameterGradients.Slice(9132848, 84480), parameterGradients.Slice(9217328, 160), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7233,7 +7180,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7379424 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */, gradients.Slice(7379424 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6576608 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */, gradients.Slice(6576608 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4eBranch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4eBranch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7245,8 +7192,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7379424 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */, gradients.Slice(7379424 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(7379424 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */, parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, gradients.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6576608 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */, gradients.Slice(6576608 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(6576608 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */, parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, gradients.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 160, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7263,13 +7210,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 10;
                 var block = item % 10;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7410784 * batch + image * 40960 + block * 4096, 4096) /* inception4e_branch2_reduce_padded 160x16x16 */, gradients.Slice(7379424 * batch + image * 31360 + block * 3136, 3136) /* inception4e_branch2_reduce 160x14x14 */, 14, 14, 1);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6607968 * batch + image * 40960 + block * 4096, 4096) /* inception4e_branch2_reduce_padded 160x16x16 */, gradients.Slice(6576608 * batch + image * 31360 + block * 3136, 3136) /* inception4e_branch2_reduce 160x14x14 */, 14, 14, 1);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7410784 * batch + image * 40960, 40960) /* inception4e_branch2_reduce_padded 160x16x16 */, gradients.Slice(7379424 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */, 160, 14, 14, 1);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6607968 * batch + image * 40960, 40960) /* inception4e_branch2_reduce_padded 160x16x16 */, gradients.Slice(6576608 * batch + image * 31360, 31360) /* inception4e_branch2_reduce 160x14x14 */, 160, 14, 14, 1);
         }
     }
 
@@ -7292,7 +7239,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7410784 * batch + image * 40960, 40960) /* inception4e_branch2_reduce_padded 160x16x16 */, default, gradients.Slice(7216352 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */, parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, default, parameterGradients.Slice(9217488, 460800), parameterGradients.Slice(9678288, 320), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 16, InWidth: 16, OutChannels: 320, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6607968 * batch + image * 40960, 40960) /* inception4e_branch2_reduce_padded 160x16x16 */, default, gradients.Slice(6413536 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */, parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, default, parameterGradients.Slice(9217488, 460800), parameterGradients.Slice(9678288, 320), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 16, InWidth: 16, OutChannels: 320, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7301,7 +7248,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7216352 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */, gradients.Slice(7216352 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6413536 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */, gradients.Slice(6413536 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4eBranch2<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4eBranch2<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7313,8 +7260,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7216352 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */, gradients.Slice(7216352 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7410784 * batch + image * 40960, 40960) /* inception4e_branch2_reduce_padded 160x16x16 */, default, gradients.Slice(7216352 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */, parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, gradients.Slice(7410784 * batch + image * 40960, 40960) /* inception4e_branch2_reduce_padded 160x16x16 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 16, InWidth: 16, OutChannels: 320, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6413536 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */, gradients.Slice(6413536 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6607968 * batch + image * 40960, 40960) /* inception4e_branch2_reduce_padded 160x16x16 */, default, gradients.Slice(6413536 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */, parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, gradients.Slice(6607968 * batch + image * 40960, 40960) /* inception4e_branch2_reduce_padded 160x16x16 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 16, InWidth: 16, OutChannels: 320, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7338,7 +7285,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(7451744 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */, parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, default, parameterGradients.Slice(9678608, 16896), parameterGradients.Slice(9695504, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(6648928 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */, parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, default, parameterGradients.Slice(9678608, 16896), parameterGradients.Slice(9695504, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7347,7 +7294,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7451744 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */, gradients.Slice(7451744 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6648928 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */, gradients.Slice(6648928 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4eBranch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4eBranch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7359,8 +7306,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7451744 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */, gradients.Slice(7451744 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(7451744 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */, parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, gradients.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6648928 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */, gradients.Slice(6648928 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, gradients.Slice(6648928 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */, parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, gradients.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 32, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7377,13 +7324,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 2;
                 var block = item % 2;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7458016 * batch + image * 10368 + block * 5184, 5184) /* inception4e_branch3_reduce_padded 32x18x18 */, gradients.Slice(7451744 * batch + image * 6272 + block * 3136, 3136) /* inception4e_branch3_reduce 32x14x14 */, 14, 14, 2);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6655200 * batch + image * 10368 + block * 5184, 5184) /* inception4e_branch3_reduce_padded 32x18x18 */, gradients.Slice(6648928 * batch + image * 6272 + block * 3136, 3136) /* inception4e_branch3_reduce 32x14x14 */, 14, 14, 2);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7458016 * batch + image * 10368, 10368) /* inception4e_branch3_reduce_padded 32x18x18 */, gradients.Slice(7451744 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */, 32, 14, 14, 2);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6655200 * batch + image * 10368, 10368) /* inception4e_branch3_reduce_padded 32x18x18 */, gradients.Slice(6648928 * batch + image * 6272, 6272) /* inception4e_branch3_reduce 32x14x14 */, 32, 14, 14, 2);
         }
     }
 
@@ -7406,7 +7353,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7458016 * batch + image * 10368, 10368) /* inception4e_branch3_reduce_padded 32x18x18 */, default, gradients.Slice(7216352 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */, parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, default, parameterGradients.Slice(9695536, 102400), parameterGradients.Slice(9797936, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 18, InWidth: 18, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6655200 * batch + image * 10368, 10368) /* inception4e_branch3_reduce_padded 32x18x18 */, default, gradients.Slice(6413536 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */, parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, default, parameterGradients.Slice(9695536, 102400), parameterGradients.Slice(9797936, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 18, InWidth: 18, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7415,7 +7362,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7216352 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */, gradients.Slice(7216352 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6413536 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */, gradients.Slice(6413536 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4eBranch3<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4eBranch3<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7427,8 +7374,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7216352 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */, gradients.Slice(7216352 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7458016 * batch + image * 10368, 10368) /* inception4e_branch3_reduce_padded 32x18x18 */, default, gradients.Slice(7216352 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */, parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, gradients.Slice(7458016 * batch + image * 10368, 10368) /* inception4e_branch3_reduce_padded 32x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 18, InWidth: 18, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6413536 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */, gradients.Slice(6413536 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6655200 * batch + image * 10368, 10368) /* inception4e_branch3_reduce_padded 32x18x18 */, default, gradients.Slice(6413536 * batch + image * 163072 + 112896, 25088) /* inception4e 832x14x14 */, parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, gradients.Slice(6655200 * batch + image * 10368, 10368) /* inception4e_branch3_reduce_padded 32x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 18, InWidth: 18, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7445,13 +7392,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 33;
                 var block = item % 33;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6915184 * batch + image * 103488 + block * 3136, 3136) /* inception4d 528x14x14 */, activations.Slice(7468384 * batch + image * 103488 + block * 3136, 3136) /* inception4e_pool 528x14x14 */, gradients.Slice(7468384 * batch + image * 103488 + block * 3136, 3136) /* inception4e_pool 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488 + block * 3136, 3136) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6112368 * batch + image * 103488 + block * 3136, 3136) /* inception4d 528x14x14 */, activations.Slice(6665568 * batch + image * 103488 + block * 3136, 3136) /* inception4e_pool 528x14x14 */, gradients.Slice(6665568 * batch + image * 103488 + block * 3136, 3136) /* inception4e_pool 528x14x14 */, gradients.Slice(6112368 * batch + image * 103488 + block * 3136, 3136) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, activations.Slice(7468384 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, gradients.Slice(7468384 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, gradients.Slice(6915184 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 528, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, activations.Slice(6665568 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, gradients.Slice(6665568 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, gradients.Slice(6112368 * batch + image * 103488, 103488) /* inception4d 528x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 528, InHeight: 14, InWidth: 14, OutHeight: 14, OutWidth: 14, Kernel: 3, Stride: 1, Padding: 1));
         }
     }
 
@@ -7474,7 +7421,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7468384 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, default, gradients.Slice(7216352 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */, parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, default, parameterGradients.Slice(9798064, 67584), parameterGradients.Slice(9865648, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6665568 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, default, gradients.Slice(6413536 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */, parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, default, parameterGradients.Slice(9798064, 67584), parameterGradients.Slice(9865648, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7483,7 +7430,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7216352 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */, gradients.Slice(7216352 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6413536 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */, gradients.Slice(6413536 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception4eBranch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception4eBranch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7495,8 +7442,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7216352 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */, gradients.Slice(7216352 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7468384 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, default, gradients.Slice(7216352 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */, parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, gradients.Slice(7468384 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6413536 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */, gradients.Slice(6413536 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6665568 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, default, gradients.Slice(6413536 * batch + image * 163072 + 137984, 25088) /* inception4e 832x14x14 */, parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, gradients.Slice(6665568 * batch + image * 103488, 103488) /* inception4e_pool 528x14x14 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 528, InHeight: 14, InWidth: 14, OutChannels: 128, OutHeight: 14, OutWidth: 14, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7513,13 +7460,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 52;
                 var block = item % 52;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(7216352 * batch + image * 163072 + block * 3136, 3136) /* inception4e 832x14x14 */, activations.Slice(7571872 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, gradients.Slice(7571872 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, gradients.Slice(7216352 * batch + image * 163072 + block * 3136, 3136) /* inception4e 832x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 2, Padding: 0));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6413536 * batch + image * 163072 + block * 3136, 3136) /* inception4e 832x14x14 */, activations.Slice(6769056 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, gradients.Slice(6769056 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, gradients.Slice(6413536 * batch + image * 163072 + block * 3136, 3136) /* inception4e 832x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 2, Padding: 0));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(7216352 * batch + image * 163072, 163072) /* inception4e 832x14x14 */, activations.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, gradients.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, gradients.Slice(7216352 * batch + image * 163072, 163072) /* inception4e 832x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 2, Padding: 0));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6413536 * batch + image * 163072, 163072) /* inception4e 832x14x14 */, activations.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, gradients.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, gradients.Slice(6413536 * batch + image * 163072, 163072) /* inception4e 832x14x14 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 14, InWidth: 14, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 2, Padding: 0));
         }
     }
 
@@ -7542,7 +7489,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(7612640 * batch + image * 40768, 12544) /* inception5a 832x7x7 */, parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, default, parameterGradients.Slice(9865776, 212992), parameterGradients.Slice(10078768, 256), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 256, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(6809824 * batch + image * 40768, 12544) /* inception5a 832x7x7 */, parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, default, parameterGradients.Slice(9865776, 212992), parameterGradients.Slice(10078768, 256), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 256, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7551,7 +7498,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7612640 * batch + image * 40768, 12544) /* inception5a 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768, 12544) /* inception5a 832x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6809824 * batch + image * 40768, 12544) /* inception5a 832x7x7 */, gradients.Slice(6809824 * batch + image * 40768, 12544) /* inception5a 832x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5aBranch1<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5aBranch1<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7563,8 +7510,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7612640 * batch + image * 40768, 12544) /* inception5a 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768, 12544) /* inception5a 832x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(7612640 * batch + image * 40768, 12544) /* inception5a 832x7x7 */, parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, gradients.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 256, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6809824 * batch + image * 40768, 12544) /* inception5a 832x7x7 */, gradients.Slice(6809824 * batch + image * 40768, 12544) /* inception5a 832x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(6809824 * batch + image * 40768, 12544) /* inception5a 832x7x7 */, parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, gradients.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 256, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7588,7 +7535,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(7653408 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */, parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, default, parameterGradients.Slice(10079024, 133120), parameterGradients.Slice(10212144, 160), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 160, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(6850592 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */, parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, default, parameterGradients.Slice(10079024, 133120), parameterGradients.Slice(10212144, 160), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 160, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7597,7 +7544,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7653408 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */, gradients.Slice(7653408 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6850592 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */, gradients.Slice(6850592 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5aBranch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5aBranch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7609,8 +7556,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7653408 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */, gradients.Slice(7653408 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(7653408 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */, parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, gradients.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 160, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6850592 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */, gradients.Slice(6850592 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(6850592 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */, parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, gradients.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 160, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7627,13 +7574,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 10;
                 var block = item % 10;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7661248 * batch + image * 12960 + block * 1296, 1296) /* inception5a_branch2_reduce_padded 160x9x9 */, gradients.Slice(7653408 * batch + image * 7840 + block * 784, 784) /* inception5a_branch2_reduce 160x7x7 */, 7, 7, 1);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6858432 * batch + image * 12960 + block * 1296, 1296) /* inception5a_branch2_reduce_padded 160x9x9 */, gradients.Slice(6850592 * batch + image * 7840 + block * 784, 784) /* inception5a_branch2_reduce 160x7x7 */, 7, 7, 1);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7661248 * batch + image * 12960, 12960) /* inception5a_branch2_reduce_padded 160x9x9 */, gradients.Slice(7653408 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */, 160, 7, 7, 1);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6858432 * batch + image * 12960, 12960) /* inception5a_branch2_reduce_padded 160x9x9 */, gradients.Slice(6850592 * batch + image * 7840, 7840) /* inception5a_branch2_reduce 160x7x7 */, 160, 7, 7, 1);
         }
     }
 
@@ -7656,7 +7603,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7661248 * batch + image * 12960, 12960) /* inception5a_branch2_reduce_padded 160x9x9 */, default, gradients.Slice(7612640 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */, parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, default, parameterGradients.Slice(10212304, 460800), parameterGradients.Slice(10673104, 320), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 9, InWidth: 9, OutChannels: 320, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6858432 * batch + image * 12960, 12960) /* inception5a_branch2_reduce_padded 160x9x9 */, default, gradients.Slice(6809824 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */, parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, default, parameterGradients.Slice(10212304, 460800), parameterGradients.Slice(10673104, 320), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 9, InWidth: 9, OutChannels: 320, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7665,7 +7612,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7612640 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6809824 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */, gradients.Slice(6809824 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5aBranch2<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5aBranch2<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7677,8 +7624,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7612640 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7661248 * batch + image * 12960, 12960) /* inception5a_branch2_reduce_padded 160x9x9 */, default, gradients.Slice(7612640 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */, parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, gradients.Slice(7661248 * batch + image * 12960, 12960) /* inception5a_branch2_reduce_padded 160x9x9 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 9, InWidth: 9, OutChannels: 320, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6809824 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */, gradients.Slice(6809824 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6858432 * batch + image * 12960, 12960) /* inception5a_branch2_reduce_padded 160x9x9 */, default, gradients.Slice(6809824 * batch + image * 40768 + 12544, 15680) /* inception5a 832x7x7 */, parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, gradients.Slice(6858432 * batch + image * 12960, 12960) /* inception5a_branch2_reduce_padded 160x9x9 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 160, InHeight: 9, InWidth: 9, OutChannels: 320, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7702,7 +7649,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(7674208 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */, parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, default, parameterGradients.Slice(10673424, 26624), parameterGradients.Slice(10700048, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 32, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(6871392 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */, parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, default, parameterGradients.Slice(10673424, 26624), parameterGradients.Slice(10700048, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 32, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7711,7 +7658,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7674208 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */, gradients.Slice(7674208 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6871392 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */, gradients.Slice(6871392 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5aBranch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5aBranch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7723,8 +7670,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7674208 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */, gradients.Slice(7674208 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(7674208 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */, parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, gradients.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 32, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6871392 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */, gradients.Slice(6871392 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, gradients.Slice(6871392 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */, parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, gradients.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 32, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7741,13 +7688,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 2;
                 var block = item % 2;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7675776 * batch + image * 3872 + block * 1936, 1936) /* inception5a_branch3_reduce_padded 32x11x11 */, gradients.Slice(7674208 * batch + image * 1568 + block * 784, 784) /* inception5a_branch3_reduce 32x7x7 */, 7, 7, 2);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6872960 * batch + image * 3872 + block * 1936, 1936) /* inception5a_branch3_reduce_padded 32x11x11 */, gradients.Slice(6871392 * batch + image * 1568 + block * 784, 784) /* inception5a_branch3_reduce 32x7x7 */, 7, 7, 2);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7675776 * batch + image * 3872, 3872) /* inception5a_branch3_reduce_padded 32x11x11 */, gradients.Slice(7674208 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */, 32, 7, 7, 2);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6872960 * batch + image * 3872, 3872) /* inception5a_branch3_reduce_padded 32x11x11 */, gradients.Slice(6871392 * batch + image * 1568, 1568) /* inception5a_branch3_reduce 32x7x7 */, 32, 7, 7, 2);
         }
     }
 
@@ -7770,7 +7717,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7675776 * batch + image * 3872, 3872) /* inception5a_branch3_reduce_padded 32x11x11 */, default, gradients.Slice(7612640 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */, parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, default, parameterGradients.Slice(10700080, 102400), parameterGradients.Slice(10802480, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 11, InWidth: 11, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6872960 * batch + image * 3872, 3872) /* inception5a_branch3_reduce_padded 32x11x11 */, default, gradients.Slice(6809824 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */, parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, default, parameterGradients.Slice(10700080, 102400), parameterGradients.Slice(10802480, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 11, InWidth: 11, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7779,7 +7726,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7612640 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6809824 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */, gradients.Slice(6809824 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5aBranch3<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5aBranch3<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7791,8 +7738,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7612640 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7675776 * batch + image * 3872, 3872) /* inception5a_branch3_reduce_padded 32x11x11 */, default, gradients.Slice(7612640 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */, parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, gradients.Slice(7675776 * batch + image * 3872, 3872) /* inception5a_branch3_reduce_padded 32x11x11 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 11, InWidth: 11, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6809824 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */, gradients.Slice(6809824 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6872960 * batch + image * 3872, 3872) /* inception5a_branch3_reduce_padded 32x11x11 */, default, gradients.Slice(6809824 * batch + image * 40768 + 28224, 6272) /* inception5a 832x7x7 */, parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, gradients.Slice(6872960 * batch + image * 3872, 3872) /* inception5a_branch3_reduce_padded 32x11x11 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 32, InHeight: 11, InWidth: 11, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7809,13 +7756,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 52;
                 var block = item % 52;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(7571872 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, activations.Slice(7679648 * batch + image * 40768 + block * 784, 784) /* inception5a_pool 832x7x7 */, gradients.Slice(7679648 * batch + image * 40768 + block * 784, 784) /* inception5a_pool 832x7x7 */, gradients.Slice(7571872 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6769056 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, activations.Slice(6876832 * batch + image * 40768 + block * 784, 784) /* inception5a_pool 832x7x7 */, gradients.Slice(6876832 * batch + image * 40768 + block * 784, 784) /* inception5a_pool 832x7x7 */, gradients.Slice(6769056 * batch + image * 40768 + block * 784, 784) /* pool4 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, activations.Slice(7679648 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, gradients.Slice(7679648 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, gradients.Slice(7571872 * batch + image * 40768, 40768) /* pool4 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, activations.Slice(6876832 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, gradients.Slice(6876832 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, gradients.Slice(6769056 * batch + image * 40768, 40768) /* pool4 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
         }
     }
 
@@ -7838,7 +7785,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7679648 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, default, gradients.Slice(7612640 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */, parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, default, parameterGradients.Slice(10802608, 106496), parameterGradients.Slice(10909104, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6876832 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, default, gradients.Slice(6809824 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */, parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, default, parameterGradients.Slice(10802608, 106496), parameterGradients.Slice(10909104, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7847,7 +7794,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7612640 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6809824 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */, gradients.Slice(6809824 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5aBranch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5aBranch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7859,8 +7806,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7612640 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7679648 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, default, gradients.Slice(7612640 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */, parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, gradients.Slice(7679648 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6809824 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */, gradients.Slice(6809824 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6876832 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, default, gradients.Slice(6809824 * batch + image * 40768 + 34496, 6272) /* inception5a 832x7x7 */, parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, gradients.Slice(6876832 * batch + image * 40768, 40768) /* inception5a_pool 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7884,7 +7831,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(7720416 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */, parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, default, parameterGradients.Slice(10909232, 319488), parameterGradients.Slice(11228720, 384), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6809824 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(6917600 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */, parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, default, parameterGradients.Slice(10909232, 319488), parameterGradients.Slice(11228720, 384), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7893,7 +7840,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7720416 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */, gradients.Slice(7720416 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6917600 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */, gradients.Slice(6917600 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5bBranch1<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5bBranch1<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7905,8 +7852,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7720416 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */, gradients.Slice(7720416 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(7720416 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */, parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, gradients.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6917600 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */, gradients.Slice(6917600 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6809824 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(6917600 * batch + image * 50176, 18816) /* inception5b 1024x7x7 */, parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, gradients.Slice(6809824 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7930,7 +7877,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(7770592 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */, parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, default, parameterGradients.Slice(11229104, 159744), parameterGradients.Slice(11388848, 192), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 192, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6809824 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(6967776 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */, parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, default, parameterGradients.Slice(11229104, 159744), parameterGradients.Slice(11388848, 192), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 192, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -7939,7 +7886,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7770592 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */, gradients.Slice(7770592 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6967776 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */, gradients.Slice(6967776 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5bBranch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5bBranch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -7951,8 +7898,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7770592 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */, gradients.Slice(7770592 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(7770592 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */, parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, gradients.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 192, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6967776 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */, gradients.Slice(6967776 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6809824 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(6967776 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */, parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, gradients.Slice(6809824 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 192, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -7969,13 +7916,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 12;
                 var block = item % 12;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7780000 * batch + image * 15552 + block * 1296, 1296) /* inception5b_branch2_reduce_padded 192x9x9 */, gradients.Slice(7770592 * batch + image * 9408 + block * 784, 784) /* inception5b_branch2_reduce 192x7x7 */, 7, 7, 1);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6977184 * batch + image * 15552 + block * 1296, 1296) /* inception5b_branch2_reduce_padded 192x9x9 */, gradients.Slice(6967776 * batch + image * 9408 + block * 784, 784) /* inception5b_branch2_reduce 192x7x7 */, 7, 7, 1);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7780000 * batch + image * 15552, 15552) /* inception5b_branch2_reduce_padded 192x9x9 */, gradients.Slice(7770592 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */, 192, 7, 7, 1);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6977184 * batch + image * 15552, 15552) /* inception5b_branch2_reduce_padded 192x9x9 */, gradients.Slice(6967776 * batch + image * 9408, 9408) /* inception5b_branch2_reduce 192x7x7 */, 192, 7, 7, 1);
         }
     }
 
@@ -7998,7 +7945,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7780000 * batch + image * 15552, 15552) /* inception5b_branch2_reduce_padded 192x9x9 */, default, gradients.Slice(7720416 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */, parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, default, parameterGradients.Slice(11389040, 663552), parameterGradients.Slice(12052592, 384), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 9, InWidth: 9, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6977184 * batch + image * 15552, 15552) /* inception5b_branch2_reduce_padded 192x9x9 */, default, gradients.Slice(6917600 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */, parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, default, parameterGradients.Slice(11389040, 663552), parameterGradients.Slice(12052592, 384), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 9, InWidth: 9, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -8007,7 +7954,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7720416 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */, gradients.Slice(7720416 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6917600 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */, gradients.Slice(6917600 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5bBranch2<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5bBranch2<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -8019,8 +7966,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7720416 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */, gradients.Slice(7720416 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7780000 * batch + image * 15552, 15552) /* inception5b_branch2_reduce_padded 192x9x9 */, default, gradients.Slice(7720416 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */, parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, gradients.Slice(7780000 * batch + image * 15552, 15552) /* inception5b_branch2_reduce_padded 192x9x9 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 9, InWidth: 9, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6917600 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */, gradients.Slice(6917600 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6977184 * batch + image * 15552, 15552) /* inception5b_branch2_reduce_padded 192x9x9 */, default, gradients.Slice(6917600 * batch + image * 50176 + 18816, 18816) /* inception5b 1024x7x7 */, parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, gradients.Slice(6977184 * batch + image * 15552, 15552) /* inception5b_branch2_reduce_padded 192x9x9 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 192, InHeight: 9, InWidth: 9, OutChannels: 384, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -8044,7 +7991,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(7795552 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */, parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, default, parameterGradients.Slice(12052976, 39936), parameterGradients.Slice(12092912, 48), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 48, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6809824 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(6992736 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */, parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, default, parameterGradients.Slice(12052976, 39936), parameterGradients.Slice(12092912, 48), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 48, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -8053,7 +8000,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7795552 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */, gradients.Slice(7795552 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6992736 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */, gradients.Slice(6992736 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5bBranch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5bBranch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -8065,8 +8012,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7795552 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */, gradients.Slice(7795552 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(7795552 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */, parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, gradients.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 48, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6992736 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */, gradients.Slice(6992736 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6809824 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, gradients.Slice(6992736 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */, parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, gradients.Slice(6809824 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 48, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -8083,13 +8030,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 3;
                 var block = item % 3;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(7797904 * batch + image * 5808 + block * 1936, 1936) /* inception5b_branch3_reduce_padded 48x11x11 */, gradients.Slice(7795552 * batch + image * 2352 + block * 784, 784) /* inception5b_branch3_reduce 48x7x7 */, 7, 7, 2);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(6995088 * batch + image * 5808 + block * 1936, 1936) /* inception5b_branch3_reduce_padded 48x11x11 */, gradients.Slice(6992736 * batch + image * 2352 + block * 784, 784) /* inception5b_branch3_reduce 48x7x7 */, 7, 7, 2);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(7797904 * batch + image * 5808, 5808) /* inception5b_branch3_reduce_padded 48x11x11 */, gradients.Slice(7795552 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */, 48, 7, 7, 2);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(6995088 * batch + image * 5808, 5808) /* inception5b_branch3_reduce_padded 48x11x11 */, gradients.Slice(6992736 * batch + image * 2352, 2352) /* inception5b_branch3_reduce 48x7x7 */, 48, 7, 7, 2);
         }
     }
 
@@ -8112,7 +8059,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7797904 * batch + image * 5808, 5808) /* inception5b_branch3_reduce_padded 48x11x11 */, default, gradients.Slice(7720416 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */, parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, default, parameterGradients.Slice(12092960, 153600), parameterGradients.Slice(12246560, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 48, InHeight: 11, InWidth: 11, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6995088 * batch + image * 5808, 5808) /* inception5b_branch3_reduce_padded 48x11x11 */, default, gradients.Slice(6917600 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */, parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, default, parameterGradients.Slice(12092960, 153600), parameterGradients.Slice(12246560, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 48, InHeight: 11, InWidth: 11, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -8121,7 +8068,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7720416 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */, gradients.Slice(7720416 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6917600 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */, gradients.Slice(6917600 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5bBranch3<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5bBranch3<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -8133,8 +8080,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7720416 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */, gradients.Slice(7720416 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7797904 * batch + image * 5808, 5808) /* inception5b_branch3_reduce_padded 48x11x11 */, default, gradients.Slice(7720416 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */, parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, gradients.Slice(7797904 * batch + image * 5808, 5808) /* inception5b_branch3_reduce_padded 48x11x11 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 48, InHeight: 11, InWidth: 11, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6917600 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */, gradients.Slice(6917600 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(6995088 * batch + image * 5808, 5808) /* inception5b_branch3_reduce_padded 48x11x11 */, default, gradients.Slice(6917600 * batch + image * 50176 + 37632, 6272) /* inception5b 1024x7x7 */, parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, gradients.Slice(6995088 * batch + image * 5808, 5808) /* inception5b_branch3_reduce_padded 48x11x11 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 48, InHeight: 11, InWidth: 11, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -8151,13 +8098,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 52;
                 var block = item % 52;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(7612640 * batch + image * 40768 + block * 784, 784) /* inception5a 832x7x7 */, activations.Slice(7803712 * batch + image * 40768 + block * 784, 784) /* inception5b_pool 832x7x7 */, gradients.Slice(7803712 * batch + image * 40768 + block * 784, 784) /* inception5b_pool 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768 + block * 784, 784) /* inception5a 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(6809824 * batch + image * 40768 + block * 784, 784) /* inception5a 832x7x7 */, activations.Slice(7000896 * batch + image * 40768 + block * 784, 784) /* inception5b_pool 832x7x7 */, gradients.Slice(7000896 * batch + image * 40768 + block * 784, 784) /* inception5b_pool 832x7x7 */, gradients.Slice(6809824 * batch + image * 40768 + block * 784, 784) /* inception5a 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, activations.Slice(7803712 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, gradients.Slice(7803712 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, gradients.Slice(7612640 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(6809824 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, activations.Slice(7000896 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, gradients.Slice(7000896 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, gradients.Slice(6809824 * batch + image * 40768, 40768) /* inception5a 832x7x7 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 832, InHeight: 7, InWidth: 7, OutHeight: 7, OutWidth: 7, Kernel: 3, Stride: 1, Padding: 1));
         }
     }
 
@@ -8180,7 +8127,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7803712 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, default, gradients.Slice(7720416 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */, parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, default, parameterGradients.Slice(12246688, 106496), parameterGradients.Slice(12353184, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7000896 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, default, gradients.Slice(6917600 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */, parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, default, parameterGradients.Slice(12246688, 106496), parameterGradients.Slice(12353184, 128), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -8189,7 +8136,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(7720416 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */, gradients.Slice(7720416 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6917600 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */, gradients.Slice(6917600 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception5bBranch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception5bBranch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -8201,8 +8148,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(7720416 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */, gradients.Slice(7720416 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7803712 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, default, gradients.Slice(7720416 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */, parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, gradients.Slice(7803712 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(6917600 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */, gradients.Slice(6917600 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(7000896 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, default, gradients.Slice(6917600 * batch + image * 50176 + 43904, 6272) /* inception5b 1024x7x7 */, parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, gradients.Slice(7000896 * batch + image * 40768, 40768) /* inception5b_pool 832x7x7 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 832, InHeight: 7, InWidth: 7, OutChannels: 128, OutHeight: 7, OutWidth: 7, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -8219,13 +8166,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 var image = item / 64;
                 var block = item % 64;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.GlobalAveragePoolBlock(gradients.Slice(7844480 * batch + image * 1024 + block * 16, 16) /* pool5 1024x1x1 */, gradients.Slice(7720416 * batch + image * 50176 + block * 784, 784) /* inception5b 1024x7x7 */, 7, 7);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.GlobalAveragePoolBlock(gradients.Slice(7041664 * batch + image * 1024 + block * 16, 16) /* pool5 1024x1x1 */, gradients.Slice(6917600 * batch + image * 50176 + block * 784, 784) /* inception5b 1024x7x7 */, 7, 7);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.GlobalAveragePool(gradients.Slice(7844480 * batch + image * 1024, 1024) /* pool5 1024x1x1 */, gradients.Slice(7720416 * batch + image * 50176, 50176) /* inception5b 1024x7x7 */, 1024, 7, 7);
+            global::InceptionGen.Kernels.ReferenceBackward.GlobalAveragePool(gradients.Slice(7041664 * batch + image * 1024, 1024) /* pool5 1024x1x1 */, gradients.Slice(6917600 * batch + image * 50176, 50176) /* inception5b 1024x7x7 */, 1024, 7, 7);
         }
     }
 
@@ -8237,7 +8184,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var gradients = _activationGradients!.Span;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Training.Dropout.Backward(activations.Slice(9775152 * batch + image * 1024, 1024) /* dropout mask */, gradients.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, gradients.Slice(7844480 * batch + image * 1024, 1024) /* pool5 1024x1x1 */);
+            global::InceptionGen.Training.Dropout.Backward(activations.Slice(8972336 * batch + image * 1024, 1024) /* dropout mask */, gradients.Slice(7042688 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, gradients.Slice(7041664 * batch + image * 1024, 1024) /* pool5 1024x1x1 */);
         }
     }
 
@@ -8257,20 +8204,20 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     for (var image = 0; image < batch; image++)
                     {
-                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, gradients.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameterGradients.Slice(12353312, 1024000), parameterGradients.Slice(13377312, 1000), 1024, item * 64, global::System.Math.Min((item + 1) * 64, 1000));
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(7042688 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, gradients.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameterGradients.Slice(12353312, 1024000), parameterGradients.Slice(13377312, 1000), 1024, item * 64, global::System.Math.Min((item + 1) * 64, 1000));
                     }
                 }
                 return;
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, default, gradients.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, default, parameterGradients.Slice(12353312, 1024000), parameterGradients.Slice(13377312, 1000), 1024, 1000);
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7042688 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, default, gradients.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, default, parameterGradients.Slice(12353312, 1024000), parameterGradients.Slice(13377312, 1000), 1024, 1000);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, gradients.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, 1024, 1000); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, default, gradients.Slice(7846528 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, gradients.Slice(7845504 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, default, default, 1024, 1000); }
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, gradients.Slice(7042688 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, 1024, 1000); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(7042688 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, default, gradients.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, parameters.Slice(12353312, 1024000) /* Classifier.Weights [1000, 1024] */, gradients.Slice(7042688 * batch + image * 1024, 1024) /* pool5_dropout 1024x1x1 */, default, default, 1024, 1000); }
         }
     }
 
@@ -8281,8 +8228,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 2853440 * batch + image * 200704);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 2652736 * batch + image * 200704);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 2050624 * batch + image * 200704);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 1849920 * batch + image * 200704);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 2; group++)
@@ -8327,13 +8274,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(7847536 * batch + image * 691200, 691200);
+        var scratch = activations.Slice(7044720 * batch + image * 691200, 691200);
         for (var block = 0; block < 12; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(3054144 * batch + image * 602112 + block * 50176, 50176), scratch.Slice(block * 57600, 57600), 56, 56, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(2251328 * batch + image * 602112 + block * 50176, 50176), scratch.Slice(block * 57600, 57600), 56, 56, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 3656256 * batch + image * 215296);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 2853440 * batch + image * 215296);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -8379,8 +8326,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4624192 * batch + image * 200704);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4473664 * batch + image * 150528);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 3821376 * batch + image * 200704);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 3670848 * batch + image * 150528);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 6; group++)
@@ -8425,8 +8372,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4824896 * batch + image * 75264);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4473664 * batch + image * 150528);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4022080 * batch + image * 75264);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 3670848 * batch + image * 150528);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 6; group++)
@@ -8471,13 +8418,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(8538736 * batch + image * 131072, 131072);
+        var scratch = activations.Slice(7735920 * batch + image * 131072, 131072);
         for (var block = 0; block < 8; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(4624192 * batch + image * 200704 + 50176 + block * 12544, 12544), scratch.Slice(block * 16384, 16384), 28, 28, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(3821376 * batch + image * 200704 + 50176 + block * 12544, 12544), scratch.Slice(block * 16384, 16384), 28, 28, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4900160 * batch + image * 86400);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4097344 * batch + image * 86400);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 2; group++)
@@ -8522,8 +8469,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4986560 * batch + image * 12544);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4473664 * batch + image * 150528);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4183744 * batch + image * 12544);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 3670848 * batch + image * 150528);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 6; group++)
@@ -8568,13 +8515,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(8669808 * batch + image * 41472, 41472);
+        var scratch = activations.Slice(7866992 * batch + image * 41472, 41472);
         for (var block = 0; block < 2; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(4624192 * batch + image * 200704 + 150528 + block * 12544, 12544), scratch.Slice(block * 20736, 20736), 28, 28, 4);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(3821376 * batch + image * 200704 + 150528 + block * 12544, 12544), scratch.Slice(block * 20736, 20736), 28, 28, 4);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4999104 * batch + image * 16384);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4196288 * batch + image * 16384);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -8619,8 +8566,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4624192 * batch + image * 200704 + 175616);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5015488 * batch + image * 150528);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 3821376 * batch + image * 200704 + 175616);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4212672 * batch + image * 150528);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 6; group++)
@@ -8665,8 +8612,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5166016 * batch + image * 376320);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4624192 * batch + image * 200704);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4363200 * batch + image * 376320);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 3821376 * batch + image * 200704);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 8; group++)
@@ -8711,8 +8658,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5542336 * batch + image * 100352);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4624192 * batch + image * 200704);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4739520 * batch + image * 100352);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 3821376 * batch + image * 200704);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 8; group++)
@@ -8757,13 +8704,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(8711280 * batch + image * 196608, 196608);
+        var scratch = activations.Slice(7908464 * batch + image * 196608, 196608);
         for (var block = 0; block < 12; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(5166016 * batch + image * 376320 + 100352 + block * 12544, 12544), scratch.Slice(block * 16384, 16384), 28, 28, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(4363200 * batch + image * 376320 + 100352 + block * 12544, 12544), scratch.Slice(block * 16384, 16384), 28, 28, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5642688 * batch + image * 115200);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4839872 * batch + image * 115200);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 2; group++)
@@ -8807,8 +8754,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5757888 * batch + image * 25088);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4624192 * batch + image * 200704);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4955072 * batch + image * 25088);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 3821376 * batch + image * 200704);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 8; group++)
@@ -8853,13 +8800,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(8907888 * batch + image * 124416, 124416);
+        var scratch = activations.Slice(8105072 * batch + image * 124416, 124416);
         for (var block = 0; block < 6; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(5166016 * batch + image * 376320 + 250880 + block * 12544, 12544), scratch.Slice(block * 20736, 20736), 28, 28, 4);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(4363200 * batch + image * 376320 + 250880 + block * 12544, 12544), scratch.Slice(block * 20736, 20736), 28, 28, 4);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5782976 * batch + image * 32768);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4980160 * batch + image * 32768);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -8905,8 +8852,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5166016 * batch + image * 376320 + 326144);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5815744 * batch + image * 200704);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4363200 * batch + image * 376320 + 326144);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5012928 * batch + image * 200704);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 8; group++)
@@ -8951,8 +8898,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6110528 * batch + image * 100352);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6016448 * batch + image * 94080);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5307712 * batch + image * 100352);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5213632 * batch + image * 94080);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 15; group++)
@@ -8994,8 +8941,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6210880 * batch + image * 18816);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6016448 * batch + image * 94080);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5408064 * batch + image * 18816);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5213632 * batch + image * 94080);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 15; group++)
@@ -9037,13 +8984,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9032304 * batch + image * 67392, 67392);
+        var scratch = activations.Slice(8229488 * batch + image * 67392, 67392);
         for (var block = 0; block < 13; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6110528 * batch + image * 100352 + 37632 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(5307712 * batch + image * 100352 + 37632 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6229696 * batch + image * 24576);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5426880 * batch + image * 24576);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 2; group++)
@@ -9088,8 +9035,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6254272 * batch + image * 3136);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6016448 * batch + image * 94080);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5451456 * batch + image * 3136);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5213632 * batch + image * 94080);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 15; group++)
@@ -9131,13 +9078,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9099696 * batch + image * 23232, 23232);
+        var scratch = activations.Slice(8296880 * batch + image * 23232, 23232);
         for (var block = 0; block < 3; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6110528 * batch + image * 100352 + 78400 + block * 3136, 3136), scratch.Slice(block * 7744, 7744), 14, 14, 4);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(5307712 * batch + image * 100352 + 78400 + block * 3136, 3136), scratch.Slice(block * 7744, 7744), 14, 14, 4);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6257408 * batch + image * 5184);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5454592 * batch + image * 5184);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -9178,8 +9125,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6110528 * batch + image * 100352 + 87808);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6262592 * batch + image * 94080);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5307712 * batch + image * 100352 + 87808);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5459776 * batch + image * 94080);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 15; group++)
@@ -9221,8 +9168,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6364864 * batch + image * 2048);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6356672 * batch + image * 8192);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5562048 * batch + image * 2048);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5553856 * batch + image * 8192);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 8; group++)
@@ -9260,8 +9207,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6372016 * batch + image * 100352);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6110528 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5569200 * batch + image * 100352);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5307712 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -9303,8 +9250,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6472368 * batch + image * 21952);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6110528 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5669552 * batch + image * 21952);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5307712 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -9346,13 +9293,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9122928 * batch + image * 72576, 72576);
+        var scratch = activations.Slice(8320112 * batch + image * 72576, 72576);
         for (var block = 0; block < 14; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6372016 * batch + image * 100352 + 31360 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(5569200 * batch + image * 100352 + 31360 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6494320 * batch + image * 28672);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5691504 * batch + image * 28672);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 7; group++)
@@ -9394,8 +9341,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6522992 * batch + image * 6272);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6110528 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5720176 * batch + image * 6272);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5307712 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -9437,13 +9384,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9195504 * batch + image * 30976, 30976);
+        var scratch = activations.Slice(8392688 * batch + image * 30976, 30976);
         for (var block = 0; block < 4; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6372016 * batch + image * 100352 + 75264 + block * 3136, 3136), scratch.Slice(block * 7744, 7744), 14, 14, 4);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(5569200 * batch + image * 100352 + 75264 + block * 3136, 3136), scratch.Slice(block * 7744, 7744), 14, 14, 4);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6529264 * batch + image * 10368);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5726448 * batch + image * 10368);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -9487,8 +9434,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6372016 * batch + image * 100352 + 87808);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6539632 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5569200 * batch + image * 100352 + 87808);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5736816 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -9530,8 +9477,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6639984 * batch + image * 100352);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6372016 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5837168 * batch + image * 100352);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5569200 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -9573,8 +9520,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6740336 * batch + image * 25088);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6372016 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5937520 * batch + image * 25088);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5569200 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -9616,13 +9563,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9226480 * batch + image * 82944, 82944);
+        var scratch = activations.Slice(8423664 * batch + image * 82944, 82944);
         for (var block = 0; block < 16; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6639984 * batch + image * 100352 + 25088 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(5837168 * batch + image * 100352 + 25088 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6765424 * batch + image * 32768);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5962608 * batch + image * 32768);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 2; group++)
@@ -9668,8 +9615,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6798192 * batch + image * 6272);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6372016 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5995376 * batch + image * 6272);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5569200 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -9711,13 +9658,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9309424 * batch + image * 30976, 30976);
+        var scratch = activations.Slice(8506608 * batch + image * 30976, 30976);
         for (var block = 0; block < 4; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6639984 * batch + image * 100352 + 75264 + block * 3136, 3136), scratch.Slice(block * 7744, 7744), 14, 14, 4);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(5837168 * batch + image * 100352 + 75264 + block * 3136, 3136), scratch.Slice(block * 7744, 7744), 14, 14, 4);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6804464 * batch + image * 10368);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6001648 * batch + image * 10368);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -9761,8 +9708,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6639984 * batch + image * 100352 + 87808);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6814832 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5837168 * batch + image * 100352 + 87808);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6012016 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -9804,8 +9751,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6915184 * batch + image * 103488);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6639984 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6112368 * batch + image * 103488);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5837168 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -9847,8 +9794,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7018672 * batch + image * 28224);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6639984 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6215856 * batch + image * 28224);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5837168 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -9890,13 +9837,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9340400 * batch + image * 93312, 93312);
+        var scratch = activations.Slice(8537584 * batch + image * 93312, 93312);
         for (var block = 0; block < 18; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6915184 * batch + image * 103488 + 21952 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6112368 * batch + image * 103488 + 21952 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7046896 * batch + image * 36864);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6244080 * batch + image * 36864);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 3; group++)
@@ -9941,8 +9888,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7083760 * batch + image * 6272);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6639984 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6280944 * batch + image * 6272);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5837168 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -9984,13 +9931,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9433712 * batch + image * 30976, 30976);
+        var scratch = activations.Slice(8630896 * batch + image * 30976, 30976);
         for (var block = 0; block < 4; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6915184 * batch + image * 103488 + 78400 + block * 3136, 3136), scratch.Slice(block * 7744, 7744), 14, 14, 4);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6112368 * batch + image * 103488 + 78400 + block * 3136, 3136), scratch.Slice(block * 7744, 7744), 14, 14, 4);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7090032 * batch + image * 10368);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6287216 * batch + image * 10368);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -10034,8 +9981,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6915184 * batch + image * 103488 + 90944);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7100400 * batch + image * 100352);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6112368 * batch + image * 103488 + 90944);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6297584 * batch + image * 100352);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 16; group++)
@@ -10077,8 +10024,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7209200 * batch + image * 2048);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7200752 * batch + image * 8448);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6406384 * batch + image * 2048);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6397936 * batch + image * 8448);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 11; group++)
@@ -10116,8 +10063,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7216352 * batch + image * 163072);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6915184 * batch + image * 103488);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6413536 * batch + image * 163072);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6112368 * batch + image * 103488);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 11; group++)
@@ -10162,8 +10109,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7379424 * batch + image * 31360);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6915184 * batch + image * 103488);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6576608 * batch + image * 31360);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6112368 * batch + image * 103488);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 11; group++)
@@ -10208,13 +10155,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9464688 * batch + image * 103680, 103680);
+        var scratch = activations.Slice(8661872 * batch + image * 103680, 103680);
         for (var block = 0; block < 20; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(7216352 * batch + image * 163072 + 50176 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6413536 * batch + image * 163072 + 50176 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7410784 * batch + image * 40960);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6607968 * batch + image * 40960);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 5; group++)
@@ -10259,8 +10206,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7451744 * batch + image * 6272);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6915184 * batch + image * 103488);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6648928 * batch + image * 6272);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6112368 * batch + image * 103488);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 11; group++)
@@ -10305,13 +10252,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9568368 * batch + image * 61952, 61952);
+        var scratch = activations.Slice(8765552 * batch + image * 61952, 61952);
         for (var block = 0; block < 8; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(7216352 * batch + image * 163072 + 112896 + block * 3136, 3136), scratch.Slice(block * 7744, 7744), 14, 14, 4);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6413536 * batch + image * 163072 + 112896 + block * 3136, 3136), scratch.Slice(block * 7744, 7744), 14, 14, 4);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7458016 * batch + image * 10368);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6655200 * batch + image * 10368);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -10355,8 +10302,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7216352 * batch + image * 163072 + 137984);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7468384 * batch + image * 103488);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6413536 * batch + image * 163072 + 137984);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6665568 * batch + image * 103488);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 11; group++)
@@ -10401,8 +10348,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7612640 * batch + image * 40768);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7571872 * batch + image * 40768);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6809824 * batch + image * 40768);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6769056 * batch + image * 40768);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 13; group++)
@@ -10442,8 +10389,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7653408 * batch + image * 7840);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7571872 * batch + image * 40768);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6850592 * batch + image * 7840);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6769056 * batch + image * 40768);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 13; group++)
@@ -10483,13 +10430,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9630320 * batch + image * 38720, 38720);
+        var scratch = activations.Slice(8827504 * batch + image * 38720, 38720);
         for (var block = 0; block < 20; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(7612640 * batch + image * 40768 + 12544 + block * 784, 784), scratch.Slice(block * 1936, 1936), 7, 7, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6809824 * batch + image * 40768 + 12544 + block * 784, 784), scratch.Slice(block * 1936, 1936), 7, 7, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7661248 * batch + image * 12960);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6858432 * batch + image * 12960);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 5; group++)
@@ -10528,8 +10475,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7674208 * batch + image * 1568);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7571872 * batch + image * 40768);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6871392 * batch + image * 1568);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6769056 * batch + image * 40768);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 13; group++)
@@ -10569,13 +10516,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9669040 * batch + image * 28800, 28800);
+        var scratch = activations.Slice(8866224 * batch + image * 28800, 28800);
         for (var block = 0; block < 8; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(7612640 * batch + image * 40768 + 28224 + block * 784, 784), scratch.Slice(block * 3600, 3600), 7, 7, 4);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6809824 * batch + image * 40768 + 28224 + block * 784, 784), scratch.Slice(block * 3600, 3600), 7, 7, 4);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7675776 * batch + image * 3872);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6872960 * batch + image * 3872);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -10614,8 +10561,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7612640 * batch + image * 40768 + 34496);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7679648 * batch + image * 40768);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6809824 * batch + image * 40768 + 34496);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6876832 * batch + image * 40768);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 13; group++)
@@ -10655,8 +10602,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7720416 * batch + image * 50176);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7612640 * batch + image * 40768);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6917600 * batch + image * 50176);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6809824 * batch + image * 40768);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 13; group++)
@@ -10696,8 +10643,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7770592 * batch + image * 9408);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7612640 * batch + image * 40768);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6967776 * batch + image * 9408);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6809824 * batch + image * 40768);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 13; group++)
@@ -10737,13 +10684,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9697840 * batch + image * 46464, 46464);
+        var scratch = activations.Slice(8895024 * batch + image * 46464, 46464);
         for (var block = 0; block < 24; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(7720416 * batch + image * 50176 + 18816 + block * 784, 784), scratch.Slice(block * 1936, 1936), 7, 7, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6917600 * batch + image * 50176 + 18816 + block * 784, 784), scratch.Slice(block * 1936, 1936), 7, 7, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7780000 * batch + image * 15552);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6977184 * batch + image * 15552);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 4; group++)
@@ -10782,8 +10729,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7795552 * batch + image * 2352);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7612640 * batch + image * 40768);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6992736 * batch + image * 2352);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6809824 * batch + image * 40768);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 13; group++)
@@ -10823,13 +10770,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(9744304 * batch + image * 28800, 28800);
+        var scratch = activations.Slice(8941488 * batch + image * 28800, 28800);
         for (var block = 0; block < 8; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(7720416 * batch + image * 50176 + 37632 + block * 784, 784), scratch.Slice(block * 3600, 3600), 7, 7, 4);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6917600 * batch + image * 50176 + 37632 + block * 784, 784), scratch.Slice(block * 3600, 3600), 7, 7, 4);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7797904 * batch + image * 5808);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6995088 * batch + image * 5808);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -10869,8 +10816,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7720416 * batch + image * 50176 + 43904);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7803712 * batch + image * 40768);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6917600 * batch + image * 50176 + 43904);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 7000896 * batch + image * 40768);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 13; group++)
@@ -10918,7 +10865,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 4;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(802816 * batch + image * 802816 + block * 200704, 200704), _packedGradients!.Span.Slice(9408 + block * 16, 16), 12544);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(0 * batch + image * 802816 + block * 200704, 200704), _packedGradients!.Span.Slice(9408 + block * 16, 16), 12544);
                 }
                 continue;
             }
@@ -10928,8 +10875,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 0 + group * 4704 + channel * 784);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 802816 * batch + image * 802816 + group * 401408);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1605632 * batch + image * 846400 + (channel >> 4) * 846400 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 0 * batch + image * 802816 + group * 401408);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 802816 * batch + image * 846400 + (channel >> 4) * 846400 + (channel & 15));
                 for (var band = 0; band < 112; band += 4)
                 {
                     var rows = global::System.Math.Min(4, 112 - band);
@@ -10962,7 +10909,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 16;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(2853440 * batch + image * 200704 + block * 50176, 50176), _packedGradients!.Span.Slice(13568 + block * 16, 16), 3136);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(2050624 * batch + image * 200704 + block * 50176, 50176), _packedGradients!.Span.Slice(13568 + block * 16, 16), 3136);
                 }
                 continue;
             }
@@ -10972,8 +10919,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9472 + group * 4096 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 2853440 * batch + image * 200704 + group * 200704);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 2652736 * batch + image * 200704 + (channel >> 4) * 50176 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 2050624 * batch + image * 200704 + group * 200704);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 1849920 * batch + image * 200704 + (channel >> 4) * 50176 + (channel & 15));
                 for (var band = 0; band < 56; band += 56)
                 {
                     var rows = global::System.Math.Min(56, 56 - band);
@@ -11005,7 +10952,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 96;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(3054144 * batch + image * 602112 + block * 50176, 50176), _packedGradients!.Span.Slice(124224 + block * 16, 16), 3136);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(2251328 * batch + image * 602112 + block * 50176, 50176), _packedGradients!.Span.Slice(124224 + block * 16, 16), 3136);
                 }
                 continue;
             }
@@ -11015,8 +10962,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 13632 + group * 36864 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 3054144 * batch + image * 602112 + group * 200704);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 3656256 * batch + image * 215296 + (channel >> 4) * 53824 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 2251328 * batch + image * 602112 + group * 200704);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 2853440 * batch + image * 215296 + (channel >> 4) * 53824 + (channel & 15));
                 for (var band = 0; band < 56; band += 4)
                 {
                     var rows = global::System.Math.Min(4, 56 - band);
@@ -11048,7 +10995,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 48;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4624192 * batch + image * 200704 + block * 12544, 12544), _packedGradients!.Span.Slice(136704 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(3821376 * batch + image * 200704 + block * 12544, 12544), _packedGradients!.Span.Slice(136704 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11058,8 +11005,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 124416 + group * 12288 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4624192 * batch + image * 200704 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4473664 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 3821376 * batch + image * 200704 + group * 50176);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 3670848 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
                 for (var band = 0; band < 28; band += 28)
                 {
                     var rows = global::System.Math.Min(28, 28 - band);
@@ -11091,7 +11038,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 48;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4824896 * batch + image * 75264 + block * 12544, 12544), _packedGradients!.Span.Slice(155200 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4022080 * batch + image * 75264 + block * 12544, 12544), _packedGradients!.Span.Slice(155200 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11101,8 +11048,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 136768 + group * 9216 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4824896 * batch + image * 75264 + group * 37632);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4473664 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4022080 * batch + image * 75264 + group * 37632);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 3670848 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
                 for (var band = 0; band < 28; band += 28)
                 {
                     var rows = global::System.Math.Min(28, 28 - band);
@@ -11134,7 +11081,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 96;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4624192 * batch + image * 200704 + 50176 + block * 12544, 12544), _packedGradients!.Span.Slice(265888 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(3821376 * batch + image * 200704 + 50176 + block * 12544, 12544), _packedGradients!.Span.Slice(265888 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11144,8 +11091,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 155296 + group * 55296 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4624192 * batch + image * 200704 + 50176 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4900160 * batch + image * 86400 + (channel >> 4) * 14400 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 3821376 * batch + image * 200704 + 50176 + group * 50176);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4097344 * batch + image * 86400 + (channel >> 4) * 14400 + (channel & 15));
                 for (var band = 0; band < 28; band += 9)
                 {
                     var rows = global::System.Math.Min(9, 28 - band);
@@ -11177,7 +11124,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 12;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4986560 * batch + image * 12544 + block * 12544, 12544), _packedGradients!.Span.Slice(269088 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4183744 * batch + image * 12544 + block * 12544, 12544), _packedGradients!.Span.Slice(269088 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11187,8 +11134,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 266016 + group * 3072 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4986560 * batch + image * 12544 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4473664 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4183744 * batch + image * 12544 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 3670848 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
                 for (var band = 0; band < 28; band += 28)
                 {
                     var rows = global::System.Math.Min(28, 28 - band);
@@ -11220,7 +11167,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 8;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4624192 * batch + image * 200704 + 150528 + block * 12544, 12544), _packedGradients!.Span.Slice(281904 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(3821376 * batch + image * 200704 + 150528 + block * 12544, 12544), _packedGradients!.Span.Slice(281904 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11230,8 +11177,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 269104 + group * 12800 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4624192 * batch + image * 200704 + 150528 + group * 25088);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4999104 * batch + image * 16384 + (channel >> 4) * 16384 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 3821376 * batch + image * 200704 + 150528 + group * 25088);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4196288 * batch + image * 16384 + (channel >> 4) * 16384 + (channel & 15));
                 for (var band = 0; band < 28; band += 18)
                 {
                     var rows = global::System.Math.Min(18, 28 - band);
@@ -11263,7 +11210,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 24;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4624192 * batch + image * 200704 + 175616 + block * 12544, 12544), _packedGradients!.Span.Slice(288080 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(3821376 * batch + image * 200704 + 175616 + block * 12544, 12544), _packedGradients!.Span.Slice(288080 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11273,8 +11220,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 281936 + group * 6144 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4624192 * batch + image * 200704 + 175616 + group * 25088);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5015488 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 3821376 * batch + image * 200704 + 175616 + group * 25088);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4212672 * batch + image * 150528 + (channel >> 4) * 12544 + (channel & 15));
                 for (var band = 0; band < 28; band += 28)
                 {
                     var rows = global::System.Math.Min(28, 28 - band);
@@ -11306,7 +11253,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 128;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5166016 * batch + image * 376320 + block * 12544, 12544), _packedGradients!.Span.Slice(320880 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4363200 * batch + image * 376320 + block * 12544, 12544), _packedGradients!.Span.Slice(320880 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11316,8 +11263,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 288112 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5166016 * batch + image * 376320 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4624192 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4363200 * batch + image * 376320 + group * 50176);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 3821376 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
                 for (var band = 0; band < 28; band += 28)
                 {
                     var rows = global::System.Math.Min(28, 28 - band);
@@ -11349,7 +11296,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 128;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5542336 * batch + image * 100352 + block * 12544, 12544), _packedGradients!.Span.Slice(353776 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4739520 * batch + image * 100352 + block * 12544, 12544), _packedGradients!.Span.Slice(353776 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11359,8 +11306,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 321008 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5542336 * batch + image * 100352 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4624192 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4739520 * batch + image * 100352 + group * 50176);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 3821376 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
                 for (var band = 0; band < 28; band += 28)
                 {
                     var rows = global::System.Math.Min(28, 28 - band);
@@ -11392,7 +11339,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 192;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5166016 * batch + image * 376320 + 100352 + block * 12544, 12544), _packedGradients!.Span.Slice(575088 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4363200 * batch + image * 376320 + 100352 + block * 12544, 12544), _packedGradients!.Span.Slice(575088 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11402,8 +11349,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 353904 + group * 73728 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5166016 * batch + image * 376320 + 100352 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5642688 * batch + image * 115200 + (channel >> 4) * 14400 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4363200 * batch + image * 376320 + 100352 + group * 50176);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4839872 * batch + image * 115200 + (channel >> 4) * 14400 + (channel & 15));
                 for (var band = 0; band < 28; band += 9)
                 {
                     var rows = global::System.Math.Min(9, 28 - band);
@@ -11435,7 +11382,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 32;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5757888 * batch + image * 25088 + block * 12544, 12544), _packedGradients!.Span.Slice(583472 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4955072 * batch + image * 25088 + block * 12544, 12544), _packedGradients!.Span.Slice(583472 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11445,8 +11392,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 575280 + group * 8192 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5757888 * batch + image * 25088 + group * 25088);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4624192 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4955072 * batch + image * 25088 + group * 25088);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 3821376 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
                 for (var band = 0; band < 28; band += 28)
                 {
                     var rows = global::System.Math.Min(28, 28 - band);
@@ -11478,7 +11425,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 48;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5166016 * batch + image * 376320 + 250880 + block * 12544, 12544), _packedGradients!.Span.Slice(660304 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4363200 * batch + image * 376320 + 250880 + block * 12544, 12544), _packedGradients!.Span.Slice(660304 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11488,8 +11435,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 583504 + group * 25600 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5166016 * batch + image * 376320 + 250880 + group * 25088);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5782976 * batch + image * 32768 + (channel >> 4) * 16384 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4363200 * batch + image * 376320 + 250880 + group * 25088);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4980160 * batch + image * 32768 + (channel >> 4) * 16384 + (channel & 15));
                 for (var band = 0; band < 28; band += 18)
                 {
                     var rows = global::System.Math.Min(18, 28 - band);
@@ -11521,7 +11468,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 64;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5166016 * batch + image * 376320 + 326144 + block * 12544, 12544), _packedGradients!.Span.Slice(676784 + block * 16, 16), 784);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4363200 * batch + image * 376320 + 326144 + block * 12544, 12544), _packedGradients!.Span.Slice(676784 + block * 16, 16), 784);
                 }
                 continue;
             }
@@ -11531,8 +11478,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 660400 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5166016 * batch + image * 376320 + 326144 + group * 50176);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5815744 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4363200 * batch + image * 376320 + 326144 + group * 50176);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5012928 * batch + image * 200704 + (channel >> 4) * 12544 + (channel & 15));
                 for (var band = 0; band < 28; band += 28)
                 {
                     var rows = global::System.Math.Min(28, 28 - band);
@@ -11564,7 +11511,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 240;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6110528 * batch + image * 100352 + block * 3136, 3136), _packedGradients!.Span.Slice(769008 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5307712 * batch + image * 100352 + block * 3136, 3136), _packedGradients!.Span.Slice(769008 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -11574,8 +11521,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 676848 + group * 23040 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6110528 * batch + image * 100352 + group * 9408);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6016448 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5307712 * batch + image * 100352 + group * 9408);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5213632 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -11607,7 +11554,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 120;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6210880 * batch + image * 18816 + block * 3136, 3136), _packedGradients!.Span.Slice(815280 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5408064 * batch + image * 18816 + block * 3136, 3136), _packedGradients!.Span.Slice(815280 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -11617,8 +11564,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 769200 + group * 23040 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6210880 * batch + image * 18816 + group * 9408);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6016448 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5408064 * batch + image * 18816 + group * 9408);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5213632 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -11650,7 +11597,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 156;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6110528 * batch + image * 100352 + 37632 + block * 3136, 3136), _packedGradients!.Span.Slice(995088 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5307712 * batch + image * 100352 + 37632 + block * 3136, 3136), _packedGradients!.Span.Slice(995088 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -11660,8 +11607,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 815376 + group * 13824 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6110528 * batch + image * 100352 + 37632 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6229696 * batch + image * 24576 + (channel >> 4) * 4096 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5307712 * batch + image * 100352 + 37632 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5426880 * batch + image * 24576 + (channel >> 4) * 4096 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -11693,7 +11640,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 30;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6254272 * batch + image * 3136 + block * 3136, 3136), _packedGradients!.Span.Slice(1002976 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5451456 * batch + image * 3136 + block * 3136, 3136), _packedGradients!.Span.Slice(1002976 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -11703,8 +11650,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 995296 + group * 7680 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6254272 * batch + image * 3136 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6016448 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5451456 * batch + image * 3136 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5213632 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -11736,7 +11683,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 12;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6110528 * batch + image * 100352 + 78400 + block * 3136, 3136), _packedGradients!.Span.Slice(1022192 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5307712 * batch + image * 100352 + 78400 + block * 3136, 3136), _packedGradients!.Span.Slice(1022192 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -11746,8 +11693,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1002992 + group * 6400 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6110528 * batch + image * 100352 + 78400 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6257408 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5307712 * batch + image * 100352 + 78400 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5454592 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -11779,7 +11726,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 120;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6110528 * batch + image * 100352 + 87808 + block * 3136, 3136), _packedGradients!.Span.Slice(1052960 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5307712 * batch + image * 100352 + 87808 + block * 3136, 3136), _packedGradients!.Span.Slice(1052960 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -11789,8 +11736,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1022240 + group * 30720 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6110528 * batch + image * 100352 + 87808 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6262592 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5307712 * batch + image * 100352 + 87808 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5459776 * batch + image * 94080 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -11822,7 +11769,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 256;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6364864 * batch + image * 2048 + block * 256, 256), _packedGradients!.Span.Slice(1118560 + block * 16, 16), 16);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5562048 * batch + image * 2048 + block * 256, 256), _packedGradients!.Span.Slice(1118560 + block * 16, 16), 16);
                 }
                 continue;
             }
@@ -11832,8 +11779,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1053024 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6364864 * batch + image * 2048 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6356672 * batch + image * 8192 + (channel >> 4) * 256 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5562048 * batch + image * 2048 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5553856 * batch + image * 8192 + (channel >> 4) * 256 + (channel & 15));
                 for (var band = 0; band < 4; band += 4)
                 {
                     var rows = global::System.Math.Min(4, 4 - band);
@@ -11865,7 +11812,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 320;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6372016 * batch + image * 100352 + block * 3136, 3136), _packedGradients!.Span.Slice(1200608 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5569200 * batch + image * 100352 + block * 3136, 3136), _packedGradients!.Span.Slice(1200608 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -11875,8 +11822,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1118688 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6372016 * batch + image * 100352 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6110528 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5569200 * batch + image * 100352 + group * 6272);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5307712 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -11908,7 +11855,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 224;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6472368 * batch + image * 21952 + block * 3136, 3136), _packedGradients!.Span.Slice(1258112 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5669552 * batch + image * 21952 + block * 3136, 3136), _packedGradients!.Span.Slice(1258112 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -11918,8 +11865,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1200768 + group * 8192 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6472368 * batch + image * 21952 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6110528 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5669552 * batch + image * 21952 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5307712 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -11951,7 +11898,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 196;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6372016 * batch + image * 100352 + 31360 + block * 3136, 3136), _packedGradients!.Span.Slice(1484016 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5569200 * batch + image * 100352 + 31360 + block * 3136, 3136), _packedGradients!.Span.Slice(1484016 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -11961,8 +11908,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1258224 + group * 32256 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6372016 * batch + image * 100352 + 31360 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6494320 * batch + image * 28672 + (channel >> 4) * 4096 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5569200 * batch + image * 100352 + 31360 + group * 6272);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5691504 * batch + image * 28672 + (channel >> 4) * 4096 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -11994,7 +11941,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 64;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6522992 * batch + image * 6272 + block * 3136, 3136), _packedGradients!.Span.Slice(1500624 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5720176 * batch + image * 6272 + block * 3136, 3136), _packedGradients!.Span.Slice(1500624 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12004,8 +11951,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1484240 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6522992 * batch + image * 6272 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6110528 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5720176 * batch + image * 6272 + group * 6272);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5307712 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12037,7 +11984,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 24;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6372016 * batch + image * 100352 + 75264 + block * 3136, 3136), _packedGradients!.Span.Slice(1539056 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5569200 * batch + image * 100352 + 75264 + block * 3136, 3136), _packedGradients!.Span.Slice(1539056 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12047,8 +11994,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1500656 + group * 38400 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6372016 * batch + image * 100352 + 75264 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6529264 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5569200 * batch + image * 100352 + 75264 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5726448 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12080,7 +12027,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 128;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6372016 * batch + image * 100352 + 87808 + block * 3136, 3136), _packedGradients!.Span.Slice(1571888 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5569200 * batch + image * 100352 + 87808 + block * 3136, 3136), _packedGradients!.Span.Slice(1571888 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12090,8 +12037,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1539120 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6372016 * batch + image * 100352 + 87808 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6539632 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5569200 * batch + image * 100352 + 87808 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5736816 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12123,7 +12070,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 256;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6639984 * batch + image * 100352 + block * 3136, 3136), _packedGradients!.Span.Slice(1637488 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5837168 * batch + image * 100352 + block * 3136, 3136), _packedGradients!.Span.Slice(1637488 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12133,8 +12080,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1571952 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6639984 * batch + image * 100352 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6372016 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5837168 * batch + image * 100352 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5569200 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12166,7 +12113,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 256;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6740336 * batch + image * 25088 + block * 3136, 3136), _packedGradients!.Span.Slice(1703152 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5937520 * batch + image * 25088 + block * 3136, 3136), _packedGradients!.Span.Slice(1703152 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12176,8 +12123,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1637616 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6740336 * batch + image * 25088 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6372016 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5937520 * batch + image * 25088 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5569200 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12209,7 +12156,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 256;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6639984 * batch + image * 100352 + 25088 + block * 3136, 3136), _packedGradients!.Span.Slice(1998192 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5837168 * batch + image * 100352 + 25088 + block * 3136, 3136), _packedGradients!.Span.Slice(1998192 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12219,8 +12166,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1703280 + group * 73728 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6639984 * batch + image * 100352 + 25088 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6765424 * batch + image * 32768 + (channel >> 4) * 4096 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5837168 * batch + image * 100352 + 25088 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5962608 * batch + image * 32768 + (channel >> 4) * 4096 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12252,7 +12199,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 64;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6798192 * batch + image * 6272 + block * 3136, 3136), _packedGradients!.Span.Slice(2014832 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5995376 * batch + image * 6272 + block * 3136, 3136), _packedGradients!.Span.Slice(2014832 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12262,8 +12209,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 1998448 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6798192 * batch + image * 6272 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6372016 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5995376 * batch + image * 6272 + group * 6272);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5569200 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12295,7 +12242,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 24;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6639984 * batch + image * 100352 + 75264 + block * 3136, 3136), _packedGradients!.Span.Slice(2053264 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5837168 * batch + image * 100352 + 75264 + block * 3136, 3136), _packedGradients!.Span.Slice(2053264 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12305,8 +12252,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2014864 + group * 38400 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6639984 * batch + image * 100352 + 75264 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6804464 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5837168 * batch + image * 100352 + 75264 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6001648 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12338,7 +12285,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 128;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6639984 * batch + image * 100352 + 87808 + block * 3136, 3136), _packedGradients!.Span.Slice(2086096 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(5837168 * batch + image * 100352 + 87808 + block * 3136, 3136), _packedGradients!.Span.Slice(2086096 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12348,8 +12295,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2053328 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6639984 * batch + image * 100352 + 87808 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6814832 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 5837168 * batch + image * 100352 + 87808 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6012016 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12381,7 +12328,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 224;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6915184 * batch + image * 103488 + block * 3136, 3136), _packedGradients!.Span.Slice(2143504 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6112368 * batch + image * 103488 + block * 3136, 3136), _packedGradients!.Span.Slice(2143504 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12391,8 +12338,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2086160 + group * 8192 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6915184 * batch + image * 103488 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6639984 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6112368 * batch + image * 103488 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5837168 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12424,7 +12371,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 192;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7018672 * batch + image * 28224 + block * 3136, 3136), _packedGradients!.Span.Slice(2217344 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6215856 * batch + image * 28224 + block * 3136, 3136), _packedGradients!.Span.Slice(2217344 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12434,8 +12381,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2143616 + group * 24576 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7018672 * batch + image * 28224 + group * 9408);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6639984 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6215856 * batch + image * 28224 + group * 9408);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5837168 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12467,7 +12414,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 324;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6915184 * batch + image * 103488 + 21952 + block * 3136, 3136), _packedGradients!.Span.Slice(2590736 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6112368 * batch + image * 103488 + 21952 + block * 3136, 3136), _packedGradients!.Span.Slice(2590736 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12477,8 +12424,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2217488 + group * 41472 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6915184 * batch + image * 103488 + 21952 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7046896 * batch + image * 36864 + (channel >> 4) * 4096 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6112368 * batch + image * 103488 + 21952 + group * 6272);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6244080 * batch + image * 36864 + (channel >> 4) * 4096 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12510,7 +12457,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 64;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7083760 * batch + image * 6272 + block * 3136, 3136), _packedGradients!.Span.Slice(2607408 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6280944 * batch + image * 6272 + block * 3136, 3136), _packedGradients!.Span.Slice(2607408 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12520,8 +12467,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2591024 + group * 16384 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7083760 * batch + image * 6272 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6639984 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6280944 * batch + image * 6272 + group * 6272);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 5837168 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12553,7 +12500,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 32;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6915184 * batch + image * 103488 + 78400 + block * 3136, 3136), _packedGradients!.Span.Slice(2658640 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6112368 * batch + image * 103488 + 78400 + block * 3136, 3136), _packedGradients!.Span.Slice(2658640 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12563,8 +12510,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2607440 + group * 51200 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6915184 * batch + image * 103488 + 78400 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7090032 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6112368 * batch + image * 103488 + 78400 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6287216 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12596,7 +12543,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 128;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6915184 * batch + image * 103488 + 90944 + block * 3136, 3136), _packedGradients!.Span.Slice(2691472 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6112368 * batch + image * 103488 + 90944 + block * 3136, 3136), _packedGradients!.Span.Slice(2691472 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12606,8 +12553,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2658704 + group * 32768 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6915184 * batch + image * 103488 + 90944 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7100400 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6112368 * batch + image * 103488 + 90944 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6297584 * batch + image * 100352 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12639,7 +12586,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 264;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7209200 * batch + image * 2048 + block * 256, 256), _packedGradients!.Span.Slice(2759120 + block * 16, 16), 16);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6406384 * batch + image * 2048 + block * 256, 256), _packedGradients!.Span.Slice(2759120 + block * 16, 16), 16);
                 }
                 continue;
             }
@@ -12649,8 +12596,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2691536 + group * 33792 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7209200 * batch + image * 2048 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7200752 * batch + image * 8448 + (channel >> 4) * 256 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6406384 * batch + image * 2048 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6397936 * batch + image * 8448 + (channel >> 4) * 256 + (channel & 15));
                 for (var band = 0; band < 4; band += 4)
                 {
                     var rows = global::System.Math.Min(4, 4 - band);
@@ -12682,7 +12629,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 528;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7216352 * batch + image * 163072 + block * 3136, 3136), _packedGradients!.Span.Slice(2894416 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6413536 * batch + image * 163072 + block * 3136, 3136), _packedGradients!.Span.Slice(2894416 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12692,8 +12639,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2759248 + group * 33792 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7216352 * batch + image * 163072 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6915184 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6413536 * batch + image * 163072 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6112368 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12725,7 +12672,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 330;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7379424 * batch + image * 31360 + block * 3136, 3136), _packedGradients!.Span.Slice(2979152 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6576608 * batch + image * 31360 + block * 3136, 3136), _packedGradients!.Span.Slice(2979152 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12735,8 +12682,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2894672 + group * 16896 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7379424 * batch + image * 31360 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6915184 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6576608 * batch + image * 31360 + group * 6272);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6112368 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12768,7 +12715,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 400;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7216352 * batch + image * 163072 + 50176 + block * 3136, 3136), _packedGradients!.Span.Slice(3440112 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6413536 * batch + image * 163072 + 50176 + block * 3136, 3136), _packedGradients!.Span.Slice(3440112 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12778,8 +12725,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 2979312 + group * 92160 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7216352 * batch + image * 163072 + 50176 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7410784 * batch + image * 40960 + (channel >> 4) * 4096 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6413536 * batch + image * 163072 + 50176 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6607968 * batch + image * 40960 + (channel >> 4) * 4096 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12811,7 +12758,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 66;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7451744 * batch + image * 6272 + block * 3136, 3136), _packedGradients!.Span.Slice(3457328 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6648928 * batch + image * 6272 + block * 3136, 3136), _packedGradients!.Span.Slice(3457328 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12821,8 +12768,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3440432 + group * 16896 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7451744 * batch + image * 6272 + group * 6272);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6915184 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6648928 * batch + image * 6272 + group * 6272);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6112368 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12854,7 +12801,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 64;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7216352 * batch + image * 163072 + 112896 + block * 3136, 3136), _packedGradients!.Span.Slice(3559760 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6413536 * batch + image * 163072 + 112896 + block * 3136, 3136), _packedGradients!.Span.Slice(3559760 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12864,8 +12811,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3457360 + group * 51200 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7216352 * batch + image * 163072 + 112896 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7458016 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6413536 * batch + image * 163072 + 112896 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6655200 * batch + image * 10368 + (channel >> 4) * 5184 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12897,7 +12844,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 264;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7216352 * batch + image * 163072 + 137984 + block * 3136, 3136), _packedGradients!.Span.Slice(3627472 + block * 16, 16), 196);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6413536 * batch + image * 163072 + 137984 + block * 3136, 3136), _packedGradients!.Span.Slice(3627472 + block * 16, 16), 196);
                 }
                 continue;
             }
@@ -12907,8 +12854,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3559888 + group * 33792 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7216352 * batch + image * 163072 + 137984 + group * 12544);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7468384 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6413536 * batch + image * 163072 + 137984 + group * 12544);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6665568 * batch + image * 103488 + (channel >> 4) * 3136 + (channel & 15));
                 for (var band = 0; band < 14; band += 14)
                 {
                     var rows = global::System.Math.Min(14, 14 - band);
@@ -12940,7 +12887,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 832;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7612640 * batch + image * 40768 + block * 784, 784), _packedGradients!.Span.Slice(3840592 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6809824 * batch + image * 40768 + block * 784, 784), _packedGradients!.Span.Slice(3840592 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -12950,8 +12897,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3627600 + group * 53248 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7612640 * batch + image * 40768 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7571872 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6809824 * batch + image * 40768 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6769056 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);
@@ -12983,7 +12930,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 520;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7653408 * batch + image * 7840 + block * 784, 784), _packedGradients!.Span.Slice(3973968 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6850592 * batch + image * 7840 + block * 784, 784), _packedGradients!.Span.Slice(3973968 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -12993,8 +12940,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3840848 + group * 26624 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7653408 * batch + image * 7840 + group * 1568);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7571872 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6850592 * batch + image * 7840 + group * 1568);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6769056 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);
@@ -13026,7 +12973,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 400;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7612640 * batch + image * 40768 + 12544 + block * 784, 784), _packedGradients!.Span.Slice(4434928 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6809824 * batch + image * 40768 + 12544 + block * 784, 784), _packedGradients!.Span.Slice(4434928 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -13036,8 +12983,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 3974128 + group * 92160 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7612640 * batch + image * 40768 + 12544 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7661248 * batch + image * 12960 + (channel >> 4) * 1296 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6809824 * batch + image * 40768 + 12544 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6858432 * batch + image * 12960 + (channel >> 4) * 1296 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);
@@ -13069,7 +13016,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 104;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7674208 * batch + image * 1568 + block * 784, 784), _packedGradients!.Span.Slice(4461872 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6871392 * batch + image * 1568 + block * 784, 784), _packedGradients!.Span.Slice(4461872 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -13079,8 +13026,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4435248 + group * 26624 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7674208 * batch + image * 1568 + group * 1568);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7571872 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6871392 * batch + image * 1568 + group * 1568);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6769056 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);
@@ -13112,7 +13059,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 64;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7612640 * batch + image * 40768 + 28224 + block * 784, 784), _packedGradients!.Span.Slice(4564304 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6809824 * batch + image * 40768 + 28224 + block * 784, 784), _packedGradients!.Span.Slice(4564304 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -13122,8 +13069,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4461904 + group * 51200 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7612640 * batch + image * 40768 + 28224 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7675776 * batch + image * 3872 + (channel >> 4) * 1936 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6809824 * batch + image * 40768 + 28224 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6872960 * batch + image * 3872 + (channel >> 4) * 1936 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);
@@ -13155,7 +13102,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 416;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7612640 * batch + image * 40768 + 34496 + block * 784, 784), _packedGradients!.Span.Slice(4670928 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6809824 * batch + image * 40768 + 34496 + block * 784, 784), _packedGradients!.Span.Slice(4670928 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -13165,8 +13112,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4564432 + group * 53248 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7612640 * batch + image * 40768 + 34496 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7679648 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6809824 * batch + image * 40768 + 34496 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6876832 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);
@@ -13198,7 +13145,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 832;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7720416 * batch + image * 50176 + block * 784, 784), _packedGradients!.Span.Slice(4990544 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6917600 * batch + image * 50176 + block * 784, 784), _packedGradients!.Span.Slice(4990544 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -13208,8 +13155,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4671056 + group * 39936 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7720416 * batch + image * 50176 + group * 2352);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7612640 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6917600 * batch + image * 50176 + group * 2352);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6809824 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);
@@ -13241,7 +13188,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 416;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7770592 * batch + image * 9408 + block * 784, 784), _packedGradients!.Span.Slice(5150672 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6967776 * batch + image * 9408 + block * 784, 784), _packedGradients!.Span.Slice(5150672 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -13251,8 +13198,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 4990928 + group * 39936 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7770592 * batch + image * 9408 + group * 2352);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7612640 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6967776 * batch + image * 9408 + group * 2352);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6809824 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);
@@ -13284,7 +13231,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 576;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7720416 * batch + image * 50176 + 18816 + block * 784, 784), _packedGradients!.Span.Slice(5814416 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6917600 * batch + image * 50176 + 18816 + block * 784, 784), _packedGradients!.Span.Slice(5814416 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -13294,8 +13241,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5150864 + group * 110592 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7720416 * batch + image * 50176 + 18816 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7780000 * batch + image * 15552 + (channel >> 4) * 1296 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6917600 * batch + image * 50176 + 18816 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6977184 * batch + image * 15552 + (channel >> 4) * 1296 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);
@@ -13327,7 +13274,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 104;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7795552 * batch + image * 2352 + block * 784, 784), _packedGradients!.Span.Slice(5854736 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6992736 * batch + image * 2352 + block * 784, 784), _packedGradients!.Span.Slice(5854736 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -13337,8 +13284,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5814800 + group * 39936 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7795552 * batch + image * 2352 + group * 2352);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7612640 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6992736 * batch + image * 2352 + group * 2352);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6809824 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);
@@ -13370,7 +13317,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 96;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7720416 * batch + image * 50176 + 37632 + block * 784, 784), _packedGradients!.Span.Slice(6008384 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6917600 * batch + image * 50176 + 37632 + block * 784, 784), _packedGradients!.Span.Slice(6008384 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -13380,8 +13327,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5854784 + group * 76800 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7720416 * batch + image * 50176 + 37632 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7797904 * batch + image * 5808 + (channel >> 4) * 1936 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6917600 * batch + image * 50176 + 37632 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 6995088 * batch + image * 5808 + (channel >> 4) * 1936 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);
@@ -13413,7 +13360,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 var block = item - 416;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(7720416 * batch + image * 50176 + 43904 + block * 784, 784), _packedGradients!.Span.Slice(6115008 + block * 16, 16), 49);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(6917600 * batch + image * 50176 + 43904 + block * 784, 784), _packedGradients!.Span.Slice(6115008 + block * 16, 16), 49);
                 }
                 continue;
             }
@@ -13423,8 +13370,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 6008512 + group * 53248 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 7720416 * batch + image * 50176 + 43904 + group * 3136);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7803712 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 6917600 * batch + image * 50176 + 43904 + group * 3136);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 7000896 * batch + image * 40768 + (channel >> 4) * 784 + (channel & 15));
                 for (var band = 0; band < 7; band += 7)
                 {
                     var rows = global::System.Math.Min(7, 7 - band);

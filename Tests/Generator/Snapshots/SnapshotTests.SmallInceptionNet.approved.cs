@@ -72,7 +72,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
     /// <summary>Floats of activation memory per image in the batch, after reusing the space of dead tensors.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public const int ActivationLengthPerImage = 11264;
+    public const int ActivationLengthPerImage = 10496;
 
     /// <summary>Floats of convolution weights and biases repacked for the vectorized kernels.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -324,53 +324,50 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         _training = false;
         var activations = _activations.Span;
 
-        // input: NCHW 1x16x16 to NCHW16c
+        // input: NCHW 1x16x16 to NCHW16c with a zero border of 1 (for Conv1)
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, 1, 16, 16, padding: 1);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), activations.Slice(0 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, 1, 16, 16, padding: 1);
         }
 
-        // Conv1: zero border of 1 around input_blocked 1x16x16
-        // Written by the input layout above.
-
         // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
-        _pool.Run(this, 2, ItemCount(2, batch));
+        _pool.Run(this, 1, ItemCount(1, batch));
 
         // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
-        _pool.Run(this, 3, ItemCount(3, batch));
+        _pool.Run(this, 2, ItemCount(2, batch));
 
         // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
-        _pool.Run(this, 4, ItemCount(4, batch));
+        _pool.Run(this, 3, ItemCount(3, batch));
 
         // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
-        _pool.Run(this, 5, ItemCount(5, batch));
+        _pool.Run(this, 4, ItemCount(4, batch));
 
         // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
-        _pool.Run(this, 6, ItemCount(6, batch));
+        _pool.Run(this, 5, ItemCount(5, batch));
 
         // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
-        _pool.Run(this, 7, ItemCount(7, batch));
+        _pool.Run(this, 6, ItemCount(6, batch));
 
         // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
-        _pool.Run(this, 8, ItemCount(8, batch));
+        _pool.Run(this, 7, ItemCount(7, batch));
 
         // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
-        _pool.Run(this, 9, ItemCount(9, batch));
+        _pool.Run(this, 8, ItemCount(8, batch));
 
         // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
-        _pool.Run(this, 10, ItemCount(10, batch));
+        _pool.Run(this, 9, ItemCount(9, batch));
 
         // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
-        _pool.Run(this, 11, ItemCount(11, batch));
+        _pool.Run(this, 10, ItemCount(10, batch));
 
         // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
-        _pool.Run(this, 12, ItemCount(12, batch));
+        _pool.Run(this, 11, ItemCount(11, batch));
 
         // Pool2: global average pool, 88x8x8 -> 88x1x1
-        _pool.Run(this, 19, ItemCount(19, batch));
+        _pool.Run(this, 18, ItemCount(18, batch));
 
         // Classifier: linear 88 -> 10
-        _pool.Run(this, 21, ItemCount(21, batch));
+        _pool.Run(this, 20, ItemCount(20, batch));
 
         // output: copy 10x1x1 to the caller
         for (var image = 0; image < batch; image++)
@@ -453,8 +450,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
     [
-        new("Input", "input: NCHW 1x16x16 to NCHW16c", 0, false),
-        new("Conv1", "zero border of 1 around input_blocked 1x16x16 (written by the input layout)", 0, false),
+        new("Input", "input: NCHW 1x16x16 to NCHW16c with a zero border of 1 (for Conv1)", 0, false),
         new("Conv1", "conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU", 36864, false),
         new("Pool1", "max pool 2x2/2, 16x16x16 -> 16x8x8", 0, false),
         new("Inception1.Branch1", "conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1", 24576, false),
@@ -496,27 +492,26 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
         switch (operation)
         {
-            case 1: PadConv1(begin, end, memory, 0 * batch, (training ? 8192 : 4096) * batch); break;
-            case 2: RunConv1(begin, end, memory, (training ? 8192 : 4096) * batch, (training ? 4096 : 0) * batch); break;
-            case 3: RunPool1(begin, end, memory, (training ? 4096 : 0) * batch, (training ? 13376 : 4096) * batch); break;
-            case 4: RunInception1Branch1(begin, end, memory, (training ? 13376 : 4096) * batch, (training ? 14400 : 5120) * batch); break;
-            case 5: RunInception1Branch2Reduce(begin, end, memory, (training ? 13376 : 4096) * batch, (training ? 20544 : 0) * batch); break;
-            case 6: PadInception1Branch2(begin, end, memory, (training ? 20544 : 0) * batch, (training ? 21568 : 1024) * batch); break;
-            case 7: RunInception1Branch2(begin, end, memory, (training ? 21568 : 1024) * batch, (training ? 14400 : 5120) * batch); break;
-            case 8: RunInception1Branch3Reduce(begin, end, memory, (training ? 13376 : 4096) * batch, (training ? 23168 : 0) * batch); break;
-            case 9: PadInception1Branch3(begin, end, memory, (training ? 23168 : 0) * batch, (training ? 24192 : 1024) * batch); break;
-            case 10: RunInception1Branch3(begin, end, memory, (training ? 24192 : 1024) * batch, (training ? 14400 : 5120) * batch); break;
-            case 11: RunInception1Branch4Pool(begin, end, memory, (training ? 13376 : 4096) * batch, (training ? 26496 : 0) * batch); break;
-            case 12: RunInception1Branch4Projection(begin, end, memory, (training ? 26496 : 0) * batch, (training ? 14400 : 5120) * batch); break;
-            case 13: RunAuxPool(begin, end, memory, 14400 * batch, 27520 * batch); break;
-            case 14: RunAuxConv(begin, end, memory, 27520 * batch, 29056 * batch); break;
-            case 15: RunAuxFlatten(begin, end, memory, 29056 * batch, 29312 * batch); break;
-            case 16: RunAuxHidden(begin, end, memory, 29312 * batch, 29568 * batch); break;
-            case 17: RunAuxDropout(begin, end, memory, 29568 * batch, 29600 * batch); break;
-            case 18: RunAuxClassifier(begin, end, memory, 29600 * batch, 29632 * batch); break;
-            case 19: RunPool2(begin, end, memory, (training ? 14400 : 5120) * batch, (training ? 29648 : 0) * batch); break;
-            case 20: RunDropout(begin, end, memory, 29648 * batch, 29744 * batch); break;
-            case 21: RunClassifier(begin, end, memory, (training ? 29744 : 0) * batch, (training ? 29840 : 96) * batch); break;
+            case 1: RunConv1(begin, end, memory, (training ? 4096 : 0) * batch, (training ? 0 : 5184) * batch); break;
+            case 2: RunPool1(begin, end, memory, (training ? 0 : 5184) * batch, (training ? 9280 : 0) * batch); break;
+            case 3: RunInception1Branch1(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 10304 : 1024) * batch); break;
+            case 4: RunInception1Branch2Reduce(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 16448 : 7168) * batch); break;
+            case 5: PadInception1Branch2(begin, end, memory, (training ? 16448 : 7168) * batch, (training ? 17472 : 8192) * batch); break;
+            case 6: RunInception1Branch2(begin, end, memory, (training ? 17472 : 8192) * batch, (training ? 10304 : 1024) * batch); break;
+            case 7: RunInception1Branch3Reduce(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 19072 : 7168) * batch); break;
+            case 8: PadInception1Branch3(begin, end, memory, (training ? 19072 : 7168) * batch, (training ? 20096 : 8192) * batch); break;
+            case 9: RunInception1Branch3(begin, end, memory, (training ? 20096 : 8192) * batch, (training ? 10304 : 1024) * batch); break;
+            case 10: RunInception1Branch4Pool(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 22400 : 7168) * batch); break;
+            case 11: RunInception1Branch4Projection(begin, end, memory, (training ? 22400 : 7168) * batch, (training ? 10304 : 1024) * batch); break;
+            case 12: RunAuxPool(begin, end, memory, 10304 * batch, 23424 * batch); break;
+            case 13: RunAuxConv(begin, end, memory, 23424 * batch, 24960 * batch); break;
+            case 14: RunAuxFlatten(begin, end, memory, 24960 * batch, 25216 * batch); break;
+            case 15: RunAuxHidden(begin, end, memory, 25216 * batch, 25472 * batch); break;
+            case 16: RunAuxDropout(begin, end, memory, 25472 * batch, 25504 * batch); break;
+            case 17: RunAuxClassifier(begin, end, memory, 25504 * batch, 25536 * batch); break;
+            case 18: RunPool2(begin, end, memory, (training ? 10304 : 1024) * batch, (training ? 25552 : 0) * batch); break;
+            case 19: RunDropout(begin, end, memory, 25552 * batch, 25648 * batch); break;
+            case 20: RunClassifier(begin, end, memory, (training ? 25648 : 0) * batch, (training ? 25744 : 96) * batch); break;
             case global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex: PackWeights(begin, end); break;
             case global::InceptionGen.Diagnostics.OperationProfile.PackTransposedWeightsIndex: PackTransposedWeights(begin, end); break;
             case global::InceptionGen.Diagnostics.OperationProfile.AddPackedGradientsIndex: AddPackedGradients(begin, end); break;
@@ -539,10 +534,6 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op of the inference pass");
         }
-        if (operation == 1)
-        {
-            throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "the input layout writes this op's output in Forward; it does not run alone");
-        }
         _pool.Run(this, operation, ItemCount(operation, _batch));
     }
 
@@ -553,42 +544,28 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private static int ItemCount(int operation, int batch) => operation switch
     {
-        1 => batch,
-        2 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
-        3 => batch,
-        4 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
-        5 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-        6 => batch,
-        7 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
-        8 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-        9 => batch,
-        10 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-        11 => batch,
-        12 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-        13 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
-        14 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1),
-        15 => batch,
-        16 => 1,
-        17 => batch,
-        18 => 1,
-        19 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
+        1 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
+        2 => batch,
+        3 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
+        4 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        5 => batch,
+        6 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
+        7 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        8 => batch,
+        9 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        10 => batch,
+        11 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        12 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
+        13 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1),
+        14 => batch,
+        15 => 1,
+        16 => batch,
+        17 => 1,
+        18 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
+        19 => batch,
         20 => batch,
-        21 => batch,
         _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
     };
-
-    // Conv1: zero border of 1 around input_blocked 1x16x16
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PadConv1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        for (var item = begin; item < end; item++)
-        {
-            var image = item / 1;
-            var block = item % 1;
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 4096 + block * 4096, 4096) /* input_blocked 1x16x16 */, memory.Slice(outputBase + image * 5184 + block * 5184, 5184) /* input_blocked_padded 1x18x18 */, 16, 16, 1);
-        }
-    }
 
     // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -893,7 +870,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var batch = _batch;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 32, 32) /* aux_hidden 32x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(44960 * batch + image * 32, 32) /* dropout mask */, 0.7f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 0);
+            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 32, 32) /* aux_hidden 32x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(40864 * batch + image * 32, 32) /* dropout mask */, 0.7f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 0);
         }
     }
 
@@ -943,7 +920,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var batch = _batch;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 96, 96) /* pool2 88x1x1 */, memory.Slice(outputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, memory.Slice(44992 * batch + image * 96, 96) /* dropout mask */, 0.4f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 1);
+            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 96, 96) /* pool2 88x1x1 */, memory.Slice(outputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, memory.Slice(40896 * batch + image * 96, 96) /* dropout mask */, 0.4f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 1);
         }
     }
 
@@ -961,7 +938,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
     /// <summary>Floats of training memory per image: every activation kept for the backward pass, and the dropout masks.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public const int TrainingLengthPerImage = 45088;
+    public const int TrainingLengthPerImage = 40992;
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private const int TrainingImagesPerPass = 4;
@@ -1104,29 +1081,28 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var memory = _trainingActivations!.Span;
         for (var image = 0; image < batch; image++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(8192 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, 1, 16, 16, padding: 1);
+            global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, 1, 16, 16, padding: 1);
         }
-        // Conv1: zero border of 1 around input_blocked 1x16x16 (written by the input layout)
-        _pool.Run(this, 2, ItemCount(2, batch)); // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
-        _pool.Run(this, 3, ItemCount(3, batch)); // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
-        _pool.Run(this, 4, ItemCount(4, batch)); // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
-        _pool.Run(this, 5, ItemCount(5, batch)); // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
-        _pool.Run(this, 6, ItemCount(6, batch)); // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
-        _pool.Run(this, 7, ItemCount(7, batch)); // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
-        _pool.Run(this, 8, ItemCount(8, batch)); // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
-        _pool.Run(this, 9, ItemCount(9, batch)); // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
-        _pool.Run(this, 10, ItemCount(10, batch)); // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
-        _pool.Run(this, 11, ItemCount(11, batch)); // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
-        _pool.Run(this, 12, ItemCount(12, batch)); // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
-        _pool.Run(this, 13, ItemCount(13, batch)); // Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
-        _pool.Run(this, 14, ItemCount(14, batch)); // Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
-        _pool.Run(this, 15, ItemCount(15, batch)); // Aux.Flatten: flatten 16x4x4 -> 256
-        _pool.Run(this, 16, ItemCount(16, batch)); // Aux.Hidden: linear 256 -> 32, ReLU
-        _pool.Run(this, 17, ItemCount(17, batch)); // Aux.Dropout: dropout 0.7 (training only), 32x1x1
-        _pool.Run(this, 18, ItemCount(18, batch)); // Aux.Classifier: linear 32 -> 10
-        _pool.Run(this, 19, ItemCount(19, batch)); // Pool2: global average pool, 88x8x8 -> 88x1x1
-        _pool.Run(this, 20, ItemCount(20, batch)); // Dropout: dropout 0.4 (training only), 88x1x1
-        _pool.Run(this, 21, ItemCount(21, batch)); // Classifier: linear 88 -> 10
+        _pool.Run(this, 1, ItemCount(1, batch)); // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
+        _pool.Run(this, 2, ItemCount(2, batch)); // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
+        _pool.Run(this, 3, ItemCount(3, batch)); // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
+        _pool.Run(this, 4, ItemCount(4, batch)); // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
+        _pool.Run(this, 5, ItemCount(5, batch)); // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
+        _pool.Run(this, 6, ItemCount(6, batch)); // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
+        _pool.Run(this, 7, ItemCount(7, batch)); // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
+        _pool.Run(this, 8, ItemCount(8, batch)); // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
+        _pool.Run(this, 9, ItemCount(9, batch)); // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
+        _pool.Run(this, 10, ItemCount(10, batch)); // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
+        _pool.Run(this, 11, ItemCount(11, batch)); // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
+        _pool.Run(this, 12, ItemCount(12, batch)); // Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
+        _pool.Run(this, 13, ItemCount(13, batch)); // Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
+        _pool.Run(this, 14, ItemCount(14, batch)); // Aux.Flatten: flatten 16x4x4 -> 256
+        _pool.Run(this, 15, ItemCount(15, batch)); // Aux.Hidden: linear 256 -> 32, ReLU
+        _pool.Run(this, 16, ItemCount(16, batch)); // Aux.Dropout: dropout 0.7 (training only), 32x1x1
+        _pool.Run(this, 17, ItemCount(17, batch)); // Aux.Classifier: linear 32 -> 10
+        _pool.Run(this, 18, ItemCount(18, batch)); // Pool2: global average pool, 88x8x8 -> 88x1x1
+        _pool.Run(this, 19, ItemCount(19, batch)); // Dropout: dropout 0.4 (training only), 88x1x1
+        _pool.Run(this, 20, ItemCount(20, batch)); // Classifier: linear 88 -> 10
     }
 
     /// <summary>Softmax cross-entropy of the main classifier and of each auxiliary head for one pass; writes the logits' gradients (scaled for the batch mean) and counts the main classifier's right answers.</summary>
@@ -1141,12 +1117,12 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var correct = 0;
         for (var image = 0; image < batch; image++)
         {
-            correct += global::InceptionGen.Training.SoftmaxCrossEntropy.IsTopClass(activations.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image]) ? 1 : 0;
-            var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image], gradients.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, scale);
+            correct += global::InceptionGen.Training.SoftmaxCrossEntropy.IsTopClass(activations.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image]) ? 1 : 0;
+            var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image], gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, scale);
             main += loss;
             total += loss;
             // Aux: weight 0.3f
-            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, labels[image], gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, 0.3f * scale);
+            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, labels[image], gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, 0.3f * scale);
         }
         return (total, main, correct);
     }
@@ -1155,44 +1131,43 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void BackwardPass(int batch, global::System.Span<float> inputGradient)
     {
-        _pool.Run(this, 65578, batch); // Classifier: Linear input gradient
-        _pool.Run(this, 65579, 1); // Classifier: weight gradients
-        _pool.Run(this, 65576, batch); // Dropout: Dropout input gradient
-        _pool.Run(this, 65574, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Pool2: GlobalAveragePool input gradient
-        _pool.Run(this, 65572, batch); // Aux.Classifier: Linear input gradient
-        _pool.Run(this, 65573, 1); // Aux.Classifier: weight gradients
-        _pool.Run(this, 65570, batch); // Aux.Dropout: Dropout input gradient
-        _pool.Run(this, 65568, batch); // Aux.Hidden: Linear input gradient
-        _pool.Run(this, 65569, 1); // Aux.Hidden: weight gradients
-        _pool.Run(this, 65566, batch); // Aux.Flatten: BlockedToPlain input gradient
-        _pool.Run(this, 65564, batch); // Aux.Conv: Conv input gradient
-        _pool.Run(this, 65565, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 7 : 1); // Aux.Conv: weight gradients
-        _pool.Run(this, 65562, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Aux.Pool: AvgPool input gradient
-        _pool.Run(this, 65560, batch); // Inception1.Branch4Projection: Conv input gradient
-        _pool.Run(this, 65561, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch4Projection: weight gradients
-        _pool.Run(this, 65558, batch); // Inception1.Branch4Pool: MaxPool input gradient
-        _pool.Run(this, 65556, batch); // Inception1.Branch3: Conv input gradient
-        _pool.Run(this, 65557, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 3 : 1); // Inception1.Branch3: weight gradients
-        _pool.Run(this, 65554, batch); // Inception1.Branch3: Pad input gradient
-        _pool.Run(this, 65552, batch); // Inception1.Branch3Reduce: Conv input gradient
-        _pool.Run(this, 65553, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch3Reduce: weight gradients
-        _pool.Run(this, 65550, batch); // Inception1.Branch2: Conv input gradient
-        _pool.Run(this, 65551, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1); // Inception1.Branch2: weight gradients
-        _pool.Run(this, 65548, batch); // Inception1.Branch2: Pad input gradient
-        _pool.Run(this, 65546, batch); // Inception1.Branch2Reduce: Conv input gradient
-        _pool.Run(this, 65547, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch2Reduce: weight gradients
-        _pool.Run(this, 65544, batch); // Inception1.Branch1: Conv input gradient
-        _pool.Run(this, 65545, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1); // Inception1.Branch1: weight gradients
-        _pool.Run(this, 65542, batch); // Pool1: MaxPool input gradient
-        _pool.Run(this, 65540, batch); // Conv1: Conv input gradient
-        _pool.Run(this, 65541, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Conv1: weight gradients
-        _pool.Run(this, 65538, batch); // Conv1: Pad input gradient
+        _pool.Run(this, 65576, batch); // Classifier: Linear input gradient
+        _pool.Run(this, 65577, 1); // Classifier: weight gradients
+        _pool.Run(this, 65574, batch); // Dropout: Dropout input gradient
+        _pool.Run(this, 65572, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Pool2: GlobalAveragePool input gradient
+        _pool.Run(this, 65570, batch); // Aux.Classifier: Linear input gradient
+        _pool.Run(this, 65571, 1); // Aux.Classifier: weight gradients
+        _pool.Run(this, 65568, batch); // Aux.Dropout: Dropout input gradient
+        _pool.Run(this, 65566, batch); // Aux.Hidden: Linear input gradient
+        _pool.Run(this, 65567, 1); // Aux.Hidden: weight gradients
+        _pool.Run(this, 65564, batch); // Aux.Flatten: BlockedToPlain input gradient
+        _pool.Run(this, 65562, batch); // Aux.Conv: Conv input gradient
+        _pool.Run(this, 65563, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 7 : 1); // Aux.Conv: weight gradients
+        _pool.Run(this, 65560, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Aux.Pool: AvgPool input gradient
+        _pool.Run(this, 65558, batch); // Inception1.Branch4Projection: Conv input gradient
+        _pool.Run(this, 65559, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch4Projection: weight gradients
+        _pool.Run(this, 65556, batch); // Inception1.Branch4Pool: MaxPool input gradient
+        _pool.Run(this, 65554, batch); // Inception1.Branch3: Conv input gradient
+        _pool.Run(this, 65555, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 3 : 1); // Inception1.Branch3: weight gradients
+        _pool.Run(this, 65552, batch); // Inception1.Branch3: Pad input gradient
+        _pool.Run(this, 65550, batch); // Inception1.Branch3Reduce: Conv input gradient
+        _pool.Run(this, 65551, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch3Reduce: weight gradients
+        _pool.Run(this, 65548, batch); // Inception1.Branch2: Conv input gradient
+        _pool.Run(this, 65549, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1); // Inception1.Branch2: weight gradients
+        _pool.Run(this, 65546, batch); // Inception1.Branch2: Pad input gradient
+        _pool.Run(this, 65544, batch); // Inception1.Branch2Reduce: Conv input gradient
+        _pool.Run(this, 65545, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch2Reduce: weight gradients
+        _pool.Run(this, 65542, batch); // Inception1.Branch1: Conv input gradient
+        _pool.Run(this, 65543, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1); // Inception1.Branch1: weight gradients
+        _pool.Run(this, 65540, batch); // Pool1: MaxPool input gradient
+        _pool.Run(this, 65538, batch); // Conv1: Conv input gradient
+        _pool.Run(this, 65539, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Conv1: weight gradients
         if (!inputGradient.IsEmpty)
         {
             var gradients = _activationGradients!.Span;
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(gradients.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, default, inputGradient.Slice(image * InputLength, InputLength), 1, 16, 16);
+                global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(gradients.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, inputGradient.Slice(image * InputLength, InputLength), 1, 16, 16, padding: 1);
             }
         }
     }
@@ -1203,66 +1178,38 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     {
         switch (operation)
         {
-            case 2: BackwardPadConv1(begin, end, batch, weights: false); break;
-            case 4: BackwardRunConv1(begin, end, batch, weights: false); break;
-            case 5: BackwardRunConv1(begin, end, batch, weights: true); break;
-            case 6: BackwardRunPool1(begin, end, batch, weights: false); break;
-            case 8: BackwardRunInception1Branch1(begin, end, batch, weights: false); break;
-            case 9: BackwardRunInception1Branch1(begin, end, batch, weights: true); break;
-            case 10: BackwardRunInception1Branch2Reduce(begin, end, batch, weights: false); break;
-            case 11: BackwardRunInception1Branch2Reduce(begin, end, batch, weights: true); break;
-            case 12: BackwardPadInception1Branch2(begin, end, batch, weights: false); break;
-            case 14: BackwardRunInception1Branch2(begin, end, batch, weights: false); break;
-            case 15: BackwardRunInception1Branch2(begin, end, batch, weights: true); break;
-            case 16: BackwardRunInception1Branch3Reduce(begin, end, batch, weights: false); break;
-            case 17: BackwardRunInception1Branch3Reduce(begin, end, batch, weights: true); break;
-            case 18: BackwardPadInception1Branch3(begin, end, batch, weights: false); break;
-            case 20: BackwardRunInception1Branch3(begin, end, batch, weights: false); break;
-            case 21: BackwardRunInception1Branch3(begin, end, batch, weights: true); break;
-            case 22: BackwardRunInception1Branch4Pool(begin, end, batch, weights: false); break;
-            case 24: BackwardRunInception1Branch4Projection(begin, end, batch, weights: false); break;
-            case 25: BackwardRunInception1Branch4Projection(begin, end, batch, weights: true); break;
-            case 26: BackwardRunAuxPool(begin, end, batch, weights: false); break;
-            case 28: BackwardRunAuxConv(begin, end, batch, weights: false); break;
-            case 29: BackwardRunAuxConv(begin, end, batch, weights: true); break;
-            case 30: BackwardRunAuxFlatten(begin, end, batch, weights: false); break;
-            case 32: BackwardRunAuxHidden(begin, end, batch, weights: false); break;
-            case 33: BackwardRunAuxHidden(begin, end, batch, weights: true); break;
-            case 34: BackwardRunAuxDropout(begin, end, batch, weights: false); break;
-            case 36: BackwardRunAuxClassifier(begin, end, batch, weights: false); break;
-            case 37: BackwardRunAuxClassifier(begin, end, batch, weights: true); break;
-            case 38: BackwardRunPool2(begin, end, batch, weights: false); break;
-            case 40: BackwardRunDropout(begin, end, batch, weights: false); break;
-            case 42: BackwardRunClassifier(begin, end, batch, weights: false); break;
-            case 43: BackwardRunClassifier(begin, end, batch, weights: true); break;
+            case 2: BackwardRunConv1(begin, end, batch, weights: false); break;
+            case 3: BackwardRunConv1(begin, end, batch, weights: true); break;
+            case 4: BackwardRunPool1(begin, end, batch, weights: false); break;
+            case 6: BackwardRunInception1Branch1(begin, end, batch, weights: false); break;
+            case 7: BackwardRunInception1Branch1(begin, end, batch, weights: true); break;
+            case 8: BackwardRunInception1Branch2Reduce(begin, end, batch, weights: false); break;
+            case 9: BackwardRunInception1Branch2Reduce(begin, end, batch, weights: true); break;
+            case 10: BackwardPadInception1Branch2(begin, end, batch, weights: false); break;
+            case 12: BackwardRunInception1Branch2(begin, end, batch, weights: false); break;
+            case 13: BackwardRunInception1Branch2(begin, end, batch, weights: true); break;
+            case 14: BackwardRunInception1Branch3Reduce(begin, end, batch, weights: false); break;
+            case 15: BackwardRunInception1Branch3Reduce(begin, end, batch, weights: true); break;
+            case 16: BackwardPadInception1Branch3(begin, end, batch, weights: false); break;
+            case 18: BackwardRunInception1Branch3(begin, end, batch, weights: false); break;
+            case 19: BackwardRunInception1Branch3(begin, end, batch, weights: true); break;
+            case 20: BackwardRunInception1Branch4Pool(begin, end, batch, weights: false); break;
+            case 22: BackwardRunInception1Branch4Projection(begin, end, batch, weights: false); break;
+            case 23: BackwardRunInception1Branch4Projection(begin, end, batch, weights: true); break;
+            case 24: BackwardRunAuxPool(begin, end, batch, weights: false); break;
+            case 26: BackwardRunAuxConv(begin, end, batch, weights: false); break;
+            case 27: BackwardRunAuxConv(begin, end, batch, weights: true); break;
+            case 28: BackwardRunAuxFlatten(begin, end, batch, weights: false); break;
+            case 30: BackwardRunAuxHidden(begin, end, batch, weights: false); break;
+            case 31: BackwardRunAuxHidden(begin, end, batch, weights: true); break;
+            case 32: BackwardRunAuxDropout(begin, end, batch, weights: false); break;
+            case 34: BackwardRunAuxClassifier(begin, end, batch, weights: false); break;
+            case 35: BackwardRunAuxClassifier(begin, end, batch, weights: true); break;
+            case 36: BackwardRunPool2(begin, end, batch, weights: false); break;
+            case 38: BackwardRunDropout(begin, end, batch, weights: false); break;
+            case 40: BackwardRunClassifier(begin, end, batch, weights: false); break;
+            case 41: BackwardRunClassifier(begin, end, batch, weights: true); break;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
-        }
-    }
-
-    // Backward of Conv1: zero border of 1 around input_blocked 1x16x16
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardPadConv1(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        // Its input is the network input: its gradient is computed only when the caller asks for it.
-        if (!_wantInputGradient)
-        {
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(8192 * batch + image * 5184 + block * 5184, 5184) /* input_blocked_padded 1x18x18 */, gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* input_blocked 1x16x16 */, 16, 16, 1);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(8192 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, gradients.Slice(0 * batch + image * 4096, 4096) /* input_blocked 1x16x16 */, 16, 16, 16, 1);
         }
     }
 
@@ -1285,7 +1232,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(8192 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, default, parameterGradients.Slice(0, 144), parameterGradients.Slice(144, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, default, parameterGradients.Slice(0, 144), parameterGradients.Slice(144, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -1294,7 +1241,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
                 if (_wantInputGradient) {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveConv1<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveConv1<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -1306,8 +1253,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
-                if (_wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(8192 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, gradients.Slice(8192 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
+                if (_wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, gradients.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -1324,13 +1271,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             {
                 var image = item / 1;
                 var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(4096 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(13376 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(13376 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(4096 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(4096 * batch + image * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
         }
     }
 
@@ -1353,7 +1300,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, default, parameterGradients.Slice(160, 384), parameterGradients.Slice(544, 24), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, default, parameterGradients.Slice(160, 384), parameterGradients.Slice(544, 24), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -1362,7 +1309,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch1<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch1<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -1374,8 +1321,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(14400 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -1399,7 +1346,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(576, 256), parameterGradients.Slice(832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(576, 256), parameterGradients.Slice(832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -1408,7 +1355,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -1420,8 +1367,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -1438,13 +1385,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             {
                 var image = item / 1;
                 var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(21568 * batch + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(20544 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 8, 8, 1);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(17472 * batch + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(16448 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 8, 8, 1);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(21568 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(20544 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 16, 8, 8, 1);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 16, 8, 8, 1);
         }
     }
 
@@ -1467,7 +1414,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(21568 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, default, parameterGradients.Slice(848, 4608), parameterGradients.Slice(5456, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, default, parameterGradients.Slice(848, 4608), parameterGradients.Slice(5456, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -1476,7 +1423,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -1488,8 +1435,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(21568 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(14400 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, gradients.Slice(21568 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, gradients.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -1513,7 +1460,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, default, parameterGradients.Slice(5488, 128), parameterGradients.Slice(5616, 8), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, default, parameterGradients.Slice(5488, 128), parameterGradients.Slice(5616, 8), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -1522,7 +1469,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -1534,8 +1481,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -1552,13 +1499,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             {
                 var image = item / 1;
                 var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(24192 * batch + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(23168 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 8, 8, 2);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(20096 * batch + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(19072 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 8, 8, 2);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(24192 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(23168 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 16, 8, 8, 2);
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 16, 8, 8, 2);
         }
     }
 
@@ -1581,7 +1528,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(24192 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, default, parameterGradients.Slice(5632, 3200), parameterGradients.Slice(8832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, default, parameterGradients.Slice(5632, 3200), parameterGradients.Slice(8832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -1590,7 +1537,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch3<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch3<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -1602,8 +1549,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(24192 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(14400 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, gradients.Slice(24192 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, gradients.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -1620,13 +1567,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             {
                 var image = item / 1;
                 var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(13376 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(26496 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(26496 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(13376 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(22400 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(22400 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(13376 * batch + image * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
         }
     }
 
@@ -1649,7 +1596,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(8848, 256), parameterGradients.Slice(9104, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(8848, 256), parameterGradients.Slice(9104, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -1658,7 +1605,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -1670,8 +1617,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(14400 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, gradients.Slice(26496 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, gradients.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -1688,13 +1635,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             {
                 var image = item / 6;
                 var block = item % 6;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(27520 * batch + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, gradients.Slice(14400 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
+                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(23424 * batch + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(27520 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, gradients.Slice(14400 * batch + image * 6144, 6144) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 96, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
+            global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, gradients.Slice(10304 * batch + image * 6144, 6144) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 96, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
         }
     }
 
@@ -1717,7 +1664,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(27520 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, ChannelMapOf_aux_pool, gradients.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, default, parameterGradients.Slice(9120, 1408), parameterGradients.Slice(10528, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, ChannelMapOf_aux_pool, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, default, parameterGradients.Slice(9120, 1408), parameterGradients.Slice(10528, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
             return;
         }
@@ -1726,7 +1673,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             for (var image = begin; image < end; image++)
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
                 {
                     if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveAuxConv<global::InceptionGen.Kernels.Block512>(image, batch);
                     else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveAuxConv<global::InceptionGen.Kernels.Block256>(image, batch);
@@ -1738,8 +1685,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             for (var image = begin; image < end; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(27520 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, ChannelMapOf_aux_pool, gradients.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, gradients.Slice(27520 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, ChannelMapOf_aux_pool, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, gradients.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -1752,7 +1699,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var gradients = _activationGradients!.Span;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.BlockedToPlain(gradients.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(29056 * batch + image * 256, 256) /* aux_conv 16x4x4 */, 16, 4, 4);
+            global::InceptionGen.Kernels.ReferenceBackward.BlockedToPlain(gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, 16, 4, 4);
         }
     }
 
@@ -1772,22 +1719,22 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 {
                     for (var image = 0; image < batch; image++)
                     {
-                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, item * 64, global::System.Math.Min((item + 1) * 64, 32));
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, item * 64, global::System.Math.Min((item + 1) * 64, 32));
                     }
                 }
                 return;
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, default, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, 32);
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, default, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, 32);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
             // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-            global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
-            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, 256, 32); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(29312 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, default, 256, 32); }
+            global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, 256, 32); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, default, 256, 32); }
         }
     }
 
@@ -1799,7 +1746,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var gradients = _activationGradients!.Span;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Training.Dropout.Backward(activations.Slice(44960 * batch + image * 32, 32) /* dropout mask */, gradients.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(29568 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
+            global::InceptionGen.Training.Dropout.Backward(activations.Slice(40864 * batch + image * 32, 32) /* dropout mask */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
         }
     }
 
@@ -1819,20 +1766,20 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 {
                     for (var image = 0; image < batch; image++)
                     {
-                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, item * 64, global::System.Math.Min((item + 1) * 64, 10));
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, item * 64, global::System.Math.Min((item + 1) * 64, 10));
                     }
                 }
                 return;
             }
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, default, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, 10);
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, default, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, 10);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, 32, 10); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(29632 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(29600 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, default, 32, 10); }
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, 32, 10); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, default, 32, 10); }
         }
     }
 
@@ -1848,13 +1795,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             {
                 var image = item / 6;
                 var block = item % 6;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.GlobalAveragePoolBlock(gradients.Slice(29648 * batch + image * 96 + block * 16, 16) /* pool2 88x1x1 */, gradients.Slice(14400 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, 8, 8);
+                global::InceptionGen.Kernels.BlockedBackwardKernels.GlobalAveragePoolBlock(gradients.Slice(25552 * batch + image * 96 + block * 16, 16) /* pool2 88x1x1 */, gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, 8, 8);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.GlobalAveragePool(gradients.Slice(29648 * batch + image * 96, 96) /* pool2 88x1x1 */, gradients.Slice(14400 * batch + image * 6144, 6144) /* inception1 88x8x8 */, 96, 8, 8);
+            global::InceptionGen.Kernels.ReferenceBackward.GlobalAveragePool(gradients.Slice(25552 * batch + image * 96, 96) /* pool2 88x1x1 */, gradients.Slice(10304 * batch + image * 6144, 6144) /* inception1 88x8x8 */, 96, 8, 8);
         }
     }
 
@@ -1866,7 +1813,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var gradients = _activationGradients!.Span;
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Training.Dropout.Backward(activations.Slice(44992 * batch + image * 96, 96) /* dropout mask */, gradients.Slice(29744 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, gradients.Slice(29648 * batch + image * 96, 96) /* pool2 88x1x1 */);
+            global::InceptionGen.Training.Dropout.Backward(activations.Slice(40896 * batch + image * 96, 96) /* dropout mask */, gradients.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, gradients.Slice(25552 * batch + image * 96, 96) /* pool2 88x1x1 */);
         }
     }
 
@@ -1882,13 +1829,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             for (var image = 0; image < batch; image++)
             {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29744 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, ChannelMapOf_pool2_dropout, gradients.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, default, parameterGradients.Slice(19104, 880), parameterGradients.Slice(19984, 10), 88, 10);
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, ChannelMapOf_pool2_dropout, gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, default, parameterGradients.Slice(19104, 880), parameterGradients.Slice(19984, 10), 88, 10);
             }
             return;
         }
         for (var image = begin; image < end; image++)
         {
-            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(29744 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, ChannelMapOf_pool2_dropout, gradients.Slice(29840 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, gradients.Slice(29744 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, default, default, 88, 10);
+            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, ChannelMapOf_pool2_dropout, gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, gradients.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, default, default, 88, 10);
         }
     }
 
@@ -1899,13 +1846,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(29856 * batch + image * 6400, 6400);
+        var scratch = activations.Slice(25760 * batch + image * 6400, 6400);
         for (var block = 0; block < 1; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(4096 * batch + image * 4096 + block * 4096, 4096), scratch.Slice(block * 6400, 6400), 16, 16, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096), scratch.Slice(block * 6400, 6400), 16, 16, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 8192 * batch + image * 5184);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4096 * batch + image * 5184);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -1946,8 +1893,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 14400 * batch + image * 6144);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 13376 * batch + image * 1024);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 10304 * batch + image * 6144);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -1988,8 +1935,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 20544 * batch + image * 1024);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 13376 * batch + image * 1024);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 16448 * batch + image * 1024);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -2030,13 +1977,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(36256 * batch + image * 4608, 4608);
+        var scratch = activations.Slice(32160 * batch + image * 4608, 4608);
         for (var block = 0; block < 2; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(14400 * batch + image * 6144 + 2048 + block * 1024, 1024), scratch.Slice(block * 2304, 2304), 8, 8, 2);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(10304 * batch + image * 6144 + 2048 + block * 1024, 1024), scratch.Slice(block * 2304, 2304), 8, 8, 2);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 21568 * batch + image * 1600);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 17472 * batch + image * 1600);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -2077,8 +2024,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 23168 * batch + image * 1024);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 13376 * batch + image * 1024);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 19072 * batch + image * 1024);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -2119,13 +2066,13 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(40864 * batch + image * 4096, 4096);
+        var scratch = activations.Slice(36768 * batch + image * 4096, 4096);
         for (var block = 0; block < 1; block++)
         {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(14400 * batch + image * 6144 + 4096 + block * 1024, 1024), scratch.Slice(block * 4096, 4096), 8, 8, 4);
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(10304 * batch + image * 6144 + 4096 + block * 1024, 1024), scratch.Slice(block * 4096, 4096), 8, 8, 4);
         }
         ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 24192 * batch + image * 2304);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 20096 * batch + image * 2304);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -2166,8 +2113,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 14400 * batch + image * 6144 + 5120);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 26496 * batch + image * 1024);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 10304 * batch + image * 6144 + 5120);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 22400 * batch + image * 1024);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 1; group++)
@@ -2208,8 +2155,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         var activations = _trainingActivations!.Span;
         var gradients = _activationGradients!.Span;
         ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 29056 * batch + image * 256);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 27520 * batch + image * 1536);
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 24960 * batch + image * 256);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 23424 * batch + image * 1536);
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var group = 0; group < 2; group++)
@@ -2255,7 +2202,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 var block = item - 1;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(4096 * batch + image * 4096 + block * 4096, 4096), _packedGradients!.Span.Slice(144 + block * 16, 16), 256);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096), _packedGradients!.Span.Slice(144 + block * 16, 16), 256);
                 }
                 continue;
             }
@@ -2265,8 +2212,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 0 + group * 144 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 4096 * batch + image * 4096 + group * 4096);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 8192 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 0 * batch + image * 4096 + group * 4096);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15));
                 for (var band = 0; band < 16; band += 16)
                 {
                     var rows = global::System.Math.Min(16, 16 - band);
@@ -2298,7 +2245,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 var block = item - 2;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(14400 * batch + image * 6144 + block * 1024, 1024), _packedGradients!.Span.Slice(672 + block * 16, 16), 64);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024), _packedGradients!.Span.Slice(672 + block * 16, 16), 64);
                 }
                 continue;
             }
@@ -2308,8 +2255,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 160 + group * 512 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + group * 2048);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + group * 2048);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
                 for (var band = 0; band < 8; band += 8)
                 {
                     var rows = global::System.Math.Min(8, 8 - band);
@@ -2341,7 +2288,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 var block = item - 1;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(20544 * batch + image * 1024 + block * 1024, 1024), _packedGradients!.Span.Slice(960 + block * 16, 16), 64);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(16448 * batch + image * 1024 + block * 1024, 1024), _packedGradients!.Span.Slice(960 + block * 16, 16), 64);
                 }
                 continue;
             }
@@ -2351,8 +2298,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 704 + group * 256 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 20544 * batch + image * 1024 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 16448 * batch + image * 1024 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
                 for (var band = 0; band < 8; band += 8)
                 {
                     var rows = global::System.Math.Min(8, 8 - band);
@@ -2384,7 +2331,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 var block = item - 4;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(14400 * batch + image * 6144 + 2048 + block * 1024, 1024), _packedGradients!.Span.Slice(5584 + block * 16, 16), 64);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 2048 + block * 1024, 1024), _packedGradients!.Span.Slice(5584 + block * 16, 16), 64);
                 }
                 continue;
             }
@@ -2394,8 +2341,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 976 + group * 4608 + channel * 144);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + 2048 + group * 2048);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 21568 * batch + image * 1600 + (channel >> 4) * 1600 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 2048 + group * 2048);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 17472 * batch + image * 1600 + (channel >> 4) * 1600 + (channel & 15));
                 for (var band = 0; band < 8; band += 8)
                 {
                     var rows = global::System.Math.Min(8, 8 - band);
@@ -2427,7 +2374,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 var block = item - 1;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(23168 * batch + image * 1024 + block * 1024, 1024), _packedGradients!.Span.Slice(5872 + block * 16, 16), 64);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(19072 * batch + image * 1024 + block * 1024, 1024), _packedGradients!.Span.Slice(5872 + block * 16, 16), 64);
                 }
                 continue;
             }
@@ -2437,8 +2384,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5616 + group * 256 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 23168 * batch + image * 1024 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 13376 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 19072 * batch + image * 1024 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
                 for (var band = 0; band < 8; band += 8)
                 {
                     var rows = global::System.Math.Min(8, 8 - band);
@@ -2470,7 +2417,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 var block = item - 2;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(14400 * batch + image * 6144 + 4096 + block * 1024, 1024), _packedGradients!.Span.Slice(9088 + block * 16, 16), 64);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 4096 + block * 1024, 1024), _packedGradients!.Span.Slice(9088 + block * 16, 16), 64);
                 }
                 continue;
             }
@@ -2480,8 +2427,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5888 + group * 3200 + channel * 400);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + 4096 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 24192 * batch + image * 2304 + (channel >> 4) * 2304 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 4096 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 20096 * batch + image * 2304 + (channel >> 4) * 2304 + (channel & 15));
                 for (var band = 0; band < 8; band += 8)
                 {
                     var rows = global::System.Math.Min(8, 8 - band);
@@ -2513,7 +2460,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 var block = item - 1;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(14400 * batch + image * 6144 + 5120 + block * 1024, 1024), _packedGradients!.Span.Slice(9360 + block * 16, 16), 64);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 5120 + block * 1024, 1024), _packedGradients!.Span.Slice(9360 + block * 16, 16), 64);
                 }
                 continue;
             }
@@ -2523,8 +2470,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9104 + group * 256 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 14400 * batch + image * 6144 + 5120 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 26496 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 5120 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 22400 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
                 for (var band = 0; band < 8; band += 8)
                 {
                     var rows = global::System.Math.Min(8, 8 - band);
@@ -2556,7 +2503,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 var block = item - 6;
                 for (var image = 0; image < batch; image++)
                 {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(29056 * batch + image * 256 + block * 256, 256), _packedGradients!.Span.Slice(10912 + block * 16, 16), 16);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(24960 * batch + image * 256 + block * 256, 256), _packedGradients!.Span.Slice(10912 + block * 16, 16), 16);
                 }
                 continue;
             }
@@ -2566,8 +2513,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9376 + group * 1536 + channel * 16);
             for (var image = 0; image < batch; image++)
             {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 29056 * batch + image * 256 + group * 256);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 27520 * batch + image * 1536 + (channel >> 4) * 256 + (channel & 15));
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 24960 * batch + image * 256 + group * 256);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 23424 * batch + image * 1536 + (channel >> 4) * 256 + (channel & 15));
                 for (var band = 0; band < 4; band += 4)
                 {
                     var rows = global::System.Math.Min(4, 4 - band);
