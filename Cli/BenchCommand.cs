@@ -73,7 +73,7 @@ internal static class BenchCommand
 
         if (arguments.Flag("layers"))
         {
-            WriteLayerProfile(network, pool, run, batch, times, output);
+            WriteLayerProfile(network, pool, run, batch, times.Count, output);
         }
 
         times.Sort();
@@ -90,20 +90,20 @@ internal static class BenchCommand
     }
 
     /// <summary>
-    /// Per-op wall time and GFLOP/s over as many more runs, forward and (when training) input and weight
-    /// gradients in columns; what no op accounts for (loss, weight packing, the optimizer) is the last line.
+    /// Per-op wall time and GFLOP/s over <paramref name="runs"/> more runs, forward and (when training) input and
+    /// weight gradients in columns; what no op accounts for (input layout, losses, the optimizer) is the last line.
     /// </summary>
-    private static void WriteLayerProfile(INetwork network, WorkerPool pool, Action run, int batch, List<double> times, TextWriter output)
+    private static void WriteLayerProfile(INetwork network, WorkerPool pool, Action run, int batch, int runs, TextWriter output)
     {
         OperationProfile.Start(pool, network);
         var clock = Stopwatch.StartNew();
-        foreach (var _ in times)
+        for (var i = 0; i < runs; i++)
         {
             run();
         }
 
-        var wallMs = clock.Elapsed.TotalMilliseconds / times.Count;
-        var profile = OperationProfile.Read(pool, network, times.Count);
+        var wallMs = clock.Elapsed.TotalMilliseconds / runs;
+        var profile = OperationProfile.Read(pool, network, runs);
         var byOperation = profile.GroupBy(time => time.Index).OrderBy(group => group.Key).ToList();
         var culture = CultureInfo.InvariantCulture;
         string Column(IEnumerable<OperationTime> group, OperationPhase phase)

@@ -94,17 +94,15 @@ internal sealed class WorkerClient : IDisposable
     /// <summary>The least warm-up a worker gets, whatever its run count: .NET's tiered JIT recompiles hot methods fully optimized only after a delay (100 ms, then in the background), and a short warm-up would time some of the first code.</summary>
     public static readonly TimeSpan MinimumWarmUp = TimeSpan.FromSeconds(2);
 
-    /// <summary>Runs in batches of <paramref name="runs"/> until at least <paramref name="runs"/> runs and <see cref="MinimumWarmUp"/> have passed; returns the runs made.</summary>
-    public int WarmUp(int runs)
+    /// <summary>Runs in batches of <paramref name="runs"/> until at least <paramref name="runs"/> runs and <see cref="MinimumWarmUp"/> have passed.</summary>
+    public void WarmUp(int runs)
     {
-        var made = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         do
         {
-            made += Run(runs).Milliseconds.Length;
+            Run(runs);
         }
         while (clock.Elapsed < MinimumWarmUp);
-        return made;
     }
 
     public string LastErrorLine()
