@@ -13,7 +13,8 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"InceptionGen\", \"0.1.0\")]";
+    // The package version (VersionPrefix in Directory.Build.props), as the assembly's version.
+    private static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"InceptionGen\", \"{typeof(Emitter).Assembly.GetName().Version!.ToString(3)}\")]";
     private const string Kernels = "global::InceptionGen.Kernels.ReferenceKernels";
 
     private readonly NetworkPlan _plan;
