@@ -26,16 +26,7 @@ internal sealed class RunFolder : IDisposable
     /// or holds another run and neither <paramref name="resume"/> nor <paramref name="force"/> was given.</exception>
     public static RunFolder Open(string path, bool resume, bool force, IAnsiConsole console)
     {
-        var kind = FileIdentity.Kind(path);
-        if (kind is not (FileKind.Missing or FileKind.Directory))
-        {
-            throw new UsageException($"--output '{path}' is {FileIdentity.Describe(kind)}, not a folder");
-        }
-
-        if (resume && kind == FileKind.Missing)
-        {
-            throw new UsageException($"--resume: there is no folder '{path}' to resume from");
-        }
+        Check(path, resume);
 
         var lockPath = Path.Combine(path, LockFile);
         FileStream lockStream;
@@ -75,6 +66,22 @@ internal sealed class RunFolder : IDisposable
         {
             folder.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The checks that need no lock (the command makes them before loading the data, to fail at once).</summary>
+    /// <exception cref="UsageException">The path is not a folder, or is missing for a resume (which creates nothing).</exception>
+    public static void Check(string path, bool resume)
+    {
+        var kind = FileIdentity.Kind(path);
+        if (kind is not (FileKind.Missing or FileKind.Directory))
+        {
+            throw new UsageException($"--output '{path}' is {FileIdentity.Describe(kind)}, not a folder");
+        }
+
+        if (resume && kind == FileKind.Missing)
+        {
+            throw new UsageException($"--resume: there is no folder '{path}' to resume from");
         }
     }
 

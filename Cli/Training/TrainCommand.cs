@@ -51,6 +51,7 @@ internal static class TrainCommand
             throw new UsageException("--resume continues the run in --output and --force starts a new one there; pass one of them");
         }
 
+        RunFolder.Check(options.Output, options.Resume);
         var data = LoadData(arguments.Text("data"));
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
         var console = CreateConsole(output, interactive);

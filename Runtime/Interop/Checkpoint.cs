@@ -20,6 +20,13 @@ public sealed record CheckpointState(long Step, long Epoch, ulong RngSeed, long 
     /// and metrics history here, so they cannot disagree with the weights).
     /// </summary>
     public IReadOnlyDictionary<string, string> Notes { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Equal counters and equal notes (by content).</summary>
+    public bool Equals(CheckpointState? other) =>
+        other is not null && Step == other.Step && Epoch == other.Epoch && RngSeed == other.RngSeed && RngStep == other.RngStep
+        && Notes.Count == other.Notes.Count && Notes.All(pair => other.Notes.TryGetValue(pair.Key, out var value) && value == pair.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Step, Epoch, RngSeed, RngStep, Notes.Count);
 }
 
 /// <summary>
