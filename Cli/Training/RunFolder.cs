@@ -53,6 +53,14 @@ internal sealed class RunFolder : IDisposable
                 throw new UsageException($"'{path}' holds another run ({string.Join(", ", existing)}); pass --resume to continue it, --force to start over in it, or choose another --output");
             }
 
+            // --force starts over: the old run's final weights and plot must not pass for the new run's. Its checkpoint
+            // stays until the new run writes its own, and carries its own options and metrics meanwhile.
+            if (force)
+            {
+                File.Delete(Path.Combine(path, FashionTrainer.ModelFile));
+                File.Delete(Path.Combine(path, TrainingPlot.FileName));
+            }
+
             // Under the lock no other run is writing here, so any temporary file is a leftover of a killed one.
             var removed = RunFiles.Append(TrainingPlot.FileName).Sum(name => AtomicFile.DeleteLeftovers(Path.Combine(path, name)));
             if (removed > 0)

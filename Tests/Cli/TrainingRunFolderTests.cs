@@ -93,8 +93,10 @@ public sealed class TrainingRunFolderTests
         Assert.All(before, pair => Assert.Equal(pair.Value, File.ReadAllBytes(pair.Key)));
         AssertOneErrorLine("pass one of them", ["train", "fashion-mnist", "--resume", "--force", "--output", folder]);
 
-        var forced = Train(Tiny(folder) with { Seed = 8, Force = true });
+        File.WriteAllBytes(Path.Combine(folder, FashionTrainer.ModelFile), [1, 2, 3]); // as if the old run had finished
+        var forced = Train(Tiny(folder) with { Seed = 8, Force = true }, epochCompleted: _ => Assert.False(File.Exists(Path.Combine(folder, FashionTrainer.ModelFile)), "the old run's model.safetensors is still there"));
         Assert.True(forced.Completed);
+        Assert.NotEqual(3, new FileInfo(Path.Combine(folder, FashionTrainer.ModelFile)).Length);
         Assert.Contains("seed=8", File.ReadAllText(Path.Combine(folder, FashionTrainer.RunFile)));
     }
 
