@@ -32,8 +32,8 @@ public sealed class PyTorchAgreementTests(ITestOutputHelper output)
         // Some of GoogLeNet's ~10^7 max-pool and ReLU decisions are always within float32 rounding of a tie (276 here;
         // 20 within 1e-6), and a few of them flip between our sums and PyTorch's (seen at gaps up to 3.5e-6), so no
         // input is free of them: the gradients feeding a near tie get 10x, all others (the classifiers, both
-        // auxiliary heads, inception5b: measured ~1e-6) must meet the plain tolerance. Every tensor, exposed or not, must
-        // also be within 1e-3 in relative L2 norm, which a few flipped routes barely move.
+        // auxiliary heads, inception5b: measured ~1e-6) must meet the plain tolerance. In relative L2 norm every tensor must
+        // be within 1e-3, one feeding a near tie within 5e-3 (measured: 7 of them between 1.0e-3 and 3.0e-3).
         var tight = agreement.Gradients.Select(g => g.Name).Where(name => !exposed.Contains(name)).ToList();
         string[] heads = ["classifier.weight", "aux1.conv.weight", "aux1.hidden.weight", "aux1.classifier.weight", "aux2.conv.weight", "aux2.hidden.weight", "aux2.classifier.weight"];
         Assert.True(heads.All(tight.Contains), $"the heads should feed no near tie; tight: {string.Join(", ", tight)}");
