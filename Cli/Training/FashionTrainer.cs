@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using InceptionGen.CommandLine;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
+using InceptionGen.Distributed;
 using InceptionGen.Interop;
 using InceptionGen.Threading;
 using InceptionGen.Training;
@@ -26,6 +27,12 @@ internal sealed record TrainOptions
     public int Validation { get; init; } = 5000;
     public bool Augment { get; init; } = true;
     public bool Resume { get; init; }
+
+    /// <summary>Shards per batch for data-parallel training (null: one per process, or the resumed run's).</summary>
+    public int? Shards { get; init; }
+
+    /// <summary>Sum Linear gradients over processes while the backward pass runs.</summary>
+    public bool Overlap { get; init; }
 
     /// <summary>How many test images the final evaluation uses (all unless set; not a command-line option, tests use it to save time).</summary>
     public int? TestImages { get; init; }
@@ -66,6 +73,9 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
     /// <summary>Called after each step with the global step count (tests use it to interrupt a run mid-epoch).</summary>
     public Action<long>? StepCompleted { get; init; }
 
+    /// <summary>The processes of a data-parallel run (mpirun); only rank 0 writes files.</summary>
+    public Communicator Communicator { get; init; } = Communicator.Single;
+
     public TrainResult Run(CancellationToken cancellation)
     {
         var validation = options.Validation;
@@ -90,8 +100,11 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         long step = 0;
         var history = new List<EpochMetrics>();
         var runPath = Path.Combine(options.Output, RunFile);
+        var shards = DistributedRun.Shards(options, Communicator, runPath);
+        var writes = Communicator.IsRoot;
         var run = string.Create(CultureInfo.InvariantCulture,
-            $"network=FashionInception\ntrain_images={trainCount}\nvalidation={validation}\nbatch={options.Batch}\nepochs={options.Epochs}\nlr={options.EffectiveLearningRate:R}\nschedule={options.Schedule}\noptimizer={options.Optimizer}\nseed={options.Seed}\naugment={options.Augment}\n");
+            $"network=FashionInception\ntrain_images={trainCount}\nvalidation={validation}\nbatch={options.Batch}\nepochs={options.Epochs}\nlr={options.EffectiveLearningRate:R}\nschedule={options.Schedule}\noptimizer={options.Optimizer}\nseed={options.Seed}\naugment={options.Augment}\n") + DistributedRun.RunLine(shards);
+        using var parallel = DistributedRun.Create(net, options, Communicator, shards, pool);
         if (options.Resume)
         {
             if (File.Exists(runPath) && File.ReadAllText(runPath) is var previous && previous != run)
@@ -129,8 +142,17 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             console.MarkupLine($"resumed from [bold]{Markup.Escape(checkpointPath)}[/] at epoch {state.Epoch}, step {step}");
         }
 
-        File.WriteAllText(runPath, run);
-        WriteMetrics(metricsPath, history);
+        if (parallel is not null)
+        {
+            DistributedRun.CheckAgreement(parallel, optimizer, run, data, Communicator);
+        }
+
+        if (writes)
+        {
+            File.WriteAllText(runPath, run);
+            WriteMetrics(metricsPath, history);
+        }
+
         var dataSeed = Mix(options.Seed, 0x5EED_DA7A_0000_0001UL);
         var images = new float[options.Batch * FashionMnist.ImageSize];
         var labels = new int[options.Batch];
@@ -139,11 +161,11 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         string? diverged = null;
         if (interactive)
         {
-            console.Write(new Rule($"FashionInception: {trainCount:N0} training images, {validation:N0} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate}, {options.Threads} thread(s)"));
+            console.Write(new Rule($"FashionInception: {trainCount:N0} training images, {validation:N0} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate}, {options.Threads} thread(s){(shards > 1 ? $", {shards} shards on {Communicator.Size} process(es)" : "")}"));
         }
         else
         {
-            console.WriteLine($"FashionInception: {trainCount} training images, {validation} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}, {options.Threads} thread(s)");
+            console.WriteLine($"FashionInception: {trainCount} training images, {validation} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}, {options.Threads} thread(s){(shards > 1 ? $", {shards} shards on {Communicator.Size} process(es)" : "")}");
         }
 
         console.WriteLine($"{"epoch",5} {"loss",8} {"main",8} {"aux",8} {"train acc",9} {"val acc",8} {"lr",10} {"time s",8}");
@@ -169,7 +191,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
                     FillBatch(order, b, step, dataSeed, images, labels);
                     optimizer.LearningRate = lastRate = schedule.LearningRate(optimizer.StepCount, epoch + (double)b / batchesPerEpoch);
-                    var loss = net.TrainStep(images, labels, options.Batch, optimizer);
+                    var loss = parallel?.TrainStep(images, labels, optimizer) ?? net.TrainStep(images, labels, options.Batch, optimizer);
                     if (!float.IsFinite(loss.Total))
                     {
                         // The weights are already NaN/inf: stop before they reach a checkpoint.
@@ -228,7 +250,11 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
             var epochDone = step % batchesPerEpoch == 0 && step > 0 && completed;
             var completedEpochs = step / batchesPerEpoch;
-            Checkpoint.Save(checkpointPath, net.Parameters, optimizer, new CheckpointState(step, completedEpochs, net.DropoutSeed, net.TrainingStep));
+            if (writes)
+            {
+                Checkpoint.Save(checkpointPath, net.Parameters, optimizer, new CheckpointState(step, completedEpochs, net.DropoutSeed, net.TrainingStep));
+            }
+
             if (!epochDone)
             {
                 completed = false;
@@ -236,11 +262,15 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             }
 
             var batches = Math.Max(1, seen / options.Batch);
-            double? validationAccuracy = validation > 0 ? Accuracy(net, data.Train, FashionMnist.TrainCount - validation, validation, images, logits, null) : null;
+            double? validationAccuracy = validation > 0 && writes ? Accuracy(net, data.Train, FashionMnist.TrainCount - validation, validation, images, logits, null) : null;
             var metrics = new EpochMetrics(epoch + 1, lossSum / batches, mainSum / batches, auxSum / batches, seen == 0 ? 0 : (double)correct / seen, validationAccuracy, lastRate, watch.Elapsed.TotalSeconds);
             history.Add(metrics);
-            WriteMetrics(metricsPath, history);
-            SavePlot(history);
+            if (writes)
+            {
+                WriteMetrics(metricsPath, history);
+                SavePlot(history);
+            }
+
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{metrics.Epoch,5} {metrics.TrainLoss,8:F4} {metrics.TrainMainLoss,8:F4} {metrics.TrainAuxLoss,8:F4} {metrics.TrainAccuracy,9:P2} {(validationAccuracy is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "-"),8} {metrics.LearningRate,10:G4} {metrics.Seconds,8:F1}"));
             EpochCompleted?.Invoke(epoch + 1);
@@ -250,6 +280,11 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         {
             console.WriteLine($"stopped at step {step} of {totalSteps} (epoch {step / batchesPerEpoch + 1}, batch {step % batchesPerEpoch}/{batchesPerEpoch}); checkpoint saved to {checkpointPath}; run again with --resume to continue");
             return new TrainResult(false, history, null, null, net.Parameters.ReadOnlySpan.ToArray());
+        }
+
+        if (!writes)
+        {
+            return new TrainResult(true, history, null, null, net.Parameters.ReadOnlySpan.ToArray());
         }
 
         SafeTensors.Save(net, Path.Combine(options.Output, ModelFile));

@@ -2,6 +2,7 @@ using System.Globalization;
 using InceptionGen.CommandLine;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
+using InceptionGen.Distributed;
 using InceptionGen.Interop;
 using Spectre.Console;
 
@@ -10,8 +11,8 @@ namespace InceptionGen.Cli;
 /// <summary><c>train fashion-mnist</c> and <c>evaluate --weights W</c>.</summary>
 internal static class TrainCommand
 {
-    public static readonly string[] TrainOptionNames = ["epochs", "batch", "lr", "schedule", "optimizer", "seed", "threads", "output", "subset", "validation", "data"];
-    public static readonly string[] TrainFlagNames = ["no-augment", "resume"];
+    public static readonly string[] TrainOptionNames = ["epochs", "batch", "lr", "schedule", "optimizer", "seed", "threads", "output", "subset", "validation", "data", "shards"];
+    public static readonly string[] TrainFlagNames = ["no-augment", "resume", "overlap"];
 
     public static int Train(Arguments arguments, TextWriter output)
     {
@@ -43,7 +44,16 @@ internal static class TrainCommand
             Validation = arguments.Int("validation", 5000, 0, FashionMnist.TrainCount - 1),
             Augment = !arguments.Flag("no-augment"),
             Resume = arguments.Flag("resume"),
+            Shards = arguments.Text("shards") is null ? null : arguments.Int("shards", 1, 1, 4096),
+            Overlap = arguments.Flag("overlap"),
         };
+
+        // Under mpirun: every rank trains, rank 0 alone prints and writes (see DistributedRun).
+        var communicator = Communicator.FromEnvironment();
+        if (!communicator.IsRoot)
+        {
+            output = TextWriter.Null;
+        }
 
         var data = LoadData(arguments.Text("data"));
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
@@ -57,8 +67,15 @@ internal static class TrainCommand
         Console.CancelKeyPress += handler;
         try
         {
-            var result = new FashionTrainer(options, data, console, interactive).Run(cancellation.Token);
+            var result = new FashionTrainer(options, data, console, interactive) { Communicator = communicator }.Run(cancellation.Token);
+            communicator.Dispose();
             return result.Completed ? 0 : 130;
+        }
+        catch (UsageException) when (!communicator.IsRoot)
+        {
+            // Every rank refuses the same way (RunAgreement); rank 0 says why. Exiting without MPI_Finalize
+            // lets mpirun end the job even if the ranks did not all get here.
+            return 2;
         }
         finally
         {
