@@ -56,7 +56,8 @@ internal static class TrainCommand
         }
 
         var data = LoadData(arguments.Text("data"));
-        var interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
+        // mpirun gives ranks a terminal of its own, but forwards lines: plain lines, no progress bars.
+        var interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out) && !Communicator.StartedByMpirun;
         var console = CreateConsole(output, interactive);
         using var cancellation = new CancellationTokenSource();
         ConsoleCancelEventHandler handler = (_, e) =>
