@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using InceptionGen.CommandLine;
 using InceptionGen.Diagnostics;
+using InceptionGen.Distributed;
 using InceptionGen.Kernels;
 using InceptionGen.Threading;
 
@@ -33,6 +34,14 @@ internal static class BenchCommand
 
         var logits = new float[batch * network.OutputLength];
         var train = arguments.Flag("train");
+        // Under mpirun (training only): a data-parallel step over the ranks, the batch split between them.
+        var communicator = train ? Communicator.FromEnvironment() : Communicator.Single;
+        var parallelSteps = new List<DataParallelStepTime>();
+        if (!communicator.IsRoot)
+        {
+            output = TextWriter.Null;
+        }
+
         Action run;
         long multiplyAdds;
         string what;
@@ -49,6 +58,16 @@ internal static class BenchCommand
             run = () => trainable.TrainStep(input, labels, batch, optimizer);
             multiplyAdds = entry.Summary.TrainingMultiplyAdds;
             what = "training step (forward with auxiliary heads, backward, SGD momentum)";
+            if (communicator.Size > 1)
+            {
+                var parallel = new DataParallelTrainer(trainable, communicator, batch, overlapPool: arguments.Flag("overlap") ? pool : null);
+                run = () =>
+                {
+                    parallel.TrainStep(input, labels, optimizer);
+                    parallelSteps.Add(parallel.LastStep);
+                };
+                what += string.Create(CultureInfo.InvariantCulture, $", data-parallel over {communicator.Size} processes{(parallel.Overlaps ? ", Linear gradients summed during the backward pass" : "")}");
+            }
         }
         else
         {
@@ -64,7 +83,8 @@ internal static class BenchCommand
 
         var times = new List<double>();
         var total = Stopwatch.StartNew();
-        while (times.Count < minimumRuns || total.Elapsed.TotalSeconds < seconds)
+        // Ranks must take the same number of steps (each sums gradients with the others): a fixed count then.
+        while (times.Count < minimumRuns || (communicator.Size == 1 && total.Elapsed.TotalSeconds < seconds))
         {
             var clock = Stopwatch.StartNew();
             run();
@@ -86,6 +106,15 @@ internal static class BenchCommand
         output.WriteLine(string.Create(culture, $"runs {times.Count}, min {times[0]:F3} ms, median {median:F3} ms, max {times[^1]:F3} ms"));
         output.WriteLine(string.Create(culture, $"{flops / 1e9:F3} GFLOP per batch (2 x {multiplyAdds:N0} multiply-adds x {batch}, direct convolution and linear only)"));
         output.WriteLine(string.Create(culture, $"median_ms={median:F3} images_per_s={batch * 1000 / median:F1} gflops={gflops:F1} peak_gflops={peak:F1} peak_fraction={gflops / peak:F3}"));
+        if (parallelSteps.Count > 0)
+        {
+            // Medians over the timed steps (the warm-up steps excluded; the first step of an overlapping run never overlaps).
+            double Median(Func<DataParallelStepTime, double> of) => parallelSteps.Skip(warmup).Select(of).Order().ElementAt((parallelSteps.Count - warmup) / 2);
+            var step = parallelSteps[^1];
+            output.WriteLine(string.Create(culture, $"rank 0: backward_ms={Median(s => s.Backward) * 1000:F1} reduce_ms={Median(s => s.Reduce) * 1000:F1} exposed_reduce_ms={Median(s => s.ExposedReduce) * 1000:F1} reduced_mb={step.ReducedFloats * 4 / 1e6:F1} overlapped_mb={step.OverlappedFloats * 4 / 1e6:F1}"));
+            communicator.Dispose();
+        }
+
         return 0;
     }
 

@@ -13,14 +13,16 @@ internal static class CommandLine
           networks                          list the networks
           summary <network> [--no-parts]    layers with output shapes, parameters and multiply-adds
           bench <network> [--train] [--batch N] [--threads N] [--warmup N] [--runs N] [--seconds N] [--layers]
-                                            time the forward pass; the last line is
+                [--overlap]                 time the forward pass (--train: a training step, data-parallel
+                                            under mpirun); the last line is
                                             median_ms=… images_per_s=… gflops=… peak_gflops=… peak_fraction=…
           train fashion-mnist [--epochs N] [--batch N] [--lr X] [--schedule cosine|step|constant]
                 [--optimizer sgd|adam|adamw] [--seed N] [--threads N] [--output DIR] [--subset N]
-                [--validation N] [--data DIR] [--no-augment] [--resume | --force]
+                [--validation N] [--data DIR] [--no-augment] [--resume | --force] [--shards N] [--overlap]
                                             train FashionInception; checkpoint, model.safetensors and
                                             metrics.csv go in --output (default runs/fashion-mnist);
-                                            --resume continues the run there, --force starts over in it
+                                            --resume continues the run there, --force starts over in it;
+                                            under mpirun -np N, data-parallel over N processes
           evaluate --weights W.safetensors [--data DIR]
                                             test accuracy and confusion matrix of FashionInception weights
           init [--network NAME] [--seed S] --output W.safetensors
@@ -58,7 +60,7 @@ internal static class CommandLine
             {
                 "networks" => Networks(new Arguments("networks", rest, [], []), output),
                 "summary" => Summary(new Arguments("summary", rest, [], ["no-parts"]), output),
-                "bench" => BenchCommand.Run(new Arguments("bench", rest, ["batch", "threads", "warmup", "runs", "seconds"], ["layers", "train"]), output),
+                "bench" => BenchCommand.Run(new Arguments("bench", rest, ["batch", "threads", "warmup", "runs", "seconds"], ["layers", "train", "overlap"]), output),
                 "train" => TrainCommand.Train(new Arguments("train", rest, TrainCommand.TrainOptionNames, TrainCommand.TrainFlagNames), output),
                 "evaluate" => TrainCommand.Evaluate(new Arguments("evaluate", rest, ["weights", "data"], []), output, error),
                 "init" => InferenceCommands.Init(new Arguments("init", rest, InferenceCommands.InitOptionNames, []), output),

@@ -5,6 +5,7 @@ using System.Text;
 using InceptionGen.CommandLine;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
+using InceptionGen.Distributed;
 using InceptionGen.Interop;
 using InceptionGen.Threading;
 using InceptionGen.Training;
@@ -30,6 +31,12 @@ internal sealed record TrainOptions
 
     /// <summary>Start a new run in a folder that holds another one (its files are replaced as the new run goes).</summary>
     public bool Force { get; init; }
+
+    /// <summary>Shards per batch for data-parallel training (null: one per process, or the resumed run's).</summary>
+    public int? Shards { get; init; }
+
+    /// <summary>Sum Linear gradients over processes while the backward pass runs.</summary>
+    public bool Overlap { get; init; }
 
     /// <summary>How many test images the final evaluation uses (all unless set; not a command-line option, tests use it to save time).</summary>
     public int? TestImages { get; init; }
@@ -125,6 +132,9 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
     /// <summary>The checkpoint's notes: the options (as in <see cref="RunFile"/>), the metrics (as in <see cref="MetricsFile"/>) and an unfinished epoch's sums.</summary>
     private const string OptionsNote = "options", MetricsNote = "metrics", ProgressNote = "epoch_progress";
 
+    /// <summary>The processes of a data-parallel run (mpirun); only rank 0 writes files.</summary>
+    public Communicator Communicator { get; init; } = Communicator.Single;
+
     public TrainResult Run(CancellationToken cancellation)
     {
         var validation = options.Validation;
@@ -137,7 +147,8 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
         var batchesPerEpoch = trainCount / options.Batch;
         var totalSteps = (long)batchesPerEpoch * options.Epochs;
-        using var folder = RunFolder.Open(options.Output, options.Resume, options.Force, console);
+        // Only rank 0 writes, so only it takes the folder's lock (the others would be refused by it).
+        using var folder = Communicator.IsRoot ? RunFolder.Open(options.Output, options.Resume, options.Force, console) : null;
         var checkpointPath = Path.Combine(options.Output, CheckpointFile);
         var metricsPath = Path.Combine(options.Output, MetricsFile);
 
@@ -149,9 +160,12 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         long step = 0;
         var history = new List<EpochMetrics>();
         var runPath = Path.Combine(options.Output, RunFile);
+        var shards = DistributedRun.Shards(options, Communicator, options.Resume ? RecordedOptions(checkpointPath, runPath) : null);
+        var writes = Communicator.IsRoot;
         var run = string.Create(CultureInfo.InvariantCulture,
-            $"network=FashionInception\ntrain_images={trainCount}\nvalidation={validation}\nbatch={options.Batch}\nepochs={options.Epochs}\nlr={options.EffectiveLearningRate:R}\nschedule={options.Schedule}\noptimizer={options.Optimizer}\nseed={options.Seed}\naugment={options.Augment}\n");
+            $"network=FashionInception\ntrain_images={trainCount}\nvalidation={validation}\nbatch={options.Batch}\nepochs={options.Epochs}\nlr={options.EffectiveLearningRate:R}\nschedule={options.Schedule}\noptimizer={options.Optimizer}\nseed={options.Seed}\naugment={options.Augment}\n") + DistributedRun.RunLine(shards);
         EpochProgress? progress = null;
+        using var parallel = DistributedRun.Create(net, options, Communicator, shards, pool);
         if (options.Resume)
         {
             if (!File.Exists(checkpointPath))
@@ -160,8 +174,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             }
 
             // The options first: a resume with others (--batch 64 for a batch-32 run) is refused before anything loads.
-            var notes = InferenceCommands.Guard(checkpointPath, () => Checkpoint.ReadNotes(checkpointPath));
-            var recorded = notes.GetValueOrDefault(OptionsNote) ?? (File.Exists(runPath) ? File.ReadAllText(runPath) : null)
+            var recorded = RecordedOptions(checkpointPath, runPath)
                 ?? throw new UsageException($"--resume: neither '{checkpointPath}' nor a '{RunFile}' beside it records the run's options");
             if (recorded != run)
             {
@@ -194,8 +207,17 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             console.MarkupLine($"resumed from [bold]{Markup.Escape(checkpointPath)}[/] at epoch {state.Epoch}, step {step}");
         }
 
-        AtomicFile.Write(runPath, stream => stream.Write(Encoding.UTF8.GetBytes(run)));
-        WriteMetrics(metricsPath, history);
+        if (parallel is not null)
+        {
+            DistributedRun.CheckAgreement(parallel, optimizer, run, data, Communicator);
+        }
+
+        if (writes)
+        {
+            AtomicFile.Write(runPath, stream => stream.Write(Encoding.UTF8.GetBytes(run)));
+            WriteMetrics(metricsPath, history);
+        }
+
         var dataSeed = Mix(options.Seed, 0x5EED_DA7A_0000_0001UL);
         var images = new float[options.Batch * FashionMnist.ImageSize];
         var labels = new int[options.Batch];
@@ -204,11 +226,11 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         string? diverged = null;
         if (interactive)
         {
-            console.Write(new Rule($"FashionInception: {trainCount:N0} training images, {validation:N0} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate}, {options.Threads} thread(s)"));
+            console.Write(new Rule($"FashionInception: {trainCount:N0} training images, {validation:N0} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate}, {options.Threads} thread(s){(shards > 1 ? $", {shards} shards on {Communicator.Size} process(es)" : "")}"));
         }
         else
         {
-            console.WriteLine($"FashionInception: {trainCount} training images, {validation} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}, {options.Threads} thread(s)");
+            console.WriteLine($"FashionInception: {trainCount} training images, {validation} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}, {options.Threads} thread(s){(shards > 1 ? $", {shards} shards on {Communicator.Size} process(es)" : "")}");
         }
 
         console.WriteLine($"{"epoch",5} {"loss",8} {"main",8} {"aux",8} {"train acc",9} {"val acc",8} {"lr",10} {"time s",8}");
@@ -238,7 +260,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
                     FillBatch(order, b, step, dataSeed, images, labels);
                     optimizer.LearningRate = lastRate = schedule.LearningRate(optimizer.StepCount, epoch + (double)b / batchesPerEpoch);
-                    var loss = net.TrainStep(images, labels, options.Batch, optimizer);
+                    var loss = parallel?.TrainStep(images, labels, optimizer) ?? net.TrainStep(images, labels, options.Batch, optimizer);
                     if (!float.IsFinite(loss.Total))
                     {
                         // The weights are already NaN/inf: stop before they reach a checkpoint.
@@ -302,7 +324,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             if (epochDone)
             {
                 var batches = Math.Max(1, seen / options.Batch);
-                double? validationAccuracy = validation > 0 ? Accuracy(net, data.Train, FashionMnist.TrainCount - validation, validation, images, logits, null) : null;
+                double? validationAccuracy = validation > 0 && writes ? Accuracy(net, data.Train, FashionMnist.TrainCount - validation, validation, images, logits, null) : null;
                 metrics = new EpochMetrics(epoch + 1, lossSum / batches, mainSum / batches, auxSum / batches, seen == 0 ? 0 : (double)correct / seen, validationAccuracy, lastRate, seconds);
                 history.Add(metrics);
             }
@@ -314,15 +336,23 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
                 notes[ProgressNote] = new EpochProgress(completedEpochs, lossSum, mainSum, auxSum, correct, seen, seconds).ToText();
             }
 
-            SaveCheckpoint(checkpointPath, net, optimizer, new CheckpointState(step, completedEpochs, net.DropoutSeed, net.TrainingStep) { Notes = notes });
-            WriteMetrics(metricsPath, history);
+            if (writes)
+            {
+                SaveCheckpoint(checkpointPath, net, optimizer, new CheckpointState(step, completedEpochs, net.DropoutSeed, net.TrainingStep) { Notes = notes });
+                WriteMetrics(metricsPath, history);
+            }
+
             if (metrics is null)
             {
                 completed = false;
                 break;
             }
 
-            SavePlot(history);
+            if (writes)
+            {
+                SavePlot(history);
+            }
+
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{metrics.Epoch,5} {metrics.TrainLoss,8:F4} {metrics.TrainMainLoss,8:F4} {metrics.TrainAuxLoss,8:F4} {metrics.TrainAccuracy,9:P2} {(metrics.ValidationAccuracy is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "-"),8} {metrics.LearningRate,10:G4} {metrics.Seconds,8:F1}"));
             EpochCompleted?.Invoke(epoch + 1);
@@ -334,6 +364,11 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             return new TrainResult(false, history, null, null, net.Parameters.ReadOnlySpan.ToArray());
         }
 
+        if (!writes)
+        {
+            return new TrainResult(true, history, null, null, net.Parameters.ReadOnlySpan.ToArray());
+        }
+
         SafeTensors.Save(net, Path.Combine(options.Output, ModelFile));
         var confusion = new int[10, 10];
         var testCount = Math.Min(options.TestImages ?? data.Test.Count, data.Test.Count);
@@ -342,6 +377,21 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         WriteConfusion(console, confusion);
         console.WriteLine($"weights: {Path.Combine(options.Output, ModelFile)}; metrics: {metricsPath}{(_plotError is null ? $"; curves: {Path.Combine(options.Output, TrainingPlot.FileName)}" : "")}");
         return new TrainResult(true, history, testAccuracy, confusion, net.Parameters.ReadOnlySpan.ToArray());
+    }
+
+    /// <summary>The options a run was started with: the checkpoint's copy, else run.txt's (checkpoints of older versions).</summary>
+    private static string? RecordedOptions(string checkpointPath, string runPath)
+    {
+        if (File.Exists(checkpointPath))
+        {
+            var notes = InferenceCommands.Guard(checkpointPath, () => Checkpoint.ReadNotes(checkpointPath));
+            if (notes.GetValueOrDefault(OptionsNote) is { } recorded)
+            {
+                return recorded;
+            }
+        }
+
+        return File.Exists(runPath) ? File.ReadAllText(runPath) : null;
     }
 
     private string? _plotError;

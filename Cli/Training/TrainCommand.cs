@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using InceptionGen.CommandLine;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
+using InceptionGen.Distributed;
 using InceptionGen.Interop;
 using Spectre.Console;
 
@@ -11,8 +12,8 @@ namespace InceptionGen.Cli;
 /// <summary><c>train fashion-mnist</c> and <c>evaluate --weights W</c>.</summary>
 internal static class TrainCommand
 {
-    public static readonly string[] TrainOptionNames = ["epochs", "batch", "lr", "schedule", "optimizer", "seed", "threads", "output", "subset", "validation", "data"];
-    public static readonly string[] TrainFlagNames = ["no-augment", "resume", "force"];
+    public static readonly string[] TrainOptionNames = ["epochs", "batch", "lr", "schedule", "optimizer", "seed", "threads", "output", "subset", "validation", "data", "shards"];
+    public static readonly string[] TrainFlagNames = ["no-augment", "resume", "force", "overlap"];
 
     public static int Train(Arguments arguments, TextWriter output)
     {
@@ -45,6 +46,8 @@ internal static class TrainCommand
             Augment = !arguments.Flag("no-augment"),
             Resume = arguments.Flag("resume"),
             Force = arguments.Flag("force"),
+            Shards = arguments.Text("shards") is null ? null : arguments.Int("shards", 1, 1, 4096),
+            Overlap = arguments.Flag("overlap"),
         };
         if (options.Resume && options.Force)
         {
@@ -52,8 +55,17 @@ internal static class TrainCommand
         }
 
         RunFolder.Check(options.Output, options.Resume);
+
+        // Under mpirun: every rank trains, rank 0 alone prints and writes (see DistributedRun).
+        var communicator = Communicator.FromEnvironment();
+        if (!communicator.IsRoot)
+        {
+            output = TextWriter.Null;
+        }
+
         var data = LoadData(arguments.Text("data"));
-        var interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
+        // mpirun gives ranks a terminal of its own, but forwards lines: plain lines, no progress bars.
+        var interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out) && !Communicator.StartedByMpirun;
         var console = CreateConsole(output, interactive);
         using var cancellation = new CancellationTokenSource();
         PosixSignal? received = null;
@@ -72,10 +84,23 @@ internal static class TrainCommand
             cancellation.Cancel();
         }
 
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        var result = new FashionTrainer(options, data, console, interactive).Run(cancellation.Token);
-        return result.Completed ? 0 : received == PosixSignal.SIGTERM ? 143 : 130;
+        // Under mpirun a signal is not taken cooperatively: ranks that stop at different steps would wait in the
+        // gradient sum forever. The default action ends the rank, mpirun ends the job, and --resume continues from
+        // the last checkpoint.
+        using var interrupt = communicator.Size == 1 ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop) : null;
+        using var terminate = communicator.Size == 1 ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop) : null;
+        try
+        {
+            var result = new FashionTrainer(options, data, console, interactive) { Communicator = communicator }.Run(cancellation.Token);
+            communicator.Dispose();
+            return result.Completed ? 0 : received == PosixSignal.SIGTERM ? 143 : 130;
+        }
+        catch (UsageException) when (!communicator.IsRoot)
+        {
+            // Every rank refuses the same way (RunAgreement); rank 0 says why. Exiting without MPI_Finalize
+            // lets mpirun end the job even if the ranks did not all get here.
+            return 2;
+        }
     }
 
     public static int Evaluate(Arguments arguments, TextWriter output, TextWriter error)

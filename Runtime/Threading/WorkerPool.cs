@@ -82,7 +82,15 @@ public sealed class WorkerPool : IDisposable
         {
             profile[operation] += System.Diagnostics.Stopwatch.GetTimestamp() - started;
         }
+
+        OperationCompleted?.Invoke(operation);
     }
+
+    /// <summary>
+    /// Called on the calling thread after each <see cref="Run"/>, with its operation index (data-parallel training
+    /// starts summing a layer's gradients over processes as soon as its weight-gradient op is done).
+    /// </summary>
+    public Action<int>? OperationCompleted { get; set; }
 
     /// <summary>
     /// Starts adding up, per operation index, the wall time of <see cref="Run"/> calls (for per-layer
