@@ -171,7 +171,7 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
         var (runningMean, runningVariance) = (Floats(random, channels, -0.1f, 0.1f), Floats(random, channels, 0.8f, 1.2f));
         var expectedRunning = ExpectedRunningStatistics(plain, channels, height * width, momentum, runningMean, runningVariance);
 
-        var layer = new TrainingLayer(channels, height, width, weight, bias);
+        var layer = new BatchNormTrainingLayer(channels, height, width, weight, bias);
         var outputs = layer.Forward(plain, passSize: 2, relu);
         var tracked = 0L;
         var factor = BatchNorm.RunningUpdateFactor(momentum, ref tracked);
@@ -182,7 +182,7 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
         var expected = ExpectedTrainOutput(plain, channels, height * width, weight, bias, relu);
         for (var n = 0; n < batch; n++)
         {
-            AssertPaddingLanesZero(outputs[n], channels, height, width);
+            BatchNormTrainingLayer.AssertPaddingLanesZero(outputs[n], channels, height, width);
             var result = new float[channels * height * width];
             ReferenceKernels.BlockedToPlain(outputs[n], default, result, channels, height, width);
             for (var i = 0; i < result.Length; i++)
@@ -218,7 +218,7 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
         for (var k = 0; k < Batches; k++)
         {
             var plain = new[] { Floats(random, Channels * Pixels, -1f, 1f).Select(v => v + k).ToArray(), Floats(random, Channels * Pixels, -2f, 2f) };
-            var layer = new TrainingLayer(Channels, Pixels, 1, [], []);
+            var layer = new BatchNormTrainingLayer(Channels, Pixels, 1, [], []);
             layer.Forward(plain, passSize: 1, relu: false);
             BatchNorm.UpdateRunningStatistics(layer.Sum, layer.SumOfSquares, layer.Count, Channels, default,
                 BatchNorm.RunningUpdateFactor(momentum: null, ref tracked), runningMean, runningVariance);
@@ -317,7 +317,7 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
         var (weight, bias) = (Floats(random, channels, 0.5f, 1.5f), Floats(random, channels, -0.5f, 0.5f));
         var (runningMean, runningVariance) = (Floats(random, channels, -0.3f, 0.3f), Floats(random, channels, 0.5f, 1.5f));
 
-        var layer = new TrainingLayer(channels, height, width, weight, bias);
+        var layer = new BatchNormTrainingLayer(channels, height, width, weight, bias);
         if (batchStatistics)
         {
             layer.Forward(plain, passSize: 2, relu: false);
@@ -375,13 +375,13 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
         var direction = Enumerable.Range(0, batch).Select(_ => Floats(random, channels * pixels, -1f, 1f)).ToArray();
         var (weight, bias) = (Floats(random, channels, 0.5f, 1.5f), Floats(random, channels, -0.5f, 0.5f));
 
-        var layer = new TrainingLayer(channels, height, width, weight, bias);
+        var layer = new BatchNormTrainingLayer(channels, height, width, weight, bias);
         var outputs = layer.Forward(plain, passSize: 2, relu: true);
         // The fused ReLU's backward: dy is masked by the layer's output first, as for every fused ReLU.
         var masked = new float[batch][];
         for (var n = 0; n < batch; n++)
         {
-            var blockedGradient = Blocked(direction[n], channels, height, width);
+            var blockedGradient = BatchNormTrainingLayer.Blocked(direction[n], channels, height, width);
             ReferenceBackward.ReluMask(outputs[n], blockedGradient);
             masked[n] = new float[channels * pixels];
             ReferenceKernels.BlockedToPlain(blockedGradient, default, masked[n], channels, height, width);
@@ -408,7 +408,7 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
         var plain = new[] { Floats(random, Channels * Height * Width, -3f, 3f) };
         var (weight, bias) = (Floats(random, Channels, 0.5f, 1.5f), Floats(random, Channels, -0.5f, 0.5f));
         var (runningMean, runningVariance) = (Floats(random, Channels, -1f, 1f), Floats(random, Channels, 0.2f, 3f));
-        var layer = new TrainingLayer(Channels, Height, Width, weight, bias);
+        var layer = new BatchNormTrainingLayer(Channels, Height, Width, weight, bias);
         layer.FreezeTo(runningMean, runningVariance);
         var result = layer.Normalize(plain, passSize: 1, relu: false);
 
@@ -421,7 +421,7 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
             Assert.True(Math.Abs(actual[i] - expected[0][i]) <= 2e-6 * (1 + Math.Abs(expected[0][i])), $"element {i}: {actual[i]:G9}, expected {expected[0][i]:G9}.");
         }
 
-        AssertPaddingLanesZero(result[0], Channels, Height, Width);
+        BatchNormTrainingLayer.AssertPaddingLanesZero(result[0], Channels, Height, Width);
     }
 
     /// <summary>
@@ -445,7 +445,7 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
         var (runningMean, runningVariance) = (Floats(random, outChannels, -1f, 1f), Floats(random, outChannels, 0.1f, 2f));
 
         var convolved = PlainConvolution(input, weights, bias, inChannels, outChannels, Height, Width, kernelHeight, kernelWidth);
-        var layer = new TrainingLayer(outChannels, Height, Width, gamma, beta);
+        var layer = new BatchNormTrainingLayer(outChannels, Height, Width, gamma, beta);
         layer.FreezeTo(runningMean, runningVariance);
         var normalized = new float[convolved.Length];
         ReferenceKernels.BlockedToPlain(layer.Normalize([convolved], passSize: 1, relu: false)[0], default, normalized, outChannels, Height, Width);
@@ -458,119 +458,6 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
         {
             Assert.True(Math.Abs(folded[i] - normalized[i]) <= 1e-5 * (1 + Math.Abs(normalized[i])), $"element {i}: folded {folded[i]:G9}, conv then BN {normalized[i]:G9}.");
         }
-    }
-
-    // ---- A BN layer run as training runs it: passes of a few images, per-block items ----
-
-    /// <summary>
-    /// One BN layer's workspace, driven as the generated code will: the forward accumulates every pass's images into the
-    /// double sums, finalizes once, then normalizes every pass; the backward does the same with the gradient sums.
-    /// Images are plain NCHW at the boundary (the tests' formulas are in NCHW) and blocked inside.
-    /// </summary>
-    private sealed class TrainingLayer(int channels, int height, int width, float[] weight, float[] bias)
-    {
-        private readonly int physical = BlockedLayout.PaddedChannels(channels);
-        private readonly int plane = height * width * Block;
-        private float[] mean = [], inverseStd = [], scale = [], shift = [];
-
-        public double[] Sum { get; } = new double[BlockedLayout.PaddedChannels(channels)];
-        public double[] SumOfSquares { get; } = new double[BlockedLayout.PaddedChannels(channels)];
-        public long Count { get; private set; }
-
-        public float[][] Forward(float[][] plain, int passSize, bool relu)
-        {
-            var blocked = plain.Select(image => Blocked(image, channels, height, width)).ToArray();
-            foreach (var pass in Passes(plain.Length, passSize))
-            {
-                for (var b = 0; b < physical / Block; b++)
-                {
-                    foreach (var n in pass)
-                    {
-                        BatchNormKernels.AccumulateStatistics(blocked[n].AsSpan(b * plane, plane), height * width, Sum.AsSpan(b * Block, Block), SumOfSquares.AsSpan(b * Block, Block));
-                    }
-                }
-            }
-
-            Count = (long)plain.Length * height * width;
-            (mean, inverseStd, scale, shift) = (new float[physical], new float[physical], new float[physical], new float[physical]);
-            BatchNorm.TrainingCoefficients(Sum, SumOfSquares, Count, channels, default, weight, bias, Epsilon, mean, inverseStd, scale, shift);
-            return NormalizeBlocked(blocked, passSize, relu);
-        }
-
-        public void FreezeTo(float[] runningMean, float[] runningVariance)
-        {
-            (mean, inverseStd, scale, shift) = (new float[physical], new float[physical], new float[physical], new float[physical]);
-            BatchNorm.EvaluationCoefficients(runningMean, runningVariance, channels, default, weight, bias, Epsilon, mean, inverseStd, scale, shift);
-        }
-
-        public float[][] Normalize(float[][] plain, int passSize, bool relu)
-            => NormalizeBlocked(plain.Select(image => Blocked(image, channels, height, width)).ToArray(), passSize, relu);
-
-        private float[][] NormalizeBlocked(float[][] blocked, int passSize, bool relu)
-        {
-            var outputs = blocked.Select(image => new float[image.Length]).ToArray();
-            foreach (var pass in Passes(blocked.Length, passSize))
-            {
-                foreach (var n in pass)
-                {
-                    for (var b = 0; b < physical / Block; b++)
-                    {
-                        BatchNormKernels.Normalize(blocked[n].AsSpan(b * plane, plane), outputs[n].AsSpan(b * plane, plane), height * width,
-                            scale.AsSpan(b * Block, Block), shift.AsSpan(b * Block, Block), relu);
-                    }
-                }
-            }
-
-            return outputs;
-        }
-
-        /// <summary>dx (plain NCHW per image), dγ and dβ for the plain output gradients <paramref name="plainGradient"/>.</summary>
-        public (float[][] InputGradient, float[] WeightGradient, float[] BiasGradient) Backward(float[][] plainInput, float[][] plainGradient, int passSize, bool batchStatistics)
-        {
-            var input = plainInput.Select(image => Blocked(image, channels, height, width)).ToArray();
-            var gradient = plainGradient.Select(image => Blocked(image, channels, height, width)).ToArray();
-            var (sumGradient, sumCentered) = (new double[physical], new double[physical]);
-            foreach (var pass in Passes(input.Length, passSize))
-            {
-                for (var b = 0; b < physical / Block; b++)
-                {
-                    foreach (var n in pass)
-                    {
-                        BatchNormKernels.AccumulateGradientStatistics(input[n].AsSpan(b * plane, plane), gradient[n].AsSpan(b * plane, plane), height * width,
-                            mean.AsSpan(b * Block, Block), sumGradient.AsSpan(b * Block, Block), sumCentered.AsSpan(b * Block, Block));
-                    }
-                }
-            }
-
-            var (weightGradient, biasGradient) = (new float[channels], new float[channels]);
-            var (centeredScale, gradientMean, inputScale) = (new float[physical], new float[physical], new float[physical]);
-            BatchNorm.GradientCoefficients(sumGradient, sumCentered, (long)input.Length * height * width, channels, default, inverseStd, weight, batchStatistics,
-                weightGradient, biasGradient, centeredScale, gradientMean, inputScale);
-
-            var inputGradient = new float[input.Length][];
-            foreach (var pass in Passes(input.Length, passSize))
-            {
-                foreach (var n in pass)
-                {
-                    var blockedGradient = new float[input[n].Length];
-                    for (var b = 0; b < physical / Block; b++)
-                    {
-                        var lanes = new Range(b * Block, (b + 1) * Block);
-                        BatchNormKernels.AddInputGradient(input[n].AsSpan(b * plane, plane), gradient[n].AsSpan(b * plane, plane), blockedGradient.AsSpan(b * plane, plane),
-                            height * width, mean.AsSpan()[lanes], centeredScale.AsSpan()[lanes], gradientMean.AsSpan()[lanes], inputScale.AsSpan()[lanes]);
-                    }
-
-                    AssertPaddingLanesZero(blockedGradient, channels, height, width);
-                    inputGradient[n] = new float[channels * height * width];
-                    ReferenceKernels.BlockedToPlain(blockedGradient, default, inputGradient[n], channels, height, width);
-                }
-            }
-
-            return (inputGradient, weightGradient, biasGradient);
-        }
-
-        private static IEnumerable<int[]> Passes(int batch, int passSize)
-            => Enumerable.Range(0, (batch + passSize - 1) / passSize).Select(p => Enumerable.Range(p * passSize, Math.Min(passSize, batch - p * passSize)).ToArray());
     }
 
     // ---- PyTorch's formulas in double, on plain NCHW ----
@@ -671,13 +558,6 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
 
     // ---- Helpers ----
 
-    private static float[] Blocked(float[] plain, int channels, int height, int width)
-    {
-        var blocked = new float[BlockedLayout.Length(channels, height, width)];
-        ReferenceKernels.PlainToBlocked(plain, blocked, channels, height, width);
-        return blocked;
-    }
-
     /// <summary>One blocked image: values in [offset − 1, offset + 1] in the logical channels, a few exact zeros, zero padding lanes.</summary>
     private static float[] BlockedImage(Random random, int channels, int height, int width, float offset)
     {
@@ -687,25 +567,13 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
             plain[i] = 0f;
         }
 
-        return Blocked(plain, channels, height, width);
+        return BatchNormTrainingLayer.Blocked(plain, channels, height, width);
     }
 
     private static float[] Floats(Random random, int length, float low, float high)
         => Enumerable.Range(0, length).Select(_ => low + (high - low) * random.NextSingle()).ToArray();
 
     private static double[] Doubles(Random random, int length) => Enumerable.Range(0, length).Select(_ => random.NextDouble() * 10 - 5).ToArray();
-
-    private static void AssertPaddingLanesZero(float[] blocked, int channels, int height, int width)
-    {
-        for (var i = 0; i < blocked.Length; i++)
-        {
-            var channel = i / (height * width * Block) * Block + i % Block;
-            if (channel >= channels && BitConverter.SingleToInt32Bits(blocked[i]) != 0)
-            {
-                Assert.Fail($"Padding channel {channel} (of {channels}) holds {blocked[i]}, not +0.");
-            }
-        }
-    }
 
     private static void AssertRelative(double expected, float actual, double tolerance, string what)
         => Assert.True(Math.Abs(actual - expected) <= tolerance * Math.Max(Math.Abs(expected), 1e-30), $"{what}: {actual:G9}, expected {expected:G17} (relative tolerance {tolerance}).");

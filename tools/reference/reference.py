@@ -129,6 +129,25 @@ def near_ties(graph, probes, eps):
     drops it), so every parameter feeding that pool or ReLU ("exposed") may differ by far more than rounding; the
     others' gradients do not go through any such decision. Exact equalities are not counted: they come from overlapping
     windows of an earlier pool holding the same element, and either winner leads back to it."""
+    decisions = find_near_ties(probes, eps)
+    producer = {node["output"]: node for node in graph["nodes"]}
+    exposed = set()
+    for tensor in {probes["pool"][d["node"]][0]["inputs"][0] if d["kind"] == "pool" else probes["relu"][d["node"]][0]["output"]
+                   for d in decisions}:
+        stack = [tensor]
+        while stack:
+            node = producer.get(stack.pop())
+            if node is None:
+                continue
+            exposed.update(name for name in (node.get("weight"), node.get("bias")) if name)
+            stack.extend(node["inputs"])
+    return {"eps": eps, "count": len(decisions), "exposed": sorted(exposed), "decisions": decisions}
+
+
+def find_near_ties(probes, eps):
+    """The near-tie decisions (see near_ties), largest gradient first. probes["relu"][name] = (node, pre-activation,
+    output with its gradient); probes["pool"][name] = (node with "kernel", "stride", "padding", input, output with its
+    gradient)."""
     decisions = []
     for name, (node, y, z) in probes["relu"].items():
         y, gz = y.detach(), z.grad
@@ -154,19 +173,8 @@ def near_ties(graph, probes, eps):
             decisions.append({"kind": "pool", "node": name, "at": index,
                               "gap": gap[tuple(index)].item() / scale[index[0], index[1], 0, 0].item(),
                               "grad": abs(gout[tuple(index)].item()) / gout.abs().max().item()})
-    producer = {node["output"]: node for node in graph["nodes"]}
-    exposed = set()
-    for tensor in {probes["pool"][d["node"]][0]["inputs"][0] if d["kind"] == "pool" else probes["relu"][d["node"]][0]["output"]
-                   for d in decisions}:
-        stack = [tensor]
-        while stack:
-            node = producer.get(stack.pop())
-            if node is None:
-                continue
-            exposed.update(name for name in (node.get("weight"), node.get("bias")) if name)
-            stack.extend(node["inputs"])
     decisions.sort(key=lambda d: -d["grad"])
-    return {"eps": eps, "count": len(decisions), "exposed": sorted(exposed), "decisions": decisions}
+    return decisions
 
 
 if __name__ == "__main__":
