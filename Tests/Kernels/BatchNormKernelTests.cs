@@ -74,7 +74,7 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
             var expected = new float[image.Length];
             BatchNormReference.Normalize(image, expected, physical, height, width, scale, shift, relu);
 
-            var actual = Guarded.Run(image.Length, span =>
+            var actual = BlockedKernelTests.RunGuarded(image.Length, span =>
             {
                 for (var b = 0; b < physical / Block; b++)
                 {
@@ -606,29 +606,6 @@ public sealed class BatchNormKernelTests(ITestOutputHelper output)
         for (var i = 0; i < expected.Length; i++)
         {
             Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(actual[i]), $"{what} on {Isa.Current}: lane {i} is {actual[i]:G17}, expected {expected[i]:G17}.");
-        }
-    }
-
-    /// <summary>Runs a kernel on a span of NaNs between guard cells and checks the guards: a forgotten element fails the comparison, a write past either end a guard.</summary>
-    private static class Guarded
-    {
-        private const int GuardLength = 64;
-        private const float GuardValue = 1.5e30f;
-
-        public delegate void SpanAction(Span<float> span);
-
-        public static float[] Run(int length, SpanAction kernel)
-        {
-            var buffer = new float[GuardLength + length + GuardLength];
-            Array.Fill(buffer, GuardValue);
-            buffer.AsSpan(GuardLength, length).Fill(float.NaN);
-            kernel(buffer.AsSpan(GuardLength, length));
-            for (var i = 0; i < buffer.Length; i++)
-            {
-                Assert.True((i >= GuardLength && i < GuardLength + length) || buffer[i] == GuardValue, $"The kernel wrote {buffer[i]} outside its {length}-float output (at {i - GuardLength}).");
-            }
-
-            return buffer.AsSpan(GuardLength, length).ToArray();
         }
     }
 }

@@ -80,21 +80,30 @@ def main(argv=None):
     total = main_loss + sum(aux_losses)
     total.backward()
     if probes is not None:
-        with open(os.path.join(args.output, "near_ties.json"), "w") as f:
-            json.dump(near_ties(graph, probes, args.near_ties), f, indent=1)
-            f.write("\n")
+        write_near_ties(args.output, near_ties(graph, probes, args.near_ties))
 
-    np.save(os.path.join(args.output, "train_logits.npy"), main_logits.detach().to(torch.float32).numpy())
-    for i, a in enumerate(aux_logits):
-        np.save(os.path.join(args.output, f"aux_logits_{i}.npy"), a.detach().to(torch.float32).numpy())
-    with open(os.path.join(args.output, "loss.json"), "w") as f:
-        json.dump({"total": total.item(), "main": main_loss.item(), "auxiliary": [a.item() for a in aux_losses]}, f, indent=2)
-        f.write("\n")
+    write_training_outputs(args.output, main_logits, aux_logits, main_loss, aux_losses, total)
     gradients = {name: p.grad for name, p in model.named_parameters()}
     inceptiongen_torch.write_safetensors(os.path.join(args.output, "gradients.safetensors"), gradients,
                                          {"network": graph["network"], "reference": f"torch {torch.__version__} {args.dtype}"})
     print(f"{graph['network']}: {x.shape[0]} images, loss {total.item():.6f} (main {main_loss.item():.6f}), "
           f"{len(gradients)} gradients, torch {torch.__version__} {args.dtype}")
+
+
+def write_training_outputs(folder, main_logits, aux_logits, main_loss, aux_losses, total):
+    """train_logits.npy, aux_logits_<i>.npy and loss.json of one training pass (see the module's docstring)."""
+    np.save(os.path.join(folder, "train_logits.npy"), main_logits.detach().to(torch.float32).numpy())
+    for i, a in enumerate(aux_logits):
+        np.save(os.path.join(folder, f"aux_logits_{i}.npy"), a.detach().to(torch.float32).numpy())
+    with open(os.path.join(folder, "loss.json"), "w") as f:
+        json.dump({"total": total.item(), "main": main_loss.item(), "auxiliary": [a.item() for a in aux_losses]}, f, indent=2)
+        f.write("\n")
+
+
+def write_near_ties(folder, result):
+    with open(os.path.join(folder, "near_ties.json"), "w") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
 
 
 def _probe(model):

@@ -144,24 +144,16 @@ def run(args):
     total = main_loss + sum(aux_losses)
     total.backward()
     if probes is not None:
-        with open(os.path.join(args.output, "near_ties.json"), "w") as f:
-            json.dump(near_ties(model, probes, args.near_ties), f, indent=1)
-            f.write("\n")
-
-    np.save(os.path.join(args.output, "train_logits.npy"), main_logits.detach().to(torch.float32).numpy())
-    for i, a in enumerate(aux_logits):
-        np.save(os.path.join(args.output, f"aux_logits_{i}.npy"), a.detach().to(torch.float32).numpy())
-    with open(os.path.join(args.output, "loss.json"), "w") as f:
-        json.dump({"total": total.item(), "main": main_loss.item(), "auxiliary": [a.item() for a in aux_losses]}, f, indent=2)
-        f.write("\n")
-    reference = f"torch {torch.__version__} torchvision {torchvision.__version__} {args.dtype}"
+        reference.write_near_ties(args.output, near_ties(model, probes, args.near_ties))
+    reference.write_training_outputs(args.output, main_logits, aux_logits, main_loss, aux_losses, total)
+    source = f"torch {torch.__version__} torchvision {torchvision.__version__} {args.dtype}"
     gradients = {name: p.grad for name, p in model.named_parameters()}
-    inceptiongen_torch.write_safetensors(os.path.join(args.output, "gradients.safetensors"), gradients, {"reference": reference})
+    inceptiongen_torch.write_safetensors(os.path.join(args.output, "gradients.safetensors"), gradients, {"reference": source})
     buffers = {name: b.to(torch.float32) if b.is_floating_point() else b for name, b in model.named_buffers()}
-    inceptiongen_torch.write_safetensors(os.path.join(args.output, "running_stats.safetensors"), buffers, {"reference": reference},
+    inceptiongen_torch.write_safetensors(os.path.join(args.output, "running_stats.safetensors"), buffers, {"reference": source},
                                          keep_dtypes=True)
     print(f"googlenet: {x.shape[0]} images, loss {total.item():.6f} (main {main_loss.item():.6f}), "
-          f"{len(gradients)} gradients, {len(buffers)} buffers, {reference}")
+          f"{len(gradients)} gradients, {len(buffers)} buffers, {source}")
 
 
 def _probe(model):
