@@ -398,7 +398,7 @@ public sealed class BlockedKernelTests(ITestOutputHelper output)
     /// Runs <paramref name="kernel"/> on a span of exactly <paramref name="length"/> NaNs inside a buffer with
     /// <see cref="Guard"/> guard cells on each side, checks the guards, and returns what the kernel wrote.
     /// </summary>
-    private static float[] RunGuarded(int length, SpanAction kernel)
+    internal static float[] RunGuarded(int length, SpanAction kernel)
     {
         var buffer = new float[Guard + length + Guard];
         Array.Fill(buffer, GuardValue);
@@ -415,7 +415,7 @@ public sealed class BlockedKernelTests(ITestOutputHelper output)
         return buffer.AsSpan(Guard, length).ToArray();
     }
 
-    private delegate void SpanAction(Span<float> span);
+    internal delegate void SpanAction(Span<float> span);
 
     /// <summary>
     /// One image in NCHW16c with values in [-1, 1] in the logical channels and zeros in the padding channels.

@@ -56,14 +56,27 @@ def read_safetensors(path):
     return tensors, metadata
 
 
-def write_safetensors(path, tensors, metadata=None):
-    """Writes float32 tensors (name -> tensor) as a safetensors file, in name order."""
+_SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
+                       torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8",
+                       torch.bool: "BOOL"}
+
+
+def write_safetensors(path, tensors, metadata=None, keep_dtypes=False):
+    """Writes tensors (name -> tensor) as a safetensors file, in name order, little-endian, contiguous, the header
+    padded to 8 bytes: as float32, or with keep_dtypes each in its own dtype (any of _SAFETENSORS_DTYPES)."""
     header, chunks, offset = {}, [], 0
     if metadata:
         header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
     for name in sorted(tensors):
-        raw = tensors[name].detach().to(torch.float32).contiguous().cpu().numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(raw)]}
+        tensor = tensors[name].detach().contiguous().cpu()
+        if not keep_dtypes:
+            tensor = tensor.to(torch.float32)
+        if tensor.dtype not in _SAFETENSORS_DTYPES:
+            raise ValueError(f"tensor {name!r} has dtype {tensor.dtype}, which safetensors cannot hold here")
+        # bfloat16 has no numpy type: its bytes are those of an int16 view. numpy writes native order; torch runs on
+        # little-endian machines only (x64, arm64), as our reader does.
+        raw = (tensor.view(torch.int16) if tensor.dtype == torch.bfloat16 else tensor).numpy().tobytes()
+        header[name] = {"dtype": _SAFETENSORS_DTYPES[tensor.dtype], "shape": list(tensor.shape), "data_offsets": [offset, offset + len(raw)]}
         chunks.append(raw)
         offset += len(raw)
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")

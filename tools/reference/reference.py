@@ -80,21 +80,30 @@ def main(argv=None):
     total = main_loss + sum(aux_losses)
     total.backward()
     if probes is not None:
-        with open(os.path.join(args.output, "near_ties.json"), "w") as f:
-            json.dump(near_ties(graph, probes, args.near_ties), f, indent=1)
-            f.write("\n")
+        write_near_ties(args.output, near_ties(graph, probes, args.near_ties))
 
-    np.save(os.path.join(args.output, "train_logits.npy"), main_logits.detach().to(torch.float32).numpy())
-    for i, a in enumerate(aux_logits):
-        np.save(os.path.join(args.output, f"aux_logits_{i}.npy"), a.detach().to(torch.float32).numpy())
-    with open(os.path.join(args.output, "loss.json"), "w") as f:
-        json.dump({"total": total.item(), "main": main_loss.item(), "auxiliary": [a.item() for a in aux_losses]}, f, indent=2)
-        f.write("\n")
+    write_training_outputs(args.output, main_logits, aux_logits, main_loss, aux_losses, total)
     gradients = {name: p.grad for name, p in model.named_parameters()}
     inceptiongen_torch.write_safetensors(os.path.join(args.output, "gradients.safetensors"), gradients,
                                          {"network": graph["network"], "reference": f"torch {torch.__version__} {args.dtype}"})
     print(f"{graph['network']}: {x.shape[0]} images, loss {total.item():.6f} (main {main_loss.item():.6f}), "
           f"{len(gradients)} gradients, torch {torch.__version__} {args.dtype}")
+
+
+def write_training_outputs(folder, main_logits, aux_logits, main_loss, aux_losses, total):
+    """train_logits.npy, aux_logits_<i>.npy and loss.json of one training pass (see the module's docstring)."""
+    np.save(os.path.join(folder, "train_logits.npy"), main_logits.detach().to(torch.float32).numpy())
+    for i, a in enumerate(aux_logits):
+        np.save(os.path.join(folder, f"aux_logits_{i}.npy"), a.detach().to(torch.float32).numpy())
+    with open(os.path.join(folder, "loss.json"), "w") as f:
+        json.dump({"total": total.item(), "main": main_loss.item(), "auxiliary": [a.item() for a in aux_losses]}, f, indent=2)
+        f.write("\n")
+
+
+def write_near_ties(folder, result):
+    with open(os.path.join(folder, "near_ties.json"), "w") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
 
 
 def _probe(model):
@@ -129,6 +138,25 @@ def near_ties(graph, probes, eps):
     drops it), so every parameter feeding that pool or ReLU ("exposed") may differ by far more than rounding; the
     others' gradients do not go through any such decision. Exact equalities are not counted: they come from overlapping
     windows of an earlier pool holding the same element, and either winner leads back to it."""
+    decisions = find_near_ties(probes, eps)
+    producer = {node["output"]: node for node in graph["nodes"]}
+    exposed = set()
+    for tensor in {probes["pool"][d["node"]][0]["inputs"][0] if d["kind"] == "pool" else probes["relu"][d["node"]][0]["output"]
+                   for d in decisions}:
+        stack = [tensor]
+        while stack:
+            node = producer.get(stack.pop())
+            if node is None:
+                continue
+            exposed.update(name for name in (node.get("weight"), node.get("bias")) if name)
+            stack.extend(node["inputs"])
+    return {"eps": eps, "count": len(decisions), "exposed": sorted(exposed), "decisions": decisions}
+
+
+def find_near_ties(probes, eps):
+    """The near-tie decisions (see near_ties), largest gradient first. probes["relu"][name] = (node, pre-activation,
+    output with its gradient); probes["pool"][name] = (node with "kernel", "stride", "padding", input, output with its
+    gradient)."""
     decisions = []
     for name, (node, y, z) in probes["relu"].items():
         y, gz = y.detach(), z.grad
@@ -154,19 +182,8 @@ def near_ties(graph, probes, eps):
             decisions.append({"kind": "pool", "node": name, "at": index,
                               "gap": gap[tuple(index)].item() / scale[index[0], index[1], 0, 0].item(),
                               "grad": abs(gout[tuple(index)].item()) / gout.abs().max().item()})
-    producer = {node["output"]: node for node in graph["nodes"]}
-    exposed = set()
-    for tensor in {probes["pool"][d["node"]][0]["inputs"][0] if d["kind"] == "pool" else probes["relu"][d["node"]][0]["output"]
-                   for d in decisions}:
-        stack = [tensor]
-        while stack:
-            node = producer.get(stack.pop())
-            if node is None:
-                continue
-            exposed.update(name for name in (node.get("weight"), node.get("bias")) if name)
-            stack.extend(node["inputs"])
     decisions.sort(key=lambda d: -d["grad"])
-    return {"eps": eps, "count": len(decisions), "exposed": sorted(exposed), "decisions": decisions}
+    return decisions
 
 
 if __name__ == "__main__":
