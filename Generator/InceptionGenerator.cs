@@ -31,6 +31,7 @@ public sealed class InceptionGenerator : IIncrementalGenerator
 
     public const string SourceStep = "Source";
     public const string HintNamesStep = "HintNames";
+    public const string HidingTypesStep = "HidingTypes";
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -51,9 +52,24 @@ public sealed class InceptionGenerator : IIncrementalGenerator
         var diagnostics = plans
             .Select(static (plan, _) => plan.Diagnostics)
             .WithTrackingName(DiagnosticsStep);
+        // A type 'System' or 'InceptionGen' in the global namespace breaks every network's code: nothing is
+        // generated while one exists (this look-up runs on every compilation, but only reads the declaration table).
+        var hidingTypes = context.CompilationProvider
+            .Select(static (compilation, _) => DeclarationChecks.TypesHidingNamespaces(compilation))
+            .WithTrackingName(HidingTypesStep);
         var emittable = plans
             .Select(static (plan, _) => plan.IsEmittable ? plan.WithoutLocations() : null)
+            .Combine(hidingTypes)
+            .Select(static (input, _) => input.Right.Count == 0 ? input.Left : null)
             .WithTrackingName(EmitStep);
+        var anyNetwork = plans.Collect().Select(static (all, _) => all.Length > 0);
+        context.RegisterSourceOutput(hidingTypes.Combine(anyNetwork), static (production, input) =>
+        {
+            foreach (var diagnostic in input.Right ? input.Left : EquatableArray<DiagnosticInfo>.Empty)
+            {
+                production.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
 
         // The source is written in a step of its own, so that a failure can be reported at the class (whose
         // location the step does not hold) and the output callbacks only hand over strings.

@@ -93,18 +93,6 @@ internal static class DeclarationChecks
             }
         }
 
-        var outermost = type;
-        while (outermost.ContainingType is not null)
-        {
-            outermost = outermost.ContainingType;
-        }
-
-        if (outermost.ContainingNamespace.IsGlobalNamespace && outermost.Name is "System" or "InceptionGen")
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, classLocation, type.Name,
-                $"is in a type named '{outermost.Name}' in the global namespace, which hides the namespace 'global::{outermost.Name}' the generated code uses; declare it in a namespace"));
-        }
-
         if (GeneratedMembers.IsFixedName(type.Name))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameTakenByGeneratedMember, classLocation, "The class", type.Name, type.Name));
@@ -135,21 +123,27 @@ internal static class DeclarationChecks
         return candidates.Distinct().ToEquatableArray();
     }
 
-    private static bool IsLayer(ISymbol member)
-        => member is IPropertySymbol property && property.GetAttributes().Any(attribute => IsLayerAttributeClass(attribute.AttributeClass));
-
-    private static bool IsLayerAttributeClass(INamedTypeSymbol? attributeClass)
+    /// <summary>
+    /// Types in the global namespace that hide a namespace the generated code refers to as <c>global::System</c> or
+    /// <c>global::InceptionGen</c>: one breaks every network of the compilation, so it is reported once, where it is.
+    /// </summary>
+    public static EquatableArray<DiagnosticInfo> TypesHidingNamespaces(Compilation compilation)
     {
-        for (var type = attributeClass?.BaseType; type is not null; type = type.BaseType)
+        var found = new List<DiagnosticInfo>();
+        foreach (var name in new[] { "System", "InceptionGen" })
         {
-            if (type.ToDisplayString() == "InceptionGen.LayerAttribute")
+            foreach (var type in compilation.Assembly.GlobalNamespace.GetTypeMembers(name))
             {
-                return true;
+                found.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, LocationInfo.From(type.Locations.FirstOrDefault()), name,
+                    $"is a type in the global namespace, which hides the namespace 'global::{name}' that the code generated for every network uses; declare it in a namespace"));
             }
         }
 
-        return false;
+        return found.ToEquatableArray();
     }
+
+    private static bool IsLayer(ISymbol member)
+        => member is IPropertySymbol property && property.GetAttributes().Any(Parser.IsLayerAttribute);
 
     private static bool IsAccessModifier(SyntaxToken modifier)
         => modifier.Kind() is SyntaxKind.PublicKeyword or SyntaxKind.InternalKeyword or SyntaxKind.ProtectedKeyword or SyntaxKind.PrivateKeyword;

@@ -290,7 +290,7 @@ internal static class Parser
             .OfType<PropertyDeclarationSyntax>()
             .Count(declaration => declaration.AccessorList?.Accessors.All(accessor => accessor.Body is null && accessor.ExpressionBody is null) ?? false) > 1;
 
-    private static bool IsLayerAttribute(AttributeData attribute)
+    public static bool IsLayerAttribute(AttributeData attribute)
     {
         for (var type = attribute.AttributeClass?.BaseType; type is not null; type = type.BaseType)
         {

@@ -22,7 +22,7 @@ public sealed class GeneratorFuzzTests
     /// case in this many are compiled too (all of them with INCEPTIONGEN_FUZZ_BODIES_EVERY=1), to keep the run within
     /// minutes: a body costs about a second to compile on a loaded 2-core machine.
     /// </summary>
-    private const int DefaultBodiesEvery = 10;
+    private const int DefaultBodiesEvery = 25;
 
     private static readonly string s_regressions = Path.Combine(RepositoryRoot.Path, "Tests", "Generator", "FuzzRegressions");
 
