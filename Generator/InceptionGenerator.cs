@@ -7,6 +7,7 @@ using InceptionGen.Generator.Emitting;
 using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Parsing;
 using InceptionGen.Generator.Planning;
+using InceptionGen.Generator.Validation;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -28,6 +29,10 @@ public sealed class InceptionGenerator : IIncrementalGenerator
     public const string DiagnosticsStep = "Diagnostics";
     public const string EmitStep = "Emit";
 
+    public const string SourceStep = "Source";
+    public const string HintNamesStep = "HintNames";
+    public const string HidingTypesStep = "HidingTypes";
+
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var models = context.SyntaxProvider
@@ -47,9 +52,35 @@ public sealed class InceptionGenerator : IIncrementalGenerator
         var diagnostics = plans
             .Select(static (plan, _) => plan.Diagnostics)
             .WithTrackingName(DiagnosticsStep);
+        // A type 'System' or 'InceptionGen' in the global namespace breaks every network's code: nothing is
+        // generated while one exists (this look-up runs on every compilation, but only reads the declaration table).
+        var hidingTypes = context.CompilationProvider
+            .Select(static (compilation, _) => DeclarationChecks.TypesHidingNamespaces(compilation))
+            .WithTrackingName(HidingTypesStep);
         var emittable = plans
             .Select(static (plan, _) => plan.IsEmittable ? plan.WithoutLocations() : null)
+            .Combine(hidingTypes)
+            .Select(static (input, _) => input.Right.Count == 0 ? input.Left : null)
             .WithTrackingName(EmitStep);
+        var anyNetwork = plans.Collect().Select(static (all, _) => all.Length > 0);
+        context.RegisterSourceOutput(hidingTypes.Combine(anyNetwork), static (production, input) =>
+        {
+            foreach (var diagnostic in input.Right ? input.Left : EquatableArray<DiagnosticInfo>.Empty)
+            {
+                production.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+
+        // The source is written in a step of its own, so that a failure can be reported at the class (whose
+        // location the step does not hold) and the output callbacks only hand over strings.
+        var sources = emittable
+            .Select(static (plan, _) => EmitSafely(plan))
+            .WithTrackingName(SourceStep);
+        var hintNames = sources
+            .Select(static (source, _) => source?.FullName)
+            .Collect()
+            .Select(static (names, _) => names.OfType<string>().ToEquatableArray())
+            .WithTrackingName(HintNamesStep);
 
         context.RegisterSourceOutput(diagnostics, static (production, found) =>
         {
@@ -58,8 +89,37 @@ public sealed class InceptionGenerator : IIncrementalGenerator
                 production.ReportDiagnostic(diagnostic.ToDiagnostic());
             }
         });
-        context.RegisterSourceOutput(emittable, static (production, plan) => Produce(production, plan));
+        context.RegisterSourceOutput(sources.Combine(hintNames), static (production, input) => AddSource(production, input.Left, input.Right));
+
+        // Emission failures, reported at the class. The join with every network's location re-runs on any edit
+        // above a class, but yields an equal (empty) list when nothing failed, so the output after it stays cached.
+        var failures = sources
+            .Select(static (source, _) => source is { Failure: not null } ? source : null)
+            .Collect()
+            .Select(static (found, _) => found.OfType<EmittedSource>().ToEquatableArray());
+        var classLocations = plans
+            .Select(static (plan, _) => new ClassLocation(plan.Model.FullName, plan.Model.Location))
+            .Collect()
+            .Select(static (found, _) => found.ToEquatableArray());
+        var failureReports = failures
+            .Combine(classLocations)
+            .Select(static (input, _) => input.Left
+                .Select(failure => DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFailure,
+                    input.Right.FirstOrDefault(candidate => candidate.FullName == failure.FullName)?.Location, failure.FullName, failure.Failure))
+                .ToEquatableArray());
+        context.RegisterSourceOutput(failureReports, static (production, found) =>
+        {
+            foreach (var diagnostic in found)
+            {
+                production.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
     }
+
+    /// <summary>A network's generated source, or why writing it failed.</summary>
+    private sealed record EmittedSource(string FullName, string? Source, string? Failure);
+
+    private sealed record ClassLocation(string FullName, LocationInfo? Location);
 
     private static NetworkModel ParseSafely(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -80,7 +140,23 @@ public sealed class InceptionGenerator : IIncrementalGenerator
     {
         try
         {
-            return Planner.Plan(model);
+            // Bounds first: the planner's arithmetic and searches are only safe on numbers within the limits.
+            var overLimit = model.Incomplete ? [] : Limits.Check(model);
+            var plan = overLimit.Count > 0 ? NetworkPlan.Failed(model, model.Diagnostics.Concat(overLimit)) : Planner.Plan(model);
+            if (plan.IsEmittable && GeneratedNames.Check(plan) is { Count: > 0 } clashes)
+            {
+                plan = plan with { Diagnostics = plan.Diagnostics.Concat(clashes).ToEquatableArray() };
+            }
+
+            // The emitted passes start by converting the input to the blocked layout; a network with no layer that
+            // needs it (only dropout, or linear layers on a vector input) has nothing to start from.
+            if (plan.IsEmittable && !plan.Ops.Any(op => op.Kind == OpKind.InputToBlocked))
+            {
+                plan = plan with { Diagnostics = plan.Diagnostics.Concat([DiagnosticInfo.Create(DiagnosticDescriptors.NoSpatialLayer, model.Location, model.ClassName)]).ToEquatableArray() };
+            }
+
+            // The candidates were only needed for that check; dropping them keeps the emitted plan independent of them.
+            return plan with { Model = plan.Model with { CollisionCandidates = EquatableArray<UserMember>.Empty } };
         }
         catch (Exception exception)
         {
@@ -88,25 +164,39 @@ public sealed class InceptionGenerator : IIncrementalGenerator
         }
     }
 
-    private static void Produce(SourceProductionContext context, NetworkPlan? plan)
+    private static EmittedSource? EmitSafely(NetworkPlan? plan)
     {
         if (plan is null)
         {
-            return;
+            return null;
         }
 
-        string source;
         try
         {
-            source = Emitter.Emit(plan);
+            return new EmittedSource(plan.Model.FullName, Emitter.Emit(plan), null);
         }
         catch (Exception exception)
         {
-            context.ReportDiagnostic(Failure(plan.Model.ClassName, "emitting", exception, null).ToDiagnostic());
+            return new EmittedSource(plan.Model.FullName, null, $"emitting: {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    private static void AddSource(SourceProductionContext context, EmittedSource? emitted, EquatableArray<string> allFullNames)
+    {
+        if (emitted?.Source is null)
+        {
             return;
         }
 
-        context.AddSource(plan.Model.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));
+        try
+        {
+            context.AddSource(HintNames.For(emitted.FullName, allFullNames), SourceText.From(emitted.Source, Encoding.UTF8));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Hint names are valid and unique by construction; should that ever fail, say so rather than let Roslyn drop every file (CS8785).
+            context.ReportDiagnostic(Failure(emitted.FullName, "adding the source", exception, null).ToDiagnostic());
+        }
     }
 
     private static DiagnosticInfo Failure(string name, string step, Exception exception, LocationInfo? location)

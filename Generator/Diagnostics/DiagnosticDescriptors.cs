@@ -12,6 +12,10 @@ internal static class DiagnosticDescriptors
 {
     private const string Category = "InceptionGen";
 
+    // An error means the generator wrote nothing for the network, so the build cannot succeed anyway: users may not
+    // downgrade it (as the Regex generator marks its errors), or the missing code surfaces as CS9248 at every layer.
+    private static readonly string[] s_errorTags = [WellKnownDiagnosticTags.NotConfigurable];
+
     public static readonly DiagnosticDescriptor NetworkNotPartial = Error("IG0001",
         "Network class must be partial",
         "Network class '{0}' must be declared 'partial' so that the generator can add its forward pass");
@@ -89,6 +93,22 @@ internal static class DiagnosticDescriptors
         "Layer name taken by a generated member",
         "Layer '{0}' has the name of a member the generator writes on every network; rename the layer");
 
+    public static readonly DiagnosticDescriptor OverLimit = Error("IG0020",
+        "Value over the generator's limit",
+        "{0} of '{1}' is {2}, over the generator's limit of {3}");
+
+    public static readonly DiagnosticDescriptor LayerDeclarationMismatch = Error("IG0021",
+        "Layer property not declared as the generator declares it",
+        "Layer '{0}' {1}; declare it exactly as 'public partial {2} {0} {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor NameTakenByGeneratedMember = Error("IG0022",
+        "Name taken by a generated member",
+        "{0} '{1}' has the name of a member the generator writes on network '{2}'; rename it");
+
+    public static readonly DiagnosticDescriptor NoSpatialLayer = Error("IG0023",
+        "Network without a layer on the input map",
+        "Network '{0}' has no convolution, pool or other layer that reads the input map; a network of only [Dropout], [Linear] or [Flatten] layers on a vector input is not supported, so start it with such a layer");
+
     /// <summary>All descriptors, for lookup by ID and for the docs test.</summary>
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
         .GetFields()
@@ -101,8 +121,14 @@ internal static class DiagnosticDescriptors
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
 
-    private static DiagnosticDescriptor Error(string id, string title, string message)
-        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+    /// <summary>
+    /// Where the diagnostic pages live, as an absolute URL: the IDE opens help links as they are, and a relative
+    /// path means nothing outside this repository.
+    /// </summary>
+    public const string HelpLinkBase = "https://github.com/inceptiongen/inceptiongen/blob/main/docs/diagnostics/";
 
-    private static string HelpLink(string id) => $"docs/diagnostics/{id}.md";
+    private static DiagnosticDescriptor Error(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id), customTags: s_errorTags);
+
+    public static string HelpLink(string id) => HelpLinkBase + id + ".md";
 }

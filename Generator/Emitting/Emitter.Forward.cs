@@ -350,34 +350,48 @@ internal sealed partial class Emitter
         w.Line(GeneratedCode);
         using (w.Block($"private void {name}(int begin, int end)"))
         {
-            foreach (var local in locals)
+            if (items.Count == 0)
             {
-                w.Line(local);
+                // No convolution: a loop around a switch with only a throw would be unreachable code (CS0162).
+                w.Line("if (begin < end) throw new global::System.ArgumentOutOfRangeException(nameof(begin));");
             }
-
-            using (w.Block("for (var item = begin; item < end; item++)"))
-            using (w.Block("switch (item)"))
+            else
             {
-                for (var item = 0; item < items.Count; item++)
-                {
-                    var op = items[item];
-                    var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
-                    using (w.Block($"case {item}: // {op.QualifiedName}: [{string.Join(", ", weights.Shape)}]"))
-                    {
-                        foreach (var statement in statements(op))
-                        {
-                            w.Line(statement);
-                        }
-
-                        w.Line("break;");
-                    }
-                }
-
-                w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));");
+                WriteConvolutionSwitch(items, locals, statements);
             }
         }
 
         w.Line();
+    }
+
+    private void WriteConvolutionSwitch(List<OpPlan> items, string[] locals, Func<OpPlan, string[]> statements)
+    {
+        var w = _writer;
+        foreach (var local in locals)
+        {
+            w.Line(local);
+        }
+
+        using (w.Block("for (var item = begin; item < end; item++)"))
+        using (w.Block("switch (item)"))
+        {
+            for (var item = 0; item < items.Count; item++)
+            {
+                var op = items[item];
+                var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
+                using (w.Block($"case {item}: // {op.QualifiedName}: [{string.Join(", ", weights.Shape)}]"))
+                {
+                    foreach (var statement in statements(op))
+                    {
+                        w.Line(statement);
+                    }
+
+                    w.Line("break;");
+                }
+            }
+
+            w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));");
+        }
     }
 
     private static int PackedLength(OpPlan op) => (op.OutChannels + 15) / 16 * op.LoopChannels * op.Kernel * op.Kernel * 16;

@@ -49,8 +49,8 @@ internal sealed partial class Emitter
             w.Line();
         }
 
-        var scopes = _model.ContainingTypes.Select(type => w.Block($"partial {type.Keyword} {type.Name}")).ToList();
-        using (w.Block($"partial class {_model.ClassName} : global::InceptionGen.{(_plan.IsTrainable ? "ITrainableNetwork" : "INetwork")}, global::InceptionGen.Threading.IRangeWork"))
+        var scopes = _model.ContainingTypes.Select(type => w.Block($"partial {type.Keyword} {Identifier(type.Name)}")).ToList();
+        using (w.Block($"partial class {Identifier(_model.ClassName)} : global::InceptionGen.{(_plan.IsTrainable ? "ITrainableNetwork" : "INetwork")}, global::InceptionGen.Threading.IRangeWork"))
         {
             WriteConstants();
             WriteParameterTable();
@@ -184,7 +184,7 @@ internal sealed partial class Emitter
         w.Line("/// Layers run on <paramref name=\"pool\"/>, or on <see cref=\"global::InceptionGen.Threading.WorkerPool.Shared\"/> (every core).");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        using (w.Block($"public {_model.ClassName}(int maxBatch = 1, ulong seed = 0, global::InceptionGen.Threading.WorkerPool? pool = null)"))
+        using (w.Block($"public {Identifier(_model.ClassName)}(int maxBatch = 1, ulong seed = 0, global::InceptionGen.Threading.WorkerPool? pool = null)"))
         {
             w.Line("global::System.ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);");
             w.Line("global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, int.MaxValue / global::System.Math.Max(ActivationLengthPerImage, 1));");

@@ -46,7 +46,16 @@ internal static class Parser
         var classLocation = LocationInfo.From(classSyntax.Identifier.GetLocation());
         var diagnostics = new List<DiagnosticInfo>();
 
+        if (!IsFirstNetworkDeclaration(type, classSyntax, cancellationToken))
+        {
+            // [Network] on a second part of the class: the compiler reports the duplicate attribute (CS0579), and
+            // the first part's model already stands for the whole class.
+            return new NetworkModel(null, type.Name, "public", EquatableArray<ContainingType>.Empty, 0, 0, 0, EquatableArray<LayerModel>.Empty, classLocation,
+                EquatableArray<DiagnosticInfo>.Empty, Incomplete: true);
+        }
+
         CheckDeclaration(type, classLocation, diagnostics);
+        var candidates = DeclarationChecks.CheckMembers(type, classLocation, diagnostics, cancellationToken);
         var (channels, height, width) = ReadInputShape(context.Attributes.FirstOrDefault());
 
         var layers = new List<LayerModel>();
@@ -76,7 +85,15 @@ internal static class Parser
             layers.ToEquatableArray(),
             classLocation,
             diagnostics.ToEquatableArray(),
-            incomplete);
+            incomplete,
+            candidates);
+    }
+
+    /// <summary>Whether <paramref name="declaration"/> carries the class's first [Network] attribute.</summary>
+    private static bool IsFirstNetworkDeclaration(INamedTypeSymbol type, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
+    {
+        var first = type.GetAttributes().FirstOrDefault(attribute => attribute.AttributeClass?.ToDisplayString() == NetworkAttributeName)?.ApplicationSyntaxReference;
+        return first is null || first.GetSyntax(cancellationToken).Parent?.Parent == declaration;
     }
 
     private static void CheckDeclaration(INamedTypeSymbol type, LocationInfo? location, List<DiagnosticInfo> diagnostics)
@@ -136,7 +153,7 @@ internal static class Parser
     private static (int Channels, int Height, int Width) ReadInputShape(AttributeData? attribute)
     {
         var arguments = Arguments(attribute);
-        return (Int(arguments, "Channels", 3), Int(arguments, "Height", 224), Int(arguments, "Width", 224));
+        return (Int(arguments, "Channels", LayerDefaults.InputChannels), Int(arguments, "Height", LayerDefaults.InputHeight), Int(arguments, "Width", LayerDefaults.InputWidth));
     }
 
     private static LayerModel? ReadLayer(IPropertySymbol property, string networkName, HashSet<string> seenNames,
@@ -170,7 +187,7 @@ internal static class Parser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateLayerName, location, property.Name, networkName));
         }
 
-        if (GeneratedMembers.Names.Contains(property.Name))
+        if (GeneratedMembers.IsFixedName(property.Name))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedLayerName, location, property.Name));
         }
@@ -189,6 +206,10 @@ internal static class Parser
         if (property.IsStatic)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, property.Name, "is static; a layer belongs to one network instance"));
+        }
+        else if (!property.IsIndexer && declaration is not null && declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            DeclarationChecks.CheckLayerProperty(property, declaration, entry.PropertyType, location, diagnostics, cancellationToken);
         }
 
         var actualType = property.Type;
@@ -213,27 +234,27 @@ internal static class Parser
             LayerKind.Conv => layer with
             {
                 OutChannels = Int(arguments, "OutChannels", 0),
-                Kernel = Int(arguments, "Kernel", 1),
-                Stride = Int(arguments, "Stride", 1),
-                Padding = Int(arguments, "Padding", 0),
-                Bias = Bool(arguments, "Bias", true),
-                Relu = Bool(arguments, "Relu", true),
+                Kernel = Int(arguments, "Kernel", LayerDefaults.ConvKernel),
+                Stride = Int(arguments, "Stride", LayerDefaults.ConvStride),
+                Padding = Int(arguments, "Padding", LayerDefaults.ConvPadding),
+                Bias = Bool(arguments, "Bias", LayerDefaults.ConvBias),
+                Relu = Bool(arguments, "Relu", LayerDefaults.ConvRelu),
             },
             LayerKind.MaxPool or LayerKind.AvgPool => layer with
             {
                 Kernel = Int(arguments, "Kernel", 1),
                 // A pool's stride defaults to its kernel, as in PyTorch; to 1 for a bad kernel, which is reported once, as the kernel.
                 Stride = Int(arguments, "Stride", Math.Max(Int(arguments, "Kernel", 1), 1)),
-                Padding = Int(arguments, "Padding", 0),
-                CeilMode = Bool(arguments, "CeilMode", false),
+                Padding = Int(arguments, "Padding", LayerDefaults.PoolPadding),
+                CeilMode = Bool(arguments, "CeilMode", LayerDefaults.PoolCeilMode),
                 Relu = false,
             },
             LayerKind.LocalResponseNorm => layer with
             {
                 Kernel = Int(arguments, "Size", 5),
-                Alpha = Float(arguments, "Alpha", 1e-4f),
-                Beta = Float(arguments, "Beta", 0.75f),
-                K = Float(arguments, "K", 1f),
+                Alpha = Float(arguments, "Alpha", LayerDefaults.LrnAlpha),
+                Beta = Float(arguments, "Beta", LayerDefaults.LrnBeta),
+                K = Float(arguments, "K", LayerDefaults.LrnK),
                 Relu = false,
             },
             LayerKind.Inception => layer with
@@ -244,19 +265,19 @@ internal static class Parser
             LayerKind.AuxiliaryClassifier => layer with
             {
                 OutChannels = Int(arguments, "Classes", 0),
-                LossWeight = Float(arguments, "LossWeight", 0.3f),
-                Kernel = Int(arguments, "PoolKernel", 5),
-                Stride = Int(arguments, "PoolStride", 3),
-                ConvChannels = Int(arguments, "ConvChannels", 128),
-                HiddenUnits = Int(arguments, "HiddenUnits", 1024),
-                Rate = Float(arguments, "DropoutRate", 0.7f),
+                LossWeight = Float(arguments, "LossWeight", LayerDefaults.AuxiliaryLossWeight),
+                Kernel = Int(arguments, "PoolKernel", LayerDefaults.AuxiliaryPoolKernel),
+                Stride = Int(arguments, "PoolStride", LayerDefaults.AuxiliaryPoolStride),
+                ConvChannels = Int(arguments, "ConvChannels", LayerDefaults.AuxiliaryConvChannels),
+                HiddenUnits = Int(arguments, "HiddenUnits", LayerDefaults.AuxiliaryHiddenUnits),
+                Rate = Float(arguments, "DropoutRate", LayerDefaults.AuxiliaryDropoutRate),
             },
             LayerKind.Dropout => layer with { Rate = Float(arguments, "Rate", 0.5f), Relu = false },
             LayerKind.Linear => layer with
             {
                 OutChannels = Int(arguments, "OutFeatures", 0),
-                Bias = Bool(arguments, "Bias", true),
-                Relu = Bool(arguments, "Relu", false),
+                Bias = Bool(arguments, "Bias", LayerDefaults.LinearBias),
+                Relu = Bool(arguments, "Relu", LayerDefaults.LinearRelu),
             },
             _ => layer with { Relu = false },
         };
@@ -269,7 +290,7 @@ internal static class Parser
             .OfType<PropertyDeclarationSyntax>()
             .Count(declaration => declaration.AccessorList?.Accessors.All(accessor => accessor.Body is null && accessor.ExpressionBody is null) ?? false) > 1;
 
-    private static bool IsLayerAttribute(AttributeData attribute)
+    public static bool IsLayerAttribute(AttributeData attribute)
     {
         for (var type = attribute.AttributeClass?.BaseType; type is not null; type = type.BaseType)
         {

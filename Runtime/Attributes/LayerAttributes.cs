@@ -12,13 +12,13 @@ public sealed class ConvAttribute(int outChannels) : LayerAttribute
 {
     public int OutChannels { get; } = outChannels;
     /// <summary>Kernel height and width.</summary>
-    public int Kernel { get; set; } = 1;
-    public int Stride { get; set; } = 1;
+    public int Kernel { get; set; } = LayerDefaults.ConvKernel;
+    public int Stride { get; set; } = LayerDefaults.ConvStride;
     /// <summary>Zero padding on every side.</summary>
-    public int Padding { get; set; }
-    public bool Bias { get; set; } = true;
+    public int Padding { get; set; } = LayerDefaults.ConvPadding;
+    public bool Bias { get; set; } = LayerDefaults.ConvBias;
     /// <summary>ReLU after the convolution; on by default, as in every convolution of the paper.</summary>
-    public bool Relu { get; set; } = true;
+    public bool Relu { get; set; } = LayerDefaults.ConvRelu;
 }
 
 /// <summary>Max pooling with a square window. Padded cells never win. Declare the property as <see cref="Pool"/>.</summary>
@@ -28,9 +28,9 @@ public sealed class MaxPoolAttribute(int kernel) : LayerAttribute
     public int Kernel { get; } = kernel;
     /// <summary>Defaults to the kernel size when not set.</summary>
     public int Stride { get; set; }
-    public int Padding { get; set; }
+    public int Padding { get; set; } = LayerDefaults.PoolPadding;
     /// <summary>Round the output size up, as Caffe does (and PyTorch's <c>ceil_mode=True</c>).</summary>
-    public bool CeilMode { get; set; }
+    public bool CeilMode { get; set; } = LayerDefaults.PoolCeilMode;
 }
 
 /// <summary>Average pooling with a square window. As in Caffe, each window divides by its size clipped to the padded input. Declare the property as <see cref="Pool"/>.</summary>
@@ -40,8 +40,8 @@ public sealed class AvgPoolAttribute(int kernel) : LayerAttribute
     public int Kernel { get; } = kernel;
     /// <summary>Defaults to the kernel size when not set.</summary>
     public int Stride { get; set; }
-    public int Padding { get; set; }
-    public bool CeilMode { get; set; }
+    public int Padding { get; set; } = LayerDefaults.PoolPadding;
+    public bool CeilMode { get; set; } = LayerDefaults.PoolCeilMode;
 }
 
 /// <summary>Averages each channel over the whole map, giving a C×1×1 output. Declare the property as <see cref="Pool"/>.</summary>
@@ -58,9 +58,9 @@ public sealed class GlobalAveragePoolAttribute : LayerAttribute
 public sealed class LocalResponseNormAttribute(int size) : LayerAttribute
 {
     public int Size { get; } = size;
-    public float Alpha { get; set; } = 1e-4f;
-    public float Beta { get; set; } = 0.75f;
-    public float K { get; set; } = 1f;
+    public float Alpha { get; set; } = LayerDefaults.LrnAlpha;
+    public float Beta { get; set; } = LayerDefaults.LrnBeta;
+    public float K { get; set; } = LayerDefaults.LrnK;
 }
 
 /// <summary>
@@ -91,12 +91,12 @@ public sealed class InceptionAttribute(int branch1x1, int reduce3x3, int branch3
 public sealed class AuxiliaryClassifierAttribute(int classes) : LayerAttribute
 {
     public int Classes { get; } = classes;
-    public float LossWeight { get; set; } = 0.3f;
-    public int PoolKernel { get; set; } = 5;
-    public int PoolStride { get; set; } = 3;
-    public int ConvChannels { get; set; } = 128;
-    public int HiddenUnits { get; set; } = 1024;
-    public float DropoutRate { get; set; } = 0.7f;
+    public float LossWeight { get; set; } = LayerDefaults.AuxiliaryLossWeight;
+    public int PoolKernel { get; set; } = LayerDefaults.AuxiliaryPoolKernel;
+    public int PoolStride { get; set; } = LayerDefaults.AuxiliaryPoolStride;
+    public int ConvChannels { get; set; } = LayerDefaults.AuxiliaryConvChannels;
+    public int HiddenUnits { get; set; } = LayerDefaults.AuxiliaryHiddenUnits;
+    public float DropoutRate { get; set; } = LayerDefaults.AuxiliaryDropoutRate;
 }
 
 /// <summary>Inverted dropout: in training each activation is zeroed with probability <see cref="Rate"/> and the rest scaled by 1/(1-Rate); identity in inference. Declare the property as <see cref="InceptionGen.Dropout"/>.</summary>
@@ -109,9 +109,9 @@ public sealed class DropoutAttribute(float rate) : LayerAttribute
 public sealed class LinearAttribute(int outFeatures) : LayerAttribute
 {
     public int OutFeatures { get; } = outFeatures;
-    public bool Bias { get; set; } = true;
+    public bool Bias { get; set; } = LayerDefaults.LinearBias;
     /// <summary>ReLU after the layer; off by default, since a Linear is usually the classifier.</summary>
-    public bool Relu { get; set; }
+    public bool Relu { get; set; } = LayerDefaults.LinearRelu;
 }
 
 /// <summary>Flattens a C×H×W map into a vector of C·H·W features in NCHW order, as PyTorch's <c>flatten(1)</c>. Declare the property as <see cref="InceptionGen.Flatten"/>.</summary>

@@ -10,11 +10,11 @@ namespace InceptionGen;
 public sealed class NetworkAttribute : Attribute
 {
     /// <summary>Channels of one input image (3 for RGB).</summary>
-    public int Channels { get; set; } = 3;
+    public int Channels { get; set; } = LayerDefaults.InputChannels;
 
     /// <summary>Height of one input image in pixels.</summary>
-    public int Height { get; set; } = 224;
+    public int Height { get; set; } = LayerDefaults.InputHeight;
 
     /// <summary>Width of one input image in pixels.</summary>
-    public int Width { get; set; } = 224;
+    public int Width { get; set; } = LayerDefaults.InputWidth;
 }

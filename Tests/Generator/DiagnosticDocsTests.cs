@@ -30,7 +30,7 @@ public sealed class DiagnosticDocsTests
         Assert.Contains(descriptor.Title.ToString(), lines[0]);
         Assert.StartsWith("# ", lines[0]);
         Assert.Contains($"| **Severity** | {descriptor.DefaultSeverity} |", lines);
-        Assert.Equal($"docs/diagnostics/{id}.md", descriptor.HelpLinkUri);
+        Assert.Equal(DiagnosticDescriptors.HelpLink(id), descriptor.HelpLinkUri);
     }
 
     [Theory]
@@ -155,9 +155,10 @@ public sealed class DiagnosticDocsTests
     private static string Normalize(string code)
         => string.Join("\n", code.ReplaceLineEndings("\n").Split('\n').Select(line => line.TrimEnd())).Trim();
 
-    /// <summary>The rule rows of AnalyzerReleases.Shipped.md: ID, category, severity, notes.</summary>
+    /// <summary>The rule rows of AnalyzerReleases.Shipped.md and .Unshipped.md: ID, category, severity, notes.</summary>
     private static List<string[]> ShippedRows()
-        => File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "Generator", "AnalyzerReleases.Shipped.md"))
+        => new[] { "Shipped", "Unshipped" }
+            .SelectMany(release => File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "Generator", $"AnalyzerReleases.{release}.md")))
             .Where(line => Regex.IsMatch(line, @"^IG\d{4}\s*\|"))
             .Select(line => line.Split('|').Select(cell => cell.Trim()).ToArray())
             .ToList();

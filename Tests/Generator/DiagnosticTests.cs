@@ -332,14 +332,14 @@ public sealed class DiagnosticTests
     public void IG0018_HugeInput_IsReportedOnceAtTheClassName()
     {
         var diagnostic = Single("IG0018", DiagnosticExamples.Bad("IG0018"));
-        AssertMessage(diagnostic, "The input", "'TinyNet'", "3000000000000", "134217727");
+        AssertMessage(diagnostic, "The input", "'TinyNet'", "805306368", "134217727");
     }
 
     [Fact]
     public void IG0018_HugeTensor_IsReportedOnceAtTheLayerThatMakesIt()
     {
-        var diagnostic = Single("IG0018", Net("[[|Conv(1_000_000_000)|]] public partial Conv Conv1 { get; }\n[Conv(16)] public partial Conv Conv2 { get; }" + Head));
-        AssertMessage(diagnostic, "'conv1'", "1000000000x32x32", "'TinyNet'", "1024000000000", "134217727");
+        var diagnostic = Single("IG0018", Net("[[|Conv(65_536)|]] public partial Conv Conv1 { get; }\n[Conv(16)] public partial Conv Conv2 { get; }" + Head, network: "Channels = 3, Height = 64, Width = 64"));
+        AssertMessage(diagnostic, "'conv1'", "65536x64x64", "'TinyNet'", "268435456", "134217727");
     }
 
     [Fact]
@@ -354,8 +354,8 @@ public sealed class DiagnosticTests
     public void IG0018_HugeLinear_IsReportedNotAsAGeneratorFailure()
     {
         // Used to throw OverflowException in the parameter offset, which the user saw as IG0016.
-        var diagnostic = Single("IG0018", Net("[Conv(16)] public partial Conv Conv1 { get; }\n[GlobalAveragePool] public partial Pool Pool { get; }\n[[|Linear(2_000_000_000)|]] public partial Linear Hidden { get; }\n[Linear(2_000_000_000)] public partial Linear Classifier { get; }"));
-        AssertMessage(diagnostic, "'hidden'", "2000000000");
+        var diagnostic = Single("IG0018", Net("[Conv(16)] public partial Conv Conv1 { get; }\n[GlobalAveragePool] public partial Pool Pool { get; }\n[Linear(65_536)] public partial Linear Hidden { get; }\n[[|Linear(65_536)|]] public partial Linear Classifier { get; }"));
+        AssertMessage(diagnostic, "parameter block", "'Classifier.Weights'");
     }
 
     // ---- every ID, and valid networks ---------------------------------------------------------
@@ -961,10 +961,101 @@ internal static class DiagnosticExamples
             }
             """),
 
+        ["IG0020"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [{|IG0020:Conv(16, Kernel = 3, Padding = 1 << 30)|}] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0021"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [{|IG0021:Conv(16, Kernel = 3, Padding = 1)|}] public partial Conv Conv1 { get; set; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0022"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+
+                public string {|IG0022:Summary|} => "a tiny network";
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 32, Width = 32)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+
+                public string Description => "a tiny network";
+            }
+            """),
+
+        ["IG0023"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 64, Height = 1, Width = 1)]
+            public sealed partial class {|IG0023:TinyNet|}
+            {
+                [Linear(32, Relu = true)] public partial Linear Hidden { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 64, Height = 1, Width = 1)]
+            public sealed partial class TinyNet
+            {
+                [Conv(32)] public partial Conv Hidden { get; }
+                [Flatten] public partial Flatten Flat { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
         ["IG0018"] = new("""
             using InceptionGen;
 
-            [Network(Channels = 3, Height = 1_000_000, Width = 1_000_000)]
+            [Network(Channels = 3, Height = 16_384, Width = 16_384)]
             public sealed partial class {|IG0018:TinyNet|}
             {
                 [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }

@@ -1,0 +1,156 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using InceptionGen.Generator.Diagnostics;
+using InceptionGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace InceptionGen.Generator.Parsing;
+
+/// <summary>
+/// Checks that the user's half of a network fits the half the generator writes: each layer property is declared
+/// exactly as the generated implementation part (IG0021), the class can take the generated constructor (IG0017),
+/// and no class, member or base-class member takes the name of a generated member (IG0022). Without them the
+/// generated file would not compile, and the errors would point into generated code.
+/// </summary>
+internal static class DeclarationChecks
+{
+    /// <summary>Reports how a layer's defining declaration differs from <c>public partial T Name { get; }</c>.</summary>
+    public static void CheckLayerProperty(IPropertySymbol property, PropertyDeclarationSyntax declaration, string propertyType, LocationInfo? location,
+        List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        void Report(string problem)
+            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerDeclarationMismatch, location, property.Name, problem, propertyType));
+
+        if (property.DeclaredAccessibility != Accessibility.Public)
+        {
+            Report($"is {AccessibilityText(declaration.Modifiers)}, not public");
+        }
+
+        foreach (var modifier in declaration.Modifiers.Where(modifier => !modifier.IsKind(SyntaxKind.PartialKeyword) && !IsAccessModifier(modifier)))
+        {
+            if (!modifier.IsKind(SyntaxKind.StaticKeyword))
+            {
+                Report($"is '{modifier.Text}'");
+            }
+        }
+
+        if (declaration.Type is RefTypeSyntax)
+        {
+            Report("returns by reference");
+        }
+
+        var accessors = declaration.AccessorList?.Accessors ?? default;
+        if (declaration.ExpressionBody is not null || accessors.Any(accessor => accessor.Body is not null || accessor.ExpressionBody is not null))
+        {
+            Report("has a body; the generator writes it");
+        }
+
+        foreach (var accessor in accessors.Where(accessor => !accessor.IsKind(SyntaxKind.GetAccessorDeclaration)))
+        {
+            Report($"has a '{accessor.Keyword.Text}' accessor");
+        }
+
+        if (accessors.Any(accessor => accessor.IsKind(SyntaxKind.GetAccessorDeclaration) && accessor.Modifiers.Count > 0))
+        {
+            Report("has a modifier on its 'get' accessor");
+        }
+
+        if (property.PartialImplementationPart is not null)
+        {
+            Report("is implemented by hand; the generator writes its implementation");
+        }
+    }
+
+    /// <summary>
+    /// Checks the class and its other members; returns the user members whose names may collide with members the
+    /// emitter names after layers (<c>RunConv1</c>), which can only be checked once the layers are planned.
+    /// </summary>
+    public static EquatableArray<UserMember> CheckMembers(INamedTypeSymbol type, LocationInfo? classLocation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        var candidates = new List<UserMember>();
+        var parts = type.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().ToList();
+        if (parts.Any(part => part.ParameterList is not null))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, classLocation, type.Name,
+                "has a primary constructor, which the generated constructor cannot call; declare the class without parameters"));
+        }
+
+        if (type.BaseType is { SpecialType: not SpecialType.System_Object, TypeKind: TypeKind.Class } baseType)
+        {
+            if (baseType.GetAttributes().Any(attribute => attribute.AttributeClass?.ToDisplayString() == Parser.NetworkAttributeName))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, classLocation, type.Name,
+                    $"derives from the network '{baseType.Name}', whose generated members it would hide; derive both from a common base class instead"));
+            }
+            else if (!baseType.InstanceConstructors.Any(constructor => constructor.DeclaredAccessibility is not Accessibility.Private
+                         && constructor.Parameters.All(parameter => parameter.IsOptional || parameter.IsParams)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, classLocation, type.Name,
+                    $"derives from '{baseType.Name}', which has no accessible parameterless constructor for the generated constructor to call"));
+            }
+        }
+
+        if (GeneratedMembers.IsFixedName(type.Name))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameTakenByGeneratedMember, classLocation, "The class", type.Name, type.Name));
+        }
+
+        foreach (var member in type.GetMembers().Where(member => !member.IsImplicitlyDeclared && !IsLayer(member)))
+        {
+            var location = LocationInfo.From(member.Locations.FirstOrDefault());
+            if (GeneratedMembers.IsFixedName(member.Name))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameTakenByGeneratedMember, location, "Member", member.Name, type.Name));
+            }
+            else if (GeneratedMembers.MayCollide(member.Name))
+            {
+                candidates.Add(new UserMember(member.Name, location));
+            }
+        }
+
+        // Inherited members would be hidden by the generated ones (warning CS0108 in generated code).
+        for (var ancestor = type.BaseType; ancestor is not null && ancestor.SpecialType != SpecialType.System_Object; ancestor = ancestor.BaseType)
+        {
+            foreach (var member in ancestor.GetMembers().Where(member => member.DeclaredAccessibility != Accessibility.Private && !member.IsImplicitlyDeclared && GeneratedMembers.IsFixedName(member.Name)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameTakenByGeneratedMember, classLocation, $"Member inherited from '{ancestor.Name}'", member.Name, type.Name));
+            }
+        }
+
+        return candidates.Distinct().ToEquatableArray();
+    }
+
+    /// <summary>
+    /// Types in the global namespace that hide a namespace the generated code refers to as <c>global::System</c> or
+    /// <c>global::InceptionGen</c>: one breaks every network of the compilation, so it is reported once, where it is.
+    /// </summary>
+    public static EquatableArray<DiagnosticInfo> TypesHidingNamespaces(Compilation compilation)
+    {
+        var found = new List<DiagnosticInfo>();
+        foreach (var name in new[] { "System", "InceptionGen" })
+        {
+            foreach (var type in compilation.Assembly.GlobalNamespace.GetTypeMembers(name))
+            {
+                found.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, LocationInfo.From(type.Locations.FirstOrDefault()), name,
+                    $"is a type in the global namespace, which hides the namespace 'global::{name}' that the code generated for every network uses; declare it in a namespace"));
+            }
+        }
+
+        return found.ToEquatableArray();
+    }
+
+    private static bool IsLayer(ISymbol member)
+        => member is IPropertySymbol property && property.GetAttributes().Any(Parser.IsLayerAttribute);
+
+    private static bool IsAccessModifier(SyntaxToken modifier)
+        => modifier.Kind() is SyntaxKind.PublicKeyword or SyntaxKind.InternalKeyword or SyntaxKind.ProtectedKeyword or SyntaxKind.PrivateKeyword;
+
+    private static string AccessibilityText(SyntaxTokenList modifiers)
+    {
+        var access = modifiers.Where(IsAccessModifier).Select(modifier => modifier.Text).ToList();
+        return access.Count == 0 ? "private (no access modifier)" : string.Join(" ", access);
+    }
+}

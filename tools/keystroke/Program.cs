@@ -1,0 +1,61 @@
+// Times the InceptionGen generator on GoogLeNet as an IDE would run it: a fresh driver, then a second run after an
+// edit to another file (every step should be Cached) and after an edit to a layer. Prints medians over many runs.
+using System.Diagnostics;
+using InceptionGen.Generator;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+var root = AppContext.BaseDirectory;
+while (!File.Exists(Path.Combine(root, "InceptionGen.sln")))
+{
+    root = Path.GetDirectoryName(root.TrimEnd('/'))!;
+}
+
+var runs = args.Length > 0 ? int.Parse(args[0]) : 40;
+var parse = new CSharpParseOptions(LanguageVersion.Preview);
+var googLeNet = CSharpSyntaxTree.ParseText(File.ReadAllText(Path.Combine(root, "Definitions", "GoogLeNet.cs")), parse, "GoogLeNet.cs");
+var other = CSharpSyntaxTree.ParseText("namespace Sample; public static class Other { public static int Value => 1; }", parse, "Other.cs");
+MetadataReference[] references = [.. Basic.Reference.Assemblies.Net100.References.All, MetadataReference.CreateFromFile(typeof(InceptionGen.NetworkAttribute).Assembly.Location)];
+var compilation = CSharpCompilation.Create("Keystroke", [googLeNet, other], references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+
+GeneratorDriver NewDriver() => CSharpGeneratorDriver.Create([new InceptionGenerator().AsSourceGenerator()], parseOptions: parse,
+    driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+var fresh = new List<double>();
+var unrelated = new List<double>();
+var layerEdit = new List<double>();
+var notCached = new HashSet<string>();
+for (var run = 0; run < runs; run++)
+{
+    var clock = Stopwatch.StartNew();
+    var driver = NewDriver().RunGenerators(compilation);
+    fresh.Add(clock.Elapsed.TotalMilliseconds);
+
+    var edited = compilation.ReplaceSyntaxTree(other, other.WithChangedText(other.GetText().Replace(0, 0, $"// edit {run}\n")));
+    clock.Restart();
+    var after = driver.RunGenerators(edited);
+    unrelated.Add(clock.Elapsed.TotalMilliseconds);
+    var result = after.GetRunResult().Results.Single();
+    foreach (var (step, stepRuns) in result.TrackedSteps.Concat(result.TrackedOutputSteps))
+    {
+        foreach (var output in stepRuns.SelectMany(stepRun => stepRun.Outputs))
+        {
+            if (output.Reason is not (IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged))
+            {
+                notCached.Add($"{step}: {output.Reason}");
+            }
+        }
+    }
+
+    var text = googLeNet.GetText().ToString();
+    var layerEdited = compilation.ReplaceSyntaxTree(googLeNet, googLeNet.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(text.Replace("[Linear(1000)]", run % 2 == 0 ? "[Linear(999)]" : "[Linear(998)]"))));
+    clock.Restart();
+    driver.RunGenerators(layerEdited);
+    layerEdit.Add(clock.Elapsed.TotalMilliseconds);
+}
+
+Console.WriteLine($"GoogLeNet, {runs} runs each (median, ms): fresh driver {Median(fresh):F1}; after an unrelated edit {Median(unrelated):F2}; after a layer edit {Median(layerEdit):F1}");
+Console.WriteLine($"unrelated edit, min/max: {unrelated.Min():F2}/{unrelated.Max():F2} ms");
+Console.WriteLine(notCached.Count == 0 ? "after the unrelated edit every step was Cached or Unchanged" : "not cached after the unrelated edit: " + string.Join(", ", notCached));
