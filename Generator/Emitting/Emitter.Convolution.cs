@@ -16,20 +16,20 @@ internal sealed partial class Emitter
     private readonly SortedSet<(int Blocks, int Pixels, int Kernel, int Stride)> _tiles = new();
 
     private static string TileName((int Blocks, int Pixels, int Kernel, int Stride) tile)
-        => $"ConvolutionTile{tile.Blocks}x{tile.Pixels}Kernel{tile.Kernel}Stride{tile.Stride}";
+        => $"__ConvolutionTile{tile.Blocks}x{tile.Pixels}Kernel{tile.Kernel}Stride{tile.Stride}";
 
     private void WriteConvolutionBody(OpPlan op, TensorPlan source, TensorPlan target)
     {
         var w = _writer;
         var tiling = op.Tiling!;
-        var generic = "Convolve" + op.Layer + op.Part;
+        var generic = ConvolveName(op);
         w.Line($"// Register tiles: {tiling.WideBlocks} block(s) x {tiling.WidePixels} pixels with Vector512; 1 block x {tiling.NarrowPixels} pixels with Vector256 and Vector128.");
         w.Line($"if ({Vector512Accelerated}) {generic}<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);");
         w.Line($"else if ({Vector256Accelerated}) {generic}<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);");
         w.Line($"else if ({Vector128Accelerated}) {generic}<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);");
         using (w.Block("else"))
         {
-            w.Line("var parameters = _parameters.ReadOnlySpan;");
+            w.Line("var parameters = __parameters.ReadOnlySpan;");
             using (ImageLoop())
             {
                 var slice = op.OutputChannelOffset * target.Height * target.Width;
@@ -44,6 +44,8 @@ internal sealed partial class Emitter
     }
 
     private readonly List<OpPlan> _pendingConvolutions = new();
+
+    private static string ConvolveName(OpPlan op) => "__Convolve_" + op.Schedule!.Stem;
 
     /// <summary>Writes the per-layer drivers collected while writing ops, then the shared micro-kernels.</summary>
     private void WriteConvolutionTiles()
@@ -71,10 +73,10 @@ internal sealed partial class Emitter
         var slice = op.OutputChannelOffset * target.Height * target.Width;
         w.Line($"// {op.QualifiedName}: {outBlocks} output blocks x {op.OutHeight} rows of {op.OutWidth} pixels, reading {source.Name} {source.ShapeText}.");
         w.Line(GeneratedCode);
-        using (w.Block($"private void Convolve{op.Layer}{op.Part}<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
+        using (w.Block($"private void {ConvolveName(op)}<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
             w.Line("ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);");
-            w.Line("ref var packed = ref _packedWeights.First;");
+            w.Line("ref var packed = ref __packedWeights.First;");
             using (w.Block("if (TBlock.RegistersPerBlock == 1)"))
             {
                 WriteConvolutionRows(op, source, tiling.WideBlocks, tiling.WidePixels, outBlocks, weightBlock, outputPlane, slice);

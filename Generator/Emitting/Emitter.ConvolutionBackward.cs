@@ -16,23 +16,11 @@ internal sealed partial class Emitter
     private readonly SortedSet<(int Blocks, int Channels, int Kernel, int Stride)> _weightTiles = new();
 
     private static string WeightTileName((int Blocks, int Channels, int Kernel, int Stride) tile)
-        => $"WeightGradientTile{tile.Blocks}x{tile.Channels}Kernel{tile.Kernel}Stride{tile.Stride}";
+        => $"__WeightGradientTile{tile.Blocks}x{tile.Channels}Kernel{tile.Kernel}Stride{tile.Stride}";
 
-    /// <summary>Items of a convolution's weight-gradient op with the vectorized kernels: (block group, channel chunk), then one per output block for the bias.</summary>
-    private static int WeightGradientItems(OpPlan op)
-    {
-        var plan = op.Backward!;
-        var groups = (op.OutChannels + 15) / 16 / plan.WeightBlocks;
-        var chunks = (op.LoopChannels + plan.WeightChannels - 1) / plan.WeightChannels;
-        return groups * chunks + (op.Bias is null ? 0 : (op.OutChannels + 15) / 16);
-    }
+    private static string TransposedConvolveName(OpPlan op) => "__TransposedConvolve_" + op.Schedule!.Stem;
 
-    /// <summary>
-    /// Output rows per band of the weight gradient: every kernel row's tile runs over a band before the next band,
-    /// so the band's output gradient (about 64 KiB) is read from cache by all but the first instead of from memory.
-    /// </summary>
-    private static int WeightGradientBandRows(OpPlan op)
-        => op.Kernel == 1 ? op.OutHeight : Math.Max(1, Math.Min(op.OutHeight, 64 * 1024 / (op.OutWidth * 16 * sizeof(float) * op.Backward!.WeightBlocks)));
+    private static string WeightGradientName(OpPlan op) => "__WeightGradient_" + op.Schedule!.Stem;
 
     /// <summary>The input-gradient half: ReLU mask, then the transposed convolution (stride 1) or the scalar kernel.</summary>
     private void WriteConvolutionDataBackward(OpPlan op, TensorPlan source, TensorPlan target, string outputSlice, string outputGradientSlice, string reference, string wanted)
@@ -54,7 +42,7 @@ internal sealed partial class Emitter
                 }
                 else
                 {
-                    var generic = $"TransposedConvolve{op.Layer}{op.Part}";
+                    var generic = TransposedConvolveName(op);
                     w.Line($"{wanted}{{");
                     w.Line($"    if ({Vector512Accelerated}) {generic}<global::InceptionGen.Kernels.Block512>(image, batch);");
                     w.Line($"    else if ({Vector256Accelerated}) {generic}<global::InceptionGen.Kernels.Block256>(image, batch);");
@@ -85,7 +73,7 @@ internal sealed partial class Emitter
     private void WriteConvolutionWeightBackward(OpPlan op)
     {
         var w = _writer;
-        var generic = $"WeightGradient{op.Layer}{op.Part}";
+        var generic = WeightGradientName(op);
         w.Line($"if ({Vector512Accelerated}) {generic}<global::InceptionGen.Kernels.Block512>(begin, end, batch);");
         w.Line($"else if ({Vector256Accelerated}) {generic}<global::InceptionGen.Kernels.Block256>(begin, end, batch);");
         w.Line($"else {generic}<global::InceptionGen.Kernels.Block128>(begin, end, batch);");
@@ -129,11 +117,11 @@ internal sealed partial class Emitter
         var outputPlane = source.Height * source.Width * 16;
         w.Line($"// {op.QualifiedName}: input gradient as a transposed convolution over the output gradient{(padding > 0 ? $" padded by {padding}" : "")}, adding into the gradient of {source.Name}.");
         w.Line(GeneratedCode);
-        using (w.Block($"private void TransposedConvolve{op.Layer}{op.Part}<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
+        using (w.Block($"private void {TransposedConvolveName(op)}<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
-            w.Line("var activations = _trainingActivations!.Span;");
-            w.Line("var gradients = _activationGradients!.Span;");
-            w.Line("ref var packed = ref _transposedWeights!.First;");
+            w.Line("var activations = __trainingActivations!.Span;");
+            w.Line("var gradients = __activationGradients!.Span;");
+            w.Line("ref var packed = ref __transposedWeights!.First;");
             string inputStart;
             if (padding > 0)
             {
@@ -191,14 +179,14 @@ internal sealed partial class Emitter
         var last = (plan.WeightBlocks, lastChannels, op.Kernel, op.Stride);
         _weightTiles.Add(tile);
         _weightTiles.Add(last);
-        w.Line($"// {op.QualifiedName}: weight gradients in tiles of {plan.WeightBlocks} output block(s) x {plan.WeightChannels} input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of {WeightGradientBandRows(op)} output rows{(op.Bias is null ? "" : "; then one item per output block for the bias")}.");
+        w.Line($"// {op.QualifiedName}: weight gradients in tiles of {plan.WeightBlocks} output block(s) x {plan.WeightChannels} input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of {op.Schedule!.BandRows} output rows{(op.Bias is null ? "" : "; then one item per output block for the bias")}.");
         w.Line(GeneratedCode);
-        using (w.Block($"private void WeightGradient{op.Layer}{op.Part}<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
+        using (w.Block($"private void {WeightGradientName(op)}<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
-            w.Line("var gradients = _activationGradients!.Span;");
-            w.Line("ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);");
+            w.Line("var gradients = __activationGradients!.Span;");
+            w.Line("ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);");
             w.Line("ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);");
-            w.Line("ref var packedGradient = ref _packedGradients!.First;");
+            w.Line("ref var packedGradient = ref __packedGradients!.First;");
             using (w.Block("for (var item = begin; item < end; item++)"))
             {
                 if (op.Bias is not null)
@@ -208,7 +196,7 @@ internal sealed partial class Emitter
                         w.Line($"var block = item - {groups * chunks};");
                         using (w.Block("for (var image = 0; image < batch; image++)"))
                         {
-                            w.Line($"{Blocked}.AddBiasGradientBlock(gradients.Slice({target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}block * {outputPlane}, {outputPlane}), _packedGradients!.Span.Slice({op.PackedBiasOffset} + block * 16, 16), {target.Height * target.Width});");
+                            w.Line($"{Blocked}.AddBiasGradientBlock(gradients.Slice({target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}block * {outputPlane}, {outputPlane}), __packedGradients!.Span.Slice({op.PackedBiasOffset} + block * 16, 16), {target.Height * target.Width});");
                         }
 
                         w.Line("continue;");
@@ -223,7 +211,7 @@ internal sealed partial class Emitter
                 {
                     w.Line($"ref var outputGradient = ref {Unsafe}.Add(ref outputGradients, {target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}group * {plan.WeightBlocks * outputPlane});");
                     w.Line($"ref var input = ref {Unsafe}.Add(ref activations, {source.TrainingOffset} * batch + image * {source.Length} + (channel >> 4) * {inputPlane} + (channel & 15));");
-                    var bandRows = WeightGradientBandRows(op);
+                    var bandRows = op.Schedule!.BandRows;
                     // Each accumulator still sums image by image, row by row: the same order, so the same result, as without bands.
                     using (w.Block($"for (var band = 0; band < {op.OutHeight}; band += {bandRows})"))
                     {

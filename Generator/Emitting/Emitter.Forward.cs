@@ -18,14 +18,8 @@ internal sealed partial class Emitter
     private const string Blocked = "global::InceptionGen.Kernels.BlockedKernels";
     private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
 
-    /// <summary>Output rows per item of a Linear op.</summary>
-    private const int LinearRowsPerItem = 64;
-
-    /// <summary>
-    /// Images per forward pass. Measured on GoogLeNet at batch 32 on 2 cores: 1 image 122 images/s,
-    /// 2 images 124.5, 4 images 108 (the tensors of 4 images no longer stay in cache).
-    /// </summary>
-    private const int ImagesPerPass = 2;
+    /// <summary>Output rows per item of a Linear op (the plan's schedule).</summary>
+    private int LinearRowsPerItem => Schedule.LinearRowsPerItem;
 
     /// <summary>The ops of the inference pass with their index in the plan (the operation number the pool runs them under).</summary>
     private IEnumerable<(OpPlan Op, int Index)> InferenceOps => _plan.Ops.Select((op, index) => (op, index)).Where(entry => !entry.op.TrainingOnly);
@@ -40,10 +34,18 @@ internal sealed partial class Emitter
     /// <summary>The input layout's zero border, when the planner gave it the first convolution's padding.</summary>
     private static string PaddingArgument(OpPlan inputLayout) => inputLayout.Padding > 0 ? $", padding: {inputLayout.Padding}" : "";
 
-    private static bool RunsOnCallingThread(OpPlan op)
-        => op.Kind is OpKind.InputToBlocked or OpKind.CopyToOutput || (op.Kind == OpKind.BlockedToPlain && op.Layer == "Output");
+    /// <summary>The network's own first and last ops touch the caller's spans, so they run on the calling thread.</summary>
+    private static bool RunsOnCallingThread(OpPlan op) => op.IsNetworkBoundary;
 
-    private static string MethodName(OpPlan op) => (op.Kind == OpKind.Pad ? "Pad" : "Run") + op.Layer + op.Part;
+    /// <summary>
+    /// The identifiers of an op's generated members: a fixed verb, then the op's stem, which the plan made unique.
+    /// Every private generated member starts with two underscores, which C# reserves for the implementation, so no
+    /// user member can take one of these names.
+    /// </summary>
+    private static string MethodName(OpPlan op) => "__Forward_" + op.Schedule!.Stem;
+
+    /// <summary>The named constant of an op's worker-pool operation number.</summary>
+    private static string OperationName(OpPlan op) => "__Op_" + op.Schedule!.Stem;
 
     private void WriteForward()
     {
@@ -70,38 +72,34 @@ internal sealed partial class Emitter
 
             w.Line();
             w.Line("// Convolutions read weights repacked for the kernels; repack when the parameters moved on.");
-            w.Line("var version = _parameters.Version;");
-            using (w.Block("if (version != _packedVersion)"))
+            w.Line("var version = __parameters.Version;");
+            using (w.Block("if (version != __packedVersion)"))
             {
-                w.Line("PackWeights();");
-                w.Line("_packedVersion = version;");
+                w.Line("__PackWeights();");
+                w.Line("__packedVersion = version;");
             }
 
             w.Line();
             w.Line("// Large batches run in passes of a few images, so that each layer's tensors stay in cache.");
-            using (w.Block("for (var first = 0; first < batch; first += ImagesPerPass)"))
+            using (w.Block("for (var first = 0; first < batch; first += __ImagesPerPass)"))
             {
-                w.Line("var images = global::System.Math.Min(ImagesPerPass, batch - first);");
-                w.Line("ForwardPass(input.Slice(first * InputLength, images * InputLength), output.Slice(first * OutputLength, images * OutputLength), images);");
+                w.Line("var images = global::System.Math.Min(__ImagesPerPass, batch - first);");
+                w.Line("__ForwardPass(input.Slice(first * InputLength, images * InputLength), output.Slice(first * OutputLength, images * OutputLength), images);");
             }
         }
 
         w.Line();
-        w.Line("/// <summary>Images per pass of <see cref=\"Forward\"/>: larger batches loop over passes of this many.</summary>");
-        w.Line(GeneratedCode);
-        w.Line($"private const int ImagesPerPass = {ImagesPerPass};");
-        w.Line();
         w.Line("/// <summary>One pass of the forward pass over <paramref name=\"batch\"/> images, every op in order.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private void ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
+        using (w.Block("private void __ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
         {
-            w.Line("_batch = batch;");
+            w.Line("__batch = batch;");
             if (_plan.IsTrainable)
             {
-                w.Line("_training = false;");
+                w.Line("__training = false;");
             }
 
-            w.Line("var activations = _activations.Span;");
+            w.Line("var activations = __activations.Span;");
             foreach (var (op, index) in InferenceOps)
             {
                 w.Line();
@@ -112,7 +110,7 @@ internal sealed partial class Emitter
                 }
                 else
                 {
-                    w.Line($"_pool.Run(this, {index}, ItemCount({index}, batch));");
+                    w.Line($"__pool.Run(this, {OperationName(op)}, __ItemCount({OperationName(op)}, batch));");
                 }
             }
         }
@@ -121,7 +119,7 @@ internal sealed partial class Emitter
     }
 
     private void WriteOpComment(OpPlan op)
-        => _writer.Line(op.Layer is "Input" or "Output" ? $"// {op.Description}" : $"// {op.QualifiedName}: {op.Description}");
+        => _writer.Line(op.IsNetworkBoundary ? $"// {op.Description}" : $"// {op.QualifiedName}: {op.Description}");
 
     /// <summary>The first and last op touch the caller's spans, so they run here, one image at a time.</summary>
     private void WriteCallerOp(OpPlan op)
@@ -155,8 +153,15 @@ internal sealed partial class Emitter
         {
             foreach (var op in _plan.Ops)
             {
-                w.Line($"new(\"{(op.Layer is "Input" or "Output" ? op.Layer : op.QualifiedName)}\", \"{op.Description}\", {op.MultiplyAdds}, {Bool(op.TrainingOnly)}),");
+                w.Line($"new(\"{op.QualifiedName}\", \"{op.Description}\", {op.MultiplyAdds}, {Bool(op.TrainingOnly)}),");
             }
+        }
+
+        w.Line();
+        w.Line("// The worker-pool number of each op, its index in Operations; its backward runs under __BackwardOperationBase + 2 × it (input gradient) and + 1 (weight gradients).");
+        foreach (var op in _plan.Ops)
+        {
+            w.Line($"private const int {OperationName(op)} = {op.Schedule!.Index};");
         }
 
         w.Line();
@@ -173,14 +178,14 @@ internal sealed partial class Emitter
         w.Line(GeneratedCode);
         using (w.Block("void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)"))
         {
-            w.Line("var batch = _batch;");
+            w.Line("var batch = __batch;");
             if (_plan.IsTrainable)
             {
-                w.Line("var training = _training;");
-                w.Line("var memory = training ? _trainingActivations!.Span : _activations.Span;");
-                using (w.Block($"if (operation >= {BackwardOperationBase})"))
+                w.Line("var training = __training;");
+                w.Line("var memory = training ? __trainingActivations!.Span : __activations.Span;");
+                using (w.Block("if (operation >= __BackwardOperationBase)"))
                 {
-                    w.Line($"Backward(operation - {BackwardOperationBase}, begin, end, batch);");
+                    w.Line("__Backward(operation - __BackwardOperationBase, begin, end, batch);");
                     w.Line("return;");
                 }
 
@@ -188,7 +193,7 @@ internal sealed partial class Emitter
             }
             else
             {
-                w.Line("var memory = _activations.Span;");
+                w.Line("var memory = __activations.Span;");
             }
 
             using (w.Block("switch (operation)"))
@@ -197,14 +202,14 @@ internal sealed partial class Emitter
                 {
                     var source = _plan.Tensors[op.Input];
                     var target = _plan.Tensors[op.Output];
-                    w.Line($"case {index}: {MethodName(op)}(begin, end, memory, {BaseOffset(op, source)}, {BaseOffset(op, target)}); break;");
+                    w.Line($"case {OperationName(op)}: {MethodName(op)}(begin, end, memory, {BaseOffset(op, source)}, {BaseOffset(op, target)}); break;");
                 }
 
-                w.Line($"case {OperationProfile}.PackWeightsIndex: PackWeights(begin, end); break;");
+                w.Line("case __PackWeightsOperation: __PackWeights(begin, end); break;");
                 if (_plan.IsTrainable)
                 {
-                    w.Line($"case {OperationProfile}.PackTransposedWeightsIndex: PackTransposedWeights(begin, end); break;");
-                    w.Line($"case {OperationProfile}.AddPackedGradientsIndex: AddPackedGradients(begin, end); break;");
+                    w.Line("case __PackTransposedWeightsOperation: __PackTransposedWeights(begin, end); break;");
+                    w.Line("case __AddPackedGradientsOperation: __AddPackedGradients(begin, end); break;");
                 }
 
                 w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));");
@@ -219,7 +224,7 @@ internal sealed partial class Emitter
         w.Line(GeneratedCode);
         using (w.Block("public void RunOperation(int operation)"))
         {
-            using (w.Block(_plan.IsTrainable ? "if (_batch == 0 || _training)" : "if (_batch == 0)"))
+            using (w.Block(_plan.IsTrainable ? "if (__batch == 0 || __training)" : "if (__batch == 0)"))
             {
                 w.Line("throw new global::System.InvalidOperationException(\"Run Forward once before timing single operations.\");");
             }
@@ -229,7 +234,7 @@ internal sealed partial class Emitter
                 w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, \"not an op of the inference pass\");");
             }
 
-            w.Line("_pool.Run(this, operation, ItemCount(operation, _batch));");
+            w.Line("__pool.Run(this, operation, __ItemCount(operation, __batch));");
         }
 
         w.Line();
@@ -238,11 +243,11 @@ internal sealed partial class Emitter
         w.Line("/// kernels take blocks or rows of an image per item, the scalar fallback a whole image.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private static int ItemCount(int operation, int batch) => operation switch", "{", "};"))
+        using (w.Block("private static int __ItemCount(int operation, int batch) => operation switch", "{", "};"))
         {
             foreach (var (op, index) in PoolOps)
             {
-                w.Line($"{index} => {ItemCountExpression(op)},");
+                w.Line($"{OperationName(op)} => {ItemCountExpression(op)},");
             }
 
             w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, \"not an op that runs on the pool\"),");
@@ -269,14 +274,15 @@ internal sealed partial class Emitter
     /// Items per batch: the vectorized kernels split each image into blocks or rows; the scalar fallback
     /// takes a whole image per item.
     /// </summary>
-    private string ItemCountExpression(OpPlan op)
+    private static string ItemCountExpression(OpPlan op)
     {
-        if (LinearChunks(op) is { } chunks)
+        var schedule = op.Schedule!;
+        if (schedule.PassItems > 0)
         {
-            return $"{chunks}";
+            return $"{schedule.PassItems}";
         }
 
-        var (wide, narrow, scalar) = ItemsPerImage(op);
+        var (wide, narrow, scalar) = (schedule.ForwardItemsWide, schedule.ForwardItemsNarrow, schedule.ForwardItemsScalar);
         if (wide == narrow && narrow == scalar)
         {
             return wide == 1 ? "batch" : $"batch * {wide}";
@@ -286,51 +292,30 @@ internal sealed partial class Emitter
         return wide == narrow ? $"batch * ({Vector128Accelerated} ? {narrow} : {scalar})" : $"batch * ({Vector512Accelerated} ? {wide} : {narrowOrScalar})";
     }
 
-    /// <summary>A Linear op on a plain vector runs as chunks of output rows for the whole pass (not per image): their count, else null.</summary>
-    private int? LinearChunks(OpPlan op)
-        => op.Kind == OpKind.Linear && _plan.Tensors[op.Input].ChannelMap.Count == 0 ? (op.OutChannels + LinearRowsPerItem - 1) / LinearRowsPerItem : null;
-
-    private (int Wide, int Narrow, int Scalar) ItemsPerImage(OpPlan op)
-    {
-        var source = _plan.Tensors[op.Input];
-        var blocks = source.PhysicalChannels / 16;
-        switch (op.Kind)
-        {
-            case OpKind.Conv:
-                var outBlocks = (op.OutChannels + 15) / 16;
-                return (outBlocks / op.Tiling!.WideBlocks * op.OutHeight, outBlocks * op.OutHeight, 1);
-            case OpKind.Pad:
-                return (blocks, blocks, blocks);
-            case OpKind.MaxPool or OpKind.AvgPool or OpKind.GlobalAveragePool:
-                return (blocks, blocks, 1);
-            case OpKind.LocalResponseNorm:
-                return source.ChannelMap.Count > 0 ? (1, 1, 1) : (source.Height, source.Height, 1);
-            case OpKind.Linear:
-                return (1, 1, 1);
-            default:
-                return (1, 1, 1);
-        }
-    }
-
-    private const string OperationProfile = "global::InceptionGen.Diagnostics.OperationProfile";
-
     private void WritePackWeights()
     {
         var w = _writer;
         w.Line("/// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref=\"global::InceptionGen.Kernels.WeightPacking\"/>), one convolution per pool item.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private void PackWeights()"))
+        using (w.Block("private void __PackWeights()"))
         {
-            w.Line($"_pool.Run(this, {OperationProfile}.PackWeightsIndex, {Convolutions.Count});");
+            if (Convolutions.Count > 0)
+            {
+                w.Line($"__pool.Run(this, __PackWeightsOperation, {Convolutions.Count});");
+            }
+            else
+            {
+                w.Line("// The network has no convolution.");
+            }
         }
 
         w.Line();
-        WriteConvolutionItems("PackWeights", ["var parameters = _parameters.ReadOnlySpan;", "var packed = _packedWeights.Span;"], op =>
+        WriteConvolutionItems("__PackWeights", ["var parameters = __parameters.ReadOnlySpan;", "var packed = __packedWeights.Span;"], op =>
         {
             var source = _plan.Tensors[op.Input];
             return
             [
-                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.PackedOffset}, {PackedLength(op)}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});",
+                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});",
                 $"global::InceptionGen.Kernels.WeightPacking.PackBias({ParameterSpan(op.Bias)}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});",
             ];
         });
@@ -350,37 +335,52 @@ internal sealed partial class Emitter
         w.Line(GeneratedCode);
         using (w.Block($"private void {name}(int begin, int end)"))
         {
-            foreach (var local in locals)
+            if (items.Count == 0)
             {
-                w.Line(local);
-            }
-
-            using (w.Block("for (var item = begin; item < end; item++)"))
-            using (w.Block("switch (item)"))
-            {
-                for (var item = 0; item < items.Count; item++)
+                // No item to run: a loop around a switch with only a throwing default would be unreachable code (CS0162).
+                using (w.Block("if (begin < end)"))
                 {
-                    var op = items[item];
-                    var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
-                    using (w.Block($"case {item}: // {op.QualifiedName}: [{string.Join(", ", weights.Shape)}]"))
-                    {
-                        foreach (var statement in statements(op))
-                        {
-                            w.Line(statement);
-                        }
-
-                        w.Line("break;");
-                    }
+                    w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(begin));");
                 }
-
-                w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));");
+            }
+            else
+            {
+                WriteConvolutionItemSwitch(locals, statements, items);
             }
         }
 
         w.Line();
     }
 
-    private static int PackedLength(OpPlan op) => (op.OutChannels + 15) / 16 * op.LoopChannels * op.Kernel * op.Kernel * 16;
+    private void WriteConvolutionItemSwitch(string[] locals, Func<OpPlan, string[]> statements, List<OpPlan> items)
+    {
+        var w = _writer;
+        foreach (var local in locals)
+        {
+            w.Line(local);
+        }
+
+        using (w.Block("for (var item = begin; item < end; item++)"))
+        using (w.Block("switch (item)"))
+        {
+            for (var item = 0; item < items.Count; item++)
+            {
+                var op = items[item];
+                var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
+                using (w.Block($"case {item}: // {op.QualifiedName}: [{string.Join(", ", weights.Shape)}]"))
+                {
+                    foreach (var statement in statements(op))
+                    {
+                        w.Line(statement);
+                    }
+
+                    w.Line("break;");
+                }
+            }
+
+            w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));");
+        }
+    }
 
     private void WriteOp(OpPlan op)
     {
@@ -391,7 +391,7 @@ internal sealed partial class Emitter
         w.Line(GeneratedCode);
         using (w.Block($"private void {MethodName(op)}(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)"))
         {
-            w.Line("var batch = _batch;");
+            w.Line("var batch = __batch;");
             switch (op.Kind)
             {
                 case OpKind.Conv:
@@ -504,7 +504,7 @@ internal sealed partial class Emitter
     private void WriteLinear(OpPlan op, TensorPlan source, TensorPlan target)
     {
         var w = _writer;
-        w.Line("var parameters = _parameters.ReadOnlySpan;");
+        w.Line("var parameters = __parameters.ReadOnlySpan;");
         if (source.ChannelMap.Count > 0)
         {
             using (ImageLoop())
@@ -571,7 +571,7 @@ internal sealed partial class Emitter
 
     private static string ChannelMap(TensorPlan tensor) => tensor.ChannelMap.Count == 0 ? "default" : ChannelMapName(tensor);
 
-    private static string ChannelMapName(TensorPlan tensor) => "ChannelMapOf_" + tensor.Name;
+    private static string ChannelMapName(TensorPlan tensor) => "__ChannelMap_" + tensor.Name;
 
     private void WriteChannelMaps()
     {

@@ -26,7 +26,7 @@ internal sealed partial class Emitter
         for (var index = 0; index < ops.Count; index++)
         {
             var op = ops[index];
-            if (op.Kind is OpKind.InputToBlocked or OpKind.Pad or OpKind.CopyToOutput || (op.Kind == OpKind.BlockedToPlain && op.Layer == "Output"))
+            if (op.IsNetworkBoundary || op.Kind == OpKind.Pad)
             {
                 names[op.Output] = names[op.Input];
                 continue;

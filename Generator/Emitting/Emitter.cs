@@ -13,7 +13,9 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"InceptionGen\", \"0.1.0\")]";
+    /// <summary>The attribute on every generated member, with the generator assembly's version.</summary>
+    private static readonly string GeneratedCode =
+        $"[global::System.CodeDom.Compiler.GeneratedCode(\"InceptionGen\", \"{typeof(Emitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"}\")]";
     private const string Kernels = "global::InceptionGen.Kernels.ReferenceKernels";
 
     private readonly NetworkPlan _plan;
@@ -44,12 +46,12 @@ internal sealed partial class Emitter
         w.Line();
         if (_model.Namespace is not null)
         {
-            w.Line($"namespace {_model.Namespace};");
+            w.Line($"namespace {string.Join(".", _model.Namespace.Split('.').Select(Identifier))};");
             w.Line();
         }
 
-        var scopes = _model.ContainingTypes.Select(type => w.Block($"partial {type.Keyword} {type.Name}")).ToList();
-        using (w.Block($"partial class {_model.ClassName} : global::InceptionGen.{(_plan.IsTrainable ? "ITrainableNetwork" : "INetwork")}, global::InceptionGen.Threading.IRangeWork"))
+        var scopes = _model.ContainingTypes.Select(type => w.Block($"partial {type.Keyword} {Identifier(type.Name)}")).ToList();
+        using (w.Block($"partial class {Identifier(_model.ClassName)} : global::InceptionGen.{(_plan.IsTrainable ? "ITrainableNetwork" : "INetwork")}, global::InceptionGen.Threading.IRangeWork"))
         {
             WriteConstants();
             WriteParameterTable();
@@ -104,6 +106,28 @@ internal sealed partial class Emitter
         Constant("int", "ParameterBlockLength", _plan.ParameterBlockLength, "Floats in the parameter block: every tensor starts on a 64-byte boundary, so this exceeds the parameter count by the alignment gaps.");
         Constant("int", "ActivationLengthPerImage", _plan.ActivationLengthPerImage, "Floats of activation memory per image in the batch, after reusing the space of dead tensors.");
         Constant("int", "PackedWeightsLength", _plan.PackedWeightsLength, "Floats of convolution weights and biases repacked for the vectorized kernels.");
+        WriteSchedule();
+    }
+
+    private SchedulePlan Schedule => _plan.Schedule ?? SchedulePlan.Default;
+
+    /// <summary>The plan's network-wide schedule, as private constants for the generated code and as <c>Schedule</c> for the runtime.</summary>
+    private void WriteSchedule()
+    {
+        var w = _writer;
+        var schedule = Schedule;
+        w.Line("// The schedule the planner chose: images per pass, and the worker-pool numbers of the backward ops and the per-step work.");
+        w.Line($"private const int __ImagesPerPass = {schedule.ImagesPerPass};");
+        w.Line($"private const int __TrainingImagesPerPass = {schedule.TrainingImagesPerPass};");
+        w.Line($"private const int __BackwardOperationBase = {schedule.BackwardOperationBase};");
+        w.Line($"private const int __PackWeightsOperation = {schedule.PackWeightsOperation};");
+        w.Line($"private const int __PackTransposedWeightsOperation = {schedule.PackTransposedWeightsOperation};");
+        w.Line($"private const int __AddPackedGradientsOperation = {schedule.AddPackedGradientsOperation};");
+        w.Line();
+        w.Line("/// <summary>Images per pass and worker-pool operation numbers, as the planner chose them (the profiler decodes pool times with these).</summary>");
+        w.Line(GeneratedCode);
+        w.Line("public static global::InceptionGen.NetworkSchedule Schedule { get; } = new(__ImagesPerPass, __TrainingImagesPerPass, __BackwardOperationBase, __PackWeightsOperation, __PackTransposedWeightsOperation, __AddPackedGradientsOperation);");
+        w.Line();
     }
 
     private void Constant(string type, string name, long value, string summary)
@@ -119,7 +143,7 @@ internal sealed partial class Emitter
         var w = _writer;
         w.Line("/// <summary>Every parameter tensor, in block order: name, offset, shape (PyTorch's OIHW or [out, in]), role, fan-in, whether a ReLU follows, auxiliary.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private static readonly global::InceptionGen.ParameterTensor[] s_parameterTensors =", "[", "];"))
+        using (w.Block("private static readonly global::InceptionGen.ParameterTensor[] __parameterTensors =", "[", "];"))
         {
             foreach (var parameter in _plan.Parameters)
             {
@@ -130,7 +154,7 @@ internal sealed partial class Emitter
         w.Line();
         w.Line("/// <summary>Every parameter tensor of the network, in block order.</summary>");
         w.Line(GeneratedCode);
-        w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.ParameterTensor> ParameterTensors => s_parameterTensors;");
+        w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.ParameterTensor> ParameterTensors => __parameterTensors;");
         w.Line();
     }
 
@@ -159,17 +183,17 @@ internal sealed partial class Emitter
     {
         var w = _writer;
         w.Line(GeneratedCode);
-        w.Line("private readonly global::InceptionGen.ParameterStore _parameters;");
+        w.Line("private readonly global::InceptionGen.ParameterStore __parameters;");
         w.Line(GeneratedCode);
-        w.Line("private readonly global::InceptionGen.AlignedBuffer _activations;");
+        w.Line("private readonly global::InceptionGen.AlignedBuffer __activations;");
         w.Line(GeneratedCode);
-        w.Line("private readonly global::InceptionGen.AlignedBuffer _packedWeights;");
+        w.Line("private readonly global::InceptionGen.AlignedBuffer __packedWeights;");
         w.Line(GeneratedCode);
-        w.Line("private readonly global::InceptionGen.Threading.WorkerPool _pool;");
+        w.Line("private readonly global::InceptionGen.Threading.WorkerPool __pool;");
         w.Line(GeneratedCode);
-        w.Line("private int _packedVersion = -1;");
+        w.Line("private int __packedVersion = -1;");
         w.Line(GeneratedCode);
-        w.Line("private int _batch;");
+        w.Line("private int __batch;");
         foreach (var layer in _plan.Layers)
         {
             w.Line(GeneratedCode);
@@ -183,16 +207,16 @@ internal sealed partial class Emitter
         w.Line("/// Layers run on <paramref name=\"pool\"/>, or on <see cref=\"global::InceptionGen.Threading.WorkerPool.Shared\"/> (every core).");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        using (w.Block($"public {_model.ClassName}(int maxBatch = 1, ulong seed = 0, global::InceptionGen.Threading.WorkerPool? pool = null)"))
+        using (w.Block($"public {Identifier(_model.ClassName)}(int maxBatch = 1, ulong seed = 0, global::InceptionGen.Threading.WorkerPool? pool = null)"))
         {
             w.Line("global::System.ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);");
             w.Line("global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, int.MaxValue / global::System.Math.Max(ActivationLengthPerImage, 1));");
             w.Line("MaxBatch = maxBatch;");
-            w.Line("_parameters = new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);");
-            w.Line("_activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);");
-            w.Line("_packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);");
-            w.Line("_pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;");
-            w.Line("global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);");
+            w.Line("__parameters = new global::InceptionGen.ParameterStore(__parameterTensors, ParameterBlockLength);");
+            w.Line("__activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);");
+            w.Line("__packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);");
+            w.Line("__pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;");
+            w.Line("global::InceptionGen.ParameterInitializer.Initialize(__parameters, seed);");
             foreach (var layer in _plan.Layers)
             {
                 w.Line($"{Field(layer.Model.Name)} = {HandleExpression(layer)};");
@@ -206,12 +230,14 @@ internal sealed partial class Emitter
         w.Line();
         w.Line("/// <summary>All parameters in one 64-byte-aligned block, with a named view per tensor.</summary>");
         w.Line(GeneratedCode);
-        w.Line("public global::InceptionGen.ParameterStore Parameters => _parameters;");
+        w.Line("public global::InceptionGen.ParameterStore Parameters => __parameters;");
         w.Line();
         w.Line(GeneratedCode);
         w.Line("global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;");
         w.Line(GeneratedCode);
         w.Line("global::InceptionGen.NetworkGraph global::InceptionGen.INetwork.Graph => Graph;");
+        w.Line(GeneratedCode);
+        w.Line("global::InceptionGen.NetworkSchedule global::InceptionGen.INetwork.Schedule => Schedule;");
         w.Line(GeneratedCode);
         w.Line("int global::InceptionGen.INetwork.InputLength => InputLength;");
         w.Line(GeneratedCode);
@@ -221,7 +247,7 @@ internal sealed partial class Emitter
         w.Line();
         w.Line("/// <summary>Re-initializes every parameter deterministically from <paramref name=\"seed\"/> (see <see cref=\"global::InceptionGen.ParameterInitializer\"/>).</summary>");
         w.Line(GeneratedCode);
-        w.Line("public void InitializeParameters(ulong seed) => global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);");
+        w.Line("public void InitializeParameters(ulong seed) => global::InceptionGen.ParameterInitializer.Initialize(__parameters, seed);");
         w.Line();
     }
 
@@ -257,16 +283,16 @@ internal sealed partial class Emitter
     private string ConvHandle(string layer, string part)
     {
         var op = FindOp(layer, part);
-        return $"new global::InceptionGen.Conv(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, {op.OutHeight}, {op.OutWidth}), _parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.Relu)})";
+        return $"new global::InceptionGen.Conv(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, {op.OutHeight}, {op.OutWidth}), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.Relu)})";
     }
 
     private string LinearHandle(string layer, string part)
     {
         var op = FindOp(layer, part);
-        return $"new global::InceptionGen.Linear(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, 1, 1), _parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {Bool(op.Relu)})";
+        return $"new global::InceptionGen.Linear(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, 1, 1), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {Bool(op.Relu)})";
     }
 
-    private string ParameterReference(string? name) => name is null ? "null" : $"s_parameterTensors[{_parameterIndex[name]}]";
+    private string ParameterReference(string? name) => name is null ? "null" : $"__parameterTensors[{_parameterIndex[name]}]";
 
     private void WriteLayerProperties()
     {
@@ -289,7 +315,7 @@ internal sealed partial class Emitter
         => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsReservedKeyword(Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name)) ? "@" + name : name;
 
     /// <summary>The field behind a layer property; the prefix keeps it apart from the generated fields.</summary>
-    private static string Field(string name) => "_layer" + name;
+    private static string Field(string name) => "__layer_" + name;
 
     private static int RoundUp(int count) => (count + 15) / 16 * 16;
 

@@ -15,7 +15,7 @@ internal static class GeneratedMembers
         "ParameterCount", "AuxiliaryParameterCount", "ParameterCountWithAuxiliary",
         "ConvolutionMultiplyAdds", "LinearMultiplyAdds", "MultiplyAdds", "AuxiliaryMultiplyAdds",
         "ParameterBlockLength", "ActivationLengthPerImage", "PackedWeightsLength",
-        "ParameterTensors", "Summary", "Graph", "Operations", "MaxBatch", "Parameters", "InitializeParameters", "Forward", "RunOperation",
+        "ParameterTensors", "Summary", "Graph", "Schedule", "Operations", "MaxBatch", "Parameters", "InitializeParameters", "Forward", "RunOperation",
         // The training pass (networks that end in class scores).
         "TrainingLengthPerImage", "Gradients", "DropoutSeed", "TrainingStep", "TrainStep", "Backward",
     };

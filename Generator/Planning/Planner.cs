@@ -15,7 +15,7 @@ namespace InceptionGen.Generator.Planning;
 /// Problems become diagnostics at the offending attribute; after the first shape error, later layers
 /// are still checked for bad options but not for shapes, so that one mistake reports once.
 /// </summary>
-internal sealed class Planner
+internal sealed partial class Planner
 {
     private const int Block = 16;
 
@@ -72,6 +72,11 @@ internal sealed class Planner
 
         var arenaLength = failed ? 0 : PlanMemory();
         var trainingLength = failed ? 0 : PlanTrainingMemory();
+        if (!failed)
+        {
+            Schedule();
+        }
+
         return new NetworkPlan(
             _model,
             _layers.ToEquatableArray(),
@@ -93,7 +98,8 @@ internal sealed class Planner
             trainingLength,
             _transposedLength,
             failed ? -1 : _logits,
-            _auxiliaryLosses.ToEquatableArray());
+            _auxiliaryLosses.ToEquatableArray(),
+            _schedule);
     }
 
     private bool HasErrors => ErrorCount > 0;
@@ -202,14 +208,14 @@ internal sealed class Planner
         {
             _logits = trunk;
             var copy = NewTensor("output", final.Channels, final.Height, final.Width, TensorLayout.Plain, TensorStorage.Output);
-            AddOp(OpKind.CopyToOutput, "Output", "", $"output: copy {final.ShapeText} to the caller", trunk, copy, final, _tensors[copy]);
+            AddOp(OpKind.CopyToOutput, "", "Output", $"output: copy {final.ShapeText} to the caller", trunk, copy, final, _tensors[copy]);
             return copy;
         }
 
         var blocked = EnsureBlocked(trunk);
         var source = _tensors[blocked];
         var output = NewTensor("output", source.Channels, source.Height, source.Width, TensorLayout.Plain, TensorStorage.Output);
-        AddOp(OpKind.BlockedToPlain, "Output", "", $"output: blocked {source.ShapeText} to NCHW", blocked, output, source, _tensors[output]);
+        AddOp(OpKind.BlockedToPlain, "", "Output", $"output: blocked {source.ShapeText} to NCHW", blocked, output, source, _tensors[output]);
         return output;
     }
 
@@ -223,7 +229,7 @@ internal sealed class Planner
         }
 
         var blocked = NewTensor("input_blocked", plan.Channels, plan.Height, plan.Width, TensorLayout.Blocked, TensorStorage.Arena);
-        AddOp(OpKind.InputToBlocked, "Input", "", $"input: NCHW {plan.ShapeText} to NCHW16c", tensor, blocked, plan, _tensors[blocked]);
+        AddOp(OpKind.InputToBlocked, "", "Input", $"input: NCHW {plan.ShapeText} to NCHW16c", tensor, blocked, plan, _tensors[blocked]);
         return blocked;
     }
 

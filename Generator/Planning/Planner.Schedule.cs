@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using InceptionGen.Generator.Model;
+
+namespace InceptionGen.Generator.Planning;
+
+/// <summary>
+/// The schedule pass, last: how each op splits into worker-pool items, its number and its identifier stem. Every
+/// scheduling number the emitted code uses is decided here, once.
+/// </summary>
+internal sealed partial class Planner
+{
+    private readonly SchedulePlan _schedule = SchedulePlan.Default;
+
+    private void Schedule()
+    {
+        var stems = new HashSet<string>(StringComparer.Ordinal);
+        for (var index = 0; index < _ops.Count; index++)
+        {
+            var op = _ops[index];
+            var stem = (op.Layer.Length == 0 ? op.Part : op.Part.Length == 0 ? op.Layer : op.Layer + "_" + op.Part) + (op.Kind == OpKind.Pad ? "_Pad" : "");
+            // Layer names may hold underscores, so "A" + "B_C" can meet "A_B" + "C": the op number settles it.
+            if (!stems.Add(stem))
+            {
+                stem += "_" + index;
+                stems.Add(stem);
+            }
+
+            var (wide, narrow, scalar) = ForwardItemsPerImage(op);
+            _ops[index] = op with
+            {
+                Schedule = new OpSchedule(
+                    index,
+                    stem,
+                    wide,
+                    narrow,
+                    scalar,
+                    LinearChunks(op),
+                    BackwardItemsPerImage(op),
+                    WeightGradientItems(op),
+                    op.Kind == OpKind.Conv && op.Backward is not null ? WeightGradientBandRows(op) : 0,
+                    op.Kind == OpKind.Conv ? Blocks(op.OutChannels) * op.LoopChannels * op.Kernel * op.Kernel * Block : 0),
+            };
+        }
+    }
+
+    /// <summary>
+    /// Forward items per image: the vectorized kernels split each image into blocks or rows (a convolution into
+    /// output-block groups × rows, the group being the register tile's blocks with Vector512), the scalar
+    /// fallback takes a whole image per item.
+    /// </summary>
+    private (int Wide, int Narrow, int Scalar) ForwardItemsPerImage(OpPlan op)
+    {
+        var source = _tensors[op.Input];
+        var blocks = source.PhysicalChannels / Block;
+        return op.Kind switch
+        {
+            OpKind.Conv => (Blocks(op.OutChannels) / op.Tiling!.WideBlocks * op.OutHeight, Blocks(op.OutChannels) * op.OutHeight, 1),
+            OpKind.Pad => (blocks, blocks, blocks),
+            OpKind.MaxPool or OpKind.AvgPool or OpKind.GlobalAveragePool => (blocks, blocks, 1),
+            OpKind.LocalResponseNorm when source.ChannelMap.Count == 0 => (source.Height, source.Height, 1),
+            _ => (1, 1, 1),
+        };
+    }
+
+    /// <summary>A Linear op on a plain vector runs as chunks of output rows over every image of the pass: their count, else 0.</summary>
+    private int LinearChunks(OpPlan op)
+        => op.Kind == OpKind.Linear && _tensors[op.Input].ChannelMap.Count == 0 ? (op.OutChannels + _schedule.LinearRowsPerItem - 1) / _schedule.LinearRowsPerItem : 0;
+
+    /// <summary>Items per image of an op's vectorized input-gradient kernel (blocks or rows); 1 when it runs whole images.</summary>
+    private int BackwardItemsPerImage(OpPlan op)
+    {
+        var source = _tensors[op.Input];
+        return op.Kind switch
+        {
+            OpKind.Pad or OpKind.MaxPool or OpKind.AvgPool or OpKind.GlobalAveragePool => source.PhysicalChannels / Block,
+            OpKind.LocalResponseNorm when source.ChannelMap.Count == 0 => source.Height,
+            _ => 1,
+        };
+    }
+
+    /// <summary>Items of the vectorized weight-gradient op: (block group, channel chunk) then one per output block for the bias; a Linear op's row chunks.</summary>
+    private int WeightGradientItems(OpPlan op)
+    {
+        if (op.Kind == OpKind.Conv && op.Backward is { } plan)
+        {
+            var groups = Blocks(op.OutChannels) / plan.WeightBlocks;
+            var chunks = (op.LoopChannels + plan.WeightChannels - 1) / plan.WeightChannels;
+            return groups * chunks + (op.Bias is null ? 0 : Blocks(op.OutChannels));
+        }
+
+        return op.Kind == OpKind.Linear && _tensors[op.Input].ChannelMap.Count == 0 ? Math.Max(1, LinearChunks(op)) : 1;
+    }
+
+    /// <summary>
+    /// Output rows per band of the weight gradient: every kernel row's tile runs over a band before the next band,
+    /// so the band's output gradient (about 64 KiB) is read from cache by all but the first instead of from memory.
+    /// </summary>
+    private static int WeightGradientBandRows(OpPlan op)
+        => op.Kernel == 1 ? op.OutHeight : Math.Max(1, Math.Min(op.OutHeight, 64 * 1024 / (op.OutWidth * Block * sizeof(float) * op.Backward!.WeightBlocks)));
+}
