@@ -15,10 +15,10 @@ internal sealed partial class Emitter
 {
     private readonly SortedSet<(int Blocks, int Pixels, int Kernel, int Stride)> _tiles = new();
 
-    private static string TileName((int Blocks, int Pixels, int Kernel, int Stride) tile)
+    internal static string TileName((int Blocks, int Pixels, int Kernel, int Stride) tile)
         => $"__ConvolutionTile{tile.Blocks}x{tile.Pixels}Kernel{tile.Kernel}Stride{tile.Stride}";
 
-    private void WriteConvolutionBody(OpPlan op, TensorPlan source, TensorPlan target)
+    internal void WriteConvolutionBody(OpPlan op, TensorPlan source, TensorPlan target)
     {
         var w = _writer;
         var tiling = op.Tiling!;
@@ -45,7 +45,7 @@ internal sealed partial class Emitter
 
     private readonly List<OpPlan> _pendingConvolutions = new();
 
-    private static string ConvolveName(OpPlan op) => "__Convolve_" + op.Schedule!.Stem;
+    internal static string ConvolveName(OpPlan op) => "__Convolve_" + op.Schedule!.Stem;
 
     /// <summary>Writes the per-layer drivers collected while writing ops, then the shared micro-kernels.</summary>
     private void WriteConvolutionTiles()

@@ -15,15 +15,15 @@ internal sealed partial class Emitter
 {
     private readonly SortedSet<(int Blocks, int Channels, int Kernel, int Stride)> _weightTiles = new();
 
-    private static string WeightTileName((int Blocks, int Channels, int Kernel, int Stride) tile)
+    internal static string WeightTileName((int Blocks, int Channels, int Kernel, int Stride) tile)
         => $"__WeightGradientTile{tile.Blocks}x{tile.Channels}Kernel{tile.Kernel}Stride{tile.Stride}";
 
-    private static string TransposedConvolveName(OpPlan op) => "__TransposedConvolve_" + op.Schedule!.Stem;
+    internal static string TransposedConvolveName(OpPlan op) => "__TransposedConvolve_" + op.Schedule!.Stem;
 
-    private static string WeightGradientName(OpPlan op) => "__WeightGradient_" + op.Schedule!.Stem;
+    internal static string WeightGradientName(OpPlan op) => "__WeightGradient_" + op.Schedule!.Stem;
 
     /// <summary>The input-gradient half: ReLU mask, then the transposed convolution (stride 1) or the scalar kernel.</summary>
-    private void WriteConvolutionDataBackward(OpPlan op, TensorPlan source, TensorPlan target, string outputSlice, string outputGradientSlice, string reference, string wanted)
+    internal void WriteConvolutionDataBackward(OpPlan op, TensorPlan source, TensorPlan target, string outputSlice, string outputGradientSlice, string reference, string wanted)
     {
         var w = _writer;
         using (w.Block($"if ({Vector128Accelerated})"))
@@ -70,7 +70,7 @@ internal sealed partial class Emitter
     private readonly List<OpPlan> _pendingWeightGradients = new();
 
     /// <summary>The weight-gradient half, vectorized: it adds into the packed gradient, unpacked once per step.</summary>
-    private void WriteConvolutionWeightBackward(OpPlan op)
+    internal void WriteConvolutionWeightBackward(OpPlan op)
     {
         var w = _writer;
         var generic = WeightGradientName(op);

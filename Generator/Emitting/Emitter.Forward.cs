@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using InceptionGen.Generator.Descriptors;
 using InceptionGen.Generator.Planning;
 
 namespace InceptionGen.Generator.Emitting;
@@ -12,14 +13,14 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    private const string Vector512Accelerated = "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated";
-    private const string Vector256Accelerated = "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated";
-    private const string Vector128Accelerated = "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated";
-    private const string Blocked = "global::InceptionGen.Kernels.BlockedKernels";
-    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    internal const string Vector512Accelerated = "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated";
+    internal const string Vector256Accelerated = "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated";
+    internal const string Vector128Accelerated = "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated";
+    internal const string Blocked = "global::InceptionGen.Kernels.BlockedKernels";
+    internal const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
 
     /// <summary>Output rows per item of a Linear op (the plan's schedule).</summary>
-    private int LinearRowsPerItem => Schedule.LinearRowsPerItem;
+    internal int LinearRowsPerItem => Schedule.LinearRowsPerItem;
 
     /// <summary>The ops of the inference pass with their index in the plan (the operation number the pool runs them under).</summary>
     private IEnumerable<(OpPlan Op, int Index)> InferenceOps => _plan.Ops.Select((op, index) => (op, index)).Where(entry => !entry.op.TrainingOnly);
@@ -32,7 +33,7 @@ internal sealed partial class Emitter
         .Where(entry => !RunsOnCallingThread(entry.op) && (_plan.IsTrainable || !entry.op.TrainingOnly));
 
     /// <summary>The input layout's zero border, when the planner gave it the first convolution's padding.</summary>
-    private static string PaddingArgument(OpPlan inputLayout) => inputLayout.Padding > 0 ? $", padding: {inputLayout.Padding}" : "";
+    internal static string PaddingArgument(OpPlan inputLayout) => inputLayout.Padding > 0 ? $", padding: {inputLayout.Padding}" : "";
 
     /// <summary>The network's own first and last ops touch the caller's spans, so they run on the calling thread.</summary>
     private static bool RunsOnCallingThread(OpPlan op) => op.IsNetworkBoundary;
@@ -42,10 +43,10 @@ internal sealed partial class Emitter
     /// Every private generated member starts with two underscores, which C# reserves for the implementation, so no
     /// user member can take one of these names.
     /// </summary>
-    private static string MethodName(OpPlan op) => "__Forward_" + op.Schedule!.Stem;
+    internal static string MethodName(OpPlan op) => "__Forward_" + op.Schedule!.Stem;
 
     /// <summary>The named constant of an op's worker-pool operation number.</summary>
-    private static string OperationName(OpPlan op) => "__Op_" + op.Schedule!.Stem;
+    internal static string OperationName(OpPlan op) => "__Op_" + op.Schedule!.Stem;
 
     private void WriteForward()
     {
@@ -129,18 +130,7 @@ internal sealed partial class Emitter
         var target = _plan.Tensors[op.Output];
         using (w.Block("for (var image = 0; image < batch; image++)"))
         {
-            switch (op.Kind)
-            {
-                case OpKind.InputToBlocked:
-                    w.Line($"{Blocked}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {CallerSlice(target)}, {source.Channels}, {source.Height}, {source.Width}{PaddingArgument(op)});");
-                    break;
-                case OpKind.CopyToOutput:
-                    w.Line($"{CallerSlice(source)}.CopyTo(output.Slice(image * OutputLength, OutputLength));");
-                    break;
-                default:
-                    w.Line($"{Kernels}.BlockedToPlain({CallerSlice(source)}, {ChannelMap(source)}, output.Slice(image * OutputLength, OutputLength), {source.Channels}, {source.Height}, {source.Width});");
-                    break;
-            }
+            OpDescriptor.For(op.Kind).WriteCallerForward(this, op, source, target);
         }
     }
 
@@ -260,7 +250,7 @@ internal sealed partial class Emitter
     /// The start of a tensor's batch in the memory an op runs on: the arena offset in inference, the training
     /// offset in training (training-only ops have only the latter), times the batch of the pass.
     /// </summary>
-    private string BaseOffset(OpPlan op, TensorPlan tensor)
+    internal string BaseOffset(OpPlan op, TensorPlan tensor)
     {
         if (op.TrainingOnly || !_plan.IsTrainable)
         {
@@ -274,7 +264,7 @@ internal sealed partial class Emitter
     /// Items per batch: the vectorized kernels split each image into blocks or rows; the scalar fallback
     /// takes a whole image per item.
     /// </summary>
-    private static string ItemCountExpression(OpPlan op)
+    internal static string ItemCountExpression(OpPlan op)
     {
         var schedule = op.Schedule!;
         if (schedule.PassItems > 0)
@@ -392,143 +382,14 @@ internal sealed partial class Emitter
         using (w.Block($"private void {MethodName(op)}(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)"))
         {
             w.Line("var batch = __batch;");
-            switch (op.Kind)
-            {
-                case OpKind.Conv:
-                    WriteConvolutionBody(op, source, target);
-                    break;
-                case OpKind.Pad:
-                    using (ItemLoop(source.PhysicalChannels / 16, "block"))
-                    {
-                        w.Line($"{Blocked}.PadBlock({InputSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {OutputSlice(target, $"block * {PlanePerBlock(target)}", PlanePerBlock(target))}, {source.Height}, {source.Width}, {op.Padding});");
-                    }
-
-                    break;
-                case OpKind.MaxPool or OpKind.AvgPool:
-                    WritePool(op, source, target);
-                    break;
-                case OpKind.GlobalAveragePool:
-                    using (w.Block($"if ({Vector128Accelerated})"))
-                    {
-                        using (ItemLoop(source.PhysicalChannels / 16, "block"))
-                        {
-                            w.Line($"{Blocked}.GlobalAveragePoolBlock({InputSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {OutputSlice(target, "block * 16", 16)}, {source.Height}, {source.Width});");
-                        }
-                    }
-
-                    using (w.Block("else"))
-                    using (ImageLoop())
-                    {
-                        w.Line($"{Kernels}.GlobalAveragePool({InputSlice(source)}, {OutputSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width});");
-                    }
-
-                    break;
-                case OpKind.LocalResponseNorm:
-                    WriteLrn(op, source, target);
-                    break;
-                case OpKind.Linear:
-                    WriteLinear(op, source, target);
-                    break;
-                case OpKind.BlockedToPlain:
-                    using (ImageLoop())
-                    {
-                        w.Line($"{Kernels}.BlockedToPlain({InputSlice(source)}, {ChannelMap(source)}, {OutputSlice(target)}, {source.Channels}, {source.Height}, {source.Width});");
-                    }
-
-                    break;
-                case OpKind.Dropout:
-                    WriteDropoutForward(op, source, target);
-                    break;
-            }
+            OpDescriptor.For(op.Kind).WriteForward(this, op, source, target);
         }
 
         w.Line();
     }
 
-    private void WritePool(OpPlan op, TensorPlan source, TensorPlan target)
-    {
-        var w = _writer;
-        var name = op.Kind == OpKind.MaxPool ? "Max" : "Avg";
-        var blocks = source.PhysicalChannels / 16;
-        var sliceStart = op.OutputChannelOffset * target.Height * target.Width;
-        var outPlane = op.OutHeight * op.OutWidth * 16;
-        w.Line($"var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding});");
-        using (w.Block($"if ({Vector128Accelerated})"))
-        {
-            using (ItemLoop(blocks, "block"))
-            {
-                w.Line($"{Blocked}.{name}PoolBlock({InputSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {OutputSlice(target, Add(sliceStart, $"block * {outPlane}"), outPlane)}, geometry);");
-            }
-        }
-
-        using (w.Block("else"))
-        {
-            w.Line("geometry = geometry with { Channels = " + source.PhysicalChannels + " };");
-            using (ImageLoop())
-            {
-                w.Line($"{Kernels}.{name}Pool2d({InputSlice(source)}, {OutputSlice(target, Add(sliceStart, null), blocks * outPlane)}, geometry);");
-            }
-        }
-    }
-
-    private void WriteLrn(OpPlan op, TensorPlan source, TensorPlan target)
-    {
-        var w = _writer;
-        var reference = $"{Kernels}.LocalResponseNorm({InputSlice(source)}, {ChannelMap(source)}, {OutputSlice(target)}, {source.Channels}, {source.Height}, {source.Width}, size: {op.Kernel}, alpha: {Float(op.Alpha)}, beta: {Float(op.Beta)}, k: {Float(op.K)});";
-        if (source.ChannelMap.Count > 0)
-        {
-            w.Line("// The input's channels have gaps (a concat), which the vectorized window does not skip.");
-            using (ImageLoop())
-            {
-                w.Line(reference);
-            }
-
-            return;
-        }
-
-        using (w.Block($"if ({Vector128Accelerated})"))
-        {
-            using (ItemLoop(source.Height, "row"))
-            {
-                w.Line($"{Blocked}.LocalResponseNormRow({InputSlice(source)}, {OutputSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width}, row, size: {op.Kernel}, alpha: {Float(op.Alpha)}, beta: {Float(op.Beta)}, k: {Float(op.K)});");
-            }
-        }
-
-        using (w.Block("else"))
-        using (ImageLoop())
-        {
-            w.Line(reference);
-        }
-    }
-
-    private void WriteLinear(OpPlan op, TensorPlan source, TensorPlan target)
-    {
-        var w = _writer;
-        w.Line("var parameters = __parameters.ReadOnlySpan;");
-        if (source.ChannelMap.Count > 0)
-        {
-            using (ImageLoop())
-            {
-                w.Line($"{Kernels}.Linear({InputSlice(source)}, {ChannelMap(source)}, {OutputSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, inFeatures: {source.Channels}, outFeatures: {op.OutChannels}, relu: {Bool(op.Relu)});");
-            }
-
-            return;
-        }
-
-        // Items are chunks of output rows, each over every image of the pass: a chunk's weights are read from memory
-        // once per pass and from cache for the other images (the weights dwarf the activations).
-        using (w.Block("for (var chunk = begin; chunk < end; chunk++)"))
-        {
-            w.Line($"var first = chunk * {LinearRowsPerItem};");
-            using (w.Block("for (var image = 0; image < batch; image++)"))
-            {
-                w.Line($"{Blocked}.LinearRows({InputSlice(source)}, {OutputSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, {source.Channels}, first, global::System.Math.Min(first + {LinearRowsPerItem}, {op.OutChannels}), relu: {Bool(op.Relu)});");
-            }
-        }
-    }
-
     /// <summary>Loops over items [begin, end) as (image, <paramref name="name"/>) pairs with <paramref name="perImage"/> items per image.</summary>
-    private IndentedWriter.Scope ItemLoop(int perImage, string name)
+    internal IndentedWriter.Scope ItemLoop(int perImage, string name)
     {
         var scope = _writer.Block("for (var item = begin; item < end; item++)");
         _writer.Line($"var image = item / {perImage};");
@@ -537,28 +398,28 @@ internal sealed partial class Emitter
     }
 
     /// <summary>Loops over items [begin, end) as whole images (the scalar fallback).</summary>
-    private IndentedWriter.Scope ImageLoop() => _writer.Block("for (var image = begin; image < end; image++)");
+    internal IndentedWriter.Scope ImageLoop() => _writer.Block("for (var image = begin; image < end; image++)");
 
-    private static int PlanePerBlock(TensorPlan tensor) => tensor.Height * tensor.Width * 16;
+    internal static int PlanePerBlock(TensorPlan tensor) => tensor.Height * tensor.Width * 16;
 
     /// <summary>
     /// One image's span of an op's input or output tensor, or of part of it, in the memory the op runs on:
     /// the tensor's batch starts at <c>inputBase</c> / <c>outputBase</c>, and image i at i × its length.
     /// </summary>
-    private static string InputSlice(TensorPlan tensor, string? extra = null, int? length = null) => Slice("memory", "inputBase", tensor, extra, length);
+    internal static string InputSlice(TensorPlan tensor, string? extra = null, int? length = null) => Slice("memory", "inputBase", tensor, extra, length);
 
-    private static string OutputSlice(TensorPlan tensor, string? extra = null, int? length = null) => Slice("memory", "outputBase", tensor, extra, length);
+    internal static string OutputSlice(TensorPlan tensor, string? extra = null, int? length = null) => Slice("memory", "outputBase", tensor, extra, length);
 
-    private static string Slice(string memory, string baseOffset, TensorPlan tensor, string? extra, int? length)
+    internal static string Slice(string memory, string baseOffset, TensorPlan tensor, string? extra, int? length)
         => $"{memory}.Slice({baseOffset} + image * {tensor.Length}{(extra is null ? "" : " + " + extra)}, {length ?? tensor.Length}) /* {tensor.Name} {tensor.ShapeText} */";
 
     /// <summary>One image's span of an inference tensor, for the ops that run on the calling thread.</summary>
-    private static string CallerSlice(TensorPlan tensor) => Slice("activations", $"{tensor.ArenaOffset} * batch", tensor, null, null);
+    internal static string CallerSlice(TensorPlan tensor) => Slice("activations", $"{tensor.ArenaOffset} * batch", tensor, null, null);
 
-    private static string? Add(int constant, string? term)
+    internal static string? Add(int constant, string? term)
         => constant == 0 ? term : term is null ? constant.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{constant} + {term}";
 
-    private string ParameterSpan(string? name)
+    internal string ParameterSpan(string? name)
     {
         if (name is null)
         {
@@ -569,9 +430,9 @@ internal sealed partial class Emitter
         return $"parameters.Slice({parameter.Offset}, {parameter.Length}) /* {name} [{string.Join(", ", parameter.Shape)}] */";
     }
 
-    private static string ChannelMap(TensorPlan tensor) => tensor.ChannelMap.Count == 0 ? "default" : ChannelMapName(tensor);
+    internal static string ChannelMap(TensorPlan tensor) => tensor.ChannelMap.Count == 0 ? "default" : ChannelMapName(tensor);
 
-    private static string ChannelMapName(TensorPlan tensor) => "__ChannelMap_" + tensor.Name;
+    internal static string ChannelMapName(TensorPlan tensor) => "__ChannelMap_" + tensor.Name;
 
     private void WriteChannelMaps()
     {

@@ -1,4 +1,5 @@
 using System.Linq;
+using InceptionGen.Generator.Descriptors;
 using InceptionGen.Generator.Planning;
 
 namespace InceptionGen.Generator.Emitting;
@@ -11,8 +12,8 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    private const string Backward = "global::InceptionGen.Kernels.ReferenceBackward";
-    private const string BlockedBackward = "global::InceptionGen.Kernels.BlockedBackwardKernels";
+    internal const string Backward = "global::InceptionGen.Kernels.ReferenceBackward";
+    internal const string BlockedBackward = "global::InceptionGen.Kernels.BlockedBackwardKernels";
 
     private void WriteTraining()
     {
@@ -300,7 +301,7 @@ internal sealed partial class Emitter
         });
     }
 
-    private static string TrainingSlice(string memory, TensorPlan tensor, string? extra = null, int? length = null)
+    internal static string TrainingSlice(string memory, TensorPlan tensor, string? extra = null, int? length = null)
         => Slice(memory, $"{tensor.TrainingOffset} * batch", tensor, extra, length);
 
     private void WriteBackwardDispatch()
@@ -341,165 +342,20 @@ internal sealed partial class Emitter
             w.Line("var activations = __trainingActivations!.Span;");
             w.Line("var gradients = __activationGradients!.Span;");
             var slice = op.OutputChannelOffset * target.Height * target.Width;
-            var outputLength = op.Kind switch
-            {
-                OpKind.Conv => RoundUp(op.OutChannels) * target.Height * target.Width,
-                OpKind.MaxPool or OpKind.AvgPool => source.PhysicalChannels * target.Height * target.Width,
-                _ => target.Length,
-            };
+            var descriptor = OpDescriptor.For(op.Kind);
+            var outputLength = descriptor.BackwardOutputLength(op, source, target);
             string Y(string memory) => TrainingSlice(memory, target, slice > 0 ? slice.ToString(System.Globalization.CultureInfo.InvariantCulture) : null, outputLength);
             string X(string memory) => TrainingSlice(memory, source);
-            var inputGradient = X("gradients");
-            var wanted = readsNetworkInput ? "if (__wantInputGradient) " : "";
-            switch (op.Kind)
-            {
-                case OpKind.Conv:
-                case OpKind.Linear:
-                    w.Line("var parameters = __parameters.ReadOnlySpan;");
-                    w.Line("var parameterGradients = __gradients!.Span;");
-                    var weightsTensor = _plan.Parameters[_parameterIndex[op.Weights!]];
-                    var weightGradient = $"parameterGradients.Slice({weightsTensor.Offset}, {weightsTensor.Length})";
-                    var biasGradient = op.Bias is null ? "default" : $"parameterGradients.Slice({_plan.Parameters[_parameterIndex[op.Bias]].Offset}, {op.OutChannels})";
-                    var referenceWeights = op.Kind == OpKind.Conv
-                        ? $"{Backward}.Conv2d({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, default, {weightGradient}, {biasGradient}, {ConvGeometryText(op, source)});"
-                        : $"{Backward}.Linear({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, default, {weightGradient}, {biasGradient}, {source.Channels}, {op.OutChannels});";
-                    var referenceData = op.Kind == OpKind.Conv
-                        ? $"{Backward}.Conv2d({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, {inputGradient}, default, default, {ConvGeometryText(op, source)});"
-                        : $"{Backward}.Linear({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, {inputGradient}, default, default, {source.Channels}, {op.OutChannels});";
-                    using (w.Block("if (weights)"))
-                    {
-                        if (op.Kind == OpKind.Conv)
-                        {
-                            using (w.Block($"if ({Vector128Accelerated})"))
-                            {
-                                WriteConvolutionWeightBackward(op);
-                                w.Line("return;");
-                            }
-                        }
-
-                        if (op.Kind == OpKind.Linear && source.ChannelMap.Count == 0)
-                        {
-                            using (w.Block($"if ({Vector128Accelerated})"))
-                            {
-                                // Items are chunks of output rows; each sums over the images in order.
-                                using (w.Block("for (var item = begin; item < end; item++)"))
-                                using (w.Block("for (var image = 0; image < batch; image++)"))
-                                {
-                                    w.Line($"{BlockedBackward}.LinearWeights({X("activations")}, {Y("gradients")}, {weightGradient}, {biasGradient}, {source.Channels}, item * {LinearRowsPerItem}, global::System.Math.Min((item + 1) * {LinearRowsPerItem}, {op.OutChannels}));");
-                                }
-
-                                w.Line("return;");
-                            }
-                        }
-
-                        // One item: images in order, so the sums do not depend on threads.
-                        using (w.Block("for (var image = 0; image < batch; image++)"))
-                        {
-                            w.Line(referenceWeights);
-                        }
-
-                        w.Line("return;");
-                    }
-
-                    if (op.Kind == OpKind.Conv)
-                    {
-                        WriteConvolutionDataBackward(op, source, target, Y("activations"), Y("gradients"), referenceData, wanted);
-                        break;
-                    }
-
-                    using (ImageLoop())
-                    {
-                        if (op.Relu)
-                        {
-                            w.Line("// The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.");
-                            w.Line($"{Backward}.ReluMask({Y("activations")}, {Y("gradients")});");
-                        }
-
-                        w.Line(source.ChannelMap.Count == 0
-                            ? $"{wanted}{{ if ({Vector128Accelerated}) {BlockedBackward}.LinearData({Y("gradients")}, {ParameterSpan(op.Weights)}, {inputGradient}, {source.Channels}, {op.OutChannels}); else {referenceData} }}"
-                            : wanted + referenceData);
-                    }
-
-                    break;
-                default:
-                    if (readsNetworkInput)
-                    {
-                        w.Line("// Its input is the network input: its gradient is computed only when the caller asks for it.");
-                        using (w.Block("if (!__wantInputGradient)"))
-                        {
-                            w.Line("return;");
-                        }
-                    }
-
-                    if (VectorizedBackwardItemName(op) is { } itemName)
-                    {
-                        using (w.Block($"if ({Vector128Accelerated})"))
-                        {
-                            using (ItemLoop(op.Schedule!.BackwardItemsPerImage, itemName))
-                            {
-                                w.Line(VectorizedBackwardCall(op, source, target, Y, X));
-                            }
-
-                            w.Line("return;");
-                        }
-                    }
-
-                    using (ImageLoop())
-                    {
-                        w.Line(op.Kind switch
-                        {
-                            OpKind.Pad => $"{Backward}.Pad({Y("gradients")}, {inputGradient}, {source.PhysicalChannels}, {source.Height}, {source.Width}, {op.Padding});",
-                            OpKind.MaxPool => $"{Backward}.MaxPool2d({X("activations")}, {Y("activations")}, {Y("gradients")}, {inputGradient}, {PoolGeometryText(op, source)});",
-                            OpKind.AvgPool => $"{Backward}.AvgPool2d({Y("gradients")}, {inputGradient}, {PoolGeometryText(op, source)});",
-                            OpKind.GlobalAveragePool => $"{Backward}.GlobalAveragePool({Y("gradients")}, {inputGradient}, {source.PhysicalChannels}, {source.Height}, {source.Width});",
-                            OpKind.LocalResponseNorm => $"{Backward}.LocalResponseNorm({X("activations")}, {Y("activations")}, {Y("gradients")}, {ChannelMap(source)}, {inputGradient}, {source.Channels}, {source.Height}, {source.Width}, {op.Kernel}, {Float(op.Alpha)}, {Float(op.Beta)}, {Float(op.K)});",
-                            OpKind.BlockedToPlain => $"{Backward}.BlockedToPlain({Y("gradients")}, {ChannelMap(source)}, {inputGradient}, {source.Channels}, {source.Height}, {source.Width});",
-                            OpKind.Dropout => $"global::InceptionGen.Training.Dropout.Backward({MaskSlice(op, target)}, {Y("gradients")}, {inputGradient});",
-                            _ => $"throw new global::System.NotSupportedException(\"no backward for {op.Kind}\");",
-                        });
-                    }
-
-                    break;
-            }
+            descriptor.WriteBackward(this, new BackwardContext(op, source, target, Y, X, X("gradients"), readsNetworkInput ? "if (__wantInputGradient) " : "", readsNetworkInput));
         }
 
         w.Line();
     }
 
-    /// <summary>What an item of an op's vectorized input-gradient kernel is (a block or a row; the plan counts them), or null when it has none.</summary>
-    private string? VectorizedBackwardItemName(OpPlan op)
-    {
-        var source = _plan.Tensors[op.Input];
-        return op.Kind switch
-        {
-            OpKind.Pad or OpKind.MaxPool or OpKind.AvgPool or OpKind.GlobalAveragePool => "block",
-            OpKind.LocalResponseNorm when source.ChannelMap.Count == 0 => "row",
-            _ => null,
-        };
-    }
-
-    private static string BackwardName(OpPlan op) => "__Backward_" + op.Schedule!.Stem;
+    internal static string BackwardName(OpPlan op) => "__Backward_" + op.Schedule!.Stem;
 
     /// <summary>The worker-pool number of an op's input-gradient or weight-gradient run.</summary>
-    private static string BackwardOperation(OpPlan op, bool weights) => $"__BackwardOperationBase + 2 * {OperationName(op)}{(weights ? " + 1" : "")}";
-
-    private string VectorizedBackwardCall(OpPlan op, TensorPlan source, TensorPlan target, System.Func<string, string> y, System.Func<string, string> x)
-    {
-        var inPlane = source.Height * source.Width * 16;
-        var outPlane = target.Height * target.Width * 16;
-        var slice = op.OutputChannelOffset * target.Height * target.Width;
-        string InPlane(string memory) => TrainingSlice(memory, source, $"block * {inPlane}", inPlane);
-        string OutPlane(string memory) => TrainingSlice(memory, target, Add(slice, $"block * {outPlane}"), outPlane);
-        var geometry = $"new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding})";
-        return op.Kind switch
-        {
-            OpKind.Pad => $"{BlockedBackward}.PadBlock({OutPlane("gradients")}, {InPlane("gradients")}, {source.Height}, {source.Width}, {op.Padding});",
-            OpKind.MaxPool => $"{BlockedBackward}.MaxPoolBlock({InPlane("activations")}, {OutPlane("activations")}, {OutPlane("gradients")}, {InPlane("gradients")}, {geometry});",
-            OpKind.AvgPool => $"{BlockedBackward}.AvgPoolBlock({OutPlane("gradients")}, {InPlane("gradients")}, {geometry});",
-            OpKind.GlobalAveragePool => $"{BlockedBackward}.GlobalAveragePoolBlock({TrainingSlice("gradients", target, "block * 16", 16)}, {InPlane("gradients")}, {source.Height}, {source.Width});",
-            _ => $"{BlockedBackward}.LocalResponseNormRow({x("activations")}, {y("activations")}, {y("gradients")}, {x("gradients")}, {source.PhysicalChannels}, {source.Height}, {source.Width}, row, {op.Kernel}, {Float(op.Alpha)}, {Float(op.Beta)}, {Float(op.K)});",
-        };
-    }
+    internal static string BackwardOperation(OpPlan op, bool weights) => $"__BackwardOperationBase + 2 * {OperationName(op)}{(weights ? " + 1" : "")}";
 
     /// <summary>
     /// Whether an op reads the network input (directly, or through the pad in front of a convolution): its
@@ -511,22 +367,12 @@ internal sealed partial class Emitter
         return producer?.Kind == OpKind.InputToBlocked || (producer?.Kind == OpKind.Pad && ReadsNetworkInput(producer));
     }
 
-    private void WriteDropoutForward(OpPlan op, TensorPlan source, TensorPlan target)
-    {
-        var w = _writer;
-        var layerIndex = _plan.Ops.Where(candidate => candidate.Kind == OpKind.Dropout).ToList().IndexOf(op);
-        using (ImageLoop())
-        {
-            w.Line($"global::InceptionGen.Training.Dropout.Forward({InputSlice(source)}, {OutputSlice(target)}, {MaskSlice(op, target, "memory")}, {Float(op.Rate)}, DropoutSeed, __trainingStep, __passFirstImage + image, layer: {layerIndex});");
-        }
-    }
-
-    private static string MaskSlice(OpPlan op, TensorPlan target, string memory = "activations")
+    internal static string MaskSlice(OpPlan op, TensorPlan target, string memory = "activations")
         => $"{memory}.Slice({op.MaskOffset} * batch + image * {target.Length}, {target.Length}) /* dropout mask */";
 
-    private static string ConvGeometryText(OpPlan op, TensorPlan source)
+    internal static string ConvGeometryText(OpPlan op, TensorPlan source)
         => $"new global::InceptionGen.Kernels.ConvGeometry(InChannels: {source.Channels}, InHeight: {source.Height}, InWidth: {source.Width}, OutChannels: {op.OutChannels}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: 0, Relu: {Bool(op.Relu)})";
 
-    private static string PoolGeometryText(OpPlan op, TensorPlan source)
+    internal static string PoolGeometryText(OpPlan op, TensorPlan source)
         => $"new global::InceptionGen.Kernels.PoolGeometry(Channels: {source.PhysicalChannels}, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding})";
 }

@@ -16,7 +16,7 @@ internal sealed partial class Emitter
     /// <summary>The attribute on every generated member, with the generator assembly's version.</summary>
     private static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCode(\"InceptionGen\", \"{typeof(Emitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"}\")]";
-    private const string Kernels = "global::InceptionGen.Kernels.ReferenceKernels";
+    internal const string Kernels = "global::InceptionGen.Kernels.ReferenceKernels";
 
     private readonly NetworkPlan _plan;
     private readonly NetworkModel _model;
@@ -29,6 +29,14 @@ internal sealed partial class Emitter
         _model = plan.Model;
         _parameterIndex = plan.Parameters.Select((parameter, index) => (parameter.Name, index)).ToDictionary(entry => entry.Name, entry => entry.index);
     }
+
+    /// <summary>The writer the descriptors write their code with.</summary>
+    internal IndentedWriter Writer => _writer;
+
+    internal NetworkPlan Plan => _plan;
+
+    /// <summary>The index of a parameter tensor in the plan's parameter list.</summary>
+    internal int ParameterIndex(string name) => _parameterIndex[name];
 
     public static string Emit(NetworkPlan plan)
     {
@@ -109,7 +117,7 @@ internal sealed partial class Emitter
         WriteSchedule();
     }
 
-    private SchedulePlan Schedule => _plan.Schedule ?? SchedulePlan.Default;
+    internal SchedulePlan Schedule => _plan.Schedule ?? SchedulePlan.Default;
 
     /// <summary>The plan's network-wide schedule, as private constants for the generated code and as <c>Schedule</c> for the runtime.</summary>
     private void WriteSchedule()
@@ -251,7 +259,7 @@ internal sealed partial class Emitter
         w.Line();
     }
 
-    private string HandleExpression(LayerPlan layer)
+    internal string HandleExpression(LayerPlan layer)
     {
         var model = layer.Model;
         var name = model.Name;
@@ -280,19 +288,19 @@ internal sealed partial class Emitter
     /// <summary>The op that computes a layer or part (not the pad ahead of it).</summary>
     private OpPlan FindOp(string layer, string part) => _plan.Ops.First(op => op.Layer == layer && op.Part == part && op.Kind is OpKind.Conv or OpKind.Linear);
 
-    private string ConvHandle(string layer, string part)
+    internal string ConvHandle(string layer, string part)
     {
         var op = FindOp(layer, part);
         return $"new global::InceptionGen.Conv(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, {op.OutHeight}, {op.OutWidth}), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.Relu)})";
     }
 
-    private string LinearHandle(string layer, string part)
+    internal string LinearHandle(string layer, string part)
     {
         var op = FindOp(layer, part);
         return $"new global::InceptionGen.Linear(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, 1, 1), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {Bool(op.Relu)})";
     }
 
-    private string ParameterReference(string? name) => name is null ? "null" : $"__parameterTensors[{_parameterIndex[name]}]";
+    internal string ParameterReference(string? name) => name is null ? "null" : $"__parameterTensors[{_parameterIndex[name]}]";
 
     private void WriteLayerProperties()
     {
@@ -306,22 +314,22 @@ internal sealed partial class Emitter
         }
     }
 
-    private string SummaryKind(string layer) => _plan.Summary.FirstOrDefault(row => row.Name == layer)?.Kind ?? "";
+    internal string SummaryKind(string layer) => _plan.Summary.FirstOrDefault(row => row.Name == layer)?.Kind ?? "";
 
     // ---- text helpers -------------------------------------------------------------------------
 
     /// <summary>A name as a C# identifier: a keyword such as <c>class</c> needs its <c>@</c> back.</summary>
-    private static string Identifier(string name)
+    internal static string Identifier(string name)
         => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsReservedKeyword(Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name)) ? "@" + name : name;
 
     /// <summary>The field behind a layer property; the prefix keeps it apart from the generated fields.</summary>
-    private static string Field(string name) => "__layer_" + name;
+    internal static string Field(string name) => "__layer_" + name;
 
-    private static int RoundUp(int count) => (count + 15) / 16 * 16;
+    internal static int RoundUp(int count) => (count + 15) / 16 * 16;
 
-    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+    internal static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Bool(bool value) => value ? "true" : "false";
+    internal static string Bool(bool value) => value ? "true" : "false";
 
-    private static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
+    internal static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
 }

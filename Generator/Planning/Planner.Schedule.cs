@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using InceptionGen.Generator.Descriptors;
 using InceptionGen.Generator.Model;
 
 namespace InceptionGen.Generator.Planning;
@@ -27,7 +28,8 @@ internal sealed partial class Planner
                 stems.Add(stem);
             }
 
-            var (wide, narrow, scalar) = ForwardItemsPerImage(op);
+            var descriptor = OpDescriptor.For(op.Kind);
+            var (wide, narrow, scalar) = descriptor.ForwardItemsPerImage(op, _tensors[op.Input]);
             _ops[index] = op with
             {
                 Schedule = new OpSchedule(
@@ -37,7 +39,7 @@ internal sealed partial class Planner
                     narrow,
                     scalar,
                     LinearChunks(op),
-                    BackwardItemsPerImage(op),
+                    descriptor.BackwardItemsPerImage(op, _tensors[op.Input]),
                     WeightGradientItems(op),
                     op.Kind == OpKind.Conv && op.Backward is not null ? WeightGradientBandRows(op) : 0,
                     op.Kind == OpKind.Conv ? Blocks(op.OutChannels) * op.LoopChannels * op.Kernel * op.Kernel * Block : 0),
@@ -45,40 +47,9 @@ internal sealed partial class Planner
         }
     }
 
-    /// <summary>
-    /// Forward items per image: the vectorized kernels split each image into blocks or rows (a convolution into
-    /// output-block groups × rows, the group being the register tile's blocks with Vector512), the scalar
-    /// fallback takes a whole image per item.
-    /// </summary>
-    private (int Wide, int Narrow, int Scalar) ForwardItemsPerImage(OpPlan op)
-    {
-        var source = _tensors[op.Input];
-        var blocks = source.PhysicalChannels / Block;
-        return op.Kind switch
-        {
-            OpKind.Conv => (Blocks(op.OutChannels) / op.Tiling!.WideBlocks * op.OutHeight, Blocks(op.OutChannels) * op.OutHeight, 1),
-            OpKind.Pad => (blocks, blocks, blocks),
-            OpKind.MaxPool or OpKind.AvgPool or OpKind.GlobalAveragePool => (blocks, blocks, 1),
-            OpKind.LocalResponseNorm when source.ChannelMap.Count == 0 => (source.Height, source.Height, 1),
-            _ => (1, 1, 1),
-        };
-    }
-
     /// <summary>A Linear op on a plain vector runs as chunks of output rows over every image of the pass: their count, else 0.</summary>
     private int LinearChunks(OpPlan op)
         => op.Kind == OpKind.Linear && _tensors[op.Input].ChannelMap.Count == 0 ? (op.OutChannels + _schedule.LinearRowsPerItem - 1) / _schedule.LinearRowsPerItem : 0;
-
-    /// <summary>Items per image of an op's vectorized input-gradient kernel (blocks or rows); 1 when it runs whole images.</summary>
-    private int BackwardItemsPerImage(OpPlan op)
-    {
-        var source = _tensors[op.Input];
-        return op.Kind switch
-        {
-            OpKind.Pad or OpKind.MaxPool or OpKind.AvgPool or OpKind.GlobalAveragePool => source.PhysicalChannels / Block,
-            OpKind.LocalResponseNorm when source.ChannelMap.Count == 0 => source.Height,
-            _ => 1,
-        };
-    }
 
     /// <summary>Items of the vectorized weight-gradient op: (block group, channel chunk) then one per output block for the bias; a Linear op's row chunks.</summary>
     private int WeightGradientItems(OpPlan op)

@@ -1,0 +1,34 @@
+using InceptionGen.Generator.Emitting;
+using InceptionGen.Generator.Planning;
+
+namespace InceptionGen.Generator.Descriptors;
+
+/// <summary>
+/// A copy of a map into the interior of a larger one with a zero border, ahead of a padded convolution, so the
+/// convolution's tiles need no bounds checks. Not a graph node: the convolution carries the padding there.
+/// </summary>
+internal sealed class PadOp : DataOpDescriptor
+{
+    public override bool InGraph => false;
+
+    public override (int Wide, int Narrow, int Scalar) ForwardItemsPerImage(OpPlan op, TensorPlan source)
+        => (source.PhysicalChannels / 16, source.PhysicalChannels / 16, source.PhysicalChannels / 16);
+
+    public override int BackwardItemsPerImage(OpPlan op, TensorPlan source) => source.PhysicalChannels / 16;
+
+    public override void WriteForward(Emitter emitter, OpPlan op, TensorPlan source, TensorPlan target)
+    {
+        using (emitter.ItemLoop(source.PhysicalChannels / 16, "block"))
+        {
+            emitter.Writer.Line($"{Emitter.Blocked}.PadBlock({Emitter.InputSlice(source, $"block * {Emitter.PlanePerBlock(source)}", Emitter.PlanePerBlock(source))}, {Emitter.OutputSlice(target, $"block * {Emitter.PlanePerBlock(target)}", Emitter.PlanePerBlock(target))}, {source.Height}, {source.Width}, {op.Padding});");
+        }
+    }
+
+    protected override string? VectorizedBackwardItem(OpPlan op, TensorPlan source) => "block";
+
+    protected override string VectorizedBackwardCall(BackwardContext c)
+        => $"{Emitter.BlockedBackward}.PadBlock({OutputPlane(c, "gradients")}, {InputPlane(c, "gradients")}, {c.Source.Height}, {c.Source.Width}, {c.Op.Padding});";
+
+    protected override string ReferenceBackwardCall(BackwardContext c)
+        => $"{Emitter.Backward}.Pad({c.Y("gradients")}, {c.InputGradient}, {c.Source.PhysicalChannels}, {c.Source.Height}, {c.Source.Width}, {c.Op.Padding});";
+}
