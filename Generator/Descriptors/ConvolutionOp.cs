@@ -1,3 +1,9 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics;
+using InceptionGen.Generator.Diagnostics;
+using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Emitting;
 using InceptionGen.Generator.Planning;
 
@@ -9,7 +15,7 @@ namespace InceptionGen.Generator.Descriptors;
 /// the convolution emitter (<c>Emitter.Convolution.cs</c>, <c>Emitter.ConvolutionBackward.cs</c>) from the tiles the
 /// planner chose.
 /// </summary>
-internal sealed class ConvolutionOp : WeightedOpDescriptor
+internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
 {
     public override (int Wide, int Narrow, int Scalar) ForwardItemsPerImage(OpPlan op, TensorPlan source)
     {
@@ -38,4 +44,81 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor
 
     public override string GraphNode(OpPlan op, string head)
         => $"new {GraphTypes}ConvNode({head}, {op.OutChannels}, {op.Kernel}, {op.Stride}, {op.Padding}, {Emitter.Bool(op.Relu)}, {Emitter.WeightName(op.Weights)}, {Emitter.WeightName(op.Bias)}),";
+
+    // ---- the layer: [Conv] ----------------------------------------------------------------------
+
+    public bool ReadsMap => true;
+
+    public bool MakesVector => false;
+
+    public bool NeedsBlockedInput => true;
+
+    public bool IsTap => false;
+
+    public bool CheckOptions(Planner planner, LayerModel layer)
+        => planner.Positive(layer.Location, layer.Name, ("OutChannels", layer.OutChannels), ("Kernel", layer.Kernel), ("Stride", layer.Stride))
+           & planner.NotNegative(layer.Location, layer.Name, "Padding", layer.Padding);
+
+    public int? Lower(Planner planner, LayerModel layer, LayerInput input) => LowerLayer(planner, layer, input.Trunk);
+
+    public string KindText(LayerModel layer) => $"conv {layer.Kernel}x{layer.Kernel}/{layer.Stride}";
+
+    public string Handle(Emitter emitter, LayerPlan layer, string shape) => emitter.ConvHandle(layer.Model.Name, "");
+
+    private static int? LowerLayer(Planner planner, LayerModel layer, int input)
+    {
+        var source = planner.Tensors[input];
+        var size = Planner.ConvOutput(source.Height, layer.Kernel, layer.Stride, layer.Padding);
+        var width = Planner.ConvOutput(source.Width, layer.Kernel, layer.Stride, layer.Padding);
+        if (!planner.CheckNotEmpty(layer, $"conv {layer.Kernel}x{layer.Kernel}/{layer.Stride} pad {layer.Padding}", source, size, width))
+        {
+            return null;
+        }
+
+        var output = planner.NewTensor(Planner.Snake(layer.Name), layer.OutChannels, size, width, TensorLayout.Blocked, TensorStorage.Arena);
+        ConvolutionOp.Add(planner, layer.Name, "", input, output, 0, layer.OutChannels, layer.Kernel, layer.Stride, layer.Padding, layer.Bias, layer.Relu, auxiliary: false);
+        return output;
+    }
+
+    // ---- the op: lowering, parameters and counts ------------------------------------------------
+
+    public static void Add(Planner planner, string layer, string part, int input, int output, int channelOffset, int outChannels,
+        int kernel, int stride, int padding, bool bias, bool relu, bool auxiliary)
+    {
+        var source = planner.Tensors[input];
+        var target = planner.Tensors[output];
+        var qualified = part.Length == 0 ? layer : layer + "." + part;
+        var weights = planner.AddParameter(qualified + ".Weights", new[] { outChannels, source.Channels, kernel, kernel }, false, source.Channels * kernel * kernel, relu, auxiliary);
+        var convInput = padding > 0 ? PadOp.Add(planner, layer, part, input, padding, auxiliary) : input;
+        var loopChannels = source.ChannelMap.Count > 0 ? source.PhysicalChannels : source.Channels;
+        var packedOffset = planner.ReservePacked(qualified, (long)Planner.Blocks(outChannels) * loopChannels * kernel * kernel * Planner.Block);
+        var packedBiasOffset = planner.ReservePacked(qualified, Planner.Blocks(outChannels) * Planner.Block);
+        var biasName = bias ? planner.AddParameter(qualified + ".Bias", new[] { outChannels }, true, source.Channels * kernel * kernel, relu, auxiliary) : null;
+        var multiplyAdds = (long)outChannels * source.Channels * kernel * kernel * target.Height * target.Width;
+        var slice = channelOffset > 0 || outChannels != target.Channels ? $"; writes channels [{channelOffset}, {channelOffset + outChannels}) of {target.Name}" : "";
+        var op = Planner.NewOp(OpKind.Conv, layer, part,
+            $"conv {kernel}x{kernel}/{stride}{(padding > 0 ? $" pad {padding}" : "")}, {source.Channels} -> {outChannels} channels, {source.Height}x{source.Width} -> {target.Height}x{target.Width}{(relu ? ", ReLU" : "")}{slice}",
+            convInput, output, planner.Tensors[convInput], target, auxiliary) with
+        {
+            OutputChannelOffset = channelOffset,
+            OutChannels = outChannels,
+            Kernel = kernel,
+            Stride = stride,
+            Padding = padding,
+            Relu = relu,
+            Weights = weights,
+            Bias = biasName,
+            MultiplyAdds = multiplyAdds,
+            Tiling = Planner.ChooseTiling(Planner.Blocks(outChannels), target.Width),
+            PackedOffset = packedOffset,
+            PackedBiasOffset = packedBiasOffset,
+            LoopChannels = loopChannels,
+        };
+        planner.Ops.Add(op);
+        if (part.Length > 0)
+        {
+            planner.Summary.Add(new SummaryRow(qualified, $"conv {kernel}x{kernel}/{stride}", outChannels, target.Height, target.Width,
+                (long)outChannels * source.Channels * kernel * kernel + (bias ? outChannels : 0), multiplyAdds, 1, auxiliary));
+        }
+    }
 }

@@ -1,10 +1,16 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics;
+using InceptionGen.Generator.Diagnostics;
+using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Emitting;
 using InceptionGen.Generator.Planning;
 
 namespace InceptionGen.Generator.Descriptors;
 
 /// <summary>The mean of each channel's map: an item is one 16-channel block of one image.</summary>
-internal sealed class GlobalAveragePoolOp : DataOpDescriptor
+internal sealed class GlobalAveragePoolOp : DataOpDescriptor, ILayerDescriptor
 {
     public override (int Wide, int Narrow, int Scalar) ForwardItemsPerImage(OpPlan op, TensorPlan source)
         => (source.PhysicalChannels / 16, source.PhysicalChannels / 16, 1);
@@ -38,4 +44,30 @@ internal sealed class GlobalAveragePoolOp : DataOpDescriptor
         => $"{Emitter.Backward}.GlobalAveragePool({c.Y("gradients")}, {c.InputGradient}, {c.Source.PhysicalChannels}, {c.Source.Height}, {c.Source.Width});";
 
     public override string GraphNode(OpPlan op, string head) => $"new {GraphTypes}GlobalAveragePoolNode({head}),";
+
+    // ---- the layer: [GlobalAveragePool] ---------------------------------------------------------
+
+    public bool ReadsMap => true;
+
+    public bool MakesVector => false;
+
+    public bool NeedsBlockedInput => true;
+
+    public bool IsTap => false;
+
+    public bool CheckOptions(Planner planner, LayerModel layer) => true;
+
+    public int? Lower(Planner planner, LayerModel layer, LayerInput input) => LowerLayer(planner, layer, input.Trunk);
+
+    public string KindText(LayerModel layer) => "global avg pool";
+
+    public string Handle(Emitter emitter, LayerPlan layer, string shape) => LayerDescriptors.PlainHandle(layer, shape);
+
+    private static int? LowerLayer(Planner planner, LayerModel layer, int input)
+    {
+        var source = planner.Tensors[input];
+        var output = planner.NewTensorLike(Planner.Snake(layer.Name), source, 1, 1);
+        planner.AddOp(OpKind.GlobalAveragePool, layer.Name, "", $"global average pool, {source.ShapeText} -> {source.Channels}x1x1", input, output, source, planner.Tensors[output]);
+        return output;
+    }
 }

@@ -1,3 +1,9 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics;
+using InceptionGen.Generator.Diagnostics;
+using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Emitting;
 using InceptionGen.Generator.Planning;
 
@@ -8,7 +14,7 @@ namespace InceptionGen.Generator.Descriptors;
 /// each over every image of the pass, so a chunk's weights come from memory once per pass (the plan counts the
 /// chunks). An input with channel gaps runs the scalar kernel through the channel map, image by image.
 /// </summary>
-internal sealed class LinearOp : WeightedOpDescriptor
+internal sealed class LinearOp : WeightedOpDescriptor, ILayerDescriptor
 {
     public override void WriteForward(Emitter emitter, OpPlan op, TensorPlan source, TensorPlan target)
     {
@@ -81,4 +87,60 @@ internal sealed class LinearOp : WeightedOpDescriptor
 
     public override string GraphNode(OpPlan op, string head)
         => $"new {GraphTypes}LinearNode({head}, {op.OutChannels}, {Emitter.Bool(op.Relu)}, {Emitter.WeightName(op.Weights)}, {Emitter.WeightName(op.Bias)}),";
+
+    // ---- the layer: [Linear] --------------------------------------------------------------------
+
+    public bool ReadsMap => false;
+
+    public bool MakesVector => true;
+
+    public bool NeedsBlockedInput => false;
+
+    public bool IsTap => false;
+
+    public bool CheckOptions(Planner planner, LayerModel layer) => planner.Positive(layer.Location, layer.Name, ("OutFeatures", layer.OutChannels));
+
+    public int? Lower(Planner planner, LayerModel layer, LayerInput input) => LowerLayer(planner, layer, input.Trunk, input.Producer);
+
+    public string KindText(LayerModel layer) => "linear";
+
+    public string Handle(Emitter emitter, LayerPlan layer, string shape) => emitter.LinearHandle(layer.Model.Name, "");
+
+    private static int? LowerLayer(Planner planner, LayerModel layer, int input, string? producer)
+    {
+        var source = planner.Tensors[input];
+        if (!source.IsVector)
+        {
+            planner.Report(DiagnosticDescriptors.LinearOnSpatialMap, layer.Location, layer.Name, source.ShapeText, producer ?? "the input");
+            return null;
+        }
+
+        var output = planner.NewTensor(Planner.Snake(layer.Name), layer.OutChannels, 1, 1, TensorLayout.Plain, TensorStorage.Arena);
+        LinearOp.Add(planner, layer.Name, "", input, output, layer.OutChannels, layer.Bias, layer.Relu, auxiliary: false);
+        return output;
+    }
+
+    // ---- the op ---------------------------------------------------------------------------------
+
+    public static void Add(Planner planner, string layer, string part, int input, int output, int outFeatures, bool bias, bool relu, bool auxiliary)
+    {
+        var source = planner.Tensors[input];
+        var inFeatures = source.Channels;
+        var qualified = part.Length == 0 ? layer : layer + "." + part;
+        var weights = planner.AddParameter(qualified + ".Weights", new[] { outFeatures, inFeatures }, false, inFeatures, relu, auxiliary);
+        var biasName = bias ? planner.AddParameter(qualified + ".Bias", new[] { outFeatures }, true, inFeatures, relu, auxiliary) : null;
+        var op = Planner.NewOp(OpKind.Linear, layer, part, $"linear {inFeatures} -> {outFeatures}{(relu ? ", ReLU" : "")}", input, output, source, planner.Tensors[output], auxiliary) with
+        {
+            OutChannels = outFeatures,
+            Relu = relu,
+            Weights = weights,
+            Bias = biasName,
+            MultiplyAdds = (long)inFeatures * outFeatures,
+        };
+        planner.Ops.Add(op);
+        if (part.Length > 0)
+        {
+            planner.Summary.Add(new SummaryRow(qualified, "linear", outFeatures, 1, 1, (long)inFeatures * outFeatures + (bias ? outFeatures : 0), op.MultiplyAdds, 1, auxiliary));
+        }
+    }
 }

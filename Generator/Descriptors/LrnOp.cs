@@ -1,3 +1,9 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics;
+using InceptionGen.Generator.Diagnostics;
+using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Emitting;
 using InceptionGen.Generator.Planning;
 
@@ -7,7 +13,7 @@ namespace InceptionGen.Generator.Descriptors;
 /// Local response normalization across channels (Caffe's formula): an item is one row of one image. An input
 /// whose channels have gaps (a concat) runs the scalar kernel, which reads through the channel map.
 /// </summary>
-internal sealed class LrnOp : DataOpDescriptor
+internal sealed class LrnOp : DataOpDescriptor, ILayerDescriptor
 {
     public override (int Wide, int Narrow, int Scalar) ForwardItemsPerImage(OpPlan op, TensorPlan source)
         => source.ChannelMap.Count == 0 ? (source.Height, source.Height, 1) : (1, 1, 1);
@@ -54,4 +60,47 @@ internal sealed class LrnOp : DataOpDescriptor
 
     public override string GraphNode(OpPlan op, string head)
         => $"new {GraphTypes}LrnNode({head}, {op.Kernel}, {Emitter.Float(op.Alpha)}, {Emitter.Float(op.Beta)}, {Emitter.Float(op.K)}),";
+
+    // ---- the layer: [LocalResponseNorm] ---------------------------------------------------------
+
+    public bool ReadsMap => true;
+
+    public bool MakesVector => false;
+
+    public bool NeedsBlockedInput => true;
+
+    public bool IsTap => false;
+
+    public bool CheckOptions(Planner planner, LayerModel layer)
+    {
+        var location = layer.Location;
+        var name = layer.Name;
+        if (!planner.Positive(location, name, ("Size", layer.Kernel)))
+        {
+            return false;
+        }
+
+        return planner.Check(layer.Kernel % 2 == 1, location, "Size", name, layer.Kernel, "it must be odd, so that the window is centred on the channel")
+             & planner.Check(layer.Alpha >= 0f && !float.IsInfinity(layer.Alpha), location, "Alpha", name, Planner.Float(layer.Alpha), "it must be a finite number ≥ 0")
+             & planner.Check(layer.Beta >= 0f && !float.IsInfinity(layer.Beta), location, "Beta", name, Planner.Float(layer.Beta), "it must be a finite number ≥ 0")
+             & planner.Check(layer.K > 0f && !float.IsInfinity(layer.K), location, "K", name, Planner.Float(layer.K), "it must be a finite number > 0, or the denominator can be 0");
+    }
+
+    public int? Lower(Planner planner, LayerModel layer, LayerInput input) => LowerLayer(planner, layer, input.Trunk);
+
+    public string KindText(LayerModel layer) => $"LRN {layer.Kernel}";
+
+    public string Handle(Emitter emitter, LayerPlan layer, string shape) => LayerDescriptors.PlainHandle(layer, shape);
+
+    private static int? LowerLayer(Planner planner, LayerModel layer, int input)
+    {
+        var source = planner.Tensors[input];
+        var output = planner.NewTensorLike(Planner.Snake(layer.Name), source, source.Height, source.Width);
+        var op = Planner.NewOp(OpKind.LocalResponseNorm, layer.Name, "",
+            $"LRN across {layer.Kernel} channels, alpha {Planner.Float(layer.Alpha)}, beta {Planner.Float(layer.Beta)}, k {Planner.Float(layer.K)}, {source.ShapeText}",
+            input, output, source, planner.Tensors[output]) with
+        { Kernel = layer.Kernel, Alpha = layer.Alpha, Beta = layer.Beta, K = layer.K };
+        planner.Ops.Add(op);
+        return output;
+    }
 }

@@ -1,3 +1,9 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics;
+using InceptionGen.Generator.Diagnostics;
+using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Emitting;
 using InceptionGen.Generator.Planning;
 
@@ -31,4 +37,20 @@ internal sealed class PadOp : DataOpDescriptor
 
     protected override string ReferenceBackwardCall(BackwardContext c)
         => $"{Emitter.Backward}.Pad({c.Y("gradients")}, {c.InputGradient}, {c.Source.PhysicalChannels}, {c.Source.Height}, {c.Source.Width}, {c.Op.Padding});";
+
+    // ---- the op ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A padded convolution reads a copy of its input with a zero border, so its kernel needs no bounds
+    /// checks; the copy is live only until the convolution has run.
+    /// </summary>
+    public static int Add(Planner planner, string layer, string part, int input, int padding, bool auxiliary)
+    {
+        var source = planner.Tensors[input];
+        var padded = planner.AddTensor(source.Name + "_padded", source.Channels, source.PhysicalChannels, source.Height + 2 * padding, source.Width + 2 * padding,
+            TensorLayout.Blocked, auxiliary ? TensorStorage.TrainingOnly : TensorStorage.Arena, source.ChannelMap) ?? throw new InvalidOperationException("tensor size checked before");
+        var op = Planner.NewOp(OpKind.Pad, layer, part, $"zero border of {padding} around {source.Name} {source.ShapeText}", input, padded, source, planner.Tensors[padded], auxiliary) with { Padding = padding };
+        planner.Ops.Add(op);
+        return padded;
+    }
 }

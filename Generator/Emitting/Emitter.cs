@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using InceptionGen.Generator.Descriptors;
 using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Planning;
 
@@ -259,31 +260,10 @@ internal sealed partial class Emitter
         w.Line();
     }
 
-    internal string HandleExpression(LayerPlan layer)
-    {
-        var model = layer.Model;
-        var name = model.Name;
-        var shape = $"new global::InceptionGen.FeatureShape({layer.Channels}, {layer.Height}, {layer.Width})";
-        switch (model.Kind)
-        {
-            case LayerKind.Conv:
-                return ConvHandle(name, "");
-            case LayerKind.Linear:
-                return LinearHandle(name, "");
-            case LayerKind.Dropout:
-                return $"new global::InceptionGen.Dropout(\"{name}\", {shape}, {Float(model.Rate)})";
-            case LayerKind.Inception:
-                var parts = new[] { "Branch1", "Branch2Reduce", "Branch2", "Branch3Reduce", "Branch3", "Branch4Projection" }
-                    .Select(part => HasOp(name, part) ? ConvHandle(name, part) : "null");
-                return $"new global::InceptionGen.Inception(\"{name}\", {shape}, {string.Join(", ", parts)}, hasPoolBranch: true)";
-            case LayerKind.AuxiliaryClassifier:
-                return $"new global::InceptionGen.AuxiliaryClassifier(\"{name}\", {shape}, \"{layer.TappedLayer}\", {Float(model.LossWeight)}, {ConvHandle(name, "Conv")}, {LinearHandle(name, "Hidden")}, {LinearHandle(name, "Classifier")}, {Float(model.Rate)})";
-            default:
-                return $"new global::InceptionGen.{Parsing.Parser.PropertyTypeFor(model.Kind)}(\"{name}\", {shape})";
-        }
-    }
+    private string HandleExpression(LayerPlan layer)
+        => LayerDescriptors.For(layer.Model.Kind).Handle(this, layer, $"new global::InceptionGen.FeatureShape({layer.Channels}, {layer.Height}, {layer.Width})");
 
-    private bool HasOp(string layer, string part) => _plan.Ops.Any(op => op.Layer == layer && op.Part == part && op.Kind == OpKind.Conv);
+    internal bool HasConvolution(string layer, string part) => _plan.Ops.Any(op => op.Layer == layer && op.Part == part && op.Kind == OpKind.Conv);
 
     /// <summary>The op that computes a layer or part (not the pad ahead of it).</summary>
     private OpPlan FindOp(string layer, string part) => _plan.Ops.First(op => op.Layer == layer && op.Part == part && op.Kind is OpKind.Conv or OpKind.Linear);

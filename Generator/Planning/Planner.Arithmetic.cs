@@ -37,16 +37,16 @@ internal sealed partial class Planner
         return output;
     }
 
-    private static int RoundUp(int count) => (count + Block - 1) / Block * Block;
+    internal static int RoundUp(int count) => (count + Block - 1) / Block * Block;
 
-    private static int Blocks(int channels) => (channels + Block - 1) / Block;
+    internal static int Blocks(int channels) => (channels + Block - 1) / Block;
 
-    private static long RoundUpLong(long count) => (count + Block - 1) / Block * Block;
+    internal static long RoundUpLong(long count) => (count + Block - 1) / Block * Block;
 
     /// <summary>A size computed in double, clamped to int so that a huge one stays huge (and is reported as too large) instead of wrapping.</summary>
     private static int ClampToInt(double value) => value >= int.MaxValue ? int.MaxValue : value <= int.MinValue ? int.MinValue : (int)value;
 
-    private static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+    internal static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>Inception3a → inception3a, Branch2Reduce → branch2_reduce: tensor names in generated comments.</summary>
     public static string Snake(string name)

@@ -11,18 +11,18 @@ namespace InceptionGen.Generator.Planning;
 /// <summary>Tensors and the two memory plans: the inference arena (live intervals, first fit) and the training memory (a slot per tensor).</summary>
 internal sealed partial class Planner
 {
-    private int NewTensor(string name, int channels, int height, int width, TensorLayout layout, TensorStorage storage)
+    internal int NewTensor(string name, int channels, int height, int width, TensorLayout layout, TensorStorage storage)
         => AddTensor(name, channels, layout == TensorLayout.Blocked ? (int)Math.Min(RoundUpLong(channels), int.MaxValue) : channels, height, width, layout, storage, EquatableArray<int>.Empty)
            ?? throw new InvalidOperationException("tensor size checked before");
 
     /// <summary>A tensor with the same channels, physical layout and map as <paramref name="source"/> (pools, LRN).</summary>
-    private int NewTensorLike(string name, TensorPlan plan, int height, int width, TensorStorage storage = TensorStorage.Arena)
+    internal int NewTensorLike(string name, TensorPlan plan, int height, int width, TensorStorage storage = TensorStorage.Arena)
     {
         return AddTensor(name, plan.Channels, plan.PhysicalChannels, height, width, TensorLayout.Blocked, storage, plan.ChannelMap)
             ?? throw new InvalidOperationException("tensor size checked before");
     }
 
-    private int? AddTensor(string name, int channels, int physicalChannels, int height, int width, TensorLayout layout, TensorStorage storage, EquatableArray<int> channelMap)
+    internal int? AddTensor(string name, int channels, int physicalChannels, int height, int width, TensorLayout layout, TensorStorage storage, EquatableArray<int> channelMap)
     {
         var id = _tensors.Count;
         var floats = (BigInteger)(layout == TensorLayout.Blocked ? physicalChannels : channels) * height * width;

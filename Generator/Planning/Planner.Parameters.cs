@@ -11,7 +11,7 @@ namespace InceptionGen.Generator.Planning;
 /// <summary>The parameter layout: every tensor of the parameter block and the packed-weights block, each on a 64-byte boundary.</summary>
 internal sealed partial class Planner
 {
-    private string AddParameter(string name, int[] shape, bool isBias, int fanIn, bool feedsRelu, bool auxiliary)
+    internal string AddParameter(string name, int[] shape, bool isBias, int fanIn, bool feedsRelu, bool auxiliary)
     {
         var parameter = new ParameterPlan(name, _parameterOffset, shape.ToEquatableArray(), isBias, fanIn, feedsRelu, auxiliary);
         _parameters.Add(parameter);
@@ -31,7 +31,7 @@ internal sealed partial class Planner
     /// Space in the packed-weights block (the kernels' copy of the weights, in whole output blocks and
     /// physical input channels); its offset. Too large a block is IG0018 and the offset stays put.
     /// </summary>
-    private int ReservePacked(string name, long length)
+    internal int ReservePacked(string name, long length)
     {
         var offset = _packedOffset;
         var end = (BigInteger)offset + RoundUpLong(length);

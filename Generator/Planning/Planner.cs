@@ -23,7 +23,19 @@ namespace InceptionGen.Generator.Planning;
 /// </summary>
 internal sealed partial class Planner
 {
-    private const int Block = 16;
+    internal const int Block = 16;
+
+    /// <summary>The network's tensors so far (the descriptors add theirs while lowering).</summary>
+    internal List<TensorPlan> Tensors => _tensors;
+
+    /// <summary>The ops so far, in execution order.</summary>
+    internal List<OpPlan> Ops => _ops;
+
+    /// <summary>The summary rows so far (parts of modules and heads; a layer's own row is inserted before them).</summary>
+    internal List<SummaryRow> Summary => _summary;
+
+    /// <summary>The auxiliary heads' losses.</summary>
+    internal List<AuxiliaryLossPlan> AuxiliaryLosses => _auxiliaryLosses;
 
     private readonly NetworkModel _model;
     private readonly List<TensorPlan> _tensors = new();
