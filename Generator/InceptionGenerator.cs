@@ -58,7 +58,14 @@ public sealed class InceptionGenerator : IIncrementalGenerator
                 production.ReportDiagnostic(diagnostic.ToDiagnostic());
             }
         });
-        context.RegisterSourceOutput(emittable, static (production, plan) => Produce(production, plan));
+        // The register tiles are shared by the networks of the compilation, in one class named after the assembly.
+        var tilesClass = context.CompilationProvider.Select(static (compilation, _) => RegisterTileEmitter.ClassName(compilation.AssemblyName));
+        context.RegisterSourceOutput(emittable.Combine(tilesClass), static (production, input) => Produce(production, input.Left, input.Right));
+        var tiles = emittable
+            .Select(static (plan, _) => plan is null ? default : (plan.ConvolutionTiles, plan.WeightGradientTiles))
+            .Collect()
+            .Combine(tilesClass);
+        context.RegisterSourceOutput(tiles, static (production, input) => ProduceTiles(production, input.Left, input.Right));
     }
 
     private static NetworkModel ParseSafely(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -88,7 +95,32 @@ public sealed class InceptionGenerator : IIncrementalGenerator
         }
     }
 
-    private static void Produce(SourceProductionContext context, NetworkPlan? plan)
+    /// <summary>The shared register tiles; nothing when no network has a convolution.</summary>
+    private static void ProduceTiles(SourceProductionContext context, System.Collections.Immutable.ImmutableArray<(EquatableArray<RegisterTile> Convolution, EquatableArray<RegisterTile> WeightGradient)> tiles, string tilesClass)
+    {
+        if (tiles.All(entry => entry.Convolution.Count == 0 && entry.WeightGradient.Count == 0))
+        {
+            return;
+        }
+
+        string source;
+        try
+        {
+            source = RegisterTileEmitter.Emit(tilesClass, tiles.SelectMany(entry => entry.Convolution), tiles.SelectMany(entry => entry.WeightGradient));
+        }
+        catch (Exception exception)
+        {
+            context.ReportDiagnostic(Failure("the register tiles", "emitting", exception, null).ToDiagnostic());
+            return;
+        }
+
+        context.AddSource(TilesHintName, SourceText.From(source, Encoding.UTF8));
+    }
+
+    /// <summary>The hint name of the shared register tiles' file.</summary>
+    public const string TilesHintName = "InceptionGen.RegisterTiles.g.cs";
+
+    private static void Produce(SourceProductionContext context, NetworkPlan? plan, string tilesClass)
     {
         if (plan is null)
         {
@@ -98,7 +130,7 @@ public sealed class InceptionGenerator : IIncrementalGenerator
         string source;
         try
         {
-            source = Emitter.Emit(plan);
+            source = Emitter.Emit(plan, tilesClass);
         }
         catch (Exception exception)
         {

@@ -13,10 +13,9 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    private readonly SortedSet<(int Blocks, int Channels, int Kernel, int Stride)> _weightTiles = new();
-
-    internal static string WeightTileName((int Blocks, int Channels, int Kernel, int Stride) tile)
-        => $"__WeightGradientTile{tile.Blocks}x{tile.Channels}Kernel{tile.Kernel}Stride{tile.Stride}";
+    /// <summary>The shared weight-gradient tile, in the compilation's tile class.</summary>
+    private string WeightTileName((int Blocks, int Channels, int Kernel, int Stride) tile)
+        => $"{_tilesClass}.{RegisterTileEmitter.WeightGradientName(new RegisterTile(tile.Blocks, tile.Channels, tile.Kernel, tile.Stride))}";
 
     internal static string TransposedConvolveName(OpPlan op) => "__TransposedConvolve_" + op.Schedule!.Stem;
 
@@ -80,7 +79,7 @@ internal sealed partial class Emitter
         _pendingWeightGradients.Add(op);
     }
 
-    /// <summary>Writes the drivers collected while writing the backward ops, then the weight-gradient tiles.</summary>
+    /// <summary>Writes the drivers of the backward op just written, right after its method.</summary>
     private void WriteConvolutionBackwardDrivers()
     {
         foreach (var op in _pendingTransposed)
@@ -93,10 +92,8 @@ internal sealed partial class Emitter
             WriteWeightGradientDriver(op);
         }
 
-        foreach (var tile in _weightTiles)
-        {
-            WriteWeightGradientTile(tile);
-        }
+        _pendingTransposed.Clear();
+        _pendingWeightGradients.Clear();
     }
 
     private void WriteTransposedDriver(OpPlan op)
@@ -177,8 +174,6 @@ internal sealed partial class Emitter
         var slice = op.OutputChannelOffset * target.Height * target.Width;
         var tile = (plan.WeightBlocks, plan.WeightChannels, op.Kernel, op.Stride);
         var last = (plan.WeightBlocks, lastChannels, op.Kernel, op.Stride);
-        _weightTiles.Add(tile);
-        _weightTiles.Add(last);
         w.Line($"// {op.QualifiedName}: weight gradients in tiles of {plan.WeightBlocks} output block(s) x {plan.WeightChannels} input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of {op.Schedule!.BandRows} output rows{(op.Bias is null ? "" : "; then one item per output block for the bias")}.");
         w.Line(GeneratedCode);
         using (w.Block($"private void {WeightGradientName(op)}<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
@@ -235,60 +230,6 @@ internal sealed partial class Emitter
                         }
                     }
                 }
-            }
-        }
-
-        w.Line();
-    }
-
-    /// <summary>
-    /// Accumulators g{r}_{i}_{kx}: the gradient of output block r's 16 weights for input channel i and kernel
-    /// tap kx of one kernel row. Per output pixel: R output-gradient loads, then per (i, kx) one broadcast input
-    /// value and R fused multiply-adds.
-    /// </summary>
-    private void WriteWeightGradientTile((int Blocks, int Channels, int Kernel, int Stride) tile)
-    {
-        var w = _writer;
-        var (blocks, channels, kernel, stride) = tile;
-        var taps = kernel * kernel;
-        string Accumulator(int r, int i, int kx) => $"g{r}_{i}_{kx}";
-        string Offset(int r, int i, int kx) => $"{(r == 0 ? "" : $"{r} * weightBlock + ")}{(i * taps + kx) * 16}";
-        var all = (from r in Enumerable.Range(0, blocks) from i in Enumerable.Range(0, channels) from kx in Enumerable.Range(0, kernel) select (r, i, kx)).ToList();
-        w.Line($"// Weight-gradient tile: {blocks} output block(s) x {channels} input channel(s) x {kernel} taps of one kernel row, stride {stride}; {all.Count} accumulators.");
-        w.Line(GeneratedCode);
-        using (w.Block($"private static void {WeightTileName(tile)}<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
-        {
-            foreach (var (r, i, kx) in all)
-            {
-                w.Line($"var {Accumulator(r, i, kx)} = TBlock.Load(ref {Unsafe}.Add(ref accumulator, {Offset(r, i, kx)}));");
-            }
-
-            using (w.Block("for (var row = 0; row < rows; row++)"))
-            {
-                w.Line($"ref var gradientRow = ref {Unsafe}.Add(ref outputGradient, row * columns * 16);");
-                w.Line($"ref var inputRowStart = ref {Unsafe}.Add(ref input, row * {stride} * inputRow);");
-                using (w.Block("for (var column = 0; column < columns; column++)"))
-                {
-                    for (var r = 0; r < blocks; r++)
-                    {
-                        w.Line($"var d{r} = TBlock.Load(ref {Unsafe}.Add(ref gradientRow, {(r == 0 ? "" : $"{r} * outputPlane + ")}column * 16));");
-                    }
-
-                    w.Line($"ref var x = ref {Unsafe}.Add(ref inputRowStart, column * {stride * 16});");
-                    for (var i = 0; i < channels; i++)
-                    {
-                        for (var kx = 0; kx < kernel; kx++)
-                        {
-                            w.Line($"var x{i}_{kx} = {Unsafe}.Add(ref x, {i + kx * 16});");
-                            w.Line(string.Join(" ", Enumerable.Range(0, blocks).Select(r => $"{Accumulator(r, i, kx)} = TBlock.MultiplyAdd(x{i}_{kx}, d{r}, {Accumulator(r, i, kx)});")));
-                        }
-                    }
-                }
-            }
-
-            foreach (var (r, i, kx) in all)
-            {
-                w.Line($"TBlock.Store({Accumulator(r, i, kx)}, ref {Unsafe}.Add(ref accumulator, {Offset(r, i, kx)}));");
             }
         }
 

@@ -372,6 +372,42 @@ internal sealed partial class Emitter
         }
     }
 
+    /// <summary>
+    /// Each layer's code in one region: per op, its forward method and drivers, then its backward method and drivers,
+    /// so that a layer reads top to bottom in one place.
+    /// </summary>
+    private void WriteLayerRegions()
+    {
+        var w = _writer;
+        var ops = PoolOps.Select(entry => entry.Op).Where(op => _plan.IsTrainable || !op.TrainingOnly).ToList();
+        for (var first = 0; first < ops.Count;)
+        {
+            var layer = ops[first].Layer;
+            var end = first;
+            while (end < ops.Count && ops[end].Layer == layer)
+            {
+                end++;
+            }
+
+            w.Line($"#region {layer}: {SummaryKind(layer)}");
+            w.Line();
+            for (var index = first; index < end; index++)
+            {
+                WriteOp(ops[index]);
+                WriteConvolutionDrivers();
+                if (_plan.IsTrainable)
+                {
+                    WriteBackwardOp(ops[index]);
+                    WriteConvolutionBackwardDrivers();
+                }
+            }
+
+            w.Line("#endregion");
+            w.Line();
+            first = end;
+        }
+    }
+
     private void WriteOp(OpPlan op)
     {
         var w = _writer;

@@ -21,12 +21,6 @@ internal sealed partial class Emitter
         WriteTrainingApi();
         WriteTrainingPasses();
         WriteBackwardDispatch();
-        foreach (var (op, index) in PoolOps)
-        {
-            WriteBackwardOp(op, index);
-        }
-
-        WriteConvolutionBackwardDrivers();
         WriteGradientPacking();
     }
 
@@ -329,7 +323,7 @@ internal sealed partial class Emitter
         w.Line();
     }
 
-    private void WriteBackwardOp(OpPlan op, int index)
+    private void WriteBackwardOp(OpPlan op)
     {
         var w = _writer;
         var source = _plan.Tensors[op.Input];

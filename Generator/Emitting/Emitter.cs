@@ -15,7 +15,7 @@ namespace InceptionGen.Generator.Emitting;
 internal sealed partial class Emitter
 {
     /// <summary>The attribute on every generated member, with the generator assembly's version.</summary>
-    private static readonly string GeneratedCode =
+    internal static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCode(\"InceptionGen\", \"{typeof(Emitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"}\")]";
     internal const string Kernels = "global::InceptionGen.Kernels.ReferenceKernels";
 
@@ -24,8 +24,11 @@ internal sealed partial class Emitter
     private readonly IndentedWriter _writer = new();
     private readonly Dictionary<string, int> _parameterIndex;
 
-    private Emitter(NetworkPlan plan)
+    private readonly string _tilesClass;
+
+    private Emitter(NetworkPlan plan, string tilesClass)
     {
+        _tilesClass = tilesClass;
         _plan = plan;
         _model = plan.Model;
         _parameterIndex = plan.Parameters.Select((parameter, index) => (parameter.Name, index)).ToDictionary(entry => entry.Name, entry => entry.index);
@@ -39,9 +42,10 @@ internal sealed partial class Emitter
     /// <summary>The index of a parameter tensor in the plan's parameter list.</summary>
     internal int ParameterIndex(string name) => _parameterIndex[name];
 
-    public static string Emit(NetworkPlan plan)
+    /// <summary>The network's file; its convolution drivers call the register tiles of <paramref name="tilesClass"/> (see <see cref="RegisterTileEmitter"/>).</summary>
+    public static string Emit(NetworkPlan plan, string tilesClass)
     {
-        var emitter = new Emitter(plan);
+        var emitter = new Emitter(plan, tilesClass);
         emitter.WriteFile();
         return emitter._writer.ToString();
     }
@@ -71,17 +75,12 @@ internal sealed partial class Emitter
             WriteForward();
             WritePackWeights();
             WriteDispatch();
-            foreach (var (op, _) in PoolOps.Where(entry => _plan.IsTrainable || !entry.Op.TrainingOnly))
-            {
-                WriteOp(op);
-            }
-
             if (_plan.IsTrainable)
             {
                 WriteTraining();
             }
 
-            WriteConvolutionTiles();
+            WriteLayerRegions();
             WriteChannelMaps();
         }
 

@@ -62,6 +62,6 @@ internal sealed record NetworkModel(
     EquatableArray<DiagnosticInfo> Diagnostics,
     bool Incomplete)
 {
-    /// <summary>The fully qualified name, for diagnostics and the hint name.</summary>
-    public string FullName => (Namespace is null ? "" : Namespace + ".") + string.Concat(ContainingTypes.Select(type => type.Name + ".")) + ClassName;
+    /// <summary>The fully qualified name, for diagnostics and the hint name; without the <c>@</c> of escaped keywords, which a hint name cannot hold.</summary>
+    public string FullName => ((Namespace is null ? "" : Namespace + ".") + string.Concat(ContainingTypes.Select(type => type.Name + ".")) + ClassName).Replace("@", "");
 }

@@ -176,6 +176,21 @@ internal sealed record OpSchedule(
     int PackedLength);
 
 /// <summary>
+/// One register-tile kernel: <see cref="Blocks"/> output-channel blocks × <see cref="Width"/> (pixels of a
+/// convolution tile, input channels of a weight-gradient tile), for a square kernel and a stride. The kernels are
+/// shared by every network of a compilation, in one generated class.
+/// </summary>
+internal sealed record RegisterTile(int Blocks, int Width, int Kernel, int Stride) : System.IComparable<RegisterTile>
+{
+    public int CompareTo(RegisterTile? other)
+        => other is null ? 1
+            : Blocks != other.Blocks ? Blocks.CompareTo(other.Blocks)
+            : Width != other.Width ? Width.CompareTo(other.Width)
+            : Kernel != other.Kernel ? Kernel.CompareTo(other.Kernel)
+            : Stride.CompareTo(other.Stride);
+}
+
+/// <summary>
 /// The network-wide scheduling numbers: images per pass and the worker-pool operation numbers. Emitted as the
 /// generated <c>Schedule</c> (a <c>global::InceptionGen.NetworkSchedule</c>), which the runtime's profiler reads.
 /// </summary>
@@ -258,7 +273,9 @@ internal sealed record NetworkPlan(
     int TransposedWeightsLength = 0,
     int Logits = -1,
     EquatableArray<AuxiliaryLossPlan> AuxiliaryLosses = default,
-    SchedulePlan? Schedule = null)
+    SchedulePlan? Schedule = null,
+    EquatableArray<RegisterTile> ConvolutionTiles = default,
+    EquatableArray<RegisterTile> WeightGradientTiles = default)
 {
 
     /// <summary>Whether the training pass is generated: the network ends in a vector of class scores.</summary>

@@ -13,6 +13,8 @@ namespace InceptionGen.Generator.Planning;
 internal sealed partial class Planner
 {
     private readonly SchedulePlan _schedule = SchedulePlan.Default;
+    private readonly SortedSet<RegisterTile> _convolutionTiles = new();
+    private readonly SortedSet<RegisterTile> _weightGradientTiles = new();
 
     private void Schedule()
     {
@@ -44,6 +46,46 @@ internal sealed partial class Planner
                     op.Kind == OpKind.Conv && op.Backward is not null ? WeightGradientBandRows(op) : 0,
                     op.Kind == OpKind.Conv ? Blocks(op.OutChannels) * op.LoopChannels * op.Kernel * op.Kernel * Block : 0),
             };
+            if (op.Kind == OpKind.Conv)
+            {
+                AddRegisterTiles(_ops[index]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The register tiles a convolution's drivers call: for each row sweep (wide and narrow), its tile and the tile
+    /// of the row's remainder; in training also the transposed convolution's (stride 1) and the weight gradient's
+    /// (a full input-channel chunk and the last one).
+    /// </summary>
+    private void AddRegisterTiles(OpPlan op)
+    {
+        var tiling = op.Tiling!;
+        AddSweep(tiling.WideBlocks, tiling.WidePixels, op.OutWidth, op.Kernel, op.Stride);
+        AddSweep(1, tiling.NarrowPixels, op.OutWidth, op.Kernel, op.Stride);
+        if (_logits < 0 || op.Backward is not { } backward)
+        {
+            return;
+        }
+
+        if (op.Stride == 1 && backward.TransposedTiling is { } transposed)
+        {
+            var width = _tensors[op.Input].Width;
+            AddSweep(transposed.WideBlocks, transposed.WidePixels, width, op.Kernel, 1);
+            AddSweep(1, transposed.NarrowPixels, width, op.Kernel, 1);
+        }
+
+        var chunks = (op.LoopChannels + backward.WeightChannels - 1) / backward.WeightChannels;
+        _weightGradientTiles.Add(new RegisterTile(backward.WeightBlocks, backward.WeightChannels, op.Kernel, op.Stride));
+        _weightGradientTiles.Add(new RegisterTile(backward.WeightBlocks, op.LoopChannels - (chunks - 1) * backward.WeightChannels, op.Kernel, op.Stride));
+    }
+
+    private void AddSweep(int blocks, int pixels, int width, int kernel, int stride)
+    {
+        _convolutionTiles.Add(new RegisterTile(blocks, pixels, kernel, stride));
+        if (width % pixels > 0)
+        {
+            _convolutionTiles.Add(new RegisterTile(blocks, width % pixels, kernel, stride));
         }
     }
 

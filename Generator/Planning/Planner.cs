@@ -117,7 +117,9 @@ internal sealed partial class Planner
             _transposedLength,
             failed ? -1 : _logits,
             _auxiliaryLosses.ToEquatableArray(),
-            _schedule);
+            _schedule,
+            _convolutionTiles.ToEquatableArray(),
+            _weightGradientTiles.ToEquatableArray());
     }
 
     private bool HasErrors => ErrorCount > 0;

@@ -390,6 +390,8 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
     };
 
+    #region Module: inception
+
     // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void __Forward_Module_Branch1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
@@ -407,6 +409,49 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
                 global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 200704, 200704) /* input_blocked 256x28x28 */, default, memory.Slice(outputBase + image * 526848, 100352) /* module 672x28x28 */,
                     parameters.Slice(0, 32768) /* Module.Branch1.Weights [128, 256, 1, 1] */, parameters.Slice(32768, 128) /* Module.Branch1.Bias [128] */,
                     new global::InceptionGen.Kernels.ConvGeometry(InChannels: 256, InHeight: 28, InWidth: 28, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Module.Branch1: 8 output blocks x 28 rows of 28 pixels, reading input_blocked 256x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Convolve_Module_Branch1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
+        ref var packed = ref __packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 28 % 4;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 224;
+                var group = item / 28 % 8;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 4096);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
+                }
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
             }
         }
     }
@@ -445,6 +490,49 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
     }
 
+    // Module.Branch2: 12 output blocks x 28 rows of 28 pixels, reading input_blocked_padded 256x30x30.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Convolve_Module_Branch2<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
+        ref var packed = ref __packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 28 % 6;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 230400 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 100352 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 73728);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475264 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 336;
+                var group = item / 28 % 12;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 230400 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 100352 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 36864);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475264 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
+                }
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
+            }
+        }
+    }
+
     // Module.Branch3: zero border of 2 around input_blocked 256x28x28
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void __Forward_Module_Branch3_Pad(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
@@ -479,6 +567,49 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
     }
 
+    // Module.Branch3: 6 output blocks x 28 rows of 28 pixels, reading input_blocked_padded_4 256x32x32.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Convolve_Module_Branch3<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
+        ref var packed = ref __packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 84;
+                var group = item / 28 % 3;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 262144 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 250880 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475456 + group * 204800);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1089856 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 28 % 6;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 262144 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 250880 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475456 + group * 102400);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1089856 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
+                }
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
+            }
+        }
+    }
+
     // Module.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28; writes channels [416, 672) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void __Forward_Module_Branch4Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
@@ -504,706 +635,6 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
     }
 
-    // Module.Branch1: 8 output blocks x 28 rows of 28 pixels, reading input_blocked 256x28x28.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Convolve_Module_Branch1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref __packedWeights.First;
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 112;
-                var group = item / 28 % 4;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + group * 25088 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 8192);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 32);
-                for (var tile = 0; tile < 2; tile++)
-                {
-                    __ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
-                }
-            }
-        }
-        else
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 224;
-                var group = item / 28 % 8;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + group * 12544 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 4096);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 16);
-                for (var tile = 0; tile < 4; tile++)
-                {
-                    __ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
-                }
-                __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
-            }
-        }
-    }
-
-    // Module.Branch2: 12 output blocks x 28 rows of 28 pixels, reading input_blocked_padded 256x30x30.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Convolve_Module_Branch2<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref __packedWeights.First;
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 168;
-                var group = item / 28 % 6;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 230400 + row * 480);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 100352 + group * 25088 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 73728);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475264 + group * 32);
-                for (var tile = 0; tile < 2; tile++)
-                {
-                    __ConvolutionTile2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
-                }
-            }
-        }
-        else
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 336;
-                var group = item / 28 % 12;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 230400 + row * 480);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 100352 + group * 12544 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 36864);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475264 + group * 16);
-                for (var tile = 0; tile < 4; tile++)
-                {
-                    __ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
-                }
-                __ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
-            }
-        }
-    }
-
-    // Module.Branch3: 6 output blocks x 28 rows of 28 pixels, reading input_blocked_padded_4 256x32x32.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Convolve_Module_Branch3<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref __packedWeights.First;
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 84;
-                var group = item / 28 % 3;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 262144 + row * 512);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 250880 + group * 25088 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475456 + group * 204800);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1089856 + group * 32);
-                for (var tile = 0; tile < 2; tile++)
-                {
-                    __ConvolutionTile2x14Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
-                }
-            }
-        }
-        else
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 168;
-                var group = item / 28 % 6;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 262144 + row * 512);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 250880 + group * 12544 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475456 + group * 102400);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1089856 + group * 16);
-                for (var tile = 0; tile < 4; tile++)
-                {
-                    __ConvolutionTile1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
-                }
-                __ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
-            }
-        }
-    }
-
-    // Register tile: 1 output block(s) x 4 pixels, 1x1 kernel, stride 1; 4 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 4 pixels, 3x3 kernel, stride 1; 4 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
-            {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 4 pixels, 5x5 kernel, stride 1; 4 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
-            {
-                for (var kx = 0; kx < 5; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 6 pixels, 1x1 kernel, stride 1; 6 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x6Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
-            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
-            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-    }
-
-    // Register tile: 1 output block(s) x 6 pixels, 3x3 kernel, stride 1; 6 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x6Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
-            {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-    }
-
-    // Register tile: 1 output block(s) x 6 pixels, 5x5 kernel, stride 1; 6 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x6Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
-            {
-                for (var kx = 0; kx < 5; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-    }
-
-    // Register tile: 2 output block(s) x 14 pixels, 1x1 kernel, stride 1; 28 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile2x14Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7, a1_8, a1_9, a1_10, a1_11, a1_12, a1_13;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112)); a1_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128)); a1_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144)); a1_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160)); a1_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176)); a1_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192)); a1_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0; a1_8 = a1_0; a1_9 = a1_0; a1_10 = a1_0; a1_11 = a1_0; a1_12 = a1_0; a1_13 = a1_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
-            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
-            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
-            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
-            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
-            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
-            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
-            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
-            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
-            var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 128);
-            a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
-            var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 144);
-            a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
-            var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 160);
-            a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
-            var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 176);
-            a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
-            var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 192);
-            a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
-            var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 208);
-            a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
-        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
-        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
-        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
-        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
-        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
-        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
-        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
-        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
-        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-    }
-
-    // Register tile: 2 output block(s) x 14 pixels, 3x3 kernel, stride 1; 28 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile2x14Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7, a1_8, a1_9, a1_10, a1_11, a1_12, a1_13;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112)); a1_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128)); a1_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144)); a1_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160)); a1_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176)); a1_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192)); a1_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0; a1_8 = a1_0; a1_9 = a1_0; a1_10 = a1_0; a1_11 = a1_0; a1_12 = a1_0; a1_13 = a1_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
-            {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
-                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
-                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
-                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
-                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
-                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
-                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
-                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
-                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
-        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
-        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
-        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
-        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
-        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
-        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
-        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
-        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
-        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-    }
-
-    // Register tile: 2 output block(s) x 14 pixels, 5x5 kernel, stride 1; 28 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile2x14Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7, a1_8, a1_9, a1_10, a1_11, a1_12, a1_13;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112)); a1_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128)); a1_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144)); a1_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160)); a1_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176)); a1_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192)); a1_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0; a1_8 = a1_0; a1_9 = a1_0; a1_10 = a1_0; a1_11 = a1_0; a1_12 = a1_0; a1_13 = a1_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
-            {
-                for (var kx = 0; kx < 5; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
-                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
-                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
-                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
-                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
-                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
-                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
-                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
-                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
-        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
-        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
-        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
-        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
-        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
-        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
-        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
-        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
-        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-    }
+    #endregion
 
 }

@@ -601,375 +601,6 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
     };
 
-    // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Conv1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        // Register tiles: 1 block(s) x 16 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Conv1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Conv1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Conv1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = __parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, memory.Slice(outputBase + image * 4096, 4096) /* conv1 16x16x16 */,
-                    parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, parameters.Slice(144, 16) /* Conv1.Bias [16] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Pool1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0);
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(memory.Slice(inputBase + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, memory.Slice(outputBase + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, geometry);
-            }
-        }
-        else
-        {
-            geometry = geometry with { Channels = 16 };
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(memory.Slice(inputBase + image * 4096, 4096) /* conv1 16x16x16 */, memory.Slice(outputBase + image * 1024, 1024) /* pool1 16x8x8 */, geometry);
-            }
-        }
-    }
-
-    // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Inception1_Branch1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = __parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 6144, 2048) /* inception1 88x8x8 */,
-                    parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, parameters.Slice(544, 24) /* Inception1.Branch1.Bias [24] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Inception1_Branch2Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = __parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */,
-                    parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, parameters.Slice(832, 16) /* Inception1.Branch2Reduce.Bias [16] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Inception1_Branch2_Pad(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        for (var item = begin; item < end; item++)
-        {
-            var image = item / 1;
-            var block = item % 1;
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, memory.Slice(outputBase + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, 8, 8, 1);
-        }
-    }
-
-    // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Inception1_Branch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = __parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, memory.Slice(outputBase + image * 6144 + 2048, 2048) /* inception1 88x8x8 */,
-                    parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, parameters.Slice(5456, 32) /* Inception1.Branch2.Bias [32] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Inception1_Branch3Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = __parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */,
-                    parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, parameters.Slice(5616, 8) /* Inception1.Branch3Reduce.Bias [8] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Inception1_Branch3_Pad(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        for (var item = begin; item < end; item++)
-        {
-            var image = item / 1;
-            var block = item % 1;
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, memory.Slice(outputBase + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, 8, 8, 2);
-        }
-    }
-
-    // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Inception1_Branch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = __parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, memory.Slice(outputBase + image * 6144 + 4096, 1024) /* inception1 88x8x8 */,
-                    parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, parameters.Slice(8832, 16) /* Inception1.Branch3.Bias [16] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Inception1_Branch4Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1);
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, memory.Slice(outputBase + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
-            }
-        }
-        else
-        {
-            geometry = geometry with { Channels = 16 };
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, memory.Slice(outputBase + image * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
-            }
-        }
-    }
-
-    // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Inception1_Branch4Projection(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = __parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, memory.Slice(outputBase + image * 6144 + 5120, 1024) /* inception1 88x8x8 */,
-                    parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, parameters.Slice(9104, 16) /* Inception1.Branch4Projection.Bias [16] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Aux_Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0);
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 6;
-                var block = item % 6;
-                global::InceptionGen.Kernels.BlockedKernels.AvgPoolBlock(memory.Slice(inputBase + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, geometry);
-            }
-        }
-        else
-        {
-            geometry = geometry with { Channels = 96 };
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.AvgPool2d(memory.Slice(inputBase + image * 6144, 6144) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 1536, 1536) /* aux_pool 88x4x4 */, geometry);
-            }
-        }
-    }
-
-    // Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Aux_Conv(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        // Register tiles: 1 block(s) x 4 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Aux_Conv<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Aux_Conv<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Aux_Conv<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = __parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1536, 1536) /* aux_pool 88x4x4 */, __ChannelMap_aux_pool, memory.Slice(outputBase + image * 256, 256) /* aux_conv 16x4x4 */,
-                    parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, parameters.Slice(10528, 16) /* Aux.Conv.Bias [16] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Aux.Flatten: flatten 16x4x4 -> 256
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Aux_Flatten(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(memory.Slice(inputBase + image * 256, 256) /* aux_conv 16x4x4 */, default, memory.Slice(outputBase + image * 256, 256) /* aux_flat 256x1x1 */, 16, 4, 4);
-        }
-    }
-
-    // Aux.Hidden: linear 256 -> 32, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Aux_Hidden(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        var parameters = __parameters.ReadOnlySpan;
-        for (var chunk = begin; chunk < end; chunk++)
-        {
-            var first = chunk * 64;
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 256, 256) /* aux_flat 256x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, parameters.Slice(18736, 32) /* Aux.Hidden.Bias [32] */, 256, first, global::System.Math.Min(first + 64, 32), relu: true);
-            }
-        }
-    }
-
-    // Aux.Dropout: dropout 0.7 (training only), 32x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Aux_Dropout(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 32, 32) /* aux_hidden 32x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(40864 * batch + image * 32, 32) /* dropout mask */, 0.7f, DropoutSeed, __trainingStep, __passFirstImage + image, layer: 0);
-        }
-    }
-
-    // Aux.Classifier: linear 32 -> 10
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Aux_Classifier(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        var parameters = __parameters.ReadOnlySpan;
-        for (var chunk = begin; chunk < end; chunk++)
-        {
-            var first = chunk * 64;
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(outputBase + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, parameters.Slice(19088, 10) /* Aux.Classifier.Bias [10] */, 32, first, global::System.Math.Min(first + 64, 10), relu: false);
-            }
-        }
-    }
-
-    // Pool2: global average pool, 88x8x8 -> 88x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Pool2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 6;
-                var block = item % 6;
-                global::InceptionGen.Kernels.BlockedKernels.GlobalAveragePoolBlock(memory.Slice(inputBase + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 96 + block * 16, 16) /* pool2 88x1x1 */, 8, 8);
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.GlobalAveragePool(memory.Slice(inputBase + image * 6144, 6144) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 96, 96) /* pool2 88x1x1 */, 96, 8, 8);
-            }
-        }
-    }
-
-    // Dropout: dropout 0.4 (training only), 88x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Dropout(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 96, 96) /* pool2 88x1x1 */, memory.Slice(outputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, memory.Slice(40896 * batch + image * 96, 96) /* dropout mask */, 0.4f, DropoutSeed, __trainingStep, __passFirstImage + image, layer: 1);
-        }
-    }
-
-    // Classifier: linear 88 -> 10
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Forward_Classifier(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = __batch;
-        var parameters = __parameters.ReadOnlySpan;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceKernels.Linear(memory.Slice(inputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, __ChannelMap_pool2_dropout, memory.Slice(outputBase + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, parameters.Slice(19984, 10) /* Classifier.Bias [10] */, inFeatures: 88, outFeatures: 10, relu: false);
-        }
-    }
-
     /// <summary>Floats of training memory per image: every activation kept for the backward pass, and the dropout masks.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public const int TrainingLengthPerImage = 40992;
@@ -1245,1682 +876,6 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         }
     }
 
-    // Backward of Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Conv1(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        var parameters = __parameters.ReadOnlySpan;
-        var parameterGradients = __gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Conv1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Conv1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else __WeightGradient_Conv1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, default, parameterGradients.Slice(0, 144), parameterGradients.Slice(144, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
-                if (__wantInputGradient) {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Conv1<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Conv1<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Conv1<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
-                if (__wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, gradients.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Pool1(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
-        }
-    }
-
-    // Backward of Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Inception1_Branch1(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        var parameters = __parameters.ReadOnlySpan;
-        var parameterGradients = __gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else __WeightGradient_Inception1_Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, default, parameterGradients.Slice(160, 384), parameterGradients.Slice(544, 24), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch1<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch1<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception1_Branch1<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Inception1_Branch2Reduce(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        var parameters = __parameters.ReadOnlySpan;
-        var parameterGradients = __gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else __WeightGradient_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(576, 256), parameterGradients.Slice(832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Inception1_Branch2_Pad(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(17472 * batch + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(16448 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 8, 8, 1);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 16, 8, 8, 1);
-        }
-    }
-
-    // Backward of Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Inception1_Branch2(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        var parameters = __parameters.ReadOnlySpan;
-        var parameterGradients = __gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else __WeightGradient_Inception1_Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, default, parameterGradients.Slice(848, 4608), parameterGradients.Slice(5456, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception1_Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, gradients.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Inception1_Branch3Reduce(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        var parameters = __parameters.ReadOnlySpan;
-        var parameterGradients = __gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else __WeightGradient_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, default, parameterGradients.Slice(5488, 128), parameterGradients.Slice(5616, 8), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Inception1_Branch3_Pad(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(20096 * batch + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(19072 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 8, 8, 2);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 16, 8, 8, 2);
-        }
-    }
-
-    // Backward of Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Inception1_Branch3(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        var parameters = __parameters.ReadOnlySpan;
-        var parameterGradients = __gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else __WeightGradient_Inception1_Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, default, parameterGradients.Slice(5632, 3200), parameterGradients.Slice(8832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception1_Branch3<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, gradients.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Inception1_Branch4Pool(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(22400 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(22400 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
-        }
-    }
-
-    // Backward of Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Inception1_Branch4Projection(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        var parameters = __parameters.ReadOnlySpan;
-        var parameterGradients = __gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else __WeightGradient_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(8848, 256), parameterGradients.Slice(9104, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, gradients.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Aux_Pool(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 6;
-                var block = item % 6;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(23424 * batch + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, gradients.Slice(10304 * batch + image * 6144, 6144) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 96, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
-        }
-    }
-
-    // Backward of Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Aux_Conv(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        var parameters = __parameters.ReadOnlySpan;
-        var parameterGradients = __gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Aux_Conv<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Aux_Conv<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else __WeightGradient_Aux_Conv<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, __ChannelMap_aux_pool, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, default, parameterGradients.Slice(9120, 1408), parameterGradients.Slice(10528, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Aux_Conv<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Aux_Conv<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Aux_Conv<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, __ChannelMap_aux_pool, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, gradients.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Aux.Flatten: flatten 16x4x4 -> 256
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Aux_Flatten(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.BlockedToPlain(gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, 16, 4, 4);
-        }
-    }
-
-    // Backward of Aux.Hidden: linear 256 -> 32, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Aux_Hidden(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        var parameters = __parameters.ReadOnlySpan;
-        var parameterGradients = __gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                for (var item = begin; item < end; item++)
-                {
-                    for (var image = 0; image < batch; image++)
-                    {
-                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, item * 64, global::System.Math.Min((item + 1) * 64, 32));
-                    }
-                }
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, default, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, 32);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-            global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
-            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, 256, 32); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, default, 256, 32); }
-        }
-    }
-
-    // Backward of Aux.Dropout: dropout 0.7 (training only), 32x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Aux_Dropout(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Training.Dropout.Backward(activations.Slice(40864 * batch + image * 32, 32) /* dropout mask */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
-        }
-    }
-
-    // Backward of Aux.Classifier: linear 32 -> 10
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Aux_Classifier(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        var parameters = __parameters.ReadOnlySpan;
-        var parameterGradients = __gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                for (var item = begin; item < end; item++)
-                {
-                    for (var image = 0; image < batch; image++)
-                    {
-                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, item * 64, global::System.Math.Min((item + 1) * 64, 10));
-                    }
-                }
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, default, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, 10);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, 32, 10); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, default, 32, 10); }
-        }
-    }
-
-    // Backward of Pool2: global average pool, 88x8x8 -> 88x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Pool2(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 6;
-                var block = item % 6;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.GlobalAveragePoolBlock(gradients.Slice(25552 * batch + image * 96 + block * 16, 16) /* pool2 88x1x1 */, gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, 8, 8);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.GlobalAveragePool(gradients.Slice(25552 * batch + image * 96, 96) /* pool2 88x1x1 */, gradients.Slice(10304 * batch + image * 6144, 6144) /* inception1 88x8x8 */, 96, 8, 8);
-        }
-    }
-
-    // Backward of Dropout: dropout 0.4 (training only), 88x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Dropout(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Training.Dropout.Backward(activations.Slice(40896 * batch + image * 96, 96) /* dropout mask */, gradients.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, gradients.Slice(25552 * batch + image * 96, 96) /* pool2 88x1x1 */);
-        }
-    }
-
-    // Backward of Classifier: linear 88 -> 10
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Backward_Classifier(int begin, int end, int batch, bool weights)
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        var parameters = __parameters.ReadOnlySpan;
-        var parameterGradients = __gradients!.Span;
-        if (weights)
-        {
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, __ChannelMap_pool2_dropout, gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, default, parameterGradients.Slice(19104, 880), parameterGradients.Slice(19984, 10), 88, 10);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, __ChannelMap_pool2_dropout, gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, gradients.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, default, default, 88, 10);
-        }
-    }
-
-    // Conv1: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of input_blocked_padded.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Conv1<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
-        var scratch = activations.Slice(25760 * batch + image * 6400, 6400);
-        for (var block = 0; block < 1; block++)
-        {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096), scratch.Slice(block * 6400, 6400), 16, 16, 2);
-        }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4096 * batch + image * 5184);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 18; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 320);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 2304);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    __ConvolutionTile1x18Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 6400, 320, 2304, 5184, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 18; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 320);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 2304);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 3; tile++)
-                    {
-                        __ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 16, 6400, 320, 2304, 5184, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch1: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception1_Branch1<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 10304 * batch + image * 6144);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2304 + group * 384);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    __ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 24, 1024, 128, 384, 1024, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2304 + group * 384);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 24, 1024, 128, 384, 1024, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch2Reduce: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception1_Branch2Reduce<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 16448 * batch + image * 1024);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2688 + group * 256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    __ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2688 + group * 256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception1_branch2_reduce_padded.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception1_Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
-        var scratch = activations.Slice(32160 * batch + image * 4608, 4608);
-        for (var block = 0; block < 2; block++)
-        {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(10304 * batch + image * 6144 + 2048 + block * 1024, 1024), scratch.Slice(block * 2304, 2304), 8, 8, 2);
-        }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 17472 * batch + image * 1600);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 10; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 192);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1600 + row * 160);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2944 + group * 4608);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    __ConvolutionTile1x10Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 2304, 192, 4608, 1600, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 10; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 192);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1600 + row * 160);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2944 + group * 4608);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        __ConvolutionTile1x5Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 32, 2304, 192, 4608, 1600, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch3Reduce: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception1_Branch3Reduce<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 19072 * batch + image * 1024);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7552 + group * 128);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    __ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 1024, 128, 128, 1024, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7552 + group * 128);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 1024, 128, 128, 1024, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch3: input gradient as a transposed convolution over the output gradient padded by 4, adding into the gradient of inception1_branch3_reduce_padded.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception1_Branch3<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
-        var scratch = activations.Slice(36768 * batch + image * 4096, 4096);
-        for (var block = 0; block < 1; block++)
-        {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(10304 * batch + image * 6144 + 4096 + block * 1024, 1024), scratch.Slice(block * 4096, 4096), 8, 8, 4);
-        }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 20096 * batch + image * 2304);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 12; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 256);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 2304 + row * 192);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7680 + group * 6400);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    __ConvolutionTile1x12Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 4096, 256, 6400, 2304, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 12; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 256);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 2304 + row * 192);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7680 + group * 6400);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        __ConvolutionTile1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 16, 4096, 256, 6400, 2304, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch4Projection: input gradient as a transposed convolution over the output gradient, adding into the gradient of inception1_pool.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception1_Branch4Projection<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 10304 * batch + image * 6144 + 5120);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 22400 * batch + image * 1024);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14080 + group * 256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    __ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14080 + group * 256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Aux.Conv: input gradient as a transposed convolution over the output gradient, adding into the gradient of aux_pool.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Aux_Conv<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = __trainingActivations!.Span;
-        var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 24960 * batch + image * 256);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 23424 * batch + image * 1536);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 2; group++)
-            {
-                for (var row = 0; row < 4; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 768 + row * 64);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14336 + group * 768);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    __ConvolutionTile3x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 256, 64, 256, 256, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 6; group++)
-            {
-                for (var row = 0; row < 4; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 256 + row * 64);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14336 + group * 256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 256, 64, 256, 256, relu: false, accumulate: true);
-                }
-            }
-        }
-    }
-
-    // Conv1: weight gradients in tiles of 1 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 16 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __WeightGradient_Conv1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = __activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref __packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 1)
-            {
-                var block = item - 1;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096), __packedGradients!.Span.Slice(144 + block * 16, 16), 256);
-                }
-                continue;
-            }
-            var group = item / 1;
-            var chunk = item % 1;
-            var channel = chunk * 1;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 0 + group * 144 + channel * 144);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 0 * batch + image * 4096 + group * 4096);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15));
-                for (var band = 0; band < 16; band += 16)
-                {
-                    var rows = global::System.Math.Min(16, 16 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 256);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 288);
-                    for (var ky = 0; ky < 3; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 288);
-                        __WeightGradientTile1x1Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 16, 4096, 288, 144);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch1: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __WeightGradient_Inception1_Branch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = __activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref __packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 2)
-            {
-                var block = item - 2;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024), __packedGradients!.Span.Slice(672 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 2;
-            var chunk = item % 2;
-            var channel = chunk * 8;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 160 + group * 512 + channel * 16);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + group * 2048);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
-                    for (var ky = 0; ky < 1; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
-                        __WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch2Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __WeightGradient_Inception1_Branch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = __activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref __packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 1)
-            {
-                var block = item - 1;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(16448 * batch + image * 1024 + block * 1024, 1024), __packedGradients!.Span.Slice(960 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 1;
-            var chunk = item % 1;
-            var channel = chunk * 16;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 704 + group * 256 + channel * 16);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 16448 * batch + image * 1024 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
-                    for (var ky = 0; ky < 1; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
-                        __WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch2: weight gradients in tiles of 2 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __WeightGradient_Inception1_Branch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = __activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref __packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 4)
-            {
-                var block = item - 4;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 2048 + block * 1024, 1024), __packedGradients!.Span.Slice(5584 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 4;
-            var chunk = item % 4;
-            var channel = chunk * 4;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 976 + group * 4608 + channel * 144);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 2048 + group * 2048);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 17472 * batch + image * 1600 + (channel >> 4) * 1600 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 160);
-                    for (var ky = 0; ky < 3; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 160);
-                        __WeightGradientTile2x4Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 160, 2304);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch3Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __WeightGradient_Inception1_Branch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = __activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref __packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 1)
-            {
-                var block = item - 1;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(19072 * batch + image * 1024 + block * 1024, 1024), __packedGradients!.Span.Slice(5872 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 1;
-            var chunk = item % 1;
-            var channel = chunk * 16;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5616 + group * 256 + channel * 16);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 19072 * batch + image * 1024 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
-                    for (var ky = 0; ky < 1; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
-                        __WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch3: weight gradients in tiles of 1 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __WeightGradient_Inception1_Branch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = __activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref __packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 2)
-            {
-                var block = item - 2;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 4096 + block * 1024, 1024), __packedGradients!.Span.Slice(9088 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 2;
-            var chunk = item % 2;
-            var channel = chunk * 4;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5888 + group * 3200 + channel * 400);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 4096 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 20096 * batch + image * 2304 + (channel >> 4) * 2304 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 192);
-                    for (var ky = 0; ky < 5; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 192);
-                        __WeightGradientTile1x4Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 192, 3200);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch4Projection: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __WeightGradient_Inception1_Branch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = __activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref __packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 1)
-            {
-                var block = item - 1;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 5120 + block * 1024, 1024), __packedGradients!.Span.Slice(9360 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 1;
-            var chunk = item % 1;
-            var channel = chunk * 16;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9104 + group * 256 + channel * 16);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 5120 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 22400 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
-                    for (var ky = 0; ky < 1; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
-                        __WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
-                    }
-                }
-            }
-        }
-    }
-
-    // Aux.Conv: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 4 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __WeightGradient_Aux_Conv<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = __activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref __packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 6)
-            {
-                var block = item - 6;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(24960 * batch + image * 256 + block * 256, 256), __packedGradients!.Span.Slice(10912 + block * 16, 16), 16);
-                }
-                continue;
-            }
-            var group = item / 6;
-            var chunk = item % 6;
-            var channel = chunk * 16;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9376 + group * 1536 + channel * 16);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 24960 * batch + image * 256 + group * 256);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 23424 * batch + image * 1536 + (channel >> 4) * 256 + (channel & 15));
-                for (var band = 0; band < 4; band += 4)
-                {
-                    var rows = global::System.Math.Min(4, 4 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 64);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 64);
-                    for (var ky = 0; ky < 1; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 64);
-                        __WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 4, 256, 64, 1536);
-                    }
-                }
-            }
-        }
-    }
-
-    // Weight-gradient tile: 1 output block(s) x 1 input channel(s) x 3 taps of one kernel row, stride 1; 3 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __WeightGradientTile1x1Kernel3Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        var g0_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        var g0_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        for (var row = 0; row < rows; row++)
-        {
-            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
-            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
-            for (var column = 0; column < columns; column++)
-            {
-                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
-                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
-                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
-                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0);
-                var x0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                g0_0_1 = TBlock.MultiplyAdd(x0_1, d0, g0_0_1);
-                var x0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                g0_0_2 = TBlock.MultiplyAdd(x0_2, d0, g0_0_2);
-            }
-        }
-        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        TBlock.Store(g0_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        TBlock.Store(g0_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-    }
-
-    // Weight-gradient tile: 1 output block(s) x 4 input channel(s) x 5 taps of one kernel row, stride 1; 20 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __WeightGradientTile1x4Kernel5Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        var g0_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        var g0_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        var g0_0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        var g0_0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 400));
-        var g0_1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 416));
-        var g0_1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
-        var g0_1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
-        var g0_1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
-        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 800));
-        var g0_2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 816));
-        var g0_2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 832));
-        var g0_2_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 848));
-        var g0_2_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 864));
-        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1200));
-        var g0_3_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1216));
-        var g0_3_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1232));
-        var g0_3_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1248));
-        var g0_3_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1264));
-        for (var row = 0; row < rows; row++)
-        {
-            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
-            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
-            for (var column = 0; column < columns; column++)
-            {
-                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
-                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
-                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
-                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0);
-                var x0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                g0_0_1 = TBlock.MultiplyAdd(x0_1, d0, g0_0_1);
-                var x0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                g0_0_2 = TBlock.MultiplyAdd(x0_2, d0, g0_0_2);
-                var x0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                g0_0_3 = TBlock.MultiplyAdd(x0_3, d0, g0_0_3);
-                var x0_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                g0_0_4 = TBlock.MultiplyAdd(x0_4, d0, g0_0_4);
-                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
-                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0);
-                var x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                g0_1_1 = TBlock.MultiplyAdd(x1_1, d0, g0_1_1);
-                var x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 33);
-                g0_1_2 = TBlock.MultiplyAdd(x1_2, d0, g0_1_2);
-                var x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 49);
-                g0_1_3 = TBlock.MultiplyAdd(x1_3, d0, g0_1_3);
-                var x1_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 65);
-                g0_1_4 = TBlock.MultiplyAdd(x1_4, d0, g0_1_4);
-                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
-                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0);
-                var x2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                g0_2_1 = TBlock.MultiplyAdd(x2_1, d0, g0_2_1);
-                var x2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 34);
-                g0_2_2 = TBlock.MultiplyAdd(x2_2, d0, g0_2_2);
-                var x2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 50);
-                g0_2_3 = TBlock.MultiplyAdd(x2_3, d0, g0_2_3);
-                var x2_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 66);
-                g0_2_4 = TBlock.MultiplyAdd(x2_4, d0, g0_2_4);
-                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
-                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0);
-                var x3_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                g0_3_1 = TBlock.MultiplyAdd(x3_1, d0, g0_3_1);
-                var x3_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 35);
-                g0_3_2 = TBlock.MultiplyAdd(x3_2, d0, g0_3_2);
-                var x3_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 51);
-                g0_3_3 = TBlock.MultiplyAdd(x3_3, d0, g0_3_3);
-                var x3_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 67);
-                g0_3_4 = TBlock.MultiplyAdd(x3_4, d0, g0_3_4);
-            }
-        }
-        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        TBlock.Store(g0_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        TBlock.Store(g0_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        TBlock.Store(g0_0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        TBlock.Store(g0_0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 400));
-        TBlock.Store(g0_1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 416));
-        TBlock.Store(g0_1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
-        TBlock.Store(g0_1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
-        TBlock.Store(g0_1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
-        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 800));
-        TBlock.Store(g0_2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 816));
-        TBlock.Store(g0_2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 832));
-        TBlock.Store(g0_2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 848));
-        TBlock.Store(g0_2_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 864));
-        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1200));
-        TBlock.Store(g0_3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1216));
-        TBlock.Store(g0_3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1232));
-        TBlock.Store(g0_3_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1248));
-        TBlock.Store(g0_3_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1264));
-    }
-
-    // Weight-gradient tile: 1 output block(s) x 16 input channel(s) x 1 taps of one kernel row, stride 1; 16 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __WeightGradientTile1x16Kernel1Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        var g0_4_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        var g0_5_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
-        var g0_6_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
-        var g0_7_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
-        var g0_8_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 128));
-        var g0_9_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
-        var g0_10_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
-        var g0_11_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
-        var g0_12_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 192));
-        var g0_13_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 208));
-        var g0_14_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 224));
-        var g0_15_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 240));
-        for (var row = 0; row < rows; row++)
-        {
-            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
-            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
-            for (var column = 0; column < columns; column++)
-            {
-                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
-                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
-                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
-                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0);
-                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
-                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0);
-                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
-                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0);
-                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
-                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0);
-                var x4_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
-                g0_4_0 = TBlock.MultiplyAdd(x4_0, d0, g0_4_0);
-                var x5_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5);
-                g0_5_0 = TBlock.MultiplyAdd(x5_0, d0, g0_5_0);
-                var x6_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6);
-                g0_6_0 = TBlock.MultiplyAdd(x6_0, d0, g0_6_0);
-                var x7_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 7);
-                g0_7_0 = TBlock.MultiplyAdd(x7_0, d0, g0_7_0);
-                var x8_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 8);
-                g0_8_0 = TBlock.MultiplyAdd(x8_0, d0, g0_8_0);
-                var x9_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 9);
-                g0_9_0 = TBlock.MultiplyAdd(x9_0, d0, g0_9_0);
-                var x10_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 10);
-                g0_10_0 = TBlock.MultiplyAdd(x10_0, d0, g0_10_0);
-                var x11_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 11);
-                g0_11_0 = TBlock.MultiplyAdd(x11_0, d0, g0_11_0);
-                var x12_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 12);
-                g0_12_0 = TBlock.MultiplyAdd(x12_0, d0, g0_12_0);
-                var x13_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 13);
-                g0_13_0 = TBlock.MultiplyAdd(x13_0, d0, g0_13_0);
-                var x14_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 14);
-                g0_14_0 = TBlock.MultiplyAdd(x14_0, d0, g0_14_0);
-                var x15_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 15);
-                g0_15_0 = TBlock.MultiplyAdd(x15_0, d0, g0_15_0);
-            }
-        }
-        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        TBlock.Store(g0_4_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        TBlock.Store(g0_5_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
-        TBlock.Store(g0_6_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
-        TBlock.Store(g0_7_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
-        TBlock.Store(g0_8_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 128));
-        TBlock.Store(g0_9_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
-        TBlock.Store(g0_10_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
-        TBlock.Store(g0_11_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
-        TBlock.Store(g0_12_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 192));
-        TBlock.Store(g0_13_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 208));
-        TBlock.Store(g0_14_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 224));
-        TBlock.Store(g0_15_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 240));
-    }
-
-    // Weight-gradient tile: 2 output block(s) x 4 input channel(s) x 3 taps of one kernel row, stride 1; 24 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __WeightGradientTile2x4Kernel3Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        var g0_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        var g0_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
-        var g0_1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
-        var g0_1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
-        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 288));
-        var g0_2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 304));
-        var g0_2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 320));
-        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
-        var g0_3_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
-        var g0_3_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
-        var g1_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
-        var g1_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
-        var g1_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
-        var g1_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 144));
-        var g1_1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 160));
-        var g1_1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 176));
-        var g1_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 288));
-        var g1_2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 304));
-        var g1_2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 320));
-        var g1_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 432));
-        var g1_3_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 448));
-        var g1_3_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 464));
-        for (var row = 0; row < rows; row++)
-        {
-            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
-            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
-            for (var column = 0; column < columns; column++)
-            {
-                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
-                var d1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1 * outputPlane + column * 16));
-                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
-                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
-                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0); g1_0_0 = TBlock.MultiplyAdd(x0_0, d1, g1_0_0);
-                var x0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                g0_0_1 = TBlock.MultiplyAdd(x0_1, d0, g0_0_1); g1_0_1 = TBlock.MultiplyAdd(x0_1, d1, g1_0_1);
-                var x0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                g0_0_2 = TBlock.MultiplyAdd(x0_2, d0, g0_0_2); g1_0_2 = TBlock.MultiplyAdd(x0_2, d1, g1_0_2);
-                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
-                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0); g1_1_0 = TBlock.MultiplyAdd(x1_0, d1, g1_1_0);
-                var x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                g0_1_1 = TBlock.MultiplyAdd(x1_1, d0, g0_1_1); g1_1_1 = TBlock.MultiplyAdd(x1_1, d1, g1_1_1);
-                var x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 33);
-                g0_1_2 = TBlock.MultiplyAdd(x1_2, d0, g0_1_2); g1_1_2 = TBlock.MultiplyAdd(x1_2, d1, g1_1_2);
-                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
-                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0); g1_2_0 = TBlock.MultiplyAdd(x2_0, d1, g1_2_0);
-                var x2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                g0_2_1 = TBlock.MultiplyAdd(x2_1, d0, g0_2_1); g1_2_1 = TBlock.MultiplyAdd(x2_1, d1, g1_2_1);
-                var x2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 34);
-                g0_2_2 = TBlock.MultiplyAdd(x2_2, d0, g0_2_2); g1_2_2 = TBlock.MultiplyAdd(x2_2, d1, g1_2_2);
-                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
-                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0); g1_3_0 = TBlock.MultiplyAdd(x3_0, d1, g1_3_0);
-                var x3_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                g0_3_1 = TBlock.MultiplyAdd(x3_1, d0, g0_3_1); g1_3_1 = TBlock.MultiplyAdd(x3_1, d1, g1_3_1);
-                var x3_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 35);
-                g0_3_2 = TBlock.MultiplyAdd(x3_2, d0, g0_3_2); g1_3_2 = TBlock.MultiplyAdd(x3_2, d1, g1_3_2);
-            }
-        }
-        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        TBlock.Store(g0_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        TBlock.Store(g0_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
-        TBlock.Store(g0_1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
-        TBlock.Store(g0_1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
-        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 288));
-        TBlock.Store(g0_2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 304));
-        TBlock.Store(g0_2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 320));
-        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
-        TBlock.Store(g0_3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
-        TBlock.Store(g0_3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
-        TBlock.Store(g1_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
-        TBlock.Store(g1_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
-        TBlock.Store(g1_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
-        TBlock.Store(g1_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 144));
-        TBlock.Store(g1_1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 160));
-        TBlock.Store(g1_1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 176));
-        TBlock.Store(g1_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 288));
-        TBlock.Store(g1_2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 304));
-        TBlock.Store(g1_2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 320));
-        TBlock.Store(g1_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 432));
-        TBlock.Store(g1_3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 448));
-        TBlock.Store(g1_3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 464));
-    }
-
-    // Weight-gradient tile: 2 output block(s) x 8 input channel(s) x 1 taps of one kernel row, stride 1; 16 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __WeightGradientTile2x8Kernel1Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        var g0_4_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        var g0_5_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
-        var g0_6_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
-        var g0_7_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
-        var g1_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
-        var g1_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
-        var g1_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
-        var g1_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 48));
-        var g1_4_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 64));
-        var g1_5_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 80));
-        var g1_6_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 96));
-        var g1_7_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 112));
-        for (var row = 0; row < rows; row++)
-        {
-            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
-            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
-            for (var column = 0; column < columns; column++)
-            {
-                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
-                var d1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1 * outputPlane + column * 16));
-                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
-                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
-                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0); g1_0_0 = TBlock.MultiplyAdd(x0_0, d1, g1_0_0);
-                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
-                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0); g1_1_0 = TBlock.MultiplyAdd(x1_0, d1, g1_1_0);
-                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
-                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0); g1_2_0 = TBlock.MultiplyAdd(x2_0, d1, g1_2_0);
-                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
-                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0); g1_3_0 = TBlock.MultiplyAdd(x3_0, d1, g1_3_0);
-                var x4_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
-                g0_4_0 = TBlock.MultiplyAdd(x4_0, d0, g0_4_0); g1_4_0 = TBlock.MultiplyAdd(x4_0, d1, g1_4_0);
-                var x5_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5);
-                g0_5_0 = TBlock.MultiplyAdd(x5_0, d0, g0_5_0); g1_5_0 = TBlock.MultiplyAdd(x5_0, d1, g1_5_0);
-                var x6_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6);
-                g0_6_0 = TBlock.MultiplyAdd(x6_0, d0, g0_6_0); g1_6_0 = TBlock.MultiplyAdd(x6_0, d1, g1_6_0);
-                var x7_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 7);
-                g0_7_0 = TBlock.MultiplyAdd(x7_0, d0, g0_7_0); g1_7_0 = TBlock.MultiplyAdd(x7_0, d1, g1_7_0);
-            }
-        }
-        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        TBlock.Store(g0_4_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        TBlock.Store(g0_5_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
-        TBlock.Store(g0_6_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
-        TBlock.Store(g0_7_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
-        TBlock.Store(g1_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
-        TBlock.Store(g1_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
-        TBlock.Store(g1_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
-        TBlock.Store(g1_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 48));
-        TBlock.Store(g1_4_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 64));
-        TBlock.Store(g1_5_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 80));
-        TBlock.Store(g1_6_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 96));
-        TBlock.Store(g1_7_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 112));
-    }
-
     /// <summary>Packs each stride-1 convolution's flipped, transposed weights for its input-gradient pass, one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void __PackTransposedWeights()
@@ -3045,6 +1000,29 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         }
     }
 
+    #region Conv1: conv 3x3/1
+
+    // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Conv1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 16 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Conv1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Conv1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Conv1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, memory.Slice(outputBase + image * 4096, 4096) /* conv1 16x16x16 */,
+                    parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, parameters.Slice(144, 16) /* Conv1.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
     // Conv1: 1 output blocks x 16 rows of 16 pixels, reading input_blocked_padded 1x18x18.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private void __Convolve_Conv1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
@@ -3062,7 +1040,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 4096 + group * 4096 + row * 256);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 144);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 144 + group * 16);
-                __ConvolutionTile1x16Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x16Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
             }
         }
         else
@@ -3078,9 +1056,221 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 144 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    __ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
                 }
-                __ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
+            }
+        }
+    }
+
+    // Backward of Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Conv1(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Conv1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Conv1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Conv1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, default, parameterGradients.Slice(0, 144), parameterGradients.Slice(144, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
+                if (__wantInputGradient) {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Conv1<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Conv1<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Conv1<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
+                if (__wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, gradients.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Conv1: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of input_blocked_padded.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Conv1<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        var scratch = activations.Slice(25760 * batch + image * 6400, 6400);
+        for (var block = 0; block < 1; block++)
+        {
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096), scratch.Slice(block * 6400, 6400), 16, 16, 2);
+        }
+        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4096 * batch + image * 5184);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 18; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 320);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 2304);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x18Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 6400, 320, 2304, 5184, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 18; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 320);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 2304);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 3; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 16, 6400, 320, 2304, 5184, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Conv1: weight gradients in tiles of 1 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 16 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Conv1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 1)
+            {
+                var block = item - 1;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096), __packedGradients!.Span.Slice(144 + block * 16, 16), 256);
+                }
+                continue;
+            }
+            var group = item / 1;
+            var chunk = item % 1;
+            var channel = chunk * 1;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 0 + group * 144 + channel * 144);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 0 * batch + image * 4096 + group * 4096);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15));
+                for (var band = 0; band < 16; band += 16)
+                {
+                    var rows = global::System.Math.Min(16, 16 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 256);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 288);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 288);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x1Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 16, 4096, 288, 144);
+                    }
+                }
+            }
+        }
+    }
+
+    #endregion
+
+    #region Pool1: max pool 2x2/2
+
+    // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Pool1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(memory.Slice(inputBase + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, memory.Slice(outputBase + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 16 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(memory.Slice(inputBase + image * 4096, 4096) /* conv1 16x16x16 */, memory.Slice(outputBase + image * 1024, 1024) /* pool1 16x8x8 */, geometry);
+            }
+        }
+    }
+
+    // Backward of Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Pool1(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
+        }
+    }
+
+    #endregion
+
+    #region Inception1: inception
+
+    // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 6144, 2048) /* inception1 88x8x8 */,
+                    parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, parameters.Slice(544, 24) /* Inception1.Branch1.Bias [24] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -3102,7 +1292,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + group * 2048 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 160 + group * 512);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 672 + group * 32);
-                __ConvolutionTile2x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3118,8 +1308,160 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 672 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch1(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, default, parameterGradients.Slice(160, 384), parameterGradients.Slice(544, 24), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch1<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch1<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch1<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch1: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch1<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 10304 * batch + image * 6144);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2304 + group * 384);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 24, 1024, 128, 384, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2304 + group * 384);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 24, 1024, 128, 384, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch1: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 2)
+            {
+                var block = item - 2;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024), __packedGradients!.Span.Slice(672 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 2;
+            var chunk = item % 2;
+            var channel = chunk * 8;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 160 + group * 512 + channel * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + group * 2048);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch2Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */,
+                    parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, parameters.Slice(832, 16) /* Inception1.Branch2Reduce.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -3141,7 +1483,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 1024 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 704 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 960 + group * 16);
-                __ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3157,8 +1499,195 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 960 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch2Reduce(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(576, 256), parameterGradients.Slice(832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch2Reduce: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch2Reduce<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 16448 * batch + image * 1024);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2688 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2688 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 1)
+            {
+                var block = item - 1;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(16448 * batch + image * 1024 + block * 1024, 1024), __packedGradients!.Span.Slice(960 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 1;
+            var chunk = item % 1;
+            var channel = chunk * 16;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 704 + group * 256 + channel * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 16448 * batch + image * 1024 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch2_Pad(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 1;
+            var block = item % 1;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, memory.Slice(outputBase + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, 8, 8, 1);
+        }
+    }
+
+    // Backward of Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch2_Pad(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(17472 * batch + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(16448 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 8, 8, 1);
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 16, 8, 8, 1);
+        }
+    }
+
+    // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, memory.Slice(outputBase + image * 6144 + 2048, 2048) /* inception1 88x8x8 */,
+                    parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, parameters.Slice(5456, 32) /* Inception1.Branch2.Bias [32] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -3180,7 +1709,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 2048 + group * 2048 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 976 + group * 4608);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5584 + group * 32);
-                __ConvolutionTile2x8Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1600, 160, 2304, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x8Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1600, 160, 2304, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3196,8 +1725,165 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5584 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    __ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1600, 160, 2304, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1600, 160, 2304, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch2(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, default, parameterGradients.Slice(848, 4608), parameterGradients.Slice(5456, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, gradients.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception1_branch2_reduce_padded.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        var scratch = activations.Slice(32160 * batch + image * 4608, 4608);
+        for (var block = 0; block < 2; block++)
+        {
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(10304 * batch + image * 6144 + 2048 + block * 1024, 1024), scratch.Slice(block * 2304, 2304), 8, 8, 2);
+        }
+        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 17472 * batch + image * 1600);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 10; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 192);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1600 + row * 160);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2944 + group * 4608);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x10Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 2304, 192, 4608, 1600, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 10; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 192);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1600 + row * 160);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2944 + group * 4608);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x5Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 32, 2304, 192, 4608, 1600, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2: weight gradients in tiles of 2 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 4)
+            {
+                var block = item - 4;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 2048 + block * 1024, 1024), __packedGradients!.Span.Slice(5584 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 4;
+            var chunk = item % 4;
+            var channel = chunk * 4;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 976 + group * 4608 + channel * 144);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 2048 + group * 2048);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 17472 * batch + image * 1600 + (channel >> 4) * 1600 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 160);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 160);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient2x4Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 160, 2304);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch3Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */,
+                    parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, parameters.Slice(5616, 8) /* Inception1.Branch3Reduce.Bias [8] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -3219,7 +1905,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 1024 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5616 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5872 + group * 16);
-                __ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3235,8 +1921,195 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5872 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch3Reduce(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, default, parameterGradients.Slice(5488, 128), parameterGradients.Slice(5616, 8), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch3Reduce: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch3Reduce<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 19072 * batch + image * 1024);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7552 + group * 128);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 1024, 128, 128, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7552 + group * 128);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 1024, 128, 128, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 1)
+            {
+                var block = item - 1;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(19072 * batch + image * 1024 + block * 1024, 1024), __packedGradients!.Span.Slice(5872 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 1;
+            var chunk = item % 1;
+            var channel = chunk * 16;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5616 + group * 256 + channel * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 19072 * batch + image * 1024 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch3_Pad(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 1;
+            var block = item % 1;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, memory.Slice(outputBase + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, 8, 8, 2);
+        }
+    }
+
+    // Backward of Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch3_Pad(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(20096 * batch + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(19072 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 8, 8, 2);
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 16, 8, 8, 2);
+        }
+    }
+
+    // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, memory.Slice(outputBase + image * 6144 + 4096, 1024) /* inception1 88x8x8 */,
+                    parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, parameters.Slice(8832, 16) /* Inception1.Branch3.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -3258,7 +2131,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 4096 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5888 + group * 3200);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9088 + group * 16);
-                __ConvolutionTile1x8Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 2304, 192, 3200, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 2304, 192, 3200, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3274,8 +2147,212 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9088 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    __ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 2304, 192, 3200, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 2304, 192, 3200, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch3(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, default, parameterGradients.Slice(5632, 3200), parameterGradients.Slice(8832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch3<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, gradients.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch3: input gradient as a transposed convolution over the output gradient padded by 4, adding into the gradient of inception1_branch3_reduce_padded.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch3<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        var scratch = activations.Slice(36768 * batch + image * 4096, 4096);
+        for (var block = 0; block < 1; block++)
+        {
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(10304 * batch + image * 6144 + 4096 + block * 1024, 1024), scratch.Slice(block * 4096, 4096), 8, 8, 4);
+        }
+        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 20096 * batch + image * 2304);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 12; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 256);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 2304 + row * 192);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7680 + group * 6400);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x12Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 4096, 256, 6400, 2304, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 12; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 256);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 2304 + row * 192);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7680 + group * 6400);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 16, 4096, 256, 6400, 2304, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3: weight gradients in tiles of 1 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 2)
+            {
+                var block = item - 2;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 4096 + block * 1024, 1024), __packedGradients!.Span.Slice(9088 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 2;
+            var chunk = item % 2;
+            var channel = chunk * 4;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5888 + group * 3200 + channel * 400);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 4096 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 20096 * batch + image * 2304 + (channel >> 4) * 2304 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 192);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 192);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x4Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 192, 3200);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch4Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, memory.Slice(outputBase + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 16 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, memory.Slice(outputBase + image * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch4Pool(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(22400 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(22400 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
+        }
+    }
+
+    // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch4Projection(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, memory.Slice(outputBase + image * 6144 + 5120, 1024) /* inception1 88x8x8 */,
+                    parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, parameters.Slice(9104, 16) /* Inception1.Branch4Projection.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -3297,7 +2374,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 5120 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9104 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9360 + group * 16);
-                __ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3313,8 +2390,211 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9360 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch4Projection(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(8848, 256), parameterGradients.Slice(9104, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, gradients.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch4Projection: input gradient as a transposed convolution over the output gradient, adding into the gradient of inception1_pool.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch4Projection<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 10304 * batch + image * 6144 + 5120);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 22400 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14080 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14080 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch4Projection: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 1)
+            {
+                var block = item - 1;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 5120 + block * 1024, 1024), __packedGradients!.Span.Slice(9360 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 1;
+            var chunk = item % 1;
+            var channel = chunk * 16;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9104 + group * 256 + channel * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 5120 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 22400 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
+            }
+        }
+    }
+
+    #endregion
+
+    #region Aux: aux classifier
+
+    // Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Aux_Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedKernels.AvgPoolBlock(memory.Slice(inputBase + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 96 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.AvgPool2d(memory.Slice(inputBase + image * 6144, 6144) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 1536, 1536) /* aux_pool 88x4x4 */, geometry);
+            }
+        }
+    }
+
+    // Backward of Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Aux_Pool(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(23424 * batch + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, gradients.Slice(10304 * batch + image * 6144, 6144) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 96, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
+        }
+    }
+
+    // Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Aux_Conv(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 4 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Aux_Conv<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Aux_Conv<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Aux_Conv<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1536, 1536) /* aux_pool 88x4x4 */, __ChannelMap_aux_pool, memory.Slice(outputBase + image * 256, 256) /* aux_conv 16x4x4 */,
+                    parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, parameters.Slice(10528, 16) /* Aux.Conv.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
@@ -3336,7 +2616,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 256 + group * 256 + row * 64);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9376 + group * 1536);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 10912 + group * 16);
-                __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 256, 64, 1536, 256, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 256, 64, 1536, 256, relu: true, accumulate: false);
             }
         }
         else
@@ -3350,925 +2630,400 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 256 + group * 256 + row * 64);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9376 + group * 1536);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 10912 + group * 16);
-                __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 256, 64, 1536, 256, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 256, 64, 1536, 256, relu: true, accumulate: false);
             }
         }
     }
 
-    // Register tile: 1 output block(s) x 4 pixels, 1x1 kernel, stride 1; 4 accumulators.
+    // Backward of Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Backward_Aux_Conv(int begin, int end, int batch, bool weights)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 4 pixels, 3x3 kernel, stride 1; 4 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                for (var kx = 0; kx < 3; kx++)
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Aux_Conv<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Aux_Conv<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Aux_Conv<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, __ChannelMap_aux_pool, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, default, parameterGradients.Slice(9120, 1408), parameterGradients.Slice(10528, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Aux_Conv<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Aux_Conv<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Aux_Conv<global::InceptionGen.Kernels.Block128>(image, batch);
                 }
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 4 pixels, 5x5 kernel, stride 1; 4 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
         else
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
+            for (var image = begin; image < end; image++)
             {
-                for (var kx = 0; kx < 5; kx++)
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, __ChannelMap_aux_pool, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, gradients.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Aux.Conv: input gradient as a transposed convolution over the output gradient, adding into the gradient of aux_pool.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Aux_Conv<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 24960 * batch + image * 256);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 23424 * batch + image * 1536);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 2; group++)
+            {
+                for (var row = 0; row < 4; row++)
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 768 + row * 64);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14336 + group * 768);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution3x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 256, 64, 256, 256, relu: false, accumulate: true);
                 }
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 5 pixels, 3x3 kernel, stride 1; 5 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x5Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        }
         else
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            for (var group = 0; group < 6; group++)
             {
-                for (var kx = 0; kx < 3; kx++)
+                for (var row = 0; row < 4; row++)
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 256 + row * 64);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14336 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 256, 64, 256, 256, relu: false, accumulate: true);
                 }
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
     }
 
-    // Register tile: 1 output block(s) x 6 pixels, 3x3 kernel, stride 1; 6 accumulators.
+    // Aux.Conv: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 4 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x6Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __WeightGradient_Aux_Conv<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            if (item >= 6)
             {
-                for (var kx = 0; kx < 3; kx++)
+                var block = item - 6;
+                for (var image = 0; image < batch; image++)
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(24960 * batch + image * 256 + block * 256, 256), __packedGradients!.Span.Slice(10912 + block * 16, 16), 16);
+                }
+                continue;
+            }
+            var group = item / 6;
+            var chunk = item % 6;
+            var channel = chunk * 16;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9376 + group * 1536 + channel * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 24960 * batch + image * 256 + group * 256);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 23424 * batch + image * 1536 + (channel >> 4) * 256 + (channel & 15));
+                for (var band = 0; band < 4; band += 4)
+                {
+                    var rows = global::System.Math.Min(4, 4 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 64);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 64);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 64);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 4, 256, 64, 1536);
+                    }
                 }
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
     }
 
-    // Register tile: 1 output block(s) x 6 pixels, 5x5 kernel, stride 1; 6 accumulators.
+    // Aux.Flatten: flatten 16x4x4 -> 256
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x6Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Forward_Aux_Flatten(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var batch = __batch;
+        for (var image = begin; image < end; image++)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+            global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(memory.Slice(inputBase + image * 256, 256) /* aux_conv 16x4x4 */, default, memory.Slice(outputBase + image * 256, 256) /* aux_flat 256x1x1 */, 16, 4, 4);
         }
-        else
+    }
+
+    // Backward of Aux.Flatten: flatten 16x4x4 -> 256
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Aux_Flatten(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        for (var image = begin; image < end; image++)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
+            global::InceptionGen.Kernels.ReferenceBackward.BlockedToPlain(gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, 16, 4, 4);
         }
-        for (var channel = 0; channel < channels; channel++)
+    }
+
+    // Aux.Hidden: linear 256 -> 32, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Aux_Hidden(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var parameters = __parameters.ReadOnlySpan;
+        for (var chunk = begin; chunk < end; chunk++)
         {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
+            var first = chunk * 64;
+            for (var image = 0; image < batch; image++)
             {
-                for (var kx = 0; kx < 5; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                }
+                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 256, 256) /* aux_flat 256x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, parameters.Slice(18736, 32) /* Aux.Hidden.Bias [32] */, 256, first, global::System.Math.Min(first + 64, 32), relu: true);
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
     }
 
-    // Register tile: 1 output block(s) x 8 pixels, 1x1 kernel, stride 1; 8 accumulators.
+    // Backward of Aux.Hidden: linear 256 -> 32, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x8Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Backward_Aux_Hidden(int begin, int end, int batch, bool weights)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
-            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
-            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
-            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
-            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-    }
-
-    // Register tile: 1 output block(s) x 8 pixels, 5x5 kernel, stride 1; 8 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x8Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                for (var kx = 0; kx < 5; kx++)
+                for (var item = begin; item < end; item++)
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
+                    for (var image = 0; image < batch; image++)
+                    {
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, item * 64, global::System.Math.Min((item + 1) * 64, 32));
+                    }
                 }
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, default, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, 32);
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+            global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, 256, 32); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, default, 256, 32); }
+        }
+    }
+
+    // Aux.Dropout: dropout 0.7 (training only), 32x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Aux_Dropout(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 32, 32) /* aux_hidden 32x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(40864 * batch + image * 32, 32) /* dropout mask */, 0.7f, DropoutSeed, __trainingStep, __passFirstImage + image, layer: 0);
+        }
+    }
+
+    // Backward of Aux.Dropout: dropout 0.7 (training only), 32x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Aux_Dropout(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Training.Dropout.Backward(activations.Slice(40864 * batch + image * 32, 32) /* dropout mask */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
+        }
+    }
+
+    // Aux.Classifier: linear 32 -> 10
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Aux_Classifier(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var parameters = __parameters.ReadOnlySpan;
+        for (var chunk = begin; chunk < end; chunk++)
+        {
+            var first = chunk * 64;
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(outputBase + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, parameters.Slice(19088, 10) /* Aux.Classifier.Bias [10] */, 32, first, global::System.Math.Min(first + 64, 10), relu: false);
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
     }
 
-    // Register tile: 1 output block(s) x 10 pixels, 3x3 kernel, stride 1; 10 accumulators.
+    // Backward of Aux.Classifier: linear 32 -> 10
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x10Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Backward_Aux_Classifier(int begin, int end, int batch, bool weights)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                for (var kx = 0; kx < 3; kx++)
+                for (var item = begin; item < end; item++)
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
+                    for (var image = 0; image < batch; image++)
+                    {
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, item * 64, global::System.Math.Min((item + 1) * 64, 10));
+                    }
                 }
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, default, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, 10);
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, 32, 10); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, default, 32, 10); }
+        }
+    }
+
+    #endregion
+
+    #region Pool2: global avg pool
+
+    // Pool2: global average pool, 88x8x8 -> 88x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Pool2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedKernels.GlobalAveragePoolBlock(memory.Slice(inputBase + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 96 + block * 16, 16) /* pool2 88x1x1 */, 8, 8);
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-    }
-
-    // Register tile: 1 output block(s) x 12 pixels, 5x5 kernel, stride 1; 12 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x12Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        }
         else
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
+            for (var image = begin; image < end; image++)
             {
-                for (var kx = 0; kx < 5; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
-                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
-                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
-                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
-                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
-                }
+                global::InceptionGen.Kernels.ReferenceKernels.GlobalAveragePool(memory.Slice(inputBase + image * 6144, 6144) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 96, 96) /* pool2 88x1x1 */, 96, 8, 8);
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
     }
 
-    // Register tile: 1 output block(s) x 16 pixels, 3x3 kernel, stride 1; 16 accumulators.
+    // Backward of Pool2: global average pool, 88x8x8 -> 88x1x1
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x16Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Backward_Pool2(int begin, int end, int batch, bool weights)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13, a0_14, a0_15;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208)); a0_14 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224)); a0_15 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0; a0_14 = a0_0; a0_15 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            for (var item = begin; item < end; item++)
             {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
-                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
-                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
-                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
-                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
-                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
-                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12);
-                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
-                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13);
-                    var x14 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 224);
-                    a0_14 = TBlock.MultiplyAdd(x14, w0, a0_14);
-                    var x15 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 240);
-                    a0_15 = TBlock.MultiplyAdd(x15, w0, a0_15);
-                }
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.GlobalAveragePoolBlock(gradients.Slice(25552 * batch + image * 96 + block * 16, 16) /* pool2 88x1x1 */, gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, 8, 8);
             }
+            return;
         }
-        if (relu)
+        for (var image = begin; image < end; image++)
         {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero); a0_14 = TBlock.Max(a0_14, zero); a0_15 = TBlock.Max(a0_15, zero);
+            global::InceptionGen.Kernels.ReferenceBackward.GlobalAveragePool(gradients.Slice(25552 * batch + image * 96, 96) /* pool2 88x1x1 */, gradients.Slice(10304 * batch + image * 6144, 6144) /* inception1 88x8x8 */, 96, 8, 8);
         }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
-        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-        TBlock.Store(a0_14, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224));
-        TBlock.Store(a0_15, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240));
     }
 
-    // Register tile: 1 output block(s) x 18 pixels, 3x3 kernel, stride 1; 18 accumulators.
+    #endregion
+
+    #region Dropout: dropout 0.4
+
+    // Dropout: dropout 0.4 (training only), 88x1x1
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile1x18Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Forward_Dropout(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13, a0_14, a0_15, a0_16, a0_17;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var batch = __batch;
+        for (var image = begin; image < end; image++)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208)); a0_14 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224)); a0_15 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240)); a0_16 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 256)); a0_17 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 272));
+            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 96, 96) /* pool2 88x1x1 */, memory.Slice(outputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, memory.Slice(40896 * batch + image * 96, 96) /* dropout mask */, 0.4f, DropoutSeed, __trainingStep, __passFirstImage + image, layer: 1);
         }
-        else
+    }
+
+    // Backward of Dropout: dropout 0.4 (training only), 88x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Dropout(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        for (var image = begin; image < end; image++)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0; a0_14 = a0_0; a0_15 = a0_0; a0_16 = a0_0; a0_17 = a0_0;
+            global::InceptionGen.Training.Dropout.Backward(activations.Slice(40896 * batch + image * 96, 96) /* dropout mask */, gradients.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, gradients.Slice(25552 * batch + image * 96, 96) /* pool2 88x1x1 */);
         }
-        for (var channel = 0; channel < channels; channel++)
+    }
+
+    #endregion
+
+    #region Classifier: linear
+
+    // Classifier: linear 88 -> 10
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Classifier(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var parameters = __parameters.ReadOnlySpan;
+        for (var image = begin; image < end; image++)
         {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            global::InceptionGen.Kernels.ReferenceKernels.Linear(memory.Slice(inputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, __ChannelMap_pool2_dropout, memory.Slice(outputBase + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, parameters.Slice(19984, 10) /* Classifier.Bias [10] */, inFeatures: 88, outFeatures: 10, relu: false);
+        }
+    }
+
+    // Backward of Classifier: linear 88 -> 10
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Classifier(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            for (var image = 0; image < batch; image++)
             {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
-                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
-                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
-                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
-                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
-                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
-                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12);
-                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
-                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13);
-                    var x14 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 224);
-                    a0_14 = TBlock.MultiplyAdd(x14, w0, a0_14);
-                    var x15 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 240);
-                    a0_15 = TBlock.MultiplyAdd(x15, w0, a0_15);
-                    var x16 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 256);
-                    a0_16 = TBlock.MultiplyAdd(x16, w0, a0_16);
-                    var x17 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 272);
-                    a0_17 = TBlock.MultiplyAdd(x17, w0, a0_17);
-                }
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, __ChannelMap_pool2_dropout, gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, default, parameterGradients.Slice(19104, 880), parameterGradients.Slice(19984, 10), 88, 10);
             }
+            return;
         }
-        if (relu)
+        for (var image = begin; image < end; image++)
         {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero); a0_14 = TBlock.Max(a0_14, zero); a0_15 = TBlock.Max(a0_15, zero); a0_16 = TBlock.Max(a0_16, zero); a0_17 = TBlock.Max(a0_17, zero);
+            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, __ChannelMap_pool2_dropout, gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, gradients.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, default, default, 88, 10);
         }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
-        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-        TBlock.Store(a0_14, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224));
-        TBlock.Store(a0_15, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240));
-        TBlock.Store(a0_16, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 256));
-        TBlock.Store(a0_17, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 272));
     }
 
-    // Register tile: 2 output block(s) x 8 pixels, 1x1 kernel, stride 1; 16 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile2x8Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
-            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
-            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
-            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
-            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
-            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
-            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
-            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
-            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
-        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
-        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
-        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-    }
-
-    // Register tile: 2 output block(s) x 8 pixels, 3x3 kernel, stride 1; 16 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile2x8Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
-            {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
-        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
-        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
-        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-    }
-
-    // Register tile: 3 output block(s) x 4 pixels, 1x1 kernel, stride 1; 12 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void __ConvolutionTile3x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3; TBlock a1_0, a1_1, a1_2, a1_3; TBlock a2_0, a2_1, a2_2, a2_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-            a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0)); a2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16)); a2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32)); a2_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0;
-            a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
-            a2_1 = a2_0; a2_2 = a2_0; a2_3 = a2_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
-            var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 2 * weightBlock));
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3); a2_3 = TBlock.MultiplyAdd(x3, w2, a2_3);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero);
-            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero); a2_3 = TBlock.Max(a2_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
-        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
-        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
-        TBlock.Store(a2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
-    }
+    #endregion
 
     // Physical channel of each logical channel of inception1: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
