@@ -16,13 +16,7 @@ namespace InceptionGen.Generator.Descriptors;
 /// </summary>
 internal sealed class AuxiliaryClassifierLayer : ILayerDescriptor
 {
-    public bool ReadsMap => false;
-
-    public bool MakesVector => false;
-
-    public bool NeedsBlockedInput => false;
-
-    public bool IsTap => true;
+    public LayerTraits Traits { get; } = new(ReadsMap: false, MakesVector: false, NeedsBlockedInput: false, IsTap: true);
 
     public bool CheckOptions(Planner planner, LayerModel layer)
         => planner.Positive(layer.Location, layer.Name, ("Classes", layer.OutChannels), ("PoolKernel", layer.Kernel), ("PoolStride", layer.Stride), ("ConvChannels", layer.ConvChannels), ("HiddenUnits", layer.HiddenUnits))

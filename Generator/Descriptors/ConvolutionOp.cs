@@ -23,6 +23,31 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
         return (outBlocks / op.Tiling!.WideBlocks * op.OutHeight, outBlocks * op.OutHeight, 1);
     }
 
+    /// <summary>Items of the vectorized weight gradient: (block group, channel chunk), then one per output block for the bias.</summary>
+    public override int WeightGradientItems(OpPlan op, TensorPlan source, SchedulePlan schedule)
+    {
+        if (op.Backward is not { } plan)
+        {
+            return 1;
+        }
+
+        var blocks = Planner.Blocks(op.OutChannels);
+        var chunks = (op.LoopChannels + plan.WeightChannels - 1) / plan.WeightChannels;
+        return blocks / plan.WeightBlocks * chunks + (op.Bias is null ? 0 : blocks);
+    }
+
+    /// <summary>
+    /// Output rows per band of the weight gradient: every kernel row's tile runs over a band before the next band,
+    /// so the band's output gradient (about 64 KiB) is read from cache by all but the first instead of from memory.
+    /// </summary>
+    public override int WeightGradientBandRows(OpPlan op)
+        => op.Backward is null ? 0
+            : op.Kernel == 1 ? op.OutHeight
+            : System.Math.Max(1, System.Math.Min(op.OutHeight, 64 * 1024 / (op.OutWidth * Planner.Block * sizeof(float) * op.Backward.WeightBlocks)));
+
+    /// <summary>Floats of the packed weights: whole output blocks × the input channels the kernels loop over × taps.</summary>
+    public override int PackedLength(OpPlan op) => Planner.Blocks(op.OutChannels) * op.LoopChannels * op.Kernel * op.Kernel * Planner.Block;
+
     public override int BackwardOutputLength(OpPlan op, TensorPlan source, TensorPlan target) => Emitter.RoundUp(op.OutChannels) * target.Height * target.Width;
 
     public override void WriteForward(Emitter emitter, OpPlan op, TensorPlan source, TensorPlan target) => emitter.WriteConvolutionBody(op, source, target);
@@ -47,13 +72,7 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
 
     // ---- the layer: [Conv] ----------------------------------------------------------------------
 
-    public bool ReadsMap => true;
-
-    public bool MakesVector => false;
-
-    public bool NeedsBlockedInput => true;
-
-    public bool IsTap => false;
+    public LayerTraits Traits { get; } = new(ReadsMap: true, MakesVector: false, NeedsBlockedInput: true, IsTap: false);
 
     public bool CheckOptions(Planner planner, LayerModel layer)
         => planner.Positive(layer.Location, layer.Name, ("OutChannels", layer.OutChannels), ("Kernel", layer.Kernel), ("Stride", layer.Stride))

@@ -31,13 +31,7 @@ internal sealed class DropoutOp : DataOpDescriptor, ILayerDescriptor
 
     // ---- the layer: [Dropout] -------------------------------------------------------------------
 
-    public bool ReadsMap => false;
-
-    public bool MakesVector => false;
-
-    public bool NeedsBlockedInput => false;
-
-    public bool IsTap => false;
+    public LayerTraits Traits { get; } = new(ReadsMap: false, MakesVector: false, NeedsBlockedInput: false, IsTap: false);
 
     public bool CheckOptions(Planner planner, LayerModel layer) => planner.CheckRate(layer.Location, layer.Name, "Rate", layer.Rate);
 

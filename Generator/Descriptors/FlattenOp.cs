@@ -33,13 +33,7 @@ internal sealed class FlattenOp : DataOpDescriptor, ILayerDescriptor
 
     // ---- the layer: [Flatten] -------------------------------------------------------------------
 
-    public bool ReadsMap => true;
-
-    public bool MakesVector => true;
-
-    public bool NeedsBlockedInput => false;
-
-    public bool IsTap => false;
+    public LayerTraits Traits { get; } = new(ReadsMap: true, MakesVector: true, NeedsBlockedInput: false, IsTap: false);
 
     public bool CheckOptions(Planner planner, LayerModel layer) => true;
 

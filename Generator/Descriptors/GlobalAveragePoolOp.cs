@@ -47,13 +47,7 @@ internal sealed class GlobalAveragePoolOp : DataOpDescriptor, ILayerDescriptor
 
     // ---- the layer: [GlobalAveragePool] ---------------------------------------------------------
 
-    public bool ReadsMap => true;
-
-    public bool MakesVector => false;
-
-    public bool NeedsBlockedInput => true;
-
-    public bool IsTap => false;
+    public LayerTraits Traits { get; } = new(ReadsMap: true, MakesVector: false, NeedsBlockedInput: true, IsTap: false);
 
     public bool CheckOptions(Planner planner, LayerModel layer) => true;
 

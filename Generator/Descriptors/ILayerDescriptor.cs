@@ -17,17 +17,8 @@ namespace InceptionGen.Generator.Descriptors;
 /// </summary>
 internal interface ILayerDescriptor
 {
-    /// <summary>Whether the layer needs a spatial map (IG0009 after a Linear or Flatten made the trunk a vector).</summary>
-    bool ReadsMap { get; }
-
-    /// <summary>Whether the layer's output is a plain vector (Linear, Flatten): later spatial layers are an error.</summary>
-    bool MakesVector { get; }
-
-    /// <summary>Whether the layer reads the trunk in the blocked layout (the network input is converted once, on first use).</summary>
-    bool NeedsBlockedInput { get; }
-
-    /// <summary>Whether the layer taps the trunk without changing it (an auxiliary head).</summary>
-    bool IsTap { get; }
+    /// <summary>How the layer reads and changes the trunk.</summary>
+    LayerTraits Traits { get; }
 
     /// <summary>Checks the option values; reports each bad one and returns false when any is wrong.</summary>
     bool CheckOptions(Planner planner, LayerModel layer);
@@ -41,6 +32,13 @@ internal interface ILayerDescriptor
     /// <summary>The expression that builds the layer's handle in the generated constructor.</summary>
     string Handle(Emitter emitter, LayerPlan layer, string shape);
 }
+
+/// <summary>How a layer reads and changes the trunk.</summary>
+/// <param name="ReadsMap">Whether it needs a spatial map (IG0009 after a Linear or Flatten made the trunk a vector).</param>
+/// <param name="MakesVector">Whether its output is a plain vector (Linear, Flatten): later spatial layers are an error.</param>
+/// <param name="NeedsBlockedInput">Whether it reads the trunk in the blocked layout (the network input is converted once, on first use).</param>
+/// <param name="IsTap">Whether it taps the trunk without changing it (an auxiliary head).</param>
+internal sealed record LayerTraits(bool ReadsMap, bool MakesVector, bool NeedsBlockedInput, bool IsTap);
 
 /// <summary>What a layer reads: the trunk (blocked when the layer asks for it), the layer that produced it, and the layer that made it a vector.</summary>
 internal sealed record LayerInput(int Trunk, string? Producer, string? VectorProducer);

@@ -17,13 +17,7 @@ internal sealed class InceptionLayer : ILayerDescriptor
 {
     private static readonly string[] s_parts = ["Branch1", "Branch2Reduce", "Branch2", "Branch3Reduce", "Branch3", "Branch4Projection"];
 
-    public bool ReadsMap => true;
-
-    public bool MakesVector => false;
-
-    public bool NeedsBlockedInput => true;
-
-    public bool IsTap => false;
+    public LayerTraits Traits { get; } = new(ReadsMap: true, MakesVector: false, NeedsBlockedInput: true, IsTap: false);
 
     public bool CheckOptions(Planner planner, LayerModel layer)
     {

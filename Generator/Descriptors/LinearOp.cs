@@ -16,6 +16,13 @@ namespace InceptionGen.Generator.Descriptors;
 /// </summary>
 internal sealed class LinearOp : WeightedOpDescriptor, ILayerDescriptor
 {
+    /// <summary>A Linear op on a plain vector runs as chunks of output rows over every image of the pass: their count.</summary>
+    public override int PassItems(OpPlan op, TensorPlan source, SchedulePlan schedule)
+        => source.ChannelMap.Count == 0 ? (op.OutChannels + schedule.LinearRowsPerItem - 1) / schedule.LinearRowsPerItem : 0;
+
+    /// <summary>The weight gradient runs as the same row chunks (one item through the channel map).</summary>
+    public override int WeightGradientItems(OpPlan op, TensorPlan source, SchedulePlan schedule) => System.Math.Max(1, PassItems(op, source, schedule));
+
     public override void WriteForward(Emitter emitter, OpPlan op, TensorPlan source, TensorPlan target)
     {
         var w = emitter.Writer;
@@ -90,13 +97,7 @@ internal sealed class LinearOp : WeightedOpDescriptor, ILayerDescriptor
 
     // ---- the layer: [Linear] --------------------------------------------------------------------
 
-    public bool ReadsMap => false;
-
-    public bool MakesVector => true;
-
-    public bool NeedsBlockedInput => false;
-
-    public bool IsTap => false;
+    public LayerTraits Traits { get; } = new(ReadsMap: false, MakesVector: true, NeedsBlockedInput: false, IsTap: false);
 
     public bool CheckOptions(Planner planner, LayerModel layer) => planner.Positive(layer.Location, layer.Name, ("OutFeatures", layer.OutChannels));
 

@@ -46,6 +46,18 @@ internal abstract class OpDescriptor
     /// <summary>Input-gradient items per image with SIMD; 1 when the backward runs whole images.</summary>
     public virtual int BackwardItemsPerImage(OpPlan op, TensorPlan source) => 1;
 
+    /// <summary>Items for the whole pass instead of per image (a Linear op's chunks of output rows), else 0.</summary>
+    public virtual int PassItems(OpPlan op, TensorPlan source, SchedulePlan schedule) => 0;
+
+    /// <summary>Items of the vectorized weight-gradient run; 1 for an op without weights or without a vectorized kernel.</summary>
+    public virtual int WeightGradientItems(OpPlan op, TensorPlan source, SchedulePlan schedule) => 1;
+
+    /// <summary>Output rows per band of a weight gradient that runs in bands, else 0.</summary>
+    public virtual int WeightGradientBandRows(OpPlan op) => 0;
+
+    /// <summary>Floats of the op's packed weights, else 0.</summary>
+    public virtual int PackedLength(OpPlan op) => 0;
+
     /// <summary>The body of the op's pool method: items [begin, end) over <c>memory</c> from <c>inputBase</c> to <c>outputBase</c>.</summary>
     public abstract void WriteForward(Emitter emitter, OpPlan op, TensorPlan source, TensorPlan target);
 

@@ -73,13 +73,7 @@ internal sealed class PoolOp(bool max) : DataOpDescriptor, ILayerDescriptor
 
     // ---- the layer: [MaxPool], [AvgPool] --------------------------------------------------------
 
-    public bool ReadsMap => true;
-
-    public bool MakesVector => false;
-
-    public bool NeedsBlockedInput => true;
-
-    public bool IsTap => false;
+    public LayerTraits Traits { get; } = new(ReadsMap: true, MakesVector: false, NeedsBlockedInput: true, IsTap: false);
 
     public bool CheckOptions(Planner planner, LayerModel layer)
     {

@@ -33,7 +33,7 @@ internal sealed partial class Planner
             }
 
             var current = _tensors[trunk];
-            if (descriptor.ReadsMap && vectorProducer is not null)
+            if (descriptor.Traits.ReadsMap && vectorProducer is not null)
             {
                 Report(DiagnosticDescriptors.SpatialLayerOnVector, layer.Location, layer.Name, vectorProducer, current.ShapeText);
                 shapesKnown = false;
@@ -41,7 +41,7 @@ internal sealed partial class Planner
             }
 
             var errorsBefore = ErrorCount;
-            var next = descriptor.Lower(this, layer, new LayerInput(descriptor.NeedsBlockedInput ? EnsureBlocked(trunk) : trunk, trunkProducer, vectorProducer));
+            var next = descriptor.Lower(this, layer, new LayerInput(descriptor.Traits.NeedsBlockedInput ? EnsureBlocked(trunk) : trunk, trunkProducer, vectorProducer));
 
             // A layer that reported an error (e.g. a tensor too large) has no trustworthy shape: stop here.
             if (next is null || ErrorCount > errorsBefore)
@@ -51,7 +51,7 @@ internal sealed partial class Planner
             }
 
             var output = _tensors[next.Value];
-            var isAuxiliary = descriptor.IsTap;
+            var isAuxiliary = descriptor.Traits.IsTap;
             var layerParameters = _parameters.Skip(parametersBefore).Sum(p => (long)p.Length);
             var layerMultiplyAdds = _ops.Where(op => op.Layer == layer.Name).Sum(op => op.MultiplyAdds);
             var (outChannels, outHeight, outWidth) = isAuxiliary ? (layer.OutChannels, 1, 1) : (output.Channels, output.Height, output.Width);
@@ -62,7 +62,7 @@ internal sealed partial class Planner
             {
                 trunk = next.Value;
                 trunkProducer = layer.Name;
-                if (descriptor.MakesVector)
+                if (descriptor.Traits.MakesVector)
                 {
                     vectorProducer = layer.Name;
                 }

@@ -31,7 +31,8 @@ internal sealed partial class Planner
             }
 
             var descriptor = OpDescriptor.For(op.Kind);
-            var (wide, narrow, scalar) = descriptor.ForwardItemsPerImage(op, _tensors[op.Input]);
+            var source = _tensors[op.Input];
+            var (wide, narrow, scalar) = descriptor.ForwardItemsPerImage(op, source);
             _ops[index] = op with
             {
                 Schedule = new OpSchedule(
@@ -40,11 +41,11 @@ internal sealed partial class Planner
                     wide,
                     narrow,
                     scalar,
-                    LinearChunks(op),
-                    descriptor.BackwardItemsPerImage(op, _tensors[op.Input]),
-                    WeightGradientItems(op),
-                    op.Kind == OpKind.Conv && op.Backward is not null ? WeightGradientBandRows(op) : 0,
-                    op.Kind == OpKind.Conv ? Blocks(op.OutChannels) * op.LoopChannels * op.Kernel * op.Kernel * Block : 0),
+                    descriptor.PassItems(op, source, _schedule),
+                    descriptor.BackwardItemsPerImage(op, source),
+                    descriptor.WeightGradientItems(op, source, _schedule),
+                    descriptor.WeightGradientBandRows(op),
+                    descriptor.PackedLength(op)),
             };
             if (op.Kind == OpKind.Conv)
             {
@@ -88,28 +89,4 @@ internal sealed partial class Planner
             _convolutionTiles.Add(new RegisterTile(blocks, width % pixels, kernel, stride));
         }
     }
-
-    /// <summary>A Linear op on a plain vector runs as chunks of output rows over every image of the pass: their count, else 0.</summary>
-    private int LinearChunks(OpPlan op)
-        => op.Kind == OpKind.Linear && _tensors[op.Input].ChannelMap.Count == 0 ? (op.OutChannels + _schedule.LinearRowsPerItem - 1) / _schedule.LinearRowsPerItem : 0;
-
-    /// <summary>Items of the vectorized weight-gradient op: (block group, channel chunk) then one per output block for the bias; a Linear op's row chunks.</summary>
-    private int WeightGradientItems(OpPlan op)
-    {
-        if (op.Kind == OpKind.Conv && op.Backward is { } plan)
-        {
-            var groups = Blocks(op.OutChannels) / plan.WeightBlocks;
-            var chunks = (op.LoopChannels + plan.WeightChannels - 1) / plan.WeightChannels;
-            return groups * chunks + (op.Bias is null ? 0 : Blocks(op.OutChannels));
-        }
-
-        return op.Kind == OpKind.Linear && _tensors[op.Input].ChannelMap.Count == 0 ? Math.Max(1, LinearChunks(op)) : 1;
-    }
-
-    /// <summary>
-    /// Output rows per band of the weight gradient: every kernel row's tile runs over a band before the next band,
-    /// so the band's output gradient (about 64 KiB) is read from cache by all but the first instead of from memory.
-    /// </summary>
-    private static int WeightGradientBandRows(OpPlan op)
-        => op.Kernel == 1 ? op.OutHeight : Math.Max(1, Math.Min(op.OutHeight, 64 * 1024 / (op.OutWidth * Block * sizeof(float) * op.Backward!.WeightBlocks)));
 }
