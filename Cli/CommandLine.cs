@@ -1,4 +1,5 @@
 using InceptionGen.CommandLine;
+using InceptionGen.Interop;
 
 namespace InceptionGen.Cli;
 
@@ -16,9 +17,10 @@ internal static class CommandLine
                                             median_ms=… images_per_s=… gflops=… peak_gflops=… peak_fraction=…
           train fashion-mnist [--epochs N] [--batch N] [--lr X] [--schedule cosine|step|constant]
                 [--optimizer sgd|adam|adamw] [--seed N] [--threads N] [--output DIR] [--subset N]
-                [--validation N] [--data DIR] [--no-augment] [--resume]
+                [--validation N] [--data DIR] [--no-augment] [--resume | --force]
                                             train FashionInception; checkpoint, model.safetensors and
-                                            metrics.csv go in --output (default runs/fashion-mnist)
+                                            metrics.csv go in --output (default runs/fashion-mnist);
+                                            --resume continues the run there, --force starts over in it
           evaluate --weights W.safetensors [--data DIR]
                                             test accuracy and confusion matrix of FashionInception weights
           init [--network NAME] [--seed S] --output W.safetensors
@@ -32,10 +34,17 @@ internal static class CommandLine
                                             output "logits"); the network comes from the weights' metadata,
                                             else --network, else GoogLeNet
 
+        any command: --verbose (or INCEPTIONGEN_VERBOSE=1) adds the stack trace to an internal error
+
         """;
+
+    /// <summary>Set to 1 (or pass <c>--verbose</c>) to see the stack trace of an internal error.</summary>
+    public const string VerboseVariable = "INCEPTIONGEN_VERBOSE";
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        var verbose = args.Contains("--verbose") || Environment.GetEnvironmentVariable(VerboseVariable) == "1";
+        args = [.. args.Where(arg => arg != "--verbose")];
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             output.Write(Usage);
@@ -51,18 +60,38 @@ internal static class CommandLine
                 "summary" => Summary(new Arguments("summary", rest, [], ["no-parts"]), output),
                 "bench" => BenchCommand.Run(new Arguments("bench", rest, ["batch", "threads", "warmup", "runs", "seconds"], ["layers", "train"]), output),
                 "train" => TrainCommand.Train(new Arguments("train", rest, TrainCommand.TrainOptionNames, TrainCommand.TrainFlagNames), output),
-                "evaluate" => TrainCommand.Evaluate(new Arguments("evaluate", rest, ["weights", "data"], []), output),
+                "evaluate" => TrainCommand.Evaluate(new Arguments("evaluate", rest, ["weights", "data"], []), output, error),
                 "init" => InferenceCommands.Init(new Arguments("init", rest, InferenceCommands.InitOptionNames, []), output),
-                "run" => InferenceCommands.Run(new Arguments("run", rest, InferenceCommands.RunOptionNames, []), output),
-                "export-onnx" => ExportOnnxCommand.Run(new Arguments("export-onnx", rest, ExportOnnxCommand.OptionNames, []), output),
+                "run" => InferenceCommands.Run(new Arguments("run", rest, InferenceCommands.RunOptionNames, []), output, error),
+                "export-onnx" => ExportOnnxCommand.Run(new Arguments("export-onnx", rest, ExportOnnxCommand.OptionNames, []), output, error),
                 _ => throw new UsageException($"unknown command '{args[0]}'; run 'inceptiongen --help' for the list"),
             };
         }
-        catch (UsageException exception)
+        catch (Exception exception)
         {
-            error.WriteLine($"error: {exception.Message}");
-            return 2;
+            return Report(exception, error, verbose);
         }
+    }
+
+    /// <summary>
+    /// The one line a failure gets, and the exit code: 2 for a refused command line or input, 1 for a file that
+    /// could not be read or written, 70 for an internal error (with a hint; the stack trace only when verbose).
+    /// </summary>
+    internal static int Report(Exception exception, TextWriter error, bool verbose)
+    {
+        var (code, message) = exception switch
+        {
+            UsageException => (2, exception.Message),
+            IOException or UnauthorizedAccessException or InvalidDataException or SafeTensorsException => (1, exception.Message),
+            _ => (70, $"internal error ({exception.GetType().Name}: {exception.Message}); please report it, with the stack trace that --verbose or {VerboseVariable}=1 shows"),
+        };
+        error.WriteLine($"error: {TrainCommand.OneLine(message)}");
+        if (verbose)
+        {
+            error.WriteLine(exception.ToString());
+        }
+
+        return code;
     }
 
     private static int Summary(Arguments arguments, TextWriter output)

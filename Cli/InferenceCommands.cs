@@ -26,8 +26,9 @@ internal static class InferenceCommands
         }
 
         var (name, entry) = Find(arguments.Text("network") ?? "GoogLeNet");
-        var seed = Seed(arguments.Text("seed"));
+        var seed = arguments.Seed("seed", 0);
         var path = arguments.Text("output") ?? throw new UsageException("init needs --output W.safetensors");
+        FileChecks.RequireOutput(path, "output");
         var network = entry.Create(1, seed, null);
         WriteOrExplain(path, () => SafeTensors.Save(network, path));
 
@@ -36,7 +37,7 @@ internal static class InferenceCommands
         return 0;
     }
 
-    public static int Run(Arguments arguments, TextWriter output)
+    public static int Run(Arguments arguments, TextWriter output, TextWriter error)
     {
         if (arguments.Positional.Count > 0)
         {
@@ -47,24 +48,37 @@ internal static class InferenceCommands
         var inputPath = arguments.Text("input") ?? throw new UsageException("run needs --input X.npy (float32, N x C x H x W)");
         var outputPath = arguments.Text("output") ?? throw new UsageException("run needs --output Y.npy");
         var threads = arguments.Int("threads", Environment.ProcessorCount, 1, 1024);
-        RequireFile(weights, "weights");
-        RequireFile(inputPath, "input");
+        FileChecks.RequireInput(weights, "weights");
+        FileChecks.RequireInput(inputPath, "input", pipeAllowed: true);
+        FileChecks.RequireOutput(outputPath, "output", (weights, "--weights"), (inputPath, "--input"));
 
         var (name, entry) = NetworkOf(weights, arguments.Text("network"));
-
         var input = Guard(inputPath, () => Npy.Read(inputPath));
+        var count = input.Shape.Count > 0 ? input.Shape[0] : 0;
+        using var pool = new WorkerPool(threads);
+        var network = entry.Create(Math.Clamp(count, 1, MaxBatch), 0, pool);
+
+        // The weights first: a file that does not fit its network is the file's fault, not the input's shape.
+        Guard(weights, () => SafeTensors.Load(network.Parameters, weights));
         var shape = entry.Summary.InputShape;
-        Guard(inputPath, () => input.RequireShape(-1, shape.Channels, shape.Height, shape.Width));
+        try
+        {
+            input.RequireShape(-1, shape.Channels, shape.Height, shape.Width);
+        }
+        catch (InvalidDataException e)
+        {
+            var source = arguments.Text("network") is null ? $"named in the metadata of '{weights}'" : "chosen by --network";
+            throw new UsageException($"{e.Message.TrimEnd('.')} by {name} ({source})");
+        }
+
         var images = Guard(inputPath, input.ToFloat32);
-        var count = input.Shape[0];
         if (count == 0)
         {
             throw new UsageException($"'{inputPath}' holds no images (shape {input.ShapeText})");
         }
 
-        using var pool = new WorkerPool(threads);
-        var network = entry.Create(Math.Min(count, MaxBatch), 0, pool);
-        Guard(weights, () => SafeTensors.Load(network.Parameters, weights));
+        FileChecks.WarnIfNotFinite(error, $"the weights '{weights}'", network.Parameters.ReadOnlySpan);
+        FileChecks.WarnIfNotFinite(error, $"the input '{inputPath}'", images);
 
         var results = new float[(long)count * network.OutputLength];
         var clock = Stopwatch.StartNew();
@@ -103,6 +117,11 @@ internal static class InferenceCommands
             throw new UsageException($"'{weights}' does not say which network it holds (no '{NetworkKey}' metadata); pass --network NAME ({NetworkCatalog.Names})");
         }
 
+        if (declared is not null && !NetworkCatalog.Networks.ContainsKey(declared))
+        {
+            throw new UsageException($"'{weights}' holds weights of {declared} (its '{NetworkKey}' metadata), a network this build does not know; known networks: {NetworkCatalog.Names}");
+        }
+
         var (name, entry) = Find(requested ?? declared ?? fallback!);
         if (declared is not null && !string.Equals(declared, name, StringComparison.OrdinalIgnoreCase))
         {
@@ -118,23 +137,10 @@ internal static class InferenceCommands
         return (NetworkCatalog.Networks.Keys.First(key => string.Equals(key, name, StringComparison.OrdinalIgnoreCase)), entry);
     }
 
-    private static ulong Seed(string? text)
-        => text is null ? 0
-            : ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seed) ? seed
-            : throw new UsageException($"--seed takes a whole number from 0 to {ulong.MaxValue}, not '{text}'");
-
     /// <summary>The main output's shape: the last layer that is not part of an auxiliary head.</summary>
     private static FeatureShape OutputShape(NetworkSummary summary) => summary.Layers.Last(layer => layer.Depth == 0 && !layer.Auxiliary).OutputShape;
 
     private static int[] Dims(FeatureShape shape) => [shape.Channels, shape.Height, shape.Width];
-
-    internal static void RequireFile(string path, string what)
-    {
-        if (!File.Exists(path))
-        {
-            throw new UsageException($"no {what} file '{path}'");
-        }
-    }
 
     /// <summary>Runs a read or check of <paramref name="path"/>; a refusal becomes one usage line.</summary>
     internal static T Guard<T>(string path, Func<T> action)

@@ -17,7 +17,8 @@ public sealed class Arguments
     /// <param name="args">The words after the command's name.</param>
     /// <param name="options">The option names the command knows (without <c>--</c>).</param>
     /// <param name="flags">The switch names the command knows (without <c>--</c>).</param>
-    /// <exception cref="UsageException">An unknown option, or an option with no value.</exception>
+    /// <exception cref="UsageException">An unknown or repeated option, or an option with no value (missing, empty, or
+    /// the next option's name).</exception>
     public Arguments(string command, IReadOnlyList<string> args, IReadOnlyCollection<string> options, IReadOnlyCollection<string> flags)
     {
         for (var i = 0; i < args.Count; i++)
@@ -30,6 +31,11 @@ public sealed class Arguments
             }
 
             var name = arg[2..];
+            if (_flags.Contains(name) || _options.ContainsKey(name))
+            {
+                throw new UsageException($"--{name} is given twice");
+            }
+
             if (flags.Contains(name))
             {
                 _flags.Add(name);
@@ -41,7 +47,19 @@ public sealed class Arguments
                     throw new UsageException($"option --{name} needs a value");
                 }
 
-                _options[name] = args[++i];
+                var value = args[++i];
+                if (value.StartsWith("--", StringComparison.Ordinal))
+                {
+                    // "--output --resume" is a forgotten value, not a folder named "--resume".
+                    throw new UsageException($"option --{name} needs a value, not the option '{value}' (a path that starts with -- can be written ./{value})");
+                }
+
+                if (value.Length == 0)
+                {
+                    throw new UsageException($"option --{name} needs a value, not an empty one");
+                }
+
+                _options[name] = value;
             }
             else
             {
@@ -72,6 +90,20 @@ public sealed class Arguments
         }
 
         return value;
+    }
+
+    /// <summary>The seed given for <c>--<paramref name="name"/></c> (any whole number from 0 to 2^64 - 1), or <paramref name="fallback"/>.</summary>
+    /// <exception cref="UsageException">The value is not such a number.</exception>
+    public ulong Seed(string name, ulong fallback)
+    {
+        if (!_options.TryGetValue(name, out var text))
+        {
+            return fallback;
+        }
+
+        return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new UsageException($"--{name} takes a whole number from 0 to {ulong.MaxValue}, not '{text}'");
     }
 
     /// <summary>The value given for <c>--<paramref name="name"/></c>, or <see langword="null"/> if the option was not given.</summary>

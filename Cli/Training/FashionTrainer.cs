@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Text;
 using InceptionGen.CommandLine;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
@@ -27,6 +28,9 @@ internal sealed record TrainOptions
     public bool Augment { get; init; } = true;
     public bool Resume { get; init; }
 
+    /// <summary>Start a new run in a folder that holds another one (its files are replaced as the new run goes).</summary>
+    public bool Force { get; init; }
+
     /// <summary>How many test images the final evaluation uses (all unless set; not a command-line option, tests use it to save time).</summary>
     public int? TestImages { get; init; }
 
@@ -41,6 +45,55 @@ internal sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainMai
 
     public string ToCsv() => string.Create(CultureInfo.InvariantCulture,
         $"{Epoch},{TrainLoss:R},{TrainMainLoss:R},{TrainAuxLoss:R},{TrainAccuracy:R},{(ValidationAccuracy is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "")},{LearningRate:R},{Seconds:F3}");
+
+    /// <summary>The whole <c>metrics.csv</c>: the header and a row per epoch.</summary>
+    public static string Csv(IEnumerable<EpochMetrics> history) => string.Concat(history.Select(m => m.ToCsv() + "\n").Prepend(CsvHeader + "\n"));
+
+    /// <summary>Reads <see cref="Csv"/>'s text back, strictly.</summary>
+    /// <exception cref="InvalidDataException">A line is not a row of numbers in order; the message names it.</exception>
+    public static List<EpochMetrics> ParseCsv(string text, string source)
+    {
+        var lines = text.Split('\n');
+        if (lines[0] != CsvHeader || lines[^1].Length != 0)
+        {
+            throw new InvalidDataException($"'{source}' does not start with the metrics header or does not end with a newline");
+        }
+
+        var result = new List<EpochMetrics>();
+        var c = CultureInfo.InvariantCulture;
+        for (var i = 1; i < lines.Length - 1; i++)
+        {
+            var f = lines[i].Split(',');
+            if (f.Length != 8 || !int.TryParse(f[0], NumberStyles.None, c, out var epoch) || epoch != result.Count + 1
+                || !double.TryParse(f[1], NumberStyles.Float, c, out var loss) || !double.TryParse(f[2], NumberStyles.Float, c, out var main)
+                || !double.TryParse(f[3], NumberStyles.Float, c, out var aux) || !double.TryParse(f[4], NumberStyles.Float, c, out var accuracy)
+                || !(f[5].Length == 0 || double.TryParse(f[5], NumberStyles.Float, c, out _))
+                || !float.TryParse(f[6], NumberStyles.Float, c, out var rate) || !double.TryParse(f[7], NumberStyles.Float, c, out var seconds))
+            {
+                throw new InvalidDataException($"line {i + 1} of '{source}' is not the row of epoch {result.Count + 1}");
+            }
+
+            result.Add(new EpochMetrics(epoch, loss, main, aux, accuracy, f[5].Length == 0 ? null : double.Parse(f[5], c), rate, seconds));
+        }
+
+        return result;
+    }
+}
+
+/// <summary>The sums of an epoch stopped part-way, kept in the checkpoint so its row covers the whole epoch after a resume.</summary>
+internal sealed record EpochProgress(long Epoch, double LossSum, double MainSum, double AuxSum, long Correct, long Seen, double Seconds)
+{
+    public string ToText() => string.Create(CultureInfo.InvariantCulture, $"{Epoch},{LossSum:R},{MainSum:R},{AuxSum:R},{Correct},{Seen},{Seconds:R}");
+
+    public static EpochProgress? Parse(string? text)
+    {
+        var f = text?.Split(',');
+        var c = CultureInfo.InvariantCulture;
+        return f is { Length: 7 } && long.TryParse(f[0], c, out var epoch) && double.TryParse(f[1], c, out var loss) && double.TryParse(f[2], c, out var main)
+            && double.TryParse(f[3], c, out var aux) && long.TryParse(f[4], c, out var correct) && long.TryParse(f[5], c, out var seen) && double.TryParse(f[6], c, out var seconds)
+            ? new EpochProgress(epoch, loss, main, aux, correct, seen, seconds)
+            : null;
+    }
 }
 
 /// <summary>What a training run ended with.</summary>
@@ -66,6 +119,12 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
     /// <summary>Called after each step with the global step count (tests use it to interrupt a run mid-epoch).</summary>
     public Action<long>? StepCompleted { get; init; }
 
+    /// <summary>Called with the step just before each checkpoint is written (tests throw from it to simulate a full disk).</summary>
+    public Action<long>? CheckpointWriting { get; init; }
+
+    /// <summary>The checkpoint's notes: the options (as in <see cref="RunFile"/>), the metrics (as in <see cref="MetricsFile"/>) and an unfinished epoch's sums.</summary>
+    private const string OptionsNote = "options", MetricsNote = "metrics", ProgressNote = "epoch_progress";
+
     public TrainResult Run(CancellationToken cancellation)
     {
         var validation = options.Validation;
@@ -78,7 +137,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
         var batchesPerEpoch = trainCount / options.Batch;
         var totalSteps = (long)batchesPerEpoch * options.Epochs;
-        Directory.CreateDirectory(options.Output);
+        using var folder = RunFolder.Open(options.Output, options.Resume, options.Force, console);
         var checkpointPath = Path.Combine(options.Output, CheckpointFile);
         var metricsPath = Path.Combine(options.Output, MetricsFile);
 
@@ -92,19 +151,24 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         var runPath = Path.Combine(options.Output, RunFile);
         var run = string.Create(CultureInfo.InvariantCulture,
             $"network=FashionInception\ntrain_images={trainCount}\nvalidation={validation}\nbatch={options.Batch}\nepochs={options.Epochs}\nlr={options.EffectiveLearningRate:R}\nschedule={options.Schedule}\noptimizer={options.Optimizer}\nseed={options.Seed}\naugment={options.Augment}\n");
+        EpochProgress? progress = null;
         if (options.Resume)
         {
-            if (File.Exists(runPath) && File.ReadAllText(runPath) is var previous && previous != run)
-            {
-                var before = previous.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-                var now = run.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-                var differences = now.Except(before).Select(line => line.Replace("=", " ", StringComparison.Ordinal));
-                throw new UsageException($"--resume needs the options of the run in '{options.Output}' ({string.Join(", ", before.Except(now))}); this run has {string.Join(", ", differences)}");
-            }
-
             if (!File.Exists(checkpointPath))
             {
                 throw new UsageException($"--resume: no checkpoint at '{checkpointPath}'");
+            }
+
+            // The options first: a resume with others (--batch 64 for a batch-32 run) is refused before anything loads.
+            var notes = InferenceCommands.Guard(checkpointPath, () => Checkpoint.ReadNotes(checkpointPath));
+            var recorded = notes.GetValueOrDefault(OptionsNote) ?? (File.Exists(runPath) ? File.ReadAllText(runPath) : null)
+                ?? throw new UsageException($"--resume: neither '{checkpointPath}' nor a '{RunFile}' beside it records the run's options");
+            if (recorded != run)
+            {
+                var before = recorded.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                var now = run.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                var differences = now.Except(before).Select(line => line.Replace("=", " ", StringComparison.Ordinal));
+                throw new UsageException($"--resume needs the options of the run in '{options.Output}' ({string.Join(", ", before.Except(now))}); this run has {string.Join(", ", differences)}");
             }
 
             CheckpointState state;
@@ -125,11 +189,12 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
                 throw new UsageException($"--resume: the checkpoint was made with --seed {state.RngSeed}, not {options.Seed}");
             }
 
-            history.AddRange(ReadMetrics(metricsPath).Where(m => m.Epoch <= state.Epoch));
+            history.AddRange(ResumedMetrics(state, metricsPath));
+            progress = EpochProgress.Parse(state.Notes.GetValueOrDefault(ProgressNote)) is { } saved && saved.Epoch == step / batchesPerEpoch && step % batchesPerEpoch != 0 ? saved : null;
             console.MarkupLine($"resumed from [bold]{Markup.Escape(checkpointPath)}[/] at epoch {state.Epoch}, step {step}");
         }
 
-        File.WriteAllText(runPath, run);
+        AtomicFile.Write(runPath, stream => stream.Write(Encoding.UTF8.GetBytes(run)));
         WriteMetrics(metricsPath, history);
         var dataSeed = Mix(options.Seed, 0x5EED_DA7A_0000_0001UL);
         var images = new float[options.Batch * FashionMnist.ImageSize];
@@ -152,8 +217,12 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             var epoch = (int)(step / batchesPerEpoch);
             var first = (int)(step % batchesPerEpoch);
             var order = Permutation(trainCount, Mix(dataSeed, (ulong)epoch));
-            double lossSum = 0, mainSum = 0, auxSum = 0;
-            long correct = 0, seen = 0;
+
+            // A resumed epoch goes on from the sums it had, so its row covers all of its batches.
+            var carried = progress ?? new EpochProgress(epoch, 0, 0, 0, 0, 0, 0);
+            progress = null;
+            double lossSum = carried.LossSum, mainSum = carried.MainSum, auxSum = carried.AuxSum;
+            long correct = carried.Correct, seen = carried.Seen;
             var watch = Stopwatch.StartNew();
             var lastRate = optimizer.LearningRate;
 
@@ -201,7 +270,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
                         RunBatches(done =>
                         {
                             task.Value = done;
-                            var rate = seen / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+                            var rate = (seen - carried.Seen) / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
                             task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1}/{options.Epochs}  {rate,6:F0} img/s  loss {lossSum / Math.Max(1, seen / options.Batch):F4}");
                         });
                     });
@@ -214,7 +283,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
                     if (done >= nextReport && done < batchesPerEpoch)
                     {
                         nextReport += Math.Max(1, batchesPerEpoch / 4);
-                        var rate = seen / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+                        var rate = (seen - carried.Seen) / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
                         var eta = (batchesPerEpoch - done) * options.Batch / Math.Max(rate, 1e-9);
                         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {epoch + 1}: {done}/{batchesPerEpoch} batches, {rate:F0} img/s, loss {lossSum / Math.Max(1, seen / options.Batch):F4}, eta {eta:F0} s"));
                     }
@@ -228,21 +297,34 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
             var epochDone = step % batchesPerEpoch == 0 && step > 0 && completed;
             var completedEpochs = step / batchesPerEpoch;
-            Checkpoint.Save(checkpointPath, net.Parameters, optimizer, new CheckpointState(step, completedEpochs, net.DropoutSeed, net.TrainingStep));
+            var seconds = carried.Seconds + watch.Elapsed.TotalSeconds;
+            EpochMetrics? metrics = null;
+            if (epochDone)
+            {
+                var batches = Math.Max(1, seen / options.Batch);
+                double? validationAccuracy = validation > 0 ? Accuracy(net, data.Train, FashionMnist.TrainCount - validation, validation, images, logits, null) : null;
+                metrics = new EpochMetrics(epoch + 1, lossSum / batches, mainSum / batches, auxSum / batches, seen == 0 ? 0 : (double)correct / seen, validationAccuracy, lastRate, seconds);
+                history.Add(metrics);
+            }
+
+            // The checkpoint carries the metrics (and an unfinished epoch's sums), so metrics.csv, written after it, can always be rebuilt from it.
+            var notes = new Dictionary<string, string> { [OptionsNote] = run, [MetricsNote] = EpochMetrics.Csv(history) };
             if (!epochDone)
+            {
+                notes[ProgressNote] = new EpochProgress(completedEpochs, lossSum, mainSum, auxSum, correct, seen, seconds).ToText();
+            }
+
+            SaveCheckpoint(checkpointPath, net, optimizer, new CheckpointState(step, completedEpochs, net.DropoutSeed, net.TrainingStep) { Notes = notes });
+            WriteMetrics(metricsPath, history);
+            if (metrics is null)
             {
                 completed = false;
                 break;
             }
 
-            var batches = Math.Max(1, seen / options.Batch);
-            double? validationAccuracy = validation > 0 ? Accuracy(net, data.Train, FashionMnist.TrainCount - validation, validation, images, logits, null) : null;
-            var metrics = new EpochMetrics(epoch + 1, lossSum / batches, mainSum / batches, auxSum / batches, seen == 0 ? 0 : (double)correct / seen, validationAccuracy, lastRate, watch.Elapsed.TotalSeconds);
-            history.Add(metrics);
-            WriteMetrics(metricsPath, history);
             SavePlot(history);
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{metrics.Epoch,5} {metrics.TrainLoss,8:F4} {metrics.TrainMainLoss,8:F4} {metrics.TrainAuxLoss,8:F4} {metrics.TrainAccuracy,9:P2} {(validationAccuracy is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "-"),8} {metrics.LearningRate,10:G4} {metrics.Seconds,8:F1}"));
+                $"{metrics.Epoch,5} {metrics.TrainLoss,8:F4} {metrics.TrainMainLoss,8:F4} {metrics.TrainAuxLoss,8:F4} {metrics.TrainAccuracy,9:P2} {(metrics.ValidationAccuracy is { } v ? v.ToString("P2", CultureInfo.InvariantCulture) : "-"),8} {metrics.LearningRate,10:G4} {metrics.Seconds,8:F1}"));
             EpochCompleted?.Invoke(epoch + 1);
         }
 
@@ -417,34 +499,64 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         return z ^ (z >> 31);
     }
 
-    private static void WriteMetrics(string path, IReadOnlyList<EpochMetrics> history)
+    /// <summary>Writes the checkpoint; a failure (a full disk) is one line that says the previous checkpoint still stands.</summary>
+    private void SaveCheckpoint(string path, FashionInception net, BlockOptimizer optimizer, CheckpointState state)
     {
-        var temporary = path + ".tmp";
-        File.WriteAllLines(temporary, history.Select(m => m.ToCsv()).Prepend(EpochMetrics.CsvHeader));
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            CheckpointWriting?.Invoke(state.Step);
+            Checkpoint.Save(path, net.Parameters, optimizer, state);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var kept = File.Exists(path) ? $"'{path}' still holds the last checkpoint, and metrics.csv agrees with it; make room and run again with --resume" : "no checkpoint was saved";
+            throw new IOException($"cannot write the checkpoint at step {state.Step} ({TrainCommand.OneLine(e.Message)}); {kept}", e);
+        }
     }
 
-    private static List<EpochMetrics> ReadMetrics(string path)
+    /// <summary>Writes metrics.csv from the history; a failure is only a warning, since the checkpoint holds the same rows.</summary>
+    private void WriteMetrics(string path, IReadOnlyList<EpochMetrics> history)
     {
-        var result = new List<EpochMetrics>();
-        if (!File.Exists(path))
+        try
         {
-            return result;
+            AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(EpochMetrics.Csv(history))));
         }
-
-        foreach (var line in File.ReadLines(path).Skip(1))
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            var f = line.Split(',');
-            if (f.Length != 8)
+            console.WriteLine($"warning: cannot write '{path}' ({TrainCommand.OneLine(e.Message)}); the checkpoint holds the same rows and --resume rewrites it");
+        }
+    }
+
+    /// <summary>
+    /// The metrics up to the checkpoint: the copy inside it (metrics.csv is rewritten from it, with a note if the file
+    /// differed), or for a checkpoint without one, metrics.csv read strictly (a damaged file is an error, never dropped).
+    /// </summary>
+    private List<EpochMetrics> ResumedMetrics(CheckpointState state, string metricsPath)
+    {
+        var onDisk = File.Exists(metricsPath) ? File.ReadAllText(metricsPath) : null;
+        if (state.Notes.GetValueOrDefault(MetricsNote) is { } saved)
+        {
+            var history = InferenceCommands.Guard(metricsPath, () => EpochMetrics.ParseCsv(saved, "the checkpoint's metrics"));
+            if (onDisk != saved)
             {
-                continue;
+                console.WriteLine($"note: '{metricsPath}' {(onDisk is null ? "was missing" : "did not match the checkpoint (damaged, or the run stopped before writing it)")}; rewritten from the checkpoint's {history.Count} row{(history.Count == 1 ? "" : "s")}");
             }
 
-            var c = CultureInfo.InvariantCulture;
-            result.Add(new EpochMetrics(int.Parse(f[0], c), double.Parse(f[1], c), double.Parse(f[2], c), double.Parse(f[3], c), double.Parse(f[4], c),
-                f[5].Length == 0 ? null : double.Parse(f[5], c), float.Parse(f[6], c), double.Parse(f[7], c)));
+            return history;
         }
 
-        return result;
+        if (onDisk is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return [.. EpochMetrics.ParseCsv(onDisk, metricsPath).Where(m => m.Epoch <= state.Epoch)];
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException($"--resume: {e.Message}, and the checkpoint (from an older version) holds no copy to rebuild it from; repair or delete it");
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using InceptionGen.CommandLine;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
@@ -11,7 +12,7 @@ namespace InceptionGen.Cli;
 internal static class TrainCommand
 {
     public static readonly string[] TrainOptionNames = ["epochs", "batch", "lr", "schedule", "optimizer", "seed", "threads", "output", "subset", "validation", "data"];
-    public static readonly string[] TrainFlagNames = ["no-augment", "resume"];
+    public static readonly string[] TrainFlagNames = ["no-augment", "resume", "force"];
 
     public static int Train(Arguments arguments, TextWriter output)
     {
@@ -36,37 +37,48 @@ internal static class TrainCommand
             LearningRate = lr,
             Schedule = Choice(arguments, "schedule", "cosine", "cosine", "step", "constant"),
             Optimizer = Choice(arguments, "optimizer", "sgd", "sgd", "adam", "adamw"),
-            Seed = (ulong)arguments.Int("seed", 1, 0),
+            Seed = arguments.Seed("seed", 1),
             Threads = arguments.Int("threads", Environment.ProcessorCount, 1, 1024),
             Output = arguments.Text("output") ?? Path.Combine("runs", "fashion-mnist"),
             Subset = arguments.Text("subset") is null ? null : arguments.Int("subset", 0, 1, FashionMnist.TrainCount),
             Validation = arguments.Int("validation", 5000, 0, FashionMnist.TrainCount - 1),
             Augment = !arguments.Flag("no-augment"),
             Resume = arguments.Flag("resume"),
+            Force = arguments.Flag("force"),
         };
+        if (options.Resume && options.Force)
+        {
+            throw new UsageException("--resume continues the run in --output and --force starts a new one there; pass one of them");
+        }
 
+        RunFolder.Check(options.Output, options.Resume);
         var data = LoadData(arguments.Text("data"));
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out);
         var console = CreateConsole(output, interactive);
         using var cancellation = new CancellationTokenSource();
-        ConsoleCancelEventHandler handler = (_, e) =>
+        PosixSignal? received = null;
+
+        // Ctrl+C and SIGTERM (a service manager, `kill`, a job scheduler) both stop after the current batch with a
+        // checkpoint; a second signal ends the process at once.
+        void Stop(PosixSignalContext context)
         {
-            e.Cancel = true;
+            if (cancellation.IsCancellationRequested)
+            {
+                return;
+            }
+
+            context.Cancel = true;
+            received = context.Signal;
             cancellation.Cancel();
-        };
-        Console.CancelKeyPress += handler;
-        try
-        {
-            var result = new FashionTrainer(options, data, console, interactive).Run(cancellation.Token);
-            return result.Completed ? 0 : 130;
         }
-        finally
-        {
-            Console.CancelKeyPress -= handler;
-        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        var result = new FashionTrainer(options, data, console, interactive).Run(cancellation.Token);
+        return result.Completed ? 0 : received == PosixSignal.SIGTERM ? 143 : 130;
     }
 
-    public static int Evaluate(Arguments arguments, TextWriter output)
+    public static int Evaluate(Arguments arguments, TextWriter output, TextWriter error)
     {
         if (arguments.Positional.Count > 0)
         {
@@ -74,11 +86,7 @@ internal static class TrainCommand
         }
 
         var weights = arguments.Text("weights") ?? throw new UsageException("evaluate needs --weights W.safetensors");
-        if (!File.Exists(weights))
-        {
-            throw new UsageException($"no weights file '{weights}'");
-        }
-
+        FileChecks.RequireInput(weights, "weights", pipeAllowed: true);
         var batch = 100;
         var net = new FashionInception(batch, 1);
         try
@@ -89,7 +97,12 @@ internal static class TrainCommand
         {
             throw new UsageException($"'{weights}' does not hold FashionInception weights: {OneLine(e.Message)}");
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read '{weights}': {OneLine(e.Message)}");
+        }
 
+        FileChecks.WarnIfNotFinite(error, $"the weights '{weights}'", net.Parameters.ReadOnlySpan);
         var data = LoadData(arguments.Text("data"));
         var console = CreateConsole(output, !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out));
         var confusion = new int[10, 10];

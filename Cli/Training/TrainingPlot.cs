@@ -1,3 +1,4 @@
+using InceptionGen.Interop;
 using ScottPlot;
 
 namespace InceptionGen.Cli;
@@ -37,9 +38,17 @@ internal static class TrainingPlot
         accuracy.YLabel("accuracy (%)");
         accuracy.ShowLegend(Alignment.LowerRight);
 
-        var temporary = path + ".tmp.png";
-        multiplot.SavePng(temporary, 1200, 480);
-        File.Move(temporary, path, overwrite: true);
+        // ScottPlot writes by name (and wants the .png), so the atomic write is done here: a leftover matches AtomicFile's pattern.
+        var temporary = path + AtomicFile.TemporaryMarker + Guid.NewGuid().ToString("N") + ".png";
+        try
+        {
+            multiplot.SavePng(temporary, 1200, 480);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
     }
 
     private static void AddCurve(Plot plot, double[] epochs, IEnumerable<double> values, string label)

@@ -14,7 +14,7 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    /// <summary>The attribute on every generated member, with the generator assembly's version.</summary>
+    /// <summary>The attribute on every generated member, with the generator assembly's version (VersionPrefix in Directory.Build.props).</summary>
     internal static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCode(\"InceptionGen\", \"{typeof(Emitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"}\")]";
     internal const string Kernels = "global::InceptionGen.Kernels.ReferenceKernels";

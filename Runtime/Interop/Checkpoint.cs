@@ -13,7 +13,21 @@ namespace InceptionGen.Interop;
 /// <param name="Epoch">The caller's epoch.</param>
 /// <param name="RngSeed">Random state the caller provides, e.g. the network's <c>DropoutSeed</c>.</param>
 /// <param name="RngStep">Random stream position the caller provides, e.g. the network's <c>TrainingStep</c>.</param>
-public sealed record CheckpointState(long Step, long Epoch, ulong RngSeed, long RngStep);
+public sealed record CheckpointState(long Step, long Epoch, ulong RngSeed, long RngStep)
+{
+    /// <summary>
+    /// The caller's own entries, saved with the checkpoint and covered by its checksum (a trainer keeps its options
+    /// and metrics history here, so they cannot disagree with the weights).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Notes { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Equal counters and equal notes (by content).</summary>
+    public bool Equals(CheckpointState? other) =>
+        other is not null && Step == other.Step && Epoch == other.Epoch && RngSeed == other.RngSeed && RngStep == other.RngStep
+        && Notes.Count == other.Notes.Count && Notes.All(pair => other.Notes.TryGetValue(pair.Key, out var value) && value == pair.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Step, Epoch, RngSeed, RngStep, Notes.Count);
+}
 
 /// <summary>
 /// A training checkpoint: the parameter block, the optimizer's state and step count, and a
@@ -21,13 +35,16 @@ public sealed record CheckpointState(long Step, long Epoch, ulong RngSeed, long 
 /// </summary>
 /// <remarks>
 /// Tensors: <c>parameters</c> (the whole block, alignment gaps included) and <c>optimizer.&lt;state name&gt;</c>
-/// (e.g. <c>optimizer.velocity</c>); the scalars go in <c>__metadata__</c>, as does <c>layout</c>, the tensor
+/// (e.g. <c>optimizer.velocity</c>); the scalars go in <c>__metadata__</c> (the caller's notes as <c>note.&lt;key&gt;</c>), as does <c>layout</c>, the tensor
 /// names, offsets and shapes, so a checkpoint of another network is refused. The checksum covers the data section
 /// and every other metadata entry. Saving is atomic; a refused load changes neither the store nor the optimizer.
 /// </remarks>
 public static class Checkpoint
 {
     private const string Format = "inceptiongen-checkpoint-1";
+
+    /// <summary>The metadata prefix of <see cref="CheckpointState.Notes"/>, apart from the checkpoint's own entries.</summary>
+    private const string NotePrefix = "note.";
 
     /// <summary>Writes a checkpoint of <paramref name="parameters"/>, <paramref name="optimizer"/> and <paramref name="state"/> to <paramref name="path"/>.</summary>
     public static void Save(string path, ParameterStore parameters, IOptimizerState optimizer, CheckpointState state)
@@ -54,6 +71,11 @@ public static class Checkpoint
             ["rng_seed"] = state.RngSeed.ToString(CultureInfo.InvariantCulture),
             ["rng_step"] = Text(state.RngStep),
         };
+        foreach (var (key, value) in state.Notes)
+        {
+            metadata[NotePrefix + key] = value;
+        }
+
         metadata["checksum"] = Checksum(tensors.SelectMany(tensor => MemoryMarshal.AsBytes(tensor.Values.AsSpan()).ToArray()).ToArray(), metadata);
         SafeTensorsFile.Write(path, tensors, metadata);
     }
@@ -136,7 +158,7 @@ public static class Checkpoint
             throw Refused(path, $"its rng_seed '{metadata["rng_seed"]}' is not a number");
         }
 
-        var state = new CheckpointState(Number(path, Get("step")), Number(path, Get("epoch")), rngSeed, Number(path, Get("rng_step")));
+        var state = new CheckpointState(Number(path, Get("step")), Number(path, Get("epoch")), rngSeed, Number(path, Get("rng_step"))) { Notes = Notes(metadata) };
 
         // All checked: nothing below can fail.
         optimizer.RestoreState(stepCount, blocks);
@@ -144,6 +166,17 @@ public static class Checkpoint
         file.Floats(parameterEntry).CopyTo(parameters.Span);
         return state;
     }
+
+    /// <summary>
+    /// The caller's notes in the checkpoint at <paramref name="path"/> (<see cref="CheckpointState.Notes"/>), without
+    /// loading it: a trainer compares its options with them before it builds anything to load into.
+    /// </summary>
+    /// <exception cref="SafeTensorsException">The file is not a valid .safetensors file.</exception>
+    public static IReadOnlyDictionary<string, string> ReadNotes(string path) => Notes(SafeTensorsFile.Read(path).Metadata);
+
+    private static Dictionary<string, string> Notes(IReadOnlyDictionary<string, string> metadata) =>
+        metadata.Where(pair => pair.Key.StartsWith(NotePrefix, StringComparison.Ordinal))
+            .ToDictionary(pair => pair.Key[NotePrefix.Length..], pair => pair.Value, StringComparer.Ordinal);
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -101,10 +101,12 @@ public static class Npy
     /// <summary>Reads and checks a whole file.</summary>
     /// <exception cref="InvalidDataException">The file is not a well-formed .npy of a supported dtype in C order.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <remarks>A pipe (<c>--input &lt;(cat x.npy)</c>) is read to its end first.</remarks>
     public static NpyArray Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var stream = SeekableStream.Of(file);
         var fileLength = stream.Length;
         Span<byte> preamble = stackalloc byte[12];
         if (fileLength < 10)
@@ -156,7 +158,7 @@ public static class Npy
         var header = new byte[headerLength];
         stream.ReadExactly(header);
         var (dtype, shape) = ParseHeader(path, header);
-        var expectedBytes = ElementCount(shape) * ElementSize(dtype);
+        var expectedBytes = ByteCount(shape, dtype);
         var dataLength = fileLength - prefixLength - headerLength;
         if (dataLength != expectedBytes)
         {
@@ -266,6 +268,9 @@ public static class Npy
 
     private static int ElementSize(NpyDtype dtype) => dtype == NpyDtype.Int64 ? 8 : 4;
 
+    /// <summary>The data section's size; checked, so a huge declared shape is refused instead of wrapping around (to 0, say).</summary>
+    private static long ByteCount(IReadOnlyList<int> shape, NpyDtype dtype) => checked(ElementCount(shape) * ElementSize(dtype));
+
     /// <summary>
     /// Parses numpy's header: a Python dictionary literal with exactly the keys <c>descr</c>, <c>fortran_order</c> and
     /// <c>shape</c> (any order, an optional trailing comma), padded with spaces and ended by a newline.
@@ -334,7 +339,7 @@ public static class Npy
         };
         try
         {
-            _ = ElementCount(shape) * ElementSize(dtype);
+            _ = ByteCount(shape, dtype);
         }
         catch (OverflowException)
         {

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace InceptionGen.Interop;
 
@@ -57,12 +58,13 @@ internal sealed class SafeTensorsFile
         return MemoryMarshal.Cast<byte, float>(Data.AsSpan((int)entry.Begin, (int)(entry.End - entry.Begin)));
     }
 
-    /// <summary>Reads and checks a whole file.</summary>
+    /// <summary>Reads and checks a whole file (a pipe is read to its end first).</summary>
     /// <exception cref="SafeTensorsException">The file is truncated, oversized or its header is malformed.</exception>
     public static SafeTensorsFile Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var stream = SeekableStream.Of(file);
         var fileLength = stream.Length;
         if (fileLength < 8)
         {
@@ -98,6 +100,12 @@ internal sealed class SafeTensorsFile
 
     private static (Dictionary<string, TensorEntry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
     {
+        // The JSON reader checks UTF-8 only in the strings it is asked to decode, and then throws InvalidOperationException.
+        if (!Utf8.IsValid(header))
+        {
+            throw Bad(path, "its header is not valid UTF-8");
+        }
+
         JsonDocument document;
         try
         {

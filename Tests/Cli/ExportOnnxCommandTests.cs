@@ -3,27 +3,21 @@ using InceptionGen.Definitions;
 using InceptionGen.Interop;
 using InceptionGen.Tests.Interop;
 using Xunit;
+using static InceptionGen.Tests.Cli.CliHarness;
 
 namespace InceptionGen.Tests.Cli;
 
 public sealed class ExportOnnxCommandTests
 {
-    private static (int ExitCode, string Output, string Error) Cli(params string[] args)
-    {
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var code = InceptionGen.Cli.CommandLine.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public void ExportsTheNetworkNamedInTheWeightsWithThoseWeights()
     {
         using var directory = new TempDirectory();
         var weights = directory.File("w.safetensors");
         var model = directory.File("fashion.onnx");
-        Assert.Equal(0, Cli("init", "--network", "FashionInception", "--seed", "4", "--output", weights).ExitCode);
+        Assert.Equal(0, RunCli("init", "--network", "FashionInception", "--seed", "4", "--output", weights).ExitCode);
 
-        var (code, output, error) = Cli("export-onnx", "--weights", weights, "--output", model);
+        var (code, output, error) = RunCli("export-onnx", "--weights", weights, "--output", model);
 
         Assert.True(code == 0, error);
         Assert.StartsWith($"wrote {model}: FashionInception, ONNX opset 13, ", output);
@@ -43,7 +37,7 @@ public sealed class ExportOnnxCommandTests
         var weights = directory.File("plain.safetensors");
         SafeTensors.Save(new BottleneckInceptionModule(seed: 1).Parameters, weights);
 
-        var (code, output, error) = Cli("export-onnx", "--weights", weights, "--output", directory.File("m.onnx"), "--network", "bottleneckinceptionmodule");
+        var (code, output, error) = RunCli("export-onnx", "--weights", weights, "--output", directory.File("m.onnx"), "--network", "bottleneckinceptionmodule");
 
         Assert.True(code == 0, error);
         Assert.StartsWith($"wrote {directory.File("m.onnx")}: BottleneckInceptionModule", output);
@@ -59,7 +53,7 @@ public sealed class ExportOnnxCommandTests
     {
         using var directory = new TempDirectory();
         var fashion = directory.File("fashion.safetensors");
-        Assert.Equal(0, Cli("init", "--network", "FashionInception", "--output", fashion).ExitCode);
+        Assert.Equal(0, RunCli("init", "--network", "FashionInception", "--output", fashion).ExitCode);
         var plain = directory.File("plain.safetensors");
         SafeTensors.Save(new FashionInception(seed: 1).Parameters, plain);
         var model = directory.File("m.onnx");
@@ -73,7 +67,7 @@ public sealed class ExportOnnxCommandTests
             _ => ["--weights", plain, "--output", model, "--network", "ResNet"],
         };
 
-        var (code, output, error) = Cli(["export-onnx", .. args]);
+        var (code, output, error) = RunCli(["export-onnx", .. args]);
 
         Assert.Equal(2, code);
         Assert.Equal("", output);

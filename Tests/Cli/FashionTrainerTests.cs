@@ -120,6 +120,13 @@ public sealed class FashionTrainerTests
             var resumed = Train(options with { Output = interrupted, Resume = true }, log);
             Assert.True(resumed.Completed, log.ToString());
             Assert.True(full.Parameters.AsSpan().SequenceEqual(resumed.Parameters), "resumed weights differ from the uninterrupted run's");
+
+            // Issue 17, item 9: the interrupted epoch's row covers all of its batches, as the uninterrupted run's does.
+            Assert.Equal(2, resumed.Epochs.Count);
+            for (var epoch = 0; epoch < 2; epoch++)
+            {
+                Assert.Equal(full.Epochs[epoch], resumed.Epochs[epoch] with { Seconds = full.Epochs[epoch].Seconds });
+            }
         }
         finally
         {
@@ -139,7 +146,7 @@ public sealed class FashionTrainerTests
             var checkpoint = File.ReadAllBytes(Path.Combine(folder, FashionTrainer.CheckpointFile));
 
             // A new run in the same folder with a learning rate of 1e6: the weights turn inf/NaN within a few steps.
-            var error = Assert.Throws<UsageException>(() => Train(options with { Epochs = 3, LearningRate = 1e6f }, new StringWriter()));
+            var error = Assert.Throws<UsageException>(() => Train(options with { Epochs = 3, LearningRate = 1e6f, Force = true }, new StringWriter()));
             Assert.Contains("training diverged at epoch 1", error.Message);
             Assert.Contains("still holds the last good epoch", error.Message);
             Assert.Contains("smaller --lr", error.Message);

@@ -25,6 +25,13 @@ internal static class PyTorchAgreement
     public const double LogitTolerance = 1e-4;
     public const double GradientTolerance = 1e-3;
 
+    /// <summary>
+    /// Largest relative L2 error (‖ours − theirs‖ / ‖theirs‖) of a gradient; 5x for one feeding a near tie. In GoogLeNet's
+    /// case 7 of the 102 tensors feeding a near tie exceed 1e-3 in L2 (conv1.weight 3.0e-3, the others 1.0e-3 to 1.2e-3):
+    /// a flipped max-pool route moves whole gradient values, which a small tensor's norm does not dilute.
+    /// </summary>
+    public const double GradientL2Tolerance = 1e-3;
+
     public static string Script => Path.Combine(RepositoryRoot(), "tools", "reference", "reference.py");
 
     /// <summary>Writes the case for the next <see cref="ITrainableNetwork.Backward"/> of <paramref name="network"/> on these images and labels.</summary>
@@ -267,6 +274,10 @@ internal static class PyTorchAgreement
             var bad = Gradients.Where(g => !(g.Max <= (nearTieExposed?.Contains(g.Name) == true ? 10 : 1) * GradientTolerance))
                 .Select(g => $"{g.Name} {g.Max:E2} (L2 {g.L2:E2}){(nearTieExposed?.Contains(g.Name) == true ? " [feeds a near tie]" : "")}").ToList();
             Assert.True(bad.Count == 0, $"{bad.Count} gradients differ from PyTorch's beyond the tolerance ({GradientTolerance:E0}; 10x for those feeding a near tie): {string.Join(", ", bad)}");
+            // The near-tie allowance of 10x is for a few elements; the tensor as a whole must still agree closely.
+            var badL2 = Gradients.Where(g => !(g.L2 <= (nearTieExposed?.Contains(g.Name) == true ? 5 : 1) * GradientL2Tolerance))
+                .Select(g => $"{g.Name} L2 {g.L2:E2} (max {g.Max:E2}){(nearTieExposed?.Contains(g.Name) == true ? " [feeds a near tie]" : "")}").ToList();
+            Assert.True(badL2.Count == 0, $"{badL2.Count} gradients differ from PyTorch's beyond {GradientL2Tolerance:E0} in relative L2 norm (5x for those feeding a near tie): {string.Join(", ", badL2)}");
         }
 
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,

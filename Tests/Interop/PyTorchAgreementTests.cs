@@ -6,27 +6,13 @@ namespace InceptionGen.Tests.Interop;
 
 /// <summary>
 /// Our forward pass, loss and every parameter gradient against PyTorch's (tools/reference/reference.py), with our own
-/// dropout masks fed to PyTorch so dropout is exercised: SmallInceptionNet from committed fixtures (no python needed),
-/// GoogLeNet with both auxiliary heads live when /usr/bin/python3 has torch.
+/// dropout masks fed to PyTorch so dropout is exercised: GoogLeNet with both auxiliary heads, live when /usr/bin/python3
+/// has torch (SmallInceptionNet's committed fixtures are checked by <see cref="PyTorchFixtureTests"/>, on every ISA path).
 /// </summary>
 public sealed class PyTorchAgreementTests(ITestOutputHelper output)
 {
     /// <summary>Set to a folder to write SmallInceptionNet's case there (tools/reference/make-fixtures.sh does).</summary>
     public const string FixtureOutputVariable = "INCEPTIONGEN_WRITE_FIXTURES";
-
-    private static string SmallNetFixtures => Path.Combine(PyTorchAgreement.RepositoryRoot(), "Tests", "Interop", "Fixtures", "SmallInceptionNet");
-
-    [Fact]
-    public void SmallInceptionNetAgreesWithTheCommittedPyTorchFixtures()
-    {
-        // Seed 99 differs from the fixtures' seed, so only the committed weights can make this pass.
-        var network = new SmallInceptionNet(maxBatch: 4, seed: 99);
-
-        var agreement = PyTorchAgreement.Compare(network, SmallNetFixtures);
-
-        output.WriteLine($"SmallInceptionNet vs PyTorch: {agreement}");
-        agreement.AssertWithinTolerances();
-    }
 
     [Fact]
     public void GoogLeNetWithBothAuxiliaryHeadsAgreesWithPyTorch()
@@ -46,7 +32,8 @@ public sealed class PyTorchAgreementTests(ITestOutputHelper output)
         // Some of GoogLeNet's ~10^7 max-pool and ReLU decisions are always within float32 rounding of a tie (276 here;
         // 20 within 1e-6), and a few of them flip between our sums and PyTorch's (seen at gaps up to 3.5e-6), so no
         // input is free of them: the gradients feeding a near tie get 10x, all others (the classifiers, both
-        // auxiliary heads, inception5b: measured ~1e-6) must meet the plain tolerance.
+        // auxiliary heads, inception5b: measured ~1e-6) must meet the plain tolerance. In relative L2 norm every tensor must
+        // be within 1e-3, one feeding a near tie within 5e-3 (measured: 7 of them between 1.0e-3 and 3.0e-3).
         var tight = agreement.Gradients.Select(g => g.Name).Where(name => !exposed.Contains(name)).ToList();
         string[] heads = ["classifier.weight", "aux1.conv.weight", "aux1.hidden.weight", "aux1.classifier.weight", "aux2.conv.weight", "aux2.hidden.weight", "aux2.classifier.weight"];
         Assert.True(heads.All(tight.Contains), $"the heads should feed no near tie; tight: {string.Join(", ", tight)}");
@@ -58,22 +45,6 @@ public sealed class PyTorchAgreementTests(ITestOutputHelper output)
     /// float32 sums and PyTorch's were seen to decide differently.
     /// </summary>
     private const double NearTieEps = 1e-5;
-
-    [Fact]
-    public void ChangedWeightsOrMasksAreCaught()
-    {
-        // The comparison is not vacuous: a gradient computed with other dropout masks differs beyond the tolerance.
-        var network = new SmallInceptionNet(maxBatch: 4, seed: 99);
-        var stale = PyTorchAgreement.Compare(network, SmallNetFixtures);
-        network.DropoutSeed += 1;
-        network.Backward(Npy(SmallNetFixtures, "input.npy"), [.. InceptionGen.Interop.Npy.Read(Path.Combine(SmallNetFixtures, "labels.npy")).ToInt64().Select(l => (int)l)], 4);
-        var torch = new ParameterStore(network.Parameters.Tensors, network.Parameters.Length);
-        InceptionGen.Interop.SafeTensors.Load(torch, Path.Combine(SmallNetFixtures, PyTorchAgreement.ReferenceFolder, "gradients.safetensors"));
-        var hidden = network.Parameters.Find("Aux.Hidden.Weights")!;
-        var error = PyTorchAgreement.RelativeError(torch.ReadOnlySpan.Slice(hidden.Offset, hidden.Length), network.Gradients.ReadOnlySpan.Slice(hidden.Offset, hidden.Length));
-        Assert.True(error > 100 * PyTorchAgreement.GradientTolerance, $"other masks changed aux.hidden's gradient by only {error:E2}");
-        Assert.True(stale.WorstGradient.Max <= PyTorchAgreement.GradientTolerance);
-    }
 
     [Fact]
     public void WriteSmallInceptionNetFixtures()
@@ -90,5 +61,4 @@ public sealed class PyTorchAgreementTests(ITestOutputHelper output)
         PyTorchAgreement.WriteCase(network, dropoutSeed: 31, images, [0, 4, 2, 1], folder);
     }
 
-    private static float[] Npy(string folder, string file) => InceptionGen.Interop.Npy.Read(Path.Combine(folder, file)).ToFloat32();
 }

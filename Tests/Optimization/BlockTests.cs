@@ -8,8 +8,10 @@ namespace InceptionGen.Tests.Optimization;
 /// <summary>
 /// What holds for every optimizer, whatever its formula: no allocation after the first step, bit-identical
 /// results from the same inputs and for the same values anywhere in the block, the store's version moving
-/// on each step (so a network repacks its weights), and argument checks.
+/// on each step (so a network repacks its weights), and argument checks. In the allocation collection, which runs
+/// alone: the allocation check reads the process-wide counter.
 /// </summary>
+[Collection(AllocationCollection.Name)]
 public class BlockTests
 {
     public static TheoryData<string> Optimizers => new() { "sgd", "sgd-nesterov", "sgd-plain", "adam", "adamw" };
@@ -33,8 +35,8 @@ public class BlockTests
         Store(seed, ("A.Weights", 2500, ParameterRole.Weight), ("A.Bias", 7, ParameterRole.Bias), ("B.Weights", 2500, ParameterRole.Weight), ("B.Bias", 1000, ParameterRole.Bias));
 
     /// <summary>
-    /// After the first step (which allocates the state), steps allocate nothing on the calling thread. The
-    /// probe itself is checked: allocating a small array between two reads shows up.
+    /// After the first step (which allocates the state), steps allocate nothing on any thread (the probe is
+    /// checked by <see cref="AllocationProbeTests"/>).
     /// </summary>
     [Theory]
     [MemberData(nameof(Optimizers))]
@@ -46,22 +48,18 @@ public class BlockTests
         optimizer.Step(store, gradients);
         optimizer.Step(store, gradients);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var probe = new float[4];
-        var probed = GC.GetAllocatedBytesForCurrentThread() - before;
-        GC.KeepAlive(probe);
-        Assert.True(probed > 0, "GC.GetAllocatedBytesForCurrentThread does not see a small allocation.");
-
-        before = GC.GetAllocatedBytesForCurrentThread();
-        for (var step = 0; step < 20; step++)
+        var allocated = Allocations.Measure(() =>
         {
-            optimizer.LearningRate = 0.01f / (step + 1);
-            optimizer.Step(store, gradients);
-        }
+            for (var step = 0; step < 20; step++)
+            {
+                optimizer.LearningRate = 0.01f / (step + 1);
+                optimizer.Step(store, gradients);
+            }
+        });
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated == 0, $"{kind}: 20 steps allocated {allocated} bytes.");
-        Assert.Equal(22, optimizer.StepCount);
+        // Measure may run the 20 steps more than once (its least over a few runs).
+        Assert.True(optimizer.StepCount >= 22 && (optimizer.StepCount - 2) % 20 == 0, $"{optimizer.StepCount} steps counted");
     }
 
     /// <summary>The first step allocates state as long as the block; before it the state is empty.</summary>
