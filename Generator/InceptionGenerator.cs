@@ -73,8 +73,11 @@ public sealed class InceptionGenerator : IIncrementalGenerator
 
         // The source is written in a step of its own, so that a failure can be reported at the class (whose
         // location the step does not hold) and the output callbacks only hand over strings.
+        // The register tiles are shared by the networks of the compilation, in one class named after the assembly.
+        var tilesClass = context.CompilationProvider.Select(static (compilation, _) => RegisterTileEmitter.ClassName(compilation.AssemblyName));
         var sources = emittable
-            .Select(static (plan, _) => EmitSafely(plan))
+            .Combine(tilesClass)
+            .Select(static (input, _) => EmitSafely(input.Left, input.Right))
             .WithTrackingName(SourceStep);
         var hintNames = sources
             .Select(static (source, _) => source?.FullName)
@@ -90,6 +93,11 @@ public sealed class InceptionGenerator : IIncrementalGenerator
             }
         });
         context.RegisterSourceOutput(sources.Combine(hintNames), static (production, input) => AddSource(production, input.Left, input.Right));
+        var tiles = emittable
+            .Select(static (plan, _) => plan is null ? default : (plan.ConvolutionTiles, plan.WeightGradientTiles))
+            .Collect()
+            .Combine(tilesClass);
+        context.RegisterSourceOutput(tiles, static (production, input) => ProduceTiles(production, input.Left, input.Right));
 
         // Emission failures, reported at the class. The join with every network's location re-runs on any edit
         // above a class, but yields an equal (empty) list when nothing failed, so the output after it stays cached.
@@ -143,11 +151,6 @@ public sealed class InceptionGenerator : IIncrementalGenerator
             // Bounds first: the planner's arithmetic and searches are only safe on numbers within the limits.
             var overLimit = model.Incomplete ? [] : Limits.Check(model);
             var plan = overLimit.Count > 0 ? NetworkPlan.Failed(model, model.Diagnostics.Concat(overLimit)) : Planner.Plan(model);
-            if (plan.IsEmittable && GeneratedNames.Check(plan) is { Count: > 0 } clashes)
-            {
-                plan = plan with { Diagnostics = plan.Diagnostics.Concat(clashes).ToEquatableArray() };
-            }
-
             // The emitted passes start by converting the input to the blocked layout; a network with no layer that
             // needs it (only dropout, or linear layers on a vector input) has nothing to start from.
             if (plan.IsEmittable && !plan.Ops.Any(op => op.Kind == OpKind.InputToBlocked))
@@ -155,8 +158,7 @@ public sealed class InceptionGenerator : IIncrementalGenerator
                 plan = plan with { Diagnostics = plan.Diagnostics.Concat([DiagnosticInfo.Create(DiagnosticDescriptors.NoSpatialLayer, model.Location, model.ClassName)]).ToEquatableArray() };
             }
 
-            // The candidates were only needed for that check; dropping them keeps the emitted plan independent of them.
-            return plan with { Model = plan.Model with { CollisionCandidates = EquatableArray<UserMember>.Empty } };
+            return plan;
         }
         catch (Exception exception)
         {
@@ -164,7 +166,7 @@ public sealed class InceptionGenerator : IIncrementalGenerator
         }
     }
 
-    private static EmittedSource? EmitSafely(NetworkPlan? plan)
+    private static EmittedSource? EmitSafely(NetworkPlan? plan, string tilesClass)
     {
         if (plan is null)
         {
@@ -173,13 +175,38 @@ public sealed class InceptionGenerator : IIncrementalGenerator
 
         try
         {
-            return new EmittedSource(plan.Model.FullName, Emitter.Emit(plan), null);
+            return new EmittedSource(plan.Model.FullName, Emitter.Emit(plan, tilesClass), null);
         }
         catch (Exception exception)
         {
             return new EmittedSource(plan.Model.FullName, null, $"emitting: {exception.GetType().Name}: {exception.Message}");
         }
     }
+
+    /// <summary>The shared register tiles; nothing when no network has a convolution.</summary>
+    private static void ProduceTiles(SourceProductionContext context, System.Collections.Immutable.ImmutableArray<(EquatableArray<RegisterTile> Convolution, EquatableArray<RegisterTile> WeightGradient)> tiles, string tilesClass)
+    {
+        if (tiles.All(entry => entry.Convolution.Count == 0 && entry.WeightGradient.Count == 0))
+        {
+            return;
+        }
+
+        string source;
+        try
+        {
+            source = RegisterTileEmitter.Emit(tilesClass, tiles.SelectMany(entry => entry.Convolution), tiles.SelectMany(entry => entry.WeightGradient));
+        }
+        catch (Exception exception)
+        {
+            context.ReportDiagnostic(Failure("the register tiles", "emitting", exception, null).ToDiagnostic());
+            return;
+        }
+
+        context.AddSource(TilesHintName, SourceText.From(source, Encoding.UTF8));
+    }
+
+    /// <summary>The hint name of the shared register tiles' file; a network's hint name never holds a '-', so none can take it.</summary>
+    public const string TilesHintName = "InceptionGen-RegisterTiles.g.cs";
 
     private static void AddSource(SourceProductionContext context, EmittedSource? emitted, EquatableArray<string> allFullNames)
     {

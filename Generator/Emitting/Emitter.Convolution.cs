@@ -13,23 +13,22 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    private readonly SortedSet<(int Blocks, int Pixels, int Kernel, int Stride)> _tiles = new();
+    /// <summary>The shared register tile, in the compilation's tile class.</summary>
+    private string TileName((int Blocks, int Pixels, int Kernel, int Stride) tile)
+        => $"{_tilesClass}.{RegisterTileEmitter.ConvolutionName(new RegisterTile(tile.Blocks, tile.Pixels, tile.Kernel, tile.Stride))}";
 
-    private static string TileName((int Blocks, int Pixels, int Kernel, int Stride) tile)
-        => $"ConvolutionTile{tile.Blocks}x{tile.Pixels}Kernel{tile.Kernel}Stride{tile.Stride}";
-
-    private void WriteConvolutionBody(OpPlan op, TensorPlan source, TensorPlan target)
+    internal void WriteConvolutionBody(OpPlan op, TensorPlan source, TensorPlan target)
     {
         var w = _writer;
         var tiling = op.Tiling!;
-        var generic = "Convolve" + op.Layer + op.Part;
+        var generic = ConvolveName(op);
         w.Line($"// Register tiles: {tiling.WideBlocks} block(s) x {tiling.WidePixels} pixels with Vector512; 1 block x {tiling.NarrowPixels} pixels with Vector256 and Vector128.");
         w.Line($"if ({Vector512Accelerated}) {generic}<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);");
         w.Line($"else if ({Vector256Accelerated}) {generic}<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);");
         w.Line($"else if ({Vector128Accelerated}) {generic}<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);");
         using (w.Block("else"))
         {
-            w.Line("var parameters = _parameters.ReadOnlySpan;");
+            w.Line("var parameters = __parameters.ReadOnlySpan;");
             using (ImageLoop())
             {
                 var slice = op.OutputChannelOffset * target.Height * target.Width;
@@ -45,18 +44,17 @@ internal sealed partial class Emitter
 
     private readonly List<OpPlan> _pendingConvolutions = new();
 
-    /// <summary>Writes the per-layer drivers collected while writing ops, then the shared micro-kernels.</summary>
-    private void WriteConvolutionTiles()
+    internal static string ConvolveName(OpPlan op) => "__Convolve_" + op.Schedule!.Stem;
+
+    /// <summary>Writes the drivers of the convolution just written, right after its op method.</summary>
+    private void WriteConvolutionDrivers()
     {
         foreach (var op in _pendingConvolutions)
         {
             WriteConvolutionDriver(op);
         }
 
-        foreach (var tile in _tiles)
-        {
-            WriteTile(tile);
-        }
+        _pendingConvolutions.Clear();
     }
 
     private void WriteConvolutionDriver(OpPlan op)
@@ -71,10 +69,10 @@ internal sealed partial class Emitter
         var slice = op.OutputChannelOffset * target.Height * target.Width;
         w.Line($"// {op.QualifiedName}: {outBlocks} output blocks x {op.OutHeight} rows of {op.OutWidth} pixels, reading {source.Name} {source.ShapeText}.");
         w.Line(GeneratedCode);
-        using (w.Block($"private void Convolve{op.Layer}{op.Part}<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
+        using (w.Block($"private void {ConvolveName(op)}<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
             w.Line("ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);");
-            w.Line("ref var packed = ref _packedWeights.First;");
+            w.Line("ref var packed = ref __packedWeights.First;");
             using (w.Block("if (TBlock.RegistersPerBlock == 1)"))
             {
                 WriteConvolutionRows(op, source, tiling.WideBlocks, tiling.WidePixels, outBlocks, weightBlock, outputPlane, slice);
@@ -118,7 +116,6 @@ internal sealed partial class Emitter
         var remainder = sweep.OutWidth % sweep.Pixels;
         var arguments = $"{sweep.LoopChannels}, {sweep.InputPlane}, {sweep.InputRow}, {sweep.WeightBlock}, {sweep.OutputPlane}, relu: {Bool(sweep.Relu)}, accumulate: {Bool(sweep.Accumulate)}";
         var tile = (sweep.Blocks, sweep.Pixels, sweep.Kernel, sweep.Stride);
-        _tiles.Add(tile);
         if (fullTiles == 1)
         {
             w.Line($"{TileName(tile)}<TBlock>(ref input, ref weights, ref bias, ref output, {arguments});");
@@ -134,100 +131,7 @@ internal sealed partial class Emitter
         if (remainder > 0)
         {
             var last = (sweep.Blocks, remainder, sweep.Kernel, sweep.Stride);
-            _tiles.Add(last);
             w.Line($"{TileName(last)}<TBlock>(ref {Unsafe}.Add(ref input, {fullTiles * sweep.Pixels * sweep.Stride * 16}), ref weights, ref bias, ref {Unsafe}.Add(ref output, {fullTiles * sweep.Pixels * 16}), {arguments});");
-        }
-    }
-
-    /// <summary>
-    /// One register tile: accumulators a{r}_{p} for output block r and pixel p. Per input channel and
-    /// kernel tap: R weight loads, then for each pixel one broadcast and R fused multiply-adds.
-    /// </summary>
-    private void WriteTile((int Blocks, int Pixels, int Kernel, int Stride) tile)
-    {
-        var w = _writer;
-        var (blocks, pixels, kernel, stride) = tile;
-        w.Line($"// Register tile: {blocks} output block(s) x {pixels} pixels, {kernel}x{kernel} kernel, stride {stride}; {blocks * pixels} accumulators.");
-        w.Line(GeneratedCode);
-        using (w.Block($"private static void {TileName(tile)}<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
-        {
-            w.Line(string.Join(" ", Enumerable.Range(0, blocks).Select(r => $"TBlock {string.Join(", ", Enumerable.Range(0, pixels).Select(p => $"a{r}_{p}"))};")));
-            w.Line("// Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.");
-            using (w.Block("if (accumulate)"))
-            {
-                for (var r = 0; r < blocks; r++)
-                {
-                    w.Line(string.Join(" ", Enumerable.Range(0, pixels).Select(p => $"a{r}_{p} = TBlock.Load(ref {Unsafe}.Add(ref output, {(r == 0 ? "" : $"{r} * outputPlane + ")}{p * 16}));")));
-                }
-            }
-
-            using (w.Block("else"))
-            {
-                for (var r = 0; r < blocks; r++)
-                {
-                    w.Line($"a{r}_0 = TBlock.Load(ref {Unsafe}.Add(ref bias, {r * 16}));");
-                    if (pixels > 1)
-                    {
-                        w.Line(string.Join(" ", Enumerable.Range(1, pixels - 1).Select(p => $"a{r}_{p} = a{r}_0;")));
-                    }
-                }
-            }
-
-            using (w.Block("for (var channel = 0; channel < channels; channel++)"))
-            {
-                w.Line($"ref var inputChannel = ref {Unsafe}.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));");
-                w.Line($"ref var weightChannel = ref {Unsafe}.Add(ref weights, channel * {kernel * kernel * 16});");
-                if (kernel == 1)
-                {
-                    WriteTileStep(blocks, pixels, stride, "inputChannel", "weightChannel");
-                }
-                else
-                {
-                    using (w.Block($"for (var ky = 0; ky < {kernel}; ky++)"))
-                    using (w.Block($"for (var kx = 0; kx < {kernel}; kx++)"))
-                    {
-                        w.Line($"ref var x = ref {Unsafe}.Add(ref inputChannel, ky * inputRow + kx * 16);");
-                        w.Line($"ref var w = ref {Unsafe}.Add(ref weightChannel, (ky * {kernel} + kx) * 16);");
-                        WriteTileStep(blocks, pixels, stride, "x", "w");
-                    }
-                }
-            }
-
-            using (w.Block("if (relu)"))
-            {
-                w.Line("var zero = TBlock.Zero;");
-                for (var r = 0; r < blocks; r++)
-                {
-                    w.Line(string.Join(" ", Enumerable.Range(0, pixels).Select(p => $"a{r}_{p} = TBlock.Max(a{r}_{p}, zero);")));
-                }
-            }
-
-            for (var r = 0; r < blocks; r++)
-            {
-                for (var p = 0; p < pixels; p++)
-                {
-                    var offset = r == 0 ? $"{p * 16}" : $"{r} * outputPlane + {p * 16}";
-                    w.Line(p == 0 && r == 0 ? $"TBlock.Store(a0_0, ref output);" : $"TBlock.Store(a{r}_{p}, ref {Unsafe}.Add(ref output, {offset}));");
-                }
-            }
-        }
-
-        w.Line();
-    }
-
-    private void WriteTileStep(int blocks, int pixels, int stride, string input, string weights)
-    {
-        var w = _writer;
-        for (var r = 0; r < blocks; r++)
-        {
-            w.Line(r == 0 ? $"var w0 = TBlock.Load(ref {weights});" : $"var w{r} = TBlock.Load(ref {Unsafe}.Add(ref {weights}, {r} * weightBlock));");
-        }
-
-        for (var p = 0; p < pixels; p++)
-        {
-            var x = p == 0 ? input : $"{Unsafe}.Add(ref {input}, {p * stride * 16})";
-            w.Line($"var x{p} = {x};");
-            w.Line(string.Join(" ", Enumerable.Range(0, blocks).Select(r => $"a{r}_{p} = TBlock.MultiplyAdd(x{p}, w{r}, a{r}_{p});")));
         }
     }
 }

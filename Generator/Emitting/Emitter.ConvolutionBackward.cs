@@ -13,29 +13,16 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    private readonly SortedSet<(int Blocks, int Channels, int Kernel, int Stride)> _weightTiles = new();
+    /// <summary>The shared weight-gradient tile, in the compilation's tile class.</summary>
+    private string WeightTileName((int Blocks, int Channels, int Kernel, int Stride) tile)
+        => $"{_tilesClass}.{RegisterTileEmitter.WeightGradientName(new RegisterTile(tile.Blocks, tile.Channels, tile.Kernel, tile.Stride))}";
 
-    private static string WeightTileName((int Blocks, int Channels, int Kernel, int Stride) tile)
-        => $"WeightGradientTile{tile.Blocks}x{tile.Channels}Kernel{tile.Kernel}Stride{tile.Stride}";
+    internal static string TransposedConvolveName(OpPlan op) => "__TransposedConvolve_" + op.Schedule!.Stem;
 
-    /// <summary>Items of a convolution's weight-gradient op with the vectorized kernels: (block group, channel chunk), then one per output block for the bias.</summary>
-    private static int WeightGradientItems(OpPlan op)
-    {
-        var plan = op.Backward!;
-        var groups = (op.OutChannels + 15) / 16 / plan.WeightBlocks;
-        var chunks = (op.LoopChannels + plan.WeightChannels - 1) / plan.WeightChannels;
-        return groups * chunks + (op.Bias is null ? 0 : (op.OutChannels + 15) / 16);
-    }
-
-    /// <summary>
-    /// Output rows per band of the weight gradient: every kernel row's tile runs over a band before the next band,
-    /// so the band's output gradient (about 64 KiB) is read from cache by all but the first instead of from memory.
-    /// </summary>
-    private static int WeightGradientBandRows(OpPlan op)
-        => op.Kernel == 1 ? op.OutHeight : Math.Max(1, Math.Min(op.OutHeight, 64 * 1024 / (op.OutWidth * 16 * sizeof(float) * op.Backward!.WeightBlocks)));
+    internal static string WeightGradientName(OpPlan op) => "__WeightGradient_" + op.Schedule!.Stem;
 
     /// <summary>The input-gradient half: ReLU mask, then the transposed convolution (stride 1) or the scalar kernel.</summary>
-    private void WriteConvolutionDataBackward(OpPlan op, TensorPlan source, TensorPlan target, string outputSlice, string outputGradientSlice, string reference, string wanted)
+    internal void WriteConvolutionDataBackward(OpPlan op, TensorPlan source, TensorPlan target, string outputSlice, string outputGradientSlice, string reference, string wanted)
     {
         var w = _writer;
         using (w.Block($"if ({Vector128Accelerated})"))
@@ -54,7 +41,7 @@ internal sealed partial class Emitter
                 }
                 else
                 {
-                    var generic = $"TransposedConvolve{op.Layer}{op.Part}";
+                    var generic = TransposedConvolveName(op);
                     w.Line($"{wanted}{{");
                     w.Line($"    if ({Vector512Accelerated}) {generic}<global::InceptionGen.Kernels.Block512>(image, batch);");
                     w.Line($"    else if ({Vector256Accelerated}) {generic}<global::InceptionGen.Kernels.Block256>(image, batch);");
@@ -82,17 +69,17 @@ internal sealed partial class Emitter
     private readonly List<OpPlan> _pendingWeightGradients = new();
 
     /// <summary>The weight-gradient half, vectorized: it adds into the packed gradient, unpacked once per step.</summary>
-    private void WriteConvolutionWeightBackward(OpPlan op)
+    internal void WriteConvolutionWeightBackward(OpPlan op)
     {
         var w = _writer;
-        var generic = $"WeightGradient{op.Layer}{op.Part}";
+        var generic = WeightGradientName(op);
         w.Line($"if ({Vector512Accelerated}) {generic}<global::InceptionGen.Kernels.Block512>(begin, end, batch);");
         w.Line($"else if ({Vector256Accelerated}) {generic}<global::InceptionGen.Kernels.Block256>(begin, end, batch);");
         w.Line($"else {generic}<global::InceptionGen.Kernels.Block128>(begin, end, batch);");
         _pendingWeightGradients.Add(op);
     }
 
-    /// <summary>Writes the drivers collected while writing the backward ops, then the weight-gradient tiles.</summary>
+    /// <summary>Writes the drivers of the backward op just written, right after its method.</summary>
     private void WriteConvolutionBackwardDrivers()
     {
         foreach (var op in _pendingTransposed)
@@ -105,10 +92,8 @@ internal sealed partial class Emitter
             WriteWeightGradientDriver(op);
         }
 
-        foreach (var tile in _weightTiles)
-        {
-            WriteWeightGradientTile(tile);
-        }
+        _pendingTransposed.Clear();
+        _pendingWeightGradients.Clear();
     }
 
     private void WriteTransposedDriver(OpPlan op)
@@ -129,11 +114,11 @@ internal sealed partial class Emitter
         var outputPlane = source.Height * source.Width * 16;
         w.Line($"// {op.QualifiedName}: input gradient as a transposed convolution over the output gradient{(padding > 0 ? $" padded by {padding}" : "")}, adding into the gradient of {source.Name}.");
         w.Line(GeneratedCode);
-        using (w.Block($"private void TransposedConvolve{op.Layer}{op.Part}<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
+        using (w.Block($"private void {TransposedConvolveName(op)}<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
-            w.Line("var activations = _trainingActivations!.Span;");
-            w.Line("var gradients = _activationGradients!.Span;");
-            w.Line("ref var packed = ref _transposedWeights!.First;");
+            w.Line("var activations = __trainingActivations!.Span;");
+            w.Line("var gradients = __activationGradients!.Span;");
+            w.Line("ref var packed = ref __transposedWeights!.First;");
             string inputStart;
             if (padding > 0)
             {
@@ -189,16 +174,14 @@ internal sealed partial class Emitter
         var slice = op.OutputChannelOffset * target.Height * target.Width;
         var tile = (plan.WeightBlocks, plan.WeightChannels, op.Kernel, op.Stride);
         var last = (plan.WeightBlocks, lastChannels, op.Kernel, op.Stride);
-        _weightTiles.Add(tile);
-        _weightTiles.Add(last);
-        w.Line($"// {op.QualifiedName}: weight gradients in tiles of {plan.WeightBlocks} output block(s) x {plan.WeightChannels} input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of {WeightGradientBandRows(op)} output rows{(op.Bias is null ? "" : "; then one item per output block for the bias")}.");
+        w.Line($"// {op.QualifiedName}: weight gradients in tiles of {plan.WeightBlocks} output block(s) x {plan.WeightChannels} input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of {op.Schedule!.BandRows} output rows{(op.Bias is null ? "" : "; then one item per output block for the bias")}.");
         w.Line(GeneratedCode);
-        using (w.Block($"private void WeightGradient{op.Layer}{op.Part}<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
+        using (w.Block($"private void {WeightGradientName(op)}<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
-            w.Line("var gradients = _activationGradients!.Span;");
-            w.Line("ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);");
+            w.Line("var gradients = __activationGradients!.Span;");
+            w.Line("ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);");
             w.Line("ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);");
-            w.Line("ref var packedGradient = ref _packedGradients!.First;");
+            w.Line("ref var packedGradient = ref __packedGradients!.First;");
             using (w.Block("for (var item = begin; item < end; item++)"))
             {
                 if (op.Bias is not null)
@@ -208,7 +191,7 @@ internal sealed partial class Emitter
                         w.Line($"var block = item - {groups * chunks};");
                         using (w.Block("for (var image = 0; image < batch; image++)"))
                         {
-                            w.Line($"{Blocked}.AddBiasGradientBlock(gradients.Slice({target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}block * {outputPlane}, {outputPlane}), _packedGradients!.Span.Slice({op.PackedBiasOffset} + block * 16, 16), {target.Height * target.Width});");
+                            w.Line($"{Blocked}.AddBiasGradientBlock(gradients.Slice({target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}block * {outputPlane}, {outputPlane}), __packedGradients!.Span.Slice({op.PackedBiasOffset} + block * 16, 16), {target.Height * target.Width});");
                         }
 
                         w.Line("continue;");
@@ -223,7 +206,7 @@ internal sealed partial class Emitter
                 {
                     w.Line($"ref var outputGradient = ref {Unsafe}.Add(ref outputGradients, {target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}group * {plan.WeightBlocks * outputPlane});");
                     w.Line($"ref var input = ref {Unsafe}.Add(ref activations, {source.TrainingOffset} * batch + image * {source.Length} + (channel >> 4) * {inputPlane} + (channel & 15));");
-                    var bandRows = WeightGradientBandRows(op);
+                    var bandRows = op.Schedule!.BandRows;
                     // Each accumulator still sums image by image, row by row: the same order, so the same result, as without bands.
                     using (w.Block($"for (var band = 0; band < {op.OutHeight}; band += {bandRows})"))
                     {
@@ -247,60 +230,6 @@ internal sealed partial class Emitter
                         }
                     }
                 }
-            }
-        }
-
-        w.Line();
-    }
-
-    /// <summary>
-    /// Accumulators g{r}_{i}_{kx}: the gradient of output block r's 16 weights for input channel i and kernel
-    /// tap kx of one kernel row. Per output pixel: R output-gradient loads, then per (i, kx) one broadcast input
-    /// value and R fused multiply-adds.
-    /// </summary>
-    private void WriteWeightGradientTile((int Blocks, int Channels, int Kernel, int Stride) tile)
-    {
-        var w = _writer;
-        var (blocks, channels, kernel, stride) = tile;
-        var taps = kernel * kernel;
-        string Accumulator(int r, int i, int kx) => $"g{r}_{i}_{kx}";
-        string Offset(int r, int i, int kx) => $"{(r == 0 ? "" : $"{r} * weightBlock + ")}{(i * taps + kx) * 16}";
-        var all = (from r in Enumerable.Range(0, blocks) from i in Enumerable.Range(0, channels) from kx in Enumerable.Range(0, kernel) select (r, i, kx)).ToList();
-        w.Line($"// Weight-gradient tile: {blocks} output block(s) x {channels} input channel(s) x {kernel} taps of one kernel row, stride {stride}; {all.Count} accumulators.");
-        w.Line(GeneratedCode);
-        using (w.Block($"private static void {WeightTileName(tile)}<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
-        {
-            foreach (var (r, i, kx) in all)
-            {
-                w.Line($"var {Accumulator(r, i, kx)} = TBlock.Load(ref {Unsafe}.Add(ref accumulator, {Offset(r, i, kx)}));");
-            }
-
-            using (w.Block("for (var row = 0; row < rows; row++)"))
-            {
-                w.Line($"ref var gradientRow = ref {Unsafe}.Add(ref outputGradient, row * columns * 16);");
-                w.Line($"ref var inputRowStart = ref {Unsafe}.Add(ref input, row * {stride} * inputRow);");
-                using (w.Block("for (var column = 0; column < columns; column++)"))
-                {
-                    for (var r = 0; r < blocks; r++)
-                    {
-                        w.Line($"var d{r} = TBlock.Load(ref {Unsafe}.Add(ref gradientRow, {(r == 0 ? "" : $"{r} * outputPlane + ")}column * 16));");
-                    }
-
-                    w.Line($"ref var x = ref {Unsafe}.Add(ref inputRowStart, column * {stride * 16});");
-                    for (var i = 0; i < channels; i++)
-                    {
-                        for (var kx = 0; kx < kernel; kx++)
-                        {
-                            w.Line($"var x{i}_{kx} = {Unsafe}.Add(ref x, {i + kx * 16});");
-                            w.Line(string.Join(" ", Enumerable.Range(0, blocks).Select(r => $"{Accumulator(r, i, kx)} = TBlock.MultiplyAdd(x{i}_{kx}, d{r}, {Accumulator(r, i, kx)});")));
-                        }
-                    }
-                }
-            }
-
-            foreach (var (r, i, kx) in all)
-            {
-                w.Line($"TBlock.Store({Accumulator(r, i, kx)}, ref {Unsafe}.Add(ref accumulator, {Offset(r, i, kx)}));");
             }
         }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using InceptionGen.Generator.Descriptors;
 using InceptionGen.Generator.Planning;
 
 namespace InceptionGen.Generator.Emitting;
@@ -12,20 +13,14 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    private const string Vector512Accelerated = "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated";
-    private const string Vector256Accelerated = "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated";
-    private const string Vector128Accelerated = "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated";
-    private const string Blocked = "global::InceptionGen.Kernels.BlockedKernels";
-    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    internal const string Vector512Accelerated = "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated";
+    internal const string Vector256Accelerated = "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated";
+    internal const string Vector128Accelerated = "global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated";
+    internal const string Blocked = "global::InceptionGen.Kernels.BlockedKernels";
+    internal const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
 
-    /// <summary>Output rows per item of a Linear op.</summary>
-    private const int LinearRowsPerItem = 64;
-
-    /// <summary>
-    /// Images per forward pass. Measured on GoogLeNet at batch 32 on 2 cores: 1 image 122 images/s,
-    /// 2 images 124.5, 4 images 108 (the tensors of 4 images no longer stay in cache).
-    /// </summary>
-    private const int ImagesPerPass = 2;
+    /// <summary>Output rows per item of a Linear op (the plan's schedule).</summary>
+    internal int LinearRowsPerItem => Schedule.LinearRowsPerItem;
 
     /// <summary>The ops of the inference pass with their index in the plan (the operation number the pool runs them under).</summary>
     private IEnumerable<(OpPlan Op, int Index)> InferenceOps => _plan.Ops.Select((op, index) => (op, index)).Where(entry => !entry.op.TrainingOnly);
@@ -38,12 +33,20 @@ internal sealed partial class Emitter
         .Where(entry => !RunsOnCallingThread(entry.op) && (_plan.IsTrainable || !entry.op.TrainingOnly));
 
     /// <summary>The input layout's zero border, when the planner gave it the first convolution's padding.</summary>
-    private static string PaddingArgument(OpPlan inputLayout) => inputLayout.Padding > 0 ? $", padding: {inputLayout.Padding}" : "";
+    internal static string PaddingArgument(OpPlan inputLayout) => inputLayout.Padding > 0 ? $", padding: {inputLayout.Padding}" : "";
 
-    private static bool RunsOnCallingThread(OpPlan op)
-        => op.Kind is OpKind.InputToBlocked or OpKind.CopyToOutput || (op.Kind == OpKind.BlockedToPlain && op.Layer == "Output");
+    /// <summary>The network's own first and last ops touch the caller's spans, so they run on the calling thread.</summary>
+    private static bool RunsOnCallingThread(OpPlan op) => op.IsNetworkBoundary;
 
-    private static string MethodName(OpPlan op) => (op.Kind == OpKind.Pad ? "Pad" : "Run") + op.Layer + op.Part;
+    /// <summary>
+    /// The identifiers of an op's generated members: a fixed verb, then the op's stem, which the plan made unique.
+    /// Every private generated member starts with two underscores, which C# reserves for the implementation, so no
+    /// user member can take one of these names.
+    /// </summary>
+    internal static string MethodName(OpPlan op) => "__Forward_" + op.Schedule!.Stem;
+
+    /// <summary>The named constant of an op's worker-pool operation number.</summary>
+    internal static string OperationName(OpPlan op) => "__Op_" + op.Schedule!.Stem;
 
     private void WriteForward()
     {
@@ -70,38 +73,34 @@ internal sealed partial class Emitter
 
             w.Line();
             w.Line("// Convolutions read weights repacked for the kernels; repack when the parameters moved on.");
-            w.Line("var version = _parameters.Version;");
-            using (w.Block("if (version != _packedVersion)"))
+            w.Line("var version = __parameters.Version;");
+            using (w.Block("if (version != __packedVersion)"))
             {
-                w.Line("PackWeights();");
-                w.Line("_packedVersion = version;");
+                w.Line("__PackWeights();");
+                w.Line("__packedVersion = version;");
             }
 
             w.Line();
             w.Line("// Large batches run in passes of a few images, so that each layer's tensors stay in cache.");
-            using (w.Block("for (var first = 0; first < batch; first += ImagesPerPass)"))
+            using (w.Block("for (var first = 0; first < batch; first += __ImagesPerPass)"))
             {
-                w.Line("var images = global::System.Math.Min(ImagesPerPass, batch - first);");
-                w.Line("ForwardPass(input.Slice(first * InputLength, images * InputLength), output.Slice(first * OutputLength, images * OutputLength), images);");
+                w.Line("var images = global::System.Math.Min(__ImagesPerPass, batch - first);");
+                w.Line("__ForwardPass(input.Slice(first * InputLength, images * InputLength), output.Slice(first * OutputLength, images * OutputLength), images);");
             }
         }
 
         w.Line();
-        w.Line("/// <summary>Images per pass of <see cref=\"Forward\"/>: larger batches loop over passes of this many.</summary>");
-        w.Line(GeneratedCode);
-        w.Line($"private const int ImagesPerPass = {ImagesPerPass};");
-        w.Line();
         w.Line("/// <summary>One pass of the forward pass over <paramref name=\"batch\"/> images, every op in order.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private void ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
+        using (w.Block("private void __ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
         {
-            w.Line("_batch = batch;");
+            w.Line("__batch = batch;");
             if (_plan.IsTrainable)
             {
-                w.Line("_training = false;");
+                w.Line("__training = false;");
             }
 
-            w.Line("var activations = _activations.Span;");
+            w.Line("var activations = __activations.Span;");
             foreach (var (op, index) in InferenceOps)
             {
                 w.Line();
@@ -112,7 +111,7 @@ internal sealed partial class Emitter
                 }
                 else
                 {
-                    w.Line($"_pool.Run(this, {index}, ItemCount({index}, batch));");
+                    w.Line($"__pool.Run(this, {OperationName(op)}, __ItemCount({OperationName(op)}, batch));");
                 }
             }
         }
@@ -121,7 +120,7 @@ internal sealed partial class Emitter
     }
 
     private void WriteOpComment(OpPlan op)
-        => _writer.Line(op.Layer is "Input" or "Output" ? $"// {op.Description}" : $"// {op.QualifiedName}: {op.Description}");
+        => _writer.Line(op.IsNetworkBoundary ? $"// {op.Description}" : $"// {op.QualifiedName}: {op.Description}");
 
     /// <summary>The first and last op touch the caller's spans, so they run here, one image at a time.</summary>
     private void WriteCallerOp(OpPlan op)
@@ -131,18 +130,7 @@ internal sealed partial class Emitter
         var target = _plan.Tensors[op.Output];
         using (w.Block("for (var image = 0; image < batch; image++)"))
         {
-            switch (op.Kind)
-            {
-                case OpKind.InputToBlocked:
-                    w.Line($"{Blocked}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {CallerSlice(target)}, {source.Channels}, {source.Height}, {source.Width}{PaddingArgument(op)});");
-                    break;
-                case OpKind.CopyToOutput:
-                    w.Line($"{CallerSlice(source)}.CopyTo(output.Slice(image * OutputLength, OutputLength));");
-                    break;
-                default:
-                    w.Line($"{Kernels}.BlockedToPlain({CallerSlice(source)}, {ChannelMap(source)}, output.Slice(image * OutputLength, OutputLength), {source.Channels}, {source.Height}, {source.Width});");
-                    break;
-            }
+            OpDescriptor.For(op.Kind).WriteCallerForward(this, op, source, target);
         }
     }
 
@@ -155,8 +143,15 @@ internal sealed partial class Emitter
         {
             foreach (var op in _plan.Ops)
             {
-                w.Line($"new(\"{(op.Layer is "Input" or "Output" ? op.Layer : op.QualifiedName)}\", \"{op.Description}\", {op.MultiplyAdds}, {Bool(op.TrainingOnly)}),");
+                w.Line($"new(\"{op.QualifiedName}\", \"{op.Description}\", {op.MultiplyAdds}, {Bool(op.TrainingOnly)}),");
             }
+        }
+
+        w.Line();
+        w.Line("// The worker-pool number of each op, its index in Operations; its backward runs under __BackwardOperationBase + 2 × it (input gradient) and + 1 (weight gradients).");
+        foreach (var op in _plan.Ops)
+        {
+            w.Line($"private const int {OperationName(op)} = {op.Schedule!.Index};");
         }
 
         w.Line();
@@ -173,14 +168,14 @@ internal sealed partial class Emitter
         w.Line(GeneratedCode);
         using (w.Block("void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)"))
         {
-            w.Line("var batch = _batch;");
+            w.Line("var batch = __batch;");
             if (_plan.IsTrainable)
             {
-                w.Line("var training = _training;");
-                w.Line("var memory = training ? _trainingActivations!.Span : _activations.Span;");
-                using (w.Block($"if (operation >= {BackwardOperationBase})"))
+                w.Line("var training = __training;");
+                w.Line("var memory = training ? __trainingActivations!.Span : __activations.Span;");
+                using (w.Block("if (operation >= __BackwardOperationBase)"))
                 {
-                    w.Line($"Backward(operation - {BackwardOperationBase}, begin, end, batch);");
+                    w.Line("__Backward(operation - __BackwardOperationBase, begin, end, batch);");
                     w.Line("return;");
                 }
 
@@ -188,7 +183,7 @@ internal sealed partial class Emitter
             }
             else
             {
-                w.Line("var memory = _activations.Span;");
+                w.Line("var memory = __activations.Span;");
             }
 
             using (w.Block("switch (operation)"))
@@ -197,14 +192,14 @@ internal sealed partial class Emitter
                 {
                     var source = _plan.Tensors[op.Input];
                     var target = _plan.Tensors[op.Output];
-                    w.Line($"case {index}: {MethodName(op)}(begin, end, memory, {BaseOffset(op, source)}, {BaseOffset(op, target)}); break;");
+                    w.Line($"case {OperationName(op)}: {MethodName(op)}(begin, end, memory, {BaseOffset(op, source)}, {BaseOffset(op, target)}); break;");
                 }
 
-                w.Line($"case {OperationProfile}.PackWeightsIndex: PackWeights(begin, end); break;");
+                w.Line("case __PackWeightsOperation: __PackWeights(begin, end); break;");
                 if (_plan.IsTrainable)
                 {
-                    w.Line($"case {OperationProfile}.PackTransposedWeightsIndex: PackTransposedWeights(begin, end); break;");
-                    w.Line($"case {OperationProfile}.AddPackedGradientsIndex: AddPackedGradients(begin, end); break;");
+                    w.Line("case __PackTransposedWeightsOperation: __PackTransposedWeights(begin, end); break;");
+                    w.Line("case __AddPackedGradientsOperation: __AddPackedGradients(begin, end); break;");
                 }
 
                 w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));");
@@ -219,7 +214,7 @@ internal sealed partial class Emitter
         w.Line(GeneratedCode);
         using (w.Block("public void RunOperation(int operation)"))
         {
-            using (w.Block(_plan.IsTrainable ? "if (_batch == 0 || _training)" : "if (_batch == 0)"))
+            using (w.Block(_plan.IsTrainable ? "if (__batch == 0 || __training)" : "if (__batch == 0)"))
             {
                 w.Line("throw new global::System.InvalidOperationException(\"Run Forward once before timing single operations.\");");
             }
@@ -229,7 +224,7 @@ internal sealed partial class Emitter
                 w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, \"not an op of the inference pass\");");
             }
 
-            w.Line("_pool.Run(this, operation, ItemCount(operation, _batch));");
+            w.Line("__pool.Run(this, operation, __ItemCount(operation, __batch));");
         }
 
         w.Line();
@@ -238,11 +233,11 @@ internal sealed partial class Emitter
         w.Line("/// kernels take blocks or rows of an image per item, the scalar fallback a whole image.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private static int ItemCount(int operation, int batch) => operation switch", "{", "};"))
+        using (w.Block("private static int __ItemCount(int operation, int batch) => operation switch", "{", "};"))
         {
             foreach (var (op, index) in PoolOps)
             {
-                w.Line($"{index} => {ItemCountExpression(op)},");
+                w.Line($"{OperationName(op)} => {ItemCountExpression(op)},");
             }
 
             w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, \"not an op that runs on the pool\"),");
@@ -255,7 +250,7 @@ internal sealed partial class Emitter
     /// The start of a tensor's batch in the memory an op runs on: the arena offset in inference, the training
     /// offset in training (training-only ops have only the latter), times the batch of the pass.
     /// </summary>
-    private string BaseOffset(OpPlan op, TensorPlan tensor)
+    internal string BaseOffset(OpPlan op, TensorPlan tensor)
     {
         if (op.TrainingOnly || !_plan.IsTrainable)
         {
@@ -269,14 +264,15 @@ internal sealed partial class Emitter
     /// Items per batch: the vectorized kernels split each image into blocks or rows; the scalar fallback
     /// takes a whole image per item.
     /// </summary>
-    private string ItemCountExpression(OpPlan op)
+    internal static string ItemCountExpression(OpPlan op)
     {
-        if (LinearChunks(op) is { } chunks)
+        var schedule = op.Schedule!;
+        if (schedule.PassItems > 0)
         {
-            return $"{chunks}";
+            return $"{schedule.PassItems}";
         }
 
-        var (wide, narrow, scalar) = ItemsPerImage(op);
+        var (wide, narrow, scalar) = (schedule.ForwardItemsWide, schedule.ForwardItemsNarrow, schedule.ForwardItemsScalar);
         if (wide == narrow && narrow == scalar)
         {
             return wide == 1 ? "batch" : $"batch * {wide}";
@@ -286,51 +282,30 @@ internal sealed partial class Emitter
         return wide == narrow ? $"batch * ({Vector128Accelerated} ? {narrow} : {scalar})" : $"batch * ({Vector512Accelerated} ? {wide} : {narrowOrScalar})";
     }
 
-    /// <summary>A Linear op on a plain vector runs as chunks of output rows for the whole pass (not per image): their count, else null.</summary>
-    private int? LinearChunks(OpPlan op)
-        => op.Kind == OpKind.Linear && _plan.Tensors[op.Input].ChannelMap.Count == 0 ? (op.OutChannels + LinearRowsPerItem - 1) / LinearRowsPerItem : null;
-
-    private (int Wide, int Narrow, int Scalar) ItemsPerImage(OpPlan op)
-    {
-        var source = _plan.Tensors[op.Input];
-        var blocks = source.PhysicalChannels / 16;
-        switch (op.Kind)
-        {
-            case OpKind.Conv:
-                var outBlocks = (op.OutChannels + 15) / 16;
-                return (outBlocks / op.Tiling!.WideBlocks * op.OutHeight, outBlocks * op.OutHeight, 1);
-            case OpKind.Pad:
-                return (blocks, blocks, blocks);
-            case OpKind.MaxPool or OpKind.AvgPool or OpKind.GlobalAveragePool:
-                return (blocks, blocks, 1);
-            case OpKind.LocalResponseNorm:
-                return source.ChannelMap.Count > 0 ? (1, 1, 1) : (source.Height, source.Height, 1);
-            case OpKind.Linear:
-                return (1, 1, 1);
-            default:
-                return (1, 1, 1);
-        }
-    }
-
-    private const string OperationProfile = "global::InceptionGen.Diagnostics.OperationProfile";
-
     private void WritePackWeights()
     {
         var w = _writer;
         w.Line("/// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref=\"global::InceptionGen.Kernels.WeightPacking\"/>), one convolution per pool item.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private void PackWeights()"))
+        using (w.Block("private void __PackWeights()"))
         {
-            w.Line($"_pool.Run(this, {OperationProfile}.PackWeightsIndex, {Convolutions.Count});");
+            if (Convolutions.Count > 0)
+            {
+                w.Line($"__pool.Run(this, __PackWeightsOperation, {Convolutions.Count});");
+            }
+            else
+            {
+                w.Line("// The network has no convolution.");
+            }
         }
 
         w.Line();
-        WriteConvolutionItems("PackWeights", ["var parameters = _parameters.ReadOnlySpan;", "var packed = _packedWeights.Span;"], op =>
+        WriteConvolutionItems("__PackWeights", ["var parameters = __parameters.ReadOnlySpan;", "var packed = __packedWeights.Span;"], op =>
         {
             var source = _plan.Tensors[op.Input];
             return
             [
-                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.PackedOffset}, {PackedLength(op)}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});",
+                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});",
                 $"global::InceptionGen.Kernels.WeightPacking.PackBias({ParameterSpan(op.Bias)}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});",
             ];
         });
@@ -352,19 +327,22 @@ internal sealed partial class Emitter
         {
             if (items.Count == 0)
             {
-                // No convolution: a loop around a switch with only a throw would be unreachable code (CS0162).
-                w.Line("if (begin < end) throw new global::System.ArgumentOutOfRangeException(nameof(begin));");
+                // No item to run: a loop around a switch with only a throwing default would be unreachable code (CS0162).
+                using (w.Block("if (begin < end)"))
+                {
+                    w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(begin));");
+                }
             }
             else
             {
-                WriteConvolutionSwitch(items, locals, statements);
+                WriteConvolutionItemSwitch(locals, statements, items);
             }
         }
 
         w.Line();
     }
 
-    private void WriteConvolutionSwitch(List<OpPlan> items, string[] locals, Func<OpPlan, string[]> statements)
+    private void WriteConvolutionItemSwitch(string[] locals, Func<OpPlan, string[]> statements, List<OpPlan> items)
     {
         var w = _writer;
         foreach (var local in locals)
@@ -394,7 +372,41 @@ internal sealed partial class Emitter
         }
     }
 
-    private static int PackedLength(OpPlan op) => (op.OutChannels + 15) / 16 * op.LoopChannels * op.Kernel * op.Kernel * 16;
+    /// <summary>
+    /// Each layer's code in one region: per op, its forward method and drivers, then its backward method and drivers,
+    /// so that a layer reads top to bottom in one place.
+    /// </summary>
+    private void WriteLayerRegions()
+    {
+        var w = _writer;
+        var ops = PoolOps.Select(entry => entry.Op).Where(op => _plan.IsTrainable || !op.TrainingOnly).ToList();
+        for (var first = 0; first < ops.Count;)
+        {
+            var layer = ops[first].Layer;
+            var end = first;
+            while (end < ops.Count && ops[end].Layer == layer)
+            {
+                end++;
+            }
+
+            w.Line($"#region {layer}: {SummaryKind(layer)}");
+            w.Line();
+            for (var index = first; index < end; index++)
+            {
+                WriteOp(ops[index]);
+                WriteConvolutionDrivers();
+                if (_plan.IsTrainable)
+                {
+                    WriteBackwardOp(ops[index]);
+                    WriteConvolutionBackwardDrivers();
+                }
+            }
+
+            w.Line("#endregion");
+            w.Line();
+            first = end;
+        }
+    }
 
     private void WriteOp(OpPlan op)
     {
@@ -405,144 +417,15 @@ internal sealed partial class Emitter
         w.Line(GeneratedCode);
         using (w.Block($"private void {MethodName(op)}(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)"))
         {
-            w.Line("var batch = _batch;");
-            switch (op.Kind)
-            {
-                case OpKind.Conv:
-                    WriteConvolutionBody(op, source, target);
-                    break;
-                case OpKind.Pad:
-                    using (ItemLoop(source.PhysicalChannels / 16, "block"))
-                    {
-                        w.Line($"{Blocked}.PadBlock({InputSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {OutputSlice(target, $"block * {PlanePerBlock(target)}", PlanePerBlock(target))}, {source.Height}, {source.Width}, {op.Padding});");
-                    }
-
-                    break;
-                case OpKind.MaxPool or OpKind.AvgPool:
-                    WritePool(op, source, target);
-                    break;
-                case OpKind.GlobalAveragePool:
-                    using (w.Block($"if ({Vector128Accelerated})"))
-                    {
-                        using (ItemLoop(source.PhysicalChannels / 16, "block"))
-                        {
-                            w.Line($"{Blocked}.GlobalAveragePoolBlock({InputSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {OutputSlice(target, "block * 16", 16)}, {source.Height}, {source.Width});");
-                        }
-                    }
-
-                    using (w.Block("else"))
-                    using (ImageLoop())
-                    {
-                        w.Line($"{Kernels}.GlobalAveragePool({InputSlice(source)}, {OutputSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width});");
-                    }
-
-                    break;
-                case OpKind.LocalResponseNorm:
-                    WriteLrn(op, source, target);
-                    break;
-                case OpKind.Linear:
-                    WriteLinear(op, source, target);
-                    break;
-                case OpKind.BlockedToPlain:
-                    using (ImageLoop())
-                    {
-                        w.Line($"{Kernels}.BlockedToPlain({InputSlice(source)}, {ChannelMap(source)}, {OutputSlice(target)}, {source.Channels}, {source.Height}, {source.Width});");
-                    }
-
-                    break;
-                case OpKind.Dropout:
-                    WriteDropoutForward(op, source, target);
-                    break;
-            }
+            w.Line("var batch = __batch;");
+            OpDescriptor.For(op.Kind).WriteForward(this, op, source, target);
         }
 
         w.Line();
     }
 
-    private void WritePool(OpPlan op, TensorPlan source, TensorPlan target)
-    {
-        var w = _writer;
-        var name = op.Kind == OpKind.MaxPool ? "Max" : "Avg";
-        var blocks = source.PhysicalChannels / 16;
-        var sliceStart = op.OutputChannelOffset * target.Height * target.Width;
-        var outPlane = op.OutHeight * op.OutWidth * 16;
-        w.Line($"var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding});");
-        using (w.Block($"if ({Vector128Accelerated})"))
-        {
-            using (ItemLoop(blocks, "block"))
-            {
-                w.Line($"{Blocked}.{name}PoolBlock({InputSlice(source, $"block * {PlanePerBlock(source)}", PlanePerBlock(source))}, {OutputSlice(target, Add(sliceStart, $"block * {outPlane}"), outPlane)}, geometry);");
-            }
-        }
-
-        using (w.Block("else"))
-        {
-            w.Line("geometry = geometry with { Channels = " + source.PhysicalChannels + " };");
-            using (ImageLoop())
-            {
-                w.Line($"{Kernels}.{name}Pool2d({InputSlice(source)}, {OutputSlice(target, Add(sliceStart, null), blocks * outPlane)}, geometry);");
-            }
-        }
-    }
-
-    private void WriteLrn(OpPlan op, TensorPlan source, TensorPlan target)
-    {
-        var w = _writer;
-        var reference = $"{Kernels}.LocalResponseNorm({InputSlice(source)}, {ChannelMap(source)}, {OutputSlice(target)}, {source.Channels}, {source.Height}, {source.Width}, size: {op.Kernel}, alpha: {Float(op.Alpha)}, beta: {Float(op.Beta)}, k: {Float(op.K)});";
-        if (source.ChannelMap.Count > 0)
-        {
-            w.Line("// The input's channels have gaps (a concat), which the vectorized window does not skip.");
-            using (ImageLoop())
-            {
-                w.Line(reference);
-            }
-
-            return;
-        }
-
-        using (w.Block($"if ({Vector128Accelerated})"))
-        {
-            using (ItemLoop(source.Height, "row"))
-            {
-                w.Line($"{Blocked}.LocalResponseNormRow({InputSlice(source)}, {OutputSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width}, row, size: {op.Kernel}, alpha: {Float(op.Alpha)}, beta: {Float(op.Beta)}, k: {Float(op.K)});");
-            }
-        }
-
-        using (w.Block("else"))
-        using (ImageLoop())
-        {
-            w.Line(reference);
-        }
-    }
-
-    private void WriteLinear(OpPlan op, TensorPlan source, TensorPlan target)
-    {
-        var w = _writer;
-        w.Line("var parameters = _parameters.ReadOnlySpan;");
-        if (source.ChannelMap.Count > 0)
-        {
-            using (ImageLoop())
-            {
-                w.Line($"{Kernels}.Linear({InputSlice(source)}, {ChannelMap(source)}, {OutputSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, inFeatures: {source.Channels}, outFeatures: {op.OutChannels}, relu: {Bool(op.Relu)});");
-            }
-
-            return;
-        }
-
-        // Items are chunks of output rows, each over every image of the pass: a chunk's weights are read from memory
-        // once per pass and from cache for the other images (the weights dwarf the activations).
-        using (w.Block("for (var chunk = begin; chunk < end; chunk++)"))
-        {
-            w.Line($"var first = chunk * {LinearRowsPerItem};");
-            using (w.Block("for (var image = 0; image < batch; image++)"))
-            {
-                w.Line($"{Blocked}.LinearRows({InputSlice(source)}, {OutputSlice(target)}, {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)}, {source.Channels}, first, global::System.Math.Min(first + {LinearRowsPerItem}, {op.OutChannels}), relu: {Bool(op.Relu)});");
-            }
-        }
-    }
-
     /// <summary>Loops over items [begin, end) as (image, <paramref name="name"/>) pairs with <paramref name="perImage"/> items per image.</summary>
-    private IndentedWriter.Scope ItemLoop(int perImage, string name)
+    internal IndentedWriter.Scope ItemLoop(int perImage, string name)
     {
         var scope = _writer.Block("for (var item = begin; item < end; item++)");
         _writer.Line($"var image = item / {perImage};");
@@ -551,28 +434,28 @@ internal sealed partial class Emitter
     }
 
     /// <summary>Loops over items [begin, end) as whole images (the scalar fallback).</summary>
-    private IndentedWriter.Scope ImageLoop() => _writer.Block("for (var image = begin; image < end; image++)");
+    internal IndentedWriter.Scope ImageLoop() => _writer.Block("for (var image = begin; image < end; image++)");
 
-    private static int PlanePerBlock(TensorPlan tensor) => tensor.Height * tensor.Width * 16;
+    internal static int PlanePerBlock(TensorPlan tensor) => tensor.Height * tensor.Width * 16;
 
     /// <summary>
     /// One image's span of an op's input or output tensor, or of part of it, in the memory the op runs on:
     /// the tensor's batch starts at <c>inputBase</c> / <c>outputBase</c>, and image i at i × its length.
     /// </summary>
-    private static string InputSlice(TensorPlan tensor, string? extra = null, int? length = null) => Slice("memory", "inputBase", tensor, extra, length);
+    internal static string InputSlice(TensorPlan tensor, string? extra = null, int? length = null) => Slice("memory", "inputBase", tensor, extra, length);
 
-    private static string OutputSlice(TensorPlan tensor, string? extra = null, int? length = null) => Slice("memory", "outputBase", tensor, extra, length);
+    internal static string OutputSlice(TensorPlan tensor, string? extra = null, int? length = null) => Slice("memory", "outputBase", tensor, extra, length);
 
-    private static string Slice(string memory, string baseOffset, TensorPlan tensor, string? extra, int? length)
+    internal static string Slice(string memory, string baseOffset, TensorPlan tensor, string? extra, int? length)
         => $"{memory}.Slice({baseOffset} + image * {tensor.Length}{(extra is null ? "" : " + " + extra)}, {length ?? tensor.Length}) /* {tensor.Name} {tensor.ShapeText} */";
 
     /// <summary>One image's span of an inference tensor, for the ops that run on the calling thread.</summary>
-    private static string CallerSlice(TensorPlan tensor) => Slice("activations", $"{tensor.ArenaOffset} * batch", tensor, null, null);
+    internal static string CallerSlice(TensorPlan tensor) => Slice("activations", $"{tensor.ArenaOffset} * batch", tensor, null, null);
 
-    private static string? Add(int constant, string? term)
+    internal static string? Add(int constant, string? term)
         => constant == 0 ? term : term is null ? constant.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{constant} + {term}";
 
-    private string ParameterSpan(string? name)
+    internal string ParameterSpan(string? name)
     {
         if (name is null)
         {
@@ -583,9 +466,9 @@ internal sealed partial class Emitter
         return $"parameters.Slice({parameter.Offset}, {parameter.Length}) /* {name} [{string.Join(", ", parameter.Shape)}] */";
     }
 
-    private static string ChannelMap(TensorPlan tensor) => tensor.ChannelMap.Count == 0 ? "default" : ChannelMapName(tensor);
+    internal static string ChannelMap(TensorPlan tensor) => tensor.ChannelMap.Count == 0 ? "default" : ChannelMapName(tensor);
 
-    private static string ChannelMapName(TensorPlan tensor) => "ChannelMapOf_" + tensor.Name;
+    internal static string ChannelMapName(TensorPlan tensor) => "__ChannelMap_" + tensor.Name;
 
     private void WriteChannelMaps()
     {

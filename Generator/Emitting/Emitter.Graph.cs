@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using InceptionGen.Generator.Model;
+using InceptionGen.Generator.Descriptors;
 using InceptionGen.Generator.Planning;
 
 namespace InceptionGen.Generator.Emitting;
@@ -12,8 +13,6 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    private const string GraphTypes = "global::InceptionGen.";
-
     private void WriteGraph()
     {
         var w = _writer;
@@ -26,7 +25,7 @@ internal sealed partial class Emitter
         for (var index = 0; index < ops.Count; index++)
         {
             var op = ops[index];
-            if (op.Kind is OpKind.InputToBlocked or OpKind.Pad or OpKind.CopyToOutput || (op.Kind == OpKind.BlockedToPlain && op.Layer == "Output"))
+            if (op.IsNetworkBoundary || !OpDescriptor.For(op.Kind).InGraph)
             {
                 names[op.Output] = names[op.Input];
                 continue;
@@ -50,7 +49,7 @@ internal sealed partial class Emitter
             if (isInception && (index + 1 == ops.Count || ops[index + 1].Layer != op.Layer))
             {
                 var module = PyTorchNames.From(op.Layer);
-                nodes.Add((op.Layer, $"new {GraphTypes}ConcatNode({Quote(module)}, [{string.Join(", ", concatInputs.Select(Quote))}], {Quote(module)}, false),"));
+                nodes.Add((op.Layer, $"new global::InceptionGen.ConcatNode({Quote(module)}, [{string.Join(", ", concatInputs.Select(Quote))}], {Quote(module)}, false),"));
                 names[concat] = module;
                 concatInputs.Clear();
             }
@@ -95,25 +94,13 @@ internal sealed partial class Emitter
         w.Line();
     }
 
-    private string NodeCode(OpPlan op, string name, string input)
+    internal string NodeCode(OpPlan op, string name, string input)
     {
         var head = $"{Quote(name)}, [{Quote(input)}], {Quote(name)}, {Bool(op.Auxiliary)}";
-        return op.Kind switch
-        {
-            OpKind.Conv => $"new {GraphTypes}ConvNode({head}, {op.OutChannels}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.Relu)}, {WeightName(op.Weights)}, {WeightName(op.Bias)}),",
-            OpKind.MaxPool => $"new {GraphTypes}MaxPoolNode({head}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.CeilMode)}),",
-            // The kernels divide by the window clipped to the padded input, as Caffe and PyTorch's count_include_pad=True do.
-            OpKind.AvgPool => $"new {GraphTypes}AvgPoolNode({head}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.CeilMode)}, true),",
-            OpKind.GlobalAveragePool => $"new {GraphTypes}GlobalAveragePoolNode({head}),",
-            OpKind.LocalResponseNorm => $"new {GraphTypes}LrnNode({head}, {op.Kernel}, {Float(op.Alpha)}, {Float(op.Beta)}, {Float(op.K)}),",
-            OpKind.BlockedToPlain => $"new {GraphTypes}FlattenNode({head}),",
-            OpKind.Dropout => $"new {GraphTypes}DropoutNode({head}, {Float(op.Rate)}),",
-            OpKind.Linear => $"new {GraphTypes}LinearNode({head}, {op.OutChannels}, {Bool(op.Relu)}, {WeightName(op.Weights)}, {WeightName(op.Bias)}),",
-            _ => throw new System.InvalidOperationException($"op {op.Kind} has no graph node"),
-        };
+        return OpDescriptor.For(op.Kind).GraphNode(op, head);
     }
 
-    private static string WeightName(string? declared) => declared is null ? "null" : Quote(PyTorchNames.From(declared));
+    internal static string WeightName(string? declared) => declared is null ? "null" : Quote(PyTorchNames.From(declared));
 
-    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    internal static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

@@ -1,4 +1,5 @@
 using System.Linq;
+using InceptionGen.Generator.Descriptors;
 using InceptionGen.Generator.Planning;
 
 namespace InceptionGen.Generator.Emitting;
@@ -11,12 +12,8 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    private const string Backward = "global::InceptionGen.Kernels.ReferenceBackward";
-    private const string BlockedBackward = "global::InceptionGen.Kernels.BlockedBackwardKernels";
-    private const int BackwardOperationBase = 1 << 16;
-
-    /// <summary>Images per training pass: activations and their gradients are kept for this many.</summary>
-    private const int TrainingImagesPerPass = 4;
+    internal const string Backward = "global::InceptionGen.Kernels.ReferenceBackward";
+    internal const string BlockedBackward = "global::InceptionGen.Kernels.BlockedBackwardKernels";
 
     private void WriteTraining()
     {
@@ -24,12 +21,6 @@ internal sealed partial class Emitter
         WriteTrainingApi();
         WriteTrainingPasses();
         WriteBackwardDispatch();
-        foreach (var (op, index) in PoolOps)
-        {
-            WriteBackwardOp(op, index);
-        }
-
-        WriteConvolutionBackwardDrivers();
         WriteGradientPacking();
     }
 
@@ -41,33 +32,31 @@ internal sealed partial class Emitter
         w.Line($"public const int TrainingLengthPerImage = {_plan.TrainingLengthPerImage};");
         w.Line();
         w.Line(GeneratedCode);
-        w.Line($"private const int TrainingImagesPerPass = {TrainingImagesPerPass};");
+        w.Line("private global::InceptionGen.AlignedBuffer? __trainingActivations;");
         w.Line(GeneratedCode);
-        w.Line("private global::InceptionGen.AlignedBuffer? _trainingActivations;");
+        w.Line("private global::InceptionGen.AlignedBuffer? __activationGradients;");
         w.Line(GeneratedCode);
-        w.Line("private global::InceptionGen.AlignedBuffer? _activationGradients;");
+        w.Line("private global::InceptionGen.ParameterStore? __gradients;");
         w.Line(GeneratedCode);
-        w.Line("private global::InceptionGen.ParameterStore? _gradients;");
+        w.Line("private bool __training;");
         w.Line(GeneratedCode);
-        w.Line("private bool _training;");
+        w.Line("private bool __wantInputGradient;");
         w.Line(GeneratedCode);
-        w.Line("private bool _wantInputGradient;");
+        w.Line("private int __passFirstImage;");
         w.Line(GeneratedCode);
-        w.Line("private int _passFirstImage;");
+        w.Line("private long __trainingStep;");
         w.Line(GeneratedCode);
-        w.Line("private long _trainingStep;");
+        w.Line("private global::InceptionGen.AlignedBuffer? __transposedWeights;");
         w.Line(GeneratedCode);
-        w.Line("private global::InceptionGen.AlignedBuffer? _transposedWeights;");
+        w.Line("private global::InceptionGen.AlignedBuffer? __packedGradients;");
         w.Line(GeneratedCode);
-        w.Line("private global::InceptionGen.AlignedBuffer? _packedGradients;");
+        w.Line("private int __transposedVersion = -1;");
         w.Line(GeneratedCode);
-        w.Line("private int _transposedVersion = -1;");
-        w.Line(GeneratedCode);
-        w.Line($"private const int TransposedWeightsLength = {_plan.TransposedWeightsLength};");
+        w.Line($"private const int __TransposedWeightsLength = {_plan.TransposedWeightsLength};");
         w.Line();
         w.Line("/// <summary>The gradient of the loss for every parameter, laid out like <see cref=\"Parameters\"/>; filled by <see cref=\"Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, int)\"/>.</summary>");
         w.Line(GeneratedCode);
-        w.Line("public global::InceptionGen.ParameterStore Gradients => _gradients ??= new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);");
+        w.Line("public global::InceptionGen.ParameterStore Gradients => __gradients ??= new global::InceptionGen.ParameterStore(__parameterTensors, ParameterBlockLength);");
         w.Line();
         w.Line("/// <summary>Seed of the dropout masks; with the step count and the image's index it decides every mask, so results do not depend on threads.</summary>");
         w.Line(GeneratedCode);
@@ -75,7 +64,7 @@ internal sealed partial class Emitter
         w.Line();
         w.Line("/// <summary>Training steps (calls of Backward) so far; it moves the dropout masks on.</summary>");
         w.Line(GeneratedCode);
-        w.Line("public long TrainingStep { get => _trainingStep; set => _trainingStep = value; }");
+        w.Line("public long TrainingStep { get => __trainingStep; set => __trainingStep = value; }");
         w.Line();
     }
 
@@ -88,7 +77,7 @@ internal sealed partial class Emitter
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(optimizer);");
             w.Line("var loss = Backward(images, labels, batch);");
-            w.Line("optimizer.Step(_parameters, Gradients.ReadOnlySpan);");
+            w.Line("optimizer.Step(__parameters, Gradients.ReadOnlySpan);");
             w.Line("return loss;");
         }
 
@@ -129,59 +118,59 @@ internal sealed partial class Emitter
             }
 
             w.Line();
-            w.Line("_trainingActivations ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * TrainingImagesPerPass);");
-            w.Line("_activationGradients ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * TrainingImagesPerPass);");
+            w.Line("__trainingActivations ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);");
+            w.Line("__activationGradients ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);");
             w.Line("var gradients = Gradients;");
             w.Line("gradients.Span.Clear();");
-            w.Line("var version = _parameters.Version;");
-            using (w.Block("if (version != _packedVersion)"))
+            w.Line("var version = __parameters.Version;");
+            using (w.Block("if (version != __packedVersion)"))
             {
-                w.Line("PackWeights();");
-                w.Line("_packedVersion = version;");
+                w.Line("__PackWeights();");
+                w.Line("__packedVersion = version;");
             }
 
-            w.Line("_transposedWeights ??= new global::InceptionGen.AlignedBuffer(TransposedWeightsLength);");
-            w.Line("_packedGradients ??= new global::InceptionGen.AlignedBuffer(PackedWeightsLength);");
-            using (w.Block("if (version != _transposedVersion)"))
+            w.Line("__transposedWeights ??= new global::InceptionGen.AlignedBuffer(__TransposedWeightsLength);");
+            w.Line("__packedGradients ??= new global::InceptionGen.AlignedBuffer(PackedWeightsLength);");
+            using (w.Block("if (version != __transposedVersion)"))
             {
-                w.Line("PackTransposedWeights();");
-                w.Line("_transposedVersion = version;");
+                w.Line("__PackTransposedWeights();");
+                w.Line("__transposedVersion = version;");
             }
 
-            w.Line("_packedGradients.Span.Clear();");
-            w.Line("_trainingStep++;");
-            w.Line("_wantInputGradient = !inputGradient.IsEmpty;");
+            w.Line("__packedGradients.Span.Clear();");
+            w.Line("__trainingStep++;");
+            w.Line("__wantInputGradient = !inputGradient.IsEmpty;");
             w.Line("var total = 0.0;");
             w.Line("var main = 0.0;");
             w.Line("var correct = 0;");
             w.Line("var scale = 1f / batch;");
             using (w.Block("try"))
             {
-                using (w.Block("for (var first = 0; first < batch; first += TrainingImagesPerPass)"))
+                using (w.Block("for (var first = 0; first < batch; first += __TrainingImagesPerPass)"))
                 {
-                    w.Line("var count = global::System.Math.Min(TrainingImagesPerPass, batch - first);");
-                    w.Line("_batch = count;");
-                    w.Line("_training = true;");
-                    w.Line("_passFirstImage = first;");
-                    w.Line("TrainingForwardPass(images.Slice(first * InputLength, count * InputLength), count);");
-                    w.Line("var (passTotal, passMain, passCorrect) = Losses(labels.Slice(first, count), count, scale);");
+                    w.Line("var count = global::System.Math.Min(__TrainingImagesPerPass, batch - first);");
+                    w.Line("__batch = count;");
+                    w.Line("__training = true;");
+                    w.Line("__passFirstImage = first;");
+                    w.Line("__TrainingForwardPass(images.Slice(first * InputLength, count * InputLength), count);");
+                    w.Line("var (passTotal, passMain, passCorrect) = __Losses(labels.Slice(first, count), count, scale);");
                     w.Line("total += passTotal;");
                     w.Line("main += passMain;");
                     w.Line("correct += passCorrect;");
-                    w.Line("BackwardPass(count, inputGradient.IsEmpty ? default : inputGradient.Slice(first * InputLength, count * InputLength));");
+                    w.Line("__BackwardPass(count, inputGradient.IsEmpty ? default : inputGradient.Slice(first * InputLength, count * InputLength));");
                 }
             }
 
             using (w.Block("finally"))
             {
-                w.Line("_training = false;");
-                w.Line("_batch = 0;");
+                w.Line("__training = false;");
+                w.Line("__batch = 0;");
             }
 
             w.Line("// The vectorized kernels summed weight gradients in the packed order: add them to Gradients once.");
             using (w.Block($"if ({Vector128Accelerated})"))
             {
-                w.Line("AddPackedGradients();");
+                w.Line("__AddPackedGradients();");
             }
 
             w.Line("return new global::InceptionGen.Training.TrainingLoss((float)(total / batch), (float)(main / batch)) { Correct = correct };");
@@ -198,9 +187,9 @@ internal sealed partial class Emitter
         var input = _plan.Tensors[inputOp.Input];
         w.Line("/// <summary>The training forward pass over one pass of images: every op, auxiliary heads and dropout included, into the training memory.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private void TrainingForwardPass(global::System.ReadOnlySpan<float> input, int batch)"))
+        using (w.Block("private void __TrainingForwardPass(global::System.ReadOnlySpan<float> input, int batch)"))
         {
-            w.Line("var memory = _trainingActivations!.Span;");
+            w.Line("var memory = __trainingActivations!.Span;");
             using (w.Block("for (var image = 0; image < batch; image++)"))
             {
                 w.Line($"{Blocked}.PlainToBlocked(input.Slice(image * InputLength, InputLength), {Slice("memory", $"{blockedInput.TrainingOffset} * batch", blockedInput, null, null)}, {input.Channels}, {input.Height}, {input.Width}{PaddingArgument(inputOp)});");
@@ -208,7 +197,7 @@ internal sealed partial class Emitter
 
             foreach (var (op, index) in PoolOps)
             {
-                w.Line($"_pool.Run(this, {index}, ItemCount({index}, batch)); // {op.QualifiedName}: {op.Description}");
+                w.Line($"__pool.Run(this, {OperationName(op)}, __ItemCount({OperationName(op)}, batch)); // {op.Description}");
             }
         }
 
@@ -216,10 +205,10 @@ internal sealed partial class Emitter
         var logits = _plan.Tensors[_plan.Logits];
         w.Line("/// <summary>Softmax cross-entropy of the main classifier and of each auxiliary head for one pass; writes the logits' gradients (scaled for the batch mean) and counts the main classifier's right answers.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private (double Total, double Main, int Correct) Losses(global::System.ReadOnlySpan<int> labels, int batch, float scale)"))
+        using (w.Block("private (double Total, double Main, int Correct) __Losses(global::System.ReadOnlySpan<int> labels, int batch, float scale)"))
         {
-            w.Line("var activations = _trainingActivations!.Span;");
-            w.Line("var gradients = _activationGradients!.Span;");
+            w.Line("var activations = __trainingActivations!.Span;");
+            w.Line("var gradients = __activationGradients!.Span;");
             w.Line("gradients[..(batch * TrainingLengthPerImage)].Clear();");
             w.Line("var total = 0.0;");
             w.Line("var main = 0.0;");
@@ -244,23 +233,23 @@ internal sealed partial class Emitter
         w.Line();
         w.Line("/// <summary>The backward pass over one pass of images: every op in reverse; weight gradients add up in <see cref=\"Gradients\"/>.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private void BackwardPass(int batch, global::System.Span<float> inputGradient)"))
+        using (w.Block("private void __BackwardPass(int batch, global::System.Span<float> inputGradient)"))
         {
             foreach (var (op, index) in PoolOps.Reverse())
             {
-                var perImage = VectorizedBackwardItems(op)?.PerImage ?? 1;
-                w.Line($"_pool.Run(this, {BackwardOperationBase + 2 * index}, {(perImage == 1 ? "batch" : $"batch * ({Vector128Accelerated} ? {perImage} : 1)")}); // {op.QualifiedName}: {op.Kind} input gradient");
+                var perImage = op.Schedule!.BackwardItemsPerImage;
+                w.Line($"__pool.Run(this, {BackwardOperation(op, weights: false)}, {(perImage == 1 ? "batch" : $"batch * ({Vector128Accelerated} ? {perImage} : 1)")}); // {op.Kind} input gradient");
                 if (op.Weights is not null)
                 {
-                    var items = op.Kind == OpKind.Conv ? $"{Vector128Accelerated} ? {WeightGradientItems(op)} : 1"
-                        : _plan.Tensors[op.Input].ChannelMap.Count == 0 && LinearWeightItems(op) > 1 ? $"{Vector128Accelerated} ? {LinearWeightItems(op)} : 1" : "1";
-                    w.Line($"_pool.Run(this, {BackwardOperationBase + 2 * index + 1}, {items}); // {op.QualifiedName}: weight gradients");
+                    var weightItems = op.Schedule.WeightGradientItems;
+                    var items = op.Kind == OpKind.Conv || weightItems > 1 ? $"{Vector128Accelerated} ? {weightItems} : 1" : "1";
+                    w.Line($"__pool.Run(this, {BackwardOperation(op, weights: true)}, {items}); // weight gradients");
                 }
             }
 
             using (w.Block("if (!inputGradient.IsEmpty)"))
             {
-                w.Line("var gradients = _activationGradients!.Span;");
+                w.Line("var gradients = __activationGradients!.Span;");
                 using (w.Block("for (var image = 0; image < batch; image++)"))
                 {
                     w.Line($"{Kernels}.BlockedToPlain({TrainingSlice("gradients", blockedInput)}, default, inputGradient.Slice(image * InputLength, InputLength), {input.Channels}, {input.Height}, {input.Width}{PaddingArgument(inputOp)});");
@@ -277,13 +266,13 @@ internal sealed partial class Emitter
         static bool Transposed(OpPlan op) => op.Backward!.TransposedOffset >= 0;
         w.Line("/// <summary>Packs each stride-1 convolution's flipped, transposed weights for its input-gradient pass, one convolution per pool item.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private void PackTransposedWeights()"))
+        using (w.Block("private void __PackTransposedWeights()"))
         {
-            w.Line($"_pool.Run(this, {OperationProfile}.PackTransposedWeightsIndex, {Convolutions.Count(Transposed)});");
+            w.Line($"__pool.Run(this, __PackTransposedWeightsOperation, {Convolutions.Count(Transposed)});");
         }
 
         w.Line();
-        WriteConvolutionItems("PackTransposedWeights", ["var parameters = _parameters.ReadOnlySpan;", "var packed = _transposedWeights!.Span;"], op =>
+        WriteConvolutionItems("__PackTransposedWeights", ["var parameters = __parameters.ReadOnlySpan;", "var packed = __transposedWeights!.Span;"], op =>
         {
             var source = _plan.Tensors[op.Input];
             return [$"global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.Backward!.TransposedOffset}, {source.PhysicalChannels * op.OutChannels * op.Kernel * op.Kernel}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {source.PhysicalChannels});"];
@@ -291,22 +280,22 @@ internal sealed partial class Emitter
 
         w.Line("/// <summary>Adds the weight and bias gradients the vectorized kernels summed in the packed order into <see cref=\"Gradients\"/>, one convolution per pool item.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private void AddPackedGradients()"))
+        using (w.Block("private void __AddPackedGradients()"))
         {
-            w.Line($"_pool.Run(this, {OperationProfile}.AddPackedGradientsIndex, {Convolutions.Count});");
+            w.Line($"__pool.Run(this, __AddPackedGradientsOperation, {Convolutions.Count});");
         }
 
         w.Line();
-        WriteConvolutionItems("AddPackedGradients", ["var packed = _packedGradients!.Span;", "var gradients = _gradients!.Span;"], op =>
+        WriteConvolutionItems("__AddPackedGradients", ["var packed = __packedGradients!.Span;", "var gradients = __gradients!.Span;"], op =>
         {
             var source = _plan.Tensors[op.Input];
             var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
             var bias = op.Bias is null ? "default" : $"gradients.Slice({_plan.Parameters[_parameterIndex[op.Bias]].Offset}, {op.OutChannels})";
-            return [$"global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice({op.PackedOffset}, {PackedLength(op)}), packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), gradients.Slice({weights.Offset}, {weights.Length}), {bias}, {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});"];
+            return [$"global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), gradients.Slice({weights.Offset}, {weights.Length}), {bias}, {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});"];
         });
     }
 
-    private static string TrainingSlice(string memory, TensorPlan tensor, string? extra = null, int? length = null)
+    internal static string TrainingSlice(string memory, TensorPlan tensor, string? extra = null, int? length = null)
         => Slice(memory, $"{tensor.TrainingOffset} * batch", tensor, extra, length);
 
     private void WriteBackwardDispatch()
@@ -314,16 +303,16 @@ internal sealed partial class Emitter
         var w = _writer;
         w.Line("/// <summary>Runs items [begin, end) of a backward op: 2 × op index for input gradients, + 1 for weight gradients.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private void Backward(int operation, int begin, int end, int batch)"))
+        using (w.Block("private void __Backward(int operation, int begin, int end, int batch)"))
         {
             using (w.Block("switch (operation)"))
             {
                 foreach (var (op, index) in PoolOps)
                 {
-                    w.Line($"case {2 * index}: Backward{MethodName(op)}(begin, end, batch, weights: false); break;");
+                    w.Line($"case 2 * {OperationName(op)}: {BackwardName(op)}(begin, end, batch, weights: false); break;");
                     if (op.Weights is not null)
                     {
-                        w.Line($"case {2 * index + 1}: Backward{MethodName(op)}(begin, end, batch, weights: true); break;");
+                        w.Line($"case 2 * {OperationName(op)} + 1: {BackwardName(op)}(begin, end, batch, weights: true); break;");
                     }
                 }
 
@@ -334,7 +323,7 @@ internal sealed partial class Emitter
         w.Line();
     }
 
-    private void WriteBackwardOp(OpPlan op, int index)
+    private void WriteBackwardOp(OpPlan op)
     {
         var w = _writer;
         var source = _plan.Tensors[op.Input];
@@ -342,167 +331,25 @@ internal sealed partial class Emitter
         var readsNetworkInput = ReadsNetworkInput(op);
         w.Line($"// Backward of {op.QualifiedName}: {op.Description}");
         w.Line(GeneratedCode);
-        using (w.Block($"private void Backward{MethodName(op)}(int begin, int end, int batch, bool weights)"))
+        using (w.Block($"private void {BackwardName(op)}(int begin, int end, int batch, bool weights)"))
         {
-            w.Line("var activations = _trainingActivations!.Span;");
-            w.Line("var gradients = _activationGradients!.Span;");
+            w.Line("var activations = __trainingActivations!.Span;");
+            w.Line("var gradients = __activationGradients!.Span;");
             var slice = op.OutputChannelOffset * target.Height * target.Width;
-            var outputLength = op.Kind switch
-            {
-                OpKind.Conv => RoundUp(op.OutChannels) * target.Height * target.Width,
-                OpKind.MaxPool or OpKind.AvgPool => source.PhysicalChannels * target.Height * target.Width,
-                _ => target.Length,
-            };
+            var descriptor = OpDescriptor.For(op.Kind);
+            var outputLength = descriptor.BackwardOutputLength(op, source, target);
             string Y(string memory) => TrainingSlice(memory, target, slice > 0 ? slice.ToString(System.Globalization.CultureInfo.InvariantCulture) : null, outputLength);
             string X(string memory) => TrainingSlice(memory, source);
-            var inputGradient = X("gradients");
-            var wanted = readsNetworkInput ? "if (_wantInputGradient) " : "";
-            switch (op.Kind)
-            {
-                case OpKind.Conv:
-                case OpKind.Linear:
-                    w.Line("var parameters = _parameters.ReadOnlySpan;");
-                    w.Line("var parameterGradients = _gradients!.Span;");
-                    var weightsTensor = _plan.Parameters[_parameterIndex[op.Weights!]];
-                    var weightGradient = $"parameterGradients.Slice({weightsTensor.Offset}, {weightsTensor.Length})";
-                    var biasGradient = op.Bias is null ? "default" : $"parameterGradients.Slice({_plan.Parameters[_parameterIndex[op.Bias]].Offset}, {op.OutChannels})";
-                    var referenceWeights = op.Kind == OpKind.Conv
-                        ? $"{Backward}.Conv2d({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, default, {weightGradient}, {biasGradient}, {ConvGeometryText(op, source)});"
-                        : $"{Backward}.Linear({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, default, {weightGradient}, {biasGradient}, {source.Channels}, {op.OutChannels});";
-                    var referenceData = op.Kind == OpKind.Conv
-                        ? $"{Backward}.Conv2d({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, {inputGradient}, default, default, {ConvGeometryText(op, source)});"
-                        : $"{Backward}.Linear({X("activations")}, {ChannelMap(source)}, {Y("gradients")}, {ParameterSpan(op.Weights)}, {inputGradient}, default, default, {source.Channels}, {op.OutChannels});";
-                    using (w.Block("if (weights)"))
-                    {
-                        if (op.Kind == OpKind.Conv)
-                        {
-                            using (w.Block($"if ({Vector128Accelerated})"))
-                            {
-                                WriteConvolutionWeightBackward(op);
-                                w.Line("return;");
-                            }
-                        }
-
-                        if (op.Kind == OpKind.Linear && source.ChannelMap.Count == 0)
-                        {
-                            using (w.Block($"if ({Vector128Accelerated})"))
-                            {
-                                // Items are chunks of output rows; each sums over the images in order.
-                                using (w.Block("for (var item = begin; item < end; item++)"))
-                                using (w.Block("for (var image = 0; image < batch; image++)"))
-                                {
-                                    w.Line($"{BlockedBackward}.LinearWeights({X("activations")}, {Y("gradients")}, {weightGradient}, {biasGradient}, {source.Channels}, item * {LinearRowsPerItem}, global::System.Math.Min((item + 1) * {LinearRowsPerItem}, {op.OutChannels}));");
-                                }
-
-                                w.Line("return;");
-                            }
-                        }
-
-                        // One item: images in order, so the sums do not depend on threads.
-                        using (w.Block("for (var image = 0; image < batch; image++)"))
-                        {
-                            w.Line(referenceWeights);
-                        }
-
-                        w.Line("return;");
-                    }
-
-                    if (op.Kind == OpKind.Conv)
-                    {
-                        WriteConvolutionDataBackward(op, source, target, Y("activations"), Y("gradients"), referenceData, wanted);
-                        break;
-                    }
-
-                    using (ImageLoop())
-                    {
-                        if (op.Relu)
-                        {
-                            w.Line("// The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.");
-                            w.Line($"{Backward}.ReluMask({Y("activations")}, {Y("gradients")});");
-                        }
-
-                        w.Line(source.ChannelMap.Count == 0
-                            ? $"{wanted}{{ if ({Vector128Accelerated}) {BlockedBackward}.LinearData({Y("gradients")}, {ParameterSpan(op.Weights)}, {inputGradient}, {source.Channels}, {op.OutChannels}); else {referenceData} }}"
-                            : wanted + referenceData);
-                    }
-
-                    break;
-                default:
-                    if (readsNetworkInput)
-                    {
-                        w.Line("// Its input is the network input: its gradient is computed only when the caller asks for it.");
-                        using (w.Block("if (!_wantInputGradient)"))
-                        {
-                            w.Line("return;");
-                        }
-                    }
-
-                    if (VectorizedBackwardItems(op) is { } vectorized)
-                    {
-                        using (w.Block($"if ({Vector128Accelerated})"))
-                        {
-                            using (ItemLoop(vectorized.PerImage, vectorized.Name))
-                            {
-                                w.Line(VectorizedBackwardCall(op, source, target, Y, X));
-                            }
-
-                            w.Line("return;");
-                        }
-                    }
-
-                    using (ImageLoop())
-                    {
-                        w.Line(op.Kind switch
-                        {
-                            OpKind.Pad => $"{Backward}.Pad({Y("gradients")}, {inputGradient}, {source.PhysicalChannels}, {source.Height}, {source.Width}, {op.Padding});",
-                            OpKind.MaxPool => $"{Backward}.MaxPool2d({X("activations")}, {Y("activations")}, {Y("gradients")}, {inputGradient}, {PoolGeometryText(op, source)});",
-                            OpKind.AvgPool => $"{Backward}.AvgPool2d({Y("gradients")}, {inputGradient}, {PoolGeometryText(op, source)});",
-                            OpKind.GlobalAveragePool => $"{Backward}.GlobalAveragePool({Y("gradients")}, {inputGradient}, {source.PhysicalChannels}, {source.Height}, {source.Width});",
-                            OpKind.LocalResponseNorm => $"{Backward}.LocalResponseNorm({X("activations")}, {Y("activations")}, {Y("gradients")}, {ChannelMap(source)}, {inputGradient}, {source.Channels}, {source.Height}, {source.Width}, {op.Kernel}, {Float(op.Alpha)}, {Float(op.Beta)}, {Float(op.K)});",
-                            OpKind.BlockedToPlain => $"{Backward}.BlockedToPlain({Y("gradients")}, {ChannelMap(source)}, {inputGradient}, {source.Channels}, {source.Height}, {source.Width});",
-                            OpKind.Dropout => $"global::InceptionGen.Training.Dropout.Backward({MaskSlice(op, target)}, {Y("gradients")}, {inputGradient});",
-                            _ => $"throw new global::System.NotSupportedException(\"no backward for {op.Kind}\");",
-                        });
-                    }
-
-                    break;
-            }
+            descriptor.WriteBackward(this, new BackwardContext(op, source, target, Y, X, X("gradients"), readsNetworkInput ? "if (__wantInputGradient) " : "", readsNetworkInput));
         }
 
         w.Line();
     }
 
-    /// <summary>Items per image of an op's vectorized input-gradient kernel (blocks or rows), or null when it has none.</summary>
-    private (int PerImage, string Name)? VectorizedBackwardItems(OpPlan op)
-    {
-        var source = _plan.Tensors[op.Input];
-        return op.Kind switch
-        {
-            OpKind.Pad or OpKind.MaxPool or OpKind.AvgPool or OpKind.GlobalAveragePool => (source.PhysicalChannels / 16, "block"),
-            OpKind.LocalResponseNorm when source.ChannelMap.Count == 0 => (source.Height, "row"),
-            _ => null,
-        };
-    }
+    internal static string BackwardName(OpPlan op) => "__Backward_" + op.Schedule!.Stem;
 
-    private static int LinearWeightItems(OpPlan op) => (op.OutChannels + LinearRowsPerItem - 1) / LinearRowsPerItem;
-
-    private string VectorizedBackwardCall(OpPlan op, TensorPlan source, TensorPlan target, System.Func<string, string> y, System.Func<string, string> x)
-    {
-        var inPlane = source.Height * source.Width * 16;
-        var outPlane = target.Height * target.Width * 16;
-        var slice = op.OutputChannelOffset * target.Height * target.Width;
-        string InPlane(string memory) => TrainingSlice(memory, source, $"block * {inPlane}", inPlane);
-        string OutPlane(string memory) => TrainingSlice(memory, target, Add(slice, $"block * {outPlane}"), outPlane);
-        var geometry = $"new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding})";
-        return op.Kind switch
-        {
-            OpKind.Pad => $"{BlockedBackward}.PadBlock({OutPlane("gradients")}, {InPlane("gradients")}, {source.Height}, {source.Width}, {op.Padding});",
-            OpKind.MaxPool => $"{BlockedBackward}.MaxPoolBlock({InPlane("activations")}, {OutPlane("activations")}, {OutPlane("gradients")}, {InPlane("gradients")}, {geometry});",
-            OpKind.AvgPool => $"{BlockedBackward}.AvgPoolBlock({OutPlane("gradients")}, {InPlane("gradients")}, {geometry});",
-            OpKind.GlobalAveragePool => $"{BlockedBackward}.GlobalAveragePoolBlock({TrainingSlice("gradients", target, "block * 16", 16)}, {InPlane("gradients")}, {source.Height}, {source.Width});",
-            _ => $"{BlockedBackward}.LocalResponseNormRow({x("activations")}, {y("activations")}, {y("gradients")}, {x("gradients")}, {source.PhysicalChannels}, {source.Height}, {source.Width}, row, {op.Kernel}, {Float(op.Alpha)}, {Float(op.Beta)}, {Float(op.K)});",
-        };
-    }
+    /// <summary>The worker-pool number of an op's input-gradient or weight-gradient run.</summary>
+    internal static string BackwardOperation(OpPlan op, bool weights) => $"__BackwardOperationBase + 2 * {OperationName(op)}{(weights ? " + 1" : "")}";
 
     /// <summary>
     /// Whether an op reads the network input (directly, or through the pad in front of a convolution): its
@@ -514,22 +361,12 @@ internal sealed partial class Emitter
         return producer?.Kind == OpKind.InputToBlocked || (producer?.Kind == OpKind.Pad && ReadsNetworkInput(producer));
     }
 
-    private void WriteDropoutForward(OpPlan op, TensorPlan source, TensorPlan target)
-    {
-        var w = _writer;
-        var layerIndex = _plan.Ops.Where(candidate => candidate.Kind == OpKind.Dropout).ToList().IndexOf(op);
-        using (ImageLoop())
-        {
-            w.Line($"global::InceptionGen.Training.Dropout.Forward({InputSlice(source)}, {OutputSlice(target)}, {MaskSlice(op, target, "memory")}, {Float(op.Rate)}, DropoutSeed, _trainingStep, _passFirstImage + image, layer: {layerIndex});");
-        }
-    }
-
-    private static string MaskSlice(OpPlan op, TensorPlan target, string memory = "activations")
+    internal static string MaskSlice(OpPlan op, TensorPlan target, string memory = "activations")
         => $"{memory}.Slice({op.MaskOffset} * batch + image * {target.Length}, {target.Length}) /* dropout mask */";
 
-    private static string ConvGeometryText(OpPlan op, TensorPlan source)
+    internal static string ConvGeometryText(OpPlan op, TensorPlan source)
         => $"new global::InceptionGen.Kernels.ConvGeometry(InChannels: {source.Channels}, InHeight: {source.Height}, InWidth: {source.Width}, OutChannels: {op.OutChannels}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: 0, Relu: {Bool(op.Relu)})";
 
-    private static string PoolGeometryText(OpPlan op, TensorPlan source)
+    internal static string PoolGeometryText(OpPlan op, TensorPlan source)
         => $"new global::InceptionGen.Kernels.PoolGeometry(Channels: {source.PhysicalChannels}, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding})";
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using InceptionGen.Generator.Descriptors;
 using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Planning;
 
@@ -13,25 +14,38 @@ namespace InceptionGen.Generator.Emitting;
 /// </summary>
 internal sealed partial class Emitter
 {
-    // The package version (VersionPrefix in Directory.Build.props), as the assembly's version.
-    private static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"InceptionGen\", \"{typeof(Emitter).Assembly.GetName().Version!.ToString(3)}\")]";
-    private const string Kernels = "global::InceptionGen.Kernels.ReferenceKernels";
+    /// <summary>The attribute on every generated member, with the generator assembly's version (VersionPrefix in Directory.Build.props).</summary>
+    internal static readonly string GeneratedCode =
+        $"[global::System.CodeDom.Compiler.GeneratedCode(\"InceptionGen\", \"{typeof(Emitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"}\")]";
+    internal const string Kernels = "global::InceptionGen.Kernels.ReferenceKernels";
 
     private readonly NetworkPlan _plan;
     private readonly NetworkModel _model;
     private readonly IndentedWriter _writer = new();
     private readonly Dictionary<string, int> _parameterIndex;
 
-    private Emitter(NetworkPlan plan)
+    private readonly string _tilesClass;
+
+    private Emitter(NetworkPlan plan, string tilesClass)
     {
+        _tilesClass = tilesClass;
         _plan = plan;
         _model = plan.Model;
         _parameterIndex = plan.Parameters.Select((parameter, index) => (parameter.Name, index)).ToDictionary(entry => entry.Name, entry => entry.index);
     }
 
-    public static string Emit(NetworkPlan plan)
+    /// <summary>The writer the descriptors write their code with.</summary>
+    internal IndentedWriter Writer => _writer;
+
+    internal NetworkPlan Plan => _plan;
+
+    /// <summary>The index of a parameter tensor in the plan's parameter list.</summary>
+    internal int ParameterIndex(string name) => _parameterIndex[name];
+
+    /// <summary>The network's file; its convolution drivers call the register tiles of <paramref name="tilesClass"/> (see <see cref="RegisterTileEmitter"/>).</summary>
+    public static string Emit(NetworkPlan plan, string tilesClass)
     {
-        var emitter = new Emitter(plan);
+        var emitter = new Emitter(plan, tilesClass);
         emitter.WriteFile();
         return emitter._writer.ToString();
     }
@@ -45,7 +59,7 @@ internal sealed partial class Emitter
         w.Line();
         if (_model.Namespace is not null)
         {
-            w.Line($"namespace {_model.Namespace};");
+            w.Line($"namespace {string.Join(".", _model.Namespace.Split('.').Select(Identifier))};");
             w.Line();
         }
 
@@ -61,17 +75,12 @@ internal sealed partial class Emitter
             WriteForward();
             WritePackWeights();
             WriteDispatch();
-            foreach (var (op, _) in PoolOps.Where(entry => _plan.IsTrainable || !entry.Op.TrainingOnly))
-            {
-                WriteOp(op);
-            }
-
             if (_plan.IsTrainable)
             {
                 WriteTraining();
             }
 
-            WriteConvolutionTiles();
+            WriteLayerRegions();
             WriteChannelMaps();
         }
 
@@ -105,6 +114,28 @@ internal sealed partial class Emitter
         Constant("int", "ParameterBlockLength", _plan.ParameterBlockLength, "Floats in the parameter block: every tensor starts on a 64-byte boundary, so this exceeds the parameter count by the alignment gaps.");
         Constant("int", "ActivationLengthPerImage", _plan.ActivationLengthPerImage, "Floats of activation memory per image in the batch, after reusing the space of dead tensors.");
         Constant("int", "PackedWeightsLength", _plan.PackedWeightsLength, "Floats of convolution weights and biases repacked for the vectorized kernels.");
+        WriteSchedule();
+    }
+
+    internal SchedulePlan Schedule => _plan.Schedule ?? SchedulePlan.Default;
+
+    /// <summary>The plan's network-wide schedule, as private constants for the generated code and as <c>Schedule</c> for the runtime.</summary>
+    private void WriteSchedule()
+    {
+        var w = _writer;
+        var schedule = Schedule;
+        w.Line("// The schedule the planner chose: images per pass, and the worker-pool numbers of the backward ops and the per-step work.");
+        w.Line($"private const int __ImagesPerPass = {schedule.ImagesPerPass};");
+        w.Line($"private const int __TrainingImagesPerPass = {schedule.TrainingImagesPerPass};");
+        w.Line($"private const int __BackwardOperationBase = {schedule.BackwardOperationBase};");
+        w.Line($"private const int __PackWeightsOperation = {schedule.PackWeightsOperation};");
+        w.Line($"private const int __PackTransposedWeightsOperation = {schedule.PackTransposedWeightsOperation};");
+        w.Line($"private const int __AddPackedGradientsOperation = {schedule.AddPackedGradientsOperation};");
+        w.Line();
+        w.Line("/// <summary>Images per pass and worker-pool operation numbers, as the planner chose them (the profiler decodes pool times with these).</summary>");
+        w.Line(GeneratedCode);
+        w.Line("public static global::InceptionGen.NetworkSchedule Schedule { get; } = new(__ImagesPerPass, __TrainingImagesPerPass, __BackwardOperationBase, __PackWeightsOperation, __PackTransposedWeightsOperation, __AddPackedGradientsOperation);");
+        w.Line();
     }
 
     private void Constant(string type, string name, long value, string summary)
@@ -120,7 +151,7 @@ internal sealed partial class Emitter
         var w = _writer;
         w.Line("/// <summary>Every parameter tensor, in block order: name, offset, shape (PyTorch's OIHW or [out, in]), role, fan-in, whether a ReLU follows, auxiliary.</summary>");
         w.Line(GeneratedCode);
-        using (w.Block("private static readonly global::InceptionGen.ParameterTensor[] s_parameterTensors =", "[", "];"))
+        using (w.Block("private static readonly global::InceptionGen.ParameterTensor[] __parameterTensors =", "[", "];"))
         {
             foreach (var parameter in _plan.Parameters)
             {
@@ -131,7 +162,7 @@ internal sealed partial class Emitter
         w.Line();
         w.Line("/// <summary>Every parameter tensor of the network, in block order.</summary>");
         w.Line(GeneratedCode);
-        w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.ParameterTensor> ParameterTensors => s_parameterTensors;");
+        w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.ParameterTensor> ParameterTensors => __parameterTensors;");
         w.Line();
     }
 
@@ -160,17 +191,17 @@ internal sealed partial class Emitter
     {
         var w = _writer;
         w.Line(GeneratedCode);
-        w.Line("private readonly global::InceptionGen.ParameterStore _parameters;");
+        w.Line("private readonly global::InceptionGen.ParameterStore __parameters;");
         w.Line(GeneratedCode);
-        w.Line("private readonly global::InceptionGen.AlignedBuffer _activations;");
+        w.Line("private readonly global::InceptionGen.AlignedBuffer __activations;");
         w.Line(GeneratedCode);
-        w.Line("private readonly global::InceptionGen.AlignedBuffer _packedWeights;");
+        w.Line("private readonly global::InceptionGen.AlignedBuffer __packedWeights;");
         w.Line(GeneratedCode);
-        w.Line("private readonly global::InceptionGen.Threading.WorkerPool _pool;");
+        w.Line("private readonly global::InceptionGen.Threading.WorkerPool __pool;");
         w.Line(GeneratedCode);
-        w.Line("private int _packedVersion = -1;");
+        w.Line("private int __packedVersion = -1;");
         w.Line(GeneratedCode);
-        w.Line("private int _batch;");
+        w.Line("private int __batch;");
         foreach (var layer in _plan.Layers)
         {
             w.Line(GeneratedCode);
@@ -189,11 +220,11 @@ internal sealed partial class Emitter
             w.Line("global::System.ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);");
             w.Line("global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, int.MaxValue / global::System.Math.Max(ActivationLengthPerImage, 1));");
             w.Line("MaxBatch = maxBatch;");
-            w.Line("_parameters = new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);");
-            w.Line("_activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);");
-            w.Line("_packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);");
-            w.Line("_pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;");
-            w.Line("global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);");
+            w.Line("__parameters = new global::InceptionGen.ParameterStore(__parameterTensors, ParameterBlockLength);");
+            w.Line("__activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);");
+            w.Line("__packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);");
+            w.Line("__pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;");
+            w.Line("global::InceptionGen.ParameterInitializer.Initialize(__parameters, seed);");
             foreach (var layer in _plan.Layers)
             {
                 w.Line($"{Field(layer.Model.Name)} = {HandleExpression(layer)};");
@@ -207,12 +238,14 @@ internal sealed partial class Emitter
         w.Line();
         w.Line("/// <summary>All parameters in one 64-byte-aligned block, with a named view per tensor.</summary>");
         w.Line(GeneratedCode);
-        w.Line("public global::InceptionGen.ParameterStore Parameters => _parameters;");
+        w.Line("public global::InceptionGen.ParameterStore Parameters => __parameters;");
         w.Line();
         w.Line(GeneratedCode);
         w.Line("global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;");
         w.Line(GeneratedCode);
         w.Line("global::InceptionGen.NetworkGraph global::InceptionGen.INetwork.Graph => Graph;");
+        w.Line(GeneratedCode);
+        w.Line("global::InceptionGen.NetworkSchedule global::InceptionGen.INetwork.Schedule => Schedule;");
         w.Line(GeneratedCode);
         w.Line("int global::InceptionGen.INetwork.InputLength => InputLength;");
         w.Line(GeneratedCode);
@@ -222,52 +255,31 @@ internal sealed partial class Emitter
         w.Line();
         w.Line("/// <summary>Re-initializes every parameter deterministically from <paramref name=\"seed\"/> (see <see cref=\"global::InceptionGen.ParameterInitializer\"/>).</summary>");
         w.Line(GeneratedCode);
-        w.Line("public void InitializeParameters(ulong seed) => global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);");
+        w.Line("public void InitializeParameters(ulong seed) => global::InceptionGen.ParameterInitializer.Initialize(__parameters, seed);");
         w.Line();
     }
 
     private string HandleExpression(LayerPlan layer)
-    {
-        var model = layer.Model;
-        var name = model.Name;
-        var shape = $"new global::InceptionGen.FeatureShape({layer.Channels}, {layer.Height}, {layer.Width})";
-        switch (model.Kind)
-        {
-            case LayerKind.Conv:
-                return ConvHandle(name, "");
-            case LayerKind.Linear:
-                return LinearHandle(name, "");
-            case LayerKind.Dropout:
-                return $"new global::InceptionGen.Dropout(\"{name}\", {shape}, {Float(model.Rate)})";
-            case LayerKind.Inception:
-                var parts = new[] { "Branch1", "Branch2Reduce", "Branch2", "Branch3Reduce", "Branch3", "Branch4Projection" }
-                    .Select(part => HasOp(name, part) ? ConvHandle(name, part) : "null");
-                return $"new global::InceptionGen.Inception(\"{name}\", {shape}, {string.Join(", ", parts)}, hasPoolBranch: true)";
-            case LayerKind.AuxiliaryClassifier:
-                return $"new global::InceptionGen.AuxiliaryClassifier(\"{name}\", {shape}, \"{layer.TappedLayer}\", {Float(model.LossWeight)}, {ConvHandle(name, "Conv")}, {LinearHandle(name, "Hidden")}, {LinearHandle(name, "Classifier")}, {Float(model.Rate)})";
-            default:
-                return $"new global::InceptionGen.{Parsing.Parser.PropertyTypeFor(model.Kind)}(\"{name}\", {shape})";
-        }
-    }
+        => LayerDescriptors.For(layer.Model.Kind).Handle(this, layer, $"new global::InceptionGen.FeatureShape({layer.Channels}, {layer.Height}, {layer.Width})");
 
-    private bool HasOp(string layer, string part) => _plan.Ops.Any(op => op.Layer == layer && op.Part == part && op.Kind == OpKind.Conv);
+    internal bool HasConvolution(string layer, string part) => _plan.Ops.Any(op => op.Layer == layer && op.Part == part && op.Kind == OpKind.Conv);
 
     /// <summary>The op that computes a layer or part (not the pad ahead of it).</summary>
     private OpPlan FindOp(string layer, string part) => _plan.Ops.First(op => op.Layer == layer && op.Part == part && op.Kind is OpKind.Conv or OpKind.Linear);
 
-    private string ConvHandle(string layer, string part)
+    internal string ConvHandle(string layer, string part)
     {
         var op = FindOp(layer, part);
-        return $"new global::InceptionGen.Conv(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, {op.OutHeight}, {op.OutWidth}), _parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.Relu)})";
+        return $"new global::InceptionGen.Conv(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, {op.OutHeight}, {op.OutWidth}), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.Relu)})";
     }
 
-    private string LinearHandle(string layer, string part)
+    internal string LinearHandle(string layer, string part)
     {
         var op = FindOp(layer, part);
-        return $"new global::InceptionGen.Linear(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, 1, 1), _parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {Bool(op.Relu)})";
+        return $"new global::InceptionGen.Linear(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, 1, 1), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {Bool(op.Relu)})";
     }
 
-    private string ParameterReference(string? name) => name is null ? "null" : $"s_parameterTensors[{_parameterIndex[name]}]";
+    internal string ParameterReference(string? name) => name is null ? "null" : $"__parameterTensors[{_parameterIndex[name]}]";
 
     private void WriteLayerProperties()
     {
@@ -281,22 +293,22 @@ internal sealed partial class Emitter
         }
     }
 
-    private string SummaryKind(string layer) => _plan.Summary.FirstOrDefault(row => row.Name == layer)?.Kind ?? "";
+    internal string SummaryKind(string layer) => _plan.Summary.FirstOrDefault(row => row.Name == layer)?.Kind ?? "";
 
     // ---- text helpers -------------------------------------------------------------------------
 
     /// <summary>A name as a C# identifier: a keyword such as <c>class</c> needs its <c>@</c> back.</summary>
-    private static string Identifier(string name)
+    internal static string Identifier(string name)
         => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsReservedKeyword(Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name)) ? "@" + name : name;
 
     /// <summary>The field behind a layer property; the prefix keeps it apart from the generated fields.</summary>
-    private static string Field(string name) => "_layer" + name;
+    internal static string Field(string name) => "__layer_" + name;
 
-    private static int RoundUp(int count) => (count + 15) / 16 * 16;
+    internal static int RoundUp(int count) => (count + 15) / 16 * 16;
 
-    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+    internal static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Bool(bool value) => value ? "true" : "false";
+    internal static string Bool(bool value) => value ? "true" : "false";
 
-    private static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
+    internal static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
 }

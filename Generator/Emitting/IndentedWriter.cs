@@ -6,7 +6,7 @@ namespace InceptionGen.Generator.Emitting;
 /// <summary>A small indented text writer: generated code is text, written line by line.</summary>
 internal sealed class IndentedWriter
 {
-    private const string IndentUnit = "    ";
+    internal const string IndentUnit = "    ";
     private readonly StringBuilder _text = new();
     private int _depth;
 

@@ -45,9 +45,6 @@ internal sealed record LayerModel(
     int ConvChannels = 0,
     EquatableArray<int> InceptionWidths = default);
 
-/// <summary>A member the user declared whose name may collide with one the generator derives from a layer (checked after planning).</summary>
-internal sealed record UserMember(string Name, LocationInfo? Location);
-
 /// <summary>
 /// A network class as the parser read it, with the problems it found on the way. <see cref="Incomplete"/>
 /// is set when the compiler could not bind part of it (it reports that itself); nothing is generated then.
@@ -63,9 +60,8 @@ internal sealed record NetworkModel(
     EquatableArray<LayerModel> Layers,
     LocationInfo? Location,
     EquatableArray<DiagnosticInfo> Diagnostics,
-    bool Incomplete,
-    EquatableArray<UserMember> CollisionCandidates = default)
+    bool Incomplete)
 {
-    /// <summary>The fully qualified name, for diagnostics and the hint name.</summary>
-    public string FullName => (Namespace is null ? "" : Namespace + ".") + string.Concat(ContainingTypes.Select(type => type.Name + ".")) + ClassName;
+    /// <summary>The fully qualified name, for diagnostics and the hint name; without the <c>@</c> of escaped keywords, which a hint name cannot hold.</summary>
+    public string FullName => ((Namespace is null ? "" : Namespace + ".") + string.Concat(ContainingTypes.Select(type => type.Name + ".")) + ClassName).Replace("@", "");
 }

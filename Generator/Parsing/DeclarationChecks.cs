@@ -64,13 +64,9 @@ internal static class DeclarationChecks
         }
     }
 
-    /// <summary>
-    /// Checks the class and its other members; returns the user members whose names may collide with members the
-    /// emitter names after layers (<c>RunConv1</c>), which can only be checked once the layers are planned.
-    /// </summary>
-    public static EquatableArray<UserMember> CheckMembers(INamedTypeSymbol type, LocationInfo? classLocation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    /// <summary>Checks the class and its other members against what the generated part declares.</summary>
+    public static void CheckMembers(INamedTypeSymbol type, LocationInfo? classLocation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
-        var candidates = new List<UserMember>();
         var parts = type.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().ToList();
         if (parts.Any(part => part.ParameterList is not null))
         {
@@ -93,7 +89,7 @@ internal static class DeclarationChecks
             }
         }
 
-        if (GeneratedMembers.IsFixedName(type.Name))
+        if (GeneratedMembers.IsTaken(type.Name))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameTakenByGeneratedMember, classLocation, "The class", type.Name, type.Name));
         }
@@ -101,26 +97,20 @@ internal static class DeclarationChecks
         foreach (var member in type.GetMembers().Where(member => !member.IsImplicitlyDeclared && !IsLayer(member)))
         {
             var location = LocationInfo.From(member.Locations.FirstOrDefault());
-            if (GeneratedMembers.IsFixedName(member.Name))
+            if (GeneratedMembers.IsTaken(member.Name))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameTakenByGeneratedMember, location, "Member", member.Name, type.Name));
-            }
-            else if (GeneratedMembers.MayCollide(member.Name))
-            {
-                candidates.Add(new UserMember(member.Name, location));
             }
         }
 
         // Inherited members would be hidden by the generated ones (warning CS0108 in generated code).
         for (var ancestor = type.BaseType; ancestor is not null && ancestor.SpecialType != SpecialType.System_Object; ancestor = ancestor.BaseType)
         {
-            foreach (var member in ancestor.GetMembers().Where(member => member.DeclaredAccessibility != Accessibility.Private && !member.IsImplicitlyDeclared && GeneratedMembers.IsFixedName(member.Name)))
+            foreach (var member in ancestor.GetMembers().Where(member => member.DeclaredAccessibility != Accessibility.Private && !member.IsImplicitlyDeclared && GeneratedMembers.IsTaken(member.Name)))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameTakenByGeneratedMember, classLocation, $"Member inherited from '{ancestor.Name}'", member.Name, type.Name));
             }
         }
-
-        return candidates.Distinct().ToEquatableArray();
     }
 
     /// <summary>

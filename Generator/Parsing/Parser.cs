@@ -55,7 +55,7 @@ internal static class Parser
         }
 
         CheckDeclaration(type, classLocation, diagnostics);
-        var candidates = DeclarationChecks.CheckMembers(type, classLocation, diagnostics, cancellationToken);
+        DeclarationChecks.CheckMembers(type, classLocation, diagnostics, cancellationToken);
         var (channels, height, width) = ReadInputShape(context.Attributes.FirstOrDefault());
 
         var layers = new List<LayerModel>();
@@ -85,8 +85,7 @@ internal static class Parser
             layers.ToEquatableArray(),
             classLocation,
             diagnostics.ToEquatableArray(),
-            incomplete,
-            candidates);
+            incomplete);
     }
 
     /// <summary>Whether <paramref name="declaration"/> carries the class's first [Network] attribute.</summary>
@@ -187,7 +186,7 @@ internal static class Parser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateLayerName, location, property.Name, networkName));
         }
 
-        if (GeneratedMembers.IsFixedName(property.Name))
+        if (GeneratedMembers.IsTaken(property.Name))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedLayerName, location, property.Name));
         }

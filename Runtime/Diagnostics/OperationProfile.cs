@@ -28,29 +28,15 @@ public readonly record struct OperationTime(int Index, OperationInfo Operation, 
 
 /// <summary>
 /// Per-op timing of a generated network through its worker pool. Forward ops run under their index in
-/// <see cref="INetwork.Operations"/>; the backward pass of op <c>i</c> runs under
-/// <see cref="BackwardIndexBase"/> + 2i (input gradient) and + 2i + 1 (weight gradients), as the generator emits it.
+/// <see cref="INetwork.Operations"/>; the backward pass of op <c>i</c> runs under the network's
+/// <see cref="NetworkSchedule.BackwardOperationBase"/> + 2i (input gradient) and + 2i + 1 (weight gradients), and
+/// the per-step work under the schedule's own numbers: this class reads them from <see cref="INetwork.Schedule"/>.
 /// </summary>
 public static class OperationProfile
 {
-    /// <summary>The pool index of the first backward op; the generator's emitted <c>BackwardPass</c> uses the same base.</summary>
-    public const int BackwardIndexBase = 1 << 16;
-
-    /// <summary>The pool index of repacking every convolution's weights for the kernels (after each parameter update).</summary>
-    public const int PackWeightsIndex = BackwardIndexBase - 1;
-
-    /// <summary>The pool index of packing the transposed weights of the input-gradient convolutions (training).</summary>
-    public const int PackTransposedWeightsIndex = BackwardIndexBase - 2;
-
-    /// <summary>The pool index of adding the packed-order weight gradients into <c>Gradients</c> (training).</summary>
-    public const int AddPackedGradientsIndex = BackwardIndexBase - 3;
-
-    private static readonly (int Index, OperationInfo Work)[] s_networkWork =
-    [
-        (PackWeightsIndex, new OperationInfo("(pack weights)", "repack every convolution's weights and bias for the kernels", 0, false)),
-        (PackTransposedWeightsIndex, new OperationInfo("(pack transposed weights)", "pack the flipped, transposed weights of the input-gradient convolutions", 0, true)),
-        (AddPackedGradientsIndex, new OperationInfo("(gather weight gradients)", "add the packed-order weight gradients into Gradients", 0, true)),
-    ];
+    private static readonly OperationInfo s_packWeights = new("(pack weights)", "repack every convolution's weights and bias for the kernels", 0, false);
+    private static readonly OperationInfo s_packTransposedWeights = new("(pack transposed weights)", "pack the flipped, transposed weights of the input-gradient convolutions", 0, true);
+    private static readonly OperationInfo s_addPackedGradients = new("(gather weight gradients)", "add the packed-order weight gradients into Gradients", 0, true);
 
     /// <summary>
     /// Starts adding up per-op time on <paramref name="pool"/> for every forward and backward op of
@@ -60,7 +46,7 @@ public static class OperationProfile
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(network);
-        pool.StartProfiling(BackwardIndexBase + 2 * network.Operations.Count);
+        pool.StartProfiling(network.Schedule.BackwardOperationBase + 2 * network.Operations.Count);
     }
 
     /// <summary>The ops that took time since <see cref="Start"/>, in the order their indices run, divided by <paramref name="runs"/>.</summary>
@@ -70,6 +56,13 @@ public static class OperationProfile
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
         var ticks = pool.ProfileTicks;
+        var schedule = network.Schedule;
+        (int Index, OperationInfo Work)[] networkWorks =
+        [
+            (schedule.PackWeightsOperation, s_packWeights),
+            (schedule.PackTransposedWeightsOperation, s_packTransposedWeights),
+            (schedule.AddPackedGradientsOperation, s_addPackedGradients),
+        ];
         var times = new List<OperationTime>();
         for (var slot = 0; slot < ticks.Length; slot++)
         {
@@ -78,16 +71,17 @@ public static class OperationProfile
                 continue;
             }
 
-            var networkWork = Array.FindIndex(s_networkWork, work => work.Index == slot);
+            var networkWork = Array.FindIndex(networkWorks, work => work.Index == slot);
             if (networkWork >= 0)
             {
-                times.Add(new OperationTime(-1 - networkWork, s_networkWork[networkWork].Work, OperationPhase.Network, ticks[slot] * 1000.0 / Stopwatch.Frequency / runs));
+                times.Add(new OperationTime(-1 - networkWork, networkWorks[networkWork].Work, OperationPhase.Network, ticks[slot] * 1000.0 / Stopwatch.Frequency / runs));
                 continue;
             }
 
-            var (index, phase) = slot < BackwardIndexBase
+            var backwardBase = schedule.BackwardOperationBase;
+            var (index, phase) = slot < backwardBase
                 ? (slot, OperationPhase.Forward)
-                : ((slot - BackwardIndexBase) / 2, (slot - BackwardIndexBase) % 2 == 0 ? OperationPhase.InputGradient : OperationPhase.WeightGradient);
+                : ((slot - backwardBase) / 2, (slot - backwardBase) % 2 == 0 ? OperationPhase.InputGradient : OperationPhase.WeightGradient);
             if (index >= network.Operations.Count)
             {
                 throw new InvalidOperationException($"the pool timed index {slot}, which is no op of {network.Summary.NetworkName} ({network.Operations.Count} ops)");

@@ -9,6 +9,9 @@ public interface INetwork
     /// <summary>The graph the generator planned, in PyTorch terms (for exporters and weight files).</summary>
     NetworkGraph Graph { get; }
 
+    /// <summary>Images per pass and the worker-pool operation numbers the generator chose (for profilers).</summary>
+    NetworkSchedule Schedule { get; }
+
     /// <summary>Floats of one input image (NCHW).</summary>
     int InputLength { get; }
 

@@ -45,9 +45,18 @@ internal static class GeneratorHarness
 /// <summary>The outcome of one generator run.</summary>
 internal sealed record GeneratorResult(Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, GeneratorDriverRunResult RunResult)
 {
-    /// <summary>Generated source files by hint name.</summary>
+    /// <summary>Generated network files by hint name (the shared register tiles are <see cref="RegisterTiles"/>).</summary>
     public IReadOnlyDictionary<string, string> GeneratedSources
-        => RunResult.Results.SelectMany(result => result.GeneratedSources).ToDictionary(source => source.HintName, source => source.SourceText.ToString());
+        => RunResult.Results.SelectMany(result => result.GeneratedSources)
+            .Where(source => source.HintName != InceptionGenerator.TilesHintName)
+            .ToDictionary(source => source.HintName, source => source.SourceText.ToString());
+
+    /// <summary>The register tiles shared by the compilation's networks, or null when none has a convolution.</summary>
+    public string? RegisterTiles
+        => RunResult.Results.SelectMany(result => result.GeneratedSources)
+            .Where(source => source.HintName == InceptionGenerator.TilesHintName)
+            .Select(source => source.SourceText.ToString())
+            .SingleOrDefault();
 
     /// <summary>Errors and warnings of the final compilation, generated code included.</summary>
     public IReadOnlyList<Diagnostic> CompilationProblems

@@ -49,6 +49,17 @@ public sealed class SnapshotTests
         VerifySnapshot(Generated(result, "InceptionGen.Definitions.GoogLeNet.g.cs"));
     }
 
+    /// <summary>The register tiles GoogLeNet's convolution drivers call, generated once for the compilation.</summary>
+    [Fact]
+    public void GoogLeNetRegisterTiles()
+    {
+        var result = GeneratorHarness.Run(RepositoryFiles.ReadText("Definitions", "GoogLeNet.cs"));
+
+        AssertCleanRun(result);
+        Assert.NotNull(result.RegisterTiles);
+        VerifySnapshot(result.RegisterTiles!);
+    }
+
     [Fact]
     public void SmallInceptionNet()
     {

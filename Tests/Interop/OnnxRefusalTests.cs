@@ -53,6 +53,7 @@ public sealed class OnnxRefusalTests
     {
         public NetworkSummary Summary => network.Summary;
         public NetworkGraph Graph => graph;
+        public NetworkSchedule Schedule => network.Schedule;
         public int InputLength => network.InputLength;
         public int OutputLength => network.OutputLength;
         public int MaxBatch => network.MaxBatch;

@@ -60,8 +60,8 @@ public sealed class OperationProfileTests
         Assert.Throws<ArgumentOutOfRangeException>(() => OperationProfile.Read(pool, network, runs: 0));
 
         // A pool index past the network's ops (another network's profile read against this one) is not guessed at.
-        pool.StartProfiling(OperationProfile.BackwardIndexBase + 2 * SmallInceptionNet.Operations.Count + 2);
-        pool.Run(new NoWork(), OperationProfile.BackwardIndexBase + 2 * SmallInceptionNet.Operations.Count, 1);
+        pool.StartProfiling(SmallInceptionNet.Schedule.BackwardOperationBase + 2 * SmallInceptionNet.Operations.Count + 2);
+        pool.Run(new NoWork(), SmallInceptionNet.Schedule.BackwardOperationBase + 2 * SmallInceptionNet.Operations.Count, 1);
         var error = Assert.Throws<InvalidOperationException>(() => OperationProfile.Read(pool, network, runs: 1));
         Assert.Contains("no op of SmallInceptionNet", error.Message, StringComparison.Ordinal);
     }

@@ -78,9 +78,21 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public const int PackedWeightsLength = 1089952;
 
+    // The schedule the planner chose: images per pass, and the worker-pool numbers of the backward ops and the per-step work.
+    private const int __ImagesPerPass = 2;
+    private const int __TrainingImagesPerPass = 4;
+    private const int __BackwardOperationBase = 65536;
+    private const int __PackWeightsOperation = 65535;
+    private const int __PackTransposedWeightsOperation = 65534;
+    private const int __AddPackedGradientsOperation = 65533;
+
+    /// <summary>Images per pass and worker-pool operation numbers, as the planner chose them (the profiler decodes pool times with these).</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public static global::InceptionGen.NetworkSchedule Schedule { get; } = new(__ImagesPerPass, __TrainingImagesPerPass, __BackwardOperationBase, __PackWeightsOperation, __PackTransposedWeightsOperation, __AddPackedGradientsOperation);
+
     /// <summary>Every parameter tensor, in block order: name, offset, shape (PyTorch's OIHW or [out, in]), role, fan-in, whether a ReLU follows, auxiliary.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static readonly global::InceptionGen.ParameterTensor[] s_parameterTensors =
+    private static readonly global::InceptionGen.ParameterTensor[] __parameterTensors =
     [
         new("Module.Branch1.Weights", 0, [128, 256, 1, 1], global::InceptionGen.ParameterRole.Weight, 256, true, false),
         new("Module.Branch1.Bias", 32768, [128], global::InceptionGen.ParameterRole.Bias, 256, true, false),
@@ -92,7 +104,7 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
 
     /// <summary>Every parameter tensor of the network, in block order.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.ParameterTensor> ParameterTensors => s_parameterTensors;
+    public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.ParameterTensor> ParameterTensors => __parameterTensors;
 
     /// <summary>The layers with output shapes, parameters and multiply-adds, like Keras' model.summary(); print it with <c>Summary.Format()</c>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -123,19 +135,19 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
     ]);
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.ParameterStore _parameters;
+    private readonly global::InceptionGen.ParameterStore __parameters;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.AlignedBuffer _activations;
+    private readonly global::InceptionGen.AlignedBuffer __activations;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.AlignedBuffer _packedWeights;
+    private readonly global::InceptionGen.AlignedBuffer __packedWeights;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Threading.WorkerPool _pool;
+    private readonly global::InceptionGen.Threading.WorkerPool __pool;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private int _packedVersion = -1;
+    private int __packedVersion = -1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private int _batch;
+    private int __batch;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _layerModule;
+    private readonly global::InceptionGen.Inception __layer_Module;
 
     /// <summary>
     /// Creates the network with its parameter block initialized from <paramref name="seed"/> and activation
@@ -148,12 +160,12 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         global::System.ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, int.MaxValue / global::System.Math.Max(ActivationLengthPerImage, 1));
         MaxBatch = maxBatch;
-        _parameters = new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);
-        _activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);
-        _packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);
-        _pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;
-        global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);
-        _layerModule = new global::InceptionGen.Inception("Module", new global::InceptionGen.FeatureShape(672, 28, 28), new global::InceptionGen.Conv("Module.Branch1", new global::InceptionGen.FeatureShape(128, 28, 28), _parameters, s_parameterTensors[0], s_parameterTensors[1], 1, 1, 0, true), null, new global::InceptionGen.Conv("Module.Branch2", new global::InceptionGen.FeatureShape(192, 28, 28), _parameters, s_parameterTensors[2], s_parameterTensors[3], 3, 1, 1, true), null, new global::InceptionGen.Conv("Module.Branch3", new global::InceptionGen.FeatureShape(96, 28, 28), _parameters, s_parameterTensors[4], s_parameterTensors[5], 5, 1, 2, true), null, hasPoolBranch: true);
+        __parameters = new global::InceptionGen.ParameterStore(__parameterTensors, ParameterBlockLength);
+        __activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);
+        __packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);
+        __pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;
+        global::InceptionGen.ParameterInitializer.Initialize(__parameters, seed);
+        __layer_Module = new global::InceptionGen.Inception("Module", new global::InceptionGen.FeatureShape(672, 28, 28), new global::InceptionGen.Conv("Module.Branch1", new global::InceptionGen.FeatureShape(128, 28, 28), __parameters, __parameterTensors[0], __parameterTensors[1], 1, 1, 0, true), null, new global::InceptionGen.Conv("Module.Branch2", new global::InceptionGen.FeatureShape(192, 28, 28), __parameters, __parameterTensors[2], __parameterTensors[3], 3, 1, 1, true), null, new global::InceptionGen.Conv("Module.Branch3", new global::InceptionGen.FeatureShape(96, 28, 28), __parameters, __parameterTensors[4], __parameterTensors[5], 5, 1, 2, true), null, hasPoolBranch: true);
     }
 
     /// <summary>The largest batch <see cref="Forward"/> accepts.</summary>
@@ -162,12 +174,14 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
 
     /// <summary>All parameters in one 64-byte-aligned block, with a named view per tensor.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public global::InceptionGen.ParameterStore Parameters => _parameters;
+    public global::InceptionGen.ParameterStore Parameters => __parameters;
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     global::InceptionGen.NetworkGraph global::InceptionGen.INetwork.Graph => Graph;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::InceptionGen.NetworkSchedule global::InceptionGen.INetwork.Schedule => Schedule;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     int global::InceptionGen.INetwork.InputLength => InputLength;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -177,11 +191,11 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
 
     /// <summary>Re-initializes every parameter deterministically from <paramref name="seed"/> (see <see cref="global::InceptionGen.ParameterInitializer"/>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public void InitializeParameters(ulong seed) => global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);
+    public void InitializeParameters(ulong seed) => global::InceptionGen.ParameterInitializer.Initialize(__parameters, seed);
 
     /// <summary>Layer Module: inception, output 672x28x28.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Module => _layerModule;
+    public partial global::InceptionGen.Inception Module => __layer_Module;
 
     /// <summary>
     /// Inference on <paramref name="batch"/> images: <paramref name="input"/> holds batch × <see cref="InputLength"/> floats
@@ -203,31 +217,27 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
 
         // Convolutions read weights repacked for the kernels; repack when the parameters moved on.
-        var version = _parameters.Version;
-        if (version != _packedVersion)
+        var version = __parameters.Version;
+        if (version != __packedVersion)
         {
-            PackWeights();
-            _packedVersion = version;
+            __PackWeights();
+            __packedVersion = version;
         }
 
         // Large batches run in passes of a few images, so that each layer's tensors stay in cache.
-        for (var first = 0; first < batch; first += ImagesPerPass)
+        for (var first = 0; first < batch; first += __ImagesPerPass)
         {
-            var images = global::System.Math.Min(ImagesPerPass, batch - first);
-            ForwardPass(input.Slice(first * InputLength, images * InputLength), output.Slice(first * OutputLength, images * OutputLength), images);
+            var images = global::System.Math.Min(__ImagesPerPass, batch - first);
+            __ForwardPass(input.Slice(first * InputLength, images * InputLength), output.Slice(first * OutputLength, images * OutputLength), images);
         }
     }
 
-    /// <summary>Images per pass of <see cref="Forward"/>: larger batches loop over passes of this many.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private const int ImagesPerPass = 2;
-
     /// <summary>One pass of the forward pass over <paramref name="batch"/> images, every op in order.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void __ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
     {
-        _batch = batch;
-        var activations = _activations.Span;
+        __batch = batch;
+        var activations = __activations.Span;
 
         // input: NCHW 256x28x28 to NCHW16c
         for (var image = 0; image < batch; image++)
@@ -236,22 +246,22 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
 
         // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
-        _pool.Run(this, 1, ItemCount(1, batch));
+        __pool.Run(this, __Op_Module_Branch1, __ItemCount(__Op_Module_Branch1, batch));
 
         // Module.Branch2: zero border of 1 around input_blocked 256x28x28
-        _pool.Run(this, 2, ItemCount(2, batch));
+        __pool.Run(this, __Op_Module_Branch2_Pad, __ItemCount(__Op_Module_Branch2_Pad, batch));
 
         // Module.Branch2: conv 3x3/1 pad 1, 256 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module
-        _pool.Run(this, 3, ItemCount(3, batch));
+        __pool.Run(this, __Op_Module_Branch2, __ItemCount(__Op_Module_Branch2, batch));
 
         // Module.Branch3: zero border of 2 around input_blocked 256x28x28
-        _pool.Run(this, 4, ItemCount(4, batch));
+        __pool.Run(this, __Op_Module_Branch3_Pad, __ItemCount(__Op_Module_Branch3_Pad, batch));
 
         // Module.Branch3: conv 5x5/1 pad 2, 256 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module
-        _pool.Run(this, 5, ItemCount(5, batch));
+        __pool.Run(this, __Op_Module_Branch3, __ItemCount(__Op_Module_Branch3, batch));
 
         // Module.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28; writes channels [416, 672) of module
-        _pool.Run(this, 6, ItemCount(6, batch));
+        __pool.Run(this, __Op_Module_Branch4Pool, __ItemCount(__Op_Module_Branch4Pool, batch));
 
         // output: blocked 672x28x28 to NCHW
         for (var image = 0; image < batch; image++)
@@ -262,17 +272,17 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
 
     /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>), one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PackWeights()
+    private void __PackWeights()
     {
-        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex, 3);
+        __pool.Run(this, __PackWeightsOperation, 3);
     }
 
-    /// <summary>Items [begin, end) of <see cref="PackWeights()"/>: one convolution each.</summary>
+    /// <summary>Items [begin, end) of <see cref="__PackWeights()"/>: one convolution each.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PackWeights(int begin, int end)
+    private void __PackWeights(int begin, int end)
     {
-        var parameters = _parameters.ReadOnlySpan;
-        var packed = _packedWeights.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var packed = __packedWeights.Span;
         for (var item = begin; item < end; item++)
         {
             switch (item)
@@ -314,6 +324,16 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         new("Output", "output: blocked 672x28x28 to NCHW", 0, false),
     ];
 
+    // The worker-pool number of each op, its index in Operations; its backward runs under __BackwardOperationBase + 2 × it (input gradient) and + 1 (weight gradients).
+    private const int __Op_Input = 0;
+    private const int __Op_Module_Branch1 = 1;
+    private const int __Op_Module_Branch2_Pad = 2;
+    private const int __Op_Module_Branch2 = 3;
+    private const int __Op_Module_Branch3_Pad = 4;
+    private const int __Op_Module_Branch3 = 5;
+    private const int __Op_Module_Branch4Pool = 6;
+    private const int __Op_Output = 7;
+
     /// <summary>
     /// Runs items [begin, end) of op <paramref name="operation"/>, called by the worker pool. The same op methods serve
     /// inference and training; they differ in where the tensors live (the arena, or the training memory).
@@ -321,17 +341,17 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)
     {
-        var batch = _batch;
-        var memory = _activations.Span;
+        var batch = __batch;
+        var memory = __activations.Span;
         switch (operation)
         {
-            case 1: RunModuleBranch1(begin, end, memory, 0 * batch, 200704 * batch); break;
-            case 2: PadModuleBranch2(begin, end, memory, 0 * batch, 727552 * batch); break;
-            case 3: RunModuleBranch2(begin, end, memory, 727552 * batch, 200704 * batch); break;
-            case 4: PadModuleBranch3(begin, end, memory, 0 * batch, 727552 * batch); break;
-            case 5: RunModuleBranch3(begin, end, memory, 727552 * batch, 200704 * batch); break;
-            case 6: RunModuleBranch4Pool(begin, end, memory, 0 * batch, 200704 * batch); break;
-            case global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex: PackWeights(begin, end); break;
+            case __Op_Module_Branch1: __Forward_Module_Branch1(begin, end, memory, 0 * batch, 200704 * batch); break;
+            case __Op_Module_Branch2_Pad: __Forward_Module_Branch2_Pad(begin, end, memory, 0 * batch, 727552 * batch); break;
+            case __Op_Module_Branch2: __Forward_Module_Branch2(begin, end, memory, 727552 * batch, 200704 * batch); break;
+            case __Op_Module_Branch3_Pad: __Forward_Module_Branch3_Pad(begin, end, memory, 0 * batch, 727552 * batch); break;
+            case __Op_Module_Branch3: __Forward_Module_Branch3(begin, end, memory, 727552 * batch, 200704 * batch); break;
+            case __Op_Module_Branch4Pool: __Forward_Module_Branch4Pool(begin, end, memory, 0 * batch, 200704 * batch); break;
+            case __PackWeightsOperation: __PackWeights(begin, end); break;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
         }
     }
@@ -343,7 +363,7 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public void RunOperation(int operation)
     {
-        if (_batch == 0)
+        if (__batch == 0)
         {
             throw new global::System.InvalidOperationException("Run Forward once before timing single operations.");
         }
@@ -351,7 +371,7 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         {
             throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op of the inference pass");
         }
-        _pool.Run(this, operation, ItemCount(operation, _batch));
+        __pool.Run(this, operation, __ItemCount(operation, __batch));
     }
 
     /// <summary>
@@ -359,29 +379,31 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
     /// kernels take blocks or rows of an image per item, the scalar fallback a whole image.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static int ItemCount(int operation, int batch) => operation switch
+    private static int __ItemCount(int operation, int batch) => operation switch
     {
-        1 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
-        2 => batch * 16,
-        3 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
-        4 => batch * 16,
-        5 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
-        6 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
+        __Op_Module_Branch1 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        __Op_Module_Branch2_Pad => batch * 16,
+        __Op_Module_Branch2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
+        __Op_Module_Branch3_Pad => batch * 16,
+        __Op_Module_Branch3 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
+        __Op_Module_Branch4Pool => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
         _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
     };
 
+    #region Module: inception
+
     // Module.Branch1: conv 1x1/1, 256 -> 128 channels, 28x28 -> 28x28, ReLU; writes channels [0, 128) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunModuleBranch1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    private void __Forward_Module_Branch1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
-        var batch = _batch;
+        var batch = __batch;
         // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Module_Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Module_Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Module_Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var parameters = _parameters.ReadOnlySpan;
+            var parameters = __parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
                 global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 200704, 200704) /* input_blocked 256x28x28 */, default, memory.Slice(outputBase + image * 526848, 100352) /* module 672x28x28 */,
@@ -391,11 +413,54 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
     }
 
+    // Module.Branch1: 8 output blocks x 28 rows of 28 pixels, reading input_blocked 256x28x28.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Convolve_Module_Branch1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
+        ref var packed = ref __packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 112;
+                var group = item / 28 % 4;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 8192);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 224;
+                var group = item / 28 % 8;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 4096);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
+                }
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
+            }
+        }
+    }
+
     // Module.Branch2: zero border of 1 around input_blocked 256x28x28
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PadModuleBranch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    private void __Forward_Module_Branch2_Pad(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
-        var batch = _batch;
+        var batch = __batch;
         for (var item = begin; item < end; item++)
         {
             var image = item / 16;
@@ -406,16 +471,16 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
 
     // Module.Branch2: conv 3x3/1 pad 1, 256 -> 192 channels, 28x28 -> 28x28, ReLU; writes channels [128, 320) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunModuleBranch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    private void __Forward_Module_Branch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
-        var batch = _batch;
+        var batch = __batch;
         // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch2<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Module_Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Module_Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Module_Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var parameters = _parameters.ReadOnlySpan;
+            var parameters = __parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
                 global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 230400, 230400) /* input_blocked_padded 256x30x30 */, default, memory.Slice(outputBase + image * 526848 + 100352, 150528) /* module 672x28x28 */,
@@ -425,11 +490,54 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
     }
 
+    // Module.Branch2: 12 output blocks x 28 rows of 28 pixels, reading input_blocked_padded 256x30x30.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Convolve_Module_Branch2<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
+        ref var packed = ref __packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 28 % 6;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 230400 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 100352 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 73728);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475264 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 336;
+                var group = item / 28 % 12;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 230400 + row * 480);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 100352 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 36864);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475264 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
+                }
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
+            }
+        }
+    }
+
     // Module.Branch3: zero border of 2 around input_blocked 256x28x28
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PadModuleBranch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    private void __Forward_Module_Branch3_Pad(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
-        var batch = _batch;
+        var batch = __batch;
         for (var item = begin; item < end; item++)
         {
             var image = item / 16;
@@ -440,16 +548,16 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
 
     // Module.Branch3: conv 5x5/1 pad 2, 256 -> 96 channels, 28x28 -> 28x28, ReLU; writes channels [320, 416) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunModuleBranch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    private void __Forward_Module_Branch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
-        var batch = _batch;
+        var batch = __batch;
         // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveModuleBranch3<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Module_Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Module_Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Module_Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
         else
         {
-            var parameters = _parameters.ReadOnlySpan;
+            var parameters = __parameters.ReadOnlySpan;
             for (var image = begin; image < end; image++)
             {
                 global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 262144, 262144) /* input_blocked_padded_4 256x32x32 */, default, memory.Slice(outputBase + image * 526848 + 250880, 75264) /* module 672x28x28 */,
@@ -459,11 +567,54 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
     }
 
+    // Module.Branch3: 6 output blocks x 28 rows of 28 pixels, reading input_blocked_padded_4 256x32x32.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Convolve_Module_Branch3<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
+        ref var packed = ref __packedWeights.First;
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 84;
+                var group = item / 28 % 3;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 262144 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 250880 + group * 25088 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475456 + group * 204800);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1089856 + group * 32);
+                for (var tile = 0; tile < 2; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
+                }
+            }
+        }
+        else
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 168;
+                var group = item / 28 % 6;
+                var row = item % 28;
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 262144 + row * 512);
+                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 250880 + group * 12544 + row * 448);
+                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475456 + group * 102400);
+                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1089856 + group * 16);
+                for (var tile = 0; tile < 4; tile++)
+                {
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
+                }
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
+            }
+        }
+    }
+
     // Module.Branch4Pool: max pool 3x3/1 pad 1, 256x28x28 -> 256x28x28; writes channels [416, 672) of module
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunModuleBranch4Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    private void __Forward_Module_Branch4Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
-        var batch = _batch;
+        var batch = __batch;
         var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 28, InWidth: 28, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 1);
         if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
@@ -484,706 +635,6 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
     }
 
-    // Module.Branch1: 8 output blocks x 28 rows of 28 pixels, reading input_blocked 256x28x28.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveModuleBranch1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref _packedWeights.First;
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 112;
-                var group = item / 28 % 4;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + group * 25088 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 8192);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 32);
-                for (var tile = 0; tile < 2; tile++)
-                {
-                    ConvolutionTile2x14Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
-                }
-            }
-        }
-        else
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 224;
-                var group = item / 28 % 8;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 200704 + row * 448);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + group * 12544 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 4096);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32768 + group * 16);
-                for (var tile = 0; tile < 4; tile++)
-                {
-                    ConvolutionTile1x6Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
-                }
-                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 12544, 448, 4096, 12544, relu: true, accumulate: false);
-            }
-        }
-    }
-
-    // Module.Branch2: 12 output blocks x 28 rows of 28 pixels, reading input_blocked_padded 256x30x30.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveModuleBranch2<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref _packedWeights.First;
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 168;
-                var group = item / 28 % 6;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 230400 + row * 480);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 100352 + group * 25088 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 73728);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475264 + group * 32);
-                for (var tile = 0; tile < 2; tile++)
-                {
-                    ConvolutionTile2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
-                }
-            }
-        }
-        else
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 336;
-                var group = item / 28 % 12;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 230400 + row * 480);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 100352 + group * 12544 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 32896 + group * 36864);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475264 + group * 16);
-                for (var tile = 0; tile < 4; tile++)
-                {
-                    ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
-                }
-                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 14400, 480, 36864, 12544, relu: true, accumulate: false);
-            }
-        }
-    }
-
-    // Module.Branch3: 6 output blocks x 28 rows of 28 pixels, reading input_blocked_padded_4 256x32x32.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveModuleBranch3<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref _packedWeights.First;
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 84;
-                var group = item / 28 % 3;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 262144 + row * 512);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 250880 + group * 25088 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475456 + group * 204800);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1089856 + group * 32);
-                for (var tile = 0; tile < 2; tile++)
-                {
-                    ConvolutionTile2x14Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
-                }
-            }
-        }
-        else
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 168;
-                var group = item / 28 % 6;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 262144 + row * 512);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 526848 + 250880 + group * 12544 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 475456 + group * 102400);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1089856 + group * 16);
-                for (var tile = 0; tile < 4; tile++)
-                {
-                    ConvolutionTile1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
-                }
-                ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 256, 16384, 512, 102400, 12544, relu: true, accumulate: false);
-            }
-        }
-    }
-
-    // Register tile: 1 output block(s) x 4 pixels, 1x1 kernel, stride 1; 4 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 4 pixels, 3x3 kernel, stride 1; 4 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
-            {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 4 pixels, 5x5 kernel, stride 1; 4 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
-            {
-                for (var kx = 0; kx < 5; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 6 pixels, 1x1 kernel, stride 1; 6 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x6Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
-            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
-            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-    }
-
-    // Register tile: 1 output block(s) x 6 pixels, 3x3 kernel, stride 1; 6 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x6Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
-            {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-    }
-
-    // Register tile: 1 output block(s) x 6 pixels, 5x5 kernel, stride 1; 6 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x6Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
-            {
-                for (var kx = 0; kx < 5; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-    }
-
-    // Register tile: 2 output block(s) x 14 pixels, 1x1 kernel, stride 1; 28 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile2x14Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7, a1_8, a1_9, a1_10, a1_11, a1_12, a1_13;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112)); a1_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128)); a1_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144)); a1_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160)); a1_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176)); a1_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192)); a1_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0; a1_8 = a1_0; a1_9 = a1_0; a1_10 = a1_0; a1_11 = a1_0; a1_12 = a1_0; a1_13 = a1_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
-            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
-            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
-            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
-            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
-            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
-            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
-            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
-            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
-            var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 128);
-            a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
-            var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 144);
-            a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
-            var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 160);
-            a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
-            var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 176);
-            a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
-            var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 192);
-            a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
-            var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 208);
-            a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
-        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
-        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
-        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
-        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
-        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
-        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
-        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
-        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
-        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-    }
-
-    // Register tile: 2 output block(s) x 14 pixels, 3x3 kernel, stride 1; 28 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile2x14Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7, a1_8, a1_9, a1_10, a1_11, a1_12, a1_13;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112)); a1_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128)); a1_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144)); a1_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160)); a1_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176)); a1_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192)); a1_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0; a1_8 = a1_0; a1_9 = a1_0; a1_10 = a1_0; a1_11 = a1_0; a1_12 = a1_0; a1_13 = a1_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
-            {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
-                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
-                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
-                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
-                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
-                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
-                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
-                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
-                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
-        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
-        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
-        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
-        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
-        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
-        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
-        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
-        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
-        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-    }
-
-    // Register tile: 2 output block(s) x 14 pixels, 5x5 kernel, stride 1; 28 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile2x14Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7, a1_8, a1_9, a1_10, a1_11, a1_12, a1_13;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112)); a1_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128)); a1_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144)); a1_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160)); a1_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176)); a1_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192)); a1_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0; a1_8 = a1_0; a1_9 = a1_0; a1_10 = a1_0; a1_11 = a1_0; a1_12 = a1_0; a1_13 = a1_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
-            {
-                for (var kx = 0; kx < 5; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8); a1_8 = TBlock.MultiplyAdd(x8, w1, a1_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9); a1_9 = TBlock.MultiplyAdd(x9, w1, a1_9);
-                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
-                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10); a1_10 = TBlock.MultiplyAdd(x10, w1, a1_10);
-                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
-                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11); a1_11 = TBlock.MultiplyAdd(x11, w1, a1_11);
-                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
-                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12); a1_12 = TBlock.MultiplyAdd(x12, w1, a1_12);
-                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
-                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13); a1_13 = TBlock.MultiplyAdd(x13, w1, a1_13);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero); a1_8 = TBlock.Max(a1_8, zero); a1_9 = TBlock.Max(a1_9, zero); a1_10 = TBlock.Max(a1_10, zero); a1_11 = TBlock.Max(a1_11, zero); a1_12 = TBlock.Max(a1_12, zero); a1_13 = TBlock.Max(a1_13, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
-        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
-        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
-        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
-        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-        TBlock.Store(a1_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 128));
-        TBlock.Store(a1_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 144));
-        TBlock.Store(a1_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 160));
-        TBlock.Store(a1_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 176));
-        TBlock.Store(a1_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 192));
-        TBlock.Store(a1_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 208));
-    }
+    #endregion
 
 }

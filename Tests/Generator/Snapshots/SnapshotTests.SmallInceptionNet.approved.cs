@@ -78,9 +78,21 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public const int PackedWeightsLength = 10928;
 
+    // The schedule the planner chose: images per pass, and the worker-pool numbers of the backward ops and the per-step work.
+    private const int __ImagesPerPass = 2;
+    private const int __TrainingImagesPerPass = 4;
+    private const int __BackwardOperationBase = 65536;
+    private const int __PackWeightsOperation = 65535;
+    private const int __PackTransposedWeightsOperation = 65534;
+    private const int __AddPackedGradientsOperation = 65533;
+
+    /// <summary>Images per pass and worker-pool operation numbers, as the planner chose them (the profiler decodes pool times with these).</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public static global::InceptionGen.NetworkSchedule Schedule { get; } = new(__ImagesPerPass, __TrainingImagesPerPass, __BackwardOperationBase, __PackWeightsOperation, __PackTransposedWeightsOperation, __AddPackedGradientsOperation);
+
     /// <summary>Every parameter tensor, in block order: name, offset, shape (PyTorch's OIHW or [out, in]), role, fan-in, whether a ReLU follows, auxiliary.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static readonly global::InceptionGen.ParameterTensor[] s_parameterTensors =
+    private static readonly global::InceptionGen.ParameterTensor[] __parameterTensors =
     [
         new("Conv1.Weights", 0, [16, 1, 3, 3], global::InceptionGen.ParameterRole.Weight, 9, true, false),
         new("Conv1.Bias", 144, [16], global::InceptionGen.ParameterRole.Bias, 9, true, false),
@@ -108,7 +120,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
     /// <summary>Every parameter tensor of the network, in block order.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.ParameterTensor> ParameterTensors => s_parameterTensors;
+    public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.ParameterTensor> ParameterTensors => __parameterTensors;
 
     /// <summary>The layers with output shapes, parameters and multiply-adds, like Keras' model.summary(); print it with <c>Summary.Format()</c>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -175,31 +187,31 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     ]);
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.ParameterStore _parameters;
+    private readonly global::InceptionGen.ParameterStore __parameters;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.AlignedBuffer _activations;
+    private readonly global::InceptionGen.AlignedBuffer __activations;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.AlignedBuffer _packedWeights;
+    private readonly global::InceptionGen.AlignedBuffer __packedWeights;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Threading.WorkerPool _pool;
+    private readonly global::InceptionGen.Threading.WorkerPool __pool;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private int _packedVersion = -1;
+    private int __packedVersion = -1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private int _batch;
+    private int __batch;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Conv _layerConv1;
+    private readonly global::InceptionGen.Conv __layer_Conv1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Pool _layerPool1;
+    private readonly global::InceptionGen.Pool __layer_Pool1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Inception _layerInception1;
+    private readonly global::InceptionGen.Inception __layer_Inception1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.AuxiliaryClassifier _layerAux;
+    private readonly global::InceptionGen.AuxiliaryClassifier __layer_Aux;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Pool _layerPool2;
+    private readonly global::InceptionGen.Pool __layer_Pool2;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Dropout _layerDropout;
+    private readonly global::InceptionGen.Dropout __layer_Dropout;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private readonly global::InceptionGen.Linear _layerClassifier;
+    private readonly global::InceptionGen.Linear __layer_Classifier;
 
     /// <summary>
     /// Creates the network with its parameter block initialized from <paramref name="seed"/> and activation
@@ -212,18 +224,18 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         global::System.ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         global::System.ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBatch, int.MaxValue / global::System.Math.Max(ActivationLengthPerImage, 1));
         MaxBatch = maxBatch;
-        _parameters = new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);
-        _activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);
-        _packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);
-        _pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;
-        global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);
-        _layerConv1 = new global::InceptionGen.Conv("Conv1", new global::InceptionGen.FeatureShape(16, 16, 16), _parameters, s_parameterTensors[0], s_parameterTensors[1], 3, 1, 1, true);
-        _layerPool1 = new global::InceptionGen.Pool("Pool1", new global::InceptionGen.FeatureShape(16, 8, 8));
-        _layerInception1 = new global::InceptionGen.Inception("Inception1", new global::InceptionGen.FeatureShape(88, 8, 8), new global::InceptionGen.Conv("Inception1.Branch1", new global::InceptionGen.FeatureShape(24, 8, 8), _parameters, s_parameterTensors[2], s_parameterTensors[3], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch2Reduce", new global::InceptionGen.FeatureShape(16, 8, 8), _parameters, s_parameterTensors[4], s_parameterTensors[5], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch2", new global::InceptionGen.FeatureShape(32, 8, 8), _parameters, s_parameterTensors[6], s_parameterTensors[7], 3, 1, 1, true), new global::InceptionGen.Conv("Inception1.Branch3Reduce", new global::InceptionGen.FeatureShape(8, 8, 8), _parameters, s_parameterTensors[8], s_parameterTensors[9], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch3", new global::InceptionGen.FeatureShape(16, 8, 8), _parameters, s_parameterTensors[10], s_parameterTensors[11], 5, 1, 2, true), new global::InceptionGen.Conv("Inception1.Branch4Projection", new global::InceptionGen.FeatureShape(16, 8, 8), _parameters, s_parameterTensors[12], s_parameterTensors[13], 1, 1, 0, true), hasPoolBranch: true);
-        _layerAux = new global::InceptionGen.AuxiliaryClassifier("Aux", new global::InceptionGen.FeatureShape(10, 1, 1), "Inception1", 0.3f, new global::InceptionGen.Conv("Aux.Conv", new global::InceptionGen.FeatureShape(16, 4, 4), _parameters, s_parameterTensors[14], s_parameterTensors[15], 1, 1, 0, true), new global::InceptionGen.Linear("Aux.Hidden", new global::InceptionGen.FeatureShape(32, 1, 1), _parameters, s_parameterTensors[16], s_parameterTensors[17], true), new global::InceptionGen.Linear("Aux.Classifier", new global::InceptionGen.FeatureShape(10, 1, 1), _parameters, s_parameterTensors[18], s_parameterTensors[19], false), 0.7f);
-        _layerPool2 = new global::InceptionGen.Pool("Pool2", new global::InceptionGen.FeatureShape(88, 1, 1));
-        _layerDropout = new global::InceptionGen.Dropout("Dropout", new global::InceptionGen.FeatureShape(88, 1, 1), 0.4f);
-        _layerClassifier = new global::InceptionGen.Linear("Classifier", new global::InceptionGen.FeatureShape(10, 1, 1), _parameters, s_parameterTensors[20], s_parameterTensors[21], false);
+        __parameters = new global::InceptionGen.ParameterStore(__parameterTensors, ParameterBlockLength);
+        __activations = new global::InceptionGen.AlignedBuffer((long)ActivationLengthPerImage * maxBatch);
+        __packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);
+        __pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;
+        global::InceptionGen.ParameterInitializer.Initialize(__parameters, seed);
+        __layer_Conv1 = new global::InceptionGen.Conv("Conv1", new global::InceptionGen.FeatureShape(16, 16, 16), __parameters, __parameterTensors[0], __parameterTensors[1], 3, 1, 1, true);
+        __layer_Pool1 = new global::InceptionGen.Pool("Pool1", new global::InceptionGen.FeatureShape(16, 8, 8));
+        __layer_Inception1 = new global::InceptionGen.Inception("Inception1", new global::InceptionGen.FeatureShape(88, 8, 8), new global::InceptionGen.Conv("Inception1.Branch1", new global::InceptionGen.FeatureShape(24, 8, 8), __parameters, __parameterTensors[2], __parameterTensors[3], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch2Reduce", new global::InceptionGen.FeatureShape(16, 8, 8), __parameters, __parameterTensors[4], __parameterTensors[5], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch2", new global::InceptionGen.FeatureShape(32, 8, 8), __parameters, __parameterTensors[6], __parameterTensors[7], 3, 1, 1, true), new global::InceptionGen.Conv("Inception1.Branch3Reduce", new global::InceptionGen.FeatureShape(8, 8, 8), __parameters, __parameterTensors[8], __parameterTensors[9], 1, 1, 0, true), new global::InceptionGen.Conv("Inception1.Branch3", new global::InceptionGen.FeatureShape(16, 8, 8), __parameters, __parameterTensors[10], __parameterTensors[11], 5, 1, 2, true), new global::InceptionGen.Conv("Inception1.Branch4Projection", new global::InceptionGen.FeatureShape(16, 8, 8), __parameters, __parameterTensors[12], __parameterTensors[13], 1, 1, 0, true), hasPoolBranch: true);
+        __layer_Aux = new global::InceptionGen.AuxiliaryClassifier("Aux", new global::InceptionGen.FeatureShape(10, 1, 1), "Inception1", 0.3f, new global::InceptionGen.Conv("Aux.Conv", new global::InceptionGen.FeatureShape(16, 4, 4), __parameters, __parameterTensors[14], __parameterTensors[15], 1, 1, 0, true), new global::InceptionGen.Linear("Aux.Hidden", new global::InceptionGen.FeatureShape(32, 1, 1), __parameters, __parameterTensors[16], __parameterTensors[17], true), new global::InceptionGen.Linear("Aux.Classifier", new global::InceptionGen.FeatureShape(10, 1, 1), __parameters, __parameterTensors[18], __parameterTensors[19], false), 0.7f);
+        __layer_Pool2 = new global::InceptionGen.Pool("Pool2", new global::InceptionGen.FeatureShape(88, 1, 1));
+        __layer_Dropout = new global::InceptionGen.Dropout("Dropout", new global::InceptionGen.FeatureShape(88, 1, 1), 0.4f);
+        __layer_Classifier = new global::InceptionGen.Linear("Classifier", new global::InceptionGen.FeatureShape(10, 1, 1), __parameters, __parameterTensors[20], __parameterTensors[21], false);
     }
 
     /// <summary>The largest batch <see cref="Forward"/> accepts.</summary>
@@ -232,12 +244,14 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
     /// <summary>All parameters in one 64-byte-aligned block, with a named view per tensor.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public global::InceptionGen.ParameterStore Parameters => _parameters;
+    public global::InceptionGen.ParameterStore Parameters => __parameters;
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     global::InceptionGen.NetworkSummary global::InceptionGen.INetwork.Summary => Summary;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     global::InceptionGen.NetworkGraph global::InceptionGen.INetwork.Graph => Graph;
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    global::InceptionGen.NetworkSchedule global::InceptionGen.INetwork.Schedule => Schedule;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     int global::InceptionGen.INetwork.InputLength => InputLength;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -247,35 +261,35 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
     /// <summary>Re-initializes every parameter deterministically from <paramref name="seed"/> (see <see cref="global::InceptionGen.ParameterInitializer"/>).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public void InitializeParameters(ulong seed) => global::InceptionGen.ParameterInitializer.Initialize(_parameters, seed);
+    public void InitializeParameters(ulong seed) => global::InceptionGen.ParameterInitializer.Initialize(__parameters, seed);
 
     /// <summary>Layer Conv1: conv 3x3/1, output 16x16x16.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Conv Conv1 => _layerConv1;
+    public partial global::InceptionGen.Conv Conv1 => __layer_Conv1;
 
     /// <summary>Layer Pool1: max pool 2x2/2, output 16x8x8.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Pool Pool1 => _layerPool1;
+    public partial global::InceptionGen.Pool Pool1 => __layer_Pool1;
 
     /// <summary>Layer Inception1: inception, output 88x8x8.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Inception Inception1 => _layerInception1;
+    public partial global::InceptionGen.Inception Inception1 => __layer_Inception1;
 
     /// <summary>Layer Aux: aux classifier, output 10x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.AuxiliaryClassifier Aux => _layerAux;
+    public partial global::InceptionGen.AuxiliaryClassifier Aux => __layer_Aux;
 
     /// <summary>Layer Pool2: global avg pool, output 88x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Pool Pool2 => _layerPool2;
+    public partial global::InceptionGen.Pool Pool2 => __layer_Pool2;
 
     /// <summary>Layer Dropout: dropout 0.4, output 88x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Dropout Dropout => _layerDropout;
+    public partial global::InceptionGen.Dropout Dropout => __layer_Dropout;
 
     /// <summary>Layer Classifier: linear, output 10x1x1.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public partial global::InceptionGen.Linear Classifier => _layerClassifier;
+    public partial global::InceptionGen.Linear Classifier => __layer_Classifier;
 
     /// <summary>
     /// Inference on <paramref name="batch"/> images: <paramref name="input"/> holds batch × <see cref="InputLength"/> floats
@@ -297,32 +311,28 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         }
 
         // Convolutions read weights repacked for the kernels; repack when the parameters moved on.
-        var version = _parameters.Version;
-        if (version != _packedVersion)
+        var version = __parameters.Version;
+        if (version != __packedVersion)
         {
-            PackWeights();
-            _packedVersion = version;
+            __PackWeights();
+            __packedVersion = version;
         }
 
         // Large batches run in passes of a few images, so that each layer's tensors stay in cache.
-        for (var first = 0; first < batch; first += ImagesPerPass)
+        for (var first = 0; first < batch; first += __ImagesPerPass)
         {
-            var images = global::System.Math.Min(ImagesPerPass, batch - first);
-            ForwardPass(input.Slice(first * InputLength, images * InputLength), output.Slice(first * OutputLength, images * OutputLength), images);
+            var images = global::System.Math.Min(__ImagesPerPass, batch - first);
+            __ForwardPass(input.Slice(first * InputLength, images * InputLength), output.Slice(first * OutputLength, images * OutputLength), images);
         }
     }
 
-    /// <summary>Images per pass of <see cref="Forward"/>: larger batches loop over passes of this many.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private const int ImagesPerPass = 2;
-
     /// <summary>One pass of the forward pass over <paramref name="batch"/> images, every op in order.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+    private void __ForwardPass(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
     {
-        _batch = batch;
-        _training = false;
-        var activations = _activations.Span;
+        __batch = batch;
+        __training = false;
+        var activations = __activations.Span;
 
         // input: NCHW 1x16x16 to NCHW16c with a zero border of 1 (for Conv1)
         for (var image = 0; image < batch; image++)
@@ -331,43 +341,43 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         }
 
         // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
-        _pool.Run(this, 1, ItemCount(1, batch));
+        __pool.Run(this, __Op_Conv1, __ItemCount(__Op_Conv1, batch));
 
         // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
-        _pool.Run(this, 2, ItemCount(2, batch));
+        __pool.Run(this, __Op_Pool1, __ItemCount(__Op_Pool1, batch));
 
         // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
-        _pool.Run(this, 3, ItemCount(3, batch));
+        __pool.Run(this, __Op_Inception1_Branch1, __ItemCount(__Op_Inception1_Branch1, batch));
 
         // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
-        _pool.Run(this, 4, ItemCount(4, batch));
+        __pool.Run(this, __Op_Inception1_Branch2Reduce, __ItemCount(__Op_Inception1_Branch2Reduce, batch));
 
         // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
-        _pool.Run(this, 5, ItemCount(5, batch));
+        __pool.Run(this, __Op_Inception1_Branch2_Pad, __ItemCount(__Op_Inception1_Branch2_Pad, batch));
 
         // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
-        _pool.Run(this, 6, ItemCount(6, batch));
+        __pool.Run(this, __Op_Inception1_Branch2, __ItemCount(__Op_Inception1_Branch2, batch));
 
         // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
-        _pool.Run(this, 7, ItemCount(7, batch));
+        __pool.Run(this, __Op_Inception1_Branch3Reduce, __ItemCount(__Op_Inception1_Branch3Reduce, batch));
 
         // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
-        _pool.Run(this, 8, ItemCount(8, batch));
+        __pool.Run(this, __Op_Inception1_Branch3_Pad, __ItemCount(__Op_Inception1_Branch3_Pad, batch));
 
         // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
-        _pool.Run(this, 9, ItemCount(9, batch));
+        __pool.Run(this, __Op_Inception1_Branch3, __ItemCount(__Op_Inception1_Branch3, batch));
 
         // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
-        _pool.Run(this, 10, ItemCount(10, batch));
+        __pool.Run(this, __Op_Inception1_Branch4Pool, __ItemCount(__Op_Inception1_Branch4Pool, batch));
 
         // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
-        _pool.Run(this, 11, ItemCount(11, batch));
+        __pool.Run(this, __Op_Inception1_Branch4Projection, __ItemCount(__Op_Inception1_Branch4Projection, batch));
 
         // Pool2: global average pool, 88x8x8 -> 88x1x1
-        _pool.Run(this, 18, ItemCount(18, batch));
+        __pool.Run(this, __Op_Pool2, __ItemCount(__Op_Pool2, batch));
 
         // Classifier: linear 88 -> 10
-        _pool.Run(this, 20, ItemCount(20, batch));
+        __pool.Run(this, __Op_Classifier, __ItemCount(__Op_Classifier, batch));
 
         // output: copy 10x1x1 to the caller
         for (var image = 0; image < batch; image++)
@@ -378,17 +388,17 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
     /// <summary>Repacks every convolution's weights and bias into the kernels' order (<see cref="global::InceptionGen.Kernels.WeightPacking"/>), one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PackWeights()
+    private void __PackWeights()
     {
-        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex, 8);
+        __pool.Run(this, __PackWeightsOperation, 8);
     }
 
-    /// <summary>Items [begin, end) of <see cref="PackWeights()"/>: one convolution each.</summary>
+    /// <summary>Items [begin, end) of <see cref="__PackWeights()"/>: one convolution each.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PackWeights(int begin, int end)
+    private void __PackWeights(int begin, int end)
     {
-        var parameters = _parameters.ReadOnlySpan;
-        var packed = _packedWeights.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var packed = __packedWeights.Span;
         for (var item = begin; item < end; item++)
         {
             switch (item)
@@ -437,7 +447,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 }
                 case 7: // Aux.Conv: [16, 88, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, packed.Slice(9376, 1536), 16, 88, 1, ChannelMapOf_aux_pool, 96);
+                    global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, packed.Slice(9376, 1536), 16, 88, 1, __ChannelMap_aux_pool, 96);
                     global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(10528, 16) /* Aux.Conv.Bias [16] */, packed.Slice(10912, 16), 16);
                     break;
                 }
@@ -474,6 +484,30 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         new("Output", "output: copy 10x1x1 to the caller", 0, false),
     ];
 
+    // The worker-pool number of each op, its index in Operations; its backward runs under __BackwardOperationBase + 2 × it (input gradient) and + 1 (weight gradients).
+    private const int __Op_Input = 0;
+    private const int __Op_Conv1 = 1;
+    private const int __Op_Pool1 = 2;
+    private const int __Op_Inception1_Branch1 = 3;
+    private const int __Op_Inception1_Branch2Reduce = 4;
+    private const int __Op_Inception1_Branch2_Pad = 5;
+    private const int __Op_Inception1_Branch2 = 6;
+    private const int __Op_Inception1_Branch3Reduce = 7;
+    private const int __Op_Inception1_Branch3_Pad = 8;
+    private const int __Op_Inception1_Branch3 = 9;
+    private const int __Op_Inception1_Branch4Pool = 10;
+    private const int __Op_Inception1_Branch4Projection = 11;
+    private const int __Op_Aux_Pool = 12;
+    private const int __Op_Aux_Conv = 13;
+    private const int __Op_Aux_Flatten = 14;
+    private const int __Op_Aux_Hidden = 15;
+    private const int __Op_Aux_Dropout = 16;
+    private const int __Op_Aux_Classifier = 17;
+    private const int __Op_Pool2 = 18;
+    private const int __Op_Dropout = 19;
+    private const int __Op_Classifier = 20;
+    private const int __Op_Output = 21;
+
     /// <summary>
     /// Runs items [begin, end) of op <paramref name="operation"/>, called by the worker pool. The same op methods serve
     /// inference and training; they differ in where the tensors live (the arena, or the training memory).
@@ -481,40 +515,40 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     void global::InceptionGen.Threading.IRangeWork.Execute(int operation, int begin, int end)
     {
-        var batch = _batch;
-        var training = _training;
-        var memory = training ? _trainingActivations!.Span : _activations.Span;
-        if (operation >= 65536)
+        var batch = __batch;
+        var training = __training;
+        var memory = training ? __trainingActivations!.Span : __activations.Span;
+        if (operation >= __BackwardOperationBase)
         {
-            Backward(operation - 65536, begin, end, batch);
+            __Backward(operation - __BackwardOperationBase, begin, end, batch);
             return;
         }
 
         switch (operation)
         {
-            case 1: RunConv1(begin, end, memory, (training ? 4096 : 0) * batch, (training ? 0 : 5184) * batch); break;
-            case 2: RunPool1(begin, end, memory, (training ? 0 : 5184) * batch, (training ? 9280 : 0) * batch); break;
-            case 3: RunInception1Branch1(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 10304 : 1024) * batch); break;
-            case 4: RunInception1Branch2Reduce(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 16448 : 7168) * batch); break;
-            case 5: PadInception1Branch2(begin, end, memory, (training ? 16448 : 7168) * batch, (training ? 17472 : 8192) * batch); break;
-            case 6: RunInception1Branch2(begin, end, memory, (training ? 17472 : 8192) * batch, (training ? 10304 : 1024) * batch); break;
-            case 7: RunInception1Branch3Reduce(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 19072 : 7168) * batch); break;
-            case 8: PadInception1Branch3(begin, end, memory, (training ? 19072 : 7168) * batch, (training ? 20096 : 8192) * batch); break;
-            case 9: RunInception1Branch3(begin, end, memory, (training ? 20096 : 8192) * batch, (training ? 10304 : 1024) * batch); break;
-            case 10: RunInception1Branch4Pool(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 22400 : 7168) * batch); break;
-            case 11: RunInception1Branch4Projection(begin, end, memory, (training ? 22400 : 7168) * batch, (training ? 10304 : 1024) * batch); break;
-            case 12: RunAuxPool(begin, end, memory, 10304 * batch, 23424 * batch); break;
-            case 13: RunAuxConv(begin, end, memory, 23424 * batch, 24960 * batch); break;
-            case 14: RunAuxFlatten(begin, end, memory, 24960 * batch, 25216 * batch); break;
-            case 15: RunAuxHidden(begin, end, memory, 25216 * batch, 25472 * batch); break;
-            case 16: RunAuxDropout(begin, end, memory, 25472 * batch, 25504 * batch); break;
-            case 17: RunAuxClassifier(begin, end, memory, 25504 * batch, 25536 * batch); break;
-            case 18: RunPool2(begin, end, memory, (training ? 10304 : 1024) * batch, (training ? 25552 : 0) * batch); break;
-            case 19: RunDropout(begin, end, memory, 25552 * batch, 25648 * batch); break;
-            case 20: RunClassifier(begin, end, memory, (training ? 25648 : 0) * batch, (training ? 25744 : 96) * batch); break;
-            case global::InceptionGen.Diagnostics.OperationProfile.PackWeightsIndex: PackWeights(begin, end); break;
-            case global::InceptionGen.Diagnostics.OperationProfile.PackTransposedWeightsIndex: PackTransposedWeights(begin, end); break;
-            case global::InceptionGen.Diagnostics.OperationProfile.AddPackedGradientsIndex: AddPackedGradients(begin, end); break;
+            case __Op_Conv1: __Forward_Conv1(begin, end, memory, (training ? 4096 : 0) * batch, (training ? 0 : 5184) * batch); break;
+            case __Op_Pool1: __Forward_Pool1(begin, end, memory, (training ? 0 : 5184) * batch, (training ? 9280 : 0) * batch); break;
+            case __Op_Inception1_Branch1: __Forward_Inception1_Branch1(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 10304 : 1024) * batch); break;
+            case __Op_Inception1_Branch2Reduce: __Forward_Inception1_Branch2Reduce(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 16448 : 7168) * batch); break;
+            case __Op_Inception1_Branch2_Pad: __Forward_Inception1_Branch2_Pad(begin, end, memory, (training ? 16448 : 7168) * batch, (training ? 17472 : 8192) * batch); break;
+            case __Op_Inception1_Branch2: __Forward_Inception1_Branch2(begin, end, memory, (training ? 17472 : 8192) * batch, (training ? 10304 : 1024) * batch); break;
+            case __Op_Inception1_Branch3Reduce: __Forward_Inception1_Branch3Reduce(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 19072 : 7168) * batch); break;
+            case __Op_Inception1_Branch3_Pad: __Forward_Inception1_Branch3_Pad(begin, end, memory, (training ? 19072 : 7168) * batch, (training ? 20096 : 8192) * batch); break;
+            case __Op_Inception1_Branch3: __Forward_Inception1_Branch3(begin, end, memory, (training ? 20096 : 8192) * batch, (training ? 10304 : 1024) * batch); break;
+            case __Op_Inception1_Branch4Pool: __Forward_Inception1_Branch4Pool(begin, end, memory, (training ? 9280 : 0) * batch, (training ? 22400 : 7168) * batch); break;
+            case __Op_Inception1_Branch4Projection: __Forward_Inception1_Branch4Projection(begin, end, memory, (training ? 22400 : 7168) * batch, (training ? 10304 : 1024) * batch); break;
+            case __Op_Aux_Pool: __Forward_Aux_Pool(begin, end, memory, 10304 * batch, 23424 * batch); break;
+            case __Op_Aux_Conv: __Forward_Aux_Conv(begin, end, memory, 23424 * batch, 24960 * batch); break;
+            case __Op_Aux_Flatten: __Forward_Aux_Flatten(begin, end, memory, 24960 * batch, 25216 * batch); break;
+            case __Op_Aux_Hidden: __Forward_Aux_Hidden(begin, end, memory, 25216 * batch, 25472 * batch); break;
+            case __Op_Aux_Dropout: __Forward_Aux_Dropout(begin, end, memory, 25472 * batch, 25504 * batch); break;
+            case __Op_Aux_Classifier: __Forward_Aux_Classifier(begin, end, memory, 25504 * batch, 25536 * batch); break;
+            case __Op_Pool2: __Forward_Pool2(begin, end, memory, (training ? 10304 : 1024) * batch, (training ? 25552 : 0) * batch); break;
+            case __Op_Dropout: __Forward_Dropout(begin, end, memory, 25552 * batch, 25648 * batch); break;
+            case __Op_Classifier: __Forward_Classifier(begin, end, memory, (training ? 25648 : 0) * batch, (training ? 25744 : 96) * batch); break;
+            case __PackWeightsOperation: __PackWeights(begin, end); break;
+            case __PackTransposedWeightsOperation: __PackTransposedWeights(begin, end); break;
+            case __AddPackedGradientsOperation: __AddPackedGradients(begin, end); break;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
         }
     }
@@ -526,7 +560,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public void RunOperation(int operation)
     {
-        if (_batch == 0 || _training)
+        if (__batch == 0 || __training)
         {
             throw new global::System.InvalidOperationException("Run Forward once before timing single operations.");
         }
@@ -534,7 +568,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         {
             throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op of the inference pass");
         }
-        _pool.Run(this, operation, ItemCount(operation, _batch));
+        __pool.Run(this, operation, __ItemCount(operation, __batch));
     }
 
     /// <summary>
@@ -542,432 +576,61 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     /// kernels take blocks or rows of an image per item, the scalar fallback a whole image.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static int ItemCount(int operation, int batch) => operation switch
+    private static int __ItemCount(int operation, int batch) => operation switch
     {
-        1 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
-        2 => batch,
-        3 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
-        4 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-        5 => batch,
-        6 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
-        7 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-        8 => batch,
-        9 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-        10 => batch,
-        11 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
-        12 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
-        13 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1),
-        14 => batch,
-        15 => 1,
-        16 => batch,
-        17 => 1,
-        18 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
-        19 => batch,
-        20 => batch,
+        __Op_Conv1 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1),
+        __Op_Pool1 => batch,
+        __Op_Inception1_Branch1 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
+        __Op_Inception1_Branch2Reduce => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        __Op_Inception1_Branch2_Pad => batch,
+        __Op_Inception1_Branch2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 8 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 16 : 1)),
+        __Op_Inception1_Branch3Reduce => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        __Op_Inception1_Branch3_Pad => batch,
+        __Op_Inception1_Branch3 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        __Op_Inception1_Branch4Pool => batch,
+        __Op_Inception1_Branch4Projection => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 8 : 1),
+        __Op_Aux_Pool => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
+        __Op_Aux_Conv => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1),
+        __Op_Aux_Flatten => batch,
+        __Op_Aux_Hidden => 1,
+        __Op_Aux_Dropout => batch,
+        __Op_Aux_Classifier => 1,
+        __Op_Pool2 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1),
+        __Op_Dropout => batch,
+        __Op_Classifier => batch,
         _ => throw new global::System.ArgumentOutOfRangeException(nameof(operation), operation, "not an op that runs on the pool"),
     };
-
-    // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunConv1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        // Register tiles: 1 block(s) x 16 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveConv1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = _parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, memory.Slice(outputBase + image * 4096, 4096) /* conv1 16x16x16 */,
-                    parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, parameters.Slice(144, 16) /* Conv1.Bias [16] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunPool1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0);
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(memory.Slice(inputBase + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, memory.Slice(outputBase + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, geometry);
-            }
-        }
-        else
-        {
-            geometry = geometry with { Channels = 16 };
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(memory.Slice(inputBase + image * 4096, 4096) /* conv1 16x16x16 */, memory.Slice(outputBase + image * 1024, 1024) /* pool1 16x8x8 */, geometry);
-            }
-        }
-    }
-
-    // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = _parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 6144, 2048) /* inception1 88x8x8 */,
-                    parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, parameters.Slice(544, 24) /* Inception1.Branch1.Bias [24] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch2Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = _parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */,
-                    parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, parameters.Slice(832, 16) /* Inception1.Branch2Reduce.Bias [16] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PadInception1Branch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        for (var item = begin; item < end; item++)
-        {
-            var image = item / 1;
-            var block = item % 1;
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, memory.Slice(outputBase + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, 8, 8, 1);
-        }
-    }
-
-    // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = _parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, memory.Slice(outputBase + image * 6144 + 2048, 2048) /* inception1 88x8x8 */,
-                    parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, parameters.Slice(5456, 32) /* Inception1.Branch2.Bias [32] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch3Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = _parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */,
-                    parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, parameters.Slice(5616, 8) /* Inception1.Branch3Reduce.Bias [8] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PadInception1Branch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        for (var item = begin; item < end; item++)
-        {
-            var image = item / 1;
-            var block = item % 1;
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, memory.Slice(outputBase + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, 8, 8, 2);
-        }
-    }
-
-    // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = _parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, memory.Slice(outputBase + image * 6144 + 4096, 1024) /* inception1 88x8x8 */,
-                    parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, parameters.Slice(8832, 16) /* Inception1.Branch3.Bias [16] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch4Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1);
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, memory.Slice(outputBase + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
-            }
-        }
-        else
-        {
-            geometry = geometry with { Channels = 16 };
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, memory.Slice(outputBase + image * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
-            }
-        }
-    }
-
-    // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunInception1Branch4Projection(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = _parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, memory.Slice(outputBase + image * 6144 + 5120, 1024) /* inception1 88x8x8 */,
-                    parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, parameters.Slice(9104, 16) /* Inception1.Branch4Projection.Bias [16] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunAuxPool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0);
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 6;
-                var block = item % 6;
-                global::InceptionGen.Kernels.BlockedKernels.AvgPoolBlock(memory.Slice(inputBase + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, geometry);
-            }
-        }
-        else
-        {
-            geometry = geometry with { Channels = 96 };
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.AvgPool2d(memory.Slice(inputBase + image * 6144, 6144) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 1536, 1536) /* aux_pool 88x4x4 */, geometry);
-            }
-        }
-    }
-
-    // Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunAuxConv(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        // Register tiles: 1 block(s) x 4 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) ConvolveAuxConv<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) ConvolveAuxConv<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) ConvolveAuxConv<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
-        {
-            var parameters = _parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1536, 1536) /* aux_pool 88x4x4 */, ChannelMapOf_aux_pool, memory.Slice(outputBase + image * 256, 256) /* aux_conv 16x4x4 */,
-                    parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, parameters.Slice(10528, 16) /* Aux.Conv.Bias [16] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Aux.Flatten: flatten 16x4x4 -> 256
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunAuxFlatten(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(memory.Slice(inputBase + image * 256, 256) /* aux_conv 16x4x4 */, default, memory.Slice(outputBase + image * 256, 256) /* aux_flat 256x1x1 */, 16, 4, 4);
-        }
-    }
-
-    // Aux.Hidden: linear 256 -> 32, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunAuxHidden(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        var parameters = _parameters.ReadOnlySpan;
-        for (var chunk = begin; chunk < end; chunk++)
-        {
-            var first = chunk * 64;
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 256, 256) /* aux_flat 256x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, parameters.Slice(18736, 32) /* Aux.Hidden.Bias [32] */, 256, first, global::System.Math.Min(first + 64, 32), relu: true);
-            }
-        }
-    }
-
-    // Aux.Dropout: dropout 0.7 (training only), 32x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunAuxDropout(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 32, 32) /* aux_hidden 32x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(40864 * batch + image * 32, 32) /* dropout mask */, 0.7f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 0);
-        }
-    }
-
-    // Aux.Classifier: linear 32 -> 10
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunAuxClassifier(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        var parameters = _parameters.ReadOnlySpan;
-        for (var chunk = begin; chunk < end; chunk++)
-        {
-            var first = chunk * 64;
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(outputBase + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, parameters.Slice(19088, 10) /* Aux.Classifier.Bias [10] */, 32, first, global::System.Math.Min(first + 64, 10), relu: false);
-            }
-        }
-    }
-
-    // Pool2: global average pool, 88x8x8 -> 88x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunPool2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 6;
-                var block = item % 6;
-                global::InceptionGen.Kernels.BlockedKernels.GlobalAveragePoolBlock(memory.Slice(inputBase + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 96 + block * 16, 16) /* pool2 88x1x1 */, 8, 8);
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.GlobalAveragePool(memory.Slice(inputBase + image * 6144, 6144) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 96, 96) /* pool2 88x1x1 */, 96, 8, 8);
-            }
-        }
-    }
-
-    // Dropout: dropout 0.4 (training only), 88x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunDropout(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 96, 96) /* pool2 88x1x1 */, memory.Slice(outputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, memory.Slice(40896 * batch + image * 96, 96) /* dropout mask */, 0.4f, DropoutSeed, _trainingStep, _passFirstImage + image, layer: 1);
-        }
-    }
-
-    // Classifier: linear 88 -> 10
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void RunClassifier(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
-    {
-        var batch = _batch;
-        var parameters = _parameters.ReadOnlySpan;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceKernels.Linear(memory.Slice(inputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, ChannelMapOf_pool2_dropout, memory.Slice(outputBase + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, parameters.Slice(19984, 10) /* Classifier.Bias [10] */, inFeatures: 88, outFeatures: 10, relu: false);
-        }
-    }
 
     /// <summary>Floats of training memory per image: every activation kept for the backward pass, and the dropout masks.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public const int TrainingLengthPerImage = 40992;
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private const int TrainingImagesPerPass = 4;
+    private global::InceptionGen.AlignedBuffer? __trainingActivations;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private global::InceptionGen.AlignedBuffer? _trainingActivations;
+    private global::InceptionGen.AlignedBuffer? __activationGradients;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private global::InceptionGen.AlignedBuffer? _activationGradients;
+    private global::InceptionGen.ParameterStore? __gradients;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private global::InceptionGen.ParameterStore? _gradients;
+    private bool __training;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private bool _training;
+    private bool __wantInputGradient;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private bool _wantInputGradient;
+    private int __passFirstImage;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private int _passFirstImage;
+    private long __trainingStep;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private long _trainingStep;
+    private global::InceptionGen.AlignedBuffer? __transposedWeights;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private global::InceptionGen.AlignedBuffer? _transposedWeights;
+    private global::InceptionGen.AlignedBuffer? __packedGradients;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private global::InceptionGen.AlignedBuffer? _packedGradients;
+    private int __transposedVersion = -1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private int _transposedVersion = -1;
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private const int TransposedWeightsLength = 15872;
+    private const int __TransposedWeightsLength = 15872;
 
     /// <summary>The gradient of the loss for every parameter, laid out like <see cref="Parameters"/>; filled by <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, int)"/>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public global::InceptionGen.ParameterStore Gradients => _gradients ??= new global::InceptionGen.ParameterStore(s_parameterTensors, ParameterBlockLength);
+    public global::InceptionGen.ParameterStore Gradients => __gradients ??= new global::InceptionGen.ParameterStore(__parameterTensors, ParameterBlockLength);
 
     /// <summary>Seed of the dropout masks; with the step count and the image's index it decides every mask, so results do not depend on threads.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -975,7 +638,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
     /// <summary>Training steps (calls of Backward) so far; it moves the dropout masks on.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public long TrainingStep { get => _trainingStep; set => _trainingStep = value; }
+    public long TrainingStep { get => __trainingStep; set => __trainingStep = value; }
 
     /// <summary>One optimizer step on a batch: <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, int)"/>, then <paramref name="optimizer"/> updates the parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -983,7 +646,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     {
         global::System.ArgumentNullException.ThrowIfNull(optimizer);
         var loss = Backward(images, labels, batch);
-        optimizer.Step(_parameters, Gradients.ReadOnlySpan);
+        optimizer.Step(__parameters, Gradients.ReadOnlySpan);
         return loss;
     }
 
@@ -1021,96 +684,96 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
             }
         }
 
-        _trainingActivations ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * TrainingImagesPerPass);
-        _activationGradients ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * TrainingImagesPerPass);
+        __trainingActivations ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);
+        __activationGradients ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);
         var gradients = Gradients;
         gradients.Span.Clear();
-        var version = _parameters.Version;
-        if (version != _packedVersion)
+        var version = __parameters.Version;
+        if (version != __packedVersion)
         {
-            PackWeights();
-            _packedVersion = version;
+            __PackWeights();
+            __packedVersion = version;
         }
-        _transposedWeights ??= new global::InceptionGen.AlignedBuffer(TransposedWeightsLength);
-        _packedGradients ??= new global::InceptionGen.AlignedBuffer(PackedWeightsLength);
-        if (version != _transposedVersion)
+        __transposedWeights ??= new global::InceptionGen.AlignedBuffer(__TransposedWeightsLength);
+        __packedGradients ??= new global::InceptionGen.AlignedBuffer(PackedWeightsLength);
+        if (version != __transposedVersion)
         {
-            PackTransposedWeights();
-            _transposedVersion = version;
+            __PackTransposedWeights();
+            __transposedVersion = version;
         }
-        _packedGradients.Span.Clear();
-        _trainingStep++;
-        _wantInputGradient = !inputGradient.IsEmpty;
+        __packedGradients.Span.Clear();
+        __trainingStep++;
+        __wantInputGradient = !inputGradient.IsEmpty;
         var total = 0.0;
         var main = 0.0;
         var correct = 0;
         var scale = 1f / batch;
         try
         {
-            for (var first = 0; first < batch; first += TrainingImagesPerPass)
+            for (var first = 0; first < batch; first += __TrainingImagesPerPass)
             {
-                var count = global::System.Math.Min(TrainingImagesPerPass, batch - first);
-                _batch = count;
-                _training = true;
-                _passFirstImage = first;
-                TrainingForwardPass(images.Slice(first * InputLength, count * InputLength), count);
-                var (passTotal, passMain, passCorrect) = Losses(labels.Slice(first, count), count, scale);
+                var count = global::System.Math.Min(__TrainingImagesPerPass, batch - first);
+                __batch = count;
+                __training = true;
+                __passFirstImage = first;
+                __TrainingForwardPass(images.Slice(first * InputLength, count * InputLength), count);
+                var (passTotal, passMain, passCorrect) = __Losses(labels.Slice(first, count), count, scale);
                 total += passTotal;
                 main += passMain;
                 correct += passCorrect;
-                BackwardPass(count, inputGradient.IsEmpty ? default : inputGradient.Slice(first * InputLength, count * InputLength));
+                __BackwardPass(count, inputGradient.IsEmpty ? default : inputGradient.Slice(first * InputLength, count * InputLength));
             }
         }
         finally
         {
-            _training = false;
-            _batch = 0;
+            __training = false;
+            __batch = 0;
         }
         // The vectorized kernels summed weight gradients in the packed order: add them to Gradients once.
         if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            AddPackedGradients();
+            __AddPackedGradients();
         }
         return new global::InceptionGen.Training.TrainingLoss((float)(total / batch), (float)(main / batch)) { Correct = correct };
     }
 
     /// <summary>The training forward pass over one pass of images: every op, auxiliary heads and dropout included, into the training memory.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void TrainingForwardPass(global::System.ReadOnlySpan<float> input, int batch)
+    private void __TrainingForwardPass(global::System.ReadOnlySpan<float> input, int batch)
     {
-        var memory = _trainingActivations!.Span;
+        var memory = __trainingActivations!.Span;
         for (var image = 0; image < batch; image++)
         {
             global::InceptionGen.Kernels.BlockedKernels.PlainToBlocked(input.Slice(image * InputLength, InputLength), memory.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, 1, 16, 16, padding: 1);
         }
-        _pool.Run(this, 1, ItemCount(1, batch)); // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
-        _pool.Run(this, 2, ItemCount(2, batch)); // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
-        _pool.Run(this, 3, ItemCount(3, batch)); // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
-        _pool.Run(this, 4, ItemCount(4, batch)); // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
-        _pool.Run(this, 5, ItemCount(5, batch)); // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
-        _pool.Run(this, 6, ItemCount(6, batch)); // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
-        _pool.Run(this, 7, ItemCount(7, batch)); // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
-        _pool.Run(this, 8, ItemCount(8, batch)); // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
-        _pool.Run(this, 9, ItemCount(9, batch)); // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
-        _pool.Run(this, 10, ItemCount(10, batch)); // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
-        _pool.Run(this, 11, ItemCount(11, batch)); // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
-        _pool.Run(this, 12, ItemCount(12, batch)); // Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
-        _pool.Run(this, 13, ItemCount(13, batch)); // Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
-        _pool.Run(this, 14, ItemCount(14, batch)); // Aux.Flatten: flatten 16x4x4 -> 256
-        _pool.Run(this, 15, ItemCount(15, batch)); // Aux.Hidden: linear 256 -> 32, ReLU
-        _pool.Run(this, 16, ItemCount(16, batch)); // Aux.Dropout: dropout 0.7 (training only), 32x1x1
-        _pool.Run(this, 17, ItemCount(17, batch)); // Aux.Classifier: linear 32 -> 10
-        _pool.Run(this, 18, ItemCount(18, batch)); // Pool2: global average pool, 88x8x8 -> 88x1x1
-        _pool.Run(this, 19, ItemCount(19, batch)); // Dropout: dropout 0.4 (training only), 88x1x1
-        _pool.Run(this, 20, ItemCount(20, batch)); // Classifier: linear 88 -> 10
+        __pool.Run(this, __Op_Conv1, __ItemCount(__Op_Conv1, batch)); // conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
+        __pool.Run(this, __Op_Pool1, __ItemCount(__Op_Pool1, batch)); // max pool 2x2/2, 16x16x16 -> 16x8x8
+        __pool.Run(this, __Op_Inception1_Branch1, __ItemCount(__Op_Inception1_Branch1, batch)); // conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
+        __pool.Run(this, __Op_Inception1_Branch2Reduce, __ItemCount(__Op_Inception1_Branch2Reduce, batch)); // conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
+        __pool.Run(this, __Op_Inception1_Branch2_Pad, __ItemCount(__Op_Inception1_Branch2_Pad, batch)); // zero border of 1 around inception1_branch2_reduce 16x8x8
+        __pool.Run(this, __Op_Inception1_Branch2, __ItemCount(__Op_Inception1_Branch2, batch)); // conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
+        __pool.Run(this, __Op_Inception1_Branch3Reduce, __ItemCount(__Op_Inception1_Branch3Reduce, batch)); // conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
+        __pool.Run(this, __Op_Inception1_Branch3_Pad, __ItemCount(__Op_Inception1_Branch3_Pad, batch)); // zero border of 2 around inception1_branch3_reduce 8x8x8
+        __pool.Run(this, __Op_Inception1_Branch3, __ItemCount(__Op_Inception1_Branch3, batch)); // conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
+        __pool.Run(this, __Op_Inception1_Branch4Pool, __ItemCount(__Op_Inception1_Branch4Pool, batch)); // max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
+        __pool.Run(this, __Op_Inception1_Branch4Projection, __ItemCount(__Op_Inception1_Branch4Projection, batch)); // conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
+        __pool.Run(this, __Op_Aux_Pool, __ItemCount(__Op_Aux_Pool, batch)); // avg pool 3x3/2, 88x8x8 -> 88x4x4
+        __pool.Run(this, __Op_Aux_Conv, __ItemCount(__Op_Aux_Conv, batch)); // conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
+        __pool.Run(this, __Op_Aux_Flatten, __ItemCount(__Op_Aux_Flatten, batch)); // flatten 16x4x4 -> 256
+        __pool.Run(this, __Op_Aux_Hidden, __ItemCount(__Op_Aux_Hidden, batch)); // linear 256 -> 32, ReLU
+        __pool.Run(this, __Op_Aux_Dropout, __ItemCount(__Op_Aux_Dropout, batch)); // dropout 0.7 (training only), 32x1x1
+        __pool.Run(this, __Op_Aux_Classifier, __ItemCount(__Op_Aux_Classifier, batch)); // linear 32 -> 10
+        __pool.Run(this, __Op_Pool2, __ItemCount(__Op_Pool2, batch)); // global average pool, 88x8x8 -> 88x1x1
+        __pool.Run(this, __Op_Dropout, __ItemCount(__Op_Dropout, batch)); // dropout 0.4 (training only), 88x1x1
+        __pool.Run(this, __Op_Classifier, __ItemCount(__Op_Classifier, batch)); // linear 88 -> 10
     }
 
     /// <summary>Softmax cross-entropy of the main classifier and of each auxiliary head for one pass; writes the logits' gradients (scaled for the batch mean) and counts the main classifier's right answers.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private (double Total, double Main, int Correct) Losses(global::System.ReadOnlySpan<int> labels, int batch, float scale)
+    private (double Total, double Main, int Correct) __Losses(global::System.ReadOnlySpan<int> labels, int batch, float scale)
     {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
         gradients[..(batch * TrainingLengthPerImage)].Clear();
         var total = 0.0;
         var main = 0.0;
@@ -1129,42 +792,42 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
     /// <summary>The backward pass over one pass of images: every op in reverse; weight gradients add up in <see cref="Gradients"/>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardPass(int batch, global::System.Span<float> inputGradient)
+    private void __BackwardPass(int batch, global::System.Span<float> inputGradient)
     {
-        _pool.Run(this, 65576, batch); // Classifier: Linear input gradient
-        _pool.Run(this, 65577, 1); // Classifier: weight gradients
-        _pool.Run(this, 65574, batch); // Dropout: Dropout input gradient
-        _pool.Run(this, 65572, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Pool2: GlobalAveragePool input gradient
-        _pool.Run(this, 65570, batch); // Aux.Classifier: Linear input gradient
-        _pool.Run(this, 65571, 1); // Aux.Classifier: weight gradients
-        _pool.Run(this, 65568, batch); // Aux.Dropout: Dropout input gradient
-        _pool.Run(this, 65566, batch); // Aux.Hidden: Linear input gradient
-        _pool.Run(this, 65567, 1); // Aux.Hidden: weight gradients
-        _pool.Run(this, 65564, batch); // Aux.Flatten: BlockedToPlain input gradient
-        _pool.Run(this, 65562, batch); // Aux.Conv: Conv input gradient
-        _pool.Run(this, 65563, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 7 : 1); // Aux.Conv: weight gradients
-        _pool.Run(this, 65560, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // Aux.Pool: AvgPool input gradient
-        _pool.Run(this, 65558, batch); // Inception1.Branch4Projection: Conv input gradient
-        _pool.Run(this, 65559, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch4Projection: weight gradients
-        _pool.Run(this, 65556, batch); // Inception1.Branch4Pool: MaxPool input gradient
-        _pool.Run(this, 65554, batch); // Inception1.Branch3: Conv input gradient
-        _pool.Run(this, 65555, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 3 : 1); // Inception1.Branch3: weight gradients
-        _pool.Run(this, 65552, batch); // Inception1.Branch3: Pad input gradient
-        _pool.Run(this, 65550, batch); // Inception1.Branch3Reduce: Conv input gradient
-        _pool.Run(this, 65551, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch3Reduce: weight gradients
-        _pool.Run(this, 65548, batch); // Inception1.Branch2: Conv input gradient
-        _pool.Run(this, 65549, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1); // Inception1.Branch2: weight gradients
-        _pool.Run(this, 65546, batch); // Inception1.Branch2: Pad input gradient
-        _pool.Run(this, 65544, batch); // Inception1.Branch2Reduce: Conv input gradient
-        _pool.Run(this, 65545, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Inception1.Branch2Reduce: weight gradients
-        _pool.Run(this, 65542, batch); // Inception1.Branch1: Conv input gradient
-        _pool.Run(this, 65543, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1); // Inception1.Branch1: weight gradients
-        _pool.Run(this, 65540, batch); // Pool1: MaxPool input gradient
-        _pool.Run(this, 65538, batch); // Conv1: Conv input gradient
-        _pool.Run(this, 65539, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // Conv1: weight gradients
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Classifier, batch); // Linear input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Classifier + 1, 1); // weight gradients
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Dropout, batch); // Dropout input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Pool2, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // GlobalAveragePool input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Aux_Classifier, batch); // Linear input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Aux_Classifier + 1, 1); // weight gradients
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Aux_Dropout, batch); // Dropout input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Aux_Hidden, batch); // Linear input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Aux_Hidden + 1, 1); // weight gradients
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Aux_Flatten, batch); // BlockedToPlain input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Aux_Conv, batch); // Conv input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Aux_Conv + 1, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 7 : 1); // weight gradients
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Aux_Pool, batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1)); // AvgPool input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch4Projection, batch); // Conv input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch4Projection + 1, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // weight gradients
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch4Pool, batch); // MaxPool input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch3, batch); // Conv input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch3 + 1, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 3 : 1); // weight gradients
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch3_Pad, batch); // Pad input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch3Reduce, batch); // Conv input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch3Reduce + 1, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // weight gradients
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch2, batch); // Conv input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch2 + 1, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 6 : 1); // weight gradients
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch2_Pad, batch); // Pad input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch2Reduce, batch); // Conv input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch2Reduce + 1, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // weight gradients
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch1, batch); // Conv input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Inception1_Branch1 + 1, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1); // weight gradients
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Pool1, batch); // MaxPool input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Conv1, batch); // Conv input gradient
+        __pool.Run(this, __BackwardOperationBase + 2 * __Op_Conv1 + 1, global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 2 : 1); // weight gradients
         if (!inputGradient.IsEmpty)
         {
-            var gradients = _activationGradients!.Span;
+            var gradients = __activationGradients!.Span;
             for (var image = 0; image < batch; image++)
             {
                 global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(gradients.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, inputGradient.Slice(image * InputLength, InputLength), 1, 16, 16, padding: 1);
@@ -1174,1734 +837,58 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
     /// <summary>Runs items [begin, end) of a backward op: 2 × op index for input gradients, + 1 for weight gradients.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void Backward(int operation, int begin, int end, int batch)
+    private void __Backward(int operation, int begin, int end, int batch)
     {
         switch (operation)
         {
-            case 2: BackwardRunConv1(begin, end, batch, weights: false); break;
-            case 3: BackwardRunConv1(begin, end, batch, weights: true); break;
-            case 4: BackwardRunPool1(begin, end, batch, weights: false); break;
-            case 6: BackwardRunInception1Branch1(begin, end, batch, weights: false); break;
-            case 7: BackwardRunInception1Branch1(begin, end, batch, weights: true); break;
-            case 8: BackwardRunInception1Branch2Reduce(begin, end, batch, weights: false); break;
-            case 9: BackwardRunInception1Branch2Reduce(begin, end, batch, weights: true); break;
-            case 10: BackwardPadInception1Branch2(begin, end, batch, weights: false); break;
-            case 12: BackwardRunInception1Branch2(begin, end, batch, weights: false); break;
-            case 13: BackwardRunInception1Branch2(begin, end, batch, weights: true); break;
-            case 14: BackwardRunInception1Branch3Reduce(begin, end, batch, weights: false); break;
-            case 15: BackwardRunInception1Branch3Reduce(begin, end, batch, weights: true); break;
-            case 16: BackwardPadInception1Branch3(begin, end, batch, weights: false); break;
-            case 18: BackwardRunInception1Branch3(begin, end, batch, weights: false); break;
-            case 19: BackwardRunInception1Branch3(begin, end, batch, weights: true); break;
-            case 20: BackwardRunInception1Branch4Pool(begin, end, batch, weights: false); break;
-            case 22: BackwardRunInception1Branch4Projection(begin, end, batch, weights: false); break;
-            case 23: BackwardRunInception1Branch4Projection(begin, end, batch, weights: true); break;
-            case 24: BackwardRunAuxPool(begin, end, batch, weights: false); break;
-            case 26: BackwardRunAuxConv(begin, end, batch, weights: false); break;
-            case 27: BackwardRunAuxConv(begin, end, batch, weights: true); break;
-            case 28: BackwardRunAuxFlatten(begin, end, batch, weights: false); break;
-            case 30: BackwardRunAuxHidden(begin, end, batch, weights: false); break;
-            case 31: BackwardRunAuxHidden(begin, end, batch, weights: true); break;
-            case 32: BackwardRunAuxDropout(begin, end, batch, weights: false); break;
-            case 34: BackwardRunAuxClassifier(begin, end, batch, weights: false); break;
-            case 35: BackwardRunAuxClassifier(begin, end, batch, weights: true); break;
-            case 36: BackwardRunPool2(begin, end, batch, weights: false); break;
-            case 38: BackwardRunDropout(begin, end, batch, weights: false); break;
-            case 40: BackwardRunClassifier(begin, end, batch, weights: false); break;
-            case 41: BackwardRunClassifier(begin, end, batch, weights: true); break;
+            case 2 * __Op_Conv1: __Backward_Conv1(begin, end, batch, weights: false); break;
+            case 2 * __Op_Conv1 + 1: __Backward_Conv1(begin, end, batch, weights: true); break;
+            case 2 * __Op_Pool1: __Backward_Pool1(begin, end, batch, weights: false); break;
+            case 2 * __Op_Inception1_Branch1: __Backward_Inception1_Branch1(begin, end, batch, weights: false); break;
+            case 2 * __Op_Inception1_Branch1 + 1: __Backward_Inception1_Branch1(begin, end, batch, weights: true); break;
+            case 2 * __Op_Inception1_Branch2Reduce: __Backward_Inception1_Branch2Reduce(begin, end, batch, weights: false); break;
+            case 2 * __Op_Inception1_Branch2Reduce + 1: __Backward_Inception1_Branch2Reduce(begin, end, batch, weights: true); break;
+            case 2 * __Op_Inception1_Branch2_Pad: __Backward_Inception1_Branch2_Pad(begin, end, batch, weights: false); break;
+            case 2 * __Op_Inception1_Branch2: __Backward_Inception1_Branch2(begin, end, batch, weights: false); break;
+            case 2 * __Op_Inception1_Branch2 + 1: __Backward_Inception1_Branch2(begin, end, batch, weights: true); break;
+            case 2 * __Op_Inception1_Branch3Reduce: __Backward_Inception1_Branch3Reduce(begin, end, batch, weights: false); break;
+            case 2 * __Op_Inception1_Branch3Reduce + 1: __Backward_Inception1_Branch3Reduce(begin, end, batch, weights: true); break;
+            case 2 * __Op_Inception1_Branch3_Pad: __Backward_Inception1_Branch3_Pad(begin, end, batch, weights: false); break;
+            case 2 * __Op_Inception1_Branch3: __Backward_Inception1_Branch3(begin, end, batch, weights: false); break;
+            case 2 * __Op_Inception1_Branch3 + 1: __Backward_Inception1_Branch3(begin, end, batch, weights: true); break;
+            case 2 * __Op_Inception1_Branch4Pool: __Backward_Inception1_Branch4Pool(begin, end, batch, weights: false); break;
+            case 2 * __Op_Inception1_Branch4Projection: __Backward_Inception1_Branch4Projection(begin, end, batch, weights: false); break;
+            case 2 * __Op_Inception1_Branch4Projection + 1: __Backward_Inception1_Branch4Projection(begin, end, batch, weights: true); break;
+            case 2 * __Op_Aux_Pool: __Backward_Aux_Pool(begin, end, batch, weights: false); break;
+            case 2 * __Op_Aux_Conv: __Backward_Aux_Conv(begin, end, batch, weights: false); break;
+            case 2 * __Op_Aux_Conv + 1: __Backward_Aux_Conv(begin, end, batch, weights: true); break;
+            case 2 * __Op_Aux_Flatten: __Backward_Aux_Flatten(begin, end, batch, weights: false); break;
+            case 2 * __Op_Aux_Hidden: __Backward_Aux_Hidden(begin, end, batch, weights: false); break;
+            case 2 * __Op_Aux_Hidden + 1: __Backward_Aux_Hidden(begin, end, batch, weights: true); break;
+            case 2 * __Op_Aux_Dropout: __Backward_Aux_Dropout(begin, end, batch, weights: false); break;
+            case 2 * __Op_Aux_Classifier: __Backward_Aux_Classifier(begin, end, batch, weights: false); break;
+            case 2 * __Op_Aux_Classifier + 1: __Backward_Aux_Classifier(begin, end, batch, weights: true); break;
+            case 2 * __Op_Pool2: __Backward_Pool2(begin, end, batch, weights: false); break;
+            case 2 * __Op_Dropout: __Backward_Dropout(begin, end, batch, weights: false); break;
+            case 2 * __Op_Classifier: __Backward_Classifier(begin, end, batch, weights: false); break;
+            case 2 * __Op_Classifier + 1: __Backward_Classifier(begin, end, batch, weights: true); break;
             default: throw new global::System.ArgumentOutOfRangeException(nameof(operation));
         }
     }
 
-    // Backward of Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunConv1(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        var parameters = _parameters.ReadOnlySpan;
-        var parameterGradients = _gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientConv1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientConv1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else WeightGradientConv1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, default, parameterGradients.Slice(0, 144), parameterGradients.Slice(144, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
-                if (_wantInputGradient) {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveConv1<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveConv1<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else TransposedConvolveConv1<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
-                if (_wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, gradients.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunPool1(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
-        }
-    }
-
-    // Backward of Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunInception1Branch1(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        var parameters = _parameters.ReadOnlySpan;
-        var parameterGradients = _gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else WeightGradientInception1Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, default, parameterGradients.Slice(160, 384), parameterGradients.Slice(544, 24), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch1<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch1<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else TransposedConvolveInception1Branch1<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunInception1Branch2Reduce(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        var parameters = _parameters.ReadOnlySpan;
-        var parameterGradients = _gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else WeightGradientInception1Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(576, 256), parameterGradients.Slice(832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else TransposedConvolveInception1Branch2Reduce<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardPadInception1Branch2(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(17472 * batch + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(16448 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 8, 8, 1);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 16, 8, 8, 1);
-        }
-    }
-
-    // Backward of Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunInception1Branch2(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        var parameters = _parameters.ReadOnlySpan;
-        var parameterGradients = _gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else WeightGradientInception1Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, default, parameterGradients.Slice(848, 4608), parameterGradients.Slice(5456, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else TransposedConvolveInception1Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, gradients.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunInception1Branch3Reduce(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        var parameters = _parameters.ReadOnlySpan;
-        var parameterGradients = _gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else WeightGradientInception1Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, default, parameterGradients.Slice(5488, 128), parameterGradients.Slice(5616, 8), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else TransposedConvolveInception1Branch3Reduce<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardPadInception1Branch3(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(20096 * batch + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(19072 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 8, 8, 2);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 16, 8, 8, 2);
-        }
-    }
-
-    // Backward of Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunInception1Branch3(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        var parameters = _parameters.ReadOnlySpan;
-        var parameterGradients = _gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else WeightGradientInception1Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, default, parameterGradients.Slice(5632, 3200), parameterGradients.Slice(8832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch3<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch3<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else TransposedConvolveInception1Branch3<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, gradients.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunInception1Branch4Pool(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 1;
-                var block = item % 1;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(22400 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(22400 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
-        }
-    }
-
-    // Backward of Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunInception1Branch4Projection(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        var parameters = _parameters.ReadOnlySpan;
-        var parameterGradients = _gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientInception1Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientInception1Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else WeightGradientInception1Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(8848, 256), parameterGradients.Slice(9104, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else TransposedConvolveInception1Branch4Projection<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, gradients.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunAuxPool(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 6;
-                var block = item % 6;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(23424 * batch + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, gradients.Slice(10304 * batch + image * 6144, 6144) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 96, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
-        }
-    }
-
-    // Backward of Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunAuxConv(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        var parameters = _parameters.ReadOnlySpan;
-        var parameterGradients = _gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) WeightGradientAuxConv<global::InceptionGen.Kernels.Block512>(begin, end, batch);
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) WeightGradientAuxConv<global::InceptionGen.Kernels.Block256>(begin, end, batch);
-                else WeightGradientAuxConv<global::InceptionGen.Kernels.Block128>(begin, end, batch);
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, ChannelMapOf_aux_pool, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, default, parameterGradients.Slice(9120, 1408), parameterGradients.Slice(10528, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-            return;
-        }
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var image = begin; image < end; image++)
-            {
-                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) TransposedConvolveAuxConv<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) TransposedConvolveAuxConv<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else TransposedConvolveAuxConv<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
-            }
-        }
-        else
-        {
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
-                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, ChannelMapOf_aux_pool, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, gradients.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Backward of Aux.Flatten: flatten 16x4x4 -> 256
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunAuxFlatten(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.BlockedToPlain(gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, 16, 4, 4);
-        }
-    }
-
-    // Backward of Aux.Hidden: linear 256 -> 32, ReLU
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunAuxHidden(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        var parameters = _parameters.ReadOnlySpan;
-        var parameterGradients = _gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                for (var item = begin; item < end; item++)
-                {
-                    for (var image = 0; image < batch; image++)
-                    {
-                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, item * 64, global::System.Math.Min((item + 1) * 64, 32));
-                    }
-                }
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, default, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, 32);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
-            global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
-            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, 256, 32); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, default, 256, 32); }
-        }
-    }
-
-    // Backward of Aux.Dropout: dropout 0.7 (training only), 32x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunAuxDropout(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Training.Dropout.Backward(activations.Slice(40864 * batch + image * 32, 32) /* dropout mask */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
-        }
-    }
-
-    // Backward of Aux.Classifier: linear 32 -> 10
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunAuxClassifier(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        var parameters = _parameters.ReadOnlySpan;
-        var parameterGradients = _gradients!.Span;
-        if (weights)
-        {
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-            {
-                for (var item = begin; item < end; item++)
-                {
-                    for (var image = 0; image < batch; image++)
-                    {
-                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, item * 64, global::System.Math.Min((item + 1) * 64, 10));
-                    }
-                }
-                return;
-            }
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, default, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, 10);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, 32, 10); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, default, 32, 10); }
-        }
-    }
-
-    // Backward of Pool2: global average pool, 88x8x8 -> 88x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunPool2(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 6;
-                var block = item % 6;
-                global::InceptionGen.Kernels.BlockedBackwardKernels.GlobalAveragePoolBlock(gradients.Slice(25552 * batch + image * 96 + block * 16, 16) /* pool2 88x1x1 */, gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, 8, 8);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.GlobalAveragePool(gradients.Slice(25552 * batch + image * 96, 96) /* pool2 88x1x1 */, gradients.Slice(10304 * batch + image * 6144, 6144) /* inception1 88x8x8 */, 96, 8, 8);
-        }
-    }
-
-    // Backward of Dropout: dropout 0.4 (training only), 88x1x1
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunDropout(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Training.Dropout.Backward(activations.Slice(40896 * batch + image * 96, 96) /* dropout mask */, gradients.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, gradients.Slice(25552 * batch + image * 96, 96) /* pool2 88x1x1 */);
-        }
-    }
-
-    // Backward of Classifier: linear 88 -> 10
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void BackwardRunClassifier(int begin, int end, int batch, bool weights)
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        var parameters = _parameters.ReadOnlySpan;
-        var parameterGradients = _gradients!.Span;
-        if (weights)
-        {
-            for (var image = 0; image < batch; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, ChannelMapOf_pool2_dropout, gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, default, parameterGradients.Slice(19104, 880), parameterGradients.Slice(19984, 10), 88, 10);
-            }
-            return;
-        }
-        for (var image = begin; image < end; image++)
-        {
-            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, ChannelMapOf_pool2_dropout, gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, gradients.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, default, default, 88, 10);
-        }
-    }
-
-    // Conv1: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of input_blocked_padded.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void TransposedConvolveConv1<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(25760 * batch + image * 6400, 6400);
-        for (var block = 0; block < 1; block++)
-        {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096), scratch.Slice(block * 6400, 6400), 16, 16, 2);
-        }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4096 * batch + image * 5184);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 18; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 320);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 2304);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    ConvolutionTile1x18Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 6400, 320, 2304, 5184, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 18; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 320);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 2304);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 3; tile++)
-                    {
-                        ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 16, 6400, 320, 2304, 5184, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch1: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void TransposedConvolveInception1Branch1<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 10304 * batch + image * 6144);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2304 + group * 384);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 24, 1024, 128, 384, 1024, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2304 + group * 384);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 24, 1024, 128, 384, 1024, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch2Reduce: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void TransposedConvolveInception1Branch2Reduce<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 16448 * batch + image * 1024);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2688 + group * 256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2688 + group * 256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception1_branch2_reduce_padded.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void TransposedConvolveInception1Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(32160 * batch + image * 4608, 4608);
-        for (var block = 0; block < 2; block++)
-        {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(10304 * batch + image * 6144 + 2048 + block * 1024, 1024), scratch.Slice(block * 2304, 2304), 8, 8, 2);
-        }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 17472 * batch + image * 1600);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 10; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 192);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1600 + row * 160);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2944 + group * 4608);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    ConvolutionTile1x10Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 2304, 192, 4608, 1600, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 10; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 192);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1600 + row * 160);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2944 + group * 4608);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        ConvolutionTile1x5Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 32, 2304, 192, 4608, 1600, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch3Reduce: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void TransposedConvolveInception1Branch3Reduce<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 19072 * batch + image * 1024);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7552 + group * 128);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 1024, 128, 128, 1024, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7552 + group * 128);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 1024, 128, 128, 1024, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch3: input gradient as a transposed convolution over the output gradient padded by 4, adding into the gradient of inception1_branch3_reduce_padded.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void TransposedConvolveInception1Branch3<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        ref var packed = ref _transposedWeights!.First;
-        var scratch = activations.Slice(36768 * batch + image * 4096, 4096);
-        for (var block = 0; block < 1; block++)
-        {
-            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(10304 * batch + image * 6144 + 4096 + block * 1024, 1024), scratch.Slice(block * 4096, 4096), 8, 8, 4);
-        }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 20096 * batch + image * 2304);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 12; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 256);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 2304 + row * 192);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7680 + group * 6400);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    ConvolutionTile1x12Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 4096, 256, 6400, 2304, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 12; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 256);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 2304 + row * 192);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7680 + group * 6400);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        ConvolutionTile1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 16, 4096, 256, 6400, 2304, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch4Projection: input gradient as a transposed convolution over the output gradient, adding into the gradient of inception1_pool.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void TransposedConvolveInception1Branch4Projection<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 10304 * batch + image * 6144 + 5120);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 22400 * batch + image * 1024);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14080 + group * 256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 8; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14080 + group * 256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-    }
-
-    // Aux.Conv: input gradient as a transposed convolution over the output gradient, adding into the gradient of aux_pool.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void TransposedConvolveAuxConv<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var activations = _trainingActivations!.Span;
-        var gradients = _activationGradients!.Span;
-        ref var packed = ref _transposedWeights!.First;
-        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 24960 * batch + image * 256);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 23424 * batch + image * 1536);
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var group = 0; group < 2; group++)
-            {
-                for (var row = 0; row < 4; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 768 + row * 64);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14336 + group * 768);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    ConvolutionTile3x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 256, 64, 256, 256, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 6; group++)
-            {
-                for (var row = 0; row < 4; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 256 + row * 64);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14336 + group * 256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 256, 64, 256, 256, relu: false, accumulate: true);
-                }
-            }
-        }
-    }
-
-    // Conv1: weight gradients in tiles of 1 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 16 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void WeightGradientConv1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = _activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref _packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 1)
-            {
-                var block = item - 1;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096), _packedGradients!.Span.Slice(144 + block * 16, 16), 256);
-                }
-                continue;
-            }
-            var group = item / 1;
-            var chunk = item % 1;
-            var channel = chunk * 1;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 0 + group * 144 + channel * 144);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 0 * batch + image * 4096 + group * 4096);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15));
-                for (var band = 0; band < 16; band += 16)
-                {
-                    var rows = global::System.Math.Min(16, 16 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 256);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 288);
-                    for (var ky = 0; ky < 3; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 288);
-                        WeightGradientTile1x1Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 16, 4096, 288, 144);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch1: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void WeightGradientInception1Branch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = _activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref _packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 2)
-            {
-                var block = item - 2;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024), _packedGradients!.Span.Slice(672 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 2;
-            var chunk = item % 2;
-            var channel = chunk * 8;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 160 + group * 512 + channel * 16);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + group * 2048);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
-                    for (var ky = 0; ky < 1; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
-                        WeightGradientTile2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch2Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void WeightGradientInception1Branch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = _activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref _packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 1)
-            {
-                var block = item - 1;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(16448 * batch + image * 1024 + block * 1024, 1024), _packedGradients!.Span.Slice(960 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 1;
-            var chunk = item % 1;
-            var channel = chunk * 16;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 704 + group * 256 + channel * 16);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 16448 * batch + image * 1024 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
-                    for (var ky = 0; ky < 1; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
-                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch2: weight gradients in tiles of 2 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void WeightGradientInception1Branch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = _activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref _packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 4)
-            {
-                var block = item - 4;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 2048 + block * 1024, 1024), _packedGradients!.Span.Slice(5584 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 4;
-            var chunk = item % 4;
-            var channel = chunk * 4;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 976 + group * 4608 + channel * 144);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 2048 + group * 2048);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 17472 * batch + image * 1600 + (channel >> 4) * 1600 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 160);
-                    for (var ky = 0; ky < 3; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 160);
-                        WeightGradientTile2x4Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 160, 2304);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch3Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void WeightGradientInception1Branch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = _activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref _packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 1)
-            {
-                var block = item - 1;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(19072 * batch + image * 1024 + block * 1024, 1024), _packedGradients!.Span.Slice(5872 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 1;
-            var chunk = item % 1;
-            var channel = chunk * 16;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5616 + group * 256 + channel * 16);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 19072 * batch + image * 1024 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
-                    for (var ky = 0; ky < 1; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
-                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch3: weight gradients in tiles of 1 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void WeightGradientInception1Branch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = _activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref _packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 2)
-            {
-                var block = item - 2;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 4096 + block * 1024, 1024), _packedGradients!.Span.Slice(9088 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 2;
-            var chunk = item % 2;
-            var channel = chunk * 4;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5888 + group * 3200 + channel * 400);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 4096 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 20096 * batch + image * 2304 + (channel >> 4) * 2304 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 192);
-                    for (var ky = 0; ky < 5; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 192);
-                        WeightGradientTile1x4Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 192, 3200);
-                    }
-                }
-            }
-        }
-    }
-
-    // Inception1.Branch4Projection: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void WeightGradientInception1Branch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = _activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref _packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 1)
-            {
-                var block = item - 1;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 5120 + block * 1024, 1024), _packedGradients!.Span.Slice(9360 + block * 16, 16), 64);
-                }
-                continue;
-            }
-            var group = item / 1;
-            var chunk = item % 1;
-            var channel = chunk * 16;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9104 + group * 256 + channel * 16);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 5120 + group * 1024);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 22400 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
-                for (var band = 0; band < 8; band += 8)
-                {
-                    var rows = global::System.Math.Min(8, 8 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
-                    for (var ky = 0; ky < 1; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
-                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
-                    }
-                }
-            }
-        }
-    }
-
-    // Aux.Conv: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 4 output rows; then one item per output block for the bias.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void WeightGradientAuxConv<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var gradients = _activationGradients!.Span;
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_trainingActivations!.Span);
-        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
-        ref var packedGradient = ref _packedGradients!.First;
-        for (var item = begin; item < end; item++)
-        {
-            if (item >= 6)
-            {
-                var block = item - 6;
-                for (var image = 0; image < batch; image++)
-                {
-                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(24960 * batch + image * 256 + block * 256, 256), _packedGradients!.Span.Slice(10912 + block * 16, 16), 16);
-                }
-                continue;
-            }
-            var group = item / 6;
-            var chunk = item % 6;
-            var channel = chunk * 16;
-            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9376 + group * 1536 + channel * 16);
-            for (var image = 0; image < batch; image++)
-            {
-                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 24960 * batch + image * 256 + group * 256);
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 23424 * batch + image * 1536 + (channel >> 4) * 256 + (channel & 15));
-                for (var band = 0; band < 4; band += 4)
-                {
-                    var rows = global::System.Math.Min(4, 4 - band);
-                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 64);
-                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 64);
-                    for (var ky = 0; ky < 1; ky++)
-                    {
-                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
-                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 64);
-                        WeightGradientTile1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 4, 256, 64, 1536);
-                    }
-                }
-            }
-        }
-    }
-
-    // Weight-gradient tile: 1 output block(s) x 1 input channel(s) x 3 taps of one kernel row, stride 1; 3 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void WeightGradientTile1x1Kernel3Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        var g0_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        var g0_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        for (var row = 0; row < rows; row++)
-        {
-            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
-            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
-            for (var column = 0; column < columns; column++)
-            {
-                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
-                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
-                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
-                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0);
-                var x0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                g0_0_1 = TBlock.MultiplyAdd(x0_1, d0, g0_0_1);
-                var x0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                g0_0_2 = TBlock.MultiplyAdd(x0_2, d0, g0_0_2);
-            }
-        }
-        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        TBlock.Store(g0_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        TBlock.Store(g0_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-    }
-
-    // Weight-gradient tile: 1 output block(s) x 4 input channel(s) x 5 taps of one kernel row, stride 1; 20 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void WeightGradientTile1x4Kernel5Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        var g0_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        var g0_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        var g0_0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        var g0_0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 400));
-        var g0_1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 416));
-        var g0_1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
-        var g0_1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
-        var g0_1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
-        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 800));
-        var g0_2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 816));
-        var g0_2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 832));
-        var g0_2_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 848));
-        var g0_2_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 864));
-        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1200));
-        var g0_3_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1216));
-        var g0_3_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1232));
-        var g0_3_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1248));
-        var g0_3_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1264));
-        for (var row = 0; row < rows; row++)
-        {
-            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
-            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
-            for (var column = 0; column < columns; column++)
-            {
-                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
-                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
-                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
-                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0);
-                var x0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                g0_0_1 = TBlock.MultiplyAdd(x0_1, d0, g0_0_1);
-                var x0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                g0_0_2 = TBlock.MultiplyAdd(x0_2, d0, g0_0_2);
-                var x0_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                g0_0_3 = TBlock.MultiplyAdd(x0_3, d0, g0_0_3);
-                var x0_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                g0_0_4 = TBlock.MultiplyAdd(x0_4, d0, g0_0_4);
-                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
-                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0);
-                var x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                g0_1_1 = TBlock.MultiplyAdd(x1_1, d0, g0_1_1);
-                var x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 33);
-                g0_1_2 = TBlock.MultiplyAdd(x1_2, d0, g0_1_2);
-                var x1_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 49);
-                g0_1_3 = TBlock.MultiplyAdd(x1_3, d0, g0_1_3);
-                var x1_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 65);
-                g0_1_4 = TBlock.MultiplyAdd(x1_4, d0, g0_1_4);
-                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
-                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0);
-                var x2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                g0_2_1 = TBlock.MultiplyAdd(x2_1, d0, g0_2_1);
-                var x2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 34);
-                g0_2_2 = TBlock.MultiplyAdd(x2_2, d0, g0_2_2);
-                var x2_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 50);
-                g0_2_3 = TBlock.MultiplyAdd(x2_3, d0, g0_2_3);
-                var x2_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 66);
-                g0_2_4 = TBlock.MultiplyAdd(x2_4, d0, g0_2_4);
-                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
-                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0);
-                var x3_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                g0_3_1 = TBlock.MultiplyAdd(x3_1, d0, g0_3_1);
-                var x3_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 35);
-                g0_3_2 = TBlock.MultiplyAdd(x3_2, d0, g0_3_2);
-                var x3_3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 51);
-                g0_3_3 = TBlock.MultiplyAdd(x3_3, d0, g0_3_3);
-                var x3_4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 67);
-                g0_3_4 = TBlock.MultiplyAdd(x3_4, d0, g0_3_4);
-            }
-        }
-        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        TBlock.Store(g0_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        TBlock.Store(g0_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        TBlock.Store(g0_0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        TBlock.Store(g0_0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 400));
-        TBlock.Store(g0_1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 416));
-        TBlock.Store(g0_1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
-        TBlock.Store(g0_1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
-        TBlock.Store(g0_1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
-        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 800));
-        TBlock.Store(g0_2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 816));
-        TBlock.Store(g0_2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 832));
-        TBlock.Store(g0_2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 848));
-        TBlock.Store(g0_2_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 864));
-        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1200));
-        TBlock.Store(g0_3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1216));
-        TBlock.Store(g0_3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1232));
-        TBlock.Store(g0_3_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1248));
-        TBlock.Store(g0_3_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1264));
-    }
-
-    // Weight-gradient tile: 1 output block(s) x 16 input channel(s) x 1 taps of one kernel row, stride 1; 16 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void WeightGradientTile1x16Kernel1Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        var g0_4_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        var g0_5_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
-        var g0_6_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
-        var g0_7_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
-        var g0_8_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 128));
-        var g0_9_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
-        var g0_10_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
-        var g0_11_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
-        var g0_12_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 192));
-        var g0_13_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 208));
-        var g0_14_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 224));
-        var g0_15_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 240));
-        for (var row = 0; row < rows; row++)
-        {
-            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
-            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
-            for (var column = 0; column < columns; column++)
-            {
-                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
-                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
-                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
-                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0);
-                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
-                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0);
-                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
-                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0);
-                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
-                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0);
-                var x4_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
-                g0_4_0 = TBlock.MultiplyAdd(x4_0, d0, g0_4_0);
-                var x5_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5);
-                g0_5_0 = TBlock.MultiplyAdd(x5_0, d0, g0_5_0);
-                var x6_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6);
-                g0_6_0 = TBlock.MultiplyAdd(x6_0, d0, g0_6_0);
-                var x7_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 7);
-                g0_7_0 = TBlock.MultiplyAdd(x7_0, d0, g0_7_0);
-                var x8_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 8);
-                g0_8_0 = TBlock.MultiplyAdd(x8_0, d0, g0_8_0);
-                var x9_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 9);
-                g0_9_0 = TBlock.MultiplyAdd(x9_0, d0, g0_9_0);
-                var x10_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 10);
-                g0_10_0 = TBlock.MultiplyAdd(x10_0, d0, g0_10_0);
-                var x11_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 11);
-                g0_11_0 = TBlock.MultiplyAdd(x11_0, d0, g0_11_0);
-                var x12_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 12);
-                g0_12_0 = TBlock.MultiplyAdd(x12_0, d0, g0_12_0);
-                var x13_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 13);
-                g0_13_0 = TBlock.MultiplyAdd(x13_0, d0, g0_13_0);
-                var x14_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 14);
-                g0_14_0 = TBlock.MultiplyAdd(x14_0, d0, g0_14_0);
-                var x15_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 15);
-                g0_15_0 = TBlock.MultiplyAdd(x15_0, d0, g0_15_0);
-            }
-        }
-        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        TBlock.Store(g0_4_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        TBlock.Store(g0_5_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
-        TBlock.Store(g0_6_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
-        TBlock.Store(g0_7_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
-        TBlock.Store(g0_8_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 128));
-        TBlock.Store(g0_9_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
-        TBlock.Store(g0_10_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
-        TBlock.Store(g0_11_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
-        TBlock.Store(g0_12_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 192));
-        TBlock.Store(g0_13_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 208));
-        TBlock.Store(g0_14_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 224));
-        TBlock.Store(g0_15_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 240));
-    }
-
-    // Weight-gradient tile: 2 output block(s) x 4 input channel(s) x 3 taps of one kernel row, stride 1; 24 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void WeightGradientTile2x4Kernel3Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        var g0_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        var g0_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
-        var g0_1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
-        var g0_1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
-        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 288));
-        var g0_2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 304));
-        var g0_2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 320));
-        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
-        var g0_3_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
-        var g0_3_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
-        var g1_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
-        var g1_0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
-        var g1_0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
-        var g1_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 144));
-        var g1_1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 160));
-        var g1_1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 176));
-        var g1_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 288));
-        var g1_2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 304));
-        var g1_2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 320));
-        var g1_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 432));
-        var g1_3_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 448));
-        var g1_3_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 464));
-        for (var row = 0; row < rows; row++)
-        {
-            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
-            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
-            for (var column = 0; column < columns; column++)
-            {
-                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
-                var d1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1 * outputPlane + column * 16));
-                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
-                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
-                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0); g1_0_0 = TBlock.MultiplyAdd(x0_0, d1, g1_0_0);
-                var x0_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                g0_0_1 = TBlock.MultiplyAdd(x0_1, d0, g0_0_1); g1_0_1 = TBlock.MultiplyAdd(x0_1, d1, g1_0_1);
-                var x0_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                g0_0_2 = TBlock.MultiplyAdd(x0_2, d0, g0_0_2); g1_0_2 = TBlock.MultiplyAdd(x0_2, d1, g1_0_2);
-                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
-                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0); g1_1_0 = TBlock.MultiplyAdd(x1_0, d1, g1_1_0);
-                var x1_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17);
-                g0_1_1 = TBlock.MultiplyAdd(x1_1, d0, g0_1_1); g1_1_1 = TBlock.MultiplyAdd(x1_1, d1, g1_1_1);
-                var x1_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 33);
-                g0_1_2 = TBlock.MultiplyAdd(x1_2, d0, g0_1_2); g1_1_2 = TBlock.MultiplyAdd(x1_2, d1, g1_1_2);
-                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
-                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0); g1_2_0 = TBlock.MultiplyAdd(x2_0, d1, g1_2_0);
-                var x2_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18);
-                g0_2_1 = TBlock.MultiplyAdd(x2_1, d0, g0_2_1); g1_2_1 = TBlock.MultiplyAdd(x2_1, d1, g1_2_1);
-                var x2_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 34);
-                g0_2_2 = TBlock.MultiplyAdd(x2_2, d0, g0_2_2); g1_2_2 = TBlock.MultiplyAdd(x2_2, d1, g1_2_2);
-                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
-                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0); g1_3_0 = TBlock.MultiplyAdd(x3_0, d1, g1_3_0);
-                var x3_1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19);
-                g0_3_1 = TBlock.MultiplyAdd(x3_1, d0, g0_3_1); g1_3_1 = TBlock.MultiplyAdd(x3_1, d1, g1_3_1);
-                var x3_2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 35);
-                g0_3_2 = TBlock.MultiplyAdd(x3_2, d0, g0_3_2); g1_3_2 = TBlock.MultiplyAdd(x3_2, d1, g1_3_2);
-            }
-        }
-        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        TBlock.Store(g0_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        TBlock.Store(g0_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 144));
-        TBlock.Store(g0_1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 160));
-        TBlock.Store(g0_1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 176));
-        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 288));
-        TBlock.Store(g0_2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 304));
-        TBlock.Store(g0_2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 320));
-        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 432));
-        TBlock.Store(g0_3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 448));
-        TBlock.Store(g0_3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 464));
-        TBlock.Store(g1_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
-        TBlock.Store(g1_0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
-        TBlock.Store(g1_0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
-        TBlock.Store(g1_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 144));
-        TBlock.Store(g1_1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 160));
-        TBlock.Store(g1_1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 176));
-        TBlock.Store(g1_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 288));
-        TBlock.Store(g1_2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 304));
-        TBlock.Store(g1_2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 320));
-        TBlock.Store(g1_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 432));
-        TBlock.Store(g1_3_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 448));
-        TBlock.Store(g1_3_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 464));
-    }
-
-    // Weight-gradient tile: 2 output block(s) x 8 input channel(s) x 1 taps of one kernel row, stride 1; 16 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void WeightGradientTile2x8Kernel1Stride1<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        var g0_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        var g0_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        var g0_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        var g0_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        var g0_4_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        var g0_5_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
-        var g0_6_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
-        var g0_7_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
-        var g1_0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
-        var g1_1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
-        var g1_2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
-        var g1_3_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 48));
-        var g1_4_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 64));
-        var g1_5_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 80));
-        var g1_6_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 96));
-        var g1_7_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 112));
-        for (var row = 0; row < rows; row++)
-        {
-            ref var gradientRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, row * columns * 16);
-            ref var inputRowStart = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, row * 1 * inputRow);
-            for (var column = 0; column < columns; column++)
-            {
-                var d0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, column * 16));
-                var d1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradientRow, 1 * outputPlane + column * 16));
-                ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRowStart, column * 16);
-                var x0_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0);
-                g0_0_0 = TBlock.MultiplyAdd(x0_0, d0, g0_0_0); g1_0_0 = TBlock.MultiplyAdd(x0_0, d1, g1_0_0);
-                var x1_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1);
-                g0_1_0 = TBlock.MultiplyAdd(x1_0, d0, g0_1_0); g1_1_0 = TBlock.MultiplyAdd(x1_0, d1, g1_1_0);
-                var x2_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2);
-                g0_2_0 = TBlock.MultiplyAdd(x2_0, d0, g0_2_0); g1_2_0 = TBlock.MultiplyAdd(x2_0, d1, g1_2_0);
-                var x3_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3);
-                g0_3_0 = TBlock.MultiplyAdd(x3_0, d0, g0_3_0); g1_3_0 = TBlock.MultiplyAdd(x3_0, d1, g1_3_0);
-                var x4_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4);
-                g0_4_0 = TBlock.MultiplyAdd(x4_0, d0, g0_4_0); g1_4_0 = TBlock.MultiplyAdd(x4_0, d1, g1_4_0);
-                var x5_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5);
-                g0_5_0 = TBlock.MultiplyAdd(x5_0, d0, g0_5_0); g1_5_0 = TBlock.MultiplyAdd(x5_0, d1, g1_5_0);
-                var x6_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6);
-                g0_6_0 = TBlock.MultiplyAdd(x6_0, d0, g0_6_0); g1_6_0 = TBlock.MultiplyAdd(x6_0, d1, g1_6_0);
-                var x7_0 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 7);
-                g0_7_0 = TBlock.MultiplyAdd(x7_0, d0, g0_7_0); g1_7_0 = TBlock.MultiplyAdd(x7_0, d1, g1_7_0);
-            }
-        }
-        TBlock.Store(g0_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 0));
-        TBlock.Store(g0_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 16));
-        TBlock.Store(g0_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 32));
-        TBlock.Store(g0_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 48));
-        TBlock.Store(g0_4_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 64));
-        TBlock.Store(g0_5_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 80));
-        TBlock.Store(g0_6_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 96));
-        TBlock.Store(g0_7_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 112));
-        TBlock.Store(g1_0_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 0));
-        TBlock.Store(g1_1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 16));
-        TBlock.Store(g1_2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 32));
-        TBlock.Store(g1_3_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 48));
-        TBlock.Store(g1_4_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 64));
-        TBlock.Store(g1_5_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 80));
-        TBlock.Store(g1_6_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 96));
-        TBlock.Store(g1_7_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulator, 1 * weightBlock + 112));
-    }
-
     /// <summary>Packs each stride-1 convolution's flipped, transposed weights for its input-gradient pass, one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PackTransposedWeights()
+    private void __PackTransposedWeights()
     {
-        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.PackTransposedWeightsIndex, 8);
+        __pool.Run(this, __PackTransposedWeightsOperation, 8);
     }
 
-    /// <summary>Items [begin, end) of <see cref="PackTransposedWeights()"/>: one convolution each.</summary>
+    /// <summary>Items [begin, end) of <see cref="__PackTransposedWeights()"/>: one convolution each.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void PackTransposedWeights(int begin, int end)
+    private void __PackTransposedWeights(int begin, int end)
     {
-        var parameters = _parameters.ReadOnlySpan;
-        var packed = _transposedWeights!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var packed = __transposedWeights!.Span;
         for (var item = begin; item < end; item++)
         {
             switch (item)
@@ -2943,7 +930,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 }
                 case 7: // Aux.Conv: [16, 88, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, packed.Slice(14336, 1536), 16, 88, 1, ChannelMapOf_aux_pool, 96);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, packed.Slice(14336, 1536), 16, 88, 1, __ChannelMap_aux_pool, 96);
                     break;
                 }
                 default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));
@@ -2953,17 +940,17 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
 
     /// <summary>Adds the weight and bias gradients the vectorized kernels summed in the packed order into <see cref="Gradients"/>, one convolution per pool item.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void AddPackedGradients()
+    private void __AddPackedGradients()
     {
-        _pool.Run(this, global::InceptionGen.Diagnostics.OperationProfile.AddPackedGradientsIndex, 8);
+        __pool.Run(this, __AddPackedGradientsOperation, 8);
     }
 
-    /// <summary>Items [begin, end) of <see cref="AddPackedGradients()"/>: one convolution each.</summary>
+    /// <summary>Items [begin, end) of <see cref="__AddPackedGradients()"/>: one convolution each.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void AddPackedGradients(int begin, int end)
+    private void __AddPackedGradients(int begin, int end)
     {
-        var packed = _packedGradients!.Span;
-        var gradients = _gradients!.Span;
+        var packed = __packedGradients!.Span;
+        var gradients = __gradients!.Span;
         for (var item = begin; item < end; item++)
         {
             switch (item)
@@ -3005,7 +992,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 }
                 case 7: // Aux.Conv: [16, 88, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(9376, 1536), packed.Slice(10912, 16), gradients.Slice(9120, 1408), gradients.Slice(10528, 16), 16, 88, 1, ChannelMapOf_aux_pool, 96);
+                    global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice(9376, 1536), packed.Slice(10912, 16), gradients.Slice(9120, 1408), gradients.Slice(10528, 16), 16, 88, 1, __ChannelMap_aux_pool, 96);
                     break;
                 }
                 default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));
@@ -3013,12 +1000,35 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         }
     }
 
+    #region Conv1: conv 3x3/1
+
+    // Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Conv1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 16 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Conv1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Conv1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Conv1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, memory.Slice(outputBase + image * 4096, 4096) /* conv1 16x16x16 */,
+                    parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, parameters.Slice(144, 16) /* Conv1.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
     // Conv1: 1 output blocks x 16 rows of 16 pixels, reading input_blocked_padded 1x18x18.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveConv1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Convolve_Conv1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
         ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref _packedWeights.First;
+        ref var packed = ref __packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var item = begin; item < end; item++)
@@ -3030,7 +1040,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 4096 + group * 4096 + row * 256);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 144);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 144 + group * 16);
-                ConvolutionTile1x16Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x16Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
             }
         }
         else
@@ -3046,19 +1056,231 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 144 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
                 }
-                ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 1, 5184, 288, 144, 4096, relu: true, accumulate: false);
+            }
+        }
+    }
+
+    // Backward of Conv1: conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Conv1(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Conv1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Conv1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Conv1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, default, parameterGradients.Slice(0, 144), parameterGradients.Slice(144, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
+                if (__wantInputGradient) {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Conv1<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Conv1<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Conv1<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */);
+                if (__wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, parameters.Slice(0, 144) /* Conv1.Weights [16, 1, 3, 3] */, gradients.Slice(4096 * batch + image * 5184, 5184) /* input_blocked_padded 1x18x18 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 1, InHeight: 18, InWidth: 18, OutChannels: 16, OutHeight: 16, OutWidth: 16, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Conv1: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of input_blocked_padded.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Conv1<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        var scratch = activations.Slice(25760 * batch + image * 6400, 6400);
+        for (var block = 0; block < 1; block++)
+        {
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096), scratch.Slice(block * 6400, 6400), 16, 16, 2);
+        }
+        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4096 * batch + image * 5184);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 18; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 320);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 2304);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x18Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 6400, 320, 2304, 5184, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 18; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 320);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 0 + group * 2304);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 3; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 16, 6400, 320, 2304, 5184, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Conv1: weight gradients in tiles of 1 output block(s) x 1 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 16 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Conv1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 1)
+            {
+                var block = item - 1;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096), __packedGradients!.Span.Slice(144 + block * 16, 16), 256);
+                }
+                continue;
+            }
+            var group = item / 1;
+            var chunk = item % 1;
+            var channel = chunk * 1;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 0 + group * 144 + channel * 144);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 0 * batch + image * 4096 + group * 4096);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 4096 * batch + image * 5184 + (channel >> 4) * 5184 + (channel & 15));
+                for (var band = 0; band < 16; band += 16)
+                {
+                    var rows = global::System.Math.Min(16, 16 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 256);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 288);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 288);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x1Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 16, 4096, 288, 144);
+                    }
+                }
+            }
+        }
+    }
+
+    #endregion
+
+    #region Pool1: max pool 2x2/2
+
+    // Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Pool1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(memory.Slice(inputBase + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, memory.Slice(outputBase + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 16 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(memory.Slice(inputBase + image * 4096, 4096) /* conv1 16x16x16 */, memory.Slice(outputBase + image * 1024, 1024) /* pool1 16x8x8 */, geometry);
+            }
+        }
+    }
+
+    // Backward of Pool1: max pool 2x2/2, 16x16x16 -> 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Pool1(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(0 * batch + image * 4096 + block * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, gradients.Slice(0 * batch + image * 4096, 4096) /* conv1 16x16x16 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 16, InWidth: 16, OutHeight: 8, OutWidth: 8, Kernel: 2, Stride: 2, Padding: 0));
+        }
+    }
+
+    #endregion
+
+    #region Inception1: inception
+
+    // Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch1(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 6144, 2048) /* inception1 88x8x8 */,
+                    parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, parameters.Slice(544, 24) /* Inception1.Branch1.Bias [24] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
 
     // Inception1.Branch1: 2 output blocks x 8 rows of 8 pixels, reading pool1 16x8x8.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Convolve_Inception1_Branch1<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
         ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref _packedWeights.First;
+        ref var packed = ref __packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var item = begin; item < end; item++)
@@ -3070,7 +1292,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + group * 2048 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 160 + group * 512);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 672 + group * 32);
-                ConvolutionTile2x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3086,18 +1308,170 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 672 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch1: conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch1(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch1<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch1<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch1<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, default, parameterGradients.Slice(160, 384), parameterGradients.Slice(544, 24), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch1<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch1<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch1<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144, 2048) /* inception1 88x8x8 */, parameters.Slice(160, 384) /* Inception1.Branch1.Weights [24, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 24, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch1: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch1<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 10304 * batch + image * 6144);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2304 + group * 384);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 24, 1024, 128, 384, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2304 + group * 384);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 24, 1024, 128, 384, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch1: weight gradients in tiles of 2 output block(s) x 8 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch1<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 2)
+            {
+                var block = item - 2;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024), __packedGradients!.Span.Slice(672 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 2;
+            var chunk = item % 2;
+            var channel = chunk * 8;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 160 + group * 512 + channel * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + group * 2048);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient2x8Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch2Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */,
+                    parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, parameters.Slice(832, 16) /* Inception1.Branch2Reduce.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
 
     // Inception1.Branch2Reduce: 1 output blocks x 8 rows of 8 pixels, reading pool1 16x8x8.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch2Reduce<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Convolve_Inception1_Branch2Reduce<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
         ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref _packedWeights.First;
+        ref var packed = ref __packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var item = begin; item < end; item++)
@@ -3109,7 +1483,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 1024 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 704 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 960 + group * 16);
-                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3125,18 +1499,205 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 960 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch2Reduce: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch2Reduce(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(576, 256), parameterGradients.Slice(832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch2Reduce<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, parameters.Slice(576, 256) /* Inception1.Branch2Reduce.Weights [16, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch2Reduce: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch2Reduce<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 16448 * batch + image * 1024);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2688 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2688 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch2Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 1)
+            {
+                var block = item - 1;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(16448 * batch + image * 1024 + block * 1024, 1024), __packedGradients!.Span.Slice(960 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 1;
+            var chunk = item % 1;
+            var channel = chunk * 16;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 704 + group * 256 + channel * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 16448 * batch + image * 1024 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch2_Pad(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 1;
+            var block = item % 1;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, memory.Slice(outputBase + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, 8, 8, 1);
+        }
+    }
+
+    // Backward of Inception1.Branch2: zero border of 1 around inception1_branch2_reduce 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch2_Pad(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(17472 * batch + image * 1600 + block * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(16448 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 8, 8, 1);
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, gradients.Slice(16448 * batch + image * 1024, 1024) /* inception1_branch2_reduce 16x8x8 */, 16, 8, 8, 1);
+        }
+    }
+
+    // Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 2 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, memory.Slice(outputBase + image * 6144 + 2048, 2048) /* inception1 88x8x8 */,
+                    parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, parameters.Slice(5456, 32) /* Inception1.Branch2.Bias [32] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
 
     // Inception1.Branch2: 2 output blocks x 8 rows of 8 pixels, reading inception1_branch2_reduce_padded 16x10x10.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch2<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Convolve_Inception1_Branch2<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
         ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref _packedWeights.First;
+        ref var packed = ref __packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var item = begin; item < end; item++)
@@ -3148,7 +1709,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 2048 + group * 2048 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 976 + group * 4608);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5584 + group * 32);
-                ConvolutionTile2x8Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1600, 160, 2304, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x8Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1600, 160, 2304, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3164,18 +1725,175 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5584 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1600, 160, 2304, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1600, 160, 2304, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch2: conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch2(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, default, parameterGradients.Slice(848, 4608), parameterGradients.Slice(5456, 32), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, gradients.Slice(10304 * batch + image * 6144 + 2048, 2048) /* inception1 88x8x8 */, parameters.Slice(848, 4608) /* Inception1.Branch2.Weights [32, 16, 3, 3] */, gradients.Slice(17472 * batch + image * 1600, 1600) /* inception1_branch2_reduce_padded 16x10x10 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 10, InWidth: 10, OutChannels: 32, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception1_branch2_reduce_padded.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        var scratch = activations.Slice(32160 * batch + image * 4608, 4608);
+        for (var block = 0; block < 2; block++)
+        {
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(10304 * batch + image * 6144 + 2048 + block * 1024, 1024), scratch.Slice(block * 2304, 2304), 8, 8, 2);
+        }
+        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 17472 * batch + image * 1600);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 10; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 192);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1600 + row * 160);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2944 + group * 4608);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x10Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 2304, 192, 4608, 1600, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 10; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 192);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1600 + row * 160);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2944 + group * 4608);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x5Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 80), 32, 2304, 192, 4608, 1600, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch2: weight gradients in tiles of 2 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch2<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 4)
+            {
+                var block = item - 4;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 2048 + block * 1024, 1024), __packedGradients!.Span.Slice(5584 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 4;
+            var chunk = item % 4;
+            var channel = chunk * 4;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 976 + group * 4608 + channel * 144);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 2048 + group * 2048);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 17472 * batch + image * 1600 + (channel >> 4) * 1600 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 160);
+                    for (var ky = 0; ky < 3; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 48);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 160);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient2x4Kernel3Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 160, 2304);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch3Reduce(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, default, memory.Slice(outputBase + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */,
+                    parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, parameters.Slice(5616, 8) /* Inception1.Branch3Reduce.Bias [8] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
 
     // Inception1.Branch3Reduce: 1 output blocks x 8 rows of 8 pixels, reading pool1 16x8x8.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch3Reduce<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Convolve_Inception1_Branch3Reduce<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
         ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref _packedWeights.First;
+        ref var packed = ref __packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var item = begin; item < end; item++)
@@ -3187,7 +1905,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 1024 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5616 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5872 + group * 16);
-                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3203,18 +1921,205 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5872 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch3Reduce: conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch3Reduce(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, default, parameterGradients.Slice(5488, 128), parameterGradients.Slice(5616, 8), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch3Reduce<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, parameters.Slice(5488, 128) /* Inception1.Branch3Reduce.Weights [8, 16, 1, 1] */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 8, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch3Reduce: input gradient as a transposed convolution over the output gradient, adding into the gradient of pool1.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch3Reduce<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 19072 * batch + image * 1024);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 9280 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7552 + group * 128);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 1024, 128, 128, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7552 + group * 128);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 1024, 128, 128, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3Reduce: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch3Reduce<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 1)
+            {
+                var block = item - 1;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(19072 * batch + image * 1024 + block * 1024, 1024), __packedGradients!.Span.Slice(5872 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 1;
+            var chunk = item % 1;
+            var channel = chunk * 16;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5616 + group * 256 + channel * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 19072 * batch + image * 1024 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 9280 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch3_Pad(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        for (var item = begin; item < end; item++)
+        {
+            var image = item / 1;
+            var block = item % 1;
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, memory.Slice(outputBase + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, 8, 8, 2);
+        }
+    }
+
+    // Backward of Inception1.Branch3: zero border of 2 around inception1_branch3_reduce 8x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch3_Pad(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.PadBlock(gradients.Slice(20096 * batch + image * 2304 + block * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(19072 * batch + image * 1024 + block * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 8, 8, 2);
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.Pad(gradients.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, gradients.Slice(19072 * batch + image * 1024, 1024) /* inception1_branch3_reduce 8x8x8 */, 16, 8, 8, 2);
+        }
+    }
+
+    // Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch3(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, memory.Slice(outputBase + image * 6144 + 4096, 1024) /* inception1 88x8x8 */,
+                    parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, parameters.Slice(8832, 16) /* Inception1.Branch3.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
 
     // Inception1.Branch3: 1 output blocks x 8 rows of 8 pixels, reading inception1_branch3_reduce_padded 8x12x12.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch3<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Convolve_Inception1_Branch3<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
         ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref _packedWeights.First;
+        ref var packed = ref __packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var item = begin; item < end; item++)
@@ -3226,7 +2131,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 4096 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5888 + group * 3200);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9088 + group * 16);
-                ConvolutionTile1x8Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 2304, 192, 3200, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 8, 2304, 192, 3200, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3242,18 +2147,222 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9088 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 2304, 192, 3200, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 8, 2304, 192, 3200, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch3: conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch3(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch3<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch3<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, default, parameterGradients.Slice(5632, 3200), parameterGradients.Slice(8832, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch3<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch3<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, gradients.Slice(10304 * batch + image * 6144 + 4096, 1024) /* inception1 88x8x8 */, parameters.Slice(5632, 3200) /* Inception1.Branch3.Weights [16, 8, 5, 5] */, gradients.Slice(20096 * batch + image * 2304, 2304) /* inception1_branch3_reduce_padded 8x12x12 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 8, InHeight: 12, InWidth: 12, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 5, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch3: input gradient as a transposed convolution over the output gradient padded by 4, adding into the gradient of inception1_branch3_reduce_padded.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch3<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        var scratch = activations.Slice(36768 * batch + image * 4096, 4096);
+        for (var block = 0; block < 1; block++)
+        {
+            global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(10304 * batch + image * 6144 + 4096 + block * 1024, 1024), scratch.Slice(block * 4096, 4096), 8, 8, 4);
+        }
+        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 20096 * batch + image * 2304);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 12; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 256);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 2304 + row * 192);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7680 + group * 6400);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x12Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 4096, 256, 6400, 2304, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 12; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 256);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 2304 + row * 192);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7680 + group * 6400);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 16, 4096, 256, 6400, 2304, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch3: weight gradients in tiles of 1 output block(s) x 4 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch3<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 2)
+            {
+                var block = item - 2;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 4096 + block * 1024, 1024), __packedGradients!.Span.Slice(9088 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 2;
+            var chunk = item % 2;
+            var channel = chunk * 4;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 5888 + group * 3200 + channel * 400);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 4096 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 20096 * batch + image * 2304 + (channel >> 4) * 2304 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 192);
+                    for (var ky = 0; ky < 5; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 80);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 192);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x4Kernel5Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 192, 3200);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch4Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedKernels.MaxPoolBlock(memory.Slice(inputBase + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, memory.Slice(outputBase + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 16 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.MaxPool2d(memory.Slice(inputBase + image * 1024, 1024) /* pool1 16x8x8 */, memory.Slice(outputBase + image * 1024, 1024) /* inception1_pool 16x8x8 */, geometry);
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch4Pool: max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch4Pool(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 1;
+                var block = item % 1;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.MaxPoolBlock(activations.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(22400 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(22400 * batch + image * 1024 + block * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(9280 * batch + image * 1024 + block * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.MaxPool2d(activations.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, gradients.Slice(9280 * batch + image * 1024, 1024) /* pool1 16x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 8, OutWidth: 8, Kernel: 3, Stride: 1, Padding: 1));
+        }
+    }
+
+    // Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Inception1_Branch4Projection(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 8 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, memory.Slice(outputBase + image * 6144 + 5120, 1024) /* inception1 88x8x8 */,
+                    parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, parameters.Slice(9104, 16) /* Inception1.Branch4Projection.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
 
     // Inception1.Branch4Projection: 1 output blocks x 8 rows of 8 pixels, reading inception1_pool 16x8x8.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveInception1Branch4Projection<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Convolve_Inception1_Branch4Projection<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
         ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref _packedWeights.First;
+        ref var packed = ref __packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var item = begin; item < end; item++)
@@ -3265,7 +2374,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 6144 + 5120 + group * 1024 + row * 128);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9104 + group * 256);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9360 + group * 16);
-                ConvolutionTile1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
             }
         }
         else
@@ -3281,18 +2390,221 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9360 + group * 16);
                 for (var tile = 0; tile < 2; tile++)
                 {
-                    ConvolutionTile1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: true, accumulate: false);
                 }
+            }
+        }
+    }
+
+    // Backward of Inception1.Branch4Projection: conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Inception1_Branch4Projection(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            {
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, default, parameterGradients.Slice(8848, 256), parameterGradients.Slice(9104, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
+                {
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Inception1_Branch4Projection<global::InceptionGen.Kernels.Block128>(image, batch);
+                }
+            }
+        }
+        else
+        {
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, gradients.Slice(10304 * batch + image * 6144 + 5120, 1024) /* inception1 88x8x8 */, parameters.Slice(8848, 256) /* Inception1.Branch4Projection.Weights [16, 16, 1, 1] */, gradients.Slice(22400 * batch + image * 1024, 1024) /* inception1_pool 16x8x8 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 16, InHeight: 8, InWidth: 8, OutChannels: 16, OutHeight: 8, OutWidth: 8, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Inception1.Branch4Projection: input gradient as a transposed convolution over the output gradient, adding into the gradient of inception1_pool.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Inception1_Branch4Projection<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 10304 * batch + image * 6144 + 5120);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 22400 * batch + image * 1024);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14080 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x8Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                }
+            }
+        }
+        else
+        {
+            for (var group = 0; group < 1; group++)
+            {
+                for (var row = 0; row < 8; row++)
+                {
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 128);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 128);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14080 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    for (var tile = 0; tile < 2; tile++)
+                    {
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 64), 16, 1024, 128, 256, 1024, relu: false, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+
+    // Inception1.Branch4Projection: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 8 output rows; then one item per output block for the bias.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __WeightGradient_Inception1_Branch4Projection<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
+        {
+            if (item >= 1)
+            {
+                var block = item - 1;
+                for (var image = 0; image < batch; image++)
+                {
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(10304 * batch + image * 6144 + 5120 + block * 1024, 1024), __packedGradients!.Span.Slice(9360 + block * 16, 16), 64);
+                }
+                continue;
+            }
+            var group = item / 1;
+            var chunk = item % 1;
+            var channel = chunk * 16;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9104 + group * 256 + channel * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 10304 * batch + image * 6144 + 5120 + group * 1024);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 22400 * batch + image * 1024 + (channel >> 4) * 1024 + (channel & 15));
+                for (var band = 0; band < 8; band += 8)
+                {
+                    var rows = global::System.Math.Min(8, 8 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 128);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 128);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 128);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 8, 1024, 128, 256);
+                    }
+                }
+            }
+        }
+    }
+
+    #endregion
+
+    #region Aux: aux classifier
+
+    // Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Aux_Pool(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0);
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedKernels.AvgPoolBlock(memory.Slice(inputBase + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, geometry);
+            }
+        }
+        else
+        {
+            geometry = geometry with { Channels = 96 };
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.AvgPool2d(memory.Slice(inputBase + image * 6144, 6144) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 1536, 1536) /* aux_pool 88x4x4 */, geometry);
+            }
+        }
+    }
+
+    // Backward of Aux.Pool: avg pool 3x3/2, 88x8x8 -> 88x4x4
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Aux_Pool(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.AvgPoolBlock(gradients.Slice(23424 * batch + image * 1536 + block * 256, 256) /* aux_pool 88x4x4 */, gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Kernels.ReferenceBackward.AvgPool2d(gradients.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, gradients.Slice(10304 * batch + image * 6144, 6144) /* inception1 88x8x8 */, new global::InceptionGen.Kernels.PoolGeometry(Channels: 96, InHeight: 8, InWidth: 8, OutHeight: 4, OutWidth: 4, Kernel: 3, Stride: 2, Padding: 0));
+        }
+    }
+
+    // Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Aux_Conv(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        // Register tiles: 1 block(s) x 4 pixels with Vector512; 1 block x 4 pixels with Vector256 and Vector128.
+        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Aux_Conv<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Aux_Conv<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
+        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Aux_Conv<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
+        else
+        {
+            var parameters = __parameters.ReadOnlySpan;
+            for (var image = begin; image < end; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 1536, 1536) /* aux_pool 88x4x4 */, __ChannelMap_aux_pool, memory.Slice(outputBase + image * 256, 256) /* aux_conv 16x4x4 */,
+                    parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, parameters.Slice(10528, 16) /* Aux.Conv.Bias [16] */,
+                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
             }
         }
     }
 
     // Aux.Conv: 1 output blocks x 4 rows of 4 pixels, reading aux_pool 88x4x4.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void ConvolveAuxConv<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Convolve_Aux_Conv<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
         ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref _packedWeights.First;
+        ref var packed = ref __packedWeights.First;
         if (TBlock.RegistersPerBlock == 1)
         {
             for (var item = begin; item < end; item++)
@@ -3304,7 +2616,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 256 + group * 256 + row * 64);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9376 + group * 1536);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 10912 + group * 16);
-                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 256, 64, 1536, 256, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 256, 64, 1536, 256, relu: true, accumulate: false);
             }
         }
         else
@@ -3318,940 +2630,415 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
                 ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 256 + group * 256 + row * 64);
                 ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 9376 + group * 1536);
                 ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 10912 + group * 16);
-                ConvolutionTile1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 256, 64, 1536, 256, relu: true, accumulate: false);
+                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 256, 64, 1536, 256, relu: true, accumulate: false);
             }
         }
     }
 
-    // Register tile: 1 output block(s) x 4 pixels, 1x1 kernel, stride 1; 4 accumulators.
+    // Backward of Aux.Conv: conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Backward_Aux_Conv(int begin, int end, int batch, bool weights)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 4 pixels, 3x3 kernel, stride 1; 4 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                for (var kx = 0; kx < 3; kx++)
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __WeightGradient_Aux_Conv<global::InceptionGen.Kernels.Block512>(begin, end, batch);
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __WeightGradient_Aux_Conv<global::InceptionGen.Kernels.Block256>(begin, end, batch);
+                else __WeightGradient_Aux_Conv<global::InceptionGen.Kernels.Block128>(begin, end, batch);
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, __ChannelMap_aux_pool, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, default, parameterGradients.Slice(9120, 1408), parameterGradients.Slice(10528, 16), new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+            return;
+        }
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var image = begin; image < end; image++)
+            {
+                // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+                global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Aux_Conv<global::InceptionGen.Kernels.Block512>(image, batch);
+                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Aux_Conv<global::InceptionGen.Kernels.Block256>(image, batch);
+                    else __TransposedConvolve_Aux_Conv<global::InceptionGen.Kernels.Block128>(image, batch);
                 }
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 4 pixels, 5x5 kernel, stride 1; 4 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x4Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        }
         else
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
+            for (var image = begin; image < end; image++)
             {
-                for (var kx = 0; kx < 5; kx++)
+                global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */);
+                global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, __ChannelMap_aux_pool, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, parameters.Slice(9120, 1408) /* Aux.Conv.Weights [16, 88, 1, 1] */, gradients.Slice(23424 * batch + image * 1536, 1536) /* aux_pool 88x4x4 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 88, InHeight: 4, InWidth: 4, OutChannels: 16, OutHeight: 4, OutWidth: 4, Kernel: 1, Stride: 1, Padding: 0, Relu: true));
+            }
+        }
+    }
+
+    // Aux.Conv: input gradient as a transposed convolution over the output gradient, adding into the gradient of aux_pool.
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __TransposedConvolve_Aux_Conv<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        ref var packed = ref __transposedWeights!.First;
+        ref var start = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 24960 * batch + image * 256);
+        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 23424 * batch + image * 1536);
+        if (TBlock.RegistersPerBlock == 1)
+        {
+            for (var group = 0; group < 2; group++)
+            {
+                for (var row = 0; row < 4; row++)
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 768 + row * 64);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14336 + group * 768);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution3x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 256, 64, 256, 256, relu: false, accumulate: true);
                 }
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-    }
-
-    // Register tile: 1 output block(s) x 5 pixels, 3x3 kernel, stride 1; 5 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x5Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        }
         else
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            for (var group = 0; group < 6; group++)
             {
-                for (var kx = 0; kx < 3; kx++)
+                for (var row = 0; row < 4; row++)
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
+                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
+                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 256 + row * 64);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 14336 + group * 256);
+                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
+                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 256, 64, 256, 256, relu: false, accumulate: true);
                 }
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
     }
 
-    // Register tile: 1 output block(s) x 6 pixels, 3x3 kernel, stride 1; 6 accumulators.
+    // Aux.Conv: weight gradients in tiles of 1 output block(s) x 16 input channel(s) x one kernel row; items are (group, channel chunk), each running every kernel row over bands of 4 output rows; then one item per output block for the bias.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x6Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __WeightGradient_Aux_Conv<TBlock>(int begin, int end, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var gradients = __activationGradients!.Span;
+        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(__trainingActivations!.Span);
+        ref var outputGradients = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients);
+        ref var packedGradient = ref __packedGradients!.First;
+        for (var item = begin; item < end; item++)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            if (item >= 6)
             {
-                for (var kx = 0; kx < 3; kx++)
+                var block = item - 6;
+                for (var image = 0; image < batch; image++)
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
+                    global::InceptionGen.Kernels.BlockedKernels.AddBiasGradientBlock(gradients.Slice(24960 * batch + image * 256 + block * 256, 256), __packedGradients!.Span.Slice(10912 + block * 16, 16), 16);
+                }
+                continue;
+            }
+            var group = item / 6;
+            var chunk = item % 6;
+            var channel = chunk * 16;
+            ref var accumulators = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packedGradient, 9376 + group * 1536 + channel * 16);
+            for (var image = 0; image < batch; image++)
+            {
+                ref var outputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradients, 24960 * batch + image * 256 + group * 256);
+                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, 23424 * batch + image * 1536 + (channel >> 4) * 256 + (channel & 15));
+                for (var band = 0; band < 4; band += 4)
+                {
+                    var rows = global::System.Math.Min(4, 4 - band);
+                    ref var gradientBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputGradient, band * 64);
+                    ref var inputBand = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, band * 64);
+                    for (var ky = 0; ky < 1; ky++)
+                    {
+                        ref var accumulator = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref accumulators, ky * 16);
+                        ref var inputRows = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputBand, ky * 64);
+                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.WeightGradient1x16Kernel1Stride1<TBlock>(ref gradientBand, ref inputRows, ref accumulator, rows, 4, 256, 64, 1536);
+                    }
                 }
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
     }
 
-    // Register tile: 1 output block(s) x 6 pixels, 5x5 kernel, stride 1; 6 accumulators.
+    // Aux.Flatten: flatten 16x4x4 -> 256
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x6Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Forward_Aux_Flatten(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var batch = __batch;
+        for (var image = begin; image < end; image++)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
+            global::InceptionGen.Kernels.ReferenceKernels.BlockedToPlain(memory.Slice(inputBase + image * 256, 256) /* aux_conv 16x4x4 */, default, memory.Slice(outputBase + image * 256, 256) /* aux_flat 256x1x1 */, 16, 4, 4);
         }
-        else
+    }
+
+    // Backward of Aux.Flatten: flatten 16x4x4 -> 256
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Aux_Flatten(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        for (var image = begin; image < end; image++)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0;
+            global::InceptionGen.Kernels.ReferenceBackward.BlockedToPlain(gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(24960 * batch + image * 256, 256) /* aux_conv 16x4x4 */, 16, 4, 4);
         }
-        for (var channel = 0; channel < channels; channel++)
+    }
+
+    // Aux.Hidden: linear 256 -> 32, ReLU
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Aux_Hidden(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var parameters = __parameters.ReadOnlySpan;
+        for (var chunk = begin; chunk < end; chunk++)
         {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
+            var first = chunk * 64;
+            for (var image = 0; image < batch; image++)
             {
-                for (var kx = 0; kx < 5; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                }
+                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 256, 256) /* aux_flat 256x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, parameters.Slice(18736, 32) /* Aux.Hidden.Bias [32] */, 256, first, global::System.Math.Min(first + 64, 32), relu: true);
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
     }
 
-    // Register tile: 1 output block(s) x 8 pixels, 1x1 kernel, stride 1; 8 accumulators.
+    // Backward of Aux.Hidden: linear 256 -> 32, ReLU
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x8Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Backward_Aux_Hidden(int begin, int end, int batch, bool weights)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
-            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
-            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
-            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
-            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-    }
-
-    // Register tile: 1 output block(s) x 8 pixels, 5x5 kernel, stride 1; 8 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x8Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                for (var kx = 0; kx < 5; kx++)
+                for (var item = begin; item < end; item++)
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
+                    for (var image = 0; image < batch; image++)
+                    {
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, item * 64, global::System.Math.Min((item + 1) * 64, 32));
+                    }
                 }
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, default, parameterGradients.Slice(10544, 8192), parameterGradients.Slice(18736, 32), 256, 32);
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
+            global::InceptionGen.Kernels.ReferenceBackward.ReluMask(activations.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, 256, 32); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */, parameters.Slice(10544, 8192) /* Aux.Hidden.Weights [32, 256] */, gradients.Slice(25216 * batch + image * 256, 256) /* aux_flat 256x1x1 */, default, default, 256, 32); }
+        }
+    }
+
+    // Aux.Dropout: dropout 0.7 (training only), 32x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Aux_Dropout(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 32, 32) /* aux_hidden 32x1x1 */, memory.Slice(outputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(40864 * batch + image * 32, 32) /* dropout mask */, 0.7f, DropoutSeed, __trainingStep, __passFirstImage + image, layer: 0);
+        }
+    }
+
+    // Backward of Aux.Dropout: dropout 0.7 (training only), 32x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Aux_Dropout(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        for (var image = begin; image < end; image++)
+        {
+            global::InceptionGen.Training.Dropout.Backward(activations.Slice(40864 * batch + image * 32, 32) /* dropout mask */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(25472 * batch + image * 32, 32) /* aux_hidden 32x1x1 */);
+        }
+    }
+
+    // Aux.Classifier: linear 32 -> 10
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Aux_Classifier(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var parameters = __parameters.ReadOnlySpan;
+        for (var chunk = begin; chunk < end; chunk++)
+        {
+            var first = chunk * 64;
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.BlockedKernels.LinearRows(memory.Slice(inputBase + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, memory.Slice(outputBase + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, parameters.Slice(19088, 10) /* Aux.Classifier.Bias [10] */, 32, first, global::System.Math.Min(first + 64, 10), relu: false);
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
     }
 
-    // Register tile: 1 output block(s) x 10 pixels, 3x3 kernel, stride 1; 10 accumulators.
+    // Backward of Aux.Classifier: linear 32 -> 10
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x10Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Backward_Aux_Classifier(int begin, int end, int batch, bool weights)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
             {
-                for (var kx = 0; kx < 3; kx++)
+                for (var item = begin; item < end; item++)
                 {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
+                    for (var image = 0; image < batch; image++)
+                    {
+                        global::InceptionGen.Kernels.BlockedBackwardKernels.LinearWeights(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, item * 64, global::System.Math.Min((item + 1) * 64, 10));
+                    }
                 }
+                return;
+            }
+            for (var image = 0; image < batch; image++)
+            {
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, default, parameterGradients.Slice(18768, 320), parameterGradients.Slice(19088, 10), 32, 10);
+            }
+            return;
+        }
+        for (var image = begin; image < end; image++)
+        {
+            { if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) global::InceptionGen.Kernels.BlockedBackwardKernels.LinearData(gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, 32, 10); else global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, parameters.Slice(18768, 320) /* Aux.Classifier.Weights [10, 32] */, gradients.Slice(25504 * batch + image * 32, 32) /* aux_hidden_dropout 32x1x1 */, default, default, 32, 10); }
+        }
+    }
+
+    #endregion
+
+    #region Pool2: global avg pool
+
+    // Pool2: global average pool, 88x8x8 -> 88x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Pool2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            for (var item = begin; item < end; item++)
+            {
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedKernels.GlobalAveragePoolBlock(memory.Slice(inputBase + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 96 + block * 16, 16) /* pool2 88x1x1 */, 8, 8);
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-    }
-
-    // Register tile: 1 output block(s) x 12 pixels, 5x5 kernel, stride 1; 12 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x12Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        }
         else
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 400);
-            for (var ky = 0; ky < 5; ky++)
+            for (var image = begin; image < end; image++)
             {
-                for (var kx = 0; kx < 5; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 5 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
-                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
-                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
-                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
-                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
-                }
+                global::InceptionGen.Kernels.ReferenceKernels.GlobalAveragePool(memory.Slice(inputBase + image * 6144, 6144) /* inception1 88x8x8 */, memory.Slice(outputBase + image * 96, 96) /* pool2 88x1x1 */, 96, 8, 8);
             }
         }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
     }
 
-    // Register tile: 1 output block(s) x 16 pixels, 3x3 kernel, stride 1; 16 accumulators.
+    // Backward of Pool2: global average pool, 88x8x8 -> 88x1x1
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x16Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Backward_Pool2(int begin, int end, int batch, bool weights)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13, a0_14, a0_15;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208)); a0_14 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224)); a0_15 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0; a0_14 = a0_0; a0_15 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            for (var item = begin; item < end; item++)
             {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
-                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
-                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
-                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
-                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
-                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
-                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12);
-                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
-                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13);
-                    var x14 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 224);
-                    a0_14 = TBlock.MultiplyAdd(x14, w0, a0_14);
-                    var x15 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 240);
-                    a0_15 = TBlock.MultiplyAdd(x15, w0, a0_15);
-                }
+                var image = item / 6;
+                var block = item % 6;
+                global::InceptionGen.Kernels.BlockedBackwardKernels.GlobalAveragePoolBlock(gradients.Slice(25552 * batch + image * 96 + block * 16, 16) /* pool2 88x1x1 */, gradients.Slice(10304 * batch + image * 6144 + block * 1024, 1024) /* inception1 88x8x8 */, 8, 8);
             }
+            return;
         }
-        if (relu)
+        for (var image = begin; image < end; image++)
         {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero); a0_14 = TBlock.Max(a0_14, zero); a0_15 = TBlock.Max(a0_15, zero);
+            global::InceptionGen.Kernels.ReferenceBackward.GlobalAveragePool(gradients.Slice(25552 * batch + image * 96, 96) /* pool2 88x1x1 */, gradients.Slice(10304 * batch + image * 6144, 6144) /* inception1 88x8x8 */, 96, 8, 8);
         }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
-        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-        TBlock.Store(a0_14, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224));
-        TBlock.Store(a0_15, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240));
     }
 
-    // Register tile: 1 output block(s) x 18 pixels, 3x3 kernel, stride 1; 18 accumulators.
+    #endregion
+
+    #region Dropout: dropout 0.4
+
+    // Dropout: dropout 0.4 (training only), 88x1x1
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile1x18Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __Forward_Dropout(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7, a0_8, a0_9, a0_10, a0_11, a0_12, a0_13, a0_14, a0_15, a0_16, a0_17;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
+        var batch = __batch;
+        for (var image = begin; image < end; image++)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112)); a0_8 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128)); a0_9 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144)); a0_10 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160)); a0_11 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176)); a0_12 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192)); a0_13 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208)); a0_14 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224)); a0_15 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240)); a0_16 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 256)); a0_17 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 272));
+            global::InceptionGen.Training.Dropout.Forward(memory.Slice(inputBase + image * 96, 96) /* pool2 88x1x1 */, memory.Slice(outputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, memory.Slice(40896 * batch + image * 96, 96) /* dropout mask */, 0.4f, DropoutSeed, __trainingStep, __passFirstImage + image, layer: 1);
         }
-        else
+    }
+
+    // Backward of Dropout: dropout 0.4 (training only), 88x1x1
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Dropout(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        for (var image = begin; image < end; image++)
         {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0; a0_8 = a0_0; a0_9 = a0_0; a0_10 = a0_0; a0_11 = a0_0; a0_12 = a0_0; a0_13 = a0_0; a0_14 = a0_0; a0_15 = a0_0; a0_16 = a0_0; a0_17 = a0_0;
+            global::InceptionGen.Training.Dropout.Backward(activations.Slice(40896 * batch + image * 96, 96) /* dropout mask */, gradients.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, gradients.Slice(25552 * batch + image * 96, 96) /* pool2 88x1x1 */);
         }
-        for (var channel = 0; channel < channels; channel++)
+    }
+
+    #endregion
+
+    #region Classifier: linear
+
+    // Classifier: linear 88 -> 10
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Forward_Classifier(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
+    {
+        var batch = __batch;
+        var parameters = __parameters.ReadOnlySpan;
+        for (var image = begin; image < end; image++)
         {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
+            global::InceptionGen.Kernels.ReferenceKernels.Linear(memory.Slice(inputBase + image * 96, 96) /* pool2_dropout 88x1x1 */, __ChannelMap_pool2_dropout, memory.Slice(outputBase + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, parameters.Slice(19984, 10) /* Classifier.Bias [10] */, inFeatures: 88, outFeatures: 10, relu: false);
+        }
+    }
+
+    // Backward of Classifier: linear 88 -> 10
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private void __Backward_Classifier(int begin, int end, int batch, bool weights)
+    {
+        var activations = __trainingActivations!.Span;
+        var gradients = __activationGradients!.Span;
+        var parameters = __parameters.ReadOnlySpan;
+        var parameterGradients = __gradients!.Span;
+        if (weights)
+        {
+            for (var image = 0; image < batch; image++)
             {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7);
-                    var x8 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 128);
-                    a0_8 = TBlock.MultiplyAdd(x8, w0, a0_8);
-                    var x9 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 144);
-                    a0_9 = TBlock.MultiplyAdd(x9, w0, a0_9);
-                    var x10 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 160);
-                    a0_10 = TBlock.MultiplyAdd(x10, w0, a0_10);
-                    var x11 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 176);
-                    a0_11 = TBlock.MultiplyAdd(x11, w0, a0_11);
-                    var x12 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 192);
-                    a0_12 = TBlock.MultiplyAdd(x12, w0, a0_12);
-                    var x13 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 208);
-                    a0_13 = TBlock.MultiplyAdd(x13, w0, a0_13);
-                    var x14 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 224);
-                    a0_14 = TBlock.MultiplyAdd(x14, w0, a0_14);
-                    var x15 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 240);
-                    a0_15 = TBlock.MultiplyAdd(x15, w0, a0_15);
-                    var x16 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 256);
-                    a0_16 = TBlock.MultiplyAdd(x16, w0, a0_16);
-                    var x17 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 272);
-                    a0_17 = TBlock.MultiplyAdd(x17, w0, a0_17);
-                }
+                global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, __ChannelMap_pool2_dropout, gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, default, parameterGradients.Slice(19104, 880), parameterGradients.Slice(19984, 10), 88, 10);
             }
+            return;
         }
-        if (relu)
+        for (var image = begin; image < end; image++)
         {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero); a0_8 = TBlock.Max(a0_8, zero); a0_9 = TBlock.Max(a0_9, zero); a0_10 = TBlock.Max(a0_10, zero); a0_11 = TBlock.Max(a0_11, zero); a0_12 = TBlock.Max(a0_12, zero); a0_13 = TBlock.Max(a0_13, zero); a0_14 = TBlock.Max(a0_14, zero); a0_15 = TBlock.Max(a0_15, zero); a0_16 = TBlock.Max(a0_16, zero); a0_17 = TBlock.Max(a0_17, zero);
+            global::InceptionGen.Kernels.ReferenceBackward.Linear(activations.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, __ChannelMap_pool2_dropout, gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, parameters.Slice(19104, 880) /* Classifier.Weights [10, 88] */, gradients.Slice(25648 * batch + image * 96, 96) /* pool2_dropout 88x1x1 */, default, default, 88, 10);
         }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a0_8, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 128));
-        TBlock.Store(a0_9, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 144));
-        TBlock.Store(a0_10, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 160));
-        TBlock.Store(a0_11, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 176));
-        TBlock.Store(a0_12, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192));
-        TBlock.Store(a0_13, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 208));
-        TBlock.Store(a0_14, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 224));
-        TBlock.Store(a0_15, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 240));
-        TBlock.Store(a0_16, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 256));
-        TBlock.Store(a0_17, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 272));
     }
 
-    // Register tile: 2 output block(s) x 8 pixels, 1x1 kernel, stride 1; 16 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile2x8Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
-            var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 64);
-            a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
-            var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 80);
-            a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
-            var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 96);
-            a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
-            var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 112);
-            a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
-        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
-        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
-        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-    }
-
-    // Register tile: 2 output block(s) x 8 pixels, 3x3 kernel, stride 1; 16 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile2x8Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7; TBlock a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48)); a0_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64)); a0_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80)); a0_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96)); a0_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48)); a1_4 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64)); a1_5 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80)); a1_6 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96)); a1_7 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0; a0_4 = a0_0; a0_5 = a0_0; a0_6 = a0_0; a0_7 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0; a1_4 = a1_0; a1_5 = a1_0; a1_6 = a1_0; a1_7 = a1_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
-            {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1 * weightBlock));
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1);
-                    var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 32);
-                    a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2);
-                    var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 48);
-                    a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3);
-                    var x4 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 64);
-                    a0_4 = TBlock.MultiplyAdd(x4, w0, a0_4); a1_4 = TBlock.MultiplyAdd(x4, w1, a1_4);
-                    var x5 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 80);
-                    a0_5 = TBlock.MultiplyAdd(x5, w0, a0_5); a1_5 = TBlock.MultiplyAdd(x5, w1, a1_5);
-                    var x6 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 96);
-                    a0_6 = TBlock.MultiplyAdd(x6, w0, a0_6); a1_6 = TBlock.MultiplyAdd(x6, w1, a1_6);
-                    var x7 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 112);
-                    a0_7 = TBlock.MultiplyAdd(x7, w0, a0_7); a1_7 = TBlock.MultiplyAdd(x7, w1, a1_7);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero); a0_4 = TBlock.Max(a0_4, zero); a0_5 = TBlock.Max(a0_5, zero); a0_6 = TBlock.Max(a0_6, zero); a0_7 = TBlock.Max(a0_7, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero); a1_4 = TBlock.Max(a1_4, zero); a1_5 = TBlock.Max(a1_5, zero); a1_6 = TBlock.Max(a1_6, zero); a1_7 = TBlock.Max(a1_7, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a0_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64));
-        TBlock.Store(a0_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80));
-        TBlock.Store(a0_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96));
-        TBlock.Store(a0_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 112));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a1_4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 64));
-        TBlock.Store(a1_5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 80));
-        TBlock.Store(a1_6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 96));
-        TBlock.Store(a1_7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 112));
-    }
-
-    // Register tile: 3 output block(s) x 4 pixels, 1x1 kernel, stride 1; 12 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static void ConvolutionTile3x4Kernel1Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1, a0_2, a0_3; TBlock a1_0, a1_1, a1_2, a1_3; TBlock a2_0, a2_1, a2_2, a2_3;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16)); a0_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32)); a0_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0)); a1_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16)); a1_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32)); a1_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-            a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0)); a2_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16)); a2_2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32)); a2_3 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0; a0_2 = a0_0; a0_3 = a0_0;
-            a1_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 16));
-            a1_1 = a1_0; a1_2 = a1_0; a1_3 = a1_0;
-            a2_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 32));
-            a2_1 = a2_0; a2_2 = a2_0; a2_3 = a2_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 16);
-            var w0 = TBlock.Load(ref weightChannel);
-            var w1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 1 * weightBlock));
-            var w2 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, 2 * weightBlock));
-            var x0 = inputChannel;
-            a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0); a1_0 = TBlock.MultiplyAdd(x0, w1, a1_0); a2_0 = TBlock.MultiplyAdd(x0, w2, a2_0);
-            var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 16);
-            a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1); a1_1 = TBlock.MultiplyAdd(x1, w1, a1_1); a2_1 = TBlock.MultiplyAdd(x1, w2, a2_1);
-            var x2 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 32);
-            a0_2 = TBlock.MultiplyAdd(x2, w0, a0_2); a1_2 = TBlock.MultiplyAdd(x2, w1, a1_2); a2_2 = TBlock.MultiplyAdd(x2, w2, a2_2);
-            var x3 = global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, 48);
-            a0_3 = TBlock.MultiplyAdd(x3, w0, a0_3); a1_3 = TBlock.MultiplyAdd(x3, w1, a1_3); a2_3 = TBlock.MultiplyAdd(x3, w2, a2_3);
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero); a0_2 = TBlock.Max(a0_2, zero); a0_3 = TBlock.Max(a0_3, zero);
-            a1_0 = TBlock.Max(a1_0, zero); a1_1 = TBlock.Max(a1_1, zero); a1_2 = TBlock.Max(a1_2, zero); a1_3 = TBlock.Max(a1_3, zero);
-            a2_0 = TBlock.Max(a2_0, zero); a2_1 = TBlock.Max(a2_1, zero); a2_2 = TBlock.Max(a2_2, zero); a2_3 = TBlock.Max(a2_3, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        TBlock.Store(a0_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32));
-        TBlock.Store(a0_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48));
-        TBlock.Store(a1_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 0));
-        TBlock.Store(a1_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 16));
-        TBlock.Store(a1_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 32));
-        TBlock.Store(a1_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputPlane + 48));
-        TBlock.Store(a2_0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 0));
-        TBlock.Store(a2_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 16));
-        TBlock.Store(a2_2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 32));
-        TBlock.Store(a2_3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputPlane + 48));
-    }
+    #endregion
 
     // Physical channel of each logical channel of inception1: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static readonly int[] ChannelMapOf_inception1 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
+    private static readonly int[] __ChannelMap_inception1 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
 
     // Physical channel of each logical channel of aux_pool: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static readonly int[] ChannelMapOf_aux_pool = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
+    private static readonly int[] __ChannelMap_aux_pool = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
 
     // Physical channel of each logical channel of pool2: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static readonly int[] ChannelMapOf_pool2 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
+    private static readonly int[] __ChannelMap_pool2 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
 
     // Physical channel of each logical channel of pool2_dropout: its concat slices start on 16-channel blocks.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private static readonly int[] ChannelMapOf_pool2_dropout = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
+    private static readonly int[] __ChannelMap_pool2_dropout = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95];
 
 }
