@@ -55,7 +55,7 @@ internal sealed class GradientOverlap : IDisposable
             }
 
             var start = tensors.Min(t => t.Offset);
-            _bucketOfOperation[OperationProfile.BackwardIndexBase + 2 * op + 1] = buckets.Count;
+            _bucketOfOperation[network.Schedule.BackwardOperationBase + 2 * op + 1] = buckets.Count;
             buckets.Add((start, tensors.Max(t => t.Offset + t.Length) - start));
         }
 
