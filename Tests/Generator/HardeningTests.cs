@@ -163,7 +163,7 @@ public sealed class HardeningTests
 
     [Fact]
     public void UserMembersThatOnlyLookLikeGeneratedOnes_AreFine()
-        => Clean(Net("[Conv(16)] public partial Conv Conv1 { get; }" + Head + "\n    public int Running => 1;\n    public void RunAll() { }\n    public int Padding => 2;\n    private int _pool;\n    public void RunConv1() { }\n    public void ConvolveConv1() { }"));
+        => Clean(Net("[Conv(16)] public partial Conv Conv1 { get; }" + Head + "\n    public int Running => 1;\n    public void RunAll() { }\n    public int Padding => 2;\n    private readonly int _pool = 1;\n    public int PoolSize => _pool;\n    public void RunConv1() { }\n    public void ConvolveConv1() { }"));
 
     [Theory]
     [InlineData("Summary")]
