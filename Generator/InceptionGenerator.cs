@@ -53,9 +53,13 @@ public sealed class InceptionGenerator : IIncrementalGenerator
             .Select(static (plan, _) => plan.Diagnostics)
             .WithTrackingName(DiagnosticsStep);
         // A type 'System' or 'InceptionGen' in the global namespace breaks every network's code: nothing is
-        // generated while one exists (this look-up runs on every compilation, but only reads the declaration table).
-        var hidingTypes = context.CompilationProvider
-            .Select(static (compilation, _) => DeclarationChecks.TypesHidingNamespaces(compilation))
+        // generated while one exists. Found from syntax, so an edit re-checks only the edited file.
+        var hidingTypes = context.SyntaxProvider
+            .CreateSyntaxProvider(
+                predicate: static (node, _) => DeclarationChecks.HidesANamespaceTheCodeUses(node),
+                transform: static (syntaxContext, _) => DeclarationChecks.HidingTypeDiagnostic(syntaxContext.Node))
+            .Collect()
+            .Select(static (found, _) => found.ToEquatableArray())
             .WithTrackingName(HidingTypesStep);
         var emittable = plans
             .Select(static (plan, _) => plan.IsEmittable ? plan.WithoutLocations() : null)

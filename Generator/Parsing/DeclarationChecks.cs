@@ -113,23 +113,25 @@ internal static class DeclarationChecks
         }
     }
 
-    /// <summary>
-    /// Types in the global namespace that hide a namespace the generated code refers to as <c>global::System</c> or
-    /// <c>global::InceptionGen</c>: one breaks every network of the compilation, so it is reported once, where it is.
-    /// </summary>
-    public static EquatableArray<DiagnosticInfo> TypesHidingNamespaces(Compilation compilation)
-    {
-        var found = new List<DiagnosticInfo>();
-        foreach (var name in new[] { "System", "InceptionGen" })
-        {
-            foreach (var type in compilation.Assembly.GlobalNamespace.GetTypeMembers(name))
-            {
-                found.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, LocationInfo.From(type.Locations.FirstOrDefault()), name,
-                    $"is a type in the global namespace, which hides the namespace 'global::{name}' that the code generated for every network uses; declare it in a namespace"));
-            }
-        }
+    /// <summary>The namespaces the generated code names from the global namespace (<c>global::System</c>, <c>global::InceptionGen</c>).</summary>
+    private static readonly string[] s_namespacesTheCodeUses = ["System", "InceptionGen"];
 
-        return found.ToEquatableArray();
+    /// <summary>Whether the node declares a type in the global namespace named like a namespace the generated code uses.</summary>
+    public static bool HidesANamespaceTheCodeUses(SyntaxNode node)
+        => node.Parent is CompilationUnitSyntax
+            && node switch
+            {
+                BaseTypeDeclarationSyntax type => s_namespacesTheCodeUses.Contains(type.Identifier.ValueText),
+                DelegateDeclarationSyntax type => s_namespacesTheCodeUses.Contains(type.Identifier.ValueText),
+                _ => false,
+            };
+
+    /// <summary>IG0017 at a type found by <see cref="HidesANamespaceTheCodeUses"/>.</summary>
+    public static DiagnosticInfo HidingTypeDiagnostic(SyntaxNode node)
+    {
+        var identifier = node is BaseTypeDeclarationSyntax type ? type.Identifier : ((DelegateDeclarationSyntax)node).Identifier;
+        return DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, LocationInfo.From(identifier.GetLocation()), identifier.ValueText,
+            $"is a type in the global namespace, which hides the namespace 'global::{identifier.ValueText}' that the code generated for every network uses; declare it in a namespace");
     }
 
     private static bool IsLayer(ISymbol member)

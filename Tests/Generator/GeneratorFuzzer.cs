@@ -275,6 +275,13 @@ internal static class FuzzChecks
         var clock = Stopwatch.StartNew();
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var elapsed = clock.Elapsed;
+        if (elapsed > MaxRun)
+        {
+            // A second look: a slow input is slow again, while a first run's JIT or a loaded machine is not.
+            clock.Restart();
+            GeneratorHarness.CreateDriver().RunGenerators(compilation);
+            elapsed = clock.Elapsed < elapsed ? clock.Elapsed : elapsed;
+        }
 
         var problems = new List<string>();
         var userFiles = compilation.SyntaxTrees.Select(tree => tree.FilePath).ToHashSet();

@@ -24,7 +24,8 @@ public sealed class PyTorchAgreementTests(ITestOutputHelper output)
         var images = Enumerable.Range(0, 2 * GoogLeNet.InputLength).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         PyTorchAgreement.WriteCase(network, dropoutSeed: 7, images, [3, 998], directory.Path);
 
-        output.WriteLine(PyTorchAgreement.RunReference(directory.Path, TimeSpan.FromMinutes(3), nearTies: NearTieEps));
+        // A guard against a hung reference, not a speed check: the script takes ~1 min alone and over 3 on a loaded machine.
+        output.WriteLine(PyTorchAgreement.RunReference(directory.Path, TimeSpan.FromMinutes(10), nearTies: NearTieEps));
         var agreement = PyTorchAgreement.Compare(new GoogLeNet(maxBatch: 2, seed: 6), directory.Path);
         var (nearTies, exposed) = PyTorchAgreement.ReadNearTies(directory.Path);
 
