@@ -11,14 +11,16 @@ while (!File.Exists(Path.Combine(root, "InceptionGen.sln")))
     root = Path.GetDirectoryName(root.TrimEnd('/'))!;
 }
 
-var runs = args.Length > 0 ? int.Parse(args[0]) : 40;
+var runs = args.Length > 0 && int.TryParse(args[0], out var count) ? count : 40;
 var parse = new CSharpParseOptions(LanguageVersion.Preview);
 var googLeNet = CSharpSyntaxTree.ParseText(File.ReadAllText(Path.Combine(root, "Definitions", "GoogLeNet.cs")), parse, "GoogLeNet.cs");
 var other = CSharpSyntaxTree.ParseText("namespace Sample; public static class Other { public static int Value => 1; }", parse, "Other.cs");
 MetadataReference[] references = [.. Basic.Reference.Assemblies.Net100.References.All, MetadataReference.CreateFromFile(typeof(InceptionGen.NetworkAttribute).Assembly.Location)];
 var compilation = CSharpCompilation.Create("Keystroke", [googLeNet, other], references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
 
-GeneratorDriver NewDriver() => CSharpGeneratorDriver.Create([new InceptionGenerator().AsSourceGenerator()], parseOptions: parse,
+// With "baseline" the generator is one that only finds [Network] classes: Roslyn's own cost per edit, the floor.
+IIncrementalGenerator generator = args.Contains("baseline") ? new FindNetworksOnly() : new InceptionGenerator();
+GeneratorDriver NewDriver() => CSharpGeneratorDriver.Create([generator.AsSourceGenerator()], parseOptions: parse,
     driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
 double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
@@ -59,3 +61,13 @@ for (var run = 0; run < runs; run++)
 Console.WriteLine($"GoogLeNet, {runs} runs each (median, ms): fresh driver {Median(fresh):F1}; after an unrelated edit {Median(unrelated):F2}; after a layer edit {Median(layerEdit):F1}");
 Console.WriteLine($"unrelated edit, min/max: {unrelated.Min():F2}/{unrelated.Max():F2} ms");
 Console.WriteLine(notCached.Count == 0 ? "after the unrelated edit every step was Cached or Unchanged" : "not cached after the unrelated edit: " + string.Join(", ", notCached));
+
+/// <summary>Finds the [Network] classes and writes nothing: what any attribute-driven generator pays per edit.</summary>
+internal sealed class FindNetworksOnly : IIncrementalGenerator
+{
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var names = context.SyntaxProvider.ForAttributeWithMetadataName("InceptionGen.NetworkAttribute", static (_, _) => true, static (found, _) => found.TargetSymbol.Name);
+        context.RegisterSourceOutput(names, static (_, _) => { });
+    }
+}
