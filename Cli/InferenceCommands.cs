@@ -33,9 +33,13 @@ internal static class InferenceCommands
         WriteOrExplain(path, () => SafeTensors.Save(network, path));
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {path}: {name} weights from seed {seed}, {network.Parameters.Tensors.Count} tensors, {network.Parameters.Tensors.Sum(t => (long)t.Length):N0} parameters"));
+            $"wrote {path}: {name} weights from seed {seed}, {network.Parameters.Tensors.Count} tensors, {network.Parameters.Tensors.Sum(t => (long)t.Length):N0} parameters{AuxiliaryNote(entry.Summary)}"));
         return 0;
     }
+
+    /// <summary>The file holds the training-only auxiliary heads too, which <c>networks</c> and <c>summary</c> count apart.</summary>
+    private static string AuxiliaryNote(NetworkSummary summary)
+        => summary.AuxiliaryParameterCount == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({summary.ParameterCount:N0} for inference, {summary.AuxiliaryParameterCount:N0} in the auxiliary heads)");
 
     public static int Run(Arguments arguments, TextWriter output, TextWriter error)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using InceptionGen.Cli;
 using InceptionGen.Definitions;
 using InceptionGen.Interop;
@@ -20,6 +21,10 @@ public sealed class InferenceCommandTests
 
         Assert.True(code == 0, error);
         Assert.Contains($"wrote {path}: FashionInception weights from seed 9", output);
+        // The file holds the auxiliary head too; the line says so in the counts `networks` and `summary` use.
+        var total = FashionInception.ParameterCount + FashionInception.AuxiliaryParameterCount;
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture,
+            $"{total:N0} parameters ({FashionInception.ParameterCount:N0} for inference, {FashionInception.AuxiliaryParameterCount:N0} in the auxiliary heads)"), output);
         Assert.Equal("FashionInception", SafeTensors.ReadMetadata(path)[SafeTensors.NetworkMetadataKey]);
         var loaded = new FashionInception(1, seed: 1);
         SafeTensors.Load(loaded.Parameters, path);
