@@ -76,7 +76,7 @@ internal static class DeclarationChecks
 
         if (type.BaseType is { SpecialType: not SpecialType.System_Object, TypeKind: TypeKind.Class } baseType)
         {
-            if (baseType.GetAttributes().Any(attribute => attribute.AttributeClass?.ToDisplayString() == Parser.NetworkAttributeName))
+            if (baseType.GetAttributes().Any(Parser.IsNetworkAttribute))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, classLocation, type.Name,
                     $"derives from the network '{baseType.Name}', whose generated members it would hide; derive both from a common base class instead"));

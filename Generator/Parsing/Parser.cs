@@ -19,21 +19,22 @@ namespace InceptionGen.Generator.Parsing;
 internal static class Parser
 {
     public const string NetworkAttributeName = "InceptionGen.NetworkAttribute";
-    private const string LayerAttributeBaseName = "InceptionGen.LayerAttribute";
+    private const string NetworkAttributeTypeName = "NetworkAttribute";
+    private const string LayerAttributeBaseTypeName = "LayerAttribute";
 
-    /// <summary>Each layer attribute and the property type it requires, by attribute metadata name.</summary>
+    /// <summary>Each layer attribute of the InceptionGen namespace and the property type it requires, by type name.</summary>
     private static readonly Dictionary<string, (LayerKind Kind, string PropertyType)> s_layerAttributes = new()
     {
-        ["InceptionGen.ConvAttribute"] = (LayerKind.Conv, "Conv"),
-        ["InceptionGen.MaxPoolAttribute"] = (LayerKind.MaxPool, "Pool"),
-        ["InceptionGen.AvgPoolAttribute"] = (LayerKind.AvgPool, "Pool"),
-        ["InceptionGen.GlobalAveragePoolAttribute"] = (LayerKind.GlobalAveragePool, "Pool"),
-        ["InceptionGen.LocalResponseNormAttribute"] = (LayerKind.LocalResponseNorm, "Lrn"),
-        ["InceptionGen.InceptionAttribute"] = (LayerKind.Inception, "Inception"),
-        ["InceptionGen.AuxiliaryClassifierAttribute"] = (LayerKind.AuxiliaryClassifier, "AuxiliaryClassifier"),
-        ["InceptionGen.DropoutAttribute"] = (LayerKind.Dropout, "Dropout"),
-        ["InceptionGen.LinearAttribute"] = (LayerKind.Linear, "Linear"),
-        ["InceptionGen.FlattenAttribute"] = (LayerKind.Flatten, "Flatten"),
+        ["ConvAttribute"] = (LayerKind.Conv, "Conv"),
+        ["MaxPoolAttribute"] = (LayerKind.MaxPool, "Pool"),
+        ["AvgPoolAttribute"] = (LayerKind.AvgPool, "Pool"),
+        ["GlobalAveragePoolAttribute"] = (LayerKind.GlobalAveragePool, "Pool"),
+        ["LocalResponseNormAttribute"] = (LayerKind.LocalResponseNorm, "Lrn"),
+        ["InceptionAttribute"] = (LayerKind.Inception, "Inception"),
+        ["AuxiliaryClassifierAttribute"] = (LayerKind.AuxiliaryClassifier, "AuxiliaryClassifier"),
+        ["DropoutAttribute"] = (LayerKind.Dropout, "Dropout"),
+        ["LinearAttribute"] = (LayerKind.Linear, "Linear"),
+        ["FlattenAttribute"] = (LayerKind.Flatten, "Flatten"),
     };
 
     /// <summary>The property type a layer kind requires, e.g. <c>Pool</c> for max pooling.</summary>
@@ -91,7 +92,7 @@ internal static class Parser
     /// <summary>Whether <paramref name="declaration"/> carries the class's first [Network] attribute.</summary>
     private static bool IsFirstNetworkDeclaration(INamedTypeSymbol type, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
     {
-        var first = type.GetAttributes().FirstOrDefault(attribute => attribute.AttributeClass?.ToDisplayString() == NetworkAttributeName)?.ApplicationSyntaxReference;
+        var first = type.GetAttributes().FirstOrDefault(IsNetworkAttribute)?.ApplicationSyntaxReference;
         return first is null || first.GetSyntax(cancellationToken).Parent?.Parent == declaration;
     }
 
@@ -168,7 +169,7 @@ internal static class Parser
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
         var location = LocationInfo.From(attributeSyntax) ?? LocationInfo.From(property.Locations.FirstOrDefault());
         var attributeName = ShortName(attribute.AttributeClass!);
-        if (!s_layerAttributes.TryGetValue(attribute.AttributeClass!.ToDisplayString(), out var entry))
+        if (!SymbolNames.IsInceptionGenType(attribute.AttributeClass, attribute.AttributeClass!.Name) || !s_layerAttributes.TryGetValue(attribute.AttributeClass.Name, out var entry))
         {
             return null;
         }
@@ -213,7 +214,7 @@ internal static class Parser
 
         var actualType = property.Type;
         var typeIsRight = actualType.TypeKind != TypeKind.Error
-            && actualType.ToDisplayString() == "InceptionGen." + entry.PropertyType;
+            && SymbolNames.IsInceptionGenType(actualType, entry.PropertyType);
         if (!typeIsRight && actualType.TypeKind != TypeKind.Error)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerWrongType, location, property.Name, attributeName, entry.PropertyType, actualType.ToDisplayString()));
@@ -293,7 +294,7 @@ internal static class Parser
     {
         for (var type = attribute.AttributeClass?.BaseType; type is not null; type = type.BaseType)
         {
-            if (type.ToDisplayString() == LayerAttributeBaseName)
+            if (SymbolNames.IsInceptionGenType(type, LayerAttributeBaseTypeName))
             {
                 return true;
             }
@@ -301,6 +302,9 @@ internal static class Parser
 
         return false;
     }
+
+    /// <summary>Whether the attribute is <c>[Network]</c>.</summary>
+    public static bool IsNetworkAttribute(AttributeData attribute) => SymbolNames.IsInceptionGenType(attribute.AttributeClass, NetworkAttributeTypeName);
 
     /// <summary>Constructor and named arguments by (case-insensitive) name; named arguments win.</summary>
     private static Dictionary<string, TypedConstant> Arguments(AttributeData? attribute)
