@@ -94,13 +94,10 @@ internal static class DeclarationChecks
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameTakenByGeneratedMember, classLocation, "The class", type.Name, type.Name));
         }
 
-        foreach (var member in type.GetMembers().Where(member => !member.IsImplicitlyDeclared && !IsLayer(member)))
+        // Names first: a layer's attributes are bound only when its name is taken (binding runs on every edit).
+        foreach (var member in type.GetMembers().Where(member => GeneratedMembers.IsTaken(member.Name) && !member.IsImplicitlyDeclared && !IsLayer(member)))
         {
-            var location = LocationInfo.From(member.Locations.FirstOrDefault());
-            if (GeneratedMembers.IsTaken(member.Name))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameTakenByGeneratedMember, location, "Member", member.Name, type.Name));
-            }
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameTakenByGeneratedMember, LocationInfo.From(member.Locations.FirstOrDefault()), "Member", member.Name, type.Name));
         }
 
         // Inherited members would be hidden by the generated ones (warning CS0108 in generated code).
