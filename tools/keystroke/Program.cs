@@ -29,6 +29,7 @@ double Median(List<double> values) => values.Order().ElementAt(values.Count / 2)
 var fresh = new List<double>();
 var unrelated = new List<double>();
 var layerEdit = new List<double>();
+var unrelatedAllocated = new List<double>();
 var notCached = new HashSet<string>();
 for (var run = 0; run < runs; run++)
 {
@@ -37,9 +38,11 @@ for (var run = 0; run < runs; run++)
     fresh.Add(clock.Elapsed.TotalMilliseconds);
 
     var edited = compilation.ReplaceSyntaxTree(other, other.WithChangedText(other.GetText().Replace(0, 0, $"// edit {run}\n")));
+    var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
     clock.Restart();
     var after = driver.RunGenerators(edited);
     unrelated.Add(clock.Elapsed.TotalMilliseconds);
+    unrelatedAllocated.Add((GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / 1024.0);
     var result = after.GetRunResult().Results.Single();
     foreach (var (step, stepRuns) in result.TrackedSteps.Concat(result.TrackedOutputSteps))
     {
@@ -61,6 +64,7 @@ for (var run = 0; run < runs; run++)
 
 Console.WriteLine($"GoogLeNet, {runs} runs each (median, ms): fresh driver {Median(fresh):F1}; after an unrelated edit {Median(unrelated):F2}; after a layer edit {Median(layerEdit):F1}");
 Console.WriteLine($"unrelated edit, min/10th percentile/max: {unrelated.Min():F2}/{unrelated.Order().ElementAt(unrelated.Count / 10):F2}/{unrelated.Max():F2} ms (the 10th percentile is a quiet machine's figure on a loaded one)");
+Console.WriteLine($"unrelated edit allocates (median) {Median(unrelatedAllocated):F0} KiB; gen0/1/2 collections over the whole run: {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
 Console.WriteLine(notCached.Count == 0 ? "after the unrelated edit every step was Cached or Unchanged" : "not cached after the unrelated edit: " + string.Join(", ", notCached));
 
 /// <summary>Finds the [Network] classes and writes nothing: what any attribute-driven generator pays per edit.</summary>
