@@ -4,8 +4,8 @@ namespace InceptionGen.Images;
 
 /// <summary>
 /// How pixels become network inputs: <c>value = (pixel × <see cref="Scale"/> − Mean[c]) / Std[c]</c>, pixel in
-/// 0..255, channels in RGB order, or BGR when <see cref="Bgr"/> (Caffe's models). A one-channel (grey) network uses
-/// <c>Mean[0]</c> and <c>Std[0]</c>.
+/// 0..255, c the network's input channel: RGB order, or BGR when <see cref="Bgr"/> (Caffe's models, whose means are
+/// listed in BGR order). A one-channel (grey) network uses <c>Mean[0]</c> and <c>Std[0]</c>.
 /// </summary>
 public sealed record ImageNormalization(float Scale, IReadOnlyList<float> Mean, IReadOnlyList<float> Std, bool Bgr = false)
 {
@@ -229,7 +229,7 @@ public sealed record ImageTransform
                 {
                     var source = Channels == 1 ? 0 : norm.Bgr ? 2 - c : c;
                     var value = sums[source] / taps;
-                    destination[(c * plane) + target] = ((value * norm.Scale) - norm.Mean[source]) / norm.Std[source];
+                    destination[(c * plane) + target] = ((value * norm.Scale) - norm.Mean[c]) / norm.Std[c];
                 }
             }
         }

@@ -21,7 +21,7 @@ internal static class TrainCommand
     /// <summary>Options of <c>train --network N --data DIR</c> only.</summary>
     private static readonly string[] ImageOptionNames = ["val-split", "val", "normalize", "mean", "std", "crop-fraction", "min-scale", "decode-threads"];
 
-    public static int Train(Arguments arguments, TextWriter output)
+    public static int Train(Arguments arguments, TextWriter output, TextWriter? error = null)
     {
         var imageFolder = arguments.Positional.Count == 0 && arguments.Text("network") is not null;
         if (!imageFolder && arguments.Positional is not ["fashion-mnist"])
@@ -98,7 +98,7 @@ internal static class TrainCommand
             output = TextWriter.Null;
         }
 
-        using var data = imageFolder ? ImageData(arguments, options, Console.Error) : null;
+        using var data = imageFolder ? ImageData(arguments, options, error ?? Console.Error) : null;
         var fashion = imageFolder ? null : LoadData(arguments.Text("data"));
         // mpirun gives ranks a terminal of its own, but forwards lines: plain lines, no progress bars.
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out) && !Communicator.StartedByMpirun;
