@@ -211,6 +211,7 @@ internal sealed class FashionTrainer
             try
             {
                 optimizer.FrozenTensors = FineTuning.TensorsUpTo(net, freeze);
+                FineTuning.SkipFrozenWeightGradients(net, optimizer.FrozenTensors, pool);
             }
             catch (ArgumentException e)
             {

@@ -51,6 +51,45 @@ public static class FineTuning
         return network.Parameters.Tensors.Where(t => frozen.Contains(TopLevel(t.Name))).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The worker-pool numbers of the weight-gradient ops whose tensors are all in <paramref name="frozenTensors"/>
+    /// (op i's weight gradients run under <see cref="NetworkSchedule.BackwardOperationBase"/> + 2i + 1).
+    /// </summary>
+    public static IReadOnlyList<int> FrozenWeightGradientOperations(INetwork network, IReadOnlySet<string> frozenTensors)
+    {
+        var result = new List<int>();
+        var tensors = network.Parameters.Tensors;
+        for (var i = 0; i < network.Operations.Count; i++)
+        {
+            var prefix = network.Operations[i].Name + ".";
+            var own = tensors.Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal) && t.Name.IndexOf('.', prefix.Length) < 0).ToList();
+            if (own.Count > 0 && own.All(t => frozenTensors.Contains(t.Name)))
+            {
+                result.Add(network.Schedule.BackwardOperationBase + (2 * i) + 1);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="pool"/> skip the weight-gradient work of the frozen layers: their gradients stay zero
+    /// (the step clears them), which an optimizer with the same <see cref="BlockOptimizer.FrozenTensors"/> never reads.
+    /// Returns how many ops are skipped.
+    /// </summary>
+    public static int SkipFrozenWeightGradients(INetwork network, IReadOnlySet<string> frozenTensors, Threading.WorkerPool pool)
+    {
+        var operations = FrozenWeightGradientOperations(network, frozenTensors);
+        var skipped = new bool[network.Schedule.BackwardOperationBase + (2 * network.Operations.Count)];
+        foreach (var operation in operations)
+        {
+            skipped[operation] = true;
+        }
+
+        pool.SkippedOperations = skipped;
+        return operations.Count;
+    }
+
     private static string Prefix(string name) => name.LastIndexOf('.') is var dot and > 0 ? name[..dot] : name;
 
     private static string TopLevel(string name) => name.IndexOf('.') is var dot and > 0 ? name[..dot] : name;

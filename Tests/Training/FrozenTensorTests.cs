@@ -51,4 +51,35 @@ public sealed class FrozenTensorTests
             }
         }
     }
+
+    [Fact]
+    public void Skipping_the_frozen_layers_weight_gradient_ops_changes_no_weight_after_three_steps()
+    {
+        using var pool = new InceptionGen.Threading.WorkerPool(2);
+        using var skipping = new InceptionGen.Threading.WorkerPool(2);
+        var plain = new FashionInception(4, 5, pool) { DropoutSeed = 1 };
+        var skipped = new FashionInception(4, 5, skipping) { DropoutSeed = 1 };
+        var frozen = FineTuning.TensorsUpTo(plain, "Inception4a");
+        var plainOptimizer = new SgdMomentum(0.05f, momentum: 0.9f, weightDecay: 5e-4f) { FrozenTensors = frozen };
+        var skippedOptimizer = new SgdMomentum(0.05f, momentum: 0.9f, weightDecay: 5e-4f) { FrozenTensors = frozen };
+        var count = FineTuning.SkipFrozenWeightGradients(skipped, frozen, skipping);
+        Assert.True(count >= 2 + (3 * 6), $"{count} weight-gradient ops skipped"); // two stem convolutions, three modules of six convolutions
+        var images = new float[4 * FashionInception.InputLength];
+        for (var i = 0; i < images.Length; i++)
+        {
+            images[i] = MathF.Sin(i * 0.37f);
+        }
+
+        int[] labels = [1, 7, 3, 9];
+        for (var step = 0; step < 3; step++)
+        {
+            plain.TrainStep(images, labels, 4, plainOptimizer);
+            skipped.TrainStep(images, labels, 4, skippedOptimizer);
+        }
+
+        Assert.True(plain.Parameters.ReadOnlySpan.SequenceEqual(skipped.Parameters.ReadOnlySpan), "skipping frozen weight gradients changed a weight");
+        var conv1 = skipped.Parameters.Tensors.Single(t => t.Name == "Conv1.Weights");
+        Assert.All(skipped.Gradients.ReadOnlySpan.Slice(conv1.Offset, conv1.Length).ToArray(), g => Assert.Equal(0f, g));
+        Assert.Contains(plain.Gradients.ReadOnlySpan.Slice(conv1.Offset, conv1.Length).ToArray(), g => g != 0f);
+    }
 }
