@@ -85,7 +85,6 @@ public sealed class ImageTrainingTests
 
             // The library API gives the same answer.
             var classifier = ImageClassifier.Load(new FashionInception(4, 0), weights);
-            Assert.Equal(FashionImageFolder.ClassFolder(9) == rows.First(r => r.StartsWith(first, StringComparison.Ordinal)).Split(',')[1], classifier.Classify(first).Top[0].Name == FashionImageFolder.ClassFolder(9));
             Assert.Equal(rows.First(r => r.StartsWith(first, StringComparison.Ordinal)).Split(',')[1], classifier.Classify(first).Top[0].Name);
         }
         finally
