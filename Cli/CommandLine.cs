@@ -23,6 +23,14 @@ internal static class CommandLine
                                             metrics.csv go in --output (default runs/fashion-mnist);
                                             --resume continues the run there, --force starts over in it;
                                             under mpirun -np N, data-parallel over N processes
+          train --network NAME --data DIR [--val-split F | --val DIR] [--init W [--replace-classifier]]
+                [--freeze LAYER] [--normalize imagenet|caffe|unit | --mean M --std S] [--crop-fraction F]
+                [--min-scale F] [--decode-threads N] [the options above but --subset, --validation]
+                                            train any network with an image input on an image folder
+                                            (DIR/<class>/<image>, JPEG or PNG); the class names go into
+                                            model.safetensors for classify (default --output runs/<network>)
+          classify --weights W.safetensors IMAGE_OR_FOLDER... [--top K] [--csv OUT.csv] [--threads N]
+                                            the top K classes (5) of image files, with probabilities
           evaluate --weights W.safetensors [--data DIR]
                                             test accuracy and confusion matrix of FashionInception weights
           init [--network NAME] [--seed S] --output W.safetensors
@@ -61,7 +69,8 @@ internal static class CommandLine
                 "networks" => Networks(new Arguments("networks", rest, [], []), output),
                 "summary" => Summary(new Arguments("summary", rest, [], ["no-parts"]), output),
                 "bench" => BenchCommand.Run(new Arguments("bench", rest, ["batch", "threads", "warmup", "runs", "seconds"], ["layers", "train", "overlap"]), output),
-                "train" => TrainCommand.Train(new Arguments("train", rest, TrainCommand.TrainOptionNames, TrainCommand.TrainFlagNames), output),
+                "train" => TrainCommand.Train(new Arguments("train", rest, TrainCommand.TrainOptionNames, TrainCommand.TrainFlagNames), output, error),
+                "classify" => ClassifyCommand.Run(new Arguments("classify", rest, ClassifyCommand.OptionNames, []), output, error),
                 "evaluate" => TrainCommand.Evaluate(new Arguments("evaluate", rest, ["weights", "data"], []), output, error),
                 "init" => InferenceCommands.Init(new Arguments("init", rest, InferenceCommands.InitOptionNames, []), output),
                 "run" => InferenceCommands.Run(new Arguments("run", rest, InferenceCommands.RunOptionNames, []), output, error),

@@ -8,7 +8,11 @@ namespace InceptionGen.Cli;
 internal static class NetworkCatalog
 {
     /// <summary>A known network: its summary, and how to build one for a batch size, seed and pool.</summary>
-    internal sealed record Entry(NetworkSummary Summary, Func<int, ulong, WorkerPool?, INetwork> Create);
+    internal sealed record Entry(NetworkSummary Summary, Func<int, ulong, WorkerPool?, INetwork> Create)
+    {
+        /// <summary>The network's name as declared.</summary>
+        public string Name => Summary.NetworkName;
+    }
 
     public static readonly IReadOnlyDictionary<string, Entry> Networks = new Dictionary<string, Entry>(StringComparer.OrdinalIgnoreCase)
     {

@@ -6,6 +6,7 @@ using InceptionGen.CommandLine;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
 using InceptionGen.Distributed;
+using InceptionGen.Images;
 using InceptionGen.Interop;
 using InceptionGen.Threading;
 using InceptionGen.Training;
@@ -37,6 +38,18 @@ internal sealed record TrainOptions
 
     /// <summary>Sum Linear gradients over processes while the backward pass runs.</summary>
     public bool Overlap { get; init; }
+
+    /// <summary>The network to train (<c>train --network</c>); FashionInception for <c>train fashion-mnist</c>.</summary>
+    public string Network { get; init; } = "FashionInception";
+
+    /// <summary>Fine-tuning: a weights file to start from (a fresh run only; a resume reads the checkpoint).</summary>
+    public string? Init { get; init; }
+
+    /// <summary>Fine-tuning: initialize the final and auxiliary classifiers afresh instead of loading them from <see cref="Init"/>.</summary>
+    public bool ReplaceClassifier { get; init; }
+
+    /// <summary>Fine-tuning: the layers declared up to this one keep their weights.</summary>
+    public string? Freeze { get; init; }
 
     /// <summary>How many test images the final evaluation uses (all unless set; not a command-line option, tests use it to save time).</summary>
     public int? TestImages { get; init; }
@@ -107,12 +120,45 @@ internal sealed record EpochProgress(long Epoch, double LossSum, double MainSum,
 internal sealed record TrainResult(bool Completed, IReadOnlyList<EpochMetrics> Epochs, double? TestAccuracy, int[,]? Confusion, float[] Parameters);
 
 /// <summary>
-/// Trains <see cref="FashionInception"/> on Fashion-MNIST. Every random choice (shuffle, crop, flip, dropout) is a
-/// function of the seed and the global step, so a checkpoint's step and seed are the whole random state and
-/// <c>--resume</c> continues bit for bit, at an epoch boundary or in the middle of one.
+/// Trains a network on an <see cref="ITrainingData"/>: <see cref="FashionInception"/> on Fashion-MNIST
+/// (<c>train fashion-mnist</c>), or any declared network on an image folder (<c>train --network N --data DIR</c>).
+/// Every random choice (shuffle, crop, flip, dropout) is a function of the seed and the global step, so a
+/// checkpoint's step and seed are the whole random state and <c>--resume</c> continues bit for bit, at an epoch
+/// boundary or in the middle of one.
 /// </summary>
-internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data, IAnsiConsole console, bool interactive)
+internal sealed class FashionTrainer
 {
+    private readonly TrainOptions options;
+    private readonly ITrainingData data;
+    private readonly IAnsiConsole console;
+    private readonly bool interactive;
+    private readonly Func<int, ulong, WorkerPool, ITrainableNetwork> _createNetwork;
+
+    /// <summary><c>train fashion-mnist</c>: FashionInception on the last <c>--validation</c>-less training images.</summary>
+    public FashionTrainer(TrainOptions options, FashionMnistData data, IAnsiConsole console, bool interactive)
+        : this(options, FashionData(options, data), (batch, seed, pool) => new FashionInception(batch, seed, pool), console, interactive)
+    {
+    }
+
+    /// <summary>Any trainable network on any data.</summary>
+    public FashionTrainer(TrainOptions options, ITrainingData data, Func<int, ulong, WorkerPool, ITrainableNetwork> createNetwork, IAnsiConsole console, bool interactive)
+    {
+        this.options = options;
+        this.data = data;
+        this.console = console;
+        this.interactive = interactive;
+        _createNetwork = createNetwork;
+    }
+
+    /// <summary>Metadata saved with the final model (the image folder's class names and transform).</summary>
+    public IReadOnlyDictionary<string, string>? ModelMetadata { get; init; }
+
+    private static FashionMnistTrainingData FashionData(TrainOptions options, FashionMnistData data)
+    {
+        var trainLimit = FashionMnist.TrainCount - options.Validation;
+        return new FashionMnistTrainingData(data, Math.Min(options.Subset ?? trainLimit, trainLimit), options.Validation, options.Augment);
+    }
+
     public const string CheckpointFile = "checkpoint.safetensors";
     public const string ModelFile = "model.safetensors";
     public const string MetricsFile = "metrics.csv";
@@ -137,12 +183,11 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
     public TrainResult Run(CancellationToken cancellation)
     {
-        var validation = options.Validation;
-        var trainLimit = FashionMnist.TrainCount - validation;
-        var trainCount = Math.Min(options.Subset ?? trainLimit, trainLimit);
+        var validation = data.ValidationCount;
+        var trainCount = data.TrainCount;
         if (trainCount < options.Batch)
         {
-            throw new UsageException($"only {trainCount} training image(s) left after --subset and --validation; need at least one batch of {options.Batch}");
+            throw new UsageException($"only {trainCount} training image(s) left after --subset and the validation split; need at least one batch of {options.Batch}");
         }
 
         var batchesPerEpoch = trainCount / options.Batch;
@@ -153,8 +198,32 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         var metricsPath = Path.Combine(options.Output, MetricsFile);
 
         using var pool = new WorkerPool(options.Threads);
-        var net = new FashionInception(options.Batch, options.Seed, pool) { DropoutSeed = options.Seed };
+        var net = _createNetwork(options.Batch, options.Seed, pool);
+        net.DropoutSeed = options.Seed;
+        if (net.OutputLength != data.ClassNames.Count)
+        {
+            throw new UsageException($"{options.Network} has {net.OutputLength} outputs (the classes of its last layer, fixed when it is declared) but the data has {data.ClassNames.Count} classes; declare a copy of the network whose classifier (and auxiliary heads) have {data.ClassNames.Count} classes, and fine-tune it with --init W --replace-classifier");
+        }
+
         var optimizer = CreateOptimizer();
+        if (options.Freeze is { } freeze)
+        {
+            try
+            {
+                optimizer.FrozenTensors = FineTuning.TensorsUpTo(net, freeze);
+                FineTuning.SkipFrozenWeightGradients(net, optimizer.FrozenTensors, pool);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"--freeze: {e.Message.Split(" (Parameter", 2)[0]}");
+            }
+        }
+
+        if (options.Init is { } init && !options.Resume)
+        {
+            LoadInitialWeights(net, init);
+        }
+
         var schedule = CreateSchedule(batchesPerEpoch, totalSteps);
 
         long step = 0;
@@ -163,7 +232,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         var shards = DistributedRun.Shards(options, Communicator, options.Resume ? RecordedOptions(checkpointPath, runPath) : null);
         var writes = Communicator.IsRoot;
         var run = string.Create(CultureInfo.InvariantCulture,
-            $"network=FashionInception\ntrain_images={trainCount}\nvalidation={validation}\nbatch={options.Batch}\nepochs={options.Epochs}\nlr={options.EffectiveLearningRate:R}\nschedule={options.Schedule}\noptimizer={options.Optimizer}\nseed={options.Seed}\naugment={options.Augment}\n") + DistributedRun.RunLine(shards);
+            $"network={options.Network}\n{data.RunLines}{FineTuningLines()}batch={options.Batch}\nepochs={options.Epochs}\nlr={options.EffectiveLearningRate:R}\nschedule={options.Schedule}\noptimizer={options.Optimizer}\nseed={options.Seed}\naugment={options.Augment}\n") + DistributedRun.RunLine(shards);
         EpochProgress? progress = null;
         using var parallel = DistributedRun.Create(net, options, Communicator, shards, pool);
         if (options.Resume)
@@ -209,7 +278,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
         if (parallel is not null)
         {
-            DistributedRun.CheckAgreement(parallel, optimizer, run, data, Communicator);
+            DistributedRun.CheckAgreement(parallel, optimizer, run, data.AgreementLines, Communicator);
         }
 
         if (writes)
@@ -219,18 +288,20 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         }
 
         var dataSeed = Mix(options.Seed, 0x5EED_DA7A_0000_0001UL);
-        var images = new float[options.Batch * FashionMnist.ImageSize];
+        var images = new float[options.Batch * data.ImageLength];
         var labels = new int[options.Batch];
-        var logits = new float[options.Batch * 10];
+        var logits = new float[options.Batch * net.OutputLength];
+        double trainingSeconds = 0;
+        long trainedImages = 0;
         var completed = true;
         string? diverged = null;
         if (interactive)
         {
-            console.Write(new Rule($"FashionInception: {trainCount:N0} training images, {validation:N0} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate}, {options.Threads} thread(s){(shards > 1 ? $", {shards} shards on {Communicator.Size} process(es)" : "")}"));
+            console.Write(new Rule($"{options.Network}: {trainCount:N0} training images, {validation:N0} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate}, {options.Threads} thread(s){(shards > 1 ? $", {shards} shards on {Communicator.Size} process(es)" : "")}"));
         }
         else
         {
-            console.WriteLine($"FashionInception: {trainCount} training images, {validation} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}, {options.Threads} thread(s){(shards > 1 ? $", {shards} shards on {Communicator.Size} process(es)" : "")}");
+            console.WriteLine($"{options.Network}: {trainCount} training images, {validation} validation, batch {options.Batch}, {options.Optimizer}, {options.Schedule}, lr {options.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}, {options.Threads} thread(s){(shards > 1 ? $", {shards} shards on {Communicator.Size} process(es)" : "")}");
         }
 
         console.WriteLine($"{"epoch",5} {"loss",8} {"main",8} {"aux",8} {"train acc",9} {"val acc",8} {"lr",10} {"time s",8}");
@@ -258,7 +329,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
                         return;
                     }
 
-                    FillBatch(order, b, step, dataSeed, images, labels);
+                    data.FillBatch(order, b, step, dataSeed, images, labels);
                     optimizer.LearningRate = lastRate = schedule.LearningRate(optimizer.StepCount, epoch + (double)b / batchesPerEpoch);
                     var loss = parallel?.TrainStep(images, labels, optimizer) ?? net.TrainStep(images, labels, options.Batch, optimizer);
                     if (!float.IsFinite(loss.Total))
@@ -274,6 +345,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
                     correct += loss.Correct;
                     auxSum += loss.Auxiliary;
                     seen += options.Batch;
+                    trainedImages += options.Batch;
                     step++;
                     report?.Invoke(b + 1);
                     StepCompleted?.Invoke(step);
@@ -320,11 +392,12 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             var epochDone = step % batchesPerEpoch == 0 && step > 0 && completed;
             var completedEpochs = step / batchesPerEpoch;
             var seconds = carried.Seconds + watch.Elapsed.TotalSeconds;
+            trainingSeconds += watch.Elapsed.TotalSeconds;
             EpochMetrics? metrics = null;
             if (epochDone)
             {
                 var batches = Math.Max(1, seen / options.Batch);
-                double? validationAccuracy = validation > 0 && writes ? Accuracy(net, data.Train, FashionMnist.TrainCount - validation, validation, images, logits, null) : null;
+                double? validationAccuracy = validation > 0 && writes ? data.ValidationAccuracy(net, images, logits) : null;
                 metrics = new EpochMetrics(epoch + 1, lossSum / batches, mainSum / batches, auxSum / batches, seen == 0 ? 0 : (double)correct / seen, validationAccuracy, lastRate, seconds);
                 history.Add(metrics);
             }
@@ -369,12 +442,18 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
             return new TrainResult(true, history, null, null, net.Parameters.ReadOnlySpan.ToArray());
         }
 
-        SafeTensors.Save(net, Path.Combine(options.Output, ModelFile));
-        var confusion = new int[10, 10];
-        var testCount = Math.Min(options.TestImages ?? data.Test.Count, data.Test.Count);
-        var testAccuracy = Accuracy(net, data.Test, 0, testCount, images, logits, confusion);
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {testAccuracy:P2} ({testCount} images)"));
-        WriteConfusion(console, confusion);
+        SafeTensors.Save(net, Path.Combine(options.Output, ModelFile), ModelMetadata);
+        var classes = data.ClassNames.Count;
+        var confusion = new int[classes, classes];
+        double? testAccuracy = null;
+        if (data.FinalAccuracy(net, options.TestImages, images, logits, confusion) is var (accuracy, testCount))
+        {
+            testAccuracy = accuracy;
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{data.FinalSetName} accuracy {accuracy:P2} ({testCount} images)"));
+            WriteConfusion(console, confusion, data.ClassNames);
+        }
+
+        data.Report(console, trainingSeconds, trainedImages);
         console.WriteLine($"weights: {Path.Combine(options.Output, ModelFile)}; metrics: {metricsPath}{(_plotError is null ? $"; curves: {Path.Combine(options.Output, TrainingPlot.FileName)}" : "")}");
         return new TrainResult(true, history, testAccuracy, confusion, net.Parameters.ReadOnlySpan.ToArray());
     }
@@ -406,7 +485,7 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
 
         try
         {
-            TrainingPlot.Save(history, Path.Combine(options.Output, TrainingPlot.FileName), "FashionInception");
+            TrainingPlot.Save(history, Path.Combine(options.Output, TrainingPlot.FileName), options.Network);
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or IOException or UnauthorizedAccessException or EntryPointNotFoundException)
         {
@@ -440,39 +519,6 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         };
     }
 
-    /// <summary>Copies batch <paramref name="index"/> of <paramref name="order"/>, cropped and flipped from the step's random stream.</summary>
-    private void FillBatch(int[] order, int index, long step, ulong dataSeed, float[] images, int[] labels)
-    {
-        const int side = FashionMnist.Side, pad = 2;
-        var background = (float)((0 - data.Mean) / data.Std);
-        for (var i = 0; i < options.Batch; i++)
-        {
-            var source = order[index * options.Batch + i];
-            labels[i] = data.Train.Labels[source];
-            var image = data.Train.Image(source);
-            var target = images.AsSpan(i * FashionMnist.ImageSize, FashionMnist.ImageSize);
-            if (!options.Augment)
-            {
-                image.CopyTo(target);
-                continue;
-            }
-
-            var random = Mix(Mix(dataSeed, (ulong)step + 0x100000000UL), (ulong)i);
-            var dx = (int)(random % 5) - pad;
-            var dy = (int)((random >> 8) % 5) - pad;
-            var flip = ((random >> 16) & 1) != 0;
-            for (var y = 0; y < side; y++)
-            {
-                var sy = y + dy;
-                for (var x = 0; x < side; x++)
-                {
-                    var sx = (flip ? side - 1 - x : x) + dx;
-                    target[y * side + x] = sy is >= 0 and < side && sx is >= 0 and < side ? image[sy * side + sx] : background;
-                }
-            }
-        }
-    }
-
     /// <summary>Accuracy of <paramref name="net"/> on images [start, start + count) of <paramref name="set"/>; fills <paramref name="confusion"/> [true, predicted] if given.</summary>
     public static double Accuracy(INetwork net, FashionMnistSet set, int start, int count, float[] images, float[] logits, int[,]? confusion)
     {
@@ -497,19 +543,39 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         return count == 0 ? 0 : (double)correct / count;
     }
 
-    public static void WriteConfusion(IAnsiConsole console, int[,] confusion)
+    public static void WriteConfusion(IAnsiConsole console, int[,] confusion) => WriteConfusion(console, confusion, FashionMnist.ClassNames);
+
+    /// <summary>The confusion matrix as a table; for more than 20 classes only the per-class accuracy of the 20 most confused.</summary>
+    public static void WriteConfusion(IAnsiConsole console, int[,] confusion, IReadOnlyList<string> names)
     {
+        var classes = names.Count;
+        if (classes > 20)
+        {
+            var worst = Enumerable.Range(0, classes)
+                .Select(c => (Class: c, Total: Enumerable.Range(0, classes).Sum(p => confusion[c, p]), Right: confusion[c, c]))
+                .Where(c => c.Total > 0)
+                .OrderBy(c => (double)c.Right / c.Total)
+                .Take(20);
+            console.WriteLine("lowest per-class accuracy (of " + classes.ToString(CultureInfo.InvariantCulture) + " classes):");
+            foreach (var (c, total, right) in worst)
+            {
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c,4} {names[c]}: {right}/{total}"));
+            }
+
+            return;
+        }
+
         var table = new Table { Title = new TableTitle("confusion matrix (rows: true class, columns: predicted)") };
         table.AddColumn("true \\ predicted");
-        for (var c = 0; c < 10; c++)
+        for (var c = 0; c < classes; c++)
         {
             table.AddColumn(new TableColumn(c.ToString(CultureInfo.InvariantCulture)).RightAligned());
         }
 
-        for (var r = 0; r < 10; r++)
+        for (var r = 0; r < classes; r++)
         {
-            var cells = new List<string> { Markup.Escape($"{r} {FashionMnist.ClassNames[r]}") };
-            for (var c = 0; c < 10; c++)
+            var cells = new List<string> { Markup.Escape($"{r} {names[r]}") };
+            for (var c = 0; c < classes; c++)
             {
                 var text = confusion[r, c].ToString(CultureInfo.InvariantCulture);
                 cells.Add(r == c ? $"[bold]{text}[/]" : text);
@@ -521,36 +587,35 @@ internal sealed class FashionTrainer(TrainOptions options, FashionMnistData data
         console.Write(table);
     }
 
-    private static int[] Permutation(int count, ulong seed)
+    private static int[] Permutation(int count, ulong seed) => Shuffle.Permutation(count, seed);
+
+    private static ulong Mix(ulong seed, ulong counter) => Shuffle.Mix(seed, counter);
+
+    /// <summary>The run.txt lines of fine-tuning options (none without them, so other runs keep their run.txt).</summary>
+    private string FineTuningLines()
+        => (options.Init is null ? "" : $"init={Path.GetFullPath(options.Init)}\n") + (options.ReplaceClassifier ? "replace_classifier=True\n" : "") + (options.Freeze is null ? "" : $"freeze={options.Freeze}\n");
+
+    /// <summary>--init: the weights to start from; with --replace-classifier the classifiers keep their fresh initialization.</summary>
+    private void LoadInitialWeights(ITrainableNetwork net, string path)
     {
-        var order = new int[count];
-        for (var i = 0; i < count; i++)
+        var keep = options.ReplaceClassifier ? FineTuning.ClassifierTensors(net) : new HashSet<string>();
+        try
         {
-            order[i] = i;
+            SafeTensors.Load(net.Parameters, path, strict: true, keep);
         }
-
-        var state = seed;
-        for (var i = count - 1; i > 0; i--)
+        catch (SafeTensorsException e)
         {
-            state = Mix(state, (ulong)i);
-            var j = (int)(state % (ulong)(i + 1));
-            (order[i], order[j]) = (order[j], order[i]);
+            var hint = options.ReplaceClassifier ? "" : " (weights trained on other classes: add --replace-classifier)";
+            throw new UsageException($"--init: {TrainCommand.OneLine(e.Message)}{hint}");
         }
-
-        return order;
-    }
-
-    /// <summary>SplitMix64's finalizer over a seed and a counter: a stateless random stream.</summary>
-    private static ulong Mix(ulong seed, ulong counter)
-    {
-        var z = seed + 0x9E3779B97F4A7C15UL * (counter + 1);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--init: cannot read '{path}': {TrainCommand.OneLine(e.Message)}");
+        }
     }
 
     /// <summary>Writes the checkpoint; a failure (a full disk) is one line that says the previous checkpoint still stands.</summary>
-    private void SaveCheckpoint(string path, FashionInception net, BlockOptimizer optimizer, CheckpointState state)
+    private void SaveCheckpoint(string path, ITrainableNetwork net, BlockOptimizer optimizer, CheckpointState state)
     {
         try
         {

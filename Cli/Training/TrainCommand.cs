@@ -4,22 +4,44 @@ using InceptionGen.CommandLine;
 using InceptionGen.Data;
 using InceptionGen.Definitions;
 using InceptionGen.Distributed;
+using InceptionGen.Images;
 using InceptionGen.Interop;
+using InceptionGen.Threading;
 using Spectre.Console;
 
 namespace InceptionGen.Cli;
 
-/// <summary><c>train fashion-mnist</c> and <c>evaluate --weights W</c>.</summary>
+/// <summary><c>train fashion-mnist</c>, <c>train --network N --data DIR</c> and <c>evaluate --weights W</c>.</summary>
 internal static class TrainCommand
 {
-    public static readonly string[] TrainOptionNames = ["epochs", "batch", "lr", "schedule", "optimizer", "seed", "threads", "output", "subset", "validation", "data", "shards"];
-    public static readonly string[] TrainFlagNames = ["no-augment", "resume", "force", "overlap"];
+    public static readonly string[] TrainOptionNames = ["epochs", "batch", "lr", "schedule", "optimizer", "seed", "threads", "output", "subset", "validation", "data", "shards",
+        "network", "val-split", "val", "init", "freeze", "normalize", "mean", "std", "crop-fraction", "min-scale", "decode-threads"];
+    public static readonly string[] TrainFlagNames = ["no-augment", "resume", "force", "overlap", "replace-classifier"];
 
-    public static int Train(Arguments arguments, TextWriter output)
+    /// <summary>Options of <c>train --network N --data DIR</c> only.</summary>
+    private static readonly string[] ImageOptionNames = ["val-split", "val", "normalize", "mean", "std", "crop-fraction", "min-scale", "decode-threads"];
+
+    public static int Train(Arguments arguments, TextWriter output, TextWriter? error = null)
     {
-        if (arguments.Positional is not ["fashion-mnist"])
+        var imageFolder = arguments.Positional.Count == 0 && arguments.Text("network") is not null;
+        if (!imageFolder && arguments.Positional is not ["fashion-mnist"])
         {
-            throw new UsageException("train takes one dataset name: fashion-mnist");
+            throw new UsageException("train takes a dataset name (fashion-mnist) or --network NAME --data DIR (an image folder)");
+        }
+
+        if (!imageFolder)
+        {
+            foreach (var name in ImageOptionNames.Append("network").Where(name => arguments.Text(name) is not null))
+            {
+                throw new UsageException($"--{name} is an option of train --network NAME --data DIR, not of train fashion-mnist");
+            }
+        }
+        else
+        {
+            foreach (var name in new[] { "subset", "validation" }.Where(name => arguments.Text(name) is not null))
+            {
+                throw new UsageException($"--{name} is an option of train fashion-mnist; an image folder takes --val-split F or --val DIR");
+            }
         }
 
         var lrText = arguments.Text("lr");
@@ -40,7 +62,7 @@ internal static class TrainCommand
             Optimizer = Choice(arguments, "optimizer", "sgd", "sgd", "adam", "adamw"),
             Seed = arguments.Seed("seed", 1),
             Threads = arguments.Int("threads", Environment.ProcessorCount, 1, 1024),
-            Output = arguments.Text("output") ?? Path.Combine("runs", "fashion-mnist"),
+            Output = arguments.Text("output") ?? Path.Combine("runs", imageFolder ? arguments.Text("network")!.ToLowerInvariant() : "fashion-mnist"),
             Subset = arguments.Text("subset") is null ? null : arguments.Int("subset", 0, 1, FashionMnist.TrainCount),
             Validation = arguments.Int("validation", 5000, 0, FashionMnist.TrainCount - 1),
             Augment = !arguments.Flag("no-augment"),
@@ -48,7 +70,20 @@ internal static class TrainCommand
             Force = arguments.Flag("force"),
             Shards = arguments.Text("shards") is null ? null : arguments.Int("shards", 1, 1, 4096),
             Overlap = arguments.Flag("overlap"),
+            Network = imageFolder ? NetworkCatalog.Find(arguments.Text("network")!).Name : "FashionInception",
+            Init = arguments.Text("init"),
+            ReplaceClassifier = arguments.Flag("replace-classifier"),
+            Freeze = arguments.Text("freeze"),
         };
+        if (options.ReplaceClassifier && options.Init is null)
+        {
+            throw new UsageException("--replace-classifier replaces the classifiers of the --init weights; pass --init W too");
+        }
+
+        if (options.Init is { } init)
+        {
+            FileChecks.RequireInput(init, "init");
+        }
         if (options.Resume && options.Force)
         {
             throw new UsageException("--resume continues the run in --output and --force starts a new one there; pass one of them");
@@ -63,7 +98,8 @@ internal static class TrainCommand
             output = TextWriter.Null;
         }
 
-        var data = LoadData(arguments.Text("data"));
+        using var data = imageFolder ? ImageData(arguments, options, error ?? Console.Error) : null;
+        var fashion = imageFolder ? null : LoadData(arguments.Text("data"));
         // mpirun gives ranks a terminal of its own, but forwards lines: plain lines, no progress bars.
         var interactive = !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out) && !Communicator.StartedByMpirun;
         var console = CreateConsole(output, interactive);
@@ -91,7 +127,14 @@ internal static class TrainCommand
         using var terminate = communicator.Size == 1 ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop) : null;
         try
         {
-            var result = new FashionTrainer(options, data, console, interactive) { Communicator = communicator }.Run(cancellation.Token);
+            var trainer = data is null
+                ? new FashionTrainer(options, fashion!, console, interactive) { Communicator = communicator }
+                : new FashionTrainer(options, data, TrainableNetwork(options.Network), console, interactive)
+                {
+                    Communicator = communicator,
+                    ModelMetadata = new ImageMetadata(data.ClassNames, data.Transform.Normalization, data.Transform.CropFraction).ToDictionary(),
+                };
+            var result = trainer.Run(cancellation.Token);
             communicator.Dispose();
             return result.Completed ? 0 : received == PosixSignal.SIGTERM ? 143 : 130;
         }
@@ -152,6 +195,120 @@ internal static class TrainCommand
         }
 
         return console;
+    }
+
+    /// <summary>The network's factory, if it ends in class scores (and so has a training pass).</summary>
+    public static Func<int, ulong, WorkerPool, ITrainableNetwork> TrainableNetwork(string name)
+    {
+        var entry = NetworkCatalog.Find(name);
+        if (entry.Create(1, 0, null) is not ITrainableNetwork)
+        {
+            throw new UsageException($"{name} ends in a feature map, not class scores, so it has no training pass");
+        }
+
+        return (batch, seed, pool) => (ITrainableNetwork)entry.Create(batch, seed, pool);
+    }
+
+    /// <summary>The image folder of <c>train --network N --data DIR</c>, split and transformed for the network's input.</summary>
+    private static ImageFolderTrainingData ImageData(Arguments arguments, TrainOptions options, TextWriter warnings)
+    {
+        var root = arguments.Text("data") ?? throw new UsageException("train --network NAME needs --data DIR, an image folder (DIR/<class>/<image>)");
+        var shape = NetworkCatalog.Find(options.Network).Summary.InputShape;
+        if (shape.Channels is not (1 or 3))
+        {
+            throw new UsageException($"{options.Network}'s input is {shape}; an image input has 1 (grey) or 3 (RGB) channels");
+        }
+
+        var normalization = Normalization(arguments);
+        var transform = new ImageTransform(shape.Channels, shape.Height, shape.Width, normalization)
+        {
+            CropFraction = (float)Fraction(arguments, "crop-fraction", 0.875, 0, 1, inclusiveLow: false),
+            MinScale = (float)Fraction(arguments, "min-scale", 0.08, 0, 1, inclusiveLow: false),
+        };
+        var folder = OpenFolder(root, "--data");
+        var validationDir = arguments.Text("val");
+        IReadOnlyList<ImageSample> train, validation;
+        string validationText;
+        if (validationDir is not null)
+        {
+            if (arguments.Text("val-split") is not null)
+            {
+                throw new UsageException("pass --val-split F or --val DIR, not both");
+            }
+
+            var held = OpenFolder(validationDir, "--val");
+            if (!held.Classes.SequenceEqual(folder.Classes, StringComparer.Ordinal))
+            {
+                throw new UsageException($"--val '{validationDir}' has classes {string.Join(", ", held.Classes)}; --data has {string.Join(", ", folder.Classes)}");
+            }
+
+            (train, validation, validationText) = (folder.Samples, held.Samples, held.Root);
+        }
+        else
+        {
+            var split = Fraction(arguments, "val-split", 0.1, 0, 1, inclusiveLow: true);
+            (train, validation) = folder.Split(split, Shuffle.Mix(options.Seed, 0x5EED_5911_7000_0001UL));
+            validationText = "split " + split.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        var threads = arguments.Int("decode-threads", 1, 1, 256);
+        return new ImageFolderTrainingData(folder, train, validation, validationText, transform, options.Batch, options.Augment, threads, warnings);
+    }
+
+    private static ImageFolder OpenFolder(string root, string option)
+    {
+        try
+        {
+            return ImageFolder.Open(root);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{option}: {e.Message}");
+        }
+    }
+
+    /// <summary>--normalize imagenet|caffe|unit (default imagenet), or --mean and --std (three values each on 0..1 pixels, or one for all channels).</summary>
+    public static ImageNormalization Normalization(Arguments arguments)
+    {
+        var mean = arguments.Text("mean");
+        var std = arguments.Text("std");
+        if (mean is not null || std is not null)
+        {
+            if (arguments.Text("normalize") is not null)
+            {
+                throw new UsageException("pass --normalize PRESET or --mean and --std, not both");
+            }
+
+            return new ImageNormalization(1f / 255, Three(mean ?? "0", "mean"), Three(std ?? "1", "std"));
+        }
+
+        var preset = arguments.Text("normalize") ?? "imagenet";
+        return ImageNormalization.Preset(preset) ?? throw new UsageException($"--normalize takes imagenet, caffe or unit, not '{preset}'");
+    }
+
+    private static float[] Three(string text, string name)
+    {
+        var values = text.Split(',');
+        var parsed = values.Select(v => float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && float.IsFinite(f) ? f : float.NaN).ToArray();
+        if (parsed.Length is not (1 or 3) || parsed.Any(float.IsNaN) || (name == "std" && parsed.Any(v => v <= 0)))
+        {
+            throw new UsageException($"--{name} takes one number or three separated by commas{(name == "std" ? ", each positive" : "")}, not '{text}'");
+        }
+
+        return parsed.Length == 1 ? [parsed[0], parsed[0], parsed[0]] : parsed;
+    }
+
+    private static double Fraction(Arguments arguments, string name, double fallback, double low, double high, bool inclusiveLow)
+    {
+        var text = arguments.Text(name);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && (inclusiveLow ? value >= low : value > low) && value < high + (name == "val-split" ? 0 : 1e-12)
+            ? value
+            : throw new UsageException($"--{name} takes a number in {(inclusiveLow ? "[" : "(")}{low}, {high}{(name == "val-split" ? ")" : "]")}, not '{text}'");
     }
 
     private static FashionMnistData LoadData(string? folder)

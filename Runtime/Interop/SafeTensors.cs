@@ -1,6 +1,6 @@
 namespace InceptionGen.Interop;
 
-/// <summary>Which tensors a non-strict <see cref="SafeTensors.Load"/> skipped, by PyTorch name.</summary>
+/// <summary>Which tensors a non-strict <see cref="SafeTensors.Load(ParameterStore, string, bool)"/> skipped, by PyTorch name.</summary>
 /// <param name="Missing">Tensors of the network the file lacks (left as they were).</param>
 /// <param name="Unexpected">Tensors of the file the network lacks (ignored).</param>
 public sealed record SafeTensorsLoadResult(IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected);
@@ -76,9 +76,17 @@ public static class SafeTensors
     /// The file is malformed, or (all listed in one message) tensors are missing, unexpected, mis-shaped or not F32.
     /// Nothing is loaded then.
     /// </exception>
-    public static SafeTensorsLoadResult Load(ParameterStore parameters, string path, bool strict = true)
+    public static SafeTensorsLoadResult Load(ParameterStore parameters, string path, bool strict = true) => Load(parameters, path, strict, new HashSet<string>());
+
+    /// <summary>
+    /// <see cref="Load(ParameterStore, string, bool)"/>, leaving the store's tensors named in <paramref name="keep"/>
+    /// (dotted names, <c>Classifier.Weights</c>) as they are: the file's tensors of the same PyTorch names are neither
+    /// checked nor read (fine-tuning: a classifier for another class count is replaced, not loaded).
+    /// </summary>
+    public static SafeTensorsLoadResult Load(ParameterStore parameters, string path, bool strict, IReadOnlySet<string> keep)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(keep);
         var file = SafeTensorsFile.Read(path);
         var problems = new List<string>();
         var missing = new List<string>();
@@ -88,6 +96,11 @@ public static class SafeTensors
         {
             var name = PyTorchNames.From(tensor.Name);
             expected.Add(name);
+            if (keep.Contains(tensor.Name))
+            {
+                continue;
+            }
+
             if (!file.Tensors.TryGetValue(name, out var entry))
             {
                 missing.Add(name);

@@ -67,6 +67,12 @@ public sealed class WorkerPool : IDisposable
             return;
         }
 
+        if (SkippedOperations is { } skipped && (uint)operation < (uint)skipped.Length && skipped[operation])
+        {
+            OperationCompleted?.Invoke(operation);
+            return;
+        }
+
         var profile = _profileTicks;
         var started = profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         if (_workers.Length == 0 || count == 1)
@@ -85,6 +91,12 @@ public sealed class WorkerPool : IDisposable
 
         OperationCompleted?.Invoke(operation);
     }
+
+    /// <summary>
+    /// Operations (by index) that <see cref="Run"/> does not run: fine-tuning skips the weight-gradient ops of frozen
+    /// layers (<see cref="Training.FineTuning.SkipFrozenWeightGradients"/>). <see cref="OperationCompleted"/> is still called.
+    /// </summary>
+    public bool[]? SkippedOperations { get; set; }
 
     /// <summary>
     /// Called on the calling thread after each <see cref="Run"/>, with its operation index (data-parallel training

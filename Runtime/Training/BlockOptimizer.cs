@@ -117,6 +117,22 @@ public abstract class BlockOptimizer : IOptimizerState
     /// <summary>Whether weight decay applies to tensors whose role is <see cref="ParameterRole.Bias"/> too.</summary>
     public bool DecayBiases { get; }
 
+    /// <summary>
+    /// Tensors (by dotted name, <c>Inception3a.Branch1.Weights</c>) that <see cref="Step"/> leaves alone: neither
+    /// their values nor their optimizer state change (fine-tuning with a frozen trunk). Empty by default.
+    /// </summary>
+    public IReadOnlySet<string> FrozenTensors
+    {
+        get => _frozen;
+        set
+        {
+            _frozen = value ?? throw new ArgumentNullException(nameof(value));
+            _runsFor = null;
+        }
+    }
+
+    private IReadOnlySet<string> _frozen = new HashSet<string>();
+
     /// <summary>Whether weight decay applies to <paramref name="tensor"/>.</summary>
     public bool Decays(ParameterTensor tensor) => WeightDecay != 0 && (DecayBiases || tensor.Role != ParameterRole.Bias);
 
@@ -182,16 +198,27 @@ public abstract class BlockOptimizer : IOptimizerState
         return existing;
     }
 
-    /// <summary>The decay setting of every tensor, as runs of neighbouring tensors that share it, covering the whole block.</summary>
+    /// <summary>
+    /// The decay setting of every tensor, as runs of neighbouring tensors that share it, covering the whole block but
+    /// the <see cref="FrozenTensors"/> (a frozen tensor ends a run; the alignment gap after it joins the next run).
+    /// </summary>
     private DecayRun[] DecayRuns(ParameterStore parameters)
     {
         var runs = new List<DecayRun>();
         var end = 0;
+        var afterFrozen = false;
         foreach (var tensor in parameters.Tensors.OrderBy(tensor => tensor.Offset))
         {
             var tensorEnd = Math.Max(end, tensor.Offset + tensor.Length);
+            if (_frozen.Contains(tensor.Name))
+            {
+                end = tensorEnd;
+                afterFrozen = true;
+                continue;
+            }
+
             var decay = Decays(tensor);
-            if (runs.Count > 0 && runs[^1].Decay == decay)
+            if (runs.Count > 0 && runs[^1].Decay == decay && !afterFrozen)
             {
                 runs[^1] = runs[^1] with { End = tensorEnd };
             }
@@ -201,13 +228,14 @@ public abstract class BlockOptimizer : IOptimizerState
             }
 
             end = tensorEnd;
+            afterFrozen = false;
         }
 
-        if (runs.Count == 0)
+        if (parameters.Tensors.Count == 0)
         {
             runs.Add(new DecayRun(0, parameters.Length, WeightDecay != 0));
         }
-        else
+        else if (runs.Count > 0 && !afterFrozen)
         {
             runs[^1] = runs[^1] with { End = parameters.Length };
         }
