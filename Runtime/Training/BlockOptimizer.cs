@@ -118,7 +118,7 @@ public abstract class BlockOptimizer : IOptimizerState
     public bool DecayBiases { get; }
 
     /// <summary>Whether weight decay applies to <paramref name="tensor"/>.</summary>
-    public bool Decays(ParameterTensor tensor) => WeightDecay != 0 && (DecayBiases || tensor.Role != ParameterRole.Bias);
+    public bool Decays(ParameterTensor tensor) => WeightDecay != 0 && !tensor.Role.IsBuffer() && (DecayBiases || tensor.Role != ParameterRole.Bias);
 
     /// <inheritdoc/>
     public void Step(ParameterStore parameters, ReadOnlySpan<float> gradients)
@@ -146,6 +146,12 @@ public abstract class BlockOptimizer : IOptimizerState
         var second = scratch[ChunkLength..];
         foreach (var run in _runs)
         {
+            if (run.Buffer)
+            {
+                // BatchNorm's running statistics: saved with the parameters, never updated by an optimizer.
+                continue;
+            }
+
             for (var offset = run.Start; offset < run.End; offset += ChunkLength)
             {
                 var length = Math.Min(ChunkLength, run.End - offset);
@@ -191,13 +197,21 @@ public abstract class BlockOptimizer : IOptimizerState
         {
             var tensorEnd = Math.Max(end, tensor.Offset + tensor.Length);
             var decay = Decays(tensor);
-            if (runs.Count > 0 && runs[^1].Decay == decay)
+            var buffer = tensor.Role.IsBuffer();
+            if (runs.Count > 0 && runs[^1].Decay == decay && runs[^1].Buffer == buffer)
             {
                 runs[^1] = runs[^1] with { End = tensorEnd };
             }
             else if (tensorEnd > end || runs.Count == 0)
             {
-                runs.Add(new DecayRun(end, tensorEnd, decay));
+                // A buffer's run starts at the buffer itself: the gap before it (zeros) joins the run before.
+                var start = buffer && runs.Count > 0 ? Math.Max(end, tensor.Offset) : end;
+                if (start > end)
+                {
+                    runs[^1] = runs[^1] with { End = start };
+                }
+
+                runs.Add(new DecayRun(start, tensorEnd, decay, buffer));
             }
 
             end = tensorEnd;
@@ -205,7 +219,11 @@ public abstract class BlockOptimizer : IOptimizerState
 
         if (runs.Count == 0)
         {
-            runs.Add(new DecayRun(0, parameters.Length, WeightDecay != 0));
+            runs.Add(new DecayRun(0, parameters.Length, WeightDecay != 0, Buffer: false));
+        }
+        else if (runs[^1].Buffer)
+        {
+            runs.Add(new DecayRun(runs[^1].End, parameters.Length, WeightDecay != 0, Buffer: false));
         }
         else
         {
@@ -215,5 +233,5 @@ public abstract class BlockOptimizer : IOptimizerState
         return [.. runs];
     }
 
-    private readonly record struct DecayRun(int Start, int End, bool Decay);
+    private readonly record struct DecayRun(int Start, int End, bool Decay, bool Buffer);
 }
