@@ -173,3 +173,24 @@ public sealed class BatchNormTrainingTests
         => Assert.True(Math.Abs(analytic - finite) <= AbsoluteTolerance + RelativeTolerance * Math.Abs(finite),
             $"{what}: analytic {analytic:G6}, finite difference {finite:G6}");
 }
+
+/// <summary>A training step and a forward pass of a network with BatchNorm allocate nothing once the first step has set up its memory.</summary>
+[Collection(AllocationCollection.Name)]
+public sealed class BatchNormAllocationTests
+{
+    [Fact]
+    public void TrainStep_and_Forward_allocate_nothing_after_the_first_step()
+    {
+        using var pool = new WorkerPool(2);
+        var network = new SmallBatchNormNet(maxBatch: 6, seed: 1, pool: pool);
+        var images = BatchNormNetworkTests.Images(6, SmallBatchNormNet.InputLength, 2);
+        int[] labels = [0, 1, 2, 3, 4, 0];
+        var optimizer = new SgdMomentum(0.01f);
+        var logits = new float[6 * SmallBatchNormNet.OutputLength];
+        network.TrainStep(images, labels, 6, optimizer);
+        network.TrainStep(images, labels, 6, optimizer);
+        network.Forward(images, logits, 6);
+        Assert.Equal(0, Allocations.Measure(() => network.TrainStep(images, labels, 6, optimizer)));
+        Assert.Equal(0, Allocations.Measure(() => network.Forward(images, logits, 6)));
+    }
+}
