@@ -45,7 +45,7 @@ internal sealed class BatchNormOp : OpDescriptor, ILayerDescriptor
             w.Line("// Training's statistics phase: items are blocks; each adds the pass's images in order into its own lanes.");
             using (w.Block("if (__batchNormStatistics)"))
             {
-                w.Line("var sums = __batchNormSums.AsSpan();");
+                w.Line("var sums = new global::System.Span<double>(__batchNormSums);");
                 using (w.Block("for (var block = begin; block < end; block++)"))
                 using (w.Block("for (var image = 0; image < batch; image++)"))
                 {
@@ -80,7 +80,7 @@ internal sealed class BatchNormOp : OpDescriptor, ILayerDescriptor
         using (w.Block("if (weights)"))
         {
             w.Line("// Gradient statistics: items are blocks; each adds the pass's images in order into its own lanes.");
-            w.Line("var sums = __batchNormSums.AsSpan();");
+            w.Line("var sums = new global::System.Span<double>(__batchNormSums);");
             using (w.Block("for (var block = begin; block < end; block++)"))
             using (w.Block("for (var image = 0; image < batch; image++)"))
             {

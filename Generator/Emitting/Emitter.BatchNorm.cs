@@ -346,7 +346,7 @@ internal sealed partial class Emitter
             }
 
             w.Line();
-            w.Line("var sums = __batchNormSums.AsSpan();");
+            w.Line("var sums = new global::System.Span<double>(__batchNormSums);");
             using (w.Block(null))
             {
                 w.Line("var parameters = __parameters.ReadOnlySpan;");
@@ -370,7 +370,7 @@ internal sealed partial class Emitter
         using (w.Block($"private void __FinishBatchNormGradient_{op.Schedule!.Stem}(int batch)"))
         {
             w.Line("var workspace = __batchNormWorkspace.Span;");
-            w.Line("var sums = __batchNormSums.AsSpan();");
+            w.Line("var sums = new global::System.Span<double>(__batchNormSums);");
             w.Line("var parameters = __parameters.ReadOnlySpan;");
             w.Line("var parameterGradients = __gradients!.Span;");
             var weight = _plan.Parameters[_parameterIndex[bn.Weight]];
