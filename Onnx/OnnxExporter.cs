@@ -12,7 +12,7 @@ namespace InceptionGen.Onnx;
 /// (no softmax), [N, classes] for a classifier.
 /// </summary>
 /// <remarks>
-/// Lowering: a convolution or linear layer with ReLU becomes Conv/Gemm then Relu; Linear is Gemm with
+/// Lowering: a convolution, BatchNorm (BatchNormalization, eval mode) or linear layer with ReLU becomes Conv/BatchNormalization/Gemm then Relu; Linear is Gemm with
 /// <c>transB=1</c> (weights stay [out, in]) after a Flatten when its input is a map. Pools are written so ONNX
 /// needs no ceil mode and computes PyTorch's sizes and divisors exactly: the window count comes from explicit end
 /// padding, and an average pool with padding reads an explicitly zero-padded input with <c>count_include_pad=0</c>
@@ -143,6 +143,12 @@ public static class OnnxExporter
                         break;
                     }
 
+                case BatchNormNode bn:
+                    // Eval mode: the running statistics (ONNX Runtime folds it into the convolution before it, as we do).
+                    Add("BatchNormalization", bn.Name, [input, Initializer(bn.Weight), Initializer(bn.Bias), Initializer(bn.RunningMean), Initializer(bn.RunningVariance)],
+                        Activation(bn.Output, bn.Relu), Float("epsilon", (float)bn.Epsilon), Float("momentum", (float)(1 - bn.Momentum)));
+                    Relu(bn.Output, bn.Relu);
+                    break;
                 case LrnNode lrn:
                     Add("LRN", lrn.Name, [input], Output(lrn.Output), Int("size", lrn.Size), Float("alpha", lrn.Alpha), Float("beta", lrn.Beta), Float("bias", lrn.K));
                     break;

@@ -76,13 +76,18 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
 
     public bool CheckOptions(Planner planner, LayerModel layer)
         => planner.Positive(layer.Location, layer.Name, ("OutChannels", layer.OutChannels), ("Kernel", layer.Kernel), ("Stride", layer.Stride))
-           & planner.NotNegative(layer.Location, layer.Name, "Padding", layer.Padding);
+           & planner.NotNegative(layer.Location, layer.Name, "Padding", layer.Padding)
+           & (!layer.BatchNorm || BatchNormOp.CheckValues(planner, layer, "BatchNormEpsilon", "BatchNormMomentum"));
 
     public int? Lower(Planner planner, LayerModel layer, LayerInput input) => LowerLayer(planner, layer, input.Trunk);
 
-    public string KindText(LayerModel layer) => $"conv {layer.Kernel}x{layer.Kernel}/{layer.Stride}";
+    public string KindText(LayerModel layer) => $"conv {layer.Kernel}x{layer.Kernel}/{layer.Stride}{(layer.BatchNorm ? " + BN" : "")}";
 
-    public string Handle(Emitter emitter, LayerPlan layer, string shape) => emitter.ConvHandle(layer.Model.Name, "");
+    public string Handle(Emitter emitter, LayerPlan layer, string shape) => emitter.ConvHandle(layer.Model.Name, layer.Model.BatchNorm ? BatchNormConvPart : "");
+
+    /// <summary>The parts of a convolution with BatchNorm, named as torchvision's <c>BasicConv2d</c>: <c>conv</c> and <c>bn</c>.</summary>
+    internal const string BatchNormConvPart = "Conv";
+    internal const string BatchNormPart = "Bn";
 
     private static int? LowerLayer(Planner planner, LayerModel layer, int input)
     {
@@ -95,6 +100,14 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
         }
 
         var output = planner.NewTensor(Planner.Snake(layer.Name), layer.OutChannels, size, width, TensorLayout.Blocked, TensorStorage.Arena);
+        if (layer.BatchNorm)
+        {
+            // torchvision's BasicConv2d: conv without bias, BN, ReLU (fused into the BN; the fuse pass folds the BN back
+            // into the convolution for inference).
+            ConvolutionOp.Add(planner, layer.Name, BatchNormConvPart, input, output, 0, layer.OutChannels, layer.Kernel, layer.Stride, layer.Padding, bias: false, relu: false, auxiliary: false);
+            return BatchNormOp.Add(planner, layer, BatchNormPart, output, layer.Relu, auxiliary: false);
+        }
+
         ConvolutionOp.Add(planner, layer.Name, "", input, output, 0, layer.OutChannels, layer.Kernel, layer.Stride, layer.Padding, layer.Bias, layer.Relu, auxiliary: false);
         return output;
     }

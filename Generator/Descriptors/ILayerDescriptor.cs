@@ -59,6 +59,7 @@ internal static class LayerDescriptors
         LayerKind.Linear => (ILayerDescriptor)OpDescriptor.For(OpKind.Linear),
         LayerKind.Dropout => (ILayerDescriptor)OpDescriptor.For(OpKind.Dropout),
         LayerKind.Flatten => (ILayerDescriptor)OpDescriptor.For(OpKind.BlockedToPlain),
+        LayerKind.BatchNorm => (ILayerDescriptor)OpDescriptor.For(OpKind.BatchNorm),
         LayerKind.Inception => s_inception,
         LayerKind.AuxiliaryClassifier => s_auxiliary,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no descriptor for this layer kind"),

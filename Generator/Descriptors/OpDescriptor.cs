@@ -22,6 +22,7 @@ internal abstract class OpDescriptor
     private static readonly OpDescriptor s_pad = new PadOp();
     private static readonly OpDescriptor s_copyToOutput = new CopyToOutputOp();
     private static readonly OpDescriptor s_dropout = new DropoutOp();
+    private static readonly OpDescriptor s_batchNorm = new BatchNormOp();
 
     /// <summary>The descriptor of an op kind.</summary>
     public static OpDescriptor For(OpKind kind) => kind switch
@@ -37,6 +38,7 @@ internal abstract class OpDescriptor
         OpKind.Pad => s_pad,
         OpKind.CopyToOutput => s_copyToOutput,
         OpKind.Dropout => s_dropout,
+        OpKind.BatchNorm => s_batchNorm,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no descriptor for this op kind"),
     };
 

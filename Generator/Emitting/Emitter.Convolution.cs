@@ -33,8 +33,16 @@ internal sealed partial class Emitter
             {
                 var slice = op.OutputChannelOffset * target.Height * target.Width;
                 w.Line($"{Kernels}.Conv2d({InputSlice(source)}, {ChannelMap(source)}, {OutputSlice(target, Add(slice, null), RoundUp(op.OutChannels) * target.Height * target.Width)},");
-                w.Line($"    {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)},");
-                w.Line($"    new global::InceptionGen.Kernels.ConvGeometry(InChannels: {source.Channels}, InHeight: {source.Height}, InWidth: {source.Width}, OutChannels: {op.OutChannels}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: 0, Relu: {Bool(op.Relu)}));");
+                if (op.BatchNorm is { FoldedOffset: >= 0 })
+                {
+                    w.Line($"    __packedFolded ? {FoldedWeights(op, "__packedWeights.Span")} : {ParameterSpan(op.Weights)}, __packedFolded ? {FoldedBias(op, "__packedWeights.Span")} : {ParameterSpan(op.Bias)},");
+                }
+                else
+                {
+                    w.Line($"    {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)},");
+                }
+
+                w.Line($"    new global::InceptionGen.Kernels.ConvGeometry(InChannels: {source.Channels}, InHeight: {source.Height}, InWidth: {source.Width}, OutChannels: {op.OutChannels}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: 0, Relu: {FoldedRelu(op) ?? Bool(op.Relu)}));");
             }
         }
 
@@ -102,19 +110,19 @@ internal sealed partial class Emitter
             w.Line($"ref var output = ref {Unsafe}.Add(ref activations, outputBase + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}group * {blocks * outputPlane} + row * {op.OutWidth * 16});");
             w.Line($"ref var weights = ref {Unsafe}.Add(ref packed, {op.PackedOffset} + group * {blocks * weightBlock});");
             w.Line($"ref var bias = ref {Unsafe}.Add(ref packed, {op.PackedBiasOffset} + group * {blocks * 16});");
-            WriteTileCalls(new TileSweep(op.Kernel, op.Stride, blocks, pixels, op.OutWidth, op.LoopChannels, source.Height * source.Width * 16, inputRow, weightBlock, outputPlane, op.Relu, Accumulate: false));
+            WriteTileCalls(new TileSweep(op.Kernel, op.Stride, blocks, pixels, op.OutWidth, op.LoopChannels, source.Height * source.Width * 16, inputRow, weightBlock, outputPlane, op.Relu, Accumulate: false, ReluExpression: FoldedRelu(op)));
         }
     }
 
     /// <summary>One output row of register tiles: the refs <c>input</c>, <c>output</c>, <c>weights</c> and <c>bias</c> point at the row's start.</summary>
-    private sealed record TileSweep(int Kernel, int Stride, int Blocks, int Pixels, int OutWidth, int LoopChannels, int InputPlane, int InputRow, int WeightBlock, int OutputPlane, bool Relu, bool Accumulate);
+    private sealed record TileSweep(int Kernel, int Stride, int Blocks, int Pixels, int OutWidth, int LoopChannels, int InputPlane, int InputRow, int WeightBlock, int OutputPlane, bool Relu, bool Accumulate, string? ReluExpression = null);
 
     private void WriteTileCalls(TileSweep sweep)
     {
         var w = _writer;
         var fullTiles = sweep.OutWidth / sweep.Pixels;
         var remainder = sweep.OutWidth % sweep.Pixels;
-        var arguments = $"{sweep.LoopChannels}, {sweep.InputPlane}, {sweep.InputRow}, {sweep.WeightBlock}, {sweep.OutputPlane}, relu: {Bool(sweep.Relu)}, accumulate: {Bool(sweep.Accumulate)}";
+        var arguments = $"{sweep.LoopChannels}, {sweep.InputPlane}, {sweep.InputRow}, {sweep.WeightBlock}, {sweep.OutputPlane}, relu: {sweep.ReluExpression ?? Bool(sweep.Relu)}, accumulate: {Bool(sweep.Accumulate)}";
         var tile = (sweep.Blocks, sweep.Pixels, sweep.Kernel, sweep.Stride);
         if (fullTiles == 1)
         {

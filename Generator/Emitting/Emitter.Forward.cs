@@ -74,10 +74,17 @@ internal sealed partial class Emitter
             w.Line();
             w.Line("// Convolutions read weights repacked for the kernels; repack when the parameters moved on.");
             w.Line("var version = __parameters.Version;");
-            using (w.Block("if (version != __packedVersion)"))
+            if (_plan.HasBatchNorm)
             {
-                w.Line("__PackWeights();");
-                w.Line("__packedVersion = version;");
+                WriteInferencePacking();
+            }
+            else
+            {
+                using (w.Block("if (version != __packedVersion)"))
+                {
+                    w.Line("__PackWeights();");
+                    w.Line("__packedVersion = version;");
+                }
             }
 
             w.Line();
@@ -303,11 +310,12 @@ internal sealed partial class Emitter
         WriteConvolutionItems("__PackWeights", ["var parameters = __parameters.ReadOnlySpan;", "var packed = __packedWeights.Span;"], op =>
         {
             var source = _plan.Tensors[op.Input];
-            return
+            string[] Pack(string weights, string bias) =>
             [
-                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});",
-                $"global::InceptionGen.Kernels.WeightPacking.PackBias({ParameterSpan(op.Bias)}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});",
+                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({weights}, packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});",
+                $"global::InceptionGen.Kernels.WeightPacking.PackBias({bias}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});",
             ];
+            return op.BatchNorm is { FoldedOffset: >= 0 } ? FoldedPacking(op, Pack(FoldedWeights(op, "packed"), FoldedBias(op, "packed")), Pack(ParameterSpan(op.Weights), ParameterSpan(op.Bias))) : Pack(ParameterSpan(op.Weights), ParameterSpan(op.Bias));
         });
     }
 

@@ -118,13 +118,26 @@ internal sealed partial class Emitter
             }
 
             w.Line();
-            w.Line("__trainingActivations ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);");
-            w.Line("__activationGradients ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);");
+            if (_plan.HasBatchNorm)
+            {
+                w.Line("__EnsurePassMemory(batch);");
+            }
+            else
+            {
+                w.Line("__trainingActivations ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);");
+                w.Line("__activationGradients ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);");
+            }
+
             w.Line("var gradients = Gradients;");
             w.Line("gradients.Span.Clear();");
             w.Line("var version = __parameters.Version;");
-            using (w.Block("if (version != __packedVersion)"))
+            using (w.Block(_plan.HasBatchNorm ? "if (version != __packedVersion || __packedFolded)" : "if (version != __packedVersion)"))
             {
+                if (_plan.HasBatchNorm)
+                {
+                    w.Line("__packedFolded = false;");
+                }
+
                 w.Line("__PackWeights();");
                 w.Line("__packedVersion = version;");
             }
@@ -146,6 +159,11 @@ internal sealed partial class Emitter
             w.Line("var scale = 1f / batch;");
             using (w.Block("try"))
             {
+                if (_plan.HasBatchNorm)
+                {
+                    WriteBatchNormTrainingStep();
+                }
+                else
                 using (w.Block("for (var first = 0; first < batch; first += __TrainingImagesPerPass)"))
                 {
                     w.Line("var count = global::System.Math.Min(__TrainingImagesPerPass, batch - first);");
@@ -163,6 +181,11 @@ internal sealed partial class Emitter
 
             using (w.Block("finally"))
             {
+                if (_plan.HasBatchNorm)
+                {
+                    w.Line("__batchNormStatistics = false;");
+                }
+
                 w.Line("__training = false;");
                 w.Line("__batch = 0;");
             }
@@ -185,6 +208,13 @@ internal sealed partial class Emitter
         var inputOp = _plan.Ops.First(op => op.Kind == OpKind.InputToBlocked);
         var blockedInput = _plan.Tensors[inputOp.Output];
         var input = _plan.Tensors[inputOp.Input];
+        if (_plan.HasBatchNorm)
+        {
+            WriteBatchNormTrainingPasses();
+            WriteLosses();
+            return;
+        }
+
         w.Line("/// <summary>The training forward pass over one pass of images: every op, auxiliary heads and dropout included, into the training memory.</summary>");
         w.Line(GeneratedCode);
         using (w.Block("private void __TrainingForwardPass(global::System.ReadOnlySpan<float> input, int batch)"))
@@ -202,6 +232,13 @@ internal sealed partial class Emitter
         }
 
         w.Line();
+        WriteLosses();
+        WriteBackwardPass(blockedInput, input, inputOp);
+    }
+
+    private void WriteLosses()
+    {
+        var w = _writer;
         var logits = _plan.Tensors[_plan.Logits];
         w.Line("/// <summary>Softmax cross-entropy of the main classifier and of each auxiliary head for one pass; writes the logits' gradients (scaled for the batch mean) and counts the main classifier's right answers.</summary>");
         w.Line(GeneratedCode);
@@ -231,20 +268,18 @@ internal sealed partial class Emitter
         }
 
         w.Line();
+    }
+
+    private void WriteBackwardPass(TensorPlan blockedInput, TensorPlan input, OpPlan inputOp)
+    {
+        var w = _writer;
         w.Line("/// <summary>The backward pass over one pass of images: every op in reverse; weight gradients add up in <see cref=\"Gradients\"/>.</summary>");
         w.Line(GeneratedCode);
         using (w.Block("private void __BackwardPass(int batch, global::System.Span<float> inputGradient)"))
         {
             foreach (var (op, index) in PoolOps.Reverse())
             {
-                var perImage = op.Schedule!.BackwardItemsPerImage;
-                w.Line($"__pool.Run(this, {BackwardOperation(op, weights: false)}, {(perImage == 1 ? "batch" : $"batch * ({Vector128Accelerated} ? {perImage} : 1)")}); // {op.Kind} input gradient");
-                if (op.Weights is not null)
-                {
-                    var weightItems = op.Schedule.WeightGradientItems;
-                    var items = op.Kind == OpKind.Conv || weightItems > 1 ? $"{Vector128Accelerated} ? {weightItems} : 1" : "1";
-                    w.Line($"__pool.Run(this, {BackwardOperation(op, weights: true)}, {items}); // weight gradients");
-                }
+                WriteBackwardRuns(op);
             }
 
             using (w.Block("if (!inputGradient.IsEmpty)"))
@@ -258,6 +293,20 @@ internal sealed partial class Emitter
         }
 
         w.Line();
+    }
+
+    /// <summary>An op's backward on the pool: its input gradient, then its weight gradients when it has weights.</summary>
+    private void WriteBackwardRuns(OpPlan op)
+    {
+        var w = _writer;
+        var perImage = op.Schedule!.BackwardItemsPerImage;
+        w.Line($"__pool.Run(this, {BackwardOperation(op, weights: false)}, {(perImage == 1 ? "batch" : $"batch * ({Vector128Accelerated} ? {perImage} : 1)")}); // {op.Kind} input gradient");
+        if (op.Weights is not null)
+        {
+            var weightItems = op.Schedule.WeightGradientItems;
+            var items = op.Kind == OpKind.Conv || weightItems > 1 ? $"{Vector128Accelerated} ? {weightItems} : 1" : "1";
+            w.Line($"__pool.Run(this, {BackwardOperation(op, weights: true)}, {items}); // weight gradients");
+        }
     }
 
     private void WriteGradientPacking()

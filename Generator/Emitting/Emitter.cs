@@ -155,7 +155,7 @@ internal sealed partial class Emitter
         {
             foreach (var parameter in _plan.Parameters)
             {
-                w.Line($"new(\"{parameter.Name}\", {parameter.Offset}, [{string.Join(", ", parameter.Shape)}], global::InceptionGen.ParameterRole.{(parameter.IsBias ? "Bias" : "Weight")}, {parameter.FanIn}, {Bool(parameter.FeedsRelu)}, {Bool(parameter.Auxiliary)}),");
+                w.Line($"new(\"{parameter.Name}\", {parameter.Offset}, [{string.Join(", ", parameter.Shape)}], global::InceptionGen.ParameterRole.{parameter.RoleName}, {parameter.FanIn}, {Bool(parameter.FeedsRelu)}, {Bool(parameter.Auxiliary)}),");
             }
         }
 
@@ -202,6 +202,11 @@ internal sealed partial class Emitter
         w.Line("private int __packedVersion = -1;");
         w.Line(GeneratedCode);
         w.Line("private int __batch;");
+        if (_plan.HasBatchNorm)
+        {
+            WriteBatchNormFields();
+        }
+
         foreach (var layer in _plan.Layers)
         {
             w.Line(GeneratedCode);
@@ -225,6 +230,12 @@ internal sealed partial class Emitter
             w.Line("__packedWeights = new global::InceptionGen.AlignedBuffer(PackedWeightsLength);");
             w.Line("__pool = pool ?? global::InceptionGen.Threading.WorkerPool.Shared;");
             w.Line("global::InceptionGen.ParameterInitializer.Initialize(__parameters, seed);");
+            if (_plan.HasBatchNorm)
+            {
+                w.Line($"__batchNormWorkspace = new global::InceptionGen.AlignedBuffer({_plan.BatchNormWorkspaceLength});");
+                w.Line($"__batchNormSums = new double[{_plan.BatchNormSumsLength}];");
+            }
+
             foreach (var layer in _plan.Layers)
             {
                 w.Line($"{Field(layer.Model.Name)} = {HandleExpression(layer)};");
@@ -270,7 +281,9 @@ internal sealed partial class Emitter
     internal string ConvHandle(string layer, string part)
     {
         var op = FindOp(layer, part);
-        return $"new global::InceptionGen.Conv(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, {op.OutHeight}, {op.OutWidth}), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.Relu)})";
+        var batchNorm = _plan.Ops.FirstOrDefault(candidate => candidate.Layer == layer && candidate.Kind == OpKind.BatchNorm && candidate.Input == op.Output);
+        var batchNormArgument = batchNorm is null ? "" : $", batchNorm: {BatchNormHandle(layer, batchNorm.Part)}";
+        return $"new global::InceptionGen.Conv(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, {op.OutHeight}, {op.OutWidth}), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.Relu || batchNorm?.BatchNorm?.Relu == true)}{batchNormArgument})";
     }
 
     internal string LinearHandle(string layer, string part)

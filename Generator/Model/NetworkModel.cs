@@ -15,6 +15,7 @@ internal enum LayerKind
     Dropout,
     Linear,
     Flatten,
+    BatchNorm,
 }
 
 /// <summary>A type that encloses the network class, for emitting nested partial declarations.</summary>
@@ -43,7 +44,10 @@ internal sealed record LayerModel(
     float LossWeight = 0f,
     int HiddenUnits = 0,
     int ConvChannels = 0,
-    EquatableArray<int> InceptionWidths = default);
+    EquatableArray<int> InceptionWidths = default,
+    bool BatchNorm = false,
+    double Epsilon = 0,
+    double Momentum = 0);
 
 /// <summary>
 /// A network class as the parser read it, with the problems it found on the way. <see cref="Incomplete"/>

@@ -35,6 +35,7 @@ internal static class Parser
         ["DropoutAttribute"] = (LayerKind.Dropout, "Dropout"),
         ["LinearAttribute"] = (LayerKind.Linear, "Linear"),
         ["FlattenAttribute"] = (LayerKind.Flatten, "Flatten"),
+        ["BatchNormAttribute"] = (LayerKind.BatchNorm, "BatchNormLayer"),
     };
 
     /// <summary>The property type a layer kind requires, e.g. <c>Pool</c> for max pooling.</summary>
@@ -239,6 +240,15 @@ internal static class Parser
                 Padding = Int(arguments, "Padding", LayerDefaults.ConvPadding),
                 Bias = Bool(arguments, "Bias", LayerDefaults.ConvBias),
                 Relu = Bool(arguments, "Relu", LayerDefaults.ConvRelu),
+                BatchNorm = Bool(arguments, "BatchNorm", LayerDefaults.ConvBatchNorm),
+                Epsilon = Double(arguments, "BatchNormEpsilon", LayerDefaults.BatchNormEpsilon),
+                Momentum = Double(arguments, "BatchNormMomentum", LayerDefaults.BatchNormMomentum),
+            },
+            LayerKind.BatchNorm => layer with
+            {
+                Epsilon = Double(arguments, "Epsilon", LayerDefaults.BatchNormEpsilon),
+                Momentum = Double(arguments, "Momentum", LayerDefaults.BatchNormMomentum),
+                Relu = Bool(arguments, "Relu", LayerDefaults.BatchNormRelu),
             },
             LayerKind.MaxPool or LayerKind.AvgPool => layer with
             {
@@ -331,6 +341,9 @@ internal static class Parser
 
     private static float Float(Dictionary<string, TypedConstant> arguments, string name, float fallback)
         => arguments.TryGetValue(name, out var value) && value.Value is float number ? number : fallback;
+
+    private static double Double(Dictionary<string, TypedConstant> arguments, string name, double fallback)
+        => arguments.TryGetValue(name, out var value) && value.Value is double number ? number : fallback;
 
     private static bool Bool(Dictionary<string, TypedConstant> arguments, string name, bool fallback)
         => arguments.TryGetValue(name, out var value) && value.Value is bool flag ? flag : fallback;

@@ -76,6 +76,8 @@ internal enum OpKind
     CopyToOutput,
     /// <summary>Inverted dropout, training only: inference reads its input in place of its output.</summary>
     Dropout,
+    /// <summary>BatchNorm (per-channel scale and shift, with a fused ReLU); folded into the convolution before it for inference when it can be.</summary>
+    BatchNorm,
 }
 
 /// <summary>
@@ -137,7 +139,8 @@ internal sealed record OpPlan(
     int MaskOffset = -1,
     ConvBackwardPlan? Backward = null,
     bool CeilMode = false,
-    OpSchedule? Schedule = null)
+    OpSchedule? Schedule = null,
+    BatchNormPlan? BatchNorm = null)
 {
     /// <summary>
     /// The dotted name of the layer or part, e.g. <c>Inception3a.Branch2</c>. The network's own ops (input layout,
@@ -147,6 +150,34 @@ internal sealed record OpPlan(
 
     /// <summary>Whether this is one of the network's own ops (input layout, output copy or layout), not a declared layer's.</summary>
     public bool IsNetworkBoundary => Layer.Length == 0;
+}
+
+/// <summary>
+/// A BatchNorm's values, on its op and, when the fuse pass folded it for inference, on the convolution before it.
+/// </summary>
+/// <param name="Prefix">The dotted prefix of its tensors: <c>Conv1.Bn</c> (a convolution's option) or the layer's name.</param>
+/// <param name="Epsilon">PyTorch's <c>eps</c>.</param>
+/// <param name="Momentum">PyTorch's <c>momentum</c> for the running statistics.</param>
+/// <param name="Relu">Whether a ReLU follows it: on the BN op in training, and on the folded convolution in inference.</param>
+/// <param name="Channels">Logical channels.</param>
+/// <param name="PhysicalChannels">Channels of the blocked storage (whole blocks).</param>
+/// <param name="WorkspaceOffset">Floats into the BN workspace: mean, inverse std, scale, shift, and the backward's three coefficients, each <paramref name="PhysicalChannels"/> long.</param>
+/// <param name="SumsOffset">Doubles into the BN sums: Σx, Σx², Σdy, Σdy·(x − mean), each <paramref name="PhysicalChannels"/> long.</param>
+/// <param name="FoldedOffset">On a convolution that folds it: floats into the packed block of the folded OIHW weights, then the folded bias; else -1.</param>
+/// <param name="Folded">On the BN op: whether the convolution before it folds it for inference (the BN op then runs in training only).</param>
+internal sealed record BatchNormPlan(string Prefix, double Epsilon, double Momentum, bool Relu, int Channels, int PhysicalChannels,
+    int WorkspaceOffset = -1, int SumsOffset = -1, int FoldedOffset = -1, bool Folded = false)
+{
+    public string Weight => Prefix + ".Weights";
+    public string Bias => Prefix + ".Bias";
+    public string RunningMean => Prefix + ".RunningMean";
+    public string RunningVariance => Prefix + ".RunningVar";
+    public string NumBatchesTracked => Prefix + ".NumBatchesTracked";
+
+    /// <summary>Floats of one op's workspace and doubles of its sums.</summary>
+    public int WorkspaceLength => 7 * PhysicalChannels;
+
+    public int SumsLength => 4 * PhysicalChannels;
 }
 
 /// <summary>
@@ -221,8 +252,14 @@ internal sealed record SchedulePlan(
 }
 
 /// <summary>One tensor of the parameter block.</summary>
-internal sealed record ParameterPlan(string Name, int Offset, EquatableArray<int> Shape, bool IsBias, int FanIn, bool FeedsRelu, bool Auxiliary)
+internal sealed record ParameterPlan(string Name, int Offset, EquatableArray<int> Shape, bool IsBias, int FanIn, bool FeedsRelu, bool Auxiliary, string? Role = null)
 {
+    /// <summary>The runtime's <c>ParameterRole</c> name.</summary>
+    public string RoleName => Role ?? (IsBias ? "Bias" : "Weight");
+
+    /// <summary>A BatchNorm's running statistics: saved with the parameters, not trained and not counted as parameters.</summary>
+    public bool IsBuffer => Role is "RunningMean" or "RunningVariance" or "BatchCount";
+
     public int Length
     {
         get
@@ -275,8 +312,13 @@ internal sealed record NetworkPlan(
     EquatableArray<AuxiliaryLossPlan> AuxiliaryLosses = default,
     SchedulePlan? Schedule = null,
     EquatableArray<RegisterTile> ConvolutionTiles = default,
-    EquatableArray<RegisterTile> WeightGradientTiles = default)
+    EquatableArray<RegisterTile> WeightGradientTiles = default,
+    int BatchNormWorkspaceLength = 0,
+    int BatchNormSumsLength = 0)
 {
+    /// <summary>Whether the network has BatchNorm ops (their members are emitted only then, so other networks' code is unchanged).</summary>
+    public bool HasBatchNorm => Ops.Any(op => op.Kind == OpKind.BatchNorm);
+
 
     /// <summary>Whether the training pass is generated: the network ends in a vector of class scores.</summary>
     public bool IsTrainable => Logits >= 0;

@@ -48,6 +48,8 @@ internal sealed partial class Planner
 
     internal static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 
+    internal static string Double(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
     /// <summary>Inception3a → inception3a, Branch2Reduce → branch2_reduce: tensor names in generated comments.</summary>
     public static string Snake(string name)
     {

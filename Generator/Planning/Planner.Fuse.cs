@@ -40,4 +40,44 @@ internal sealed partial class Planner
         _ops.RemoveAt(readers[0]);
         _tensors[layout.Output] = _tensors[layout.Output] with { Storage = TensorStorage.Unused };
     }
+
+    private int _batchNormWorkspaceLength;
+    private int _batchNormSumsLength;
+
+    /// <summary>
+    /// Gives every BatchNorm op its workspace, and folds each one that follows a convolution without ReLU whose output
+    /// only the BN reads into that convolution for inference: the convolution's packing folds the running statistics
+    /// into its weights and bias, it applies the BN's ReLU itself, and the BN op runs in training only (its output is its
+    /// input in inference, as a dropout's).
+    /// </summary>
+    private void FoldBatchNorm()
+    {
+        for (var index = 0; index < _ops.Count; index++)
+        {
+            var op = _ops[index];
+            if (op.Kind != OpKind.BatchNorm)
+            {
+                continue;
+            }
+
+            var bn = op.BatchNorm! with { WorkspaceOffset = _batchNormWorkspaceLength, SumsOffset = _batchNormSumsLength };
+            _batchNormWorkspaceLength += bn.WorkspaceLength;
+            _batchNormSumsLength += bn.SumsLength;
+            var producer = _ops.FindIndex(candidate => candidate.Output == op.Input);
+            var readers = _ops.Count(candidate => candidate.Input == op.Input);
+            if (producer >= 0 && _ops[producer] is { Kind: OpKind.Conv, Relu: false, OutputChannelOffset: 0 } conv
+                && readers == 1 && conv.OutChannels == _tensors[op.Input].Channels && conv.Auxiliary == op.Auxiliary)
+            {
+                var weights = _parameters.First(parameter => parameter.Name == conv.Weights);
+                var foldedOffset = ReservePacked(conv.QualifiedName, RoundUpLong(weights.Length) + RoundUp(conv.OutChannels));
+                _ops[producer] = conv with { BatchNorm = bn with { FoldedOffset = foldedOffset } };
+                bn = bn with { Folded = true };
+                op = op with { TrainingOnly = true };
+                var output = _tensors[op.Output];
+                _tensors[op.Output] = output with { AliasOf = op.Input };
+            }
+
+            _ops[index] = op with { BatchNorm = bn };
+        }
+    }
 }

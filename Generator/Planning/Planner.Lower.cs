@@ -52,7 +52,7 @@ internal sealed partial class Planner
 
             var output = _tensors[next.Value];
             var isAuxiliary = descriptor.Traits.IsTap;
-            var layerParameters = _parameters.Skip(parametersBefore).Sum(p => (long)p.Length);
+            var layerParameters = _parameters.Skip(parametersBefore).Where(p => !p.IsBuffer).Sum(p => (long)p.Length);
             var layerMultiplyAdds = _ops.Where(op => op.Layer == layer.Name).Sum(op => op.MultiplyAdds);
             var (outChannels, outHeight, outWidth) = isAuxiliary ? (layer.OutChannels, 1, 1) : (output.Channels, output.Height, output.Width);
             _summary.Insert(rowsBefore, new SummaryRow(layer.Name, descriptor.KindText(layer), outChannels, outHeight, outWidth, layerParameters, layerMultiplyAdds, 0, isAuxiliary));

@@ -11,9 +11,9 @@ namespace InceptionGen.Generator.Planning;
 /// <summary>The parameter layout: every tensor of the parameter block and the packed-weights block, each on a 64-byte boundary.</summary>
 internal sealed partial class Planner
 {
-    internal string AddParameter(string name, int[] shape, bool isBias, int fanIn, bool feedsRelu, bool auxiliary)
+    internal string AddParameter(string name, int[] shape, bool isBias, int fanIn, bool feedsRelu, bool auxiliary, string? role = null)
     {
-        var parameter = new ParameterPlan(name, _parameterOffset, shape.ToEquatableArray(), isBias, fanIn, feedsRelu, auxiliary);
+        var parameter = new ParameterPlan(name, _parameterOffset, shape.ToEquatableArray(), isBias, fanIn, feedsRelu, auxiliary, role);
         _parameters.Add(parameter);
         var end = _parameterOffset + shape.Aggregate(BigInteger.One, (product, dimension) => product * dimension);
         if (end > int.MaxValue - Block)

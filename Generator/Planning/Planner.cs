@@ -86,6 +86,7 @@ internal sealed partial class Planner
         if (!failed)
         {
             FuseInputLayoutWithPad();
+            FoldBatchNorm();
         }
 
         var arenaLength = failed ? 0 : PlanMemory();
@@ -107,8 +108,8 @@ internal sealed partial class Planner
             arenaLength,
             input,
             output,
-            failed ? 0 : _parameters.Where(p => !p.Auxiliary).Sum(p => (long)p.Length),
-            failed ? 0 : _parameters.Where(p => p.Auxiliary).Sum(p => (long)p.Length),
+            failed ? 0 : _parameters.Where(p => !p.Auxiliary && !p.IsBuffer).Sum(p => (long)p.Length),
+            failed ? 0 : _parameters.Where(p => p.Auxiliary && !p.IsBuffer).Sum(p => (long)p.Length),
             failed ? 0 : _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Conv).Sum(op => op.MultiplyAdds),
             failed ? 0 : _ops.Where(op => !op.Auxiliary && op.Kind == OpKind.Linear).Sum(op => op.MultiplyAdds),
             failed ? 0 : _ops.Where(op => op.Auxiliary).Sum(op => op.MultiplyAdds),
@@ -119,7 +120,9 @@ internal sealed partial class Planner
             _auxiliaryLosses.ToEquatableArray(),
             _schedule,
             _convolutionTiles.ToEquatableArray(),
-            _weightGradientTiles.ToEquatableArray());
+            _weightGradientTiles.ToEquatableArray(),
+            _batchNormWorkspaceLength,
+            _batchNormSumsLength);
     }
 
     private bool HasErrors => ErrorCount > 0;

@@ -19,6 +19,31 @@ public sealed class ConvAttribute(int outChannels) : LayerAttribute
     public bool Bias { get; set; } = LayerDefaults.ConvBias;
     /// <summary>ReLU after the convolution; on by default, as in every convolution of the paper.</summary>
     public bool Relu { get; set; } = LayerDefaults.ConvRelu;
+    /// <summary>
+    /// BatchNorm between the convolution and its ReLU, as torchvision's <c>BasicConv2d</c> (conv without bias → BN → ReLU):
+    /// the convolution then has no bias, and its parameters are <c>conv.weight</c> and <c>bn.*</c> under the layer's name.
+    /// Inference folds the BN into the convolution's packed weights, so it costs nothing there.
+    /// </summary>
+    public bool BatchNorm { get; set; } = LayerDefaults.ConvBatchNorm;
+    /// <summary>The BatchNorm's <c>eps</c> (PyTorch's default 1e-5; torchvision's BasicConv2d uses 0.001).</summary>
+    public double BatchNormEpsilon { get; set; } = LayerDefaults.BatchNormEpsilon;
+    /// <summary>The BatchNorm's <c>momentum</c> for the running statistics, in [0, 1].</summary>
+    public double BatchNormMomentum { get; set; } = LayerDefaults.BatchNormMomentum;
+}
+
+/// <summary>
+/// PyTorch's <c>BatchNorm2d</c> on the map of the layer above: per channel, <c>y = (x − mean) / √(var + eps) · weight + bias</c>,
+/// with the whole batch's statistics in training (updating <c>running_mean</c> and <c>running_var</c> with
+/// <see cref="Momentum"/>) and the running statistics in inference. After a convolution without ReLU it is folded into
+/// the convolution's packed weights for inference. Declare the property as <see cref="InceptionGen.BatchNormLayer"/>.
+/// </summary>
+public sealed class BatchNormAttribute : LayerAttribute
+{
+    public double Epsilon { get; set; } = LayerDefaults.BatchNormEpsilon;
+    /// <summary>The running statistics' update factor, in [0, 1].</summary>
+    public double Momentum { get; set; } = LayerDefaults.BatchNormMomentum;
+    /// <summary>ReLU after the normalization; off by default.</summary>
+    public bool Relu { get; set; } = LayerDefaults.BatchNormRelu;
 }
 
 /// <summary>Max pooling with a square window. Padded cells never win. Declare the property as <see cref="Pool"/>.</summary>

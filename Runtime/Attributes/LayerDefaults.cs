@@ -18,6 +18,12 @@ internal static class LayerDefaults
     public const int ConvPadding = 0;
     public const bool ConvBias = true;
     public const bool ConvRelu = true;
+    public const bool ConvBatchNorm = false;
+
+    /// <summary>PyTorch's BatchNorm2d defaults (torchvision's BasicConv2d sets eps = 0.001).</summary>
+    public const double BatchNormEpsilon = 1e-5;
+    public const double BatchNormMomentum = 0.1;
+    public const bool BatchNormRelu = false;
 
     public const int PoolPadding = 0;
     public const bool PoolCeilMode = false;

@@ -11,7 +11,7 @@ public sealed record SafeTensorsLoadResult(IReadOnlyList<string> Missing, IReadO
 /// <c>state_dict</c>.
 /// </summary>
 /// <remarks>
-/// Only <c>F32</c> tensors are written and accepted. Loading checks the whole file first (header bounded to
+/// Tensors are <c>F32</c>, except BatchNorm's <c>num_batches_tracked</c>, which is <c>I64</c> as in PyTorch (F32 is accepted too). Loading checks the whole file first (header bounded to
 /// 100 MB and parsed strictly, every name, dtype and shape) into a scratch copy, and only then writes the store,
 /// so a refused file leaves the store untouched. Saving is atomic: a temporary file next to the target, flushed
 /// to disk, then moved over it.
@@ -34,7 +34,8 @@ public static class SafeTensors
                 throw new InvalidOperationException($"Two parameter tensors map to the PyTorch name '{name}'.");
             }
 
-            tensors.Add(new TensorToWrite(name, [.. tensor.Shape.Select(dimension => (long)dimension)], values.Slice(tensor.Offset, tensor.Length).ToArray()));
+            tensors.Add(new TensorToWrite(name, [.. tensor.Shape.Select(dimension => (long)dimension)], values.Slice(tensor.Offset, tensor.Length).ToArray(),
+                Int64: tensor.Role == ParameterRole.BatchCount));
         }
 
         SafeTensorsFile.Write(path, tensors, metadata);
@@ -108,9 +109,12 @@ public static class SafeTensors
             }
 
             var shapeMatches = entry.Shape.Length == tensor.Shape.Length && entry.Shape.Zip(tensor.Shape).All(pair => pair.First == pair.Second);
-            if (entry.Dtype != "F32")
+            var dtypeAccepted = entry.Dtype == "F32" || (entry.Dtype == "I64" && tensor.Role == ParameterRole.BatchCount);
+            if (!dtypeAccepted)
             {
-                problems.Add($"'{name}' has dtype {entry.Dtype}; only F32 is accepted");
+                problems.Add(tensor.Role == ParameterRole.BatchCount
+                    ? $"'{name}' has dtype {entry.Dtype}; only I64 or F32 is accepted"
+                    : $"'{name}' has dtype {entry.Dtype}; only F32 is accepted");
             }
             else if (!shapeMatches)
             {
@@ -139,7 +143,8 @@ public static class SafeTensors
         var scratch = parameters.ReadOnlySpan.ToArray();
         foreach (var (tensor, entry) in matched)
         {
-            file.Floats(entry).CopyTo(scratch.AsSpan(tensor.Offset, tensor.Length));
+            ReadOnlySpan<float> values = entry.Dtype == "I64" ? file.Int64AsFloats(entry) : file.Floats(entry);
+            values.CopyTo(scratch.AsSpan(tensor.Offset, tensor.Length));
         }
 
         scratch.CopyTo(parameters.Span);

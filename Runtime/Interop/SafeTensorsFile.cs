@@ -7,8 +7,8 @@ using System.Text.Unicode;
 
 namespace InceptionGen.Interop;
 
-/// <summary>One tensor to write: its name, shape and F32 values.</summary>
-internal readonly record struct TensorToWrite(string Name, long[] Shape, float[] Values);
+/// <summary>One tensor to write: its name, shape and values, written as F32, or as I64 (integral counts, e.g. BatchNorm's <c>num_batches_tracked</c>) when <paramref name="Int64"/>.</summary>
+internal readonly record struct TensorToWrite(string Name, long[] Shape, float[] Values, bool Int64 = false);
 
 /// <summary>One tensor's header entry; offsets are relative to the data section.</summary>
 internal sealed record TensorEntry(string Name, string Dtype, long[] Shape, long Begin, long End)
@@ -56,6 +56,24 @@ internal sealed class SafeTensorsFile
         }
 
         return MemoryMarshal.Cast<byte, float>(Data.AsSpan((int)entry.Begin, (int)(entry.End - entry.Begin)));
+    }
+
+    /// <summary>An I64 entry's values as floats (exact up to 2^24), little-endian as stored.</summary>
+    public float[] Int64AsFloats(TensorEntry entry)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("Reading .safetensors files needs a little-endian machine.");
+        }
+
+        var values = MemoryMarshal.Cast<byte, long>(Data.AsSpan((int)entry.Begin, (int)(entry.End - entry.Begin)));
+        var floats = new float[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            floats[i] = values[i];
+        }
+
+        return floats;
     }
 
     /// <summary>Reads and checks a whole file (a pipe is read to its end first).</summary>
@@ -298,7 +316,7 @@ internal sealed class SafeTensorsFile
             foreach (var tensor in tensors)
             {
                 json.WriteStartObject(tensor.Name);
-                json.WriteString("dtype", "F32");
+                json.WriteString("dtype", tensor.Int64 ? "I64" : "F32");
                 json.WriteStartArray("shape");
                 foreach (var dimension in tensor.Shape)
                 {
@@ -308,7 +326,7 @@ internal sealed class SafeTensorsFile
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
-                offset += (long)tensor.Values.Length * sizeof(float);
+                offset += (long)tensor.Values.Length * (tensor.Int64 ? sizeof(long) : sizeof(float));
                 json.WriteNumberValue(offset);
                 json.WriteEndArray();
                 json.WriteEndObject();
@@ -328,7 +346,14 @@ internal sealed class SafeTensorsFile
             stream.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
             foreach (var tensor in tensors)
             {
-                stream.Write(MemoryMarshal.AsBytes(tensor.Values.AsSpan()));
+                if (tensor.Int64)
+                {
+                    stream.Write(MemoryMarshal.AsBytes(tensor.Values.Select(value => (long)value).ToArray().AsSpan()));
+                }
+                else
+                {
+                    stream.Write(MemoryMarshal.AsBytes(tensor.Values.AsSpan()));
+                }
             }
         });
     }

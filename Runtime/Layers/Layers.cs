@@ -23,8 +23,11 @@ public abstract class Layer(string name, FeatureShape outputShape)
 
 /// <summary>A convolution (or, inside modules, a branch of one) with its weights (OIHW) and optional bias.</summary>
 public sealed class Conv(string name, FeatureShape outputShape, ParameterStore parameters, ParameterTensor weights, ParameterTensor? bias,
-    int kernel, int stride, int padding, bool relu) : Layer(name, outputShape)
+    int kernel, int stride, int padding, bool relu, BatchNormLayer? batchNorm = null) : Layer(name, outputShape)
 {
+    /// <summary>The BatchNorm between the convolution and its ReLU (<c>[Conv(BatchNorm = true)]</c>), else null.</summary>
+    public BatchNormLayer? BatchNorm { get; } = batchNorm;
+
     /// <summary>The weights' tensor in the parameter block: [out, in, kernel, kernel].</summary>
     public ParameterTensor WeightsTensor { get; } = weights;
 
@@ -47,6 +50,41 @@ public sealed class Conv(string name, FeatureShape outputShape, ParameterStore p
 
 /// <summary>A max, average or global average pooling layer; it has no parameters.</summary>
 public sealed class Pool(string name, FeatureShape outputShape) : Layer(name, outputShape);
+
+/// <summary>
+/// A BatchNorm (PyTorch's <c>BatchNorm2d</c>): the affine <see cref="Weight"/> and <see cref="Bias"/>, and the buffers
+/// <see cref="RunningMean"/>, <see cref="RunningVariance"/> and <see cref="NumBatchesTracked"/>, which training updates
+/// and the optimizer never touches.
+/// </summary>
+public sealed class BatchNormLayer(string name, FeatureShape outputShape, ParameterStore parameters,
+    ParameterTensor weight, ParameterTensor bias, ParameterTensor runningMean, ParameterTensor runningVariance, ParameterTensor numBatchesTracked,
+    double epsilon, double momentum, bool relu) : Layer(name, outputShape)
+{
+    public ParameterTensor WeightTensor { get; } = weight;
+    public ParameterTensor BiasTensor { get; } = bias;
+    public ParameterTensor RunningMeanTensor { get; } = runningMean;
+    public ParameterTensor RunningVarianceTensor { get; } = runningVariance;
+    public ParameterTensor NumBatchesTrackedTensor { get; } = numBatchesTracked;
+
+    /// <summary>γ, one per channel.</summary>
+    public Span<float> Weight => parameters[WeightTensor];
+
+    /// <summary>β, one per channel.</summary>
+    public Span<float> Bias => parameters[BiasTensor];
+
+    public Span<float> RunningMean => parameters[RunningMeanTensor];
+
+    public Span<float> RunningVariance => parameters[RunningVarianceTensor];
+
+    /// <summary>Train-mode forwards so far (an integer, held as a float in the block; an I64 in weight files).</summary>
+    public long NumBatchesTracked => (long)parameters.ReadOnlySpan[NumBatchesTrackedTensor.Offset];
+
+    public int Channels => WeightTensor.Shape[0];
+    public double Epsilon { get; } = epsilon;
+    public double Momentum { get; } = momentum;
+    /// <summary>Whether a ReLU follows the normalization.</summary>
+    public bool Relu { get; } = relu;
+}
 
 /// <summary>A local response normalization layer; it has no parameters.</summary>
 public sealed class Lrn(string name, FeatureShape outputShape) : Layer(name, outputShape);

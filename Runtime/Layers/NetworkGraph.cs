@@ -227,6 +227,17 @@ public sealed record NetworkGraph(
 
         public int Positive(string name) => Int(name, 1);
 
+        public double Double(string name)
+        {
+            var value = Get(name, JsonValueKind.Number);
+            if (!value.TryGetDouble(out var result) || !double.IsFinite(result))
+            {
+                throw new FormatException($"graph JSON: {path}.{name} is {value.GetRawText()}; expected a finite number");
+            }
+
+            return result;
+        }
+
         public float Float(string name)
         {
             var value = Get(name, JsonValueKind.Number);
@@ -318,6 +329,8 @@ public abstract record GraphNode(string Name, IReadOnlyList<string> Inputs, stri
                 node.Bool("count_include_pad")),
             "LRN" => new LrnNode(name, inputs, output, trainingOnly, node.Positive("size"), node.Float("alpha"), node.Float("beta"), node.Float("k")),
             "Concat" => new ConcatNode(name, inputs, output, trainingOnly),
+            "BatchNorm" => new BatchNormNode(name, inputs, output, trainingOnly, node.Double("eps"), node.Double("momentum"), node.Bool("relu"),
+                node.String("weight"), node.String("bias"), node.String("running_mean"), node.String("running_var")),
             "GlobalAveragePool" => new GlobalAveragePoolNode(name, inputs, output, trainingOnly),
             "Flatten" => new FlattenNode(name, inputs, output, trainingOnly),
             "Dropout" => new DropoutNode(name, inputs, output, trainingOnly, node.Float("p")),
@@ -343,6 +356,28 @@ public sealed record ConvNode(string Name, IReadOnlyList<string> Inputs, string 
         writer.WriteBoolean("relu", Relu);
         writer.WriteString("weight", Weight);
         WriteOptional(writer, "bias", Bias);
+    }
+}
+
+/// <summary>
+/// PyTorch's <c>BatchNorm2d</c> (eval: the running statistics), then ReLU when <see cref="Relu"/>. After a convolution
+/// it is torchvision's <c>BasicConv2d</c>'s <c>bn</c>; the network folds it into the convolution for inference.
+/// </summary>
+public sealed record BatchNormNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly,
+    double Epsilon, double Momentum, bool Relu, string Weight, string Bias, string RunningMean, string RunningVariance)
+    : GraphNode(Name, Inputs, Output, TrainingOnly)
+{
+    public override string Op => "BatchNorm";
+
+    private protected override void WriteAttributes(Utf8JsonWriter writer)
+    {
+        writer.WriteNumber("eps", Epsilon);
+        writer.WriteNumber("momentum", Momentum);
+        writer.WriteBoolean("relu", Relu);
+        writer.WriteString("weight", Weight);
+        writer.WriteString("bias", Bias);
+        writer.WriteString("running_mean", RunningMean);
+        writer.WriteString("running_var", RunningVariance);
     }
 }
 

@@ -2,7 +2,8 @@ namespace InceptionGen;
 
 /// <summary>
 /// Deterministic initialization from a seed. Weights that feed a ReLU get He (Kaiming) uniform, bound
-/// √(6 / fan-in); the others (classifiers) get LeCun uniform, bound √(3 / fan-in); biases start at 0.
+/// √(6 / fan-in); the others (classifiers) get LeCun uniform, bound √(3 / fan-in); biases start at 0, and a BatchNorm's
+/// γ, β and running statistics as PyTorch's (1, 0, mean 0, variance 1, no batch tracked).
 /// Each tensor draws from its own SplitMix64 stream keyed by the seed and the tensor's name, so the
 /// values do not depend on the order of layers or on the thread count.
 /// </summary>
@@ -14,8 +15,9 @@ public static class ParameterInitializer
         foreach (var tensor in store.Tensors)
         {
             var values = store[tensor];
-            if (tensor.Role == ParameterRole.Bias)
+            if (tensor.Role.InitialValue() is { } constant)
             {
+                values.Fill(constant);
                 continue;
             }
 

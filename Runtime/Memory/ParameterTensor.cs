@@ -7,6 +7,29 @@ public enum ParameterRole
     Weight,
     /// <summary>A per-output-channel bias.</summary>
     Bias,
+    /// <summary>A BatchNorm's γ: trainable, starts at 1.</summary>
+    Scale,
+    /// <summary>A BatchNorm's <c>running_mean</c>: a buffer (not trained, not touched by optimizers), starts at 0.</summary>
+    RunningMean,
+    /// <summary>A BatchNorm's <c>running_var</c>: a buffer, starts at 1.</summary>
+    RunningVariance,
+    /// <summary>A BatchNorm's <c>num_batches_tracked</c>: a buffer holding an integer count, starts at 0; I64 in weight files.</summary>
+    BatchCount,
+}
+
+/// <summary>What the roles imply.</summary>
+public static class ParameterRoles
+{
+    /// <summary>Whether a tensor of this role is a buffer: saved and loaded, but not trained (no gradient, no optimizer update).</summary>
+    public static bool IsBuffer(this ParameterRole role) => role is ParameterRole.RunningMean or ParameterRole.RunningVariance or ParameterRole.BatchCount;
+
+    /// <summary>The value a tensor of this role starts at, or null for a weight (drawn at random).</summary>
+    public static float? InitialValue(this ParameterRole role) => role switch
+    {
+        ParameterRole.Weight => null,
+        ParameterRole.Scale or ParameterRole.RunningVariance => 1f,
+        _ => 0f,
+    };
 }
 
 /// <summary>

@@ -134,7 +134,7 @@ public abstract class BlockOptimizer : IOptimizerState
     private IReadOnlySet<string> _frozen = new HashSet<string>();
 
     /// <summary>Whether weight decay applies to <paramref name="tensor"/>.</summary>
-    public bool Decays(ParameterTensor tensor) => WeightDecay != 0 && (DecayBiases || tensor.Role != ParameterRole.Bias);
+    public bool Decays(ParameterTensor tensor) => WeightDecay != 0 && !tensor.Role.IsBuffer() && (DecayBiases || tensor.Role != ParameterRole.Bias);
 
     /// <inheritdoc/>
     public void Step(ParameterStore parameters, ReadOnlySpan<float> gradients)
@@ -162,6 +162,12 @@ public abstract class BlockOptimizer : IOptimizerState
         var second = scratch[ChunkLength..];
         foreach (var run in _runs)
         {
+            if (run.Skipped)
+            {
+                // BatchNorm's running statistics (saved with the parameters, never updated by an optimizer) and frozen tensors.
+                continue;
+            }
+
             for (var offset = run.Start; offset < run.End; offset += ChunkLength)
             {
                 var length = Math.Min(ChunkLength, run.End - offset);
@@ -198,44 +204,44 @@ public abstract class BlockOptimizer : IOptimizerState
         return existing;
     }
 
-    /// <summary>
-    /// The decay setting of every tensor, as runs of neighbouring tensors that share it, covering the whole block but
-    /// the <see cref="FrozenTensors"/> (a frozen tensor ends a run; the alignment gap after it joins the next run).
-    /// </summary>
+    /// <summary>The decay setting of every tensor, as runs of neighbouring tensors that share it, covering the whole block.</summary>
     private DecayRun[] DecayRuns(ParameterStore parameters)
     {
         var runs = new List<DecayRun>();
         var end = 0;
-        var afterFrozen = false;
         foreach (var tensor in parameters.Tensors.OrderBy(tensor => tensor.Offset))
         {
             var tensorEnd = Math.Max(end, tensor.Offset + tensor.Length);
-            if (_frozen.Contains(tensor.Name))
-            {
-                end = tensorEnd;
-                afterFrozen = true;
-                continue;
-            }
-
             var decay = Decays(tensor);
-            if (runs.Count > 0 && runs[^1].Decay == decay && !afterFrozen)
+            var skipped = tensor.Role.IsBuffer() || _frozen.Contains(tensor.Name);
+            if (runs.Count > 0 && runs[^1].Decay == decay && runs[^1].Skipped == skipped)
             {
                 runs[^1] = runs[^1] with { End = tensorEnd };
             }
             else if (tensorEnd > end || runs.Count == 0)
             {
-                runs.Add(new DecayRun(end, tensorEnd, decay));
+                // A skipped run starts at its tensor: the gap before it (zeros) joins the run before.
+                var start = skipped && runs.Count > 0 ? Math.Max(end, tensor.Offset) : end;
+                if (start > end)
+                {
+                    runs[^1] = runs[^1] with { End = start };
+                }
+
+                runs.Add(new DecayRun(start, tensorEnd, decay, skipped));
             }
 
             end = tensorEnd;
-            afterFrozen = false;
         }
 
-        if (parameters.Tensors.Count == 0)
+        if (runs.Count == 0)
         {
-            runs.Add(new DecayRun(0, parameters.Length, WeightDecay != 0));
+            runs.Add(new DecayRun(0, parameters.Length, WeightDecay != 0, Skipped: false));
         }
-        else if (runs.Count > 0 && !afterFrozen)
+        else if (runs[^1].Skipped)
+        {
+            runs.Add(new DecayRun(runs[^1].End, parameters.Length, WeightDecay != 0, Skipped: false));
+        }
+        else
         {
             runs[^1] = runs[^1] with { End = parameters.Length };
         }
@@ -243,5 +249,6 @@ public abstract class BlockOptimizer : IOptimizerState
         return [.. runs];
     }
 
-    private readonly record struct DecayRun(int Start, int End, bool Decay);
+    /// <summary>Neighbouring tensors with one decay setting; <see cref="Skipped"/> for buffers and frozen tensors, which no step changes.</summary>
+    private readonly record struct DecayRun(int Start, int End, bool Decay, bool Skipped);
 }

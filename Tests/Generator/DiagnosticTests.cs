@@ -188,6 +188,13 @@ public sealed class DiagnosticTests
     [InlineData("[[|AuxiliaryClassifier(10, DropoutRate = 1f)|]] public partial AuxiliaryClassifier Aux { get; }", "DropoutRate of 'Aux'", "is 1", "below 1")]
     [InlineData("[[|MaxPool(3, Stride = 2, Padding = 2)|]] public partial Pool Pool1 { get; }", "Padding of 'Pool1'", "is 2", "half the kernel (1)")]
     [InlineData("[[|AvgPool(2, Padding = 2)|]] public partial Pool Pool1 { get; }", "Padding of 'Pool1'", "is 2", "half the kernel (1)")]
+    [InlineData("[[|BatchNorm(Epsilon = 0)|]] public partial BatchNormLayer Norm { get; }", "Epsilon of 'Norm'", "is 0", "> 0")]
+    [InlineData("[[|BatchNorm(Epsilon = -1e-5)|]] public partial BatchNormLayer Norm { get; }", "Epsilon of 'Norm'", "is -1E-05", "> 0")]
+    [InlineData("[[|BatchNorm(Epsilon = double.NaN)|]] public partial BatchNormLayer Norm { get; }", "Epsilon of 'Norm'", "NaN")]
+    [InlineData("[[|BatchNorm(Momentum = 1.5)|]] public partial BatchNormLayer Norm { get; }", "Momentum of 'Norm'", "is 1.5", "[0, 1]")]
+    [InlineData("[[|BatchNorm(Momentum = -0.1)|]] public partial BatchNormLayer Norm { get; }", "Momentum of 'Norm'", "is -0.1", "[0, 1]")]
+    [InlineData("[[|Conv(8, BatchNorm = true, BatchNormEpsilon = 0)|]] public partial Conv Conv2 { get; }", "BatchNormEpsilon of 'Conv2'", "is 0", "> 0")]
+    [InlineData("[[|Conv(8, BatchNorm = true, BatchNormMomentum = 2)|]] public partial Conv Conv2 { get; }", "BatchNormMomentum of 'Conv2'", "is 2", "[0, 1]")]
     public void IG0011_InvalidOptionValue_IsReportedAtTheAttribute(string layer, params string[] facts)
     {
         var diagnostic = Single("IG0011", Net("[Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }\n" + layer, Head));
@@ -223,6 +230,22 @@ public sealed class DiagnosticTests
     {
         var diagnostic = Single("IG0014", DiagnosticExamples.Bad("IG0014"));
         AssertMessage(diagnostic, "'Conv2'", "'Classifier'", "10x1x1");
+    }
+
+    [Fact]
+    public void IG0014_BatchNormAfterLinear()
+    {
+        var diagnostic = Single("IG0014", Net("[Conv(16)] public partial Conv Conv1 { get; }\n[GlobalAveragePool] public partial Pool Pool1 { get; }\n[Linear(10)] public partial Linear Classifier { get; }\n[[|BatchNorm|]] public partial BatchNormLayer Norm { get; }"));
+        AssertMessage(diagnostic, "'Norm'", "'Classifier'", "10x1x1");
+    }
+
+    [Fact]
+    public void BatchNorm_values_of_a_convolution_are_not_checked_while_its_BatchNorm_option_is_off()
+    {
+        var result = GeneratorHarness.Run(Net("[Conv(8, BatchNormEpsilon = 0, BatchNormMomentum = 2)] public partial Conv Conv1 { get; }", Head));
+        Assert.Empty(result.Exceptions);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.NotEmpty(result.GeneratedSources.Keys);
     }
 
     [Fact]

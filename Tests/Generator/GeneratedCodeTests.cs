@@ -50,6 +50,7 @@ public sealed class GeneratedCodeTests(ITestOutputHelper output)
     [InlineData(typeof(GoogLeNet))]
     [InlineData(typeof(NaiveInceptionModule))]
     [InlineData(typeof(BottleneckInceptionModule))]
+    [InlineData(typeof(InceptionGen.Tests.Network.SmallBatchNormNet))]
     public void NoGeneratedMethodIsPastTheJitLimits(Type network)
     {
         const int maxIlBytes = 60_000;

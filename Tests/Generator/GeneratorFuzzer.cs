@@ -179,6 +179,9 @@ internal sealed class GeneratorFuzzer(int seed)
                 if (Chance(0.5)) options.Add("Padding = " + Number(_random.Next(0, 3)));
                 if (Chance(0.2)) options.Add("Bias = " + Bool());
                 if (Chance(0.2)) options.Add("Relu = " + Bool());
+                if (Chance(0.15)) options.Add("BatchNorm = " + Bool());
+                if (Chance(0.05)) options.Add("BatchNormEpsilon = " + Any(["0.001", "0", "-1e-5", "double.NaN", "double.PositiveInfinity"]));
+                if (Chance(0.05)) options.Add("BatchNormMomentum = " + Any(["0.1", "0", "1", "1.5", "-0.1", "double.NaN"]));
                 return ($"Conv({string.Join(", ", options)})", "Conv");
             case 3 or 4:
                 var pool = new List<string> { Number(_random.Next(1, 4)) };
@@ -186,6 +189,12 @@ internal sealed class GeneratorFuzzer(int seed)
                 if (Chance(0.3)) pool.Add("Padding = " + Number(_random.Next(0, 2)));
                 if (Chance(0.4)) pool.Add("CeilMode = " + Bool());
                 return ($"{(Chance(0.5) ? "MaxPool" : "AvgPool")}({string.Join(", ", pool)})", "Pool");
+            case 5 when Chance(0.4):
+                var batchNorm = new List<string>();
+                if (Chance(0.3)) batchNorm.Add("Epsilon = " + Any(["0.001", "1e-5", "0", "double.NaN"]));
+                if (Chance(0.3)) batchNorm.Add("Momentum = " + Any(["0.1", "0.3", "1", "2"]));
+                if (Chance(0.3)) batchNorm.Add("Relu = " + Bool());
+                return (batchNorm.Count == 0 ? "BatchNorm" : $"BatchNorm({string.Join(", ", batchNorm)})", "BatchNormLayer");
             case 5:
                 return ($"LocalResponseNorm({Number(Chance(0.9) ? 5 : _random.Next(1, 8))}{(Chance(0.3) ? ", Alpha = 1e-4f, Beta = 0.75f" : "")})", "Lrn");
             case 6 or 7:

@@ -12,7 +12,7 @@ public sealed class OnnxTests
 {
     private const int Batch = 2;
 
-    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception"];
+    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception", "SmallBatchNormNet", "MapBatchNormNet"];
 
     internal static INetwork Create(string name, int maxBatch) => name switch
     {
@@ -20,8 +20,17 @@ public sealed class OnnxTests
         "SmallInceptionNet" => new SmallInceptionNet(maxBatch, seed: 11),
         "SmallGappedNet" => new SmallGappedNet(maxBatch, seed: 11),
         "FashionInception" => new FashionInception(maxBatch, seed: 11),
+        "SmallBatchNormNet" => WithBatchNormStatistics(new SmallBatchNormNet(maxBatch, seed: 11)),
+        "MapBatchNormNet" => WithBatchNormStatistics(new MapBatchNormNet(maxBatch, seed: 11)),
         _ => throw new ArgumentException(name),
     };
+
+    /// <summary>Random γ, β and running statistics, so that the BatchNormalization nodes are checked for every term.</summary>
+    private static INetwork WithBatchNormStatistics(INetwork network)
+    {
+        BatchNormNetReference.Randomize(network.Parameters, 13);
+        return network;
+    }
 
     [Theory]
     [MemberData(nameof(Networks))]

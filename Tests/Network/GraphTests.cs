@@ -9,7 +9,7 @@ namespace InceptionGen.Tests.Network;
 /// <summary>The generated <see cref="NetworkGraph"/>: its nodes, its weights against the parameter store, its JSON, and its shapes.</summary>
 public sealed class GraphTests
 {
-    public static TheoryData<string> Networks => ["GoogLeNet", "FashionInception", "SmallInceptionNet", "SmallGappedNet", "NaiveInceptionModule", "BottleneckInceptionModule"];
+    public static TheoryData<string> Networks => ["GoogLeNet", "FashionInception", "SmallInceptionNet", "SmallGappedNet", "NaiveInceptionModule", "BottleneckInceptionModule", "SmallBatchNormNet", "MapBatchNormNet"];
 
     internal static INetwork Create(string name) => name switch
     {
@@ -19,6 +19,8 @@ public sealed class GraphTests
         "SmallGappedNet" => new SmallGappedNet(seed: 3),
         "NaiveInceptionModule" => new NaiveInceptionModule(seed: 3),
         "BottleneckInceptionModule" => new BottleneckInceptionModule(seed: 3),
+        "SmallBatchNormNet" => new SmallBatchNormNet(seed: 3),
+        "MapBatchNormNet" => new MapBatchNormNet(seed: 3),
         _ => throw new ArgumentException(name),
     };
 
@@ -74,6 +76,15 @@ public sealed class GraphTests
                 case LinearNode linear:
                     expected.Add(linear.Weight, [linear.OutFeatures, input.Length]);
                     AddBias(linear.Bias, linear.OutFeatures);
+                    break;
+                case BatchNormNode bn:
+                    foreach (var tensor in new[] { bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVariance })
+                    {
+                        expected.Add(tensor, [input.Channels]);
+                    }
+
+                    // num_batches_tracked, a scalar, sits beside them as in torch's state_dict.
+                    expected.Add(bn.Weight[..^"weight".Length] + "num_batches_tracked", []);
                     break;
             }
         }
@@ -209,7 +220,7 @@ internal static class ShapeWalker
                 GlobalAveragePoolNode => new(input.Channels, 1, 1),
                 FlattenNode => new(input.Length, 1, 1),
                 LinearNode linear => new(linear.OutFeatures, 1, 1),
-                LrnNode or DropoutNode => input,
+                LrnNode or DropoutNode or BatchNormNode => input,
                 _ => throw new InvalidOperationException(node.Op),
             };
         }

@@ -7,7 +7,7 @@
 
 The weights file is a safetensors file written by InceptionGen (`init`, or SafeTensors.Save of a network): its
 `__metadata__` holds the graph JSON under "inceptiongen.graph" (format "inceptiongen.graph/1"). Only standard torch
-ops are used (Conv2d, ReLU, max/avg pooling with ceil_mode and count_include_pad, LocalResponseNorm, cat, adaptive
+ops are used (Conv2d, BatchNorm2d, ReLU, max/avg pooling with ceil_mode and count_include_pad, LocalResponseNorm, cat, adaptive
 average pooling, Linear, dropout), and the weights load strictly: every tensor of the file, and nothing else.
 Written for Debian's python3-torch 1.13; needs no safetensors package.
 """
@@ -127,7 +127,7 @@ class InceptionGenNet(nn.Module):
         self.nodes = graph["nodes"]
         self.output_name = graph["output"]
         self.auxiliary = [(a["name"], float(a["loss_weight"])) for a in graph.get("auxiliary_outputs", [])]
-        self._layers = {}           # node name -> nn.Module (Conv2d, Linear, LocalResponseNorm)
+        self._layers = {}           # node name -> nn.Module (Conv2d, BatchNorm2d, Linear, LocalResponseNorm)
         self._masks = {}            # dropout node name -> keep mask (0/1)
         inp = graph["input"]
         shapes = {inp["name"]: (inp["channels"], inp["height"], inp["width"])}  # (C, H, W), or (features,) for vectors
@@ -146,6 +146,8 @@ class InceptionGenNet(nn.Module):
                 shape = (shape[0],) + tuple(_pooled(n, node) for n in shape[1:])
             elif op == "GlobalAveragePool":
                 shape = (shape[0], 1, 1)
+            elif op == "BatchNorm":
+                self._attach_layer(node, nn.BatchNorm2d(shape[0], eps=node["eps"], momentum=node["momentum"]))
             elif op == "LRN":
                 self._layers[name] = nn.LocalResponseNorm(node["size"], alpha=node["alpha"], beta=node["beta"], k=node["k"])
             elif op == "Concat":
@@ -205,6 +207,9 @@ class InceptionGenNet(nn.Module):
         if op == "AvgPool":
             return F.avg_pool2d(x, node["kernel"], node["stride"], node["padding"], ceil_mode=node["ceil_mode"],
                                 count_include_pad=node.get("count_include_pad", True))
+        if op == "BatchNorm":
+            y = self._layers[node["name"]](x)
+            return F.relu(y) if node.get("relu") else y
         if op == "LRN":
             return self._layers[node["name"]](x)
         if op == "Concat":

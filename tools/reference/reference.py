@@ -10,7 +10,10 @@ Writes into --output:
   train_logits.npy       training mode, main classifier
   aux_logits_<i>.npy     training mode, auxiliary head i (graph order)
   loss.json              {"total", "main", "auxiliary": [weighted auxiliary losses]}
-  gradients.safetensors  the gradient of "total" for every parameter, named like the weights
+  gradients.safetensors  the gradient of "total" for every parameter, named like the weights (buffers, e.g. BatchNorm's
+                         running statistics, get zeros, so the file has every tensor of the weights)
+  state.safetensors      the weights after the training pass: BatchNorm's running statistics and num_batches_tracked
+                         updated by its train-mode forward (PyTorch's momentum and unbiased variance)
   near_ties.json         with --near-ties EPS: the training pass's discontinuous decisions that float32 rounding can
                          flip, and the parameters whose gradients depend on them (see near_ties below)
 The loss is InceptionGen's TrainingLoss: mean cross-entropy of the main logits plus, for each auxiliary head, its
@@ -84,8 +87,13 @@ def main(argv=None):
 
     write_training_outputs(args.output, main_logits, aux_logits, main_loss, aux_losses, total)
     gradients = {name: p.grad for name, p in model.named_parameters()}
+    gradients.update({name: torch.zeros(b.shape, dtype=dtype) for name, b in model.named_buffers()})
     inceptiongen_torch.write_safetensors(os.path.join(args.output, "gradients.safetensors"), gradients,
                                          {"network": graph["network"], "reference": f"torch {torch.__version__} {args.dtype}"})
+    # float32 as our weights, num_batches_tracked kept as torch's int64 (I64), as a torch state_dict saved to safetensors has it.
+    state = {name: t.to(torch.float32) if t.is_floating_point() else t for name, t in model.state_dict().items()}
+    inceptiongen_torch.write_safetensors(os.path.join(args.output, "state.safetensors"), state,
+                                         {"network": graph["network"], "reference": f"torch {torch.__version__} {args.dtype}"}, keep_dtypes=True)
     print(f"{graph['network']}: {x.shape[0]} images, loss {total.item():.6f} (main {main_loss.item():.6f}), "
           f"{len(gradients)} gradients, torch {torch.__version__} {args.dtype}")
 
@@ -107,13 +115,13 @@ def write_near_ties(folder, result):
 
 
 def _probe(model):
-    """Makes the model keep, in training mode, each ReLU convolution's pre-activation and output and each max pool's
+    """Makes the model keep, in training mode, each ReLU convolution's or BatchNorm's pre-activation and output and each max pool's
     input and output (outputs with their gradients after backward); returns the dict that fills."""
     probes = {"relu": {}, "pool": {}}
     run = model._run
 
     def probed(node, inputs):
-        if node["op"] == "Conv" and node.get("relu"):
+        if node["op"] in ("Conv", "BatchNorm") and node.get("relu"):
             y = model._layers[node["name"]](inputs[0])
             z = F.relu(y)
             z.retain_grad()
