@@ -33,7 +33,10 @@ internal sealed partial class Emitter
         .Where(entry => !RunsOnCallingThread(entry.op) && (_plan.IsTrainable || !entry.op.TrainingOnly));
 
     /// <summary>The input layout's zero border, when the planner gave it the first convolution's padding.</summary>
-    internal static string PaddingArgument(OpPlan inputLayout) => inputLayout.Padding > 0 ? $", padding: {inputLayout.Padding}" : "";
+    internal static string PaddingArgument(OpPlan inputLayout)
+        => inputLayout.Padding.IsSquare
+            ? inputLayout.Padding.Height > 0 ? $", padding: {inputLayout.Padding.Height}" : ""
+            : $", paddingHeight: {inputLayout.Padding.Height}, paddingWidth: {inputLayout.Padding.Width}";
 
     /// <summary>The network's own first and last ops touch the caller's spans, so they run on the calling thread.</summary>
     private static bool RunsOnCallingThread(OpPlan op) => op.IsNetworkBoundary;
@@ -305,7 +308,7 @@ internal sealed partial class Emitter
             var source = _plan.Tensors[op.Input];
             return
             [
-                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});",
+                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {op.OutChannels}, {source.Channels}, {KernelValues(op.Kernel)}, {ChannelMap(source)}, {op.LoopChannels});",
                 $"global::InceptionGen.Kernels.WeightPacking.PackBias({ParameterSpan(op.Bias)}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});",
             ];
         });

@@ -270,7 +270,7 @@ internal sealed partial class Emitter
     internal string ConvHandle(string layer, string part)
     {
         var op = FindOp(layer, part);
-        return $"new global::InceptionGen.Conv(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, {op.OutHeight}, {op.OutWidth}), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.Relu)})";
+        return $"new global::InceptionGen.Conv(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, {op.OutHeight}, {op.OutWidth}), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {Geometry(op)}, {Bool(op.Relu)})";
     }
 
     internal string LinearHandle(string layer, string part)

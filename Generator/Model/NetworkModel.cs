@@ -22,7 +22,8 @@ internal sealed record ContainingType(string Keyword, string Name);
 
 /// <summary>
 /// One declared layer as the parser read it: the property and its attribute's arguments, defaults
-/// filled in. Options that do not apply to a kind stay at their defaults.
+/// filled in. Options that do not apply to a kind stay at their defaults. <see cref="Kernel"/>, <see cref="Stride"/> and
+/// <see cref="Padding"/> are height × width (an LRN's size is its kernel's height, an auxiliary head's pool is square).
 /// </summary>
 internal sealed record LayerModel(
     string Name,
@@ -30,9 +31,9 @@ internal sealed record LayerModel(
     string Accessibility,
     LocationInfo? Location,
     int OutChannels = 0,
-    int Kernel = 1,
-    int Stride = 1,
-    int Padding = 0,
+    SizePair Kernel = default,
+    SizePair Stride = default,
+    SizePair Padding = default,
     bool Bias = true,
     bool Relu = true,
     bool CeilMode = false,

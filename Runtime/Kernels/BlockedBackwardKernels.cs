@@ -54,17 +54,21 @@ public static class BlockedBackwardKernels
         else GlobalAverage<Block128>(outputGradient, inputGradient, height * width);
     }
 
-    /// <summary>Gradient of <see cref="BlockedKernels.PadBlock"/>: adds the interior of one padded plane's gradient to one plane; the border's gradient goes nowhere.</summary>
+    /// <summary>Gradient of <see cref="BlockedKernels.PadBlock(ReadOnlySpan{float}, Span{float}, int, int, int)"/>: adds the interior of one padded plane's gradient to one plane; the border's gradient goes nowhere.</summary>
     public static void PadBlock(ReadOnlySpan<float> paddedGradient, Span<float> inputGradient, int height, int width, int padding)
+        => PadBlock(paddedGradient, inputGradient, height, width, padding, padding);
+
+    /// <summary>As the square overload, with <paramref name="paddingHeight"/> rows above and below and <paramref name="paddingWidth"/> columns left and right.</summary>
+    public static void PadBlock(ReadOnlySpan<float> paddedGradient, Span<float> inputGradient, int height, int width, int paddingHeight, int paddingWidth)
     {
-        var paddedWidth = width + 2 * padding;
+        var paddedWidth = width + 2 * paddingWidth;
         var rowLength = width * Block;
-        _ = paddedGradient[(height + 2 * padding) * paddedWidth * Block - 1];
+        _ = paddedGradient[(height + 2 * paddingHeight) * paddedWidth * Block - 1];
         _ = inputGradient[height * rowLength - 1];
         for (var y = 0; y < height; y++)
         {
             var row = inputGradient.Slice(y * rowLength, rowLength);
-            TensorPrimitives.Add(row, paddedGradient.Slice(((y + padding) * paddedWidth + padding) * Block, rowLength), row);
+            TensorPrimitives.Add(row, paddedGradient.Slice(((y + paddingHeight) * paddedWidth + paddingWidth) * Block, rowLength), row);
         }
     }
 
@@ -147,10 +151,10 @@ public static class BlockedBackwardKernels
         ref var dy = ref MemoryMarshal.GetReference(outputGradient);
         for (var oy = 0; oy < g.OutHeight; oy++)
         {
-            var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+            var (y0, y1) = ReferenceKernels.Window(oy, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
             for (var ox = 0; ox < g.OutWidth; ox++)
             {
-                var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                var (x0, x1) = ReferenceKernels.Window(ox, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
                 var outputIndex = (oy * g.OutWidth + ox) * Block;
                 var max = TBlock.Load(ref Unsafe.Add(ref y, outputIndex));
                 var gradient = TBlock.Load(ref Unsafe.Add(ref dy, outputIndex));
@@ -183,10 +187,10 @@ public static class BlockedBackwardKernels
         ref var dy = ref MemoryMarshal.GetReference(outputGradient);
         for (var oy = 0; oy < g.OutHeight; oy++)
         {
-            var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+            var (y0, y1) = ReferenceKernels.Window(oy, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
             for (var ox = 0; ox < g.OutWidth; ox++)
             {
-                var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                var (x0, x1) = ReferenceKernels.Window(ox, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
                 // Divide, as the reference does: multiplying by a rounded 1/count is 1 ulp off for many values.
                 var share = TBlock.Divide(TBlock.Load(ref Unsafe.Add(ref dy, (oy * g.OutWidth + ox) * Block)),
                     TBlock.Broadcast(ReferenceKernels.AverageDivisor(oy, ox, g)));

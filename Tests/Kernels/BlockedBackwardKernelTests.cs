@@ -489,7 +489,7 @@ public sealed class BlockedBackwardKernelTests(ITestOutputHelper output)
     }
 
     private static string Describe(in PoolGeometry g, bool ceilMode)
-        => $"{g.Kernel}x{g.Kernel}/{g.Stride} pad {g.Padding}{(ceilMode ? " ceil" : "")} on {g.Channels}x{g.InHeight}x{g.InWidth}";
+        => $"{g.KernelHeight}x{g.KernelWidth}/{g.StrideHeight}x{g.StrideWidth} pad {g.PaddingHeight}x{g.PaddingWidth}{(ceilMode ? " ceil" : "")} on {g.Channels}x{g.InHeight}x{g.InWidth}";
 
     /// <summary>Windows of logical channels with more than one cell equal to the max, where the first-match rule decides the winner.</summary>
     private static int TiedWindows(float[] input, float[] forward, int channels, in PoolGeometry g)
@@ -502,8 +502,8 @@ public sealed class BlockedBackwardKernelTests(ITestOutputHelper output)
                 for (var ox = 0; ox < g.OutWidth; ox++)
                 {
                     var max = forward[BlockedLayout.Index(c, oy, ox, g.OutHeight, g.OutWidth)];
-                    var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
-                    var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                    var (y0, y1) = ReferenceKernels.Window(oy, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
+                    var (x0, x1) = ReferenceKernels.Window(ox, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
                     var matches = 0;
                     for (var y = y0; y < y1; y++)
                     {
