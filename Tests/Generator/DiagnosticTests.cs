@@ -88,8 +88,15 @@ public sealed class DiagnosticTests
     [InlineData("[Conv(16, KernelHeight = 1, KernelWidth = 7, PaddingWidth = 3)] public partial Conv Conv1 { get; }")]
     [InlineData("[MaxPool(3, KernelHeight = 3, Stride = 2)] public partial Pool Pool1 { get; }")]
     [InlineData("[AvgPool(KernelHeight = 3, KernelWidth = 1, StrideHeight = 2)] public partial Pool Pool1 { get; }")]
-    public void IG0024_AgreeingOrPerDimensionValues_AreAccepted(string layer)
-        => Assert.Empty(Run("IG0024", DiagnosticSeverity.Error, Net(layer, Head)));
+    public void IG0024_AgreeingOrPerDimensionValues_AreAccepted_AndTheirTrainingCodeCompiles(string layer)
+    {
+        var result = GeneratorHarness.Run(Net(layer, Head));
+
+        Assert.Empty(result.Exceptions);
+        Assert.Empty(result.GeneratorDiagnostics.Select(Describe));
+        Assert.Contains("TinyNet.g.cs", result.GeneratedSources.Keys);
+        Assert.Empty(result.CompilationProblems.Select(Describe));
+    }
 
     [Fact]
     public void IG0004_SeveralBadSizesInOneAttribute_AreEachReportedOnce()
@@ -1084,7 +1091,7 @@ internal static class DiagnosticExamples
             using InceptionGen;
 
             [Network(Channels = 3, Height = 17, Width = 17)]
-            public sealed partial class FactorizedNet
+            public sealed partial class TinyNet
             {
                 [{|IG0024:Conv(192, Kernel = 3, KernelHeight = 7, PaddingHeight = 3)|}] public partial Conv Branch7x1 { get; }
             }
@@ -1092,7 +1099,7 @@ internal static class DiagnosticExamples
             using InceptionGen;
 
             [Network(Channels = 3, Height = 17, Width = 17)]
-            public sealed partial class FactorizedNet
+            public sealed partial class TinyNet
             {
                 [Conv(192, KernelHeight = 7, KernelWidth = 1, PaddingHeight = 3)] public partial Conv Branch7x1 { get; }
             }
