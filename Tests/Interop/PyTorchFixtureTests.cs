@@ -35,6 +35,24 @@ public sealed class PyTorchFixtureTests(ITestOutputHelper output)
         agreement.AssertWithinTolerances();
     }
 
+    /// <summary>
+    /// RectangularNet (1x7, 7x1, a 3x1 max pool with stride 2x1, a 3x5 convolution with stride 2x1, a 1x3 average pool)
+    /// against PyTorch's <c>Conv2d</c> and pools with (height, width) kernel, stride and padding, from the committed fixtures.
+    /// </summary>
+    [Fact]
+    public void RectangularNetAgreesWithTheCommittedPyTorchFixtures()
+    {
+        // Seed 99 differs from the fixtures' seed, so only the committed weights can make this pass.
+        var network = new InceptionGen.Tests.Training.RectangularNet(maxBatch: 4, seed: 99);
+        var published = Path.Combine(AppContext.BaseDirectory, "Interop", "Fixtures", "RectangularNet");
+        var folder = Directory.Exists(published) ? published : Path.Combine(PyTorchAgreement.RepositoryRoot(), "Tests", "Interop", "Fixtures", "RectangularNet");
+
+        var agreement = PyTorchAgreement.Compare(network, folder);
+
+        output.WriteLine($"RectangularNet vs PyTorch: {agreement}");
+        agreement.AssertWithinTolerances();
+    }
+
     [Fact]
     public void ChangedWeightsOrMasksAreCaught()
     {
