@@ -149,6 +149,15 @@ public static class OnnxExporter
                 case ConcatNode concat:
                     Add("Concat", concat.Name, [.. concat.Inputs.Select(name => _values[name])], Output(concat.Output), Int("axis", 1));
                     break;
+                case AdaptiveAvgPoolNode adaptive:
+                    {
+                        // ONNX has no adaptive pool: export it as the AveragePool it is when its windows are one size at one step.
+                        var (kernelY, strideY) = UniformWindows(adaptive, inputShape.Height, adaptive.OutputHeight, "rows");
+                        var (kernelX, strideX) = UniformWindows(adaptive, inputShape.Width, adaptive.OutputWidth, "columns");
+                        Add("AveragePool", adaptive.Name, [input], Output(adaptive.Output), Ints("kernel_shape", kernelY, kernelX), Ints("strides", strideY, strideX));
+                        break;
+                    }
+
                 case GlobalAveragePoolNode gap:
                     Add("GlobalAveragePool", gap.Name, [input], Output(gap.Output));
                     break;
@@ -183,6 +192,25 @@ public static class OnnxExporter
                 default:
                     throw new NotSupportedException($"{node.Name}: op '{node.Op}' has no ONNX lowering");
             }
+        }
+
+        /// <summary>
+        /// The window size and step of an adaptive pool along one dimension, when every window has the same size and each
+        /// starts the same step after the last (a size divisible by the output, or any output of 1); else it cannot be exported.
+        /// </summary>
+        private static (int Kernel, int Stride) UniformWindows(AdaptiveAvgPoolNode node, int size, int outputs, string what)
+        {
+            var windows = Enumerable.Range(0, outputs).Select(o => InceptionGen.Kernels.ReferenceKernels.AdaptiveWindow(o, size, outputs)).ToList();
+            var kernel = windows[0].End - windows[0].Start;
+            var stride = outputs > 1 ? windows[1].Start - windows[0].Start : 1;
+            if (windows.Select((window, o) => window.End - window.Start == kernel && window.Start == o * stride).All(uniform => uniform))
+            {
+                return (kernel, stride);
+            }
+
+            throw new NotSupportedException($"{node.Name}: adaptive average pooling of {size} {what} to {outputs} has windows of different sizes or steps " +
+                $"({string.Join(", ", windows.Select(window => $"[{window.Start}, {window.End})"))}), and ONNX has no adaptive pool; " +
+                "only an adaptive pool whose windows are uniform (a size divisible by the output) exports, as AveragePool");
         }
 
         /// <summary>

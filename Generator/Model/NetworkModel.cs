@@ -9,6 +9,7 @@ internal enum LayerKind
     MaxPool,
     AvgPool,
     GlobalAveragePool,
+    AdaptiveAveragePool,
     LocalResponseNorm,
     Inception,
     AuxiliaryClassifier,
@@ -44,7 +45,8 @@ internal sealed record LayerModel(
     float LossWeight = 0f,
     int HiddenUnits = 0,
     int ConvChannels = 0,
-    EquatableArray<int> InceptionWidths = default);
+    EquatableArray<int> InceptionWidths = default,
+    SizePair OutputSize = default);
 
 /// <summary>
 /// A network class as the parser read it, with the problems it found on the way. <see cref="Incomplete"/>

@@ -28,6 +28,7 @@ internal static class Parser
         ["InceptionGen.MaxPoolAttribute"] = (LayerKind.MaxPool, "Pool"),
         ["InceptionGen.AvgPoolAttribute"] = (LayerKind.AvgPool, "Pool"),
         ["InceptionGen.GlobalAveragePoolAttribute"] = (LayerKind.GlobalAveragePool, "Pool"),
+        ["InceptionGen.AdaptiveAveragePoolAttribute"] = (LayerKind.AdaptiveAveragePool, "Pool"),
         ["InceptionGen.LocalResponseNormAttribute"] = (LayerKind.LocalResponseNorm, "Lrn"),
         ["InceptionGen.InceptionAttribute"] = (LayerKind.Inception, "Inception"),
         ["InceptionGen.AuxiliaryClassifierAttribute"] = (LayerKind.AuxiliaryClassifier, "AuxiliaryClassifier"),
@@ -268,6 +269,12 @@ internal static class Parser
                 ConvChannels = Int(arguments, "ConvChannels", LayerDefaults.AuxiliaryConvChannels),
                 HiddenUnits = Int(arguments, "HiddenUnits", LayerDefaults.AuxiliaryHiddenUnits),
                 Rate = Float(arguments, "DropoutRate", LayerDefaults.AuxiliaryDropoutRate),
+            },
+            LayerKind.AdaptiveAveragePool => layer with
+            {
+                // The square output of the constructor, or OutputHeight/OutputWidth (1 where not set) with the parameterless one.
+                OutputSize = Pair(arguments, "Output", SizePair.Square(1), property.Name, location, diagnostics),
+                Relu = false,
             },
             LayerKind.Dropout => layer with { Rate = Float(arguments, "Rate", 0.5f), Relu = false },
             LayerKind.Linear => layer with

@@ -66,6 +66,8 @@ internal enum OpKind
     MaxPool,
     AvgPool,
     GlobalAveragePool,
+    /// <summary>PyTorch's adaptive average pool to the op's output size.</summary>
+    AdaptiveAveragePool,
     LocalResponseNorm,
     Linear,
     /// <summary>Blocked map to a plain NCHW vector (flatten, or the network's output).</summary>

@@ -86,6 +86,9 @@ internal static class Limits
                 case LayerKind.LocalResponseNorm:
                     Bound(location, name, "Size", layer.Kernel.Height, MaxWindow);
                     break;
+                case LayerKind.AdaptiveAveragePool:
+                    BoundPair(location, name, "Output", layer.OutputSize, MaxImageSize);
+                    break;
                 case LayerKind.Inception:
                     var names = new[] { "#1x1", "#3x3 reduce", "#3x3", "#5x5 reduce", "#5x5", "pool proj" };
                     for (var i = 0; i < names.Length && i < layer.InceptionWidths.Count; i++)
@@ -148,6 +151,9 @@ internal static class Limits
                     break;
                 case LayerKind.GlobalAveragePool:
                     outHeight = outWidth = 1;
+                    break;
+                case LayerKind.AdaptiveAveragePool when layer.OutputSize.Height > 0 && layer.OutputSize.Width > 0:
+                    (outHeight, outWidth) = (layer.OutputSize.Height, layer.OutputSize.Width);
                     break;
                 case LayerKind.Flatten:
                     outChannels = channels * pixels;

@@ -93,6 +93,26 @@ public sealed class AvgPoolAttribute(int kernel) : LayerAttribute
     public bool CeilMode { get; set; } = LayerDefaults.PoolCeilMode;
 }
 
+/// <summary>
+/// PyTorch's <c>AdaptiveAvgPool2d</c>: averages each channel over <see cref="Output"/> × <see cref="Output"/> windows that
+/// tile the map, window i covering rows [floor(i·H/out), ceil((i+1)·H/out)) (so windows may differ in size and overlap,
+/// as GoogLeNet's auxiliary heads pool 14x14 to 4x4). <c>[AdaptiveAveragePool(OutputHeight = 4, OutputWidth = 3)]</c>
+/// sets each dimension. Declare the property as <see cref="Pool"/>.
+/// </summary>
+/// <param name="output">Output height and width.</param>
+public sealed class AdaptiveAveragePoolAttribute(int output) : LayerAttribute
+{
+    /// <summary>A rectangular output: set <see cref="OutputHeight"/> and <see cref="OutputWidth"/>.</summary>
+    public AdaptiveAveragePoolAttribute() : this(0)
+    {
+    }
+
+    /// <summary>Output height and width; 0 with the parameterless constructor.</summary>
+    public int Output { get; } = output;
+    public int OutputHeight { get; set; }
+    public int OutputWidth { get; set; }
+}
+
 /// <summary>Averages each channel over the whole map, giving a C×1×1 output. Declare the property as <see cref="Pool"/>.</summary>
 public sealed class GlobalAveragePoolAttribute : LayerAttribute
 {

@@ -287,4 +287,41 @@ public static class BlockedBackwardKernels
             }
         }
     }
+
+    /// <summary>
+    /// Gradient of <see cref="BlockedKernels.AdaptiveAvgPoolBlock"/> for one block plane: as <see cref="ReferenceBackward.AdaptiveAvgPool2d"/>,
+    /// each output's gradient divided by its window's size is added to every cell of the window, outputs row-major.
+    /// </summary>
+    public static void AdaptiveAvgPoolBlock(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, int inHeight, int inWidth, int outHeight, int outWidth)
+    {
+        if (Vector512.IsHardwareAccelerated) AdaptiveAverage<Block512>(outputGradient, inputGradient, inHeight, inWidth, outHeight, outWidth);
+        else if (Vector256.IsHardwareAccelerated) AdaptiveAverage<Block256>(outputGradient, inputGradient, inHeight, inWidth, outHeight, outWidth);
+        else AdaptiveAverage<Block128>(outputGradient, inputGradient, inHeight, inWidth, outHeight, outWidth);
+    }
+
+    private static void AdaptiveAverage<TBlock>(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, int inHeight, int inWidth, int outHeight, int outWidth)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        _ = inputGradient[inHeight * inWidth * Block - 1];
+        _ = outputGradient[outHeight * outWidth * Block - 1];
+        ref var dx = ref MemoryMarshal.GetReference(inputGradient);
+        ref var dy = ref MemoryMarshal.GetReference(outputGradient);
+        for (var oy = 0; oy < outHeight; oy++)
+        {
+            var (y0, y1) = ReferenceKernels.AdaptiveWindow(oy, inHeight, outHeight);
+            for (var ox = 0; ox < outWidth; ox++)
+            {
+                var (x0, x1) = ReferenceKernels.AdaptiveWindow(ox, inWidth, outWidth);
+                var share = TBlock.Divide(TBlock.Load(ref Unsafe.Add(ref dy, (oy * outWidth + ox) * Block)), TBlock.Broadcast((y1 - y0) * (x1 - x0)));
+                for (var y = y0; y < y1; y++)
+                {
+                    for (var x = x0; x < x1; x++)
+                    {
+                        ref var cell = ref Unsafe.Add(ref dx, (y * inWidth + x) * Block);
+                        TBlock.Store(TBlock.Add(TBlock.Load(ref cell), share), ref cell);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -317,4 +317,42 @@ public static class BlockedKernels
             }
         }
     }
+
+    /// <summary>
+    /// <see cref="ReferenceKernels.AdaptiveAvgPool2d"/> on one block plane, 16 lanes at once: each window's cells added in
+    /// the same order and divided by the same count, so each lane rounds exactly as the scalar loop does.
+    /// </summary>
+    public static void AdaptiveAvgPoolBlock(ReadOnlySpan<float> input, Span<float> output, int inHeight, int inWidth, int outHeight, int outWidth)
+    {
+        if (Vector512.IsHardwareAccelerated) AdaptiveAverage<Block512>(input, output, inHeight, inWidth, outHeight, outWidth);
+        else if (Vector256.IsHardwareAccelerated) AdaptiveAverage<Block256>(input, output, inHeight, inWidth, outHeight, outWidth);
+        else AdaptiveAverage<Block128>(input, output, inHeight, inWidth, outHeight, outWidth);
+    }
+
+    private static void AdaptiveAverage<TBlock>(ReadOnlySpan<float> input, Span<float> output, int inHeight, int inWidth, int outHeight, int outWidth)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        _ = input[inHeight * inWidth * Block - 1];
+        _ = output[outHeight * outWidth * Block - 1];
+        ref var source = ref MemoryMarshal.GetReference(input);
+        ref var destination = ref MemoryMarshal.GetReference(output);
+        for (var oy = 0; oy < outHeight; oy++)
+        {
+            var (y0, y1) = ReferenceKernels.AdaptiveWindow(oy, inHeight, outHeight);
+            for (var ox = 0; ox < outWidth; ox++)
+            {
+                var (x0, x1) = ReferenceKernels.AdaptiveWindow(ox, inWidth, outWidth);
+                var sum = TBlock.Zero;
+                for (var y = y0; y < y1; y++)
+                {
+                    for (var x = x0; x < x1; x++)
+                    {
+                        sum = TBlock.Add(sum, TBlock.Load(ref Unsafe.Add(ref source, (y * inWidth + x) * Block)));
+                    }
+                }
+
+                TBlock.Store(TBlock.Divide(sum, TBlock.Broadcast((y1 - y0) * (x1 - x0))), ref Unsafe.Add(ref destination, (oy * outWidth + ox) * Block));
+            }
+        }
+    }
 }

@@ -386,4 +386,36 @@ public static class ReferenceBackward
             }
         }
     }
+
+    /// <summary>
+    /// Gradient of <see cref="ReferenceKernels.AdaptiveAvgPool2d"/>: each output's gradient, divided by its window's size,
+    /// is added to every input cell of the window (cells of overlapping windows get both shares, outputs row-major).
+    /// </summary>
+    public static void AdaptiveAvgPool2d(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, int physicalChannels, int inHeight, int inWidth, int outHeight, int outWidth)
+    {
+        if (inputGradient.IsEmpty)
+        {
+            return;
+        }
+
+        for (var c = 0; c < physicalChannels; c++)
+        {
+            for (var oy = 0; oy < outHeight; oy++)
+            {
+                var (y0, y1) = ReferenceKernels.AdaptiveWindow(oy, inHeight, outHeight);
+                for (var ox = 0; ox < outWidth; ox++)
+                {
+                    var (x0, x1) = ReferenceKernels.AdaptiveWindow(ox, inWidth, outWidth);
+                    var share = outputGradient[BlockedLayout.Index(c, oy, ox, outHeight, outWidth)] / ((y1 - y0) * (x1 - x0));
+                    for (var y = y0; y < y1; y++)
+                    {
+                        for (var x = x0; x < x1; x++)
+                        {
+                            inputGradient[BlockedLayout.Index(c, y, x, inHeight, inWidth)] += share;
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

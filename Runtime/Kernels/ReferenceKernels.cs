@@ -275,4 +275,37 @@ public static class ReferenceKernels
         var start = o * stride - padding;
         return (Math.Max(start, 0), Math.Min(start + kernel, size));
     }
+
+    /// <summary>
+    /// PyTorch's adaptive average-pool window: output <paramref name="o"/> of <paramref name="outSize"/> covers input
+    /// [floor(o·in/out), ceil((o+1)·in/out)), so windows tile the input and may differ in size or overlap.
+    /// </summary>
+    public static (int Start, int End) AdaptiveWindow(int o, int inSize, int outSize)
+        => ((int)((long)o * inSize / outSize), (int)(((long)(o + 1) * inSize + outSize - 1) / outSize));
+
+    /// <summary>PyTorch's <c>AdaptiveAvgPool2d</c> over every physical channel: each output cell is the mean of its window (<see cref="AdaptiveWindow"/>), summed row by row.</summary>
+    public static void AdaptiveAvgPool2d(ReadOnlySpan<float> input, Span<float> output, int channels, int inHeight, int inWidth, int outHeight, int outWidth)
+    {
+        for (var c = 0; c < channels; c++)
+        {
+            for (var oy = 0; oy < outHeight; oy++)
+            {
+                var (y0, y1) = AdaptiveWindow(oy, inHeight, outHeight);
+                for (var ox = 0; ox < outWidth; ox++)
+                {
+                    var (x0, x1) = AdaptiveWindow(ox, inWidth, outWidth);
+                    var sum = 0f;
+                    for (var y = y0; y < y1; y++)
+                    {
+                        for (var x = x0; x < x1; x++)
+                        {
+                            sum += input[BlockedLayout.Index(c, y, x, inHeight, inWidth)];
+                        }
+                    }
+
+                    output[BlockedLayout.Index(c, oy, ox, outHeight, outWidth)] = sum / ((y1 - y0) * (x1 - x0));
+                }
+            }
+        }
+    }
 }

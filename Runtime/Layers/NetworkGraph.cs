@@ -50,6 +50,7 @@ public sealed record NetworkGraph(
                     PoolSize(input.Width, pool.KernelWidth, pool.StrideWidth, pool.PaddingWidth, pool.CeilMode)),
                 ConcatNode => new(node.Inputs.Sum(name => shapes[name].Channels), input.Height, input.Width),
                 GlobalAveragePoolNode => new(input.Channels, 1, 1),
+                AdaptiveAvgPoolNode pool => new(input.Channels, pool.OutputHeight, pool.OutputWidth),
                 FlattenNode => new(input.Length, 1, 1),
                 LinearNode linear => new(linear.OutFeatures, 1, 1),
                 _ => input,
@@ -341,6 +342,12 @@ public abstract record GraphNode(string Name, IReadOnlyList<string> Inputs, stri
             node.Bool("ceil_mode"), node.Bool("count_include_pad"));
     }
 
+    private static AdaptiveAvgPoolNode ReadAdaptiveAvgPool(NetworkGraph.JsonReader node, string name, IReadOnlyList<string> inputs, string output, bool trainingOnly)
+    {
+        var size = node.Pair("output_size", 1);
+        return new AdaptiveAvgPoolNode(name, inputs, output, trainingOnly, size.Height, size.Width);
+    }
+
     /// <summary>A height × width attribute as PyTorch writes it: one number when square, else <c>[height, width]</c>.</summary>
     private protected static void WritePair(Utf8JsonWriter writer, string name, int height, int width)
     {
@@ -371,6 +378,7 @@ public abstract record GraphNode(string Name, IReadOnlyList<string> Inputs, stri
             "LRN" => new LrnNode(name, inputs, output, trainingOnly, node.Positive("size"), node.Float("alpha"), node.Float("beta"), node.Float("k")),
             "Concat" => new ConcatNode(name, inputs, output, trainingOnly),
             "GlobalAveragePool" => new GlobalAveragePoolNode(name, inputs, output, trainingOnly),
+            "AdaptiveAvgPool" => ReadAdaptiveAvgPool(node, name, inputs, output, trainingOnly),
             "Flatten" => new FlattenNode(name, inputs, output, trainingOnly),
             "Dropout" => new DropoutNode(name, inputs, output, trainingOnly, node.Float("p")),
             "Linear" => new LinearNode(name, inputs, output, trainingOnly, node.Positive("out_features"), node.Bool("relu"), node.String("weight"), node.OptionalString("bias")),
@@ -485,6 +493,18 @@ public sealed record ConcatNode(string Name, IReadOnlyList<string> Inputs, strin
 }
 
 /// <summary>The mean of each channel: C×H×W → C×1×1.</summary>
+/// <summary>
+/// PyTorch's <c>AdaptiveAvgPool2d(output_size)</c>: output cell (i, j) averages input rows [floor(i·H/h), ceil((i+1)·H/h))
+/// and columns likewise (<see cref="Kernels.ReferenceKernels.AdaptiveWindow"/>).
+/// </summary>
+public sealed record AdaptiveAvgPoolNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly, int OutputHeight, int OutputWidth)
+    : GraphNode(Name, Inputs, Output, TrainingOnly)
+{
+    public override string Op => "AdaptiveAvgPool";
+
+    private protected override void WriteAttributes(Utf8JsonWriter writer) => WritePair(writer, "output_size", OutputHeight, OutputWidth);
+}
+
 public sealed record GlobalAveragePoolNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly)
     : GraphNode(Name, Inputs, Output, TrainingOnly)
 {

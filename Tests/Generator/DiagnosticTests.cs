@@ -67,6 +67,8 @@ public sealed class DiagnosticTests
     [InlineData("[[|Conv(16, KernelWidth = 0)|]] public partial Conv Conv1 { get; }", "KernelWidth of 'Conv1'", "positive", "is 0")]
     [InlineData("[[|Conv(16, KernelHeight = 3, StrideHeight = -1)|]] public partial Conv Conv1 { get; }", "StrideHeight of 'Conv1'", "positive", "is -1")]
     [InlineData("[[|MaxPool(KernelHeight = 3, PaddingWidth = -1)|]] public partial Pool Pool1 { get; }", "PaddingWidth of 'Pool1'", "0 or more", "is -1")]
+    [InlineData("[[|AdaptiveAveragePool(0)|]] public partial Pool Pool1 { get; }", "Output of 'Pool1'", "positive", "is 0")]
+    [InlineData("[[|AdaptiveAveragePool(OutputHeight = 4, OutputWidth = -2)|]] public partial Pool Pool1 { get; }", "OutputWidth of 'Pool1'", "positive", "is -2")]
     public void IG0004_BadPerDimensionSize_IsNamedByItsDimension(string layer, params string[] facts)
         => AssertMessage(Single("IG0004", Net(layer, Head)), facts);
 

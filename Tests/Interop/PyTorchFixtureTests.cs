@@ -53,6 +53,20 @@ public sealed class PyTorchFixtureTests(ITestOutputHelper output)
         agreement.AssertWithinTolerances();
     }
 
+    /// <summary>AdaptiveNet (an adaptive average pool of 14x14 to 4x4, windows overlapping) against PyTorch's <c>adaptive_avg_pool2d</c>.</summary>
+    [Fact]
+    public void AdaptiveNetAgreesWithTheCommittedPyTorchFixtures()
+    {
+        var network = new InceptionGen.Tests.Training.AdaptiveNet(maxBatch: 4, seed: 99);
+        var published = Path.Combine(AppContext.BaseDirectory, "Interop", "Fixtures", "AdaptiveNet");
+        var folder = Directory.Exists(published) ? published : Path.Combine(PyTorchAgreement.RepositoryRoot(), "Tests", "Interop", "Fixtures", "AdaptiveNet");
+
+        var agreement = PyTorchAgreement.Compare(network, folder);
+
+        output.WriteLine($"AdaptiveNet vs PyTorch: {agreement}");
+        agreement.AssertWithinTolerances();
+    }
+
     [Fact]
     public void ChangedWeightsOrMasksAreCaught()
     {

@@ -157,6 +157,8 @@ class InceptionGenNet(nn.Module):
                 shape = (shape[0],) + tuple(_pooled(shape[1 + a], node, a) for a in (0, 1))
             elif op == "GlobalAveragePool":
                 shape = (shape[0], 1, 1)
+            elif op == "AdaptiveAvgPool":
+                shape = (shape[0],) + _pair(node["output_size"])
             elif op == "LRN":
                 self._layers[name] = nn.LocalResponseNorm(node["size"], alpha=node["alpha"], beta=node["beta"], k=node["k"])
             elif op == "Concat":
@@ -222,6 +224,8 @@ class InceptionGenNet(nn.Module):
             return torch.cat(inputs, dim=1)
         if op == "GlobalAveragePool":
             return F.adaptive_avg_pool2d(x, 1)
+        if op == "AdaptiveAvgPool":
+            return F.adaptive_avg_pool2d(x, _pair(node["output_size"]))
         if op == "Flatten":
             return torch.flatten(x, 1)
         if op == "Dropout":
