@@ -105,41 +105,41 @@ public static class OnnxExporter
             {
                 case ConvNode conv:
                     Add("Conv", conv.Name, [input, Initializer(conv.Weight), .. Bias(conv.Bias)], Activation(conv.Output, conv.Relu),
-                        Ints("kernel_shape", conv.Kernel, conv.Kernel), Ints("strides", conv.Stride, conv.Stride),
-                        Ints("pads", conv.Padding, conv.Padding, conv.Padding, conv.Padding));
+                        Ints("kernel_shape", conv.KernelHeight, conv.KernelWidth), Ints("strides", conv.StrideHeight, conv.StrideWidth),
+                        Ints("pads", conv.PaddingHeight, conv.PaddingWidth, conv.PaddingHeight, conv.PaddingWidth));
                     Relu(conv.Output, conv.Relu);
                     break;
                 case MaxPoolNode pool:
                     {
                         // Padding counts as −∞; extra end padding only decides how many windows there are.
-                        var (endY, endX) = EndPadding(inputShape, _shapes[pool.Output], pool.Kernel, pool.Stride, pool.Padding);
-                        Add("MaxPool", pool.Name, [input], Output(pool.Output), Ints("kernel_shape", pool.Kernel, pool.Kernel),
-                            Ints("strides", pool.Stride, pool.Stride), Ints("pads", pool.Padding, pool.Padding, endY, endX));
+                        var (endY, endX) = EndPadding(inputShape, _shapes[pool.Output], (pool.KernelHeight, pool.KernelWidth), (pool.StrideHeight, pool.StrideWidth), (pool.PaddingHeight, pool.PaddingWidth));
+                        Add("MaxPool", pool.Name, [input], Output(pool.Output), Ints("kernel_shape", pool.KernelHeight, pool.KernelWidth),
+                            Ints("strides", pool.StrideHeight, pool.StrideWidth), Ints("pads", pool.PaddingHeight, pool.PaddingWidth, endY, endX));
                         break;
                     }
 
                 case AvgPoolNode pool:
                     {
-                        if (!pool.CountIncludePad && pool.Padding > 0)
+                        if (!pool.CountIncludePad && (pool.PaddingHeight > 0 || pool.PaddingWidth > 0))
                         {
                             throw new NotSupportedException($"{pool.Name}: average pooling that excludes padding from the divisor is not exported");
                         }
 
                         var source = input;
                         var padded = inputShape;
-                        if (pool.Padding > 0)
+                        if (pool.PaddingHeight > 0 || pool.PaddingWidth > 0)
                         {
                             // Zeros that count in the divisor, as PyTorch's count_include_pad=True (and Caffe) have them.
-                            var p = pool.Padding;
+                            var (py, px) = (pool.PaddingHeight, pool.PaddingWidth);
                             source = pool.Output + ".padded";
-                            Add("Pad", pool.Name + ".pad", [input, Int64Initializer(pool.Name + ".pads", [0, 0, p, p, 0, 0, p, p])], source);
-                            padded = inputShape with { Height = inputShape.Height + 2 * p, Width = inputShape.Width + 2 * p };
+                            Add("Pad", pool.Name + ".pad", [input, Int64Initializer(pool.Name + ".pads", [0, 0, py, px, 0, 0, py, px])], source);
+                            padded = inputShape with { Height = inputShape.Height + 2 * py, Width = inputShape.Width + 2 * px };
                         }
 
                         // Windows hanging past the (padded) input divide by the part inside it.
-                        var (endY, endX) = EndPadding(padded, _shapes[pool.Output], pool.Kernel, pool.Stride, 0);
-                        Add("AveragePool", pool.Name, [source], Output(pool.Output), Ints("kernel_shape", pool.Kernel, pool.Kernel),
-                            Ints("strides", pool.Stride, pool.Stride), Ints("pads", 0, 0, endY, endX), Int("count_include_pad", 0));
+                        var (endY, endX) = EndPadding(padded, _shapes[pool.Output], (pool.KernelHeight, pool.KernelWidth), (pool.StrideHeight, pool.StrideWidth), (0, 0));
+                        Add("AveragePool", pool.Name, [source], Output(pool.Output), Ints("kernel_shape", pool.KernelHeight, pool.KernelWidth),
+                            Ints("strides", pool.StrideHeight, pool.StrideWidth), Ints("pads", 0, 0, endY, endX), Int("count_include_pad", 0));
                         break;
                     }
 
@@ -155,6 +155,15 @@ public static class OnnxExporter
                 case ConcatNode concat:
                     Add("Concat", concat.Name, [.. concat.Inputs.Select(name => _values[name])], Output(concat.Output), Int("axis", 1));
                     break;
+                case AdaptiveAvgPoolNode adaptive:
+                    {
+                        // ONNX has no adaptive pool: export it as the AveragePool it is when its windows are one size at one step.
+                        var (kernelY, strideY) = UniformWindows(adaptive, inputShape.Height, adaptive.OutputHeight, "rows");
+                        var (kernelX, strideX) = UniformWindows(adaptive, inputShape.Width, adaptive.OutputWidth, "columns");
+                        Add("AveragePool", adaptive.Name, [input], Output(adaptive.Output), Ints("kernel_shape", kernelY, kernelX), Ints("strides", strideY, strideX));
+                        break;
+                    }
+
                 case GlobalAveragePoolNode gap:
                     Add("GlobalAveragePool", gap.Name, [input], Output(gap.Output));
                     break;
@@ -192,11 +201,31 @@ public static class OnnxExporter
         }
 
         /// <summary>
+        /// The window size and step of an adaptive pool along one dimension, when every window has the same size and each
+        /// starts the same step after the last (a size divisible by the output, or any output of 1); else it cannot be exported.
+        /// </summary>
+        private static (int Kernel, int Stride) UniformWindows(AdaptiveAvgPoolNode node, int size, int outputs, string what)
+        {
+            var windows = Enumerable.Range(0, outputs).Select(o => InceptionGen.Kernels.ReferenceKernels.AdaptiveWindow(o, size, outputs)).ToList();
+            var kernel = windows[0].End - windows[0].Start;
+            var stride = outputs > 1 ? windows[1].Start - windows[0].Start : 1;
+            if (windows.Select((window, o) => window.End - window.Start == kernel && window.Start == o * stride).All(uniform => uniform))
+            {
+                return (kernel, stride);
+            }
+
+            throw new NotSupportedException($"{node.Name}: adaptive average pooling of {size} {what} to {outputs} has windows of different sizes or steps " +
+                $"({string.Join(", ", windows.Select(window => $"[{window.Start}, {window.End})"))}), and ONNX has no adaptive pool; " +
+                "only an adaptive pool whose windows are uniform (a size divisible by the output) exports, as AveragePool");
+        }
+
+        /// <summary>
         /// End padding that makes ONNX's floor-mode window count equal <paramref name="output"/>: the last window starts at
         /// (output − 1)·stride − padding and must end inside the padded input.
         /// </summary>
-        private static (int Y, int X) EndPadding(FeatureShape input, FeatureShape output, int kernel, int stride, int padding)
-            => (Math.Max(0, (output.Height - 1) * stride + kernel - input.Height - padding), Math.Max(0, (output.Width - 1) * stride + kernel - input.Width - padding));
+        private static (int Y, int X) EndPadding(FeatureShape input, FeatureShape output, (int Height, int Width) kernel, (int Height, int Width) stride, (int Height, int Width) padding)
+            => (Math.Max(0, (output.Height - 1) * stride.Height + kernel.Height - input.Height - padding.Height),
+                Math.Max(0, (output.Width - 1) * stride.Width + kernel.Width - input.Width - padding.Width));
 
         /// <summary>The ONNX name of a node's final output: the model's output is called <see cref="OutputName"/>.</summary>
         private string Output(string name)

@@ -19,7 +19,7 @@ internal sealed class AuxiliaryClassifierLayer : ILayerDescriptor
     public LayerTraits Traits { get; } = new(ReadsMap: false, MakesVector: false, NeedsBlockedInput: false, IsTap: true);
 
     public bool CheckOptions(Planner planner, LayerModel layer)
-        => planner.Positive(layer.Location, layer.Name, ("Classes", layer.OutChannels), ("PoolKernel", layer.Kernel), ("PoolStride", layer.Stride), ("ConvChannels", layer.ConvChannels), ("HiddenUnits", layer.HiddenUnits))
+        => planner.Positive(layer.Location, layer.Name, ("Classes", layer.OutChannels), ("PoolKernel", layer.Kernel.Height), ("PoolStride", layer.Stride.Height), ("ConvChannels", layer.ConvChannels), ("HiddenUnits", layer.HiddenUnits))
            & planner.Check(layer.LossWeight >= 0f && !float.IsInfinity(layer.LossWeight), layer.Location, "LossWeight", layer.Name, Planner.Float(layer.LossWeight), "it must be a finite number ≥ 0 (the paper uses 0.3)")
            & planner.CheckRate(layer.Location, layer.Name, "DropoutRate", layer.Rate);
 
@@ -49,9 +49,9 @@ internal sealed class AuxiliaryClassifierLayer : ILayerDescriptor
         }
 
         var source = planner.Tensors[trunk];
-        var height = Planner.PoolOutput(source.Height, layer.Kernel, layer.Stride, 0, ceilMode: true);
-        var width = Planner.PoolOutput(source.Width, layer.Kernel, layer.Stride, 0, ceilMode: true);
-        if (!planner.CheckNotEmpty(layer, $"the head's avg pool {layer.Kernel}x{layer.Kernel}/{layer.Stride}", source, height, width))
+        var height = Planner.PoolOutput(source.Height, layer.Kernel.Height, layer.Stride.Height, 0, ceilMode: true);
+        var width = Planner.PoolOutput(source.Width, layer.Kernel.Width, layer.Stride.Width, 0, ceilMode: true);
+        if (!planner.CheckNotEmpty(layer, $"the head's avg pool {layer.Kernel.Text}/{layer.Stride.ShortText}", source, height, width))
         {
             return null;
         }

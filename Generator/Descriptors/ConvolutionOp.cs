@@ -42,11 +42,11 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
     /// </summary>
     public override int WeightGradientBandRows(OpPlan op)
         => op.Backward is null ? 0
-            : op.Kernel == 1 ? op.OutHeight
+            : op.Kernel.Height == 1 ? op.OutHeight
             : System.Math.Max(1, System.Math.Min(op.OutHeight, 64 * 1024 / (op.OutWidth * Planner.Block * sizeof(float) * op.Backward.WeightBlocks)));
 
     /// <summary>Floats of the packed weights: whole output blocks × the input channels the kernels loop over × taps.</summary>
-    public override int PackedLength(OpPlan op) => Planner.Blocks(op.OutChannels) * op.LoopChannels * op.Kernel * op.Kernel * Planner.Block;
+    public override int PackedLength(OpPlan op) => Planner.Blocks(op.OutChannels) * op.LoopChannels * op.Kernel.Area * Planner.Block;
 
     public override int BackwardOutputLength(OpPlan op, TensorPlan source, TensorPlan target) => Emitter.RoundUp(op.OutChannels) * target.Height * target.Width;
 
@@ -68,20 +68,26 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
         => emitter.WriteConvolutionDataBackward(c.Op, c.Source, c.Target, c.Y("activations"), c.Y("gradients"), referenceData, c.Wanted);
 
     public override string GraphNode(OpPlan op, string head)
-        => $"new {GraphTypes}ConvNode({head}, {op.OutChannels}, {op.Kernel}, {op.Stride}, {op.Padding}, {Emitter.Bool(op.Relu)}, {Emitter.WeightName(op.Weights)}, {Emitter.WeightName(op.Bias)}),";
+        => $"new {GraphTypes}ConvNode({head}, {op.OutChannels}, {Emitter.Geometry(op)}, {Emitter.Bool(op.Relu)}, {Emitter.WeightName(op.Weights)}, {Emitter.WeightName(op.Bias)}),";
 
     // ---- the layer: [Conv] ----------------------------------------------------------------------
 
     public LayerTraits Traits { get; } = new(ReadsMap: true, MakesVector: false, NeedsBlockedInput: true, IsTap: false);
 
     public bool CheckOptions(Planner planner, LayerModel layer)
-        => planner.Positive(layer.Location, layer.Name, ("OutChannels", layer.OutChannels), ("Kernel", layer.Kernel), ("Stride", layer.Stride))
-           & planner.NotNegative(layer.Location, layer.Name, "Padding", layer.Padding)
+        => planner.Positive(layer.Location, layer.Name, ("OutChannels", layer.OutChannels))
+           & planner.PositivePair(layer.Location, layer.Name, "Kernel", layer.Kernel) & planner.PositivePair(layer.Location, layer.Name, "Stride", layer.Stride)
+           & planner.NotNegativePair(layer.Location, layer.Name, "Padding", layer.Padding)
            & (!layer.BatchNorm || BatchNormOp.CheckValues(planner, layer, "BatchNormEpsilon", "BatchNormMomentum"));
 
     public int? Lower(Planner planner, LayerModel layer, LayerInput input) => LowerLayer(planner, layer, input.Trunk);
 
-    public string KindText(LayerModel layer) => $"conv {layer.Kernel}x{layer.Kernel}/{layer.Stride}{(layer.BatchNorm ? " + BN" : "")}";
+    public string KindText(LayerModel layer) => Text(layer.Kernel, layer.Stride) + (layer.BatchNorm ? " + BN" : "");
+
+    /// <summary><c>conv 3x3/1</c>, <c>conv 1x7/1</c>, <c>conv 3x5/2x1</c>.</summary>
+    public static string Text(SizePair kernel, SizePair stride) => $"conv {kernel.Text}/{stride.ShortText}";
+
+    private static string PaddingText(SizePair padding) => padding.Height > 0 || padding.Width > 0 ? $" pad {padding.ShortText}" : "";
 
     public string Handle(Emitter emitter, LayerPlan layer, string shape) => emitter.ConvHandle(layer.Model.Name, layer.Model.BatchNorm ? BatchNormConvPart : "");
 
@@ -92,9 +98,9 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
     private static int? LowerLayer(Planner planner, LayerModel layer, int input)
     {
         var source = planner.Tensors[input];
-        var size = Planner.ConvOutput(source.Height, layer.Kernel, layer.Stride, layer.Padding);
-        var width = Planner.ConvOutput(source.Width, layer.Kernel, layer.Stride, layer.Padding);
-        if (!planner.CheckNotEmpty(layer, $"conv {layer.Kernel}x{layer.Kernel}/{layer.Stride} pad {layer.Padding}", source, size, width))
+        var size = Planner.ConvOutput(source.Height, layer.Kernel.Height, layer.Stride.Height, layer.Padding.Height);
+        var width = Planner.ConvOutput(source.Width, layer.Kernel.Width, layer.Stride.Width, layer.Padding.Width);
+        if (!planner.CheckNotEmpty(layer, $"{Text(layer.Kernel, layer.Stride)} pad {layer.Padding.ShortText}", source, size, width))
         {
             return null;
         }
@@ -115,21 +121,21 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
     // ---- the op: lowering, parameters and counts ------------------------------------------------
 
     public static void Add(Planner planner, string layer, string part, int input, int output, int channelOffset, int outChannels,
-        int kernel, int stride, int padding, bool bias, bool relu, bool auxiliary)
+        SizePair kernel, SizePair stride, SizePair padding, bool bias, bool relu, bool auxiliary)
     {
         var source = planner.Tensors[input];
         var target = planner.Tensors[output];
         var qualified = part.Length == 0 ? layer : layer + "." + part;
-        var weights = planner.AddParameter(qualified + ".Weights", new[] { outChannels, source.Channels, kernel, kernel }, false, source.Channels * kernel * kernel, relu, auxiliary);
-        var convInput = padding > 0 ? PadOp.Add(planner, layer, part, input, padding, auxiliary) : input;
+        var weights = planner.AddParameter(qualified + ".Weights", new[] { outChannels, source.Channels, kernel.Height, kernel.Width }, false, source.Channels * kernel.Area, relu, auxiliary);
+        var convInput = padding.Height > 0 || padding.Width > 0 ? PadOp.Add(planner, layer, part, input, padding, auxiliary) : input;
         var loopChannels = source.ChannelMap.Count > 0 ? source.PhysicalChannels : source.Channels;
-        var packedOffset = planner.ReservePacked(qualified, (long)Planner.Blocks(outChannels) * loopChannels * kernel * kernel * Planner.Block);
+        var packedOffset = planner.ReservePacked(qualified, (long)Planner.Blocks(outChannels) * loopChannels * kernel.Area * Planner.Block);
         var packedBiasOffset = planner.ReservePacked(qualified, Planner.Blocks(outChannels) * Planner.Block);
-        var biasName = bias ? planner.AddParameter(qualified + ".Bias", new[] { outChannels }, true, source.Channels * kernel * kernel, relu, auxiliary) : null;
-        var multiplyAdds = (long)outChannels * source.Channels * kernel * kernel * target.Height * target.Width;
+        var biasName = bias ? planner.AddParameter(qualified + ".Bias", new[] { outChannels }, true, source.Channels * kernel.Area, relu, auxiliary) : null;
+        var multiplyAdds = (long)outChannels * source.Channels * kernel.Area * target.Height * target.Width;
         var slice = channelOffset > 0 || outChannels != target.Channels ? $"; writes channels [{channelOffset}, {channelOffset + outChannels}) of {target.Name}" : "";
         var op = Planner.NewOp(OpKind.Conv, layer, part,
-            $"conv {kernel}x{kernel}/{stride}{(padding > 0 ? $" pad {padding}" : "")}, {source.Channels} -> {outChannels} channels, {source.Height}x{source.Width} -> {target.Height}x{target.Width}{(relu ? ", ReLU" : "")}{slice}",
+            $"{Text(kernel, stride)}{PaddingText(padding)}, {source.Channels} -> {outChannels} channels, {source.Height}x{source.Width} -> {target.Height}x{target.Width}{(relu ? ", ReLU" : "")}{slice}",
             convInput, output, planner.Tensors[convInput], target, auxiliary) with
         {
             OutputChannelOffset = channelOffset,
@@ -149,8 +155,8 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
         planner.Ops.Add(op);
         if (part.Length > 0)
         {
-            planner.Summary.Add(new SummaryRow(qualified, $"conv {kernel}x{kernel}/{stride}", outChannels, target.Height, target.Width,
-                (long)outChannels * source.Channels * kernel * kernel + (bias ? outChannels : 0), multiplyAdds, 1, auxiliary));
+            planner.Summary.Add(new SummaryRow(qualified, Text(kernel, stride), outChannels, target.Height, target.Width,
+                (long)outChannels * source.Channels * kernel.Area + (bias ? outChannels : 0), multiplyAdds, 1, auxiliary));
         }
     }
 }

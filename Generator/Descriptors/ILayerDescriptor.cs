@@ -55,6 +55,7 @@ internal static class LayerDescriptors
         LayerKind.MaxPool => (ILayerDescriptor)OpDescriptor.For(OpKind.MaxPool),
         LayerKind.AvgPool => (ILayerDescriptor)OpDescriptor.For(OpKind.AvgPool),
         LayerKind.GlobalAveragePool => (ILayerDescriptor)OpDescriptor.For(OpKind.GlobalAveragePool),
+        LayerKind.AdaptiveAveragePool => (ILayerDescriptor)OpDescriptor.For(OpKind.AdaptiveAveragePool),
         LayerKind.LocalResponseNorm => (ILayerDescriptor)OpDescriptor.For(OpKind.LocalResponseNorm),
         LayerKind.Linear => (ILayerDescriptor)OpDescriptor.For(OpKind.Linear),
         LayerKind.Dropout => (ILayerDescriptor)OpDescriptor.For(OpKind.Dropout),

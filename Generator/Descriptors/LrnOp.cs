@@ -23,7 +23,7 @@ internal sealed class LrnOp : DataOpDescriptor, ILayerDescriptor
     public override void WriteForward(Emitter emitter, OpPlan op, TensorPlan source, TensorPlan target)
     {
         var w = emitter.Writer;
-        var reference = $"{Emitter.Kernels}.LocalResponseNorm({Emitter.InputSlice(source)}, {Emitter.ChannelMap(source)}, {Emitter.OutputSlice(target)}, {source.Channels}, {source.Height}, {source.Width}, size: {op.Kernel}, alpha: {Emitter.Float(op.Alpha)}, beta: {Emitter.Float(op.Beta)}, k: {Emitter.Float(op.K)});";
+        var reference = $"{Emitter.Kernels}.LocalResponseNorm({Emitter.InputSlice(source)}, {Emitter.ChannelMap(source)}, {Emitter.OutputSlice(target)}, {source.Channels}, {source.Height}, {source.Width}, size: {op.Kernel.Height}, alpha: {Emitter.Float(op.Alpha)}, beta: {Emitter.Float(op.Beta)}, k: {Emitter.Float(op.K)});";
         if (source.ChannelMap.Count > 0)
         {
             w.Line("// The input's channels have gaps (a concat), which the vectorized window does not skip.");
@@ -39,7 +39,7 @@ internal sealed class LrnOp : DataOpDescriptor, ILayerDescriptor
         {
             using (emitter.ItemLoop(source.Height, "row"))
             {
-                w.Line($"{Emitter.Blocked}.LocalResponseNormRow({Emitter.InputSlice(source)}, {Emitter.OutputSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width}, row, size: {op.Kernel}, alpha: {Emitter.Float(op.Alpha)}, beta: {Emitter.Float(op.Beta)}, k: {Emitter.Float(op.K)});");
+                w.Line($"{Emitter.Blocked}.LocalResponseNormRow({Emitter.InputSlice(source)}, {Emitter.OutputSlice(target)}, {source.PhysicalChannels}, {source.Height}, {source.Width}, row, size: {op.Kernel.Height}, alpha: {Emitter.Float(op.Alpha)}, beta: {Emitter.Float(op.Beta)}, k: {Emitter.Float(op.K)});");
             }
         }
 
@@ -53,13 +53,13 @@ internal sealed class LrnOp : DataOpDescriptor, ILayerDescriptor
     protected override string? VectorizedBackwardItem(OpPlan op, TensorPlan source) => source.ChannelMap.Count == 0 ? "row" : null;
 
     protected override string VectorizedBackwardCall(BackwardContext c)
-        => $"{Emitter.BlockedBackward}.LocalResponseNormRow({c.X("activations")}, {c.Y("activations")}, {c.Y("gradients")}, {c.X("gradients")}, {c.Source.PhysicalChannels}, {c.Source.Height}, {c.Source.Width}, row, {c.Op.Kernel}, {Emitter.Float(c.Op.Alpha)}, {Emitter.Float(c.Op.Beta)}, {Emitter.Float(c.Op.K)});";
+        => $"{Emitter.BlockedBackward}.LocalResponseNormRow({c.X("activations")}, {c.Y("activations")}, {c.Y("gradients")}, {c.X("gradients")}, {c.Source.PhysicalChannels}, {c.Source.Height}, {c.Source.Width}, row, {c.Op.Kernel.Height}, {Emitter.Float(c.Op.Alpha)}, {Emitter.Float(c.Op.Beta)}, {Emitter.Float(c.Op.K)});";
 
     protected override string ReferenceBackwardCall(BackwardContext c)
-        => $"{Emitter.Backward}.LocalResponseNorm({c.X("activations")}, {c.Y("activations")}, {c.Y("gradients")}, {Emitter.ChannelMap(c.Source)}, {c.InputGradient}, {c.Source.Channels}, {c.Source.Height}, {c.Source.Width}, {c.Op.Kernel}, {Emitter.Float(c.Op.Alpha)}, {Emitter.Float(c.Op.Beta)}, {Emitter.Float(c.Op.K)});";
+        => $"{Emitter.Backward}.LocalResponseNorm({c.X("activations")}, {c.Y("activations")}, {c.Y("gradients")}, {Emitter.ChannelMap(c.Source)}, {c.InputGradient}, {c.Source.Channels}, {c.Source.Height}, {c.Source.Width}, {c.Op.Kernel.Height}, {Emitter.Float(c.Op.Alpha)}, {Emitter.Float(c.Op.Beta)}, {Emitter.Float(c.Op.K)});";
 
     public override string GraphNode(OpPlan op, string head)
-        => $"new {GraphTypes}LrnNode({head}, {op.Kernel}, {Emitter.Float(op.Alpha)}, {Emitter.Float(op.Beta)}, {Emitter.Float(op.K)}),";
+        => $"new {GraphTypes}LrnNode({head}, {op.Kernel.Height}, {Emitter.Float(op.Alpha)}, {Emitter.Float(op.Beta)}, {Emitter.Float(op.K)}),";
 
     // ---- the layer: [LocalResponseNorm] ---------------------------------------------------------
 
@@ -69,12 +69,12 @@ internal sealed class LrnOp : DataOpDescriptor, ILayerDescriptor
     {
         var location = layer.Location;
         var name = layer.Name;
-        if (!planner.Positive(location, name, ("Size", layer.Kernel)))
+        if (!planner.Positive(location, name, ("Size", layer.Kernel.Height)))
         {
             return false;
         }
 
-        return planner.Check(layer.Kernel % 2 == 1, location, "Size", name, layer.Kernel, "it must be odd, so that the window is centred on the channel")
+        return planner.Check(layer.Kernel.Height % 2 == 1, location, "Size", name, layer.Kernel.Height, "it must be odd, so that the window is centred on the channel")
              & planner.Check(layer.Alpha >= 0f && !float.IsInfinity(layer.Alpha), location, "Alpha", name, Planner.Float(layer.Alpha), "it must be a finite number ≥ 0")
              & planner.Check(layer.Beta >= 0f && !float.IsInfinity(layer.Beta), location, "Beta", name, Planner.Float(layer.Beta), "it must be a finite number ≥ 0")
              & planner.Check(layer.K > 0f && !float.IsInfinity(layer.K), location, "K", name, Planner.Float(layer.K), "it must be a finite number > 0, or the denominator can be 0");
@@ -82,7 +82,7 @@ internal sealed class LrnOp : DataOpDescriptor, ILayerDescriptor
 
     public int? Lower(Planner planner, LayerModel layer, LayerInput input) => LowerLayer(planner, layer, input.Trunk);
 
-    public string KindText(LayerModel layer) => $"LRN {layer.Kernel}";
+    public string KindText(LayerModel layer) => $"LRN {layer.Kernel.Height}";
 
     public string Handle(Emitter emitter, LayerPlan layer, string shape) => LayerDescriptors.PlainHandle(layer, shape);
 
@@ -91,7 +91,7 @@ internal sealed class LrnOp : DataOpDescriptor, ILayerDescriptor
         var source = planner.Tensors[input];
         var output = planner.NewTensorLike(Planner.Snake(layer.Name), source, source.Height, source.Width);
         var op = Planner.NewOp(OpKind.LocalResponseNorm, layer.Name, "",
-            $"LRN across {layer.Kernel} channels, alpha {Planner.Float(layer.Alpha)}, beta {Planner.Float(layer.Beta)}, k {Planner.Float(layer.K)}, {source.ShapeText}",
+            $"LRN across {layer.Kernel.Height} channels, alpha {Planner.Float(layer.Alpha)}, beta {Planner.Float(layer.Beta)}, k {Planner.Float(layer.K)}, {source.ShapeText}",
             input, output, source, planner.Tensors[output]) with
         { Kernel = layer.Kernel, Alpha = layer.Alpha, Beta = layer.Beta, K = layer.K };
         planner.Ops.Add(op);

@@ -16,6 +16,7 @@ internal abstract class OpDescriptor
     private static readonly OpDescriptor s_maxPool = new PoolOp(max: true);
     private static readonly OpDescriptor s_avgPool = new PoolOp(max: false);
     private static readonly OpDescriptor s_globalAveragePool = new GlobalAveragePoolOp();
+    private static readonly OpDescriptor s_adaptiveAveragePool = new AdaptiveAveragePoolOp();
     private static readonly OpDescriptor s_lrn = new LrnOp();
     private static readonly OpDescriptor s_linear = new LinearOp();
     private static readonly OpDescriptor s_flatten = new FlattenOp();
@@ -32,6 +33,7 @@ internal abstract class OpDescriptor
         OpKind.MaxPool => s_maxPool,
         OpKind.AvgPool => s_avgPool,
         OpKind.GlobalAveragePool => s_globalAveragePool,
+        OpKind.AdaptiveAveragePool => s_adaptiveAveragePool,
         OpKind.LocalResponseNorm => s_lrn,
         OpKind.Linear => s_linear,
         OpKind.BlockedToPlain => s_flatten,

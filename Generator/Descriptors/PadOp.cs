@@ -26,17 +26,17 @@ internal sealed class PadOp : DataOpDescriptor
     {
         using (emitter.ItemLoop(source.PhysicalChannels / 16, "block"))
         {
-            emitter.Writer.Line($"{Emitter.Blocked}.PadBlock({Emitter.InputSlice(source, $"block * {Emitter.PlanePerBlock(source)}", Emitter.PlanePerBlock(source))}, {Emitter.OutputSlice(target, $"block * {Emitter.PlanePerBlock(target)}", Emitter.PlanePerBlock(target))}, {source.Height}, {source.Width}, {op.Padding});");
+            emitter.Writer.Line($"{Emitter.Blocked}.PadBlock({Emitter.InputSlice(source, $"block * {Emitter.PlanePerBlock(source)}", Emitter.PlanePerBlock(source))}, {Emitter.OutputSlice(target, $"block * {Emitter.PlanePerBlock(target)}", Emitter.PlanePerBlock(target))}, {source.Height}, {source.Width}, {Emitter.PaddingValues(op.Padding)});");
         }
     }
 
     protected override string? VectorizedBackwardItem(OpPlan op, TensorPlan source) => "block";
 
     protected override string VectorizedBackwardCall(BackwardContext c)
-        => $"{Emitter.BlockedBackward}.PadBlock({OutputPlane(c, "gradients")}, {InputPlane(c, "gradients")}, {c.Source.Height}, {c.Source.Width}, {c.Op.Padding});";
+        => $"{Emitter.BlockedBackward}.PadBlock({OutputPlane(c, "gradients")}, {InputPlane(c, "gradients")}, {c.Source.Height}, {c.Source.Width}, {Emitter.PaddingValues(c.Op.Padding)});";
 
     protected override string ReferenceBackwardCall(BackwardContext c)
-        => $"{Emitter.Backward}.Pad({c.Y("gradients")}, {c.InputGradient}, {c.Source.PhysicalChannels}, {c.Source.Height}, {c.Source.Width}, {c.Op.Padding});";
+        => $"{Emitter.Backward}.Pad({c.Y("gradients")}, {c.InputGradient}, {c.Source.PhysicalChannels}, {c.Source.Height}, {c.Source.Width}, {Emitter.PaddingValues(c.Op.Padding)});";
 
     // ---- the op ---------------------------------------------------------------------------------
 
@@ -44,12 +44,12 @@ internal sealed class PadOp : DataOpDescriptor
     /// A padded convolution reads a copy of its input with a zero border, so its kernel needs no bounds
     /// checks; the copy is live only until the convolution has run.
     /// </summary>
-    public static int Add(Planner planner, string layer, string part, int input, int padding, bool auxiliary)
+    public static int Add(Planner planner, string layer, string part, int input, SizePair padding, bool auxiliary)
     {
         var source = planner.Tensors[input];
-        var padded = planner.AddTensor(source.Name + "_padded", source.Channels, source.PhysicalChannels, source.Height + 2 * padding, source.Width + 2 * padding,
+        var padded = planner.AddTensor(source.Name + "_padded", source.Channels, source.PhysicalChannels, source.Height + 2 * padding.Height, source.Width + 2 * padding.Width,
             TensorLayout.Blocked, auxiliary ? TensorStorage.TrainingOnly : TensorStorage.Arena, source.ChannelMap) ?? throw new InvalidOperationException("tensor size checked before");
-        var op = Planner.NewOp(OpKind.Pad, layer, part, $"zero border of {padding} around {source.Name} {source.ShapeText}", input, padded, source, planner.Tensors[padded], auxiliary) with { Padding = padding };
+        var op = Planner.NewOp(OpKind.Pad, layer, part, $"zero border of {padding.ShortText} around {source.Name} {source.ShapeText}", input, padded, source, planner.Tensors[padded], auxiliary) with { Padding = padding };
         planner.Ops.Add(op);
         return padded;
     }

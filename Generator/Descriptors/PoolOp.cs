@@ -31,7 +31,7 @@ internal sealed class PoolOp(bool max) : DataOpDescriptor, ILayerDescriptor
         var blocks = source.PhysicalChannels / 16;
         var sliceStart = op.OutputChannelOffset * target.Height * target.Width;
         var outPlane = op.OutHeight * op.OutWidth * 16;
-        w.Line($"var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding});");
+        w.Line($"var geometry = new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, {Emitter.GeometryArguments(op)});");
         using (w.Block($"if ({Emitter.Vector128Accelerated})"))
         {
             using (emitter.ItemLoop(blocks, "block"))
@@ -55,7 +55,7 @@ internal sealed class PoolOp(bool max) : DataOpDescriptor, ILayerDescriptor
     protected override string VectorizedBackwardCall(BackwardContext c)
     {
         var op = c.Op;
-        var geometry = $"new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: {c.Source.Height}, InWidth: {c.Source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding})";
+        var geometry = $"new global::InceptionGen.Kernels.PoolGeometry(Channels: 16, InHeight: {c.Source.Height}, InWidth: {c.Source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, {Emitter.GeometryArguments(op)})";
         return max
             ? $"{Emitter.BlockedBackward}.MaxPoolBlock({InputPlane(c, "activations")}, {OutputPlane(c, "activations")}, {OutputPlane(c, "gradients")}, {InputPlane(c, "gradients")}, {geometry});"
             : $"{Emitter.BlockedBackward}.AvgPoolBlock({OutputPlane(c, "gradients")}, {InputPlane(c, "gradients")}, {geometry});";
@@ -68,8 +68,8 @@ internal sealed class PoolOp(bool max) : DataOpDescriptor, ILayerDescriptor
 
     public override string GraphNode(OpPlan op, string head)
         => max
-            ? $"new {GraphTypes}MaxPoolNode({head}, {op.Kernel}, {op.Stride}, {op.Padding}, {Emitter.Bool(op.CeilMode)}),"
-            : $"new {GraphTypes}AvgPoolNode({head}, {op.Kernel}, {op.Stride}, {op.Padding}, {Emitter.Bool(op.CeilMode)}, true),";
+            ? $"new {GraphTypes}MaxPoolNode({head}, {Emitter.Geometry(op)}, {Emitter.Bool(op.CeilMode)}),"
+            : $"new {GraphTypes}AvgPoolNode({head}, {Emitter.Geometry(op)}, {Emitter.Bool(op.CeilMode)}, true),";
 
     // ---- the layer: [MaxPool], [AvgPool] --------------------------------------------------------
 
@@ -77,14 +77,29 @@ internal sealed class PoolOp(bool max) : DataOpDescriptor, ILayerDescriptor
 
     public bool CheckOptions(Planner planner, LayerModel layer)
     {
-        var ok = planner.Positive(layer.Location, layer.Name, ("Kernel", layer.Kernel), ("Stride", layer.Stride)) & planner.NotNegative(layer.Location, layer.Name, "Padding", layer.Padding);
-        if (ok && (long)layer.Padding * 2 > layer.Kernel)
+        var ok = planner.PositivePair(layer.Location, layer.Name, "Kernel", layer.Kernel) & planner.PositivePair(layer.Location, layer.Name, "Stride", layer.Stride)
+            & planner.NotNegativePair(layer.Location, layer.Name, "Padding", layer.Padding);
+        if (ok && layer.Padding.IsSquare && layer.Kernel.IsSquare)
         {
-            planner.Report(DiagnosticDescriptors.InvalidOptionValue, layer.Location, "Padding", layer.Name, layer.Padding, $"it must be at most half the kernel ({layer.Kernel / 2}), or some windows would hold only padding");
-            ok = false;
+            ok = CheckPadding("Padding", layer.Padding.Height, layer.Kernel.Height);
+        }
+        else if (ok)
+        {
+            ok = CheckPadding("PaddingHeight", layer.Padding.Height, layer.Kernel.Height) & CheckPadding("PaddingWidth", layer.Padding.Width, layer.Kernel.Width);
         }
 
         return ok;
+
+        bool CheckPadding(string option, int padding, int kernel)
+        {
+            if ((long)padding * 2 <= kernel)
+            {
+                return true;
+            }
+
+            planner.Report(DiagnosticDescriptors.InvalidOptionValue, layer.Location, option, layer.Name, padding, $"it must be at most half the kernel ({kernel / 2}), or some windows would hold only padding");
+            return false;
+        }
     }
 
     public int? Lower(Planner planner, LayerModel layer, LayerInput input) => LowerLayer(planner, layer, input.Trunk);
@@ -97,9 +112,9 @@ internal sealed class PoolOp(bool max) : DataOpDescriptor, ILayerDescriptor
     {
         var source = planner.Tensors[input];
         var kind = layer.Kind == LayerKind.MaxPool ? OpKind.MaxPool : OpKind.AvgPool;
-        var height = Planner.PoolOutput(source.Height, layer.Kernel, layer.Stride, layer.Padding, layer.CeilMode);
-        var width = Planner.PoolOutput(source.Width, layer.Kernel, layer.Stride, layer.Padding, layer.CeilMode);
-        if (!planner.CheckNotEmpty(layer, PoolOp.Text(kind, layer.Kernel, layer.Stride) + (layer.Padding > 0 ? $" pad {layer.Padding}" : ""), source, height, width))
+        var height = Planner.PoolOutput(source.Height, layer.Kernel.Height, layer.Stride.Height, layer.Padding.Height, layer.CeilMode);
+        var width = Planner.PoolOutput(source.Width, layer.Kernel.Width, layer.Stride.Width, layer.Padding.Width, layer.CeilMode);
+        if (!planner.CheckNotEmpty(layer, PoolOp.Text(kind, layer.Kernel, layer.Stride) + PaddingText(layer.Padding), source, height, width))
         {
             return null;
         }
@@ -111,13 +126,13 @@ internal sealed class PoolOp(bool max) : DataOpDescriptor, ILayerDescriptor
 
     // ---- the op ---------------------------------------------------------------------------------
 
-    public static void Add(Planner planner, OpKind kind, string layer, string part, int input, int output, int channelOffset, int kernel, int stride, int padding, bool auxiliary, bool ceilMode = false)
+    public static void Add(Planner planner, OpKind kind, string layer, string part, int input, int output, int channelOffset, SizePair kernel, SizePair stride, SizePair padding, bool auxiliary, bool ceilMode = false)
     {
         var source = planner.Tensors[input];
         var target = planner.Tensors[output];
         var slice = channelOffset > 0 || source.Channels != target.Channels ? $"; writes channels [{channelOffset}, {channelOffset + source.Channels}) of {target.Name}" : "";
         var op = Planner.NewOp(kind, layer, part,
-            $"{PoolOp.Text(kind, kernel, stride)}{(padding > 0 ? $" pad {padding}" : "")}, {source.ShapeText} -> {source.Channels}x{target.Height}x{target.Width}{slice}",
+            $"{PoolOp.Text(kind, kernel, stride)}{PaddingText(padding)}, {source.ShapeText} -> {source.Channels}x{target.Height}x{target.Width}{slice}",
             input, output, source, target, auxiliary) with
         {
             OutputChannelOffset = channelOffset,
@@ -134,6 +149,8 @@ internal sealed class PoolOp(bool max) : DataOpDescriptor, ILayerDescriptor
         }
     }
 
-    public static string Text(OpKind kind, int kernel, int stride)
-        => $"{(kind == OpKind.MaxPool ? "max" : "avg")} pool {kernel}x{kernel}/{stride}";
+    public static string Text(OpKind kind, SizePair kernel, SizePair stride)
+        => $"{(kind == OpKind.MaxPool ? "max" : "avg")} pool {kernel.Text}/{stride.ShortText}";
+
+    private static string PaddingText(SizePair padding) => padding.Height > 0 || padding.Width > 0 ? $" pad {padding.ShortText}" : "";
 }

@@ -109,6 +109,10 @@ internal static class DiagnosticDescriptors
         "Network without a layer on the input map",
         "Network '{0}' has no convolution, pool or other layer that reads the input map; a network of only [Dropout], [Linear] or [Flatten] layers on a vector input is not supported, so start it with such a layer");
 
+    public static readonly DiagnosticDescriptor ConflictingDimension = Error("IG0024",
+        "Square and per-dimension values disagree",
+        "'{0}' sets {1} = {2} and {3} = {4}; set the square {1}, or {1}Height and {1}Width, but not both with different values");
+
     /// <summary>All descriptors, for lookup by ID and for the docs test.</summary>
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
         .GetFields()

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Planning;
 
 namespace InceptionGen.Generator.Emitting;
@@ -14,7 +15,7 @@ namespace InceptionGen.Generator.Emitting;
 internal sealed partial class Emitter
 {
     /// <summary>The shared register tile, in the compilation's tile class.</summary>
-    private string TileName((int Blocks, int Pixels, int Kernel, int Stride) tile)
+    private string TileName((int Blocks, int Pixels, SizePair Kernel, SizePair Stride) tile)
         => $"{_tilesClass}.{RegisterTileEmitter.ConvolutionName(new RegisterTile(tile.Blocks, tile.Pixels, tile.Kernel, tile.Stride))}";
 
     internal void WriteConvolutionBody(OpPlan op, TensorPlan source, TensorPlan target)
@@ -42,7 +43,7 @@ internal sealed partial class Emitter
                     w.Line($"    {ParameterSpan(op.Weights)}, {ParameterSpan(op.Bias)},");
                 }
 
-                w.Line($"    new global::InceptionGen.Kernels.ConvGeometry(InChannels: {source.Channels}, InHeight: {source.Height}, InWidth: {source.Width}, OutChannels: {op.OutChannels}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: 0, Relu: {FoldedRelu(op) ?? Bool(op.Relu)}));");
+                w.Line($"    new global::InceptionGen.Kernels.ConvGeometry(InChannels: {source.Channels}, InHeight: {source.Height}, InWidth: {source.Width}, OutChannels: {op.OutChannels}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, {GeometryArguments(op, padding: 0)}, Relu: {FoldedRelu(op) ?? Bool(op.Relu)}));");
             }
         }
 
@@ -72,7 +73,7 @@ internal sealed partial class Emitter
         var target = _plan.Tensors[op.Output];
         var tiling = op.Tiling!;
         var outBlocks = (op.OutChannels + 15) / 16;
-        var weightBlock = op.LoopChannels * op.Kernel * op.Kernel * 16;
+        var weightBlock = op.LoopChannels * op.Kernel.Area * 16;
         var outputPlane = target.Height * target.Width * 16;
         var slice = op.OutputChannelOffset * target.Height * target.Width;
         w.Line($"// {op.QualifiedName}: {outBlocks} output blocks x {op.OutHeight} rows of {op.OutWidth} pixels, reading {source.Name} {source.ShapeText}.");
@@ -106,7 +107,7 @@ internal sealed partial class Emitter
             w.Line($"var image = item / {groups * op.OutHeight};");
             w.Line($"var group = item / {op.OutHeight} % {groups};");
             w.Line($"var row = item % {op.OutHeight};");
-            w.Line($"ref var input = ref {Unsafe}.Add(ref activations, inputBase + image * {source.Length} + row * {op.Stride * inputRow});");
+            w.Line($"ref var input = ref {Unsafe}.Add(ref activations, inputBase + image * {source.Length} + row * {op.Stride.Height * inputRow});");
             w.Line($"ref var output = ref {Unsafe}.Add(ref activations, outputBase + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}group * {blocks * outputPlane} + row * {op.OutWidth * 16});");
             w.Line($"ref var weights = ref {Unsafe}.Add(ref packed, {op.PackedOffset} + group * {blocks * weightBlock});");
             w.Line($"ref var bias = ref {Unsafe}.Add(ref packed, {op.PackedBiasOffset} + group * {blocks * 16});");
@@ -115,7 +116,7 @@ internal sealed partial class Emitter
     }
 
     /// <summary>One output row of register tiles: the refs <c>input</c>, <c>output</c>, <c>weights</c> and <c>bias</c> point at the row's start.</summary>
-    private sealed record TileSweep(int Kernel, int Stride, int Blocks, int Pixels, int OutWidth, int LoopChannels, int InputPlane, int InputRow, int WeightBlock, int OutputPlane, bool Relu, bool Accumulate, string? ReluExpression = null);
+    private sealed record TileSweep(SizePair Kernel, SizePair Stride, int Blocks, int Pixels, int OutWidth, int LoopChannels, int InputPlane, int InputRow, int WeightBlock, int OutputPlane, bool Relu, bool Accumulate, string? ReluExpression = null);
 
     private void WriteTileCalls(TileSweep sweep)
     {
@@ -132,14 +133,14 @@ internal sealed partial class Emitter
         {
             using (w.Block($"for (var tile = 0; tile < {fullTiles}; tile++)"))
             {
-                w.Line($"{TileName(tile)}<TBlock>(ref {Unsafe}.Add(ref input, tile * {sweep.Pixels * sweep.Stride * 16}), ref weights, ref bias, ref {Unsafe}.Add(ref output, tile * {sweep.Pixels * 16}), {arguments});");
+                w.Line($"{TileName(tile)}<TBlock>(ref {Unsafe}.Add(ref input, tile * {sweep.Pixels * sweep.Stride.Width * 16}), ref weights, ref bias, ref {Unsafe}.Add(ref output, tile * {sweep.Pixels * 16}), {arguments});");
             }
         }
 
         if (remainder > 0)
         {
             var last = (sweep.Blocks, remainder, sweep.Kernel, sweep.Stride);
-            w.Line($"{TileName(last)}<TBlock>(ref {Unsafe}.Add(ref input, {fullTiles * sweep.Pixels * sweep.Stride * 16}), ref weights, ref bias, ref {Unsafe}.Add(ref output, {fullTiles * sweep.Pixels * 16}), {arguments});");
+            w.Line($"{TileName(last)}<TBlock>(ref {Unsafe}.Add(ref input, {fullTiles * sweep.Pixels * sweep.Stride.Width * 16}), ref weights, ref bias, ref {Unsafe}.Add(ref output, {fullTiles * sweep.Pixels * 16}), {arguments});");
         }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Planning;
 
 namespace InceptionGen.Generator.Emitting;
@@ -14,7 +15,7 @@ namespace InceptionGen.Generator.Emitting;
 internal sealed partial class Emitter
 {
     /// <summary>The shared weight-gradient tile, in the compilation's tile class.</summary>
-    private string WeightTileName((int Blocks, int Channels, int Kernel, int Stride) tile)
+    private string WeightTileName((int Blocks, int Channels, SizePair Kernel, SizePair Stride) tile)
         => $"{_tilesClass}.{RegisterTileEmitter.WeightGradientName(new RegisterTile(tile.Blocks, tile.Channels, tile.Kernel, tile.Stride))}";
 
     internal static string TransposedConvolveName(OpPlan op) => "__TransposedConvolve_" + op.Schedule!.Stem;
@@ -35,7 +36,7 @@ internal sealed partial class Emitter
                     w.Line($"{Blocked}.ReluMask({outputSlice}, {outputGradientSlice});");
                 }
 
-                if (op.Stride != 1)
+                if (op.Stride != SizePair.Square(1))
                 {
                     w.Line($"{wanted}{reference}");
                 }
@@ -105,14 +106,14 @@ internal sealed partial class Emitter
         var tiling = plan.TransposedTiling!;
         var outBlocks = source.PhysicalChannels / 16;
         var slice = op.OutputChannelOffset * target.Height * target.Width;
-        var padding = op.Kernel - 1;
-        var paddedHeight = op.OutHeight + 2 * padding;
-        var paddedWidth = op.OutWidth + 2 * padding;
+        var padding = new SizePair(op.Kernel.Height - 1, op.Kernel.Width - 1);
+        var paddedHeight = op.OutHeight + 2 * padding.Height;
+        var paddedWidth = op.OutWidth + 2 * padding.Width;
         var inputPlane = paddedHeight * paddedWidth * 16;
         var outputGradientPlane = op.OutHeight * op.OutWidth * 16;
-        var weightBlock = op.OutChannels * op.Kernel * op.Kernel * 16;
+        var weightBlock = op.OutChannels * op.Kernel.Area * 16;
         var outputPlane = source.Height * source.Width * 16;
-        w.Line($"// {op.QualifiedName}: input gradient as a transposed convolution over the output gradient{(padding > 0 ? $" padded by {padding}" : "")}, adding into the gradient of {source.Name}.");
+        w.Line($"// {op.QualifiedName}: input gradient as a transposed convolution over the output gradient{(padding.Height > 0 || padding.Width > 0 ? $" padded by {padding.ShortText}" : "")}, adding into the gradient of {source.Name}.");
         w.Line(GeneratedCode);
         using (w.Block($"private void {TransposedConvolveName(op)}<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
@@ -120,13 +121,13 @@ internal sealed partial class Emitter
             w.Line("var gradients = __activationGradients!.Span;");
             w.Line("ref var packed = ref __transposedWeights!.First;");
             string inputStart;
-            if (padding > 0)
+            if (padding.Height > 0 || padding.Width > 0)
             {
                 var scratchLength = (op.OutChannels + 15) / 16 * inputPlane;
                 w.Line($"var scratch = activations.Slice({plan.ScratchOffset} * batch + image * {scratchLength}, {scratchLength});");
                 using (w.Block($"for (var block = 0; block < {(op.OutChannels + 15) / 16}; block++)"))
                 {
-                    w.Line($"{Blocked}.PadBlock(gradients.Slice({target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}block * {outputGradientPlane}, {outputGradientPlane}), scratch.Slice(block * {inputPlane}, {inputPlane}), {op.OutHeight}, {op.OutWidth}, {padding});");
+                    w.Line($"{Blocked}.PadBlock(gradients.Slice({target.TrainingOffset} * batch + image * {target.Length} + {(slice > 0 ? slice + " + " : "")}block * {outputGradientPlane}, {outputGradientPlane}), scratch.Slice(block * {inputPlane}, {inputPlane}), {op.OutHeight}, {op.OutWidth}, {PaddingValues(padding)});");
                 }
 
                 inputStart = "ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch)";
@@ -148,7 +149,7 @@ internal sealed partial class Emitter
                     w.Line($"ref var output = ref {Unsafe}.Add(ref inputGradient, group * {blocks * outputPlane} + row * {source.Width * 16});");
                     w.Line($"ref var weights = ref {Unsafe}.Add(ref packed, {plan.TransposedOffset} + group * {blocks * weightBlock});");
                     w.Line("ref var bias = ref weights; // unused: the tile adds to the gradient already there");
-                    WriteTileCalls(new TileSweep(op.Kernel, 1, blocks, pixels, source.Width, op.OutChannels, inputPlane, paddedWidth * 16, weightBlock, outputPlane, Relu: false, Accumulate: true));
+                    WriteTileCalls(new TileSweep(op.Kernel, SizePair.Square(1), blocks, pixels, source.Width, op.OutChannels, inputPlane, paddedWidth * 16, weightBlock, outputPlane, Relu: false, Accumulate: true));
                 }
             }
         }
@@ -166,7 +167,7 @@ internal sealed partial class Emitter
         var groups = outBlocks / plan.WeightBlocks;
         var chunks = (op.LoopChannels + plan.WeightChannels - 1) / plan.WeightChannels;
         var lastChannels = op.LoopChannels - (chunks - 1) * plan.WeightChannels;
-        var taps = op.Kernel * op.Kernel;
+        var taps = op.Kernel.Area;
         var weightBlock = op.LoopChannels * taps * 16;
         var outputPlane = target.Height * target.Width * 16;
         var inputPlane = source.Height * source.Width * 16;
@@ -212,10 +213,10 @@ internal sealed partial class Emitter
                     {
                         w.Line($"var rows = global::System.Math.Min({bandRows}, {op.OutHeight} - band);");
                         w.Line($"ref var gradientBand = ref {Unsafe}.Add(ref outputGradient, band * {op.OutWidth * 16});");
-                        w.Line($"ref var inputBand = ref {Unsafe}.Add(ref input, band * {op.Stride * inputRow});");
-                        using (w.Block($"for (var ky = 0; ky < {op.Kernel}; ky++)"))
+                        w.Line($"ref var inputBand = ref {Unsafe}.Add(ref input, band * {op.Stride.Height * inputRow});");
+                        using (w.Block($"for (var ky = 0; ky < {op.Kernel.Height}; ky++)"))
                         {
-                            w.Line($"ref var accumulator = ref {Unsafe}.Add(ref accumulators, ky * {op.Kernel * 16});");
+                            w.Line($"ref var accumulator = ref {Unsafe}.Add(ref accumulators, ky * {op.Kernel.Width * 16});");
                             w.Line($"ref var inputRows = ref {Unsafe}.Add(ref inputBand, ky * {inputRow});");
                             var arguments = $"ref gradientBand, ref inputRows, ref accumulator, rows, {op.OutWidth}, {outputPlane}, {inputRow}, {weightBlock}";
                             if (lastChannels == plan.WeightChannels)

@@ -33,7 +33,10 @@ internal sealed partial class Emitter
         .Where(entry => !RunsOnCallingThread(entry.op) && (_plan.IsTrainable || !entry.op.TrainingOnly));
 
     /// <summary>The input layout's zero border, when the planner gave it the first convolution's padding.</summary>
-    internal static string PaddingArgument(OpPlan inputLayout) => inputLayout.Padding > 0 ? $", padding: {inputLayout.Padding}" : "";
+    internal static string PaddingArgument(OpPlan inputLayout)
+        => inputLayout.Padding.IsSquare
+            ? inputLayout.Padding.Height > 0 ? $", padding: {inputLayout.Padding.Height}" : ""
+            : $", paddingHeight: {inputLayout.Padding.Height}, paddingWidth: {inputLayout.Padding.Width}";
 
     /// <summary>The network's own first and last ops touch the caller's spans, so they run on the calling thread.</summary>
     private static bool RunsOnCallingThread(OpPlan op) => op.IsNetworkBoundary;
@@ -312,7 +315,7 @@ internal sealed partial class Emitter
             var source = _plan.Tensors[op.Input];
             string[] Pack(string weights, string bias) =>
             [
-                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({weights}, packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});",
+                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({weights}, packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {op.OutChannels}, {source.Channels}, {KernelValues(op.Kernel)}, {ChannelMap(source)}, {op.LoopChannels});",
                 $"global::InceptionGen.Kernels.WeightPacking.PackBias({bias}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});",
             ];
             return op.BatchNorm is { FoldedOffset: >= 0 } ? FoldedPacking(op, Pack(FoldedWeights(op, "packed"), FoldedBias(op, "packed")), Pack(ParameterSpan(op.Weights), ParameterSpan(op.Bias))) : Pack(ParameterSpan(op.Weights), ParameterSpan(op.Bias));

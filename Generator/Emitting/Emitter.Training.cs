@@ -1,5 +1,6 @@
 using System.Linq;
 using InceptionGen.Generator.Descriptors;
+using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Planning;
 
 namespace InceptionGen.Generator.Emitting;
@@ -324,7 +325,7 @@ internal sealed partial class Emitter
         WriteConvolutionItems("__PackTransposedWeights", ["var parameters = __parameters.ReadOnlySpan;", "var packed = __transposedWeights!.Span;"], op =>
         {
             var source = _plan.Tensors[op.Input];
-            return [$"global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.Backward!.TransposedOffset}, {source.PhysicalChannels * op.OutChannels * op.Kernel * op.Kernel}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {source.PhysicalChannels});"];
+            return [$"global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.Backward!.TransposedOffset}, {source.PhysicalChannels * op.OutChannels * op.Kernel.Area}), {op.OutChannels}, {source.Channels}, {KernelValues(op.Kernel)}, {ChannelMap(source)}, {source.PhysicalChannels});"];
         }, Transposed);
 
         w.Line("/// <summary>Adds the weight and bias gradients the vectorized kernels summed in the packed order into <see cref=\"Gradients\"/>, one convolution per pool item.</summary>");
@@ -340,7 +341,7 @@ internal sealed partial class Emitter
             var source = _plan.Tensors[op.Input];
             var weights = _plan.Parameters[_parameterIndex[op.Weights!]];
             var bias = op.Bias is null ? "default" : $"gradients.Slice({_plan.Parameters[_parameterIndex[op.Bias]].Offset}, {op.OutChannels})";
-            return [$"global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), gradients.Slice({weights.Offset}, {weights.Length}), {bias}, {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});"];
+            return [$"global::InceptionGen.Kernels.WeightPacking.AddUnpackedGradient(packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), gradients.Slice({weights.Offset}, {weights.Length}), {bias}, {op.OutChannels}, {source.Channels}, {KernelValues(op.Kernel)}, {ChannelMap(source)}, {op.LoopChannels});"];
         });
     }
 
@@ -414,8 +415,32 @@ internal sealed partial class Emitter
         => $"{memory}.Slice({op.MaskOffset} * batch + image * {target.Length}, {target.Length}) /* dropout mask */";
 
     internal static string ConvGeometryText(OpPlan op, TensorPlan source)
-        => $"new global::InceptionGen.Kernels.ConvGeometry(InChannels: {source.Channels}, InHeight: {source.Height}, InWidth: {source.Width}, OutChannels: {op.OutChannels}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: 0, Relu: {Bool(op.Relu)})";
+        => $"new global::InceptionGen.Kernels.ConvGeometry(InChannels: {source.Channels}, InHeight: {source.Height}, InWidth: {source.Width}, OutChannels: {op.OutChannels}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, {GeometryArguments(op, padding: 0)}, Relu: {Bool(op.Relu)})";
 
     internal static string PoolGeometryText(OpPlan op, TensorPlan source)
-        => $"new global::InceptionGen.Kernels.PoolGeometry(Channels: {source.PhysicalChannels}, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, Kernel: {op.Kernel}, Stride: {op.Stride}, Padding: {op.Padding})";
+        => $"new global::InceptionGen.Kernels.PoolGeometry(Channels: {source.PhysicalChannels}, InHeight: {source.Height}, InWidth: {source.Width}, OutHeight: {op.OutHeight}, OutWidth: {op.OutWidth}, {GeometryArguments(op)})";
+
+    /// <summary>
+    /// A geometry's named kernel, stride and padding arguments: <c>Kernel: 3, Stride: 1, Padding: 1</c> when all three are
+    /// square (the constructor every square network has always called), else the six height and width values.
+    /// </summary>
+    internal static string GeometryArguments(OpPlan op, SizePair? padding = null)
+    {
+        var (kernel, stride, pad) = (op.Kernel, op.Stride, padding ?? op.Padding);
+        return kernel.IsSquare && stride.IsSquare && pad.IsSquare
+            ? $"Kernel: {kernel.Height}, Stride: {stride.Height}, Padding: {pad.Height}"
+            : $"KernelHeight: {kernel.Height}, KernelWidth: {kernel.Width}, StrideHeight: {stride.Height}, StrideWidth: {stride.Width}, PaddingHeight: {pad.Height}, PaddingWidth: {pad.Width}";
+    }
+
+    /// <summary>Kernel, stride and padding as positional arguments (graph nodes, layer handles): three numbers when all are square, else six.</summary>
+    internal static string Geometry(OpPlan op)
+        => op.Kernel.IsSquare && op.Stride.IsSquare && op.Padding.IsSquare
+            ? $"{op.Kernel.Height}, {op.Stride.Height}, {op.Padding.Height}"
+            : $"{op.Kernel.Height}, {op.Kernel.Width}, {op.Stride.Height}, {op.Stride.Width}, {op.Padding.Height}, {op.Padding.Width}";
+
+    /// <summary>A padding as the kernels' arguments: one number when square, else height and width.</summary>
+    internal static string PaddingValues(SizePair padding) => padding.IsSquare ? $"{padding.Height}" : $"{padding.Height}, {padding.Width}";
+
+    /// <summary>A kernel as the weight packing's arguments: one number when square, else height and width.</summary>
+    internal static string KernelValues(SizePair kernel) => kernel.IsSquare ? $"{kernel.Height}" : $"{kernel.Height}, {kernel.Width}";
 }

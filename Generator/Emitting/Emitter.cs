@@ -283,7 +283,7 @@ internal sealed partial class Emitter
         var op = FindOp(layer, part);
         var batchNorm = _plan.Ops.FirstOrDefault(candidate => candidate.Layer == layer && candidate.Kind == OpKind.BatchNorm && candidate.Input == op.Output);
         var batchNormArgument = batchNorm is null ? "" : $", batchNorm: {BatchNormHandle(layer, batchNorm.Part)}";
-        return $"new global::InceptionGen.Conv(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, {op.OutHeight}, {op.OutWidth}), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {op.Kernel}, {op.Stride}, {op.Padding}, {Bool(op.Relu || batchNorm?.BatchNorm?.Relu == true)}{batchNormArgument})";
+        return $"new global::InceptionGen.Conv(\"{op.QualifiedName}\", new global::InceptionGen.FeatureShape({op.OutChannels}, {op.OutHeight}, {op.OutWidth}), __parameters, {ParameterReference(op.Weights)}, {ParameterReference(op.Bias)}, {Geometry(op)}, {Bool(op.Relu || batchNorm?.BatchNorm?.Relu == true)}{batchNormArgument})";
     }
 
     internal string LinearHandle(string layer, string part)

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using InceptionGen.Generator.Model;
 using InceptionGen.Generator.Planning;
 
 namespace InceptionGen.Generator.Emitting;
@@ -32,9 +33,10 @@ internal sealed class RegisterTileEmitter
         return "global::InceptionGen.Generated." + name;
     }
 
-    public static string ConvolutionName(RegisterTile tile) => $"Convolution{tile.Blocks}x{tile.Width}Kernel{tile.Kernel}Stride{tile.Stride}";
+    /// <summary><c>Convolution4x7Kernel3Stride1</c>; a rectangular kernel or stride is named height x width (<c>Kernel1x7</c>).</summary>
+    public static string ConvolutionName(RegisterTile tile) => $"Convolution{tile.Blocks}x{tile.Width}Kernel{tile.Kernel.ShortText}Stride{tile.Stride.ShortText}";
 
-    public static string WeightGradientName(RegisterTile tile) => $"WeightGradient{tile.Blocks}x{tile.Width}Kernel{tile.Kernel}Stride{tile.Stride}";
+    public static string WeightGradientName(RegisterTile tile) => $"WeightGradient{tile.Blocks}x{tile.Width}Kernel{tile.Kernel.ShortText}Stride{tile.Stride.ShortText}";
 
     /// <summary>The file: the union of the tiles the networks' plans use, sorted, each written once.</summary>
     public static string Emit(string className, IEnumerable<RegisterTile> convolutionTiles, IEnumerable<RegisterTile> weightGradientTiles)
@@ -74,7 +76,7 @@ internal sealed class RegisterTileEmitter
     {
         var w = _writer;
         var (blocks, pixels, kernel, stride) = (tile.Blocks, tile.Width, tile.Kernel, tile.Stride);
-        w.Line($"// Register tile: {blocks} output block(s) x {pixels} pixels, {kernel}x{kernel} kernel, stride {stride}; {blocks * pixels} accumulators.");
+        w.Line($"// Register tile: {blocks} output block(s) x {pixels} pixels, {kernel.Text} kernel, stride {stride.ShortText}; {blocks * pixels} accumulators.");
         w.Line(Emitter.GeneratedCode);
         using (w.Block($"internal static void {ConvolutionName(tile)}<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
@@ -103,19 +105,19 @@ internal sealed class RegisterTileEmitter
             using (w.Block("for (var channel = 0; channel < channels; channel++)"))
             {
                 w.Line($"ref var inputChannel = ref {Emitter.Unsafe}.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));");
-                w.Line($"ref var weightChannel = ref {Emitter.Unsafe}.Add(ref weights, channel * {kernel * kernel * 16});");
-                if (kernel == 1)
+                w.Line($"ref var weightChannel = ref {Emitter.Unsafe}.Add(ref weights, channel * {kernel.Area * 16});");
+                if (kernel.Area == 1)
                 {
-                    WriteTileStep(blocks, pixels, stride, "inputChannel", "weightChannel");
+                    WriteTileStep(blocks, pixels, stride.Width, "inputChannel", "weightChannel");
                 }
                 else
                 {
-                    using (w.Block($"for (var ky = 0; ky < {kernel}; ky++)"))
-                    using (w.Block($"for (var kx = 0; kx < {kernel}; kx++)"))
+                    using (w.Block($"for (var ky = 0; ky < {kernel.Height}; ky++)"))
+                    using (w.Block($"for (var kx = 0; kx < {kernel.Width}; kx++)"))
                     {
                         w.Line($"ref var x = ref {Emitter.Unsafe}.Add(ref inputChannel, ky * inputRow + kx * 16);");
-                        w.Line($"ref var w = ref {Emitter.Unsafe}.Add(ref weightChannel, (ky * {kernel} + kx) * 16);");
-                        WriteTileStep(blocks, pixels, stride, "x", "w");
+                        w.Line($"ref var w = ref {Emitter.Unsafe}.Add(ref weightChannel, (ky * {kernel.Width} + kx) * 16);");
+                        WriteTileStep(blocks, pixels, stride.Width, "x", "w");
                     }
                 }
             }
@@ -167,11 +169,11 @@ internal sealed class RegisterTileEmitter
     {
         var w = _writer;
         var (blocks, channels, kernel, stride) = (tile.Blocks, tile.Width, tile.Kernel, tile.Stride);
-        var taps = kernel * kernel;
+        var taps = kernel.Area;
         string Accumulator(int r, int i, int kx) => $"g{r}_{i}_{kx}";
         string Offset(int r, int i, int kx) => $"{(r == 0 ? "" : $"{r} * weightBlock + ")}{(i * taps + kx) * 16}";
-        var all = (from r in Enumerable.Range(0, blocks) from i in Enumerable.Range(0, channels) from kx in Enumerable.Range(0, kernel) select (r, i, kx)).ToList();
-        w.Line($"// Weight-gradient tile: {blocks} output block(s) x {channels} input channel(s) x {kernel} taps of one kernel row, stride {stride}; {all.Count} accumulators.");
+        var all = (from r in Enumerable.Range(0, blocks) from i in Enumerable.Range(0, channels) from kx in Enumerable.Range(0, kernel.Width) select (r, i, kx)).ToList();
+        w.Line($"// Weight-gradient tile: {blocks} output block(s) x {channels} input channel(s) x {kernel.Width} taps of one kernel row, stride {stride.ShortText}; {all.Count} accumulators.");
         w.Line(Emitter.GeneratedCode);
         using (w.Block($"internal static void {WeightGradientName(tile)}<TBlock>(ref float outputGradient, ref float input, ref float accumulator, int rows, int columns, int outputPlane, int inputRow, int weightBlock) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>"))
         {
@@ -183,7 +185,7 @@ internal sealed class RegisterTileEmitter
             using (w.Block("for (var row = 0; row < rows; row++)"))
             {
                 w.Line($"ref var gradientRow = ref {Emitter.Unsafe}.Add(ref outputGradient, row * columns * 16);");
-                w.Line($"ref var inputRowStart = ref {Emitter.Unsafe}.Add(ref input, row * {stride} * inputRow);");
+                w.Line($"ref var inputRowStart = ref {Emitter.Unsafe}.Add(ref input, row * {stride.Height} * inputRow);");
                 using (w.Block("for (var column = 0; column < columns; column++)"))
                 {
                     for (var r = 0; r < blocks; r++)
@@ -191,10 +193,10 @@ internal sealed class RegisterTileEmitter
                         w.Line($"var d{r} = TBlock.Load(ref {Emitter.Unsafe}.Add(ref gradientRow, {(r == 0 ? "" : $"{r} * outputPlane + ")}column * 16));");
                     }
 
-                    w.Line($"ref var x = ref {Emitter.Unsafe}.Add(ref inputRowStart, column * {stride * 16});");
+                    w.Line($"ref var x = ref {Emitter.Unsafe}.Add(ref inputRowStart, column * {stride.Width * 16});");
                     for (var i = 0; i < channels; i++)
                     {
-                        for (var kx = 0; kx < kernel; kx++)
+                        for (var kx = 0; kx < kernel.Width; kx++)
                         {
                             w.Line($"var x{i}_{kx} = {Emitter.Unsafe}.Add(ref x, {i + kx * 16});");
                             w.Line(string.Join(" ", Enumerable.Range(0, blocks).Select(r => $"{Accumulator(r, i, kx)} = TBlock.MultiplyAdd(x{i}_{kx}, d{r}, {Accumulator(r, i, kx)});")));

@@ -9,6 +9,7 @@ internal enum LayerKind
     MaxPool,
     AvgPool,
     GlobalAveragePool,
+    AdaptiveAveragePool,
     LocalResponseNorm,
     Inception,
     AuxiliaryClassifier,
@@ -23,7 +24,8 @@ internal sealed record ContainingType(string Keyword, string Name);
 
 /// <summary>
 /// One declared layer as the parser read it: the property and its attribute's arguments, defaults
-/// filled in. Options that do not apply to a kind stay at their defaults.
+/// filled in. Options that do not apply to a kind stay at their defaults. <see cref="Kernel"/>, <see cref="Stride"/> and
+/// <see cref="Padding"/> are height × width (an LRN's size is its kernel's height, an auxiliary head's pool is square).
 /// </summary>
 internal sealed record LayerModel(
     string Name,
@@ -31,9 +33,9 @@ internal sealed record LayerModel(
     string Accessibility,
     LocationInfo? Location,
     int OutChannels = 0,
-    int Kernel = 1,
-    int Stride = 1,
-    int Padding = 0,
+    SizePair Kernel = default,
+    SizePair Stride = default,
+    SizePair Padding = default,
     bool Bias = true,
     bool Relu = true,
     bool CeilMode = false,
@@ -47,7 +49,8 @@ internal sealed record LayerModel(
     EquatableArray<int> InceptionWidths = default,
     bool BatchNorm = false,
     double Epsilon = 0,
-    double Momentum = 0);
+    double Momentum = 0,
+    SizePair OutputSize = default);
 
 /// <summary>
 /// A network class as the parser read it, with the problems it found on the way. <see cref="Incomplete"/>

@@ -29,6 +29,7 @@ internal static class Parser
         ["MaxPoolAttribute"] = (LayerKind.MaxPool, "Pool"),
         ["AvgPoolAttribute"] = (LayerKind.AvgPool, "Pool"),
         ["GlobalAveragePoolAttribute"] = (LayerKind.GlobalAveragePool, "Pool"),
+        ["AdaptiveAveragePoolAttribute"] = (LayerKind.AdaptiveAveragePool, "Pool"),
         ["LocalResponseNormAttribute"] = (LayerKind.LocalResponseNorm, "Lrn"),
         ["InceptionAttribute"] = (LayerKind.Inception, "Inception"),
         ["AuxiliaryClassifierAttribute"] = (LayerKind.AuxiliaryClassifier, "AuxiliaryClassifier"),
@@ -229,15 +230,16 @@ internal static class Parser
         }
 
         var arguments = Arguments(attribute);
-        var layer = new LayerModel(property.Name, entry.Kind, AccessibilityText(property.DeclaredAccessibility), location);
+        var layer = new LayerModel(property.Name, entry.Kind, AccessibilityText(property.DeclaredAccessibility), location,
+            Kernel: SizePair.Square(1), Stride: SizePair.Square(1), Padding: SizePair.Square(0));
         return entry.Kind switch
         {
             LayerKind.Conv => layer with
             {
                 OutChannels = Int(arguments, "OutChannels", 0),
-                Kernel = Int(arguments, "Kernel", LayerDefaults.ConvKernel),
-                Stride = Int(arguments, "Stride", LayerDefaults.ConvStride),
-                Padding = Int(arguments, "Padding", LayerDefaults.ConvPadding),
+                Kernel = Pair(arguments, "Kernel", SizePair.Square(LayerDefaults.ConvKernel), property.Name, location, diagnostics),
+                Stride = Pair(arguments, "Stride", SizePair.Square(LayerDefaults.ConvStride), property.Name, location, diagnostics),
+                Padding = Pair(arguments, "Padding", SizePair.Square(LayerDefaults.ConvPadding), property.Name, location, diagnostics),
                 Bias = Bool(arguments, "Bias", LayerDefaults.ConvBias),
                 Relu = Bool(arguments, "Relu", LayerDefaults.ConvRelu),
                 BatchNorm = Bool(arguments, "BatchNorm", LayerDefaults.ConvBatchNorm),
@@ -250,18 +252,15 @@ internal static class Parser
                 Momentum = Double(arguments, "Momentum", LayerDefaults.BatchNormMomentum),
                 Relu = Bool(arguments, "Relu", LayerDefaults.BatchNormRelu),
             },
-            LayerKind.MaxPool or LayerKind.AvgPool => layer with
+            LayerKind.MaxPool or LayerKind.AvgPool => PoolLayer(layer, arguments, property.Name, location, diagnostics) with
             {
-                Kernel = Int(arguments, "Kernel", 1),
-                // A pool's stride defaults to its kernel, as in PyTorch; to 1 for a bad kernel, which is reported once, as the kernel.
-                Stride = Int(arguments, "Stride", Math.Max(Int(arguments, "Kernel", 1), 1)),
-                Padding = Int(arguments, "Padding", LayerDefaults.PoolPadding),
                 CeilMode = Bool(arguments, "CeilMode", LayerDefaults.PoolCeilMode),
                 Relu = false,
             },
             LayerKind.LocalResponseNorm => layer with
             {
-                Kernel = Int(arguments, "Size", 5),
+                // The window across channels, kept as the kernel's height.
+                Kernel = SizePair.Square(Int(arguments, "Size", 5)),
                 Alpha = Float(arguments, "Alpha", LayerDefaults.LrnAlpha),
                 Beta = Float(arguments, "Beta", LayerDefaults.LrnBeta),
                 K = Float(arguments, "K", LayerDefaults.LrnK),
@@ -276,11 +275,17 @@ internal static class Parser
             {
                 OutChannels = Int(arguments, "Classes", 0),
                 LossWeight = Float(arguments, "LossWeight", LayerDefaults.AuxiliaryLossWeight),
-                Kernel = Int(arguments, "PoolKernel", LayerDefaults.AuxiliaryPoolKernel),
-                Stride = Int(arguments, "PoolStride", LayerDefaults.AuxiliaryPoolStride),
+                Kernel = SizePair.Square(Int(arguments, "PoolKernel", LayerDefaults.AuxiliaryPoolKernel)),
+                Stride = SizePair.Square(Int(arguments, "PoolStride", LayerDefaults.AuxiliaryPoolStride)),
                 ConvChannels = Int(arguments, "ConvChannels", LayerDefaults.AuxiliaryConvChannels),
                 HiddenUnits = Int(arguments, "HiddenUnits", LayerDefaults.AuxiliaryHiddenUnits),
                 Rate = Float(arguments, "DropoutRate", LayerDefaults.AuxiliaryDropoutRate),
+            },
+            LayerKind.AdaptiveAveragePool => layer with
+            {
+                // The square output of the constructor, or OutputHeight/OutputWidth (1 where not set) with the parameterless one.
+                OutputSize = Pair(arguments, "Output", SizePair.Square(1), property.Name, location, diagnostics),
+                Relu = false,
             },
             LayerKind.Dropout => layer with { Rate = Float(arguments, "Rate", 0.5f), Relu = false },
             LayerKind.Linear => layer with
@@ -334,6 +339,49 @@ internal static class Parser
         }
 
         return arguments;
+    }
+
+    /// <summary>
+    /// A pool's window: the square <c>kernel</c> of the constructor, or <c>KernelHeight</c>/<c>KernelWidth</c> (1 where not
+    /// set) with the parameterless one. Its stride defaults to the window, dimension by dimension, as in PyTorch; to 1 for
+    /// a bad window, which is reported once, as the kernel.
+    /// </summary>
+    private static LayerModel PoolLayer(LayerModel layer, Dictionary<string, TypedConstant> arguments, string layerName, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        var kernel = Pair(arguments, "Kernel", SizePair.Square(1), layerName, location, diagnostics);
+        return layer with
+        {
+            Kernel = kernel,
+            Stride = Pair(arguments, "Stride", new SizePair(Math.Max(kernel.Height, 1), Math.Max(kernel.Width, 1)), layerName, location, diagnostics),
+            Padding = Pair(arguments, "Padding", SizePair.Square(LayerDefaults.PoolPadding), layerName, location, diagnostics),
+        };
+    }
+
+    /// <summary>
+    /// A height × width option: the square <paramref name="name"/> sets both, <c>{name}Height</c> and <c>{name}Width</c> one
+    /// each and win over it; a per-dimension value that contradicts a square one set beside it is IG0024.
+    /// </summary>
+    private static SizePair Pair(Dictionary<string, TypedConstant> arguments, string name, SizePair fallback, string layerName, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        int? square = arguments.TryGetValue(name, out var value) && value.Value is int number ? number : null;
+        var height = Dimension("Height", square ?? fallback.Height);
+        var width = Dimension("Width", square ?? fallback.Width);
+        return new SizePair(height, width);
+
+        int Dimension(string dimension, int otherwise)
+        {
+            if (!(arguments.TryGetValue(name + dimension, out var set) && set.Value is int size))
+            {
+                return otherwise;
+            }
+
+            if (square is { } both && both != size)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConflictingDimension, location, layerName, name, both, name + dimension, size));
+            }
+
+            return size;
+        }
     }
 
     private static int Int(Dictionary<string, TypedConstant> arguments, string name, int fallback)

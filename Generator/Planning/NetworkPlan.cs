@@ -66,6 +66,8 @@ internal enum OpKind
     MaxPool,
     AvgPool,
     GlobalAveragePool,
+    /// <summary>PyTorch's adaptive average pool to the op's output size.</summary>
+    AdaptiveAveragePool,
     LocalResponseNorm,
     Linear,
     /// <summary>Blocked map to a plain NCHW vector (flatten, or the network's output).</summary>
@@ -103,6 +105,8 @@ internal sealed record ConvBackwardPlan(int TransposedOffset, ConvTiling? Transp
 /// <summary>
 /// One primitive operation: its input and output tensors, and everything its kernel needs as
 /// constants. <see cref="OutputChannelOffset"/> is where it writes in a concat (a multiple of 16).
+/// <see cref="Kernel"/>, <see cref="Stride"/> and <see cref="Padding"/> are height × width pairs (an LRN's window
+/// across channels is its kernel's height).
 /// <see cref="TrainingOnly"/> ops (auxiliary heads, dropout) run in the training pass only.
 /// </summary>
 internal sealed record OpPlan(
@@ -119,9 +123,9 @@ internal sealed record OpPlan(
     int OutChannels,
     int OutHeight,
     int OutWidth,
-    int Kernel,
-    int Stride,
-    int Padding,
+    SizePair Kernel,
+    SizePair Stride,
+    SizePair Padding,
     bool Relu,
     float Alpha,
     float Beta,
@@ -208,17 +212,19 @@ internal sealed record OpSchedule(
 
 /// <summary>
 /// One register-tile kernel: <see cref="Blocks"/> output-channel blocks × <see cref="Width"/> (pixels of a
-/// convolution tile, input channels of a weight-gradient tile), for a square kernel and a stride. The kernels are
-/// shared by every network of a compilation, in one generated class.
+/// convolution tile, input channels of a weight-gradient tile), for a kernel and a stride (height × width). The
+/// kernels are shared by every network of a compilation, in one generated class.
 /// </summary>
-internal sealed record RegisterTile(int Blocks, int Width, int Kernel, int Stride) : System.IComparable<RegisterTile>
+internal sealed record RegisterTile(int Blocks, int Width, SizePair Kernel, SizePair Stride) : System.IComparable<RegisterTile>
 {
     public int CompareTo(RegisterTile? other)
         => other is null ? 1
             : Blocks != other.Blocks ? Blocks.CompareTo(other.Blocks)
             : Width != other.Width ? Width.CompareTo(other.Width)
-            : Kernel != other.Kernel ? Kernel.CompareTo(other.Kernel)
-            : Stride.CompareTo(other.Stride);
+            : Kernel.Height != other.Kernel.Height ? Kernel.Height.CompareTo(other.Kernel.Height)
+            : Kernel.Width != other.Kernel.Width ? Kernel.Width.CompareTo(other.Kernel.Width)
+            : Stride.Height != other.Stride.Height ? Stride.Height.CompareTo(other.Stride.Height)
+            : Stride.Width.CompareTo(other.Stride.Width);
 }
 
 /// <summary>

@@ -35,7 +35,7 @@ internal sealed partial class Planner
         {
             Output = pad.Output,
             Padding = pad.Padding,
-            Description = $"{layout.Description} with a zero border of {pad.Padding} (for {pad.QualifiedName})",
+            Description = $"{layout.Description} with a zero border of {pad.Padding.ShortText} (for {pad.QualifiedName})",
         };
         _ops.RemoveAt(readers[0]);
         _tensors[layout.Output] = _tensors[layout.Output] with { Storage = TensorStorage.Unused };

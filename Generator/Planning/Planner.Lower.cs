@@ -130,6 +130,6 @@ internal sealed partial class Planner
     internal static OpPlan NewOp(OpKind kind, string layer, string part, string description, int input, int output, TensorPlan source, TensorPlan target, bool auxiliary = false)
         => new(kind, layer, part, description, input, output, 0,
             source.Channels, source.Height, source.Width, target.Channels, target.Height, target.Width,
-            1, 1, 0, false, 0f, 0f, 0f, 0f, null, null, 0, auxiliary, TrainingOnly: auxiliary);
+            SizePair.Square(1), SizePair.Square(1), SizePair.Square(0), false, 0f, 0f, 0f, 0f, null, null, 0, auxiliary, TrainingOnly: auxiliary);
 
 }

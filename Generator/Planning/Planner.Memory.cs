@@ -143,21 +143,21 @@ internal sealed partial class Planner
             }
 
             var source = _tensors[op.Input];
-            var (weightBlocks, weightChannels) = ChooseWeightGradientTile(Blocks(op.OutChannels), op.LoopChannels, op.Kernel);
+            var (weightBlocks, weightChannels) = ChooseWeightGradientTile(Blocks(op.OutChannels), op.LoopChannels, op.Kernel.Width);
             var scratch = -1;
             ConvTiling? tiling = null;
             var transposedOffset = -1;
-            if (op.Stride == 1)
+            if (op.Stride == SizePair.Square(1))
             {
-                if (op.Kernel > 1)
+                if (op.Kernel.Area > 1)
                 {
                     scratch = (int)Math.Min(offset, int.MaxValue);
-                    offset += RoundUpLong((long)Blocks(op.OutChannels) * Block * (op.OutHeight + 2 * (op.Kernel - 1)) * (op.OutWidth + 2 * (op.Kernel - 1)));
+                    offset += RoundUpLong((long)Blocks(op.OutChannels) * Block * (op.OutHeight + 2 * (op.Kernel.Height - 1)) * (op.OutWidth + 2 * (op.Kernel.Width - 1)));
                 }
 
                 tiling = ChooseTiling(source.PhysicalChannels / Block, source.Width);
                 transposedOffset = (int)Math.Min(transposed, int.MaxValue);
-                transposed += RoundUpLong((long)source.PhysicalChannels * op.OutChannels * op.Kernel * op.Kernel);
+                transposed += RoundUpLong((long)source.PhysicalChannels * op.OutChannels * op.Kernel.Area);
             }
 
             _ops[index] = op with { Backward = new ConvBackwardPlan(transposedOffset, tiling, scratch, weightBlocks, weightChannels) };

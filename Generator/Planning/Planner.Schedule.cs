@@ -69,7 +69,7 @@ internal sealed partial class Planner
             return;
         }
 
-        if (op.Stride == 1 && backward.TransposedTiling is { } transposed)
+        if (op.Stride == SizePair.Square(1) && backward.TransposedTiling is { } transposed)
         {
             var width = _tensors[op.Input].Width;
             AddSweep(transposed.WideBlocks, transposed.WidePixels, width, op.Kernel, 1);
@@ -81,7 +81,7 @@ internal sealed partial class Planner
         _weightGradientTiles.Add(new RegisterTile(backward.WeightBlocks, op.LoopChannels - (chunks - 1) * backward.WeightChannels, op.Kernel, op.Stride));
     }
 
-    private void AddSweep(int blocks, int pixels, int width, int kernel, int stride)
+    private void AddSweep(int blocks, int pixels, int width, SizePair kernel, SizePair stride)
     {
         _convolutionTiles.Add(new RegisterTile(blocks, pixels, kernel, stride));
         if (width % pixels > 0)

@@ -53,11 +53,11 @@ internal sealed partial class Planner
     }
 
     /// <summary>
-    /// The weight-gradient tile: R output blocks × I input channels × one kernel row of K taps, R·I·K
+    /// The weight-gradient tile: R output blocks × I input channels × one kernel row of K taps (the kernel's width), R·I·K
     /// accumulators plus R output-gradient vectors and one broadcast in 32 registers. I divides 16 so a tile
     /// never straddles two input blocks; the most accumulators win, then the fewest loads per FMA.
     /// </summary>
-    public static (int Blocks, int Channels) ChooseWeightGradientTile(int outBlocks, int loopChannels, int kernel)
+    public static (int Blocks, int Channels) ChooseWeightGradientTile(int outBlocks, int loopChannels, int kernelWidth)
     {
         var best = (Blocks: 1, Channels: 1, Score: -1.0);
         foreach (var r in new[] { 4, 3, 2, 1 })
@@ -69,14 +69,14 @@ internal sealed partial class Planner
 
             foreach (var i in new[] { 16, 8, 4, 2, 1 })
             {
-                var accumulators = r * i * kernel;
+                var accumulators = r * i * kernelWidth;
                 if (accumulators + r + 1 > 32 || i > Math.Max(1, loopChannels))
                 {
                     continue;
                 }
 
                 // FMAs per load: r·i·k FMAs for r vector loads and i·k broadcasts per pixel.
-                var score = accumulators + accumulators / (double)(r + i * kernel);
+                var score = accumulators + accumulators / (double)(r + i * kernelWidth);
                 if (score > best.Score)
                 {
                     best = (r, i, score);

@@ -52,6 +52,15 @@ internal sealed partial class Planner
         return ok;
     }
 
+    /// <summary>A height × width option: named as declared, <c>Kernel</c> when square, else <c>KernelHeight</c> or <c>KernelWidth</c>.</summary>
+    internal bool PositivePair(LocationInfo? location, string name, string option, SizePair value)
+        => value.IsSquare ? Positive(location, name, (option, value.Height))
+            : Positive(location, name, (option + "Height", value.Height), (option + "Width", value.Width));
+
+    internal bool NotNegativePair(LocationInfo? location, string name, string option, SizePair value)
+        => value.IsSquare ? NotNegative(location, name, option, value.Height)
+            : NotNegative(location, name, option + "Height", value.Height) & NotNegative(location, name, option + "Width", value.Width);
+
     internal bool NotNegative(LocationInfo? location, string name, string option, int value)
     {
         if (value >= 0)

@@ -46,6 +46,19 @@ internal static class Limits
             }
         }
 
+        // A height × width option: named as declared, one name when square, else one per dimension.
+        void BoundPair(LocationInfo? location, string owner, string option, SizePair value, int limit)
+        {
+            if (value.IsSquare)
+            {
+                Bound(location, owner, option, value.Height, limit);
+                return;
+            }
+
+            Bound(location, owner, option + "Height", value.Height, limit);
+            Bound(location, owner, option + "Width", value.Width, limit);
+        }
+
         Bound(model.Location, model.ClassName, "Channels", model.Channels, MaxChannels);
         Bound(model.Location, model.ClassName, "Height", model.Height, MaxImageSize);
         Bound(model.Location, model.ClassName, "Width", model.Width, MaxImageSize);
@@ -61,17 +74,20 @@ internal static class Limits
             {
                 case LayerKind.Conv:
                     Bound(location, name, "OutChannels", layer.OutChannels, MaxChannels);
-                    Bound(location, name, "Kernel", layer.Kernel, MaxWindow);
-                    Bound(location, name, "Stride", layer.Stride, MaxWindow);
-                    Bound(location, name, "Padding", layer.Padding, MaxWindow);
+                    BoundPair(location, name, "Kernel", layer.Kernel, MaxWindow);
+                    BoundPair(location, name, "Stride", layer.Stride, MaxWindow);
+                    BoundPair(location, name, "Padding", layer.Padding, MaxWindow);
                     break;
                 case LayerKind.MaxPool or LayerKind.AvgPool:
-                    Bound(location, name, "Kernel", layer.Kernel, MaxWindow);
-                    Bound(location, name, "Stride", layer.Stride, MaxWindow);
-                    Bound(location, name, "Padding", layer.Padding, MaxWindow);
+                    BoundPair(location, name, "Kernel", layer.Kernel, MaxWindow);
+                    BoundPair(location, name, "Stride", layer.Stride, MaxWindow);
+                    BoundPair(location, name, "Padding", layer.Padding, MaxWindow);
                     break;
                 case LayerKind.LocalResponseNorm:
-                    Bound(location, name, "Size", layer.Kernel, MaxWindow);
+                    Bound(location, name, "Size", layer.Kernel.Height, MaxWindow);
+                    break;
+                case LayerKind.AdaptiveAveragePool:
+                    BoundPair(location, name, "Output", layer.OutputSize, MaxImageSize);
                     break;
                 case LayerKind.Inception:
                     var names = new[] { "#1x1", "#3x3 reduce", "#3x3", "#5x5 reduce", "#5x5", "pool proj" };
@@ -83,8 +99,8 @@ internal static class Limits
                     break;
                 case LayerKind.AuxiliaryClassifier:
                     Bound(location, name, "Classes", layer.OutChannels, MaxChannels);
-                    Bound(location, name, "PoolKernel", layer.Kernel, MaxWindow);
-                    Bound(location, name, "PoolStride", layer.Stride, MaxWindow);
+                    Bound(location, name, "PoolKernel", layer.Kernel.Height, MaxWindow);
+                    Bound(location, name, "PoolStride", layer.Stride.Height, MaxWindow);
                     Bound(location, name, "ConvChannels", layer.ConvChannels, MaxChannels);
                     Bound(location, name, "HiddenUnits", layer.HiddenUnits, MaxChannels);
                     break;
@@ -105,6 +121,9 @@ internal static class Limits
     /// <summary>
     /// Walks the shapes as the planner will (same output-size rules) and sums multiply-adds in double precision. It stops at the first shape the planner will reject for a reason of its own.
     /// </summary>
+    private static bool Valid(LayerModel layer)
+        => layer.Kernel.Height > 0 && layer.Kernel.Width > 0 && layer.Stride.Height > 0 && layer.Stride.Width > 0 && layer.Padding.Height >= 0 && layer.Padding.Width >= 0;
+
     private static void CheckTotals(NetworkModel model, Action<LocationInfo?, string, string, double, double> over)
     {
         double channels = model.Channels, height = model.Height, width = model.Width;
@@ -120,18 +139,21 @@ internal static class Limits
             double outChannels = channels, outHeight = height, outWidth = width;
             switch (layer.Kind)
             {
-                case LayerKind.Conv when layer.OutChannels > 0 && layer.Kernel > 0 && layer.Stride > 0 && layer.Padding >= 0:
-                    outHeight = Planner.ConvOutput((int)height, layer.Kernel, layer.Stride, layer.Padding);
-                    outWidth = Planner.ConvOutput((int)width, layer.Kernel, layer.Stride, layer.Padding);
+                case LayerKind.Conv when layer.OutChannels > 0 && Valid(layer):
+                    outHeight = Planner.ConvOutput((int)height, layer.Kernel.Height, layer.Stride.Height, layer.Padding.Height);
+                    outWidth = Planner.ConvOutput((int)width, layer.Kernel.Width, layer.Stride.Width, layer.Padding.Width);
                     outChannels = layer.OutChannels;
-                    multiplyAdds += outChannels * outHeight * outWidth * channels * layer.Kernel * layer.Kernel;
+                    multiplyAdds += outChannels * outHeight * outWidth * channels * layer.Kernel.Height * layer.Kernel.Width;
                     break;
-                case LayerKind.MaxPool or LayerKind.AvgPool when layer.Kernel > 0 && layer.Stride > 0 && layer.Padding >= 0:
-                    outHeight = Planner.PoolOutput((int)height, layer.Kernel, layer.Stride, layer.Padding, layer.CeilMode);
-                    outWidth = Planner.PoolOutput((int)width, layer.Kernel, layer.Stride, layer.Padding, layer.CeilMode);
+                case LayerKind.MaxPool or LayerKind.AvgPool when Valid(layer):
+                    outHeight = Planner.PoolOutput((int)height, layer.Kernel.Height, layer.Stride.Height, layer.Padding.Height, layer.CeilMode);
+                    outWidth = Planner.PoolOutput((int)width, layer.Kernel.Width, layer.Stride.Width, layer.Padding.Width, layer.CeilMode);
                     break;
                 case LayerKind.GlobalAveragePool:
                     outHeight = outWidth = 1;
+                    break;
+                case LayerKind.AdaptiveAveragePool when layer.OutputSize.Height > 0 && layer.OutputSize.Width > 0:
+                    (outHeight, outWidth) = (layer.OutputSize.Height, layer.OutputSize.Width);
                     break;
                 case LayerKind.Flatten:
                     outChannels = channels * pixels;
@@ -149,10 +171,10 @@ internal static class Limits
                     multiplyAdds += perPixel * pixels;
                     outChannels = (double)w[0] + w[2] + w[4] + (w[5] > 0 ? w[5] : channels);
                     break;
-                case LayerKind.AuxiliaryClassifier when layer.Kernel > 0 && layer.Stride > 0:
+                case LayerKind.AuxiliaryClassifier when layer.Kernel.Height > 0 && layer.Stride.Height > 0:
                     // The head's pool, 1x1 conv, hidden and classifier layers; the trunk goes on unchanged.
-                    var pooled = (double)Planner.PoolOutput((int)height, layer.Kernel, layer.Stride, 0, ceilMode: true)
-                        * Planner.PoolOutput((int)width, layer.Kernel, layer.Stride, 0, ceilMode: true);
+                    var pooled = (double)Planner.PoolOutput((int)height, layer.Kernel.Height, layer.Stride.Height, 0, ceilMode: true)
+                        * Planner.PoolOutput((int)width, layer.Kernel.Width, layer.Stride.Width, 0, ceilMode: true);
                     var head = pooled * channels * layer.ConvChannels + pooled * layer.ConvChannels * layer.HiddenUnits + (double)layer.HiddenUnits * layer.OutChannels;
                     multiplyAdds += head;
                     break;

@@ -6,16 +6,33 @@ public abstract class LayerAttribute : Attribute
 {
 }
 
-/// <summary>A 2-D convolution with a square kernel, followed by ReLU unless <see cref="Relu"/> is false. Declare the property as <see cref="InceptionGen.Conv"/>.</summary>
+/// <summary>
+/// A 2-D convolution, followed by ReLU unless <see cref="Relu"/> is false. <see cref="Kernel"/>, <see cref="Stride"/> and
+/// <see cref="Padding"/> are square; <c>KernelHeight</c>/<c>KernelWidth</c> (and the same for stride and padding) set one
+/// dimension, e.g. <c>[Conv(192, KernelHeight = 1, KernelWidth = 7, PaddingWidth = 3)]</c>; a per-dimension value that
+/// contradicts a square one set beside it is IG0024. Declare the property as <see cref="InceptionGen.Conv"/>.
+/// </summary>
 /// <param name="outChannels">Number of output channels (filters).</param>
 public sealed class ConvAttribute(int outChannels) : LayerAttribute
 {
     public int OutChannels { get; } = outChannels;
     /// <summary>Kernel height and width.</summary>
     public int Kernel { get; set; } = LayerDefaults.ConvKernel;
+    /// <summary>Kernel height; 0 (not set) takes <see cref="Kernel"/>.</summary>
+    public int KernelHeight { get; set; }
+    /// <summary>Kernel width; 0 (not set) takes <see cref="Kernel"/>.</summary>
+    public int KernelWidth { get; set; }
     public int Stride { get; set; } = LayerDefaults.ConvStride;
+    /// <summary>Stride between output rows; 0 (not set) takes <see cref="Stride"/>.</summary>
+    public int StrideHeight { get; set; }
+    /// <summary>Stride between output columns; 0 (not set) takes <see cref="Stride"/>.</summary>
+    public int StrideWidth { get; set; }
     /// <summary>Zero padding on every side.</summary>
     public int Padding { get; set; } = LayerDefaults.ConvPadding;
+    /// <summary>Zero rows above and below; not set, <see cref="Padding"/>.</summary>
+    public int PaddingHeight { get; set; }
+    /// <summary>Zero columns left and right; not set, <see cref="Padding"/>.</summary>
+    public int PaddingWidth { get; set; }
     public bool Bias { get; set; } = LayerDefaults.ConvBias;
     /// <summary>ReLU after the convolution; on by default, as in every convolution of the paper.</summary>
     public bool Relu { get; set; } = LayerDefaults.ConvRelu;
@@ -46,27 +63,79 @@ public sealed class BatchNormAttribute : LayerAttribute
     public bool Relu { get; set; } = LayerDefaults.BatchNormRelu;
 }
 
-/// <summary>Max pooling with a square window. Padded cells never win. Declare the property as <see cref="Pool"/>.</summary>
+/// <summary>
+/// Max pooling. Padded cells never win. A square window is the constructor's <c>kernel</c>; a rectangular one takes the
+/// parameterless constructor and <see cref="KernelHeight"/>/<see cref="KernelWidth"/> (1 where not set), e.g.
+/// <c>[MaxPool(KernelHeight = 3, KernelWidth = 1)]</c>. Declare the property as <see cref="Pool"/>.
+/// </summary>
 /// <param name="kernel">Window height and width.</param>
 public sealed class MaxPoolAttribute(int kernel) : LayerAttribute
 {
+    /// <summary>A rectangular window: set <see cref="KernelHeight"/> and <see cref="KernelWidth"/>.</summary>
+    public MaxPoolAttribute() : this(0)
+    {
+    }
+
+    /// <summary>Window height and width; 0 with the parameterless constructor.</summary>
     public int Kernel { get; } = kernel;
-    /// <summary>Defaults to the kernel size when not set.</summary>
+    public int KernelHeight { get; set; }
+    public int KernelWidth { get; set; }
+    /// <summary>Defaults to the kernel size when not set, dimension by dimension.</summary>
     public int Stride { get; set; }
+    public int StrideHeight { get; set; }
+    public int StrideWidth { get; set; }
     public int Padding { get; set; } = LayerDefaults.PoolPadding;
+    public int PaddingHeight { get; set; }
+    public int PaddingWidth { get; set; }
     /// <summary>Round the output size up, as Caffe does (and PyTorch's <c>ceil_mode=True</c>).</summary>
     public bool CeilMode { get; set; } = LayerDefaults.PoolCeilMode;
 }
 
-/// <summary>Average pooling with a square window. As in Caffe, each window divides by its size clipped to the padded input. Declare the property as <see cref="Pool"/>.</summary>
+/// <summary>
+/// Average pooling. As in Caffe, each window divides by its size clipped to the padded input. A square window is the
+/// constructor's <c>kernel</c>; a rectangular one takes the parameterless constructor and
+/// <see cref="KernelHeight"/>/<see cref="KernelWidth"/> (1 where not set). Declare the property as <see cref="Pool"/>.
+/// </summary>
 /// <param name="kernel">Window height and width.</param>
 public sealed class AvgPoolAttribute(int kernel) : LayerAttribute
 {
+    /// <summary>A rectangular window: set <see cref="KernelHeight"/> and <see cref="KernelWidth"/>.</summary>
+    public AvgPoolAttribute() : this(0)
+    {
+    }
+
+    /// <summary>Window height and width; 0 with the parameterless constructor.</summary>
     public int Kernel { get; } = kernel;
-    /// <summary>Defaults to the kernel size when not set.</summary>
+    public int KernelHeight { get; set; }
+    public int KernelWidth { get; set; }
+    /// <summary>Defaults to the kernel size when not set, dimension by dimension.</summary>
     public int Stride { get; set; }
+    public int StrideHeight { get; set; }
+    public int StrideWidth { get; set; }
     public int Padding { get; set; } = LayerDefaults.PoolPadding;
+    public int PaddingHeight { get; set; }
+    public int PaddingWidth { get; set; }
     public bool CeilMode { get; set; } = LayerDefaults.PoolCeilMode;
+}
+
+/// <summary>
+/// PyTorch's <c>AdaptiveAvgPool2d</c>: averages each channel over <see cref="Output"/> × <see cref="Output"/> windows that
+/// tile the map, window i covering rows [floor(i·H/out), ceil((i+1)·H/out)) (so windows may differ in size and overlap,
+/// as GoogLeNet's auxiliary heads pool 14x14 to 4x4). <c>[AdaptiveAveragePool(OutputHeight = 4, OutputWidth = 3)]</c>
+/// sets each dimension. Declare the property as <see cref="Pool"/>.
+/// </summary>
+/// <param name="output">Output height and width.</param>
+public sealed class AdaptiveAveragePoolAttribute(int output) : LayerAttribute
+{
+    /// <summary>A rectangular output: set <see cref="OutputHeight"/> and <see cref="OutputWidth"/>.</summary>
+    public AdaptiveAveragePoolAttribute() : this(0)
+    {
+    }
+
+    /// <summary>Output height and width; 0 with the parameterless constructor.</summary>
+    public int Output { get; } = output;
+    public int OutputHeight { get; set; }
+    public int OutputWidth { get; set; }
 }
 
 /// <summary>Averages each channel over the whole map, giving a C×1×1 output. Declare the property as <see cref="Pool"/>.</summary>

@@ -54,17 +54,21 @@ public static class BlockedBackwardKernels
         else GlobalAverage<Block128>(outputGradient, inputGradient, height * width);
     }
 
-    /// <summary>Gradient of <see cref="BlockedKernels.PadBlock"/>: adds the interior of one padded plane's gradient to one plane; the border's gradient goes nowhere.</summary>
+    /// <summary>Gradient of <see cref="BlockedKernels.PadBlock(ReadOnlySpan{float}, Span{float}, int, int, int)"/>: adds the interior of one padded plane's gradient to one plane; the border's gradient goes nowhere.</summary>
     public static void PadBlock(ReadOnlySpan<float> paddedGradient, Span<float> inputGradient, int height, int width, int padding)
+        => PadBlock(paddedGradient, inputGradient, height, width, padding, padding);
+
+    /// <summary>As the square overload, with <paramref name="paddingHeight"/> rows above and below and <paramref name="paddingWidth"/> columns left and right.</summary>
+    public static void PadBlock(ReadOnlySpan<float> paddedGradient, Span<float> inputGradient, int height, int width, int paddingHeight, int paddingWidth)
     {
-        var paddedWidth = width + 2 * padding;
+        var paddedWidth = width + 2 * paddingWidth;
         var rowLength = width * Block;
-        _ = paddedGradient[(height + 2 * padding) * paddedWidth * Block - 1];
+        _ = paddedGradient[(height + 2 * paddingHeight) * paddedWidth * Block - 1];
         _ = inputGradient[height * rowLength - 1];
         for (var y = 0; y < height; y++)
         {
             var row = inputGradient.Slice(y * rowLength, rowLength);
-            TensorPrimitives.Add(row, paddedGradient.Slice(((y + padding) * paddedWidth + padding) * Block, rowLength), row);
+            TensorPrimitives.Add(row, paddedGradient.Slice(((y + paddingHeight) * paddedWidth + paddingWidth) * Block, rowLength), row);
         }
     }
 
@@ -147,10 +151,10 @@ public static class BlockedBackwardKernels
         ref var dy = ref MemoryMarshal.GetReference(outputGradient);
         for (var oy = 0; oy < g.OutHeight; oy++)
         {
-            var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+            var (y0, y1) = ReferenceKernels.Window(oy, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
             for (var ox = 0; ox < g.OutWidth; ox++)
             {
-                var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                var (x0, x1) = ReferenceKernels.Window(ox, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
                 var outputIndex = (oy * g.OutWidth + ox) * Block;
                 var max = TBlock.Load(ref Unsafe.Add(ref y, outputIndex));
                 var gradient = TBlock.Load(ref Unsafe.Add(ref dy, outputIndex));
@@ -183,10 +187,10 @@ public static class BlockedBackwardKernels
         ref var dy = ref MemoryMarshal.GetReference(outputGradient);
         for (var oy = 0; oy < g.OutHeight; oy++)
         {
-            var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+            var (y0, y1) = ReferenceKernels.Window(oy, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
             for (var ox = 0; ox < g.OutWidth; ox++)
             {
-                var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                var (x0, x1) = ReferenceKernels.Window(ox, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
                 // Divide, as the reference does: multiplying by a rounded 1/count is 1 ulp off for many values.
                 var share = TBlock.Divide(TBlock.Load(ref Unsafe.Add(ref dy, (oy * g.OutWidth + ox) * Block)),
                     TBlock.Broadcast(ReferenceKernels.AverageDivisor(oy, ox, g)));
@@ -279,6 +283,43 @@ public static class BlockedBackwardKernels
                     var direct = TBlock.Multiply(TBlock.Load(ref Unsafe.Add(ref dy, index)), power);
                     var through = TBlock.Multiply(TBlock.Multiply(negativeCoefficient, TBlock.Load(ref Unsafe.Add(ref x, index))), sum);
                     TBlock.Store(TBlock.Add(TBlock.Load(ref cell), TBlock.Add(direct, through)), ref cell);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gradient of <see cref="BlockedKernels.AdaptiveAvgPoolBlock"/> for one block plane: as <see cref="ReferenceBackward.AdaptiveAvgPool2d"/>,
+    /// each output's gradient divided by its window's size is added to every cell of the window, outputs row-major.
+    /// </summary>
+    public static void AdaptiveAvgPoolBlock(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, int inHeight, int inWidth, int outHeight, int outWidth)
+    {
+        if (Vector512.IsHardwareAccelerated) AdaptiveAverage<Block512>(outputGradient, inputGradient, inHeight, inWidth, outHeight, outWidth);
+        else if (Vector256.IsHardwareAccelerated) AdaptiveAverage<Block256>(outputGradient, inputGradient, inHeight, inWidth, outHeight, outWidth);
+        else AdaptiveAverage<Block128>(outputGradient, inputGradient, inHeight, inWidth, outHeight, outWidth);
+    }
+
+    private static void AdaptiveAverage<TBlock>(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, int inHeight, int inWidth, int outHeight, int outWidth)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        _ = inputGradient[inHeight * inWidth * Block - 1];
+        _ = outputGradient[outHeight * outWidth * Block - 1];
+        ref var dx = ref MemoryMarshal.GetReference(inputGradient);
+        ref var dy = ref MemoryMarshal.GetReference(outputGradient);
+        for (var oy = 0; oy < outHeight; oy++)
+        {
+            var (y0, y1) = ReferenceKernels.AdaptiveWindow(oy, inHeight, outHeight);
+            for (var ox = 0; ox < outWidth; ox++)
+            {
+                var (x0, x1) = ReferenceKernels.AdaptiveWindow(ox, inWidth, outWidth);
+                var share = TBlock.Divide(TBlock.Load(ref Unsafe.Add(ref dy, (oy * outWidth + ox) * Block)), TBlock.Broadcast((y1 - y0) * (x1 - x0)));
+                for (var y = y0; y < y1; y++)
+                {
+                    for (var x = x0; x < x1; x++)
+                    {
+                        ref var cell = ref Unsafe.Add(ref dx, (y * inWidth + x) * Block);
+                        TBlock.Store(TBlock.Add(TBlock.Load(ref cell), share), ref cell);
+                    }
                 }
             }
         }

@@ -45,19 +45,23 @@ public static class BlockedKernels
     /// pixels, so that a padded convolution reads it with no bounds checks.
     /// </summary>
     public static void PadBlock(ReadOnlySpan<float> input, Span<float> output, int height, int width, int padding)
+        => PadBlock(input, output, height, width, padding, padding);
+
+    /// <summary>As the square overload, with <paramref name="paddingHeight"/> rows above and below and <paramref name="paddingWidth"/> columns left and right.</summary>
+    public static void PadBlock(ReadOnlySpan<float> input, Span<float> output, int height, int width, int paddingHeight, int paddingWidth)
     {
-        var paddedWidth = width + 2 * padding;
+        var paddedWidth = width + 2 * paddingWidth;
         var rowLength = width * Block;
-        output[..(padding * paddedWidth * Block)].Clear();
+        output[..(paddingHeight * paddedWidth * Block)].Clear();
         for (var y = 0; y < height; y++)
         {
-            var row = output.Slice(((y + padding) * paddedWidth) * Block, paddedWidth * Block);
-            row[..(padding * Block)].Clear();
-            input.Slice(y * rowLength, rowLength).CopyTo(row.Slice(padding * Block));
-            row.Slice((padding + width) * Block).Clear();
+            var row = output.Slice(((y + paddingHeight) * paddedWidth) * Block, paddedWidth * Block);
+            row[..(paddingWidth * Block)].Clear();
+            input.Slice(y * rowLength, rowLength).CopyTo(row.Slice(paddingWidth * Block));
+            row.Slice((paddingWidth + width) * Block).Clear();
         }
 
-        output.Slice((height + padding) * paddedWidth * Block, padding * paddedWidth * Block).Clear();
+        output.Slice((height + paddingHeight) * paddedWidth * Block, paddingHeight * paddedWidth * Block).Clear();
     }
 
     /// <summary>
@@ -107,11 +111,15 @@ public static class BlockedKernels
     /// with a zero border, so that the first convolution reads it without a separate padding pass.
     /// </summary>
     public static void PlainToBlocked(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int padding)
+        => PlainToBlocked(input, output, channels, height, width, padding, padding);
+
+    /// <summary>As the square overload, with <paramref name="paddingHeight"/> rows above and below and <paramref name="paddingWidth"/> columns left and right.</summary>
+    public static void PlainToBlocked(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int paddingHeight, int paddingWidth)
     {
-        if (Vector512.IsHardwareAccelerated) PlainToBlocked<Block512>(input, output, channels, height, width, padding);
-        else if (Vector256.IsHardwareAccelerated) PlainToBlocked<Block256>(input, output, channels, height, width, padding);
-        else if (Vector128.IsHardwareAccelerated) PlainToBlocked<Block128>(input, output, channels, height, width, padding);
-        else ReferenceKernels.PlainToBlocked(input, output, channels, height, width, padding);
+        if (Vector512.IsHardwareAccelerated) PlainToBlocked<Block512>(input, output, channels, height, width, paddingHeight, paddingWidth);
+        else if (Vector256.IsHardwareAccelerated) PlainToBlocked<Block256>(input, output, channels, height, width, paddingHeight, paddingWidth);
+        else if (Vector128.IsHardwareAccelerated) PlainToBlocked<Block128>(input, output, channels, height, width, paddingHeight, paddingWidth);
+        else ReferenceKernels.PlainToBlocked(input, output, channels, height, width, paddingHeight, paddingWidth);
     }
 
     /// <summary>The fused ReLU's backward: the gradient is zeroed where the output was clipped to 0.</summary>
@@ -132,12 +140,12 @@ public static class BlockedKernels
 
     // ---- generic bodies ------------------------------------------------------------------------
 
-    private static void PlainToBlocked<TBlock>(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int padding)
+    private static void PlainToBlocked<TBlock>(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int paddingHeight, int paddingWidth)
         where TBlock : struct, IChannelBlock<TBlock>
     {
         var pixels = height * width;
-        var paddedWidth = width + 2 * padding;
-        var paddedPlane = (height + 2 * padding) * paddedWidth * Block;
+        var paddedWidth = width + 2 * paddingWidth;
+        var paddedPlane = (height + 2 * paddingHeight) * paddedWidth * Block;
         var blocks = (channels + Block - 1) / Block;
         _ = input[channels * pixels - 1];
         _ = output[blocks * paddedPlane - 1];
@@ -148,12 +156,12 @@ public static class BlockedKernels
             var count = Math.Min(Block, channels - first);
             var plane = output.Slice(b * paddedPlane, paddedPlane);
             ref var firstChannel = ref Unsafe.Add(ref source, first * pixels);
-            plane[..(padding * paddedWidth * Block)].Clear();
+            plane[..(paddingHeight * paddedWidth * Block)].Clear();
             for (var y = 0; y < height; y++)
             {
-                var row = plane.Slice((y + padding) * paddedWidth * Block, paddedWidth * Block);
-                row[..(padding * Block)].Clear();
-                ref var cells = ref Unsafe.Add(ref MemoryMarshal.GetReference(row), padding * Block);
+                var row = plane.Slice((y + paddingHeight) * paddedWidth * Block, paddedWidth * Block);
+                row[..(paddingWidth * Block)].Clear();
+                ref var cells = ref Unsafe.Add(ref MemoryMarshal.GetReference(row), paddingWidth * Block);
                 for (var x = 0; x < width; x++)
                 {
                     ref var cell = ref Unsafe.Add(ref cells, x * Block);
@@ -164,10 +172,10 @@ public static class BlockedKernels
                     }
                 }
 
-                row[((padding + width) * Block)..].Clear();
+                row[((paddingWidth + width) * Block)..].Clear();
             }
 
-            plane[((height + padding) * paddedWidth * Block)..].Clear();
+            plane[((height + paddingHeight) * paddedWidth * Block)..].Clear();
         }
     }
 
@@ -234,10 +242,10 @@ public static class BlockedKernels
         _ = output[g.OutHeight * g.OutWidth * Block - 1];
         for (var oy = 0; oy < g.OutHeight; oy++)
         {
-            var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
+            var (y0, y1) = ReferenceKernels.Window(oy, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
             for (var ox = 0; ox < g.OutWidth; ox++)
             {
-                var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                var (x0, x1) = ReferenceKernels.Window(ox, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
                 var accumulator = TReduction.Start<TBlock>();
                 for (var y = y0; y < y1; y++)
                 {
@@ -306,6 +314,44 @@ public static class BlockedKernels
                     var value = TBlock.Load(ref Unsafe.Add(ref source, index));
                     TBlock.Store(TBlock.Multiply(value, factor), ref Unsafe.Add(ref destination, index));
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReferenceKernels.AdaptiveAvgPool2d"/> on one block plane, 16 lanes at once: each window's cells added in
+    /// the same order and divided by the same count, so each lane rounds exactly as the scalar loop does.
+    /// </summary>
+    public static void AdaptiveAvgPoolBlock(ReadOnlySpan<float> input, Span<float> output, int inHeight, int inWidth, int outHeight, int outWidth)
+    {
+        if (Vector512.IsHardwareAccelerated) AdaptiveAverage<Block512>(input, output, inHeight, inWidth, outHeight, outWidth);
+        else if (Vector256.IsHardwareAccelerated) AdaptiveAverage<Block256>(input, output, inHeight, inWidth, outHeight, outWidth);
+        else AdaptiveAverage<Block128>(input, output, inHeight, inWidth, outHeight, outWidth);
+    }
+
+    private static void AdaptiveAverage<TBlock>(ReadOnlySpan<float> input, Span<float> output, int inHeight, int inWidth, int outHeight, int outWidth)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        _ = input[inHeight * inWidth * Block - 1];
+        _ = output[outHeight * outWidth * Block - 1];
+        ref var source = ref MemoryMarshal.GetReference(input);
+        ref var destination = ref MemoryMarshal.GetReference(output);
+        for (var oy = 0; oy < outHeight; oy++)
+        {
+            var (y0, y1) = ReferenceKernels.AdaptiveWindow(oy, inHeight, outHeight);
+            for (var ox = 0; ox < outWidth; ox++)
+            {
+                var (x0, x1) = ReferenceKernels.AdaptiveWindow(ox, inWidth, outWidth);
+                var sum = TBlock.Zero;
+                for (var y = y0; y < y1; y++)
+                {
+                    for (var x = x0; x < x1; x++)
+                    {
+                        sum = TBlock.Add(sum, TBlock.Load(ref Unsafe.Add(ref source, (y * inWidth + x) * Block)));
+                    }
+                }
+
+                TBlock.Store(TBlock.Divide(sum, TBlock.Broadcast((y1 - y0) * (x1 - x0))), ref Unsafe.Add(ref destination, (oy * outWidth + ox) * Block));
             }
         }
     }

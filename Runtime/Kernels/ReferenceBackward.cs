@@ -14,8 +14,8 @@ namespace InceptionGen.Kernels;
 /// the network input's gradient only when asked for.</item>
 /// <item>A fused ReLU is not handled by the layer kernels: callers call <see cref="ReluMask"/> on the layer's
 /// output gradient first. <see cref="ConvGeometry.Relu"/> is ignored.</item>
-/// <item>Convolutions see their input already padded (<see cref="ReferenceKernels.Pad"/>), so they run with
-/// <see cref="ConvGeometry.Padding"/> 0 and <see cref="Pad"/> carries the gradient back to the unpadded map.
+/// <item>Convolutions see their input already padded (<see cref="ReferenceKernels.Pad(ReadOnlySpan{float}, Span{float}, int, int, int, int)"/>), so they run with
+/// a padding of 0 and <see cref="Pad(ReadOnlySpan{float}, Span{float}, int, int, int, int)"/> carries the gradient back to the unpadded map.
 /// A nonzero padding is still handled, with the forward kernel's meaning.</item>
 /// <item>A <c>channelMap</c> gives the physical channel of each logical input channel (empty means identity),
 /// as in the forward kernels. The input gradient has the input's layout; kernels over logical channels never
@@ -80,16 +80,16 @@ public static class ReferenceBackward
             for (var i = 0; i < g.InChannels; i++)
             {
                 var physical = BlockedLayout.Physical(channelMap, i);
-                for (var ky = 0; ky < g.Kernel; ky++)
+                for (var ky = 0; ky < g.KernelHeight; ky++)
                 {
-                    for (var kx = 0; kx < g.Kernel; kx++)
+                    for (var kx = 0; kx < g.KernelWidth; kx++)
                     {
-                        var weightIndex = ((o * g.InChannels + i) * g.Kernel + ky) * g.Kernel + kx;
+                        var weightIndex = ((o * g.InChannels + i) * g.KernelHeight + ky) * g.KernelWidth + kx;
                         var weight = weights[weightIndex];
                         var sum = 0f;
                         for (var oy = 0; oy < g.OutHeight; oy++)
                         {
-                            var iy = oy * g.Stride - g.Padding + ky;
+                            var iy = oy * g.StrideHeight - g.PaddingHeight + ky;
                             if ((uint)iy >= (uint)g.InHeight)
                             {
                                 continue;
@@ -97,7 +97,7 @@ public static class ReferenceBackward
 
                             for (var ox = 0; ox < g.OutWidth; ox++)
                             {
-                                var ix = ox * g.Stride - g.Padding + kx;
+                                var ix = ox * g.StrideWidth - g.PaddingWidth + kx;
                                 if ((uint)ix >= (uint)g.InWidth)
                                 {
                                     continue;
@@ -124,18 +124,22 @@ public static class ReferenceBackward
     }
 
     /// <summary>
-    /// Gradient of <see cref="ReferenceKernels.Pad"/>: <paramref name="inputGradient"/> += the interior of
+    /// Gradient of <see cref="ReferenceKernels.Pad(ReadOnlySpan{float}, Span{float}, int, int, int, int)"/>: <paramref name="inputGradient"/> += the interior of
     /// <paramref name="paddedGradient"/> (the border's gradient goes nowhere). Every physical channel.
     /// </summary>
     public static void Pad(ReadOnlySpan<float> paddedGradient, Span<float> inputGradient, int physicalChannels, int height, int width, int padding)
+        => Pad(paddedGradient, inputGradient, physicalChannels, height, width, padding, padding);
+
+    /// <summary>As the square overload, with <paramref name="paddingHeight"/> rows above and below and <paramref name="paddingWidth"/> columns left and right.</summary>
+    public static void Pad(ReadOnlySpan<float> paddedGradient, Span<float> inputGradient, int physicalChannels, int height, int width, int paddingHeight, int paddingWidth)
     {
         if (inputGradient.IsEmpty)
         {
             return;
         }
 
-        var paddedHeight = height + 2 * padding;
-        var paddedWidth = width + 2 * padding;
+        var paddedHeight = height + 2 * paddingHeight;
+        var paddedWidth = width + 2 * paddingWidth;
         for (var c = 0; c < physicalChannels; c++)
         {
             for (var y = 0; y < height; y++)
@@ -143,7 +147,7 @@ public static class ReferenceBackward
                 for (var x = 0; x < width; x++)
                 {
                     inputGradient[BlockedLayout.Index(c, y, x, height, width)]
-                        += paddedGradient[BlockedLayout.Index(c, y + padding, x + padding, paddedHeight, paddedWidth)];
+                        += paddedGradient[BlockedLayout.Index(c, y + paddingHeight, x + paddingWidth, paddedHeight, paddedWidth)];
                 }
             }
         }
@@ -169,8 +173,8 @@ public static class ReferenceBackward
                 {
                     var outputIndex = BlockedLayout.Index(c, oy, ox, g.OutHeight, g.OutWidth);
                     var max = output[outputIndex];
-                    var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
-                    var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                    var (y0, y1) = ReferenceKernels.Window(oy, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
+                    var (x0, x1) = ReferenceKernels.Window(ox, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
                     var winner = FirstIndexOf(input, max, c, y0, y1, x0, x1, g.InHeight, g.InWidth);
                     if (winner >= 0)
                     {
@@ -217,8 +221,8 @@ public static class ReferenceBackward
                 for (var ox = 0; ox < g.OutWidth; ox++)
                 {
                     var share = outputGradient[BlockedLayout.Index(c, oy, ox, g.OutHeight, g.OutWidth)] / ReferenceKernels.AverageDivisor(oy, ox, g);
-                    var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
-                    var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                    var (y0, y1) = ReferenceKernels.Window(oy, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
+                    var (x0, x1) = ReferenceKernels.Window(ox, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
                     for (var y = y0; y < y1; y++)
                     {
                         for (var x = x0; x < x1; x++)
@@ -378,6 +382,38 @@ public static class ReferenceBackward
                 for (var x = 0; x < width; x++)
                 {
                     blockedGradient[BlockedLayout.Index(physical, y, x, height, width)] += plainGradient[(c * height + y) * width + x];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gradient of <see cref="ReferenceKernels.AdaptiveAvgPool2d"/>: each output's gradient, divided by its window's size,
+    /// is added to every input cell of the window (cells of overlapping windows get both shares, outputs row-major).
+    /// </summary>
+    public static void AdaptiveAvgPool2d(ReadOnlySpan<float> outputGradient, Span<float> inputGradient, int physicalChannels, int inHeight, int inWidth, int outHeight, int outWidth)
+    {
+        if (inputGradient.IsEmpty)
+        {
+            return;
+        }
+
+        for (var c = 0; c < physicalChannels; c++)
+        {
+            for (var oy = 0; oy < outHeight; oy++)
+            {
+                var (y0, y1) = ReferenceKernels.AdaptiveWindow(oy, inHeight, outHeight);
+                for (var ox = 0; ox < outWidth; ox++)
+                {
+                    var (x0, x1) = ReferenceKernels.AdaptiveWindow(ox, inWidth, outWidth);
+                    var share = outputGradient[BlockedLayout.Index(c, oy, ox, outHeight, outWidth)] / ((y1 - y0) * (x1 - x0));
+                    for (var y = y0; y < y1; y++)
+                    {
+                        for (var x = x0; x < x1; x++)
+                        {
+                            inputGradient[BlockedLayout.Index(c, y, x, inHeight, inWidth)] += share;
+                        }
+                    }
                 }
             }
         }

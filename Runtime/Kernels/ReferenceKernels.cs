@@ -17,9 +17,13 @@ public static class ReferenceKernels
     /// <paramref name="padding"/> pixels (height + 2·padding by width + 2·padding per block), as a zero-padding op writes it.
     /// </summary>
     public static void PlainToBlocked(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int padding)
+        => PlainToBlocked(input, output, channels, height, width, padding, padding);
+
+    /// <summary>As the square overload, with <paramref name="paddingHeight"/> rows above and below and <paramref name="paddingWidth"/> columns left and right.</summary>
+    public static void PlainToBlocked(ReadOnlySpan<float> input, Span<float> output, int channels, int height, int width, int paddingHeight, int paddingWidth)
     {
-        var paddedHeight = height + 2 * padding;
-        var paddedWidth = width + 2 * padding;
+        var paddedHeight = height + 2 * paddingHeight;
+        var paddedWidth = width + 2 * paddingWidth;
         output[..BlockedLayout.Length(channels, paddedHeight, paddedWidth)].Clear();
         for (var c = 0; c < channels; c++)
         {
@@ -27,7 +31,7 @@ public static class ReferenceKernels
             {
                 for (var x = 0; x < width; x++)
                 {
-                    output[BlockedLayout.Index(c, y + padding, x + padding, paddedHeight, paddedWidth)] = input[(c * height + y) * width + x];
+                    output[BlockedLayout.Index(c, y + paddingHeight, x + paddingWidth, paddedHeight, paddedWidth)] = input[(c * height + y) * width + x];
                 }
             }
         }
@@ -43,9 +47,13 @@ public static class ReferenceKernels
     /// the first convolution's padded map).
     /// </summary>
     public static void BlockedToPlain(ReadOnlySpan<float> input, ReadOnlySpan<int> channelMap, Span<float> output, int channels, int height, int width, int padding)
+        => BlockedToPlain(input, channelMap, output, channels, height, width, padding, padding);
+
+    /// <summary>As the square overload, with <paramref name="paddingHeight"/> rows above and below and <paramref name="paddingWidth"/> columns left and right.</summary>
+    public static void BlockedToPlain(ReadOnlySpan<float> input, ReadOnlySpan<int> channelMap, Span<float> output, int channels, int height, int width, int paddingHeight, int paddingWidth)
     {
-        var paddedHeight = height + 2 * padding;
-        var paddedWidth = width + 2 * padding;
+        var paddedHeight = height + 2 * paddingHeight;
+        var paddedWidth = width + 2 * paddingWidth;
         for (var c = 0; c < channels; c++)
         {
             var physical = BlockedLayout.Physical(channelMap, c);
@@ -53,7 +61,7 @@ public static class ReferenceKernels
             {
                 for (var x = 0; x < width; x++)
                 {
-                    output[(c * height + y) * width + x] = input[BlockedLayout.Index(physical, y + padding, x + padding, paddedHeight, paddedWidth)];
+                    output[(c * height + y) * width + x] = input[BlockedLayout.Index(physical, y + paddingHeight, x + paddingWidth, paddedHeight, paddedWidth)];
                 }
             }
         }
@@ -78,23 +86,23 @@ public static class ReferenceKernels
                     for (var i = 0; i < g.InChannels; i++)
                     {
                         var physical = BlockedLayout.Physical(channelMap, i);
-                        for (var ky = 0; ky < g.Kernel; ky++)
+                        for (var ky = 0; ky < g.KernelHeight; ky++)
                         {
-                            var iy = oy * g.Stride - g.Padding + ky;
+                            var iy = oy * g.StrideHeight - g.PaddingHeight + ky;
                             if ((uint)iy >= (uint)g.InHeight)
                             {
                                 continue;
                             }
 
-                            for (var kx = 0; kx < g.Kernel; kx++)
+                            for (var kx = 0; kx < g.KernelWidth; kx++)
                             {
-                                var ix = ox * g.Stride - g.Padding + kx;
+                                var ix = ox * g.StrideWidth - g.PaddingWidth + kx;
                                 if ((uint)ix >= (uint)g.InWidth)
                                 {
                                     continue;
                                 }
 
-                                sum += weights[((o * g.InChannels + i) * g.Kernel + ky) * g.Kernel + kx]
+                                sum += weights[((o * g.InChannels + i) * g.KernelHeight + ky) * g.KernelWidth + kx]
                                      * input[BlockedLayout.Index(physical, iy, ix, g.InHeight, g.InWidth)];
                             }
                         }
@@ -108,9 +116,13 @@ public static class ReferenceKernels
 
     /// <summary>Copies one image into the interior of a map with a zero border of <paramref name="padding"/> pixels on every side.</summary>
     public static void Pad(ReadOnlySpan<float> input, Span<float> output, int physicalChannels, int height, int width, int padding)
+        => Pad(input, output, physicalChannels, height, width, padding, padding);
+
+    /// <summary>As the square overload, with <paramref name="paddingHeight"/> rows above and below and <paramref name="paddingWidth"/> columns left and right.</summary>
+    public static void Pad(ReadOnlySpan<float> input, Span<float> output, int physicalChannels, int height, int width, int paddingHeight, int paddingWidth)
     {
-        var paddedHeight = height + 2 * padding;
-        var paddedWidth = width + 2 * padding;
+        var paddedHeight = height + 2 * paddingHeight;
+        var paddedWidth = width + 2 * paddingWidth;
         output[..(physicalChannels * paddedHeight * paddedWidth)].Clear();
         for (var c = 0; c < physicalChannels; c++)
         {
@@ -118,7 +130,7 @@ public static class ReferenceKernels
             {
                 for (var x = 0; x < width; x++)
                 {
-                    output[BlockedLayout.Index(c, y + padding, x + padding, paddedHeight, paddedWidth)] = input[BlockedLayout.Index(c, y, x, height, width)];
+                    output[BlockedLayout.Index(c, y + paddingHeight, x + paddingWidth, paddedHeight, paddedWidth)] = input[BlockedLayout.Index(c, y, x, height, width)];
                 }
             }
         }
@@ -133,8 +145,8 @@ public static class ReferenceKernels
             {
                 for (var ox = 0; ox < g.OutWidth; ox++)
                 {
-                    var (y0, y1) = Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
-                    var (x0, x1) = Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                    var (y0, y1) = Window(oy, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
+                    var (x0, x1) = Window(ox, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
                     var max = float.NegativeInfinity;
                     for (var y = y0; y < y1; y++)
                     {
@@ -160,8 +172,8 @@ public static class ReferenceKernels
                 for (var ox = 0; ox < g.OutWidth; ox++)
                 {
                     var divisor = AverageDivisor(oy, ox, g);
-                    var (y0, y1) = Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
-                    var (x0, x1) = Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                    var (y0, y1) = Window(oy, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
+                    var (x0, x1) = Window(ox, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
                     var sum = 0f;
                     for (var y = y0; y < y1; y++)
                     {
@@ -180,10 +192,10 @@ public static class ReferenceKernels
     /// <summary>Caffe's average-pool divisor: the window clipped to the input plus padding (not to the input itself).</summary>
     public static int AverageDivisor(int oy, int ox, in PoolGeometry g)
     {
-        var yStart = oy * g.Stride - g.Padding;
-        var xStart = ox * g.Stride - g.Padding;
-        var yEnd = Math.Min(yStart + g.Kernel, g.InHeight + g.Padding);
-        var xEnd = Math.Min(xStart + g.Kernel, g.InWidth + g.Padding);
+        var yStart = oy * g.StrideHeight - g.PaddingHeight;
+        var xStart = ox * g.StrideWidth - g.PaddingWidth;
+        var yEnd = Math.Min(yStart + g.KernelHeight, g.InHeight + g.PaddingHeight);
+        var xEnd = Math.Min(xStart + g.KernelWidth, g.InWidth + g.PaddingWidth);
         return (yEnd - yStart) * (xEnd - xStart);
     }
 
@@ -262,5 +274,38 @@ public static class ReferenceKernels
     {
         var start = o * stride - padding;
         return (Math.Max(start, 0), Math.Min(start + kernel, size));
+    }
+
+    /// <summary>
+    /// PyTorch's adaptive average-pool window: output <paramref name="o"/> of <paramref name="outSize"/> covers input
+    /// [floor(o·in/out), ceil((o+1)·in/out)), so windows tile the input and may differ in size or overlap.
+    /// </summary>
+    public static (int Start, int End) AdaptiveWindow(int o, int inSize, int outSize)
+        => ((int)((long)o * inSize / outSize), (int)(((long)(o + 1) * inSize + outSize - 1) / outSize));
+
+    /// <summary>PyTorch's <c>AdaptiveAvgPool2d</c> over every physical channel: each output cell is the mean of its window (<see cref="AdaptiveWindow"/>), summed row by row.</summary>
+    public static void AdaptiveAvgPool2d(ReadOnlySpan<float> input, Span<float> output, int channels, int inHeight, int inWidth, int outHeight, int outWidth)
+    {
+        for (var c = 0; c < channels; c++)
+        {
+            for (var oy = 0; oy < outHeight; oy++)
+            {
+                var (y0, y1) = AdaptiveWindow(oy, inHeight, outHeight);
+                for (var ox = 0; ox < outWidth; ox++)
+                {
+                    var (x0, x1) = AdaptiveWindow(ox, inWidth, outWidth);
+                    var sum = 0f;
+                    for (var y = y0; y < y1; y++)
+                    {
+                        for (var x = x0; x < x1; x++)
+                        {
+                            sum += input[BlockedLayout.Index(c, y, x, inHeight, inWidth)];
+                        }
+                    }
+
+                    output[BlockedLayout.Index(c, oy, ox, outHeight, outWidth)] = sum / ((y1 - y0) * (x1 - x0));
+                }
+            }
+        }
     }
 }

@@ -10,17 +10,26 @@ public static class WeightPacking
 {
     /// <summary>Floats of the packed weights of one convolution.</summary>
     public static int PackedLength(int outChannels, int loopChannels, int kernel)
-        => BlockedLayout.Blocks(outChannels) * loopChannels * kernel * kernel * BlockedLayout.BlockSize;
+        => PackedLength(outChannels, loopChannels, kernel, kernel);
+
+    /// <summary>Floats of the packed weights of one convolution with a <paramref name="kernelHeight"/> × <paramref name="kernelWidth"/> kernel.</summary>
+    public static int PackedLength(int outChannels, int loopChannels, int kernelHeight, int kernelWidth)
+        => BlockedLayout.Blocks(outChannels) * loopChannels * kernelHeight * kernelWidth * BlockedLayout.BlockSize;
 
     /// <param name="weights">OIHW over logical channels, as in the parameter block.</param>
     /// <param name="inputChannelMap">Physical channel of each logical input channel; empty for identity.</param>
     /// <param name="loopChannels">Input channels the kernel iterates: physical when there is a map, else logical.</param>
     public static void PackConvolution(ReadOnlySpan<float> weights, Span<float> packed, int outChannels, int inChannels, int kernel,
         ReadOnlySpan<int> inputChannelMap, int loopChannels)
+        => PackConvolution(weights, packed, outChannels, inChannels, kernel, kernel, inputChannelMap, loopChannels);
+
+    /// <summary>As the square overload, for a <paramref name="kernelHeight"/> × <paramref name="kernelWidth"/> kernel.</summary>
+    public static void PackConvolution(ReadOnlySpan<float> weights, Span<float> packed, int outChannels, int inChannels, int kernelHeight, int kernelWidth,
+        ReadOnlySpan<int> inputChannelMap, int loopChannels)
     {
         const int block = BlockedLayout.BlockSize;
-        var taps = kernel * kernel;
-        packed[..PackedLength(outChannels, loopChannels, kernel)].Clear();
+        var taps = kernelHeight * kernelWidth;
+        packed[..PackedLength(outChannels, loopChannels, kernelHeight, kernelWidth)].Clear();
         for (var o = 0; o < outChannels; o++)
         {
             var outBlock = o / block;
@@ -51,21 +60,26 @@ public static class WeightPacking
     /// </summary>
     public static void PackTransposedConvolution(ReadOnlySpan<float> weights, Span<float> packed, int outChannels, int inChannels, int kernel,
         ReadOnlySpan<int> inputChannelMap, int inputPhysicalChannels)
+        => PackTransposedConvolution(weights, packed, outChannels, inChannels, kernel, kernel, inputChannelMap, inputPhysicalChannels);
+
+    /// <summary>As the square overload, for a <paramref name="kernelHeight"/> × <paramref name="kernelWidth"/> kernel (flipped in both).</summary>
+    public static void PackTransposedConvolution(ReadOnlySpan<float> weights, Span<float> packed, int outChannels, int inChannels, int kernelHeight, int kernelWidth,
+        ReadOnlySpan<int> inputChannelMap, int inputPhysicalChannels)
     {
         const int block = BlockedLayout.BlockSize;
-        var taps = kernel * kernel;
-        packed[..PackedLength(inputPhysicalChannels, outChannels, kernel)].Clear();
+        var taps = kernelHeight * kernelWidth;
+        packed[..PackedLength(inputPhysicalChannels, outChannels, kernelHeight, kernelWidth)].Clear();
         for (var o = 0; o < outChannels; o++)
         {
             for (var i = 0; i < inChannels; i++)
             {
                 var physical = BlockedLayout.Physical(inputChannelMap, i);
-                for (var ky = 0; ky < kernel; ky++)
+                for (var ky = 0; ky < kernelHeight; ky++)
                 {
-                    for (var kx = 0; kx < kernel; kx++)
+                    for (var kx = 0; kx < kernelWidth; kx++)
                     {
-                        var flipped = (kernel - 1 - ky) * kernel + (kernel - 1 - kx);
-                        packed[(((physical / block) * outChannels + o) * taps + ky * kernel + kx) * block + physical % block] = weights[(o * inChannels + i) * taps + flipped];
+                        var flipped = (kernelHeight - 1 - ky) * kernelWidth + (kernelWidth - 1 - kx);
+                        packed[(((physical / block) * outChannels + o) * taps + ky * kernelWidth + kx) * block + physical % block] = weights[(o * inChannels + i) * taps + flipped];
                     }
                 }
             }
@@ -73,14 +87,19 @@ public static class WeightPacking
     }
 
     /// <summary>
-    /// Adds weight and bias gradients accumulated in the packed order (<see cref="PackConvolution"/>'s layout)
+    /// Adds weight and bias gradients accumulated in the packed order (<see cref="PackConvolution(ReadOnlySpan{float}, Span{float}, int, int, int, ReadOnlySpan{int}, int)"/>'s layout)
     /// into the OIHW gradient block: the inverse of the packing, summed.
     /// </summary>
     public static void AddUnpackedGradient(ReadOnlySpan<float> packedGradient, ReadOnlySpan<float> packedBiasGradient, Span<float> weightGradient, Span<float> biasGradient,
         int outChannels, int inChannels, int kernel, ReadOnlySpan<int> inputChannelMap, int loopChannels)
+        => AddUnpackedGradient(packedGradient, packedBiasGradient, weightGradient, biasGradient, outChannels, inChannels, kernel, kernel, inputChannelMap, loopChannels);
+
+    /// <summary>As the square overload, for a <paramref name="kernelHeight"/> × <paramref name="kernelWidth"/> kernel.</summary>
+    public static void AddUnpackedGradient(ReadOnlySpan<float> packedGradient, ReadOnlySpan<float> packedBiasGradient, Span<float> weightGradient, Span<float> biasGradient,
+        int outChannels, int inChannels, int kernelHeight, int kernelWidth, ReadOnlySpan<int> inputChannelMap, int loopChannels)
     {
         const int block = BlockedLayout.BlockSize;
-        var taps = kernel * kernel;
+        var taps = kernelHeight * kernelWidth;
         for (var o = 0; o < outChannels; o++)
         {
             for (var i = 0; i < inChannels; i++)

@@ -23,12 +23,19 @@ public abstract class Layer(string name, FeatureShape outputShape)
 
 /// <summary>A convolution (or, inside modules, a branch of one) with its weights (OIHW) and optional bias.</summary>
 public sealed class Conv(string name, FeatureShape outputShape, ParameterStore parameters, ParameterTensor weights, ParameterTensor? bias,
-    int kernel, int stride, int padding, bool relu, BatchNormLayer? batchNorm = null) : Layer(name, outputShape)
+    int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int paddingHeight, int paddingWidth, bool relu, BatchNormLayer? batchNorm = null) : Layer(name, outputShape)
 {
+    /// <summary>A convolution with a square kernel, stride and padding.</summary>
+    public Conv(string name, FeatureShape outputShape, ParameterStore parameters, ParameterTensor weights, ParameterTensor? bias,
+        int kernel, int stride, int padding, bool relu, BatchNormLayer? batchNorm = null)
+        : this(name, outputShape, parameters, weights, bias, kernel, kernel, stride, stride, padding, padding, relu, batchNorm)
+    {
+    }
+
     /// <summary>The BatchNorm between the convolution and its ReLU (<c>[Conv(BatchNorm = true)]</c>), else null.</summary>
     public BatchNormLayer? BatchNorm { get; } = batchNorm;
 
-    /// <summary>The weights' tensor in the parameter block: [out, in, kernel, kernel].</summary>
+    /// <summary>The weights' tensor in the parameter block: [out, in, kernel height, kernel width].</summary>
     public ParameterTensor WeightsTensor { get; } = weights;
 
     /// <summary>The bias tensor, or null when the layer has none.</summary>
@@ -42,9 +49,12 @@ public sealed class Conv(string name, FeatureShape outputShape, ParameterStore p
 
     public int OutChannels => WeightsTensor.Shape[0];
     public int InChannels => WeightsTensor.Shape[1];
-    public int Kernel { get; } = kernel;
-    public int Stride { get; } = stride;
-    public int Padding { get; } = padding;
+    public int KernelHeight { get; } = kernelHeight;
+    public int KernelWidth { get; } = kernelWidth;
+    public int StrideHeight { get; } = strideHeight;
+    public int StrideWidth { get; } = strideWidth;
+    public int PaddingHeight { get; } = paddingHeight;
+    public int PaddingWidth { get; } = paddingWidth;
     public bool Relu { get; } = relu;
 }
 

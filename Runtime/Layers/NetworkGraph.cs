@@ -42,13 +42,15 @@ public sealed record NetworkGraph(
             var input = shapes[node.Inputs[0]];
             shapes[node.Output] = node switch
             {
-                ConvNode conv => new(conv.OutChannels, ConvSize(input.Height, conv), ConvSize(input.Width, conv)),
-                MaxPoolNode pool => new(input.Channels, PoolSize(input.Height, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode),
-                    PoolSize(input.Width, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode)),
-                AvgPoolNode pool => new(input.Channels, PoolSize(input.Height, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode),
-                    PoolSize(input.Width, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode)),
+                ConvNode conv => new(conv.OutChannels, ConvSize(input.Height, conv.KernelHeight, conv.StrideHeight, conv.PaddingHeight),
+                    ConvSize(input.Width, conv.KernelWidth, conv.StrideWidth, conv.PaddingWidth)),
+                MaxPoolNode pool => new(input.Channels, PoolSize(input.Height, pool.KernelHeight, pool.StrideHeight, pool.PaddingHeight, pool.CeilMode),
+                    PoolSize(input.Width, pool.KernelWidth, pool.StrideWidth, pool.PaddingWidth, pool.CeilMode)),
+                AvgPoolNode pool => new(input.Channels, PoolSize(input.Height, pool.KernelHeight, pool.StrideHeight, pool.PaddingHeight, pool.CeilMode),
+                    PoolSize(input.Width, pool.KernelWidth, pool.StrideWidth, pool.PaddingWidth, pool.CeilMode)),
                 ConcatNode => new(node.Inputs.Sum(name => shapes[name].Channels), input.Height, input.Width),
                 GlobalAveragePoolNode => new(input.Channels, 1, 1),
+                AdaptiveAvgPoolNode pool => new(input.Channels, pool.OutputHeight, pool.OutputWidth),
                 FlattenNode => new(input.Length, 1, 1),
                 LinearNode linear => new(linear.OutFeatures, 1, 1),
                 _ => input,
@@ -57,7 +59,7 @@ public sealed record NetworkGraph(
 
         return shapes;
 
-        static int ConvSize(int size, ConvNode conv) => (size + 2 * conv.Padding - conv.Kernel) / conv.Stride + 1;
+        static int ConvSize(int size, int kernel, int stride, int padding) => (size + 2 * padding - kernel) / stride + 1;
     }
 
     /// <summary>
@@ -238,6 +240,24 @@ public sealed record NetworkGraph(
             return result;
         }
 
+        /// <summary>A height × width attribute: one number (square) or <c>[height, width]</c>, each at least <paramref name="minimum"/>.</summary>
+        public (int Height, int Width) Pair(string name, int minimum)
+        {
+            if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array)
+            {
+                var items = value.EnumerateArray().ToList();
+                if (items.Count != 2 || !items[0].TryGetInt32(out var height) || !items[1].TryGetInt32(out var width) || height < minimum || width < minimum)
+                {
+                    throw new FormatException($"graph JSON: {path}.{name} is {value.GetRawText()}; expected an integer or [height, width] of at least {minimum}");
+                }
+
+                return (height, width);
+            }
+
+            var size = Int(name, minimum);
+            return (size, size);
+        }
+
         public float Float(string name)
         {
             var value = Get(name, JsonValueKind.Number);
@@ -313,6 +333,47 @@ public abstract record GraphNode(string Name, IReadOnlyList<string> Inputs, stri
         }
     }
 
+    private static ConvNode ReadConv(NetworkGraph.JsonReader node, string name, IReadOnlyList<string> inputs, string output, bool trainingOnly)
+    {
+        var (kernel, stride, padding) = (node.Pair("kernel", 1), node.Pair("stride", 1), node.Pair("padding", 0));
+        return new ConvNode(name, inputs, output, trainingOnly, node.Positive("out_channels"), kernel.Height, kernel.Width, stride.Height, stride.Width,
+            padding.Height, padding.Width, node.Bool("relu"), node.String("weight"), node.OptionalString("bias"));
+    }
+
+    private static MaxPoolNode ReadMaxPool(NetworkGraph.JsonReader node, string name, IReadOnlyList<string> inputs, string output, bool trainingOnly)
+    {
+        var (kernel, stride, padding) = (node.Pair("kernel", 1), node.Pair("stride", 1), node.Pair("padding", 0));
+        return new MaxPoolNode(name, inputs, output, trainingOnly, kernel.Height, kernel.Width, stride.Height, stride.Width, padding.Height, padding.Width, node.Bool("ceil_mode"));
+    }
+
+    private static AvgPoolNode ReadAvgPool(NetworkGraph.JsonReader node, string name, IReadOnlyList<string> inputs, string output, bool trainingOnly)
+    {
+        var (kernel, stride, padding) = (node.Pair("kernel", 1), node.Pair("stride", 1), node.Pair("padding", 0));
+        return new AvgPoolNode(name, inputs, output, trainingOnly, kernel.Height, kernel.Width, stride.Height, stride.Width, padding.Height, padding.Width,
+            node.Bool("ceil_mode"), node.Bool("count_include_pad"));
+    }
+
+    private static AdaptiveAvgPoolNode ReadAdaptiveAvgPool(NetworkGraph.JsonReader node, string name, IReadOnlyList<string> inputs, string output, bool trainingOnly)
+    {
+        var size = node.Pair("output_size", 1);
+        return new AdaptiveAvgPoolNode(name, inputs, output, trainingOnly, size.Height, size.Width);
+    }
+
+    /// <summary>A height × width attribute as PyTorch writes it: one number when square, else <c>[height, width]</c>.</summary>
+    private protected static void WritePair(Utf8JsonWriter writer, string name, int height, int width)
+    {
+        if (height == width)
+        {
+            writer.WriteNumber(name, height);
+            return;
+        }
+
+        writer.WriteStartArray(name);
+        writer.WriteNumberValue(height);
+        writer.WriteNumberValue(width);
+        writer.WriteEndArray();
+    }
+
     internal static GraphNode Read(NetworkGraph.JsonReader node)
     {
         var op = node.String("op");
@@ -322,16 +383,15 @@ public abstract record GraphNode(string Name, IReadOnlyList<string> Inputs, stri
         var trainingOnly = node.Bool("training_only");
         return op switch
         {
-            "Conv" => new ConvNode(name, inputs, output, trainingOnly, node.Positive("out_channels"), node.Positive("kernel"), node.Positive("stride"),
-                node.Int("padding", 0), node.Bool("relu"), node.String("weight"), node.OptionalString("bias")),
-            "MaxPool" => new MaxPoolNode(name, inputs, output, trainingOnly, node.Positive("kernel"), node.Positive("stride"), node.Int("padding", 0), node.Bool("ceil_mode")),
-            "AvgPool" => new AvgPoolNode(name, inputs, output, trainingOnly, node.Positive("kernel"), node.Positive("stride"), node.Int("padding", 0), node.Bool("ceil_mode"),
-                node.Bool("count_include_pad")),
+            "Conv" => ReadConv(node, name, inputs, output, trainingOnly),
+            "MaxPool" => ReadMaxPool(node, name, inputs, output, trainingOnly),
+            "AvgPool" => ReadAvgPool(node, name, inputs, output, trainingOnly),
             "LRN" => new LrnNode(name, inputs, output, trainingOnly, node.Positive("size"), node.Float("alpha"), node.Float("beta"), node.Float("k")),
             "Concat" => new ConcatNode(name, inputs, output, trainingOnly),
             "BatchNorm" => new BatchNormNode(name, inputs, output, trainingOnly, node.Double("eps"), node.Double("momentum"), node.Bool("relu"),
                 node.String("weight"), node.String("bias"), node.String("running_mean"), node.String("running_var")),
             "GlobalAveragePool" => new GlobalAveragePoolNode(name, inputs, output, trainingOnly),
+            "AdaptiveAvgPool" => ReadAdaptiveAvgPool(node, name, inputs, output, trainingOnly),
             "Flatten" => new FlattenNode(name, inputs, output, trainingOnly),
             "Dropout" => new DropoutNode(name, inputs, output, trainingOnly, node.Float("p")),
             "Linear" => new LinearNode(name, inputs, output, trainingOnly, node.Positive("out_features"), node.Bool("relu"), node.String("weight"), node.OptionalString("bias")),
@@ -340,19 +400,30 @@ public abstract record GraphNode(string Name, IReadOnlyList<string> Inputs, stri
     }
 }
 
-/// <summary>A square convolution, then ReLU when <see cref="Relu"/>; weights OIHW, bias optional.</summary>
+/// <summary>
+/// A convolution, then ReLU when <see cref="Relu"/>; weights OIHW, bias optional. Kernel, stride and padding are
+/// height × width; the JSON writes a square one as one number, as PyTorch's <c>Conv2d</c> accepts it.
+/// </summary>
 public sealed record ConvNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly,
-    int OutChannels, int Kernel, int Stride, int Padding, bool Relu, string Weight, string? Bias)
+    int OutChannels, int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth, int PaddingHeight, int PaddingWidth,
+    bool Relu, string Weight, string? Bias)
     : GraphNode(Name, Inputs, Output, TrainingOnly)
 {
+    /// <summary>A square kernel, stride and padding.</summary>
+    public ConvNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly,
+        int OutChannels, int Kernel, int Stride, int Padding, bool Relu, string Weight, string? Bias)
+        : this(Name, Inputs, Output, TrainingOnly, OutChannels, Kernel, Kernel, Stride, Stride, Padding, Padding, Relu, Weight, Bias)
+    {
+    }
+
     public override string Op => "Conv";
 
     private protected override void WriteAttributes(Utf8JsonWriter writer)
     {
         writer.WriteNumber("out_channels", OutChannels);
-        writer.WriteNumber("kernel", Kernel);
-        writer.WriteNumber("stride", Stride);
-        writer.WriteNumber("padding", Padding);
+        WritePair(writer, "kernel", KernelHeight, KernelWidth);
+        WritePair(writer, "stride", StrideHeight, StrideWidth);
+        WritePair(writer, "padding", PaddingHeight, PaddingWidth);
         writer.WriteBoolean("relu", Relu);
         writer.WriteString("weight", Weight);
         WriteOptional(writer, "bias", Bias);
@@ -381,18 +452,24 @@ public sealed record BatchNormNode(string Name, IReadOnlyList<string> Inputs, st
     }
 }
 
-/// <summary>Max pooling (padding counts as −∞), PyTorch's <c>MaxPool2d</c>.</summary>
+/// <summary>Max pooling (padding counts as −∞), PyTorch's <c>MaxPool2d</c>; window, stride and padding are height × width.</summary>
 public sealed record MaxPoolNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly,
-    int Kernel, int Stride, int Padding, bool CeilMode)
+    int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth, int PaddingHeight, int PaddingWidth, bool CeilMode)
     : GraphNode(Name, Inputs, Output, TrainingOnly)
 {
+    /// <summary>A square window, stride and padding.</summary>
+    public MaxPoolNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly, int Kernel, int Stride, int Padding, bool CeilMode)
+        : this(Name, Inputs, Output, TrainingOnly, Kernel, Kernel, Stride, Stride, Padding, Padding, CeilMode)
+    {
+    }
+
     public override string Op => "MaxPool";
 
     private protected override void WriteAttributes(Utf8JsonWriter writer)
     {
-        writer.WriteNumber("kernel", Kernel);
-        writer.WriteNumber("stride", Stride);
-        writer.WriteNumber("padding", Padding);
+        WritePair(writer, "kernel", KernelHeight, KernelWidth);
+        WritePair(writer, "stride", StrideHeight, StrideWidth);
+        WritePair(writer, "padding", PaddingHeight, PaddingWidth);
         writer.WriteBoolean("ceil_mode", CeilMode);
     }
 }
@@ -402,16 +479,22 @@ public sealed record MaxPoolNode(string Name, IReadOnlyList<string> Inputs, stri
 /// as Caffe does) the divisor is the window clipped to the padded input; without, clipped to the input.
 /// </summary>
 public sealed record AvgPoolNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly,
-    int Kernel, int Stride, int Padding, bool CeilMode, bool CountIncludePad)
+    int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth, int PaddingHeight, int PaddingWidth, bool CeilMode, bool CountIncludePad)
     : GraphNode(Name, Inputs, Output, TrainingOnly)
 {
+    /// <summary>A square window, stride and padding.</summary>
+    public AvgPoolNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly, int Kernel, int Stride, int Padding, bool CeilMode, bool CountIncludePad)
+        : this(Name, Inputs, Output, TrainingOnly, Kernel, Kernel, Stride, Stride, Padding, Padding, CeilMode, CountIncludePad)
+    {
+    }
+
     public override string Op => "AvgPool";
 
     private protected override void WriteAttributes(Utf8JsonWriter writer)
     {
-        writer.WriteNumber("kernel", Kernel);
-        writer.WriteNumber("stride", Stride);
-        writer.WriteNumber("padding", Padding);
+        WritePair(writer, "kernel", KernelHeight, KernelWidth);
+        WritePair(writer, "stride", StrideHeight, StrideWidth);
+        WritePair(writer, "padding", PaddingHeight, PaddingWidth);
         writer.WriteBoolean("ceil_mode", CeilMode);
         writer.WriteBoolean("count_include_pad", CountIncludePad);
     }
@@ -445,6 +528,18 @@ public sealed record ConcatNode(string Name, IReadOnlyList<string> Inputs, strin
 }
 
 /// <summary>The mean of each channel: C×H×W → C×1×1.</summary>
+/// <summary>
+/// PyTorch's <c>AdaptiveAvgPool2d(output_size)</c>: output cell (i, j) averages input rows [floor(i·H/h), ceil((i+1)·H/h))
+/// and columns likewise (<see cref="Kernels.ReferenceKernels.AdaptiveWindow"/>).
+/// </summary>
+public sealed record AdaptiveAvgPoolNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly, int OutputHeight, int OutputWidth)
+    : GraphNode(Name, Inputs, Output, TrainingOnly)
+{
+    public override string Op => "AdaptiveAvgPool";
+
+    private protected override void WriteAttributes(Utf8JsonWriter writer) => WritePair(writer, "output_size", OutputHeight, OutputWidth);
+}
+
 public sealed record GlobalAveragePoolNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly)
     : GraphNode(Name, Inputs, Output, TrainingOnly)
 {

@@ -63,6 +63,43 @@ public sealed class DiagnosticTests
     public void IG0004_Example()
         => AssertMessage(Single("IG0004", DiagnosticExamples.Bad("IG0004")), "OutChannels of 'Conv1'", "is 0");
 
+    [Theory]
+    [InlineData("[[|Conv(16, KernelWidth = 0)|]] public partial Conv Conv1 { get; }", "KernelWidth of 'Conv1'", "positive", "is 0")]
+    [InlineData("[[|Conv(16, KernelHeight = 3, StrideHeight = -1)|]] public partial Conv Conv1 { get; }", "StrideHeight of 'Conv1'", "positive", "is -1")]
+    [InlineData("[[|MaxPool(KernelHeight = 3, PaddingWidth = -1)|]] public partial Pool Pool1 { get; }", "PaddingWidth of 'Pool1'", "0 or more", "is -1")]
+    [InlineData("[[|AdaptiveAveragePool(0)|]] public partial Pool Pool1 { get; }", "Output of 'Pool1'", "positive", "is 0")]
+    [InlineData("[[|AdaptiveAveragePool(OutputHeight = 4, OutputWidth = -2)|]] public partial Pool Pool1 { get; }", "OutputWidth of 'Pool1'", "positive", "is -2")]
+    public void IG0004_BadPerDimensionSize_IsNamedByItsDimension(string layer, params string[] facts)
+        => AssertMessage(Single("IG0004", Net(layer, Head)), facts);
+
+    [Fact]
+    public void IG0024_Example()
+        => AssertMessage(Single("IG0024", DiagnosticExamples.Bad("IG0024")), "'Branch7x1'", "Kernel = 3", "KernelHeight = 7");
+
+    [Theory]
+    [InlineData("[[|Conv(16, Kernel = 3, KernelWidth = 1)|]] public partial Conv Conv1 { get; }", "'Conv1'", "Kernel = 3", "KernelWidth = 1")]
+    [InlineData("[[|Conv(16, Kernel = 3, Stride = 2, StrideHeight = 1)|]] public partial Conv Conv1 { get; }", "Stride = 2", "StrideHeight = 1")]
+    [InlineData("[[|Conv(16, Kernel = 3, Padding = 1, PaddingWidth = 0)|]] public partial Conv Conv1 { get; }", "Padding = 1", "PaddingWidth = 0")]
+    [InlineData("[[|MaxPool(3, KernelHeight = 1)|]] public partial Pool Pool1 { get; }", "'Pool1'", "Kernel = 3", "KernelHeight = 1")]
+    [InlineData("[[|AvgPool(3, Stride = 1, StrideWidth = 2)|]] public partial Pool Pool1 { get; }", "'Pool1'", "Stride = 1", "StrideWidth = 2")]
+    public void IG0024_SquareAndConflictingDimension_IsReportedAtTheAttribute(string layer, params string[] facts)
+        => AssertMessage(Single("IG0024", Net(layer, Head)), facts);
+
+    [Theory]
+    [InlineData("[Conv(16, Kernel = 3, KernelHeight = 3, KernelWidth = 3, Padding = 1)] public partial Conv Conv1 { get; }")]
+    [InlineData("[Conv(16, KernelHeight = 1, KernelWidth = 7, PaddingWidth = 3)] public partial Conv Conv1 { get; }")]
+    [InlineData("[MaxPool(3, KernelHeight = 3, Stride = 2)] public partial Pool Pool1 { get; }")]
+    [InlineData("[AvgPool(KernelHeight = 3, KernelWidth = 1, StrideHeight = 2)] public partial Pool Pool1 { get; }")]
+    public void IG0024_AgreeingOrPerDimensionValues_AreAccepted_AndTheirTrainingCodeCompiles(string layer)
+    {
+        var result = GeneratorHarness.Run(Net(layer, Head));
+
+        Assert.Empty(result.Exceptions);
+        Assert.Empty(result.GeneratorDiagnostics.Select(Describe));
+        Assert.Contains("TinyNet.g.cs", result.GeneratedSources.Keys);
+        Assert.Empty(result.CompilationProblems.Select(Describe));
+    }
+
     [Fact]
     public void IG0004_SeveralBadSizesInOneAttribute_AreEachReportedOnce()
     {
@@ -1072,6 +1109,24 @@ internal static class DiagnosticExamples
                 [Conv(32)] public partial Conv Hidden { get; }
                 [Flatten] public partial Flatten Flat { get; }
                 [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0024"] = new("""
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [{|IG0024:Conv(192, Kernel = 3, KernelHeight = 7, PaddingHeight = 3)|}] public partial Conv Branch7x1 { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(192, KernelHeight = 7, KernelWidth = 1, PaddingHeight = 3)] public partial Conv Branch7x1 { get; }
             }
             """),
 

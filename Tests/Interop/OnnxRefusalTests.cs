@@ -17,7 +17,7 @@ public sealed class OnnxRefusalTests
     {
         var network = new SmallGappedNet(seed: 1);
         var graph = SmallGappedNet.Graph;
-        var pool = graph.Nodes.OfType<AvgPoolNode>().Single(node => node.Padding > 0);
+        var pool = graph.Nodes.OfType<AvgPoolNode>().Single(node => node.PaddingHeight > 0);
         var changed = graph with { Nodes = [.. graph.Nodes.Select(node => node == pool ? pool with { CountIncludePad = false } : node)] };
 
         var error = Assert.Throws<NotSupportedException>(() => OnnxExporter.ToModel(new GraphOverride(network, changed)));

@@ -12,7 +12,7 @@ public sealed class OnnxTests
 {
     private const int Batch = 2;
 
-    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception", "SmallBatchNormNet", "MapBatchNormNet"];
+    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception", "SmallBatchNormNet", "MapBatchNormNet", "RectangularNet", "UniformAdaptiveNet"];
 
     internal static INetwork Create(string name, int maxBatch) => name switch
     {
@@ -22,6 +22,10 @@ public sealed class OnnxTests
         "FashionInception" => new FashionInception(maxBatch, seed: 11),
         "SmallBatchNormNet" => WithBatchNormStatistics(new SmallBatchNormNet(maxBatch, seed: 11)),
         "MapBatchNormNet" => WithBatchNormStatistics(new MapBatchNormNet(maxBatch, seed: 11)),
+        // 1x7 and 7x1 convolutions, a 3x1 max pool with stride 2x1, a 3x5 convolution with stride 2x1, a 1x3 average pool.
+        "RectangularNet" => new InceptionGen.Tests.Training.RectangularNet(maxBatch, seed: 11),
+        // An adaptive pool with uniform windows (14 to 7 rows, 14 to 2 columns), exported as AveragePool.
+        "UniformAdaptiveNet" => new InceptionGen.Tests.Training.UniformAdaptiveNet(maxBatch, seed: 11),
         _ => throw new ArgumentException(name),
     };
 

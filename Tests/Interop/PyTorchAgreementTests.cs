@@ -48,6 +48,36 @@ public sealed class PyTorchAgreementTests(ITestOutputHelper output)
     private const double NearTieEps = 1e-5;
 
     [Fact]
+    public void WriteRectangularNetFixtures()
+    {
+        var folder = Environment.GetEnvironmentVariable(FixtureOutputVariable);
+        if (string.IsNullOrEmpty(folder))
+        {
+            Assert.Skip($"writes the fixtures only when {FixtureOutputVariable} names a folder (tools/reference/make-fixtures.sh)");
+        }
+
+        var network = new InceptionGen.Tests.Training.RectangularNet(maxBatch: 4, seed: 21);
+        var random = new Random(29);
+        var images = Enumerable.Range(0, 4 * InceptionGen.Tests.Training.RectangularNet.InputLength).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        PyTorchAgreement.WriteCase(network, dropoutSeed: 37, images, [0, 3, 2, 1], folder);
+    }
+
+    [Fact]
+    public void WriteAdaptiveNetFixtures()
+    {
+        var folder = Environment.GetEnvironmentVariable(FixtureOutputVariable);
+        if (string.IsNullOrEmpty(folder))
+        {
+            Assert.Skip($"writes the fixtures only when {FixtureOutputVariable} names a folder (tools/reference/make-fixtures.sh)");
+        }
+
+        var network = new InceptionGen.Tests.Training.AdaptiveNet(maxBatch: 4, seed: 21);
+        var random = new Random(31);
+        var images = Enumerable.Range(0, 4 * InceptionGen.Tests.Training.AdaptiveNet.InputLength).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        PyTorchAgreement.WriteCase(network, dropoutSeed: 41, images, [0, 2, 1, 2], folder);
+    }
+
+    [Fact]
     public void WriteSmallInceptionNetFixtures()
     {
         var folder = Environment.GetEnvironmentVariable(FixtureOutputVariable);

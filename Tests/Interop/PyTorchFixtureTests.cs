@@ -35,6 +35,38 @@ public sealed class PyTorchFixtureTests(ITestOutputHelper output)
         agreement.AssertWithinTolerances();
     }
 
+    /// <summary>
+    /// RectangularNet (1x7, 7x1, a 3x1 max pool with stride 2x1, a 3x5 convolution with stride 2x1, a 1x3 average pool)
+    /// against PyTorch's <c>Conv2d</c> and pools with (height, width) kernel, stride and padding, from the committed fixtures.
+    /// </summary>
+    [Fact]
+    public void RectangularNetAgreesWithTheCommittedPyTorchFixtures()
+    {
+        // Seed 99 differs from the fixtures' seed, so only the committed weights can make this pass.
+        var network = new InceptionGen.Tests.Training.RectangularNet(maxBatch: 4, seed: 99);
+        var published = Path.Combine(AppContext.BaseDirectory, "Interop", "Fixtures", "RectangularNet");
+        var folder = Directory.Exists(published) ? published : Path.Combine(PyTorchAgreement.RepositoryRoot(), "Tests", "Interop", "Fixtures", "RectangularNet");
+
+        var agreement = PyTorchAgreement.Compare(network, folder);
+
+        output.WriteLine($"RectangularNet vs PyTorch: {agreement}");
+        agreement.AssertWithinTolerances();
+    }
+
+    /// <summary>AdaptiveNet (an adaptive average pool of 14x14 to 4x4, windows overlapping) against PyTorch's <c>adaptive_avg_pool2d</c>.</summary>
+    [Fact]
+    public void AdaptiveNetAgreesWithTheCommittedPyTorchFixtures()
+    {
+        var network = new InceptionGen.Tests.Training.AdaptiveNet(maxBatch: 4, seed: 99);
+        var published = Path.Combine(AppContext.BaseDirectory, "Interop", "Fixtures", "AdaptiveNet");
+        var folder = Directory.Exists(published) ? published : Path.Combine(PyTorchAgreement.RepositoryRoot(), "Tests", "Interop", "Fixtures", "AdaptiveNet");
+
+        var agreement = PyTorchAgreement.Compare(network, folder);
+
+        output.WriteLine($"AdaptiveNet vs PyTorch: {agreement}");
+        agreement.AssertWithinTolerances();
+    }
+
     [Fact]
     public void ChangedWeightsOrMasksAreCaught()
     {

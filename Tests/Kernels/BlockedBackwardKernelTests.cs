@@ -216,6 +216,41 @@ public sealed class BlockedBackwardKernelTests(ITestOutputHelper output)
     /// </summary>
     [Theory, MemberData(nameof(PoolCases))]
     public void AvgPoolBlock_matches_AvgPool2d_bit_for_bit(int channels, int height, int width, int kernel, int stride, int padding, bool ceilMode, bool ties)
+        => AssertAvgPoolBackward(channels, height, width, (kernel, kernel), (stride, stride), (padding, padding), ceilMode);
+
+    /// <summary>Rectangular windows, strides and paddings: the max-pool and average-pool gradients bit for bit, as the square ones (ties included).</summary>
+    [Theory]
+    [InlineData(17, 9, 11, 1, 3, 1, 1, 0, 1, false)]
+    [InlineData(16, 11, 9, 3, 1, 1, 1, 1, 0, false)]
+    [InlineData(5, 11, 10, 3, 5, 2, 1, 1, 2, true)]
+    [InlineData(33, 8, 13, 2, 3, 1, 2, 0, 1, true)]
+    public void Rectangular_pool_gradients_match_the_reference_bit_for_bit(int channels, int height, int width, int kernelY, int kernelX, int strideY, int strideX, int paddingY, int paddingX, bool ceilMode)
+    {
+        var (g, blockGeometry) = Geometries(channels, height, width, (kernelY, kernelX), (strideY, strideX), (paddingY, paddingX), ceilMode);
+        var random = new Random(DataSeed);
+        var input = TiedInput(random, channels, height, width);
+        var forward = new float[g.Channels * g.OutHeight * g.OutWidth];
+        ReferenceKernels.MaxPool2d(input, forward, g);
+        var outputGradient = BlockedInput(random, channels, g.OutHeight, g.OutWidth);
+        var prior = Prior(random, input.Length);
+        var expected = (float[])prior.Clone();
+        ReferenceBackward.MaxPool2d(input, forward, outputGradient, expected, g);
+        var (x, y, dy) = (Fenced(input), Fenced(forward), Fenced(outputGradient));
+        var (inPlane, outPlane) = (height * width * Block, g.OutHeight * g.OutWidth * Block);
+        var actual = RunAccumulating(prior, dx =>
+        {
+            for (var b = 0; b < g.Channels / Block; b++)
+            {
+                BlockedBackwardKernels.MaxPoolBlock(x.Slice(b * inPlane, inPlane), y.Slice(b * outPlane, outPlane), dy.Slice(b * outPlane, outPlane),
+                    dx.Slice(b * inPlane, inPlane), blockGeometry);
+            }
+        });
+
+        AssertBitwiseEqual(expected, actual, $"max pool {Describe(g, ceilMode)}");
+        AssertAvgPoolBackward(channels, height, width, (kernelY, kernelX), (strideY, strideX), (paddingY, paddingX), ceilMode);
+    }
+
+    private static void AssertAvgPoolBackward(int channels, int height, int width, (int Y, int X) kernel, (int Y, int X) stride, (int Y, int X) padding, bool ceilMode)
     {
         var random = new Random(DataSeed);
         var (g, blockGeometry) = Geometries(channels, height, width, kernel, stride, padding, ceilMode);
@@ -480,6 +515,14 @@ public sealed class BlockedBackwardKernelTests(ITestOutputHelper output)
     // ---- Helpers ----
 
     /// <summary>The reference's geometry over every physical channel, and the kernel's over one block plane.</summary>
+    private static (PoolGeometry Image, PoolGeometry Block) Geometries(int channels, int height, int width, (int Y, int X) kernel, (int Y, int X) stride, (int Y, int X) padding, bool ceilMode)
+    {
+        var outHeight = NchwReference.OutputSize(height, kernel.Y, stride.Y, padding.Y, ceilMode);
+        var outWidth = NchwReference.OutputSize(width, kernel.X, stride.X, padding.X, ceilMode);
+        var image = new PoolGeometry(BlockedLayout.PaddedChannels(channels), height, width, outHeight, outWidth, kernel.Y, kernel.X, stride.Y, stride.X, padding.Y, padding.X);
+        return (image, image with { Channels = Block });
+    }
+
     private static (PoolGeometry Image, PoolGeometry Block) Geometries(int channels, int height, int width, int kernel, int stride, int padding, bool ceilMode)
     {
         var outHeight = NchwReference.OutputSize(height, kernel, stride, padding, ceilMode);
@@ -489,7 +532,7 @@ public sealed class BlockedBackwardKernelTests(ITestOutputHelper output)
     }
 
     private static string Describe(in PoolGeometry g, bool ceilMode)
-        => $"{g.Kernel}x{g.Kernel}/{g.Stride} pad {g.Padding}{(ceilMode ? " ceil" : "")} on {g.Channels}x{g.InHeight}x{g.InWidth}";
+        => $"{g.KernelHeight}x{g.KernelWidth}/{g.StrideHeight}x{g.StrideWidth} pad {g.PaddingHeight}x{g.PaddingWidth}{(ceilMode ? " ceil" : "")} on {g.Channels}x{g.InHeight}x{g.InWidth}";
 
     /// <summary>Windows of logical channels with more than one cell equal to the max, where the first-match rule decides the winner.</summary>
     private static int TiedWindows(float[] input, float[] forward, int channels, in PoolGeometry g)
@@ -502,8 +545,8 @@ public sealed class BlockedBackwardKernelTests(ITestOutputHelper output)
                 for (var ox = 0; ox < g.OutWidth; ox++)
                 {
                     var max = forward[BlockedLayout.Index(c, oy, ox, g.OutHeight, g.OutWidth)];
-                    var (y0, y1) = ReferenceKernels.Window(oy, g.Stride, g.Padding, g.Kernel, g.InHeight);
-                    var (x0, x1) = ReferenceKernels.Window(ox, g.Stride, g.Padding, g.Kernel, g.InWidth);
+                    var (y0, y1) = ReferenceKernels.Window(oy, g.StrideHeight, g.PaddingHeight, g.KernelHeight, g.InHeight);
+                    var (x0, x1) = ReferenceKernels.Window(ox, g.StrideWidth, g.PaddingWidth, g.KernelWidth, g.InWidth);
                     var matches = 0;
                     for (var y = y0; y < y1; y++)
                     {

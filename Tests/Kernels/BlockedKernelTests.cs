@@ -189,6 +189,18 @@ public sealed class BlockedKernelTests(ITestOutputHelper output)
     public void AvgPoolBlock_matches_AvgPool2d_bit_for_bit(int channels, int height, int width, int kernel, int stride, int padding, bool ceilMode)
         => AssertPoolBlocksMatch(BlockedKernels.AvgPoolBlock, ReferenceKernels.AvgPool2d, channels, height, width, kernel, stride, padding, ceilMode);
 
+    /// <summary>Rectangular windows, strides and paddings (Inception-v3's 1x3/3x1 shapes, a 3x5 window with stride 2x1): bit for bit, as the square ones.</summary>
+    [Theory]
+    [InlineData(17, 9, 11, 1, 3, 1, 1, 0, 1, false)]
+    [InlineData(16, 11, 9, 3, 1, 1, 1, 1, 0, false)]
+    [InlineData(5, 11, 10, 3, 5, 2, 1, 1, 2, true)]
+    [InlineData(33, 8, 13, 2, 3, 1, 2, 0, 1, true)]
+    public void Rectangular_pool_blocks_match_the_reference_bit_for_bit(int channels, int height, int width, int kernelY, int kernelX, int strideY, int strideX, int paddingY, int paddingX, bool ceilMode)
+    {
+        AssertPoolBlocksMatch(BlockedKernels.MaxPoolBlock, ReferenceKernels.MaxPool2d, channels, height, width, (kernelY, kernelX), (strideY, strideX), (paddingY, paddingX), ceilMode);
+        AssertPoolBlocksMatch(BlockedKernels.AvgPoolBlock, ReferenceKernels.AvgPool2d, channels, height, width, (kernelY, kernelX), (strideY, strideX), (paddingY, paddingX), ceilMode);
+    }
+
     /// <summary>
     /// Tolerance: none, bit for bit. Each lane sums the pixels in the scalar loop's order (rows, then
     /// columns, one accumulator) and both multiply by the same float 1 / (height × width).
@@ -330,24 +342,28 @@ public sealed class BlockedKernelTests(ITestOutputHelper output)
     /// </summary>
     private static void AssertPoolBlocksMatch(BlockPool blocked, ImagePool reference,
         int channels, int height, int width, int kernel, int stride, int padding, bool ceilMode)
+        => AssertPoolBlocksMatch(blocked, reference, channels, height, width, (kernel, kernel), (stride, stride), (padding, padding), ceilMode);
+
+    private static void AssertPoolBlocksMatch(BlockPool blocked, ImagePool reference,
+        int channels, int height, int width, (int Y, int X) kernel, (int Y, int X) stride, (int Y, int X) padding, bool ceilMode)
     {
         var physical = BlockedLayout.PaddedChannels(channels);
         var input = BlockedInput(new Random(DataSeed), channels, height, width);
-        var outHeight = NchwReference.OutputSize(height, kernel, stride, padding, ceilMode);
-        var outWidth = NchwReference.OutputSize(width, kernel, stride, padding, ceilMode);
+        var outHeight = NchwReference.OutputSize(height, kernel.Y, stride.Y, padding.Y, ceilMode);
+        var outWidth = NchwReference.OutputSize(width, kernel.X, stride.X, padding.X, ceilMode);
         var expected = new float[physical * outHeight * outWidth];
-        reference(input, expected, new PoolGeometry(physical, height, width, outHeight, outWidth, kernel, stride, padding));
+        reference(input, expected, new PoolGeometry(physical, height, width, outHeight, outWidth, kernel.Y, kernel.X, stride.Y, stride.X, padding.Y, padding.X));
 
         var actual = new float[expected.Length];
         var (inPlane, outPlane) = (height * width * Block, outHeight * outWidth * Block);
-        var geometry = new PoolGeometry(Block, height, width, outHeight, outWidth, kernel, stride, padding);
+        var geometry = new PoolGeometry(Block, height, width, outHeight, outWidth, kernel.Y, kernel.X, stride.Y, stride.X, padding.Y, padding.X);
         for (var block = 0; block < physical / Block; block++)
         {
             var result = RunGuarded(outPlane, span => blocked(input.AsSpan(block * inPlane, inPlane), span, geometry));
             result.CopyTo(actual, block * outPlane);
         }
 
-        AssertBitwiseEqual(expected, actual, $"{kernel}x{kernel}/{stride} pad {padding}{(ceilMode ? " ceil" : "")} on {channels}x{height}x{width}");
+        AssertBitwiseEqual(expected, actual, $"{kernel}/{stride} pad {padding}{(ceilMode ? " ceil" : "")} on {channels}x{height}x{width}");
         AssertPaddingChannelsZero(actual, channels, outHeight, outWidth);
     }
 

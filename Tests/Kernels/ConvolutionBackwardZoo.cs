@@ -100,6 +100,45 @@ public sealed partial class BackZooStemThen1x1
     [Linear(3)] public partial Linear Classifier { get; }
 }
 
+// Rectangular kernels (Inception-v3's 1x7/7x1 and 1x3/3x1 pairs, where the second's input gradient is a transposed
+// convolution padded by 6x0 or 2x0), and rectangular strides (3x5 stride 2x1, 5x3 stride 1x2) inside a chain.
+[Network(Channels = 5, Height = 9, Width = 11)]
+public sealed partial class BackZoo1x7Then7x1
+{
+    [Conv(20, KernelHeight = 1, KernelWidth = 7, PaddingWidth = 3)] public partial Conv Wide { get; }
+    [Conv(17, KernelHeight = 7, KernelWidth = 1, PaddingHeight = 3, Relu = false)] public partial Conv Tall { get; }
+    [Flatten] public partial Flatten Flatten { get; }
+    [Linear(3)] public partial Linear Classifier { get; }
+}
+
+[Network(Channels = 16, Height = 6, Width = 7)]
+public sealed partial class BackZoo1x3Then3x1
+{
+    [Conv(33, KernelHeight = 1, KernelWidth = 3, PaddingWidth = 1)] public partial Conv Wide { get; }
+    [Conv(16, KernelHeight = 3, KernelWidth = 1, PaddingHeight = 1, Bias = false)] public partial Conv Tall { get; }
+    [Flatten] public partial Flatten Flatten { get; }
+    [Linear(3)] public partial Linear Classifier { get; }
+}
+
+[Network(Channels = 7, Height = 11, Width = 10)]
+public sealed partial class BackZoo3x5Stride2x1
+{
+    [Conv(16, Kernel = 3, Padding = 1)] public partial Conv First { get; }
+    [Conv(24, KernelHeight = 3, KernelWidth = 5, StrideHeight = 2, StrideWidth = 1, PaddingHeight = 1, PaddingWidth = 2)] public partial Conv Second { get; }
+    [Conv(5, Relu = false)] public partial Conv Project { get; }
+    [Flatten] public partial Flatten Flatten { get; }
+    [Linear(3)] public partial Linear Classifier { get; }
+}
+
+[Network(Channels = 3, Height = 9, Width = 12)]
+public sealed partial class BackZoo5x3Stride1x2
+{
+    [Conv(16, KernelHeight = 5, KernelWidth = 3, StrideHeight = 1, StrideWidth = 2, PaddingHeight = 2, PaddingWidth = 1)] public partial Conv First { get; }
+    [Conv(7, KernelHeight = 1, KernelWidth = 3, PaddingWidth = 1, Relu = false)] public partial Conv Second { get; }
+    [Flatten] public partial Flatten Flatten { get; }
+    [Linear(3)] public partial Linear Classifier { get; }
+}
+
 /// <summary>
 /// A backward-zoo network: how to make it, its input, its convolutions in order with their declared specs, and its
 /// classifier. <see cref="Gradients"/> computes every gradient of the generated training loss with the plain
@@ -153,8 +192,7 @@ internal sealed record BackwardZooNet(string Name, FeatureShape Input, Func<int,
             for (var l = 0; l < shapes.Length; l++)
             {
                 var (spec, shape) = shapes[l];
-                activations[l + 1] = NchwReference.Conv2d(activations[l], shape, weights[l], spec.Bias ? layers[l].Bias.ToArray() : null,
-                    spec.OutChannels, spec.Kernel, spec.Stride, spec.Padding, spec.Relu);
+                activations[l + 1] = spec.Reference(activations[l], shape, weights[l], spec.Bias ? layers[l].Bias.ToArray() : null);
             }
 
             var features = activations[^1];
@@ -199,7 +237,7 @@ internal sealed record BackwardZooNet(string Name, FeatureShape Input, Func<int,
                 var blockedOutputGradient = Blocked(outputGradient, output);
                 var blockedInputGradient = new float[BlockedLayout.Length(shape.Channels, shape.Height, shape.Width)];
                 var geometry = new ConvGeometry(shape.Channels, shape.Height, shape.Width, output.Channels, output.Height, output.Width,
-                    spec.Kernel, spec.Stride, spec.Padding, spec.Relu);
+                    spec.KernelY, spec.KernelX, spec.StrideY, spec.StrideX, spec.PaddingY, spec.PaddingX, spec.Relu);
                 ReferenceBackward.Conv2d(blockedInput, [], blockedOutputGradient, weights[l], blockedInputGradient,
                     parameterGradients[layers[l].WeightsTensor.Name], spec.Bias ? parameterGradients[layers[l].BiasTensor!.Name] : [], geometry);
 
@@ -259,6 +297,19 @@ internal static class BackwardZoo
             (n => n.Stem, new ConvSpec(16, Kernel: 7, Stride: 2, Padding: 3)),
             (n => n.Reduce, new ConvSpec(20)),
             (n => n.Expand, new ConvSpec(33, Kernel: 3, Padding: 1))),
+        Net(new(5, 9, 11), b => new BackZoo1x7Then7x1(b, 41), (n, i, l, b, g) => n.Backward(i, l, b, g), n => n.Classifier,
+            (n => n.Wide, new ConvSpec(20, KernelHeight: 1, KernelWidth: 7, PaddingWidth: 3)),
+            (n => n.Tall, new ConvSpec(17, KernelHeight: 7, KernelWidth: 1, PaddingHeight: 3, Relu: false))),
+        Net(new(16, 6, 7), b => new BackZoo1x3Then3x1(b, 42), (n, i, l, b, g) => n.Backward(i, l, b, g), n => n.Classifier,
+            (n => n.Wide, new ConvSpec(33, KernelHeight: 1, KernelWidth: 3, PaddingWidth: 1)),
+            (n => n.Tall, new ConvSpec(16, KernelHeight: 3, KernelWidth: 1, PaddingHeight: 1, Bias: false))),
+        Net(new(7, 11, 10), b => new BackZoo3x5Stride2x1(b, 43), (n, i, l, b, g) => n.Backward(i, l, b, g), n => n.Classifier,
+            (n => n.First, new ConvSpec(16, Kernel: 3, Padding: 1)),
+            (n => n.Second, new ConvSpec(24, KernelHeight: 3, KernelWidth: 5, StrideHeight: 2, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 2)),
+            (n => n.Project, new ConvSpec(5, Relu: false))),
+        Net(new(3, 9, 12), b => new BackZoo5x3Stride1x2(b, 44), (n, i, l, b, g) => n.Backward(i, l, b, g), n => n.Classifier,
+            (n => n.First, new ConvSpec(16, KernelHeight: 5, KernelWidth: 3, StrideHeight: 1, StrideWidth: 2, PaddingHeight: 2, PaddingWidth: 1)),
+            (n => n.Second, new ConvSpec(7, KernelHeight: 1, KernelWidth: 3, PaddingWidth: 1, Relu: false))),
     ];
 
     public static BackwardZooNet Get(string name) => Networks.Single(net => net.Name == name);

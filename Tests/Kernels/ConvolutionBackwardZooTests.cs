@@ -99,6 +99,12 @@ public sealed class ConvolutionBackwardZooTests(ITestOutputHelper output)
         // Both input-gradient routes: the transposed convolution (stride 1) after another convolution, and the strided one.
         Assert.Contains(BackwardZoo.Networks, net => net.Shapes().Skip(1).Any(c => c.Spec.Stride == 1 && c.Spec.Kernel > 1));
         Assert.Contains(BackwardZoo.Networks, net => net.Shapes().Skip(1).Any(c => c.Spec.Stride == 2));
+        // Rectangular kernels with both input-gradient routes: a transposed 7x1 and 3x1 after another convolution, and a
+        // strided 3x5 (stride 2x1) inside a chain.
+        Assert.Superset(new HashSet<(int, int)> { (1, 7), (7, 1), (1, 3), (3, 1), (3, 5), (5, 3) }, convolutions.Select(c => (c.Spec.KernelY, c.Spec.KernelX)).ToHashSet());
+        Assert.Contains(BackwardZoo.Networks, net => net.Shapes().Skip(1).Any(c => c.Spec is { KernelY: 7, KernelX: 1, StrideY: 1, StrideX: 1 }));
+        Assert.Contains(BackwardZoo.Networks, net => net.Shapes().Skip(1).Any(c => c.Spec is { KernelY: 3, KernelX: 5, StrideY: 2, StrideX: 1 }));
+        Assert.Contains(convolutions, c => c.Spec.StrideY != c.Spec.StrideX);
     }
 
     /// <summary>

@@ -146,10 +146,60 @@ public sealed partial class ZooAfterPassThroughConcat
 }
 
 /// <summary>One convolution of a zoo network as its attribute declares it.</summary>
-internal sealed record ConvSpec(int OutChannels, int Kernel = 1, int Stride = 1, int Padding = 0, bool Bias = true, bool Relu = true)
+// Rectangular kernels, as Inception-v3 factorizes them (1x7, 7x1, 1x3, 3x1), and rectangular strides and paddings.
+[Network(Channels = 17, Height = 9, Width = 13)]
+public sealed partial class Zoo1x7
 {
+    [Conv(24, KernelHeight = 1, KernelWidth = 7, PaddingWidth = 3)] public partial Conv Conv { get; }
+}
+
+[Network(Channels = 16, Height = 13, Width = 9)]
+public sealed partial class Zoo7x1
+{
+    [Conv(48, KernelHeight = 7, KernelWidth = 1, PaddingHeight = 3, Bias = false)] public partial Conv Conv { get; }
+}
+
+[Network(Channels = 3, Height = 8, Width = 29)]
+public sealed partial class Zoo1x3Then3x1
+{
+    [Conv(16, KernelHeight = 1, KernelWidth = 3, PaddingWidth = 1)] public partial Conv Wide { get; }
+    [Conv(64, KernelHeight = 3, KernelWidth = 1, PaddingHeight = 1, Relu = false)] public partial Conv Tall { get; }
+}
+
+[Network(Channels = 5, Height = 11, Width = 10)]
+public sealed partial class Zoo3x5Stride2x1
+{
+    [Conv(20, KernelHeight = 3, KernelWidth = 5, StrideHeight = 2, StrideWidth = 1, PaddingHeight = 1, PaddingWidth = 2)] public partial Conv Conv { get; }
+}
+
+[Network(Channels = 33, Height = 9, Width = 16)]
+public sealed partial class Zoo5x3Stride1x2
+{
+    [Conv(32, KernelHeight = 5, KernelWidth = 3, StrideHeight = 1, StrideWidth = 2, PaddingHeight = 2)] public partial Conv Conv { get; }
+}
+
+/// <summary>
+/// A convolution as its attribute declares it: <see cref="Kernel"/>, <see cref="Stride"/> and <see cref="Padding"/> square,
+/// and the per-dimension values, when set, in their place (as <c>KernelHeight</c>, ... of <c>[Conv]</c>).
+/// </summary>
+internal sealed record ConvSpec(int OutChannels, int Kernel = 1, int Stride = 1, int Padding = 0, bool Bias = true, bool Relu = true,
+    int? KernelHeight = null, int? KernelWidth = null, int? StrideHeight = null, int? StrideWidth = null, int? PaddingHeight = null, int? PaddingWidth = null)
+{
+    public int KernelY => KernelHeight ?? Kernel;
+    public int KernelX => KernelWidth ?? Kernel;
+    public int StrideY => StrideHeight ?? Stride;
+    public int StrideX => StrideWidth ?? Stride;
+    public int PaddingY => PaddingHeight ?? Padding;
+    public int PaddingX => PaddingWidth ?? Padding;
+
+    public bool IsSquare => KernelY == KernelX && StrideY == StrideX && PaddingY == PaddingX;
+
     public FeatureShape Output(FeatureShape input) => new(OutChannels,
-        NchwReference.OutputSize(input.Height, Kernel, Stride, Padding), NchwReference.OutputSize(input.Width, Kernel, Stride, Padding));
+        NchwReference.OutputSize(input.Height, KernelY, StrideY, PaddingY), NchwReference.OutputSize(input.Width, KernelX, StrideX, PaddingX));
+
+    /// <summary>The NCHW reference of this convolution on one image.</summary>
+    public float[] Reference(float[] input, FeatureShape shape, float[] weights, float[]? bias)
+        => NchwReference.Conv2d(input, shape, weights, bias, OutChannels, KernelY, KernelX, StrideY, StrideX, PaddingY, PaddingX, Relu);
 }
 
 /// <summary>
@@ -190,9 +240,9 @@ internal sealed record ZooNet(string Name, FeatureShape Input, Func<int, INetwor
         {
             var conv = layer(net);
             var weights = conv.Weights.ToArray();
-            if (weights.Length != spec.OutChannels * x.Shape.Channels * spec.Kernel * spec.Kernel)
+            if (weights.Length != spec.OutChannels * x.Shape.Channels * spec.KernelY * spec.KernelX)
             {
-                throw new InvalidOperationException($"{Name}.{conv.Name}: {weights.Length} weights, the table implies {spec.OutChannels}x{x.Shape.Channels}x{spec.Kernel}x{spec.Kernel}.");
+                throw new InvalidOperationException($"{Name}.{conv.Name}: {weights.Length} weights, the table implies {spec.OutChannels}x{x.Shape.Channels}x{spec.KernelY}x{spec.KernelX}.");
             }
 
             if (conv.Bias.Length != (spec.Bias ? spec.OutChannels : 0))
@@ -200,8 +250,7 @@ internal sealed record ZooNet(string Name, FeatureShape Input, Func<int, INetwor
                 throw new InvalidOperationException($"{Name}.{conv.Name}: a bias of {conv.Bias.Length}, the table says {(spec.Bias ? spec.OutChannels : 0)}.");
             }
 
-            var output = NchwReference.Conv2d(x.Values, x.Shape, weights, spec.Bias ? conv.Bias.ToArray() : null,
-                spec.OutChannels, spec.Kernel, spec.Stride, spec.Padding, spec.Relu);
+            var output = spec.Reference(x.Values, x.Shape, weights, spec.Bias ? conv.Bias.ToArray() : null);
             x = new Map(output, spec.Output(x.Shape));
         }
 
@@ -241,6 +290,15 @@ internal static class Zoo
             (n => n.First, new ConvSpec(24, Kernel: 5, Stride: 3, Padding: 2, Bias: false)), (n => n.Second, new ConvSpec(16, Stride: 2))),
         Simple(new(3, 9, 13), b => new ZooStride2Remainder(b, 20), (n => n.Conv, new ConvSpec(64, Kernel: 3, Stride: 2, Padding: 1))),
         Simple(new(16, 4, 56), b => new ZooStride3Remainder(b, 21), (n => n.Conv, new ConvSpec(48, Kernel: 5, Stride: 3, Padding: 2, Relu: false))),
+        Simple(new(17, 9, 13), b => new Zoo1x7(b, 22), (n => n.Conv, new ConvSpec(24, KernelHeight: 1, KernelWidth: 7, PaddingWidth: 3))),
+        Simple(new(16, 13, 9), b => new Zoo7x1(b, 23), (n => n.Conv, new ConvSpec(48, KernelHeight: 7, KernelWidth: 1, PaddingHeight: 3, Bias: false))),
+        Simple(new(3, 8, 29), b => new Zoo1x3Then3x1(b, 24),
+            (n => n.Wide, new ConvSpec(16, KernelHeight: 1, KernelWidth: 3, PaddingWidth: 1)),
+            (n => n.Tall, new ConvSpec(64, KernelHeight: 3, KernelWidth: 1, PaddingHeight: 1, Relu: false))),
+        Simple(new(5, 11, 10), b => new Zoo3x5Stride2x1(b, 25),
+            (n => n.Conv, new ConvSpec(20, KernelHeight: 3, KernelWidth: 5, StrideHeight: 2, StrideWidth: 1, PaddingHeight: 1, PaddingWidth: 2))),
+        Simple(new(33, 9, 16), b => new Zoo5x3Stride1x2(b, 26),
+            (n => n.Conv, new ConvSpec(32, KernelHeight: 5, KernelWidth: 3, StrideHeight: 1, StrideWidth: 2, PaddingHeight: 2, PaddingWidth: 0))),
         new(nameof(ZooAfterGappedConcat), new(5, 9, 11), b => new ZooAfterGappedConcat(b, 18),
             (net, x) => ReferenceOps.Inception(x, ((ZooAfterGappedConcat)net).Mixed, 3, 4, 7, 2, 5, 6), new(21, 9, 11),
             [(net => ((ZooAfterGappedConcat)net).Conv, new ConvSpec(24, Kernel: 3, Padding: 1))]),

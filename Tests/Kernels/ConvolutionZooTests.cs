@@ -107,6 +107,11 @@ public sealed class ConvolutionZooTests(ITestOutputHelper output)
         Assert.Superset(new HashSet<int> { 1, 30 }, tilings.Select(t => t.Output.Width).ToHashSet());
         Assert.Contains(tilings, t => t.Output.Height != t.Output.Width);
         Assert.Contains(convolutions, c => c.Spec.Padding > c.Spec.Kernel / 2);
+        // Rectangular kernels, strides and paddings.
+        Assert.Superset(new HashSet<(int, int)> { (1, 7), (7, 1), (1, 3), (3, 1), (3, 5), (5, 3) }, convolutions.Select(c => (c.Spec.KernelY, c.Spec.KernelX)).ToHashSet());
+        Assert.Contains(convolutions, c => c.Spec.StrideY > c.Spec.StrideX);
+        Assert.Contains(convolutions, c => c.Spec.StrideY < c.Spec.StrideX);
+        Assert.Contains(convolutions, c => c.Spec.PaddingY != c.Spec.PaddingX);
         Assert.Superset(new HashSet<(bool, bool)> { (true, true), (true, false), (false, true), (false, false) },
             convolutions.Select(c => (c.Spec.Bias, c.Spec.Relu)).ToHashSet());
         Assert.Equal(2, Zoo.Networks.Count(net => net.Prefix is not null));
@@ -123,7 +128,7 @@ public sealed class ConvolutionZooTests(ITestOutputHelper output)
     {
         var result = spec.Output(input);
         var tiling = Planner.ChooseTiling(BlockedLayout.Blocks(spec.OutChannels), result.Width);
-        return $"conv {spec.Kernel}x{spec.Kernel}/{spec.Stride} pad {spec.Padding} -> {result}, wide tile {tiling.WideBlocks}x{tiling.WidePixels}" +
+        return $"conv {spec.KernelY}x{spec.KernelX}/{spec.StrideY}x{spec.StrideX} pad {spec.PaddingY}x{spec.PaddingX} -> {result}, wide tile {tiling.WideBlocks}x{tiling.WidePixels}" +
                $"{Remainder(result.Width, tiling.WidePixels)}, narrow 1x{tiling.NarrowPixels}{Remainder(result.Width, tiling.NarrowPixels)}";
 
         static string Remainder(int width, int pixels) => width % pixels == 0 ? "" : $" + {width % pixels}";

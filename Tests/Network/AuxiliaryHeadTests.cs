@@ -32,9 +32,9 @@ public sealed class AuxiliaryHeadTests
             }
 
             var pool = Assert.IsType<AvgPoolNode>(nodes[0]);
-            Assert.Equal((5, 3), (pool.Kernel, pool.Stride));
+            Assert.Equal((5, 5, 3, 3), (pool.KernelHeight, pool.KernelWidth, pool.StrideHeight, pool.StrideWidth));
             var conv = Assert.IsType<ConvNode>(nodes[1]);
-            Assert.Equal((128, 1, 1, 0, true), (conv.OutChannels, conv.Kernel, conv.Stride, conv.Padding, conv.Relu));
+            Assert.Equal((128, 1, 1, 1, 1, 0, 0, true), (conv.OutChannels, conv.KernelHeight, conv.KernelWidth, conv.StrideHeight, conv.StrideWidth, conv.PaddingHeight, conv.PaddingWidth, conv.Relu));
             Assert.NotNull(conv.Bias);
             Assert.IsType<FlattenNode>(nodes[2]);
             var hidden = Assert.IsType<LinearNode>(nodes[3]);

@@ -47,11 +47,11 @@ public sealed class GraphTests
         var concat = Assert.IsType<ConcatNode>(graph.Nodes.Single(node => node.Name == "inception3a"));
         Assert.Equal(["inception3a.branch1", "inception3a.branch2", "inception3a.branch3", "inception3a.branch4_projection"], concat.Inputs);
         var pool = Assert.IsType<MaxPoolNode>(graph.Nodes.Single(node => node.Name == "inception3a.pool"));
-        Assert.Equal((3, 1, 1, false), (pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode));
+        Assert.Equal((3, 3, 1, 1, 1, 1, false), (pool.KernelHeight, pool.KernelWidth, pool.StrideHeight, pool.StrideWidth, pool.PaddingHeight, pool.PaddingWidth, pool.CeilMode));
         Assert.Equal(new LrnNode("norm1", graph.Nodes.Single(node => node.Name == "norm1").Inputs, "norm1", false, 5, 1e-4f, 0.75f, 1f), graph.Nodes.Single(node => node.Name == "norm1"));
         var auxPool = Assert.IsType<AvgPoolNode>(graph.Nodes.Single(node => node.Name == "aux1.pool"));
         Assert.Equal(["inception4a"], auxPool.Inputs);
-        Assert.Equal((5, 3, 0, true, true), (auxPool.Kernel, auxPool.Stride, auxPool.Padding, auxPool.CeilMode, auxPool.CountIncludePad));
+        Assert.Equal((5, 5, 3, 3, 0, 0, true, true), (auxPool.KernelHeight, auxPool.KernelWidth, auxPool.StrideHeight, auxPool.StrideWidth, auxPool.PaddingHeight, auxPool.PaddingWidth, auxPool.CeilMode, auxPool.CountIncludePad));
         Assert.Equal(["aux1.conv"], graph.Nodes.Single(node => node.Name == "aux1.flatten").Inputs);
         Assert.Same(GoogLeNet.Graph, ((INetwork)new GoogLeNet()).Graph);
     }
@@ -70,7 +70,7 @@ public sealed class GraphTests
             switch (node)
             {
                 case ConvNode conv:
-                    expected.Add(conv.Weight, [conv.OutChannels, input.Channels, conv.Kernel, conv.Kernel]);
+                    expected.Add(conv.Weight, [conv.OutChannels, input.Channels, conv.KernelHeight, conv.KernelWidth]);
                     AddBias(conv.Bias, conv.OutChannels);
                     break;
                 case LinearNode linear:
@@ -213,9 +213,9 @@ internal static class ShapeWalker
             var input = shapes[node.Inputs[0]];
             shapes[node.Output] = node switch
             {
-                ConvNode conv => new(conv.OutChannels, (input.Height + 2 * conv.Padding - conv.Kernel) / conv.Stride + 1, (input.Width + 2 * conv.Padding - conv.Kernel) / conv.Stride + 1),
-                MaxPoolNode pool => new(input.Channels, PoolSize(input.Height, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode), PoolSize(input.Width, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode)),
-                AvgPoolNode pool => new(input.Channels, PoolSize(input.Height, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode), PoolSize(input.Width, pool.Kernel, pool.Stride, pool.Padding, pool.CeilMode)),
+                ConvNode conv => new(conv.OutChannels, (input.Height + 2 * conv.PaddingHeight - conv.KernelHeight) / conv.StrideHeight + 1, (input.Width + 2 * conv.PaddingWidth - conv.KernelWidth) / conv.StrideWidth + 1),
+                MaxPoolNode pool => new(input.Channels, PoolSize(input.Height, pool.KernelHeight, pool.StrideHeight, pool.PaddingHeight, pool.CeilMode), PoolSize(input.Width, pool.KernelWidth, pool.StrideWidth, pool.PaddingWidth, pool.CeilMode)),
+                AvgPoolNode pool => new(input.Channels, PoolSize(input.Height, pool.KernelHeight, pool.StrideHeight, pool.PaddingHeight, pool.CeilMode), PoolSize(input.Width, pool.KernelWidth, pool.StrideWidth, pool.PaddingWidth, pool.CeilMode)),
                 ConcatNode => Concat(node.Inputs.Select(name => shapes[name]).ToList()),
                 GlobalAveragePoolNode => new(input.Channels, 1, 1),
                 FlattenNode => new(input.Length, 1, 1),

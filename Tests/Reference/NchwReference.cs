@@ -38,9 +38,14 @@ public static class NchwReference
     /// </summary>
     public static float[] Conv2d(float[] input, FeatureShape shape, float[] weights, float[]? bias,
         int outChannels, int kernel, int stride, int padding, bool relu)
+        => Conv2d(input, shape, weights, bias, outChannels, kernel, kernel, stride, stride, padding, padding, relu);
+
+    /// <summary>A convolution with a <paramref name="kernelHeight"/> × <paramref name="kernelWidth"/> kernel, stride and padding per dimension; weights OIHW.</summary>
+    public static float[] Conv2d(float[] input, FeatureShape shape, float[] weights, float[]? bias,
+        int outChannels, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int paddingHeight, int paddingWidth, bool relu)
     {
         var outShape = new FeatureShape(outChannels,
-            OutputSize(shape.Height, kernel, stride, padding), OutputSize(shape.Width, kernel, stride, padding));
+            OutputSize(shape.Height, kernelHeight, strideHeight, paddingHeight), OutputSize(shape.Width, kernelWidth, strideWidth, paddingWidth));
         var output = new float[outShape.Length];
         for (var o = 0; o < outChannels; o++)
         {
@@ -51,15 +56,15 @@ public static class NchwReference
                     double sum = bias?[o] ?? 0f;
                     for (var i = 0; i < shape.Channels; i++)
                     {
-                        for (var ky = 0; ky < kernel; ky++)
+                        for (var ky = 0; ky < kernelHeight; ky++)
                         {
-                            for (var kx = 0; kx < kernel; kx++)
+                            for (var kx = 0; kx < kernelWidth; kx++)
                             {
-                                var y = oy * stride - padding + ky;
-                                var x = ox * stride - padding + kx;
+                                var y = oy * strideHeight - paddingHeight + ky;
+                                var x = ox * strideWidth - paddingWidth + kx;
                                 if (IsInside(shape, y, x))
                                 {
-                                    var weight = weights[((o * shape.Channels + i) * kernel + ky) * kernel + kx];
+                                    var weight = weights[((o * shape.Channels + i) * kernelHeight + ky) * kernelWidth + kx];
                                     sum += (double)weight * input[Index(shape, i, y, x)];
                                 }
                             }

@@ -106,9 +106,20 @@ def _attach(root, dotted, module):
     parent.add_module(parts[-1], module)
 
 
-def _pooled(size, node):
-    """A pooled size by PyTorch's rule: in ceil mode the last window must start inside the input or left padding."""
-    k, s, p = node["kernel"], node["stride"], node["padding"]
+def _pair(value):
+    """A kernel, stride or padding as (height, width): the graph writes one number when square, else [height, width]."""
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def _geometry(node):
+    """A node's kernel, stride and padding as (height, width) pairs."""
+    return _pair(node["kernel"]), _pair(node["stride"]), _pair(node["padding"])
+
+
+def _pooled(size, node, axis):
+    """A pooled size along axis (0 height, 1 width) by PyTorch's rule: in ceil mode the last window must start inside
+    the input or left padding."""
+    k, s, p = (pair[axis] for pair in _geometry(node))
     if not node.get("ceil_mode"):
         return (size + 2 * p - k) // s + 1
     out = -(-(size + 2 * p - k) // s) + 1
@@ -138,16 +149,18 @@ class InceptionGenNet(nn.Module):
                     raise ValueError(f"node {name!r} reads {source!r}, which no earlier node writes")
             shape = shapes[node["inputs"][0]]
             if op == "Conv":
-                k, s, p = node["kernel"], node["stride"], node["padding"]
+                k, s, p = _geometry(node)
                 conv = nn.Conv2d(shape[0], node["out_channels"], k, s, p, bias=node.get("bias") is not None)
                 self._attach_layer(node, conv)
-                shape = (node["out_channels"], (shape[1] + 2 * p - k) // s + 1, (shape[2] + 2 * p - k) // s + 1)
+                shape = (node["out_channels"],) + tuple((shape[1 + a] + 2 * p[a] - k[a]) // s[a] + 1 for a in (0, 1))
             elif op in ("MaxPool", "AvgPool"):
-                shape = (shape[0],) + tuple(_pooled(n, node) for n in shape[1:])
+                shape = (shape[0],) + tuple(_pooled(shape[1 + a], node, a) for a in (0, 1))
             elif op == "GlobalAveragePool":
                 shape = (shape[0], 1, 1)
             elif op == "BatchNorm":
                 self._attach_layer(node, nn.BatchNorm2d(shape[0], eps=node["eps"], momentum=node["momentum"]))
+            elif op == "AdaptiveAvgPool":
+                shape = (shape[0],) + _pair(node["output_size"])
             elif op == "LRN":
                 self._layers[name] = nn.LocalResponseNorm(node["size"], alpha=node["alpha"], beta=node["beta"], k=node["k"])
             elif op == "Concat":
@@ -203,9 +216,9 @@ class InceptionGenNet(nn.Module):
             y = self._layers[node["name"]](x)
             return F.relu(y) if node.get("relu") else y
         if op == "MaxPool":
-            return F.max_pool2d(x, node["kernel"], node["stride"], node["padding"], ceil_mode=node["ceil_mode"])
+            return F.max_pool2d(x, *_geometry(node), ceil_mode=node["ceil_mode"])
         if op == "AvgPool":
-            return F.avg_pool2d(x, node["kernel"], node["stride"], node["padding"], ceil_mode=node["ceil_mode"],
+            return F.avg_pool2d(x, *_geometry(node), ceil_mode=node["ceil_mode"],
                                 count_include_pad=node.get("count_include_pad", True))
         if op == "BatchNorm":
             y = self._layers[node["name"]](x)
@@ -216,6 +229,8 @@ class InceptionGenNet(nn.Module):
             return torch.cat(inputs, dim=1)
         if op == "GlobalAveragePool":
             return F.adaptive_avg_pool2d(x, 1)
+        if op == "AdaptiveAvgPool":
+            return F.adaptive_avg_pool2d(x, _pair(node["output_size"]))
         if op == "Flatten":
             return torch.flatten(x, 1)
         if op == "Dropout":

@@ -179,11 +179,14 @@ def find_near_ties(probes, eps):
         x, gout = x.detach(), out.grad
         if gout is None:
             continue
-        k, s, p = node["kernel"], node["stride"], node["padding"]
+        # Kernel, stride and padding as (height, width): one number when square, else a pair.
+        (ky, kx), (sy, sx), (py, px) = (((v, v) if isinstance(v, int) else tuple(v)) for v in (node["kernel"], node["stride"], node["padding"]))
         n, c, h, w = x.shape
         oh, ow = out.shape[2:]
-        padded = F.pad(x, (p, (ow - 1) * s + k - w - p, p, (oh - 1) * s + k - h - p), value=-math.inf)
-        top = padded.unfold(2, k, s).unfold(3, k, s).reshape(n, c, oh, ow, k * k).topk(2, dim=-1).values
+        padded = F.pad(x, (px, (ow - 1) * sx + kx - w - px, py, (oh - 1) * sy + ky - h - py), value=-math.inf)
+        top = padded.unfold(2, ky, sy).unfold(3, kx, sx).reshape(n, c, oh, ow, ky * kx).topk(min(2, ky * kx), dim=-1).values
+        if top.shape[-1] < 2:
+            continue
         gap = top[..., 0] - top[..., 1]
         scale = x.abs().amax(dim=(2, 3))[:, :, None, None]
         for index in ((gap > 0) & (gap <= eps * scale) & (top[..., 0] > 0) & (gout != 0)).nonzero().tolist():
