@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
@@ -108,6 +109,26 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NoSpatialLayer = Error("IG0023",
         "Network without a layer on the input map",
         "Network '{0}' has no convolution, pool or other layer that reads the input map; a network of only [Dropout], [Linear] or [Flatten] layers on a vector input is not supported, so start it with such a layer");
+
+    /// <summary>
+    /// The diagnostic property that carries the property type a layer's attribute requires (<c>Pool</c> for
+    /// <c>[MaxPool]</c>), for the code fixes of IG0002, IG0003 and IG0021, which need it and cannot read a message.
+    /// </summary>
+    public const string LayerTypeProperty = "LayerType";
+
+    /// <summary>Which message argument becomes which diagnostic property, by ID: the code fixes' inputs.</summary>
+    private static readonly Dictionary<string, (string Property, int Argument)> s_fixProperties = new()
+    {
+        ["IG0002"] = (LayerTypeProperty, 1),
+        ["IG0003"] = (LayerTypeProperty, 2),
+        ["IG0021"] = (LayerTypeProperty, 2),
+    };
+
+    /// <summary>The properties a diagnostic of <paramref name="id"/> carries for its code fix; empty for most.</summary>
+    public static ImmutableDictionary<string, string?> FixProperties(string id, IReadOnlyList<string> arguments)
+        => s_fixProperties.TryGetValue(id, out var entry) && entry.Argument < arguments.Count
+            ? ImmutableDictionary<string, string?>.Empty.Add(entry.Property, arguments[entry.Argument])
+            : ImmutableDictionary<string, string?>.Empty;
 
     /// <summary>All descriptors, for lookup by ID and for the docs test.</summary>
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
