@@ -22,7 +22,7 @@ namespace InceptionGen.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LayerDeclarationFixer)), Shared]
 public sealed class LayerDeclarationFixer : DeclarationFixer
 {
-    internal const string EquivalenceKey = "InceptionGen.DeclareLayerAsPartialGetter";
+    public const string EquivalenceKey = "InceptionGen.DeclareLayerAsPartialGetter";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         [DiagnosticDescriptors.LayerNotPartial.Id, DiagnosticDescriptors.LayerDeclarationMismatch.Id];

@@ -27,7 +27,7 @@ namespace InceptionGen.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LayerRenameFixer)), Shared]
 public sealed class LayerRenameFixer : CodeFixProvider
 {
-    internal const string EquivalenceKey = "InceptionGen.RenameLayer";
+    public const string EquivalenceKey = "InceptionGen.RenameLayer";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         [DiagnosticDescriptors.DuplicateLayerName.Id, DiagnosticDescriptors.ReservedLayerName.Id];

@@ -16,16 +16,20 @@ internal static class LayerSyntax
     public static async Task<PropertyDeclarationSyntax?> FindLayerPropertyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || !diagnostic.Location.IsInSource || diagnostic.Location.SourceTree != root.SyntaxTree)
-        {
-            return null;
-        }
-
-        return root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
+        return root is null || !IsIn(diagnostic, root) ? null : root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)
             .AncestorsAndSelf()
             .OfType<PropertyDeclarationSyntax>()
             .FirstOrDefault();
     }
+
+    /// <summary>
+    /// Whether the diagnostic's span lies in <paramref name="root"/>'s document. The generator reports at a file path
+    /// and span (its models hold no syntax tree), which the IDE maps to the document before it asks for fixes.
+    /// </summary>
+    public static bool IsIn(Diagnostic diagnostic, SyntaxNode root)
+        => diagnostic.Location.Kind is LocationKind.SourceFile or LocationKind.ExternalFile
+            && (diagnostic.Location.SourceTree is null || diagnostic.Location.SourceTree == root.SyntaxTree)
+            && root.FullSpan.Contains(diagnostic.Location.SourceSpan);
 
     /// <summary>The first of <paramref name="candidates"/> that no member of the class, no base-class member and no generated member has.</summary>
     public static string FreeName(INamedTypeSymbol network, IEnumerable<string> candidates)

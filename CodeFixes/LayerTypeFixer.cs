@@ -18,7 +18,7 @@ namespace InceptionGen.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LayerTypeFixer)), Shared]
 public sealed class LayerTypeFixer : DeclarationFixer
 {
-    internal const string EquivalenceKey = "InceptionGen.ChangeLayerType";
+    public const string EquivalenceKey = "InceptionGen.ChangeLayerType";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = [DiagnosticDescriptors.LayerWrongType.Id];
 

@@ -21,8 +21,8 @@ namespace InceptionGen.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LinearInputFixer)), Shared]
 public sealed class LinearInputFixer : DeclarationFixer
 {
-    internal const string GlobalAveragePoolKey = "InceptionGen.AddGlobalAveragePool";
-    internal const string FlattenKey = "InceptionGen.AddFlatten";
+    public const string GlobalAveragePoolKey = "InceptionGen.AddGlobalAveragePool";
+    public const string FlattenKey = "InceptionGen.AddFlatten";
 
     /// <summary>Per fix: the attribute, the property type and the stem of the new layer's name.</summary>
     private static readonly Dictionary<string, (string Attribute, string Type, string Stem)> s_layers = new()

@@ -16,7 +16,7 @@ namespace InceptionGen.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(NetworkPartialFixer)), Shared]
 public sealed class NetworkPartialFixer : DeclarationFixer
 {
-    internal const string EquivalenceKey = "InceptionGen.MakeNetworkPartial";
+    public const string EquivalenceKey = "InceptionGen.MakeNetworkPartial";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = [DiagnosticDescriptors.NetworkNotPartial.Id];
 
@@ -27,7 +27,7 @@ public sealed class NetworkPartialFixer : DeclarationFixer
     internal override async Task<DeclarationFix?> FindFixAsync(Document document, Diagnostic diagnostic, string equivalenceKey, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || diagnostic.Location.SourceTree != root.SyntaxTree)
+        if (root is null || !LayerSyntax.IsIn(diagnostic, root))
         {
             return null;
         }
