@@ -224,6 +224,28 @@ public sealed class CodeFixTests
         Assert.All(titles, Assert.NotNull);
     }
 
+    // ---- docs ------------------------------------------------------------------------------------------------------
+
+    [Theory]
+    [MemberData(nameof(FixableIds))]
+    public async Task EachFixablePage_NamesTheFixesOfferedOnItsBadExample(string id)
+    {
+        var page = Page(id);
+        var titles = (await OfferedFixes(MarkedSource.Parse(DiagnosticExamples.Bad(id)).Text)).Where(fix => fix.Id == id).Select(fix => fix.Title).ToList();
+
+        Assert.NotEmpty(titles);
+        Assert.All(titles, title => Assert.Contains($"*{title}*", page));
+    }
+
+    [Theory]
+    [MemberData(nameof(IdsWithoutAFix))]
+    public void ThePagesOfTheOtherIds_PromiseNoFix(string id)
+        => Assert.DoesNotContain("**Code fix", Page(id));
+
+    /// <summary>A docs page with its lines joined, so that a title wrapped over two lines is found.</summary>
+    private static string Page(string id)
+        => string.Join(" ", File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "docs", "diagnostics", id + ".md")).Select(line => line.Trim()));
+
     // ---- harness --------------------------------------------------------------------------------------------------
 
     private static CodeFixProvider FixerFor(string id) => s_fixers.Single(fixer => fixer.FixableDiagnosticIds.Contains(id));
