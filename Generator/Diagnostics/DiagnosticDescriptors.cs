@@ -112,16 +112,14 @@ internal static class DiagnosticDescriptors
 
     /// <summary>
     /// The diagnostic property that carries the property type a layer's attribute requires (<c>Pool</c> for
-    /// <c>[MaxPool]</c>), for the code fixes of IG0002, IG0003 and IG0021, which need it and cannot read a message.
+    /// <c>[MaxPool]</c>), for IG0003's code fix, which needs it and should not parse a message.
     /// </summary>
     public const string LayerTypeProperty = "LayerType";
 
     /// <summary>Which message argument becomes which diagnostic property, by ID: the code fixes' inputs.</summary>
     private static readonly Dictionary<string, (string Property, int Argument)> s_fixProperties = new()
     {
-        ["IG0002"] = (LayerTypeProperty, 1),
         ["IG0003"] = (LayerTypeProperty, 2),
-        ["IG0021"] = (LayerTypeProperty, 2),
     };
 
     /// <summary>The properties a diagnostic of <paramref name="id"/> carries for its code fix; empty for most.</summary>
