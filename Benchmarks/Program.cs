@@ -39,7 +39,13 @@ Console.WriteLine($"FMA peak on {Environment.ProcessorCount} thread(s): {peak:F1
 var config = DefaultConfig.Instance
     .AddDiagnoser(MemoryDiagnoser.Default)
     .AddColumn(new ThroughputColumn(peak, ThroughputColumn.Kind.GigaFlops), new ThroughputColumn(peak, ThroughputColumn.Kind.PeakFraction), new ThroughputColumn(peak, ThroughputColumn.Kind.ImagesPerSecond))
-    .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(args.Contains("--quick") ? 5 : 15))
     .WithOptions(ConfigOptions.JoinSummary);
+// A job given on the command line (--inProcess, --job dry, ...) is the only one: BenchmarkDotNet adds it beside the
+// config's jobs, so with ours too every benchmark would also run out of process under the default job.
+if (!args.Any(arg => arg is "--inProcess" or "-i" or "--job" or "-j"))
+{
+    config = config.AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(args.Contains("--quick") ? 5 : 15));
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ForwardBenchmarks).Assembly).Run(args.Where(arg => arg != "--quick").ToArray(), config);
 return 0;

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
@@ -112,6 +113,24 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ConflictingDimension = Error("IG0024",
         "Square and per-dimension values disagree",
         "'{0}' sets {1} = {2} and {3} = {4}; set the square {1}, or {1}Height and {1}Width, but not both with different values");
+
+    /// <summary>
+    /// The diagnostic property that carries the property type a layer's attribute requires (<c>Pool</c> for
+    /// <c>[MaxPool]</c>), for IG0003's code fix, which needs it and should not parse a message.
+    /// </summary>
+    public const string LayerTypeProperty = "LayerType";
+
+    /// <summary>Which message argument becomes which diagnostic property, by ID: the code fixes' inputs.</summary>
+    private static readonly Dictionary<string, (string Property, int Argument)> s_fixProperties = new()
+    {
+        ["IG0003"] = (LayerTypeProperty, 2),
+    };
+
+    /// <summary>The properties a diagnostic of <paramref name="id"/> carries for its code fix; empty for most.</summary>
+    public static ImmutableDictionary<string, string?> FixProperties(string id, IReadOnlyList<string> arguments)
+        => s_fixProperties.TryGetValue(id, out var entry) && entry.Argument < arguments.Count
+            ? ImmutableDictionary<string, string?>.Empty.Add(entry.Property, arguments[entry.Argument])
+            : ImmutableDictionary<string, string?>.Empty;
 
     /// <summary>All descriptors, for lookup by ID and for the docs test.</summary>
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)

@@ -29,5 +29,6 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
         => new(descriptor.Id, location, arguments.Select(argument => argument?.ToString() ?? "").ToEquatableArray());
 
     public Diagnostic ToDiagnostic()
-        => Diagnostic.Create(Diagnostics.DiagnosticDescriptors.ById(Id), Location?.ToLocation(), Arguments.ToArray<object?>());
+        => Diagnostic.Create(Diagnostics.DiagnosticDescriptors.ById(Id), Location?.ToLocation(),
+            Diagnostics.DiagnosticDescriptors.FixProperties(Id, Arguments), Arguments.ToArray<object?>());
 }

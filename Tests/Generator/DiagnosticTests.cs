@@ -1015,7 +1015,7 @@ internal static class DiagnosticExamples
             [Network(Channels = 3, Height = 32, Width = 32)]
             public sealed partial class TinyNet
             {
-                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv ForwardConv { get; }
                 [GlobalAveragePool] public partial Pool Pool { get; }
                 [Linear(10)] public partial Linear Classifier { get; }
             }

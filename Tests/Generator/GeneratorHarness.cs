@@ -14,6 +14,9 @@ internal static class GeneratorHarness
         MetadataReference.CreateFromFile(typeof(NetworkAttribute).Assembly.Location),
     ];
 
+    /// <summary>The .NET 10 reference assemblies and the runtime: what every test compilation references.</summary>
+    public static IReadOnlyList<MetadataReference> References => s_references;
+
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
 
     // Every compilation is derived from this one, so that they share its bound reference assemblies: binding the
