@@ -303,11 +303,12 @@ internal sealed partial class Emitter
         WriteConvolutionItems("__PackWeights", ["var parameters = __parameters.ReadOnlySpan;", "var packed = __packedWeights.Span;"], op =>
         {
             var source = _plan.Tensors[op.Input];
-            return
+            string[] statements =
             [
                 $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {op.OutChannels}, {source.Channels}, {op.Kernel}, {ChannelMap(source)}, {op.LoopChannels});",
                 $"global::InceptionGen.Kernels.WeightPacking.PackBias({ParameterSpan(op.Bias)}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});",
             ];
+            return op.Winograd is null ? statements : [.. statements, WinogradPackStatement(op, source)];
         });
     }
 

@@ -101,7 +101,8 @@ internal sealed record ConvBackwardPlan(int TransposedOffset, ConvTiling? Transp
 /// <summary>
 /// One primitive operation: its input and output tensors, and everything its kernel needs as
 /// constants. <see cref="OutputChannelOffset"/> is where it writes in a concat (a multiple of 16).
-/// <see cref="TrainingOnly"/> ops (auxiliary heads, dropout) run in the training pass only.
+/// <see cref="TrainingOnly"/> ops (auxiliary heads, dropout) run in the training pass only. A convolution with a
+/// <see cref="Winograd"/> plan runs its forward pass by Winograd instead of the direct register tiles.
 /// </summary>
 internal sealed record OpPlan(
     OpKind Kind,
@@ -137,7 +138,8 @@ internal sealed record OpPlan(
     int MaskOffset = -1,
     ConvBackwardPlan? Backward = null,
     bool CeilMode = false,
-    OpSchedule? Schedule = null)
+    OpSchedule? Schedule = null,
+    WinogradPlan? Winograd = null)
 {
     /// <summary>
     /// The dotted name of the layer or part, e.g. <c>Inception3a.Branch2</c>. The network's own ops (input layout,

@@ -31,6 +31,9 @@ public static class WinogradKernels
     /// <summary>Output blocks per register tile where a block is one register (AVX-512): 4 × 6 accumulators.</summary>
     public const int WideBlocks = 4;
 
+    /// <summary>Largest scratch, in floats (384 KB), that <see cref="ConvolveTiles(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, in WinogradGeometry, int, int)"/> takes from the stack.</summary>
+    public const int MaxStackScratch = 96 * 1024;
+
     /// <summary>Floats of scratch one call over <paramref name="tiles"/> tiles needs (each thread its own).</summary>
     public static int ScratchLength(in WinogradGeometry g, int tiles)
     {
@@ -60,6 +63,24 @@ public static class WinogradKernels
         if (g.TileSize == 4) ConvolveTiles<TileF4>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile);
         else if (g.TileSize == 2) ConvolveTiles<TileF2>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile);
         else throw new ArgumentOutOfRangeException(nameof(g), g.TileSize, "Winograd tiles are 2x2 or 4x4.");
+    }
+
+    /// <summary>
+    /// As the overload with a scratch span, with the scratch on the stack (no allocation): for the generated code, whose
+    /// planner keeps <see cref="ScratchLength"/> of a range within <see cref="MaxStackScratch"/>.
+    /// </summary>
+    [SkipLocalsInit]
+    public static void ConvolveTiles(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> packedBias,
+        in WinogradGeometry g, int firstTile, int endTile)
+    {
+        var length = ScratchLength(g, endTile - firstTile);
+        if (length > MaxStackScratch)
+        {
+            throw new ArgumentException($"A range of {endTile - firstTile} tiles needs {length} floats of scratch, more than the {MaxStackScratch} taken from the stack.");
+        }
+
+        Span<float> scratch = stackalloc float[length];
+        ConvolveTiles(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile);
     }
 
     /// <summary>Every tile of one image, in calls of <see cref="SuggestedTilesPerCall"/> tiles.</summary>
