@@ -19,6 +19,12 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
 {
     public override (int Wide, int Narrow, int Scalar) ForwardItemsPerImage(OpPlan op, TensorPlan source)
     {
+        if (op.Winograd is { } winograd)
+        {
+            // Ranges of tiles on every path (the scalar one runs the scalar Winograd reference).
+            return (winograd.ItemsPerImage, winograd.ItemsPerImage, winograd.ItemsPerImage);
+        }
+
         var outBlocks = (op.OutChannels + 15) / 16;
         return (outBlocks / op.Tiling!.WideBlocks * op.OutHeight, outBlocks * op.OutHeight, 1);
     }

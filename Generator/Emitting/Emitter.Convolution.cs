@@ -20,6 +20,12 @@ internal sealed partial class Emitter
 
     internal void WriteConvolutionBody(OpPlan op, TensorPlan source, TensorPlan target)
     {
+        if (op.Winograd is not null)
+        {
+            WriteWinogradBody(op, source, target);
+            return;
+        }
+
         var w = _writer;
         var tiling = op.Tiling!;
         var generic = ConvolveName(op);

@@ -313,11 +313,16 @@ internal sealed partial class Emitter
         WriteConvolutionItems("__PackWeights", ["var parameters = __parameters.ReadOnlySpan;", "var packed = __packedWeights.Span;"], op =>
         {
             var source = _plan.Tensors[op.Input];
-            string[] Pack(string weights, string bias) =>
-            [
-                $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({weights}, packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {op.OutChannels}, {source.Channels}, {KernelValues(op.Kernel)}, {ChannelMap(source)}, {op.LoopChannels});",
-                $"global::InceptionGen.Kernels.WeightPacking.PackBias({bias}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});",
-            ];
+            string[] Pack(string weights, string bias)
+            {
+                string[] statements =
+                [
+                    $"global::InceptionGen.Kernels.WeightPacking.PackConvolution({weights}, packed.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {op.OutChannels}, {source.Channels}, {KernelValues(op.Kernel)}, {ChannelMap(source)}, {op.LoopChannels});",
+                    $"global::InceptionGen.Kernels.WeightPacking.PackBias({bias}, packed.Slice({op.PackedBiasOffset}, {RoundUp(op.OutChannels)}), {op.OutChannels});",
+                ];
+                return op.Winograd is null ? statements : [.. statements, WinogradPackStatement(op, source, weights)];
+            }
+
             return op.BatchNorm is { FoldedOffset: >= 0 } ? FoldedPacking(op, Pack(FoldedWeights(op, "packed"), FoldedBias(op, "packed")), Pack(ParameterSpan(op.Weights), ParameterSpan(op.Bias))) : Pack(ParameterSpan(op.Weights), ParameterSpan(op.Bias));
         });
     }

@@ -55,6 +55,7 @@ internal sealed record LayerModel(
 /// <summary>
 /// A network class as the parser read it, with the problems it found on the way. <see cref="Incomplete"/>
 /// is set when the compiler could not bind part of it (it reports that itself); nothing is generated then.
+/// <see cref="Convolution"/> is the attribute's <c>ConvolutionAlgorithm</c> as its value (0: chosen per layer).
 /// </summary>
 internal sealed record NetworkModel(
     string? Namespace,
@@ -67,8 +68,15 @@ internal sealed record NetworkModel(
     EquatableArray<LayerModel> Layers,
     LocationInfo? Location,
     EquatableArray<DiagnosticInfo> Diagnostics,
-    bool Incomplete)
+    bool Incomplete,
+    int Convolution = 0)
 {
+    /// <summary><c>ConvolutionAlgorithm.Direct</c>'s value: every convolution direct.</summary>
+    public const int DirectConvolution = 1;
+
+    /// <summary><c>ConvolutionAlgorithm.Fastest</c>'s value: Winograd F(4,3) allowed.</summary>
+    public const int FastestConvolution = 2;
+
     /// <summary>The fully qualified name, for diagnostics and the hint name; without the <c>@</c> of escaped keywords, which a hint name cannot hold.</summary>
     public string FullName => ((Namespace is null ? "" : Namespace + ".") + string.Concat(ContainingTypes.Select(type => type.Name + ".")) + ClassName).Replace("@", "");
 }

@@ -88,7 +88,8 @@ internal static class Parser
             layers.ToEquatableArray(),
             classLocation,
             diagnostics.ToEquatableArray(),
-            incomplete);
+            incomplete,
+            Int(Arguments(context.Attributes.FirstOrDefault()), "Convolution", 0));
     }
 
     /// <summary>Whether <paramref name="declaration"/> carries the class's first [Network] attribute.</summary>

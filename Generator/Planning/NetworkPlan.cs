@@ -107,7 +107,8 @@ internal sealed record ConvBackwardPlan(int TransposedOffset, ConvTiling? Transp
 /// constants. <see cref="OutputChannelOffset"/> is where it writes in a concat (a multiple of 16).
 /// <see cref="Kernel"/>, <see cref="Stride"/> and <see cref="Padding"/> are height × width pairs (an LRN's window
 /// across channels is its kernel's height).
-/// <see cref="TrainingOnly"/> ops (auxiliary heads, dropout) run in the training pass only.
+/// <see cref="TrainingOnly"/> ops (auxiliary heads, dropout) run in the training pass only. A convolution with a
+/// <see cref="Winograd"/> plan runs its forward pass by Winograd instead of the direct register tiles.
 /// </summary>
 internal sealed record OpPlan(
     OpKind Kind,
@@ -144,7 +145,8 @@ internal sealed record OpPlan(
     ConvBackwardPlan? Backward = null,
     bool CeilMode = false,
     OpSchedule? Schedule = null,
-    BatchNormPlan? BatchNorm = null)
+    BatchNormPlan? BatchNorm = null,
+    WinogradPlan? Winograd = null)
 {
     /// <summary>
     /// The dotted name of the layer or part, e.g. <c>Inception3a.Branch2</c>. The network's own ops (input layout,

@@ -62,8 +62,12 @@ internal sealed partial class Planner
     private void AddRegisterTiles(OpPlan op)
     {
         var tiling = op.Tiling!;
-        AddSweep(tiling.WideBlocks, tiling.WidePixels, op.OutWidth, op.Kernel, op.Stride);
-        AddSweep(1, tiling.NarrowPixels, op.OutWidth, op.Kernel, op.Stride);
+        if (op.Winograd is null)
+        {
+            // A Winograd convolution's forward pass runs the runtime's kernels, not these tiles.
+            AddSweep(tiling.WideBlocks, tiling.WidePixels, op.OutWidth, op.Kernel, op.Stride);
+            AddSweep(1, tiling.NarrowPixels, op.OutWidth, op.Kernel, op.Stride);
+        }
         if (_logits < 0 || op.Backward is not { } backward)
         {
             return;

@@ -15,6 +15,7 @@ namespace InceptionGen.Generator.Planning;
 /// <item>infer shapes and lower (<c>Planner.Lower.cs</c>): each layer's output shape, and the primitive ops it becomes,
 /// with the parameter layout (<c>Planner.Parameters.cs</c>) and register tiles (<c>Planner.Tiling.cs</c>) it needs;</item>
 /// <item>fuse (<c>Planner.Fuse.cs</c>): ops merged where one can do the work of two;</item>
+/// <item>choose algorithms (<c>Planner.Algorithm.cs</c>): direct or Winograd for each 3x3 stride-1 convolution;</item>
 /// <item>plan memory (<c>Planner.Memory.cs</c>): the inference arena and the training memory;</item>
 /// <item>schedule (<c>Planner.Schedule.cs</c>): items, numbers and identifier stems of every op.</item>
 /// </list>
@@ -87,6 +88,7 @@ internal sealed partial class Planner
         {
             FuseInputLayoutWithPad();
             FoldBatchNorm();
+            ChooseConvolutionAlgorithms();
         }
 
         var arenaLength = failed ? 0 : PlanMemory();

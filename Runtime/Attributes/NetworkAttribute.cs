@@ -17,4 +17,7 @@ public sealed class NetworkAttribute : Attribute
 
     /// <summary>Width of one input image in pixels.</summary>
     public int Width { get; set; } = LayerDefaults.InputWidth;
+
+    /// <summary>How convolutions are computed: chosen per layer (<see cref="ConvolutionAlgorithm.Auto"/>), or direct everywhere.</summary>
+    public ConvolutionAlgorithm Convolution { get; set; } = ConvolutionAlgorithm.Auto;
 }

@@ -76,7 +76,7 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
 
     /// <summary>Floats of convolution weights and biases repacked for the vectorized kernels.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public const int PackedWeightsLength = 346720;
+    public const int PackedWeightsLength = 543328;
 
     // The schedule the planner chose: images per pass, and the worker-pool numbers of the backward ops and the per-step work.
     private const int __ImagesPerPass = 2;
@@ -119,7 +119,7 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
         new("Module", "inception", new(480, 28, 28), 346720, 271351808, 0, false),
         new("Module.Branch1", "conv 1x1/1", new(128, 28, 28), 32896, 25690112, 1, false),
         new("Module.Branch2Reduce", "conv 1x1/1", new(64, 28, 28), 16448, 12845056, 1, false),
-        new("Module.Branch2", "conv 3x3/1", new(192, 28, 28), 110784, 86704128, 1, false),
+        new("Module.Branch2", "conv 3x3/1 winograd F(2,3)", new(192, 28, 28), 110784, 86704128, 1, false),
         new("Module.Branch3Reduce", "conv 1x1/1", new(64, 28, 28), 16448, 12845056, 1, false),
         new("Module.Branch3", "conv 5x5/1", new(96, 28, 28), 153696, 120422400, 1, false),
         new("Module.Branch4Pool", "max pool 3x3/1", new(256, 28, 28), 0, 0, 1, false),
@@ -324,6 +324,7 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
                 {
                     global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(49344, 110592) /* Module.Branch2.Weights [192, 64, 3, 3] */, packed.Slice(49344, 110592), 192, 64, 3, default, 64);
                     global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(159936, 192) /* Module.Branch2.Bias [192] */, packed.Slice(159936, 192), 192);
+                    global::InceptionGen.Kernels.WinogradPacking.PackWeights(parameters.Slice(49344, 110592) /* Module.Branch2.Weights [192, 64, 3, 3] */, packed.Slice(346720, 196608), 192, 64, 2, default, 64);
                     break;
                 }
                 case 3: // Module.Branch3Reduce: [64, 256, 1, 1]
@@ -432,7 +433,7 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
         __Op_Module_Branch1 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
         __Op_Module_Branch2Reduce => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
         __Op_Module_Branch2_Pad => batch * 4,
-        __Op_Module_Branch2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 168 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 336 : 1)),
+        __Op_Module_Branch2 => batch * 6,
         __Op_Module_Branch3Reduce => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
         __Op_Module_Branch3_Pad => batch * 4,
         __Op_Module_Branch3 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
@@ -589,62 +590,19 @@ partial class BottleneckInceptionModule : global::InceptionGen.INetwork, global:
     private void __Forward_Module_Branch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = __batch;
-        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Module_Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Module_Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Module_Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
+        // Winograd F(2x2,3x3): 196 tiles per image in items of 36. The planner's cost per image (multiply-add equivalents):
+        // direct 86704128, F(2,3) 69974016, F(4,3) none (scratch too large).
+        var packed = __packedWeights.Span;
+        for (var item = begin; item < end; item++)
         {
-            var parameters = __parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 57600, 57600) /* module_branch2_reduce_padded 64x30x30 */, default, memory.Slice(outputBase + image * 376320 + 100352, 150528) /* module 480x28x28 */,
-                    parameters.Slice(49344, 110592) /* Module.Branch2.Weights [192, 64, 3, 3] */, parameters.Slice(159936, 192) /* Module.Branch2.Bias [192] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 30, InWidth: 30, OutChannels: 192, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Module.Branch2: 12 output blocks x 28 rows of 28 pixels, reading module_branch2_reduce_padded 64x30x30.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Convolve_Module_Branch2<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref __packedWeights.First;
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 168;
-                var group = item / 28 % 6;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 57600 + row * 480);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 376320 + 100352 + group * 25088 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 49344 + group * 18432);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 159936 + group * 32);
-                for (var tile = 0; tile < 2; tile++)
-                {
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 64, 14400, 480, 9216, 12544, relu: true, accumulate: false);
-                }
-            }
-        }
-        else
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 336;
-                var group = item / 28 % 12;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 57600 + row * 480);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 376320 + 100352 + group * 12544 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 49344 + group * 9216);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 159936 + group * 16);
-                for (var tile = 0; tile < 4; tile++)
-                {
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 64, 14400, 480, 9216, 12544, relu: true, accumulate: false);
-                }
-                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 64, 14400, 480, 9216, 12544, relu: true, accumulate: false);
-            }
+            var image = item / 6;
+            var range = item % 6;
+            var firstTile = range * 36;
+            global::InceptionGen.Kernels.WinogradKernels.ConvolveTiles(memory.Slice(inputBase + image * 57600, 57600) /* module_branch2_reduce_padded 64x30x30 */,
+                memory.Slice(outputBase + image * 376320 + 100352, 150528) /* module 480x28x28 */,
+                packed.Slice(346720, 196608), packed.Slice(159936, 192),
+                new global::InceptionGen.Kernels.WinogradGeometry(Channels: 64, InHeight: 30, InWidth: 30, OutChannels: 192, TileSize: 2, Relu: true),
+                firstTile, global::System.Math.Min(firstTile + 36, 196));
         }
     }
 

@@ -76,7 +76,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
 
     /// <summary>Floats of convolution weights and biases repacked for the vectorized kernels.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    public const int PackedWeightsLength = 6115136;
+    public const int PackedWeightsLength = 6508352;
 
     // The schedule the planner chose: images per pass, and the worker-pool numbers of the backward ops and the per-step work.
     private const int __ImagesPerPass = 2;
@@ -236,13 +236,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         new("Pool1", "max pool 3x3/2", new(64, 56, 56), 0, 0, 0, false),
         new("Norm1", "LRN 5", new(64, 56, 56), 0, 0, 0, false),
         new("Conv2Reduce", "conv 1x1/1", new(64, 56, 56), 4160, 12845056, 0, false),
-        new("Conv2", "conv 3x3/1", new(192, 56, 56), 110784, 346816512, 0, false),
+        new("Conv2", "conv 3x3/1 winograd F(2,3)", new(192, 56, 56), 110784, 346816512, 0, false),
         new("Norm2", "LRN 5", new(192, 56, 56), 0, 0, 0, false),
         new("Pool2", "max pool 3x3/2", new(192, 28, 28), 0, 0, 0, false),
         new("Inception3a", "inception", new(256, 28, 28), 163696, 128049152, 0, false),
         new("Inception3a.Branch1", "conv 1x1/1", new(64, 28, 28), 12352, 9633792, 1, false),
         new("Inception3a.Branch2Reduce", "conv 1x1/1", new(96, 28, 28), 18528, 14450688, 1, false),
-        new("Inception3a.Branch2", "conv 3x3/1", new(128, 28, 28), 110720, 86704128, 1, false),
+        new("Inception3a.Branch2", "conv 3x3/1 winograd F(2,3)", new(128, 28, 28), 110720, 86704128, 1, false),
         new("Inception3a.Branch3Reduce", "conv 1x1/1", new(16, 28, 28), 3088, 2408448, 1, false),
         new("Inception3a.Branch3", "conv 5x5/1", new(32, 28, 28), 12832, 10035200, 1, false),
         new("Inception3a.Branch4Pool", "max pool 3x3/1", new(192, 28, 28), 0, 0, 1, false),
@@ -350,7 +350,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         new global::InceptionGen.LrnNode("norm1", ["pool1"], "norm1", false, 5, 0.0001f, 0.75f, 1f),
         // Conv2Reduce: conv 1x1/1
         new global::InceptionGen.ConvNode("conv2_reduce", ["norm1"], "conv2_reduce", false, 64, 1, 1, 0, true, "conv2_reduce.weight", "conv2_reduce.bias"),
-        // Conv2: conv 3x3/1
+        // Conv2: conv 3x3/1 winograd F(2,3)
         new global::InceptionGen.ConvNode("conv2", ["conv2_reduce"], "conv2", false, 192, 3, 1, 1, true, "conv2.weight", "conv2.bias"),
         // Norm2: LRN 5
         new global::InceptionGen.LrnNode("norm2", ["conv2"], "norm2", false, 5, 0.0001f, 0.75f, 1f),
@@ -604,7 +604,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public partial global::InceptionGen.Conv Conv2Reduce => __layer_Conv2Reduce;
 
-    /// <summary>Layer Conv2: conv 3x3/1, output 192x56x56.</summary>
+    /// <summary>Layer Conv2: conv 3x3/1 winograd F(2,3), output 192x56x56.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public partial global::InceptionGen.Conv Conv2 => __layer_Conv2;
 
@@ -1048,6 +1048,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, packed.Slice(13632, 110592), 192, 64, 3, default, 64);
                     global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(124224, 192) /* Conv2.Bias [192] */, packed.Slice(124224, 192), 192);
+                    global::InceptionGen.Kernels.WinogradPacking.PackWeights(parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, packed.Slice(6115136, 196608), 192, 64, 2, default, 64);
                     break;
                 }
                 case 3: // Inception3a.Branch1: [64, 192, 1, 1]
@@ -1066,6 +1067,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     global::InceptionGen.Kernels.WeightPacking.PackConvolution(parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, packed.Slice(155296, 110592), 128, 96, 3, default, 96);
                     global::InceptionGen.Kernels.WeightPacking.PackBias(parameters.Slice(265888, 128) /* Inception3a.Branch2.Bias [128] */, packed.Slice(265888, 128), 128);
+                    global::InceptionGen.Kernels.WinogradPacking.PackWeights(parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, packed.Slice(6311744, 196608), 128, 96, 2, default, 96);
                     break;
                 }
                 case 6: // Inception3a.Branch3Reduce: [16, 192, 1, 1]
@@ -1776,13 +1778,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         __Op_Norm1 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
         __Op_Conv2Reduce => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
         __Op_Conv2_Pad => batch * 4,
-        __Op_Conv2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 336 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 672 : 1)),
+        __Op_Conv2 => batch * 22,
         __Op_Norm2 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1),
         __Op_Pool2 => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 12 : 1),
         __Op_Inception3a_Branch1 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 56 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 112 : 1)),
         __Op_Inception3a_Branch2Reduce => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 84 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 168 : 1)),
         __Op_Inception3a_Branch2_Pad => batch * 6,
-        __Op_Inception3a_Branch2 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 112 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 224 : 1)),
+        __Op_Inception3a_Branch2 => batch * 6,
         __Op_Inception3a_Branch3Reduce => batch * (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 28 : 1),
         __Op_Inception3a_Branch3_Pad => batch,
         __Op_Inception3a_Branch3 => batch * (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 28 : (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 56 : 1)),
@@ -3607,7 +3609,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
 
     #endregion
 
-    #region Conv2: conv 3x3/1
+    #region Conv2: conv 3x3/1 winograd F(2,3)
 
     // Conv2: zero border of 1 around conv2_reduce 64x56x56
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -3649,62 +3651,19 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     private void __Forward_Conv2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = __batch;
-        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Conv2<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Conv2<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Conv2<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
+        // Winograd F(2x2,3x3): 784 tiles per image in items of 36. The planner's cost per image (multiply-add equivalents):
+        // direct 346816512, F(2,3) 277536768, F(4,3) none (scratch too large).
+        var packed = __packedWeights.Span;
+        for (var item = begin; item < end; item++)
         {
-            var parameters = __parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */, default, memory.Slice(outputBase + image * 602112, 602112) /* conv2 192x56x56 */,
-                    parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, parameters.Slice(124224, 192) /* Conv2.Bias [192] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 64, InHeight: 58, InWidth: 58, OutChannels: 192, OutHeight: 56, OutWidth: 56, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Conv2: 12 output blocks x 56 rows of 56 pixels, reading conv2_reduce_padded 64x58x58.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Convolve_Conv2<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref __packedWeights.First;
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 336;
-                var group = item / 56 % 6;
-                var row = item % 56;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 215296 + row * 928);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 602112 + group * 100352 + row * 896);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 13632 + group * 18432);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 124224 + group * 32);
-                for (var tile = 0; tile < 4; tile++)
-                {
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 64, 53824, 928, 9216, 50176, relu: true, accumulate: false);
-                }
-            }
-        }
-        else
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 672;
-                var group = item / 56 % 12;
-                var row = item % 56;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 215296 + row * 928);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 602112 + group * 50176 + row * 896);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 13632 + group * 9216);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 124224 + group * 16);
-                for (var tile = 0; tile < 9; tile++)
-                {
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 64, 53824, 928, 9216, 50176, relu: true, accumulate: false);
-                }
-                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x2Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 864), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 864), 64, 53824, 928, 9216, 50176, relu: true, accumulate: false);
-            }
+            var image = item / 22;
+            var range = item % 22;
+            var firstTile = range * 36;
+            global::InceptionGen.Kernels.WinogradKernels.ConvolveTiles(memory.Slice(inputBase + image * 215296, 215296) /* conv2_reduce_padded 64x58x58 */,
+                memory.Slice(outputBase + image * 602112, 602112) /* conv2 192x56x56 */,
+                packed.Slice(6115136, 196608), packed.Slice(124224, 192),
+                new global::InceptionGen.Kernels.WinogradGeometry(Channels: 64, InHeight: 58, InWidth: 58, OutChannels: 192, TileSize: 2, Relu: true),
+                firstTile, global::System.Math.Min(firstTile + 36, 784));
         }
     }
 
@@ -4391,62 +4350,19 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     private void __Forward_Inception3a_Branch2(int begin, int end, global::System.Span<float> memory, int inputBase, int outputBase)
     {
         var batch = __batch;
-        // Register tiles: 2 block(s) x 14 pixels with Vector512; 1 block x 6 pixels with Vector256 and Vector128.
-        if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __Convolve_Inception3a_Branch2<global::InceptionGen.Kernels.Block512>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __Convolve_Inception3a_Branch2<global::InceptionGen.Kernels.Block256>(begin, end, batch, memory, inputBase, outputBase);
-        else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) __Convolve_Inception3a_Branch2<global::InceptionGen.Kernels.Block128>(begin, end, batch, memory, inputBase, outputBase);
-        else
+        // Winograd F(2x2,3x3): 196 tiles per image in items of 36. The planner's cost per image (multiply-add equivalents):
+        // direct 86704128, F(2,3) 69672960, F(4,3) none (scratch too large).
+        var packed = __packedWeights.Span;
+        for (var item = begin; item < end; item++)
         {
-            var parameters = __parameters.ReadOnlySpan;
-            for (var image = begin; image < end; image++)
-            {
-                global::InceptionGen.Kernels.ReferenceKernels.Conv2d(memory.Slice(inputBase + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */, default, memory.Slice(outputBase + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */,
-                    parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, parameters.Slice(265888, 128) /* Inception3a.Branch2.Bias [128] */,
-                    new global::InceptionGen.Kernels.ConvGeometry(InChannels: 96, InHeight: 30, InWidth: 30, OutChannels: 128, OutHeight: 28, OutWidth: 28, Kernel: 3, Stride: 1, Padding: 0, Relu: true));
-            }
-        }
-    }
-
-    // Inception3a.Branch2: 8 output blocks x 28 rows of 28 pixels, reading inception3a_branch2_reduce_padded 96x30x30.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __Convolve_Inception3a_Branch2<TBlock>(int begin, int end, int batch, global::System.Span<float> memory, int inputBase, int outputBase) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        ref var activations = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(memory);
-        ref var packed = ref __packedWeights.First;
-        if (TBlock.RegistersPerBlock == 1)
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 112;
-                var group = item / 28 % 4;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 86400 + row * 480);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 200704 + 50176 + group * 25088 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 155296 + group * 27648);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 265888 + group * 32);
-                for (var tile = 0; tile < 2; tile++)
-                {
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 224), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 224), 96, 14400, 480, 13824, 12544, relu: true, accumulate: false);
-                }
-            }
-        }
-        else
-        {
-            for (var item = begin; item < end; item++)
-            {
-                var image = item / 224;
-                var group = item / 28 % 8;
-                var row = item % 28;
-                ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, inputBase + image * 86400 + row * 480);
-                ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref activations, outputBase + image * 200704 + 50176 + group * 12544 + row * 448);
-                ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 155296 + group * 13824);
-                ref var bias = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 265888 + group * 16);
-                for (var tile = 0; tile < 4; tile++)
-                {
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 96, 14400, 480, 13824, 12544, relu: true, accumulate: false);
-                }
-                global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 96, 14400, 480, 13824, 12544, relu: true, accumulate: false);
-            }
+            var image = item / 6;
+            var range = item % 6;
+            var firstTile = range * 36;
+            global::InceptionGen.Kernels.WinogradKernels.ConvolveTiles(memory.Slice(inputBase + image * 86400, 86400) /* inception3a_branch2_reduce_padded 96x30x30 */,
+                memory.Slice(outputBase + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */,
+                packed.Slice(6311744, 196608), packed.Slice(265888, 128),
+                new global::InceptionGen.Kernels.WinogradGeometry(Channels: 96, InHeight: 30, InWidth: 30, OutChannels: 128, TileSize: 2, Relu: true),
+                firstTile, global::System.Math.Min(firstTile + 36, 196));
         }
     }
 

@@ -42,48 +42,6 @@ internal static class RegisterTiles_GeneratorTest
         TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
     }
 
-    // Register tile: 1 output block(s) x 2 pixels, 3x3 kernel, stride 1; 2 accumulators.
-    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    internal static void Convolution1x2Kernel3Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
-    {
-        TBlock a0_0, a0_1;
-        // Accumulate: add to what the output holds (gradients from several consumers); else start from the bias.
-        if (accumulate)
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 0)); a0_1 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-        }
-        else
-        {
-            a0_0 = TBlock.Load(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, 0));
-            a0_1 = a0_0;
-        }
-        for (var channel = 0; channel < channels; channel++)
-        {
-            ref var inputChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, (channel >> 4) * inputPlane + (channel & 15));
-            ref var weightChannel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weights, channel * 144);
-            for (var ky = 0; ky < 3; ky++)
-            {
-                for (var kx = 0; kx < 3; kx++)
-                {
-                    ref var x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputChannel, ky * inputRow + kx * 16);
-                    ref var w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weightChannel, (ky * 3 + kx) * 16);
-                    var w0 = TBlock.Load(ref w);
-                    var x0 = x;
-                    a0_0 = TBlock.MultiplyAdd(x0, w0, a0_0);
-                    var x1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16);
-                    a0_1 = TBlock.MultiplyAdd(x1, w0, a0_1);
-                }
-            }
-        }
-        if (relu)
-        {
-            var zero = TBlock.Zero;
-            a0_0 = TBlock.Max(a0_0, zero); a0_1 = TBlock.Max(a0_1, zero);
-        }
-        TBlock.Store(a0_0, ref output);
-        TBlock.Store(a0_1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16));
-    }
-
     // Register tile: 1 output block(s) x 2 pixels, 5x5 kernel, stride 1; 2 accumulators.
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     internal static void Convolution1x2Kernel5Stride1<TBlock>(ref float input, ref float weights, ref float bias, ref float output, int channels, int inputPlane, int inputRow, int weightBlock, int outputPlane, bool relu, bool accumulate) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
