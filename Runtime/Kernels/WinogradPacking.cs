@@ -5,7 +5,7 @@ namespace InceptionGen.Kernels;
 /// double and rounded once, into <c>[ξ][out-block][in-channel][16 out-channels]</c> for the α² positions ξ. For each
 /// ξ that is the layout of a 1x1 convolution's packed weights, so the element-wise stage is α² batched GEMMs run by
 /// the same broadcast × vector register tiles. Input channels are physical (gaps get zeros) and output lanes past the
-/// real count are zero, as in <see cref="WeightPacking.PackConvolution"/>.
+/// real count are zero, as in <see cref="WeightPacking.PackConvolution(System.ReadOnlySpan{float}, System.Span{float}, int, int, int, int, System.ReadOnlySpan{int}, int)"/>.
 /// </summary>
 public static class WinogradPacking
 {
