@@ -136,7 +136,7 @@ public sealed record ImageTransform
     /// <summary>The training transform: a random resized crop and flip drawn from <paramref name="random"/>.</summary>
     public void ApplyRandom(DecodedImage image, ulong random, Span<float> destination)
     {
-        var stream = new RandomStream(random);
+        var stream = new SplitMix64(random);
         var (x, y, w, h) = RandomCrop(image.Width, image.Height, ref stream);
         var flip = Flip && (stream.Next() & 1) != 0;
         Resample(image, x, y, w, h, flip, destination);
@@ -158,7 +158,7 @@ public sealed record ImageTransform
         return ((width - w) / 2, (height - h) / 2, w, h);
     }
 
-    private (double X, double Y, double W, double H) RandomCrop(int width, int height, ref RandomStream random)
+    private (double X, double Y, double W, double H) RandomCrop(int width, int height, ref SplitMix64 random)
     {
         var area = (double)width * height;
         double logLow = Math.Log(3.0 / 4), logHigh = Math.Log(4.0 / 3);
@@ -233,22 +233,5 @@ public sealed record ImageTransform
                 }
             }
         }
-    }
-
-    /// <summary>SplitMix64 from one seed: the random values of one sample's augmentation.</summary>
-    private struct RandomStream(ulong seed)
-    {
-        private ulong _state = seed;
-
-        public ulong Next()
-        {
-            var z = _state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-
-        /// <summary>Uniform in [0, 1), 53 bits.</summary>
-        public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
     }
 }

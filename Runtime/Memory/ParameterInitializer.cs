@@ -58,4 +58,7 @@ public struct SplitMix64(ulong seed)
 
     /// <summary>A float uniform in [0, 1) with 24 random bits.</summary>
     public float NextSingle() => (Next() >> 40) * (1f / (1 << 24));
+
+    /// <summary>A double uniform in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
 }
