@@ -84,7 +84,9 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
         => planner.Positive(layer.Location, layer.Name, ("OutChannels", layer.OutChannels))
            & planner.PositivePair(layer.Location, layer.Name, "Kernel", layer.Kernel) & planner.PositivePair(layer.Location, layer.Name, "Stride", layer.Stride)
            & planner.NotNegativePair(layer.Location, layer.Name, "Padding", layer.Padding)
-           & (!layer.BatchNorm || BatchNormOp.CheckValues(planner, layer, "BatchNormEpsilon", "BatchNormMomentum"));
+           & (!layer.BatchNorm || BatchNormOp.CheckValues(planner, layer, "BatchNormEpsilon", "BatchNormMomentum"))
+           & planner.Check(!(layer.BatchNorm && layer.Bias), layer.Location, "Bias", layer.Name, "true",
+               "a convolution with BatchNorm = true has no bias, as torchvision's BasicConv2d (BN subtracts the batch mean, so a bias would get no gradient, and BN's own bias takes its place); remove Bias = true");
 
     public int? Lower(Planner planner, LayerModel layer, LayerInput input) => LowerLayer(planner, layer, input.Trunk);
 

@@ -241,7 +241,8 @@ internal static class Parser
                 Kernel = Pair(arguments, "Kernel", SizePair.Square(LayerDefaults.ConvKernel), property.Name, location, diagnostics),
                 Stride = Pair(arguments, "Stride", SizePair.Square(LayerDefaults.ConvStride), property.Name, location, diagnostics),
                 Padding = Pair(arguments, "Padding", SizePair.Square(LayerDefaults.ConvPadding), property.Name, location, diagnostics),
-                Bias = Bool(arguments, "Bias", LayerDefaults.ConvBias),
+                // With BatchNorm the convolution has no bias (BN's β takes its place), so only an explicit Bias = true sets one: IG0011.
+                Bias = Bool(arguments, "Bias", !Bool(arguments, "BatchNorm", LayerDefaults.ConvBatchNorm) && LayerDefaults.ConvBias),
                 Relu = Bool(arguments, "Relu", LayerDefaults.ConvRelu),
                 BatchNorm = Bool(arguments, "BatchNorm", LayerDefaults.ConvBatchNorm),
                 Epsilon = Double(arguments, "BatchNormEpsilon", LayerDefaults.BatchNormEpsilon),

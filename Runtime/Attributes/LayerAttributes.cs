@@ -38,7 +38,7 @@ public sealed class ConvAttribute(int outChannels) : LayerAttribute
     public bool Relu { get; set; } = LayerDefaults.ConvRelu;
     /// <summary>
     /// BatchNorm between the convolution and its ReLU, as torchvision's <c>BasicConv2d</c> (conv without bias → BN → ReLU):
-    /// the convolution then has no bias, and its parameters are <c>conv.weight</c> and <c>bn.*</c> under the layer's name.
+    /// the convolution then has no bias (<c>Bias = true</c> beside it is IG0011), and its parameters are <c>conv.weight</c> and <c>bn.*</c> under the layer's name.
     /// Inference folds the BN into the convolution's packed weights, so it costs nothing there.
     /// </summary>
     public bool BatchNorm { get; set; } = LayerDefaults.ConvBatchNorm;

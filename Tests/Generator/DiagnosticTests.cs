@@ -232,6 +232,7 @@ public sealed class DiagnosticTests
     [InlineData("[[|BatchNorm(Momentum = -0.1)|]] public partial BatchNormLayer Norm { get; }", "Momentum of 'Norm'", "is -0.1", "[0, 1]")]
     [InlineData("[[|Conv(8, BatchNorm = true, BatchNormEpsilon = 0)|]] public partial Conv Conv2 { get; }", "BatchNormEpsilon of 'Conv2'", "is 0", "> 0")]
     [InlineData("[[|Conv(8, BatchNorm = true, BatchNormMomentum = 2)|]] public partial Conv Conv2 { get; }", "BatchNormMomentum of 'Conv2'", "is 2", "[0, 1]")]
+    [InlineData("[[|Conv(8, BatchNorm = true, Bias = true)|]] public partial Conv Conv2 { get; }", "Bias of 'Conv2'", "is true", "BasicConv2d", "remove Bias = true")]
     public void IG0011_InvalidOptionValue_IsReportedAtTheAttribute(string layer, params string[] facts)
     {
         var diagnostic = Single("IG0011", Net("[Conv(16, Kernel = 3, Padding = 1)] public partial Conv Conv1 { get; }\n" + layer, Head));
