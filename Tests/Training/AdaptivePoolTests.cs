@@ -2,6 +2,7 @@ using InceptionGen.Kernels;
 using InceptionGen.Onnx;
 using InceptionGen.Tests.Network;
 using Xunit;
+using static InceptionGen.Tests.Training.NetworkGradientCheck;
 
 namespace InceptionGen.Tests.Training;
 
@@ -30,9 +31,6 @@ public sealed partial class UniformAdaptiveNet
 public sealed class AdaptivePoolTests
 {
     private const int Batch = 3;
-    private const float Step = 1e-3f;
-    private const float AbsoluteTolerance = 3e-3f;
-    private const float RelativeTolerance = 0.03f;
 
     [Fact]
     public void Windows_are_PyTorch_s_floor_and_ceil_of_i_times_in_over_out()
@@ -153,36 +151,14 @@ public sealed class AdaptivePoolTests
             for (var sample = 0; sample < 4; sample++)
             {
                 var index = tensor.Offset + random.Next(tensor.Length);
-                var original = network.Parameters.Span[index];
-                network.Parameters.Span[index] = original + Step;
-                var plus = Loss(network, images, labels, step);
-                network.Parameters.Span[index] = original - Step;
-                var minus = Loss(network, images, labels, step);
-                network.Parameters.Span[index] = original;
-                AssertClose(analytic[index], (plus - minus) / (2 * Step), $"{tensor.Name}[{index - tensor.Offset}]");
+                AssertClose(analytic[index], ParameterDifference(network, images, labels, Batch, step, index), $"{tensor.Name}[{index - tensor.Offset}]");
             }
         }
 
         for (var sample = 0; sample < 16; sample++)
         {
             var index = random.Next(images.Length);
-            var original = images[index];
-            images[index] = original + Step;
-            var plus = Loss(network, images, labels, step);
-            images[index] = original - Step;
-            var minus = Loss(network, images, labels, step);
-            images[index] = original;
-            AssertClose(inputGradient[index], (plus - minus) / (2 * Step), $"input[{index}]");
+            AssertClose(inputGradient[index], InputDifference(network, images, labels, Batch, step, index), $"input[{index}]");
         }
     }
-
-    private static float Loss(AdaptiveNet network, float[] images, int[] labels, long step)
-    {
-        network.TrainingStep = step;
-        return network.Backward(images, labels, Batch).Total;
-    }
-
-    private static void AssertClose(float analytic, float finite, string what)
-        => Assert.True(Math.Abs(analytic - finite) <= AbsoluteTolerance + RelativeTolerance * Math.Abs(finite),
-            $"{what}: analytic {analytic:G6}, finite difference {finite:G6}");
 }

@@ -2,6 +2,7 @@ using InceptionGen.Tests.Network;
 using InceptionGen.Threading;
 using InceptionGen.Training;
 using Xunit;
+using static InceptionGen.Tests.Training.NetworkGradientCheck;
 
 namespace InceptionGen.Tests.Training;
 
@@ -16,10 +17,6 @@ public sealed class BatchNormTrainingTests
     private const int Batch = 6;
     private static readonly int[] s_labels = [0, 3, 4, 1, 2, 3];
 
-    // As EndToEndGradientTests: central differences of a float32 loss with h = 1e-3, ReLU and max kinks inside ±h.
-    private const float Step = 1e-3f;
-    private const float AbsoluteTolerance = 3e-3f;
-    private const float RelativeTolerance = 0.03f;
 
     [Theory]
     [InlineData(false)]
@@ -42,7 +39,7 @@ public sealed class BatchNormTrainingTests
             for (var sample = 0; sample < 3; sample++)
             {
                 var index = tensor.Offset + random.Next(tensor.Length);
-                AssertClose(analytic[index], FiniteDifference(network, images, index), $"{tensor.Name}[{index - tensor.Offset}]");
+                AssertClose(analytic[index], ParameterDifference(network, images, s_labels, Batch, network.TrainingStep, index), $"{tensor.Name}[{index - tensor.Offset}]");
             }
         }
     }
@@ -59,13 +56,7 @@ public sealed class BatchNormTrainingTests
         for (var sample = 0; sample < 16; sample++)
         {
             var index = random.Next(images.Length);
-            var original = images[index];
-            images[index] = original + Step;
-            var plus = network.Backward(images, s_labels, Batch).Total;
-            images[index] = original - Step;
-            var minus = network.Backward(images, s_labels, Batch).Total;
-            images[index] = original;
-            AssertClose(inputGradient[index], (plus - minus) / (2 * Step), $"input[{index}]");
+            AssertClose(inputGradient[index], InputDifference(network, images, s_labels, Batch, network.TrainingStep, index), $"input[{index}]");
         }
     }
 
@@ -145,17 +136,6 @@ public sealed class BatchNormTrainingTests
         return (network, BatchNormNetworkTests.Images(Batch, SmallBatchNormNet.InputLength, 21));
     }
 
-    private static float FiniteDifference(SmallBatchNormNet network, float[] images, int index)
-    {
-        var original = network.Parameters.ReadOnlySpan[index];
-        network.Parameters.Span[index] = original + Step;
-        var plus = network.Backward(images, s_labels, Batch).Total;
-        network.Parameters.Span[index] = original - Step;
-        var minus = network.Backward(images, s_labels, Batch).Total;
-        network.Parameters.Span[index] = original;
-        return (plus - minus) / (2 * Step);
-    }
-
     private static double MeanCrossEntropy(float[] logits)
     {
         var total = 0.0;
@@ -168,10 +148,6 @@ public sealed class BatchNormTrainingTests
 
         return total / Batch;
     }
-
-    private static void AssertClose(float analytic, float finite, string what)
-        => Assert.True(Math.Abs(analytic - finite) <= AbsoluteTolerance + RelativeTolerance * Math.Abs(finite),
-            $"{what}: analytic {analytic:G6}, finite difference {finite:G6}");
 }
 
 /// <summary>A training step and a forward pass of a network with BatchNorm allocate nothing once the first step has set up its memory.</summary>

@@ -1,5 +1,6 @@
 using InceptionGen.Tests.Network;
 using Xunit;
+using static InceptionGen.Tests.Training.NetworkGradientCheck;
 
 namespace InceptionGen.Tests.Training;
 
@@ -11,11 +12,6 @@ public sealed class EndToEndGradientTests
 {
     private const int Batch = 3;
 
-    // Central differences of a float32 loss near 1.6 with h = 1e-3 carry ~1e-7·1.6/1e-3 ≈ 2e-4 of rounding
-    // error, and a ReLU or max that switches inside ±h adds a little more: hence 3e-3 absolute + 3% relative.
-    private const float Step = 1e-3f;
-    private const float AbsoluteTolerance = 3e-3f;
-    private const float RelativeTolerance = 0.03f;
 
     [Fact]
     public void WeightGradientsOfEveryLayerMatchFiniteDifferences()
@@ -31,7 +27,7 @@ public sealed class EndToEndGradientTests
             for (var sample = 0; sample < 3; sample++)
             {
                 var index = tensor.Offset + random.Next(tensor.Length);
-                var finite = FiniteDifference(network, images, labels, step, index);
+                var finite = ParameterDifference(network, images, labels, Batch, step, index);
                 AssertClose(analytic[index], finite, $"{tensor.Name}[{index - tensor.Offset}]");
             }
 
@@ -54,15 +50,7 @@ public sealed class EndToEndGradientTests
         for (var sample = 0; sample < 24; sample++)
         {
             var index = random.Next(images.Length);
-            var original = images[index];
-            images[index] = original + Step;
-            network.TrainingStep = step;
-            var plus = network.Backward(images, labels, Batch).Total;
-            images[index] = original - Step;
-            network.TrainingStep = step;
-            var minus = network.Backward(images, labels, Batch).Total;
-            images[index] = original;
-            AssertClose(inputGradient[index], (plus - minus) / (2 * Step), $"input[{index}]");
+            AssertClose(inputGradient[index], InputDifference(network, images, labels, Batch, step, index), $"input[{index}]");
         }
     }
 
@@ -93,23 +81,4 @@ public sealed class EndToEndGradientTests
         var labels = new[] { 0, 3, 4 };
         return (network, images, labels);
     }
-
-    private static float FiniteDifference(SmallInceptionNet network, float[] images, int[] labels, long step, int index)
-    {
-        var parameters = network.Parameters.Span;
-        var original = parameters[index];
-        parameters[index] = original + Step;
-        network.TrainingStep = step;
-        var plus = network.Backward(images, labels, Batch).Total;
-        parameters = network.Parameters.Span;
-        parameters[index] = original - Step;
-        network.TrainingStep = step;
-        var minus = network.Backward(images, labels, Batch).Total;
-        network.Parameters.Span[index] = original;
-        return (plus - minus) / (2 * Step);
-    }
-
-    private static void AssertClose(float analytic, float finite, string what)
-        => Assert.True(Math.Abs(analytic - finite) <= AbsoluteTolerance + RelativeTolerance * Math.Abs(finite),
-            $"{what}: analytic {analytic:G6}, finite difference {finite:G6}");
 }

@@ -1,5 +1,6 @@
 using InceptionGen.Tests.Network;
 using Xunit;
+using static InceptionGen.Tests.Training.NetworkGradientCheck;
 
 namespace InceptionGen.Tests.Training;
 
@@ -25,11 +26,6 @@ public sealed class RectangularGradientTests
 {
     private const int Batch = 3;
 
-    // As EndToEndGradientTests: central differences of a float32 loss near 1.4 with h = 1e-3 carry ~2e-4 of rounding
-    // error, and a ReLU or max that switches inside ±h adds a little more.
-    private const float Step = 1e-3f;
-    private const float AbsoluteTolerance = 3e-3f;
-    private const float RelativeTolerance = 0.03f;
 
     [Fact]
     public void Shapes_follow_each_dimension_s_kernel_stride_and_padding()
@@ -61,7 +57,7 @@ public sealed class RectangularGradientTests
             for (var sample = 0; sample < 4; sample++)
             {
                 var index = tensor.Offset + random.Next(tensor.Length);
-                AssertClose(analytic[index], FiniteDifference(network, images, labels, step, index), $"{tensor.Name}[{index - tensor.Offset}]");
+                AssertClose(analytic[index], ParameterDifference(network, images, labels, Batch, step, index), $"{tensor.Name}[{index - tensor.Offset}]");
             }
         }
 
@@ -80,15 +76,7 @@ public sealed class RectangularGradientTests
         for (var sample = 0; sample < 24; sample++)
         {
             var index = random.Next(images.Length);
-            var original = images[index];
-            images[index] = original + Step;
-            network.TrainingStep = step;
-            var plus = network.Backward(images, labels, Batch).Total;
-            images[index] = original - Step;
-            network.TrainingStep = step;
-            var minus = network.Backward(images, labels, Batch).Total;
-            images[index] = original;
-            AssertClose(inputGradient[index], (plus - minus) / (2 * Step), $"input[{index}]");
+            AssertClose(inputGradient[index], InputDifference(network, images, labels, Batch, step, index), $"input[{index}]");
         }
     }
 
@@ -108,21 +96,4 @@ public sealed class RectangularGradientTests
         var images = Enumerable.Range(0, Batch * RectangularNet.InputLength).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         return (network, images, [0, 3, 2]);
     }
-
-    private static float FiniteDifference(RectangularNet network, float[] images, int[] labels, long step, int index)
-    {
-        var original = network.Parameters.Span[index];
-        network.Parameters.Span[index] = original + Step;
-        network.TrainingStep = step;
-        var plus = network.Backward(images, labels, Batch).Total;
-        network.Parameters.Span[index] = original - Step;
-        network.TrainingStep = step;
-        var minus = network.Backward(images, labels, Batch).Total;
-        network.Parameters.Span[index] = original;
-        return (plus - minus) / (2 * Step);
-    }
-
-    private static void AssertClose(float analytic, float finite, string what)
-        => Assert.True(Math.Abs(analytic - finite) <= AbsoluteTolerance + RelativeTolerance * Math.Abs(finite),
-            $"{what}: analytic {analytic:G6}, finite difference {finite:G6}");
 }
