@@ -172,7 +172,7 @@ internal static class Parser
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
         var location = LocationInfo.From(attributeSyntax) ?? LocationInfo.From(property.Locations.FirstOrDefault());
         var attributeName = ShortName(attribute.AttributeClass!);
-        if (!SymbolNames.IsInceptionGenType(attribute.AttributeClass, attribute.AttributeClass!.Name) || !s_layerAttributes.TryGetValue(attribute.AttributeClass.Name, out var entry))
+        if (!SymbolNames.IsInInceptionGenNamespace(attribute.AttributeClass) || !s_layerAttributes.TryGetValue(attribute.AttributeClass!.Name, out var entry))
         {
             return null;
         }

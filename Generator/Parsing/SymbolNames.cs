@@ -12,9 +12,11 @@ internal static class SymbolNames
     public const string Namespace = "InceptionGen";
 
     /// <summary>Whether <paramref name="type"/> is <c>global::InceptionGen.<paramref name="name"/></c>.</summary>
-    public static bool IsInceptionGenType(ITypeSymbol? type, string name)
+    public static bool IsInceptionGenType(ITypeSymbol? type, string name) => type?.Name == name && IsInInceptionGenNamespace(type);
+
+    /// <summary>Whether <paramref name="type"/> is a top-level type of <c>global::InceptionGen</c>.</summary>
+    public static bool IsInInceptionGenNamespace(ITypeSymbol? type)
         => type is not null
-            && type.Name == name
             && type.ContainingType is null
             && type.ContainingNamespace is { Name: Namespace } containing
             && containing.ContainingNamespace is { IsGlobalNamespace: true };
