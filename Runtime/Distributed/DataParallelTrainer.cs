@@ -26,6 +26,13 @@ public readonly record struct DataParallelStepTime(double Backward, double Reduc
 /// <c>TrainStep</c>. Shard s draws its dropout masks from the seed mixed with s (shard 0 keeps the seed), so
 /// shards do not share masks.
 /// </para>
+/// <para>
+/// <b>BatchNorm buffers.</b> Each shard normalizes with its own batch statistics, as PyTorch's
+/// DistributedDataParallel does without SyncBatchNorm. Every shard starts from the same running statistics, and the
+/// step keeps their mean change over shards (summed in the same tree order as the gradients): so the running
+/// statistics follow the whole global batch, every rank holds the same ones, and they too depend on the shard count
+/// only. <c>num_batches_tracked</c> grows by one per step; frozen statistics stay bit for bit.
+/// </para>
 /// </summary>
 public sealed class DataParallelTrainer : IDisposable
 {
@@ -34,6 +41,9 @@ public sealed class DataParallelTrainer : IDisposable
     private readonly List<float[]> _localShardGradients = [];
     private readonly double[] _losses;
     private readonly GradientOverlap? _overlap;
+    private readonly ParameterTensor[] _buffers;
+    private readonly float[] _buffersAtStart;
+    private readonly List<float[]> _shardBufferChanges = [];
 
     /// <param name="network">This rank's copy of the network (every rank builds it with the same seed).</param>
     /// <param name="communicator">The ranks; <see cref="Communicator.Single"/> runs every shard in this process.</param>
@@ -73,6 +83,8 @@ public sealed class DataParallelTrainer : IDisposable
         Shards = shards;
         LocalShards = local;
         _losses = new double[3 * shards];
+        _buffers = [.. network.Parameters.Tensors.Where(tensor => tensor.Role.IsBuffer())];
+        _buffersAtStart = new float[_buffers.Sum(tensor => tensor.Length)];
         if (overlapPool is not null && local == 1 && communicator.Size > 1)
         {
             _overlap = new GradientOverlap(network, communicator, overlapPool);
@@ -144,11 +156,22 @@ public sealed class DataParallelTrainer : IDisposable
         Array.Clear(_losses);
         var gradients = _network.Gradients.Span;
         _overlap?.BeginStep();
+        var averagesBuffers = _buffers.Length > 0 && Shards > 1;
+        if (averagesBuffers)
+        {
+            CopyBuffers(_network.Parameters.ReadOnlySpan, _buffersAtStart);
+        }
+
         try
         {
             for (var local = 0; local < LocalShards; local++)
             {
                 var shard = _communicator.Rank * LocalShards + local;
+                if (averagesBuffers && local > 0)
+                {
+                    RestoreBuffers(_buffersAtStart);
+                }
+
                 _network.DropoutSeed = ShardDropoutSeed(seed, shard);
                 _network.TrainingStep = step;
                 var loss = _network.Backward(images.Slice(local * ShardBatch * inputLength, ShardBatch * inputLength), labels.Slice(local * ShardBatch, ShardBatch), ShardBatch);
@@ -163,6 +186,18 @@ public sealed class DataParallelTrainer : IDisposable
                     }
 
                     gradients.CopyTo(_localShardGradients[local]);
+                }
+
+                if (averagesBuffers)
+                {
+                    if (_shardBufferChanges.Count <= local)
+                    {
+                        _shardBufferChanges.Add(new float[_buffersAtStart.Length]);
+                    }
+
+                    var change = _shardBufferChanges[local];
+                    CopyBuffers(_network.Parameters.ReadOnlySpan, change);
+                    TensorPrimitives.Subtract(change, _buffersAtStart, change);
                 }
             }
         }
@@ -198,6 +233,11 @@ public sealed class DataParallelTrainer : IDisposable
         }
 
         _communicator.SumInRankOrder(_losses);
+        if (averagesBuffers)
+        {
+            AverageBufferChanges();
+        }
+
         optimizer.Step(_network.Parameters, gradients);
         LastStep = new DataParallelStepTime(backward, reduce, exposed, _communicator.Size > 1 ? gradients.Length : 0, overlapped);
 
@@ -210,6 +250,42 @@ public sealed class DataParallelTrainer : IDisposable
         }
 
         return new TrainingLoss((float)(total / Shards), (float)(main / Shards)) { Correct = (int)correct };
+    }
+
+    /// <summary>Sets every buffer to its value at the step's start plus the mean of the shards' changes.</summary>
+    private void AverageBufferChanges()
+    {
+        if (LocalShards > 1)
+        {
+            Communicator.SumInTreeOrder(_shardBufferChanges);
+        }
+
+        var change = _shardBufferChanges[0];
+        _communicator.SumInRankOrder(change.AsSpan());
+        TensorPrimitives.Multiply(change, 1f / Shards, change);
+        TensorPrimitives.Add(change, _buffersAtStart, change);
+        RestoreBuffers(change);
+    }
+
+    private void CopyBuffers(ReadOnlySpan<float> parameters, Span<float> destination)
+    {
+        var offset = 0;
+        foreach (var tensor in _buffers)
+        {
+            parameters.Slice(tensor.Offset, tensor.Length).CopyTo(destination[offset..]);
+            offset += tensor.Length;
+        }
+    }
+
+    private void RestoreBuffers(ReadOnlySpan<float> values)
+    {
+        var parameters = _network.Parameters.Span;
+        var offset = 0;
+        foreach (var tensor in _buffers)
+        {
+            values.Slice(offset, tensor.Length).CopyTo(parameters.Slice(tensor.Offset, tensor.Length));
+            offset += tensor.Length;
+        }
     }
 
     public void Dispose() => _overlap?.Dispose();

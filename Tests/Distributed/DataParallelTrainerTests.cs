@@ -126,6 +126,64 @@ public sealed class DataParallelTrainerTests
         Assert.Contains("parameter_sha256=", description, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void BatchNormRunningStatisticsTakeTheMeanChangeOverShards(int shards)
+    {
+        var inputLength = SmallBatchNormNet.InputLength;
+        var images = DeterminismTests.Images(Batch * inputLength, 6);
+        var labels = Enumerable.Range(0, Batch).Select(i => (i * 3 + 1) % 5).ToArray();
+        var shardBatch = Batch / shards;
+        var network = new SmallBatchNormNet(maxBatch: Batch, seed: 4) { DropoutSeed = 9 };
+        var buffers = network.Parameters.Tensors.Where(tensor => tensor.Role.IsBuffer()).ToArray();
+        Assert.Contains(buffers, tensor => tensor.Role == ParameterRole.BatchCount);
+        float[] Buffers() => [.. buffers.SelectMany(tensor => network.Parameters.ReadOnlySpan.Slice(tensor.Offset, tensor.Length).ToArray())];
+        var start = network.Parameters.ReadOnlySpan.ToArray();
+        var before = Buffers();
+
+        // What the rule says: every shard's Backward from the same start, then start + the tree-summed changes / shards.
+        var changes = new float[shards][];
+        for (var shard = 0; shard < shards; shard++)
+        {
+            start.CopyTo(network.Parameters.Span);
+            network.DropoutSeed = DataParallelTrainer.ShardDropoutSeed(9, shard);
+            network.TrainingStep = 0;
+            network.Backward(images.AsSpan(shard * shardBatch * inputLength, shardBatch * inputLength), labels.AsSpan(shard * shardBatch, shardBatch), shardBatch);
+            changes[shard] = [.. Buffers().Zip(before, (after, at) => after - at)];
+        }
+
+        Assert.False(changes[0].AsSpan().SequenceEqual(changes[1]), "the shards' batches should move the statistics differently");
+        Communicator.SumInTreeOrder(changes);
+        var expected = before.Zip(changes[0], (at, change) => at + change * (1f / shards)).ToArray();
+
+        start.CopyTo(network.Parameters.Span);
+        network.DropoutSeed = 9;
+        network.TrainingStep = 0;
+        using var trainer = new DataParallelTrainer(network, Communicator.Single, Batch, shards);
+        trainer.TrainStep(images, labels, new RecordingOptimizer());
+
+        Differential.AssertBitwiseEqual(expected, Buffers(), $"running statistics after a step of {shards} shards");
+        var count = buffers.First(tensor => tensor.Role == ParameterRole.BatchCount);
+        Assert.Equal(1f, network.Parameters.ReadOnlySpan[count.Offset]);
+    }
+
+    [Fact]
+    public void FrozenBatchNormStatisticsStayBitForBitOverShards()
+    {
+        var network = new SmallBatchNormNet(maxBatch: Batch, seed: 4) { FreezeBatchNorm = true };
+        var images = DeterminismTests.Images(Batch * SmallBatchNormNet.InputLength, 7);
+        var labels = Enumerable.Range(0, Batch).Select(i => i % 5).ToArray();
+        var before = network.Parameters.Tensors.Where(tensor => tensor.Role.IsBuffer()).Select(tensor => network.Parameters.ReadOnlySpan.Slice(tensor.Offset, tensor.Length).ToArray()).ToArray();
+        using var trainer = new DataParallelTrainer(network, Communicator.Single, Batch, shards: 4);
+        trainer.TrainStep(images, labels, new RecordingOptimizer());
+        var after = network.Parameters.Tensors.Where(tensor => tensor.Role.IsBuffer()).Select(tensor => network.Parameters.ReadOnlySpan.Slice(tensor.Offset, tensor.Length).ToArray()).ToArray();
+        for (var i = 0; i < before.Length; i++)
+        {
+            Differential.AssertBitwiseEqual(before[i], after[i], "a frozen BatchNorm buffer");
+        }
+    }
+
     private static (float[] Images, int[] Labels) BatchData(int seed)
         => (DeterminismTests.Images(Batch * SmallInceptionNet.InputLength, seed), Enumerable.Range(0, Batch).Select(i => (i * 3 + seed) % 5).ToArray());
 
