@@ -16,6 +16,8 @@ namespace InceptionGen.Generator.Descriptors;
 /// </summary>
 internal sealed class LinearOp : WeightedOpDescriptor, ILayerDescriptor
 {
+    public override bool WritesGradientsInPlace => true;
+
     /// <summary>A Linear op on a plain vector runs as chunks of output rows over every image of the pass: their count.</summary>
     public override int PassItems(OpPlan op, TensorPlan source, SchedulePlan schedule)
         => source.ChannelMap.Count == 0 ? (op.OutChannels + schedule.LinearRowsPerItem - 1) / schedule.LinearRowsPerItem : 0;

@@ -62,6 +62,12 @@ internal abstract class OpDescriptor
     /// <summary>Floats of the op's packed weights, else 0.</summary>
     public virtual int PackedLength(OpPlan op) => 0;
 
+    /// <summary>
+    /// Whether its weight-gradient run writes straight into the gradient block, so its parameters' gradients are final
+    /// once that run is done for the last pass (a convolution's are added up in the packed layout until the pass ends).
+    /// </summary>
+    public virtual bool WritesGradientsInPlace => false;
+
     /// <summary>The body of the op's pool method: items [begin, end) over <c>memory</c> from <c>inputBase</c> to <c>outputBase</c>.</summary>
     public abstract void WriteForward(Emitter emitter, OpPlan op, TensorPlan source, TensorPlan target);
 

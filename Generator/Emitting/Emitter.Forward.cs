@@ -147,13 +147,16 @@ internal sealed partial class Emitter
     private void WriteOperationTable()
     {
         var w = _writer;
-        w.Line("/// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.");
+        w.Line("/// In a trainable network each also names the pool numbers of its backward runs and the parameters whose gradients it writes.");
+        w.Line("/// </summary>");
         w.Line(GeneratedCode);
         using (w.Block("public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =", "[", "];"))
         {
             foreach (var op in _plan.Ops)
             {
-                w.Line($"new(\"{op.QualifiedName}\", \"{op.Description}\", {op.MultiplyAdds}, {Bool(op.TrainingOnly)}),");
+                w.Line($"new(\"{op.QualifiedName}\", \"{op.Description}\", {op.MultiplyAdds}, {Bool(op.TrainingOnly)}){BackwardInitializer(op)},");
             }
         }
 
@@ -165,6 +168,30 @@ internal sealed partial class Emitter
         }
 
         w.Line();
+    }
+
+    /// <summary>The operation table's backward fields of <paramref name="op"/>, from its schedule; empty when it has no backward run.</summary>
+    private static string BackwardInitializer(OpPlan op)
+    {
+        var schedule = op.Schedule!;
+        if (schedule.InputGradientOperation < 0)
+        {
+            return "";
+        }
+
+        var fields = new List<string> { $"InputGradientOperation = {schedule.InputGradientOperation}" };
+        if (schedule.WeightGradientOperation >= 0)
+        {
+            var parameters = new[] { op.Weights, op.Bias }.Where(name => name is not null).Select(name => $"\"{name}\"");
+            fields.Add($"WeightGradientOperation = {schedule.WeightGradientOperation}");
+            fields.Add($"Parameters = [{string.Join(", ", parameters)}]");
+            if (OpDescriptor.For(op.Kind).WritesGradientsInPlace)
+            {
+                fields.Add("WritesGradientsInPlace = true");
+            }
+        }
+
+        return " { " + string.Join(", ", fields) + " }";
     }
 
     private void WriteDispatch()

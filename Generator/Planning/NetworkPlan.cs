@@ -198,6 +198,8 @@ internal sealed record BatchNormPlan(string Prefix, double Epsilon, double Momen
 /// <param name="PassItems">Items for the whole pass instead of per image (a Linear op's chunks of output rows), else 0.</param>
 /// <param name="BackwardItemsPerImage">Input-gradient items per image with SIMD (blocks or rows); 1 when it runs whole images.</param>
 /// <param name="WeightGradientItems">Weight-gradient items with SIMD (convolution: block group × channel chunk, then bias blocks; Linear: row chunks); 1 without.</param>
+/// <param name="InputGradientOperation">The worker-pool number of its input-gradient run (<see cref="SchedulePlan.InputGradientOperation"/>), or -1 in a network that does not train.</param>
+/// <param name="WeightGradientOperation">The worker-pool number of its weight-gradient run (<see cref="SchedulePlan.WeightGradientOperation"/>), or -1 without parameters or training.</param>
 /// <param name="BandRows">Output rows per band of a convolution's weight gradient.</param>
 /// <param name="PackedLength">Floats of a convolution's packed weights.</param>
 internal sealed record OpSchedule(
@@ -210,7 +212,9 @@ internal sealed record OpSchedule(
     int BackwardItemsPerImage,
     int WeightGradientItems,
     int BandRows,
-    int PackedLength);
+    int PackedLength,
+    int InputGradientOperation = -1,
+    int WeightGradientOperation = -1);
 
 /// <summary>
 /// One register-tile kernel: <see cref="Blocks"/> output-channel blocks × <see cref="Width"/> (pixels of a
@@ -257,6 +261,12 @@ internal sealed record SchedulePlan(
         PackWeightsOperation: (1 << 16) - 1,
         PackTransposedWeightsOperation: (1 << 16) - 2,
         AddPackedGradientsOperation: (1 << 16) - 3);
+
+    /// <summary>The worker-pool number of op <paramref name="index"/>'s input-gradient run.</summary>
+    public int InputGradientOperation(int index) => BackwardOperationBase + (2 * index);
+
+    /// <summary>The worker-pool number of op <paramref name="index"/>'s weight-gradient run.</summary>
+    public int WeightGradientOperation(int index) => BackwardOperationBase + (2 * index) + 1;
 }
 
 /// <summary>One tensor of the parameter block.</summary>

@@ -28,9 +28,9 @@ public readonly record struct OperationTime(int Index, OperationInfo Operation, 
 
 /// <summary>
 /// Per-op timing of a generated network through its worker pool. Forward ops run under their index in
-/// <see cref="INetwork.Operations"/>; the backward pass of op <c>i</c> runs under the network's
-/// <see cref="NetworkSchedule.BackwardOperationBase"/> + 2i (input gradient) and + 2i + 1 (weight gradients), and
-/// the per-step work under the schedule's own numbers: this class reads them from <see cref="INetwork.Schedule"/>.
+/// <see cref="INetwork.Operations"/>, their backward work under the numbers each <see cref="OperationInfo"/> names
+/// (<see cref="OperationInfo.InputGradientOperation"/>, <see cref="OperationInfo.WeightGradientOperation"/>), and
+/// the per-step work under the schedule's own numbers (<see cref="INetwork.Schedule"/>): this class reads them all.
 /// </summary>
 public static class OperationProfile
 {
@@ -46,7 +46,15 @@ public static class OperationProfile
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(network);
-        pool.StartProfiling(network.Schedule.BackwardOperationBase + 2 * network.Operations.Count);
+        var slots = network.Operations.Count;
+        foreach (var operation in network.Operations)
+        {
+            slots = Math.Max(slots, Math.Max(operation.InputGradientOperation, operation.WeightGradientOperation) + 1);
+        }
+
+        var schedule = network.Schedule;
+        slots = Math.Max(slots, Math.Max(schedule.PackWeightsOperation, Math.Max(schedule.PackTransposedWeightsOperation, schedule.AddPackedGradientsOperation)) + 1);
+        pool.StartProfiling(slots);
     }
 
     /// <summary>The ops that took time since <see cref="Start"/>, in the order their indices run, divided by <paramref name="runs"/>.</summary>
@@ -63,6 +71,22 @@ public static class OperationProfile
             (schedule.PackTransposedWeightsOperation, s_packTransposedWeights),
             (schedule.AddPackedGradientsOperation, s_addPackedGradients),
         ];
+        var phases = new Dictionary<int, (int Index, OperationPhase Phase)>();
+        for (var index = 0; index < network.Operations.Count; index++)
+        {
+            var operation = network.Operations[index];
+            phases[index] = (index, OperationPhase.Forward);
+            if (operation.InputGradientOperation >= 0)
+            {
+                phases[operation.InputGradientOperation] = (index, OperationPhase.InputGradient);
+            }
+
+            if (operation.WeightGradientOperation >= 0)
+            {
+                phases[operation.WeightGradientOperation] = (index, OperationPhase.WeightGradient);
+            }
+        }
+
         var times = new List<OperationTime>();
         for (var slot = 0; slot < ticks.Length; slot++)
         {
@@ -78,15 +102,12 @@ public static class OperationProfile
                 continue;
             }
 
-            var backwardBase = schedule.BackwardOperationBase;
-            var (index, phase) = slot < backwardBase
-                ? (slot, OperationPhase.Forward)
-                : ((slot - backwardBase) / 2, (slot - backwardBase) % 2 == 0 ? OperationPhase.InputGradient : OperationPhase.WeightGradient);
-            if (index >= network.Operations.Count)
+            if (!phases.TryGetValue(slot, out var run))
             {
-                throw new InvalidOperationException($"the pool timed index {slot}, which is no op of {network.Summary.NetworkName} ({network.Operations.Count} ops)");
+                throw new InvalidOperationException($"the pool timed operation {slot}, which is no op of {network.Summary.NetworkName} ({network.Operations.Count} ops)");
             }
 
+            var (index, phase) = run;
             times.Add(new OperationTime(index, network.Operations[index], phase, ticks[slot] * 1000.0 / Stopwatch.Frequency / runs));
         }
 

@@ -5,9 +5,9 @@ using InceptionGen.Threading;
 namespace InceptionGen.Distributed;
 
 /// <summary>
-/// Sums gradient buckets over ranks on a thread of its own while the backward pass goes on. A bucket is one Linear
-/// layer's tensors: the generated pass writes their gradients straight into the gradient block, so they are final
-/// once the layer's weight-gradient op has run in the last pass of images. The worker pool reports each op
+/// Sums gradient buckets over ranks on a thread of its own while the backward pass goes on. A bucket is the tensors
+/// of one op whose weight-gradient work writes straight into the gradient block (<see cref="OperationInfo.WritesGradientsInPlace"/>:
+/// the Linear layers), so they are final once that work has run in the last pass of images. The worker pool reports each op
 /// (<see cref="WorkerPool.OperationCompleted"/>); the first step counts the passes (and sums everything after the
 /// pass), later steps hand a bucket to the thread when its op has run that many times. The rest of the block
 /// (convolutions, whose gradients are added up in the packed layout until the end of the pass) follows in offset
@@ -40,22 +40,16 @@ internal sealed class GradientOverlap : IDisposable
         _communicator = communicator;
         _pool = pool;
         var buckets = new List<(int Offset, int Length)>();
-        for (var op = 0; op < network.Operations.Count; op++)
+        foreach (var operation in network.Operations)
         {
-            var info = network.Operations[op];
-            if (!info.Description.StartsWith("linear ", StringComparison.Ordinal))
+            if (!operation.WritesGradientsInPlace || operation.Parameters.Count == 0)
             {
                 continue;
             }
 
-            var tensors = network.Parameters.Tensors.Where(t => t.Name.StartsWith(info.Name + ".", StringComparison.Ordinal)).ToList();
-            if (tensors.Count == 0)
-            {
-                continue;
-            }
-
+            var tensors = operation.Parameters.Select(name => network.Parameters.Tensors.First(t => t.Name == name)).ToList();
             var start = tensors.Min(t => t.Offset);
-            _bucketOfOperation[network.Schedule.BackwardOperationBase + 2 * op + 1] = buckets.Count;
+            _bucketOfOperation[operation.WeightGradientOperation] = buckets.Count;
             buckets.Add((start, tensors.Max(t => t.Offset + t.Length) - start));
         }
 

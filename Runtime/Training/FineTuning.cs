@@ -52,20 +52,17 @@ public static class FineTuning
     }
 
     /// <summary>
-    /// The worker-pool numbers of the weight-gradient ops whose tensors are all in <paramref name="frozenTensors"/>
-    /// (op i's weight gradients run under <see cref="NetworkSchedule.BackwardOperationBase"/> + 2i + 1).
+    /// The worker-pool numbers of the weight-gradient work whose tensors (<see cref="OperationInfo.Parameters"/>) are
+    /// all in <paramref name="frozenTensors"/>.
     /// </summary>
     public static IReadOnlyList<int> FrozenWeightGradientOperations(INetwork network, IReadOnlySet<string> frozenTensors)
     {
         var result = new List<int>();
-        var tensors = network.Parameters.Tensors;
-        for (var i = 0; i < network.Operations.Count; i++)
+        foreach (var operation in network.Operations)
         {
-            var prefix = network.Operations[i].Name + ".";
-            var own = tensors.Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal) && t.Name.IndexOf('.', prefix.Length) < 0).ToList();
-            if (own.Count > 0 && own.All(t => frozenTensors.Contains(t.Name)))
+            if (operation.WeightGradientOperation >= 0 && operation.Parameters.Count > 0 && operation.Parameters.All(frozenTensors.Contains))
             {
-                result.Add(network.Schedule.BackwardOperationBase + (2 * i) + 1);
+                result.Add(operation.WeightGradientOperation);
             }
         }
 
@@ -80,7 +77,7 @@ public static class FineTuning
     public static int SkipFrozenWeightGradients(INetwork network, IReadOnlySet<string> frozenTensors, Threading.WorkerPool pool)
     {
         var operations = FrozenWeightGradientOperations(network, frozenTensors);
-        var skipped = new bool[network.Schedule.BackwardOperationBase + (2 * network.Operations.Count)];
+        var skipped = new bool[operations.Count == 0 ? 0 : operations.Max() + 1];
         foreach (var operation in operations)
         {
             skipped[operation] = true;

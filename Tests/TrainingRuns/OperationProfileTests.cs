@@ -1,3 +1,4 @@
+using InceptionGen.Definitions;
 using System.Diagnostics;
 using InceptionGen.Diagnostics;
 using InceptionGen.Tests.Network;
@@ -49,6 +50,31 @@ public sealed class OperationProfileTests
         Assert.All(times, time => Assert.True(time.Milliseconds >= 0 && double.IsFinite(time.Milliseconds), $"{time.Operation.Name} {time.Phase}: {time.Milliseconds} ms"));
         Assert.True(times.Sum(time => time.Milliseconds) > 0, "no op took any time");
         Assert.True(times.Sum(time => time.Milliseconds) <= wallMs, $"the ops took {times.Sum(time => time.Milliseconds):F3} ms of a {wallMs:F3} ms step");
+    }
+
+    [Fact]
+    public void EveryTrainedTensorHasOneWeightGradientRunAndOnlyLinearGradientsAreWrittenInPlace()
+    {
+        // The operation table is how the profiler, --freeze and the MPI overlap find backward runs: check it against
+        // the parameter block instead of trusting the numbering convention.
+        void Check(INetwork network)
+        {
+            var trained = network.Parameters.Tensors.Where(tensor => !tensor.Role.IsBuffer()).Select(tensor => tensor.Name).Order(StringComparer.Ordinal).ToList();
+            var named = network.Operations.SelectMany(operation => operation.Parameters).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(trained, named);
+            var numbers = network.Operations.SelectMany(operation => new[] { operation.InputGradientOperation, operation.WeightGradientOperation }).Where(number => number >= 0).ToList();
+            Assert.Equal(numbers.Count, numbers.Distinct().Count());
+            Assert.DoesNotContain(numbers, number => number < network.Operations.Count);
+            foreach (var operation in network.Operations)
+            {
+                Assert.True(operation.InputGradientOperation >= 0, $"{operation.Name} has no input-gradient run");
+                Assert.Equal(operation.Parameters.Count > 0, operation.WeightGradientOperation >= 0);
+                Assert.Equal(operation.Description.StartsWith("linear ", StringComparison.Ordinal), operation.WritesGradientsInPlace);
+            }
+        }
+
+        Check(new GoogLeNet(maxBatch: 1, seed: 1));
+        Check(new SmallBatchNormNet(maxBatch: 1, seed: 1));
     }
 
     [Fact]

@@ -310,7 +310,10 @@ partial class NaiveInceptionModule : global::InceptionGen.INetwork, global::Ince
         }
     }
 
-    /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.</summary>
+    /// <summary>
+    /// The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.
+    /// In a trainable network each also names the pool numbers of its backward runs and the parameters whose gradients it writes.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
     [

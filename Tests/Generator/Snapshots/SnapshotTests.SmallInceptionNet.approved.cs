@@ -456,32 +456,35 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         }
     }
 
-    /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.</summary>
+    /// <summary>
+    /// The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.
+    /// In a trainable network each also names the pool numbers of its backward runs and the parameters whose gradients it writes.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
     [
-        new("Input", "input: NCHW 1x16x16 to NCHW16c with a zero border of 1 (for Conv1)", 0, false),
-        new("Conv1", "conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU", 36864, false),
-        new("Pool1", "max pool 2x2/2, 16x16x16 -> 16x8x8", 0, false),
-        new("Inception1.Branch1", "conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1", 24576, false),
-        new("Inception1.Branch2Reduce", "conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU", 16384, false),
-        new("Inception1.Branch2", "zero border of 1 around inception1_branch2_reduce 16x8x8", 0, false),
-        new("Inception1.Branch2", "conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1", 294912, false),
-        new("Inception1.Branch3Reduce", "conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU", 8192, false),
-        new("Inception1.Branch3", "zero border of 2 around inception1_branch3_reduce 8x8x8", 0, false),
-        new("Inception1.Branch3", "conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1", 204800, false),
-        new("Inception1.Branch4Pool", "max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8", 0, false),
-        new("Inception1.Branch4Projection", "conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1", 16384, false),
-        new("Aux.Pool", "avg pool 3x3/2, 88x8x8 -> 88x4x4", 0, true),
-        new("Aux.Conv", "conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU", 22528, true),
-        new("Aux.Flatten", "flatten 16x4x4 -> 256", 0, true),
-        new("Aux.Hidden", "linear 256 -> 32, ReLU", 8192, true),
-        new("Aux.Dropout", "dropout 0.7 (training only), 32x1x1", 0, true),
-        new("Aux.Classifier", "linear 32 -> 10", 320, true),
-        new("Pool2", "global average pool, 88x8x8 -> 88x1x1", 0, false),
-        new("Dropout", "dropout 0.4 (training only), 88x1x1", 0, true),
-        new("Classifier", "linear 88 -> 10", 880, false),
-        new("Output", "output: copy 10x1x1 to the caller", 0, false),
+        new("Input", "input: NCHW 1x16x16 to NCHW16c with a zero border of 1 (for Conv1)", 0, false) { InputGradientOperation = 65536 },
+        new("Conv1", "conv 3x3/1 pad 1, 1 -> 16 channels, 16x16 -> 16x16, ReLU", 36864, false) { InputGradientOperation = 65538, WeightGradientOperation = 65539, Parameters = ["Conv1.Weights", "Conv1.Bias"] },
+        new("Pool1", "max pool 2x2/2, 16x16x16 -> 16x8x8", 0, false) { InputGradientOperation = 65540 },
+        new("Inception1.Branch1", "conv 1x1/1, 16 -> 24 channels, 8x8 -> 8x8, ReLU; writes channels [0, 24) of inception1", 24576, false) { InputGradientOperation = 65542, WeightGradientOperation = 65543, Parameters = ["Inception1.Branch1.Weights", "Inception1.Branch1.Bias"] },
+        new("Inception1.Branch2Reduce", "conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU", 16384, false) { InputGradientOperation = 65544, WeightGradientOperation = 65545, Parameters = ["Inception1.Branch2Reduce.Weights", "Inception1.Branch2Reduce.Bias"] },
+        new("Inception1.Branch2", "zero border of 1 around inception1_branch2_reduce 16x8x8", 0, false) { InputGradientOperation = 65546 },
+        new("Inception1.Branch2", "conv 3x3/1 pad 1, 16 -> 32 channels, 8x8 -> 8x8, ReLU; writes channels [32, 64) of inception1", 294912, false) { InputGradientOperation = 65548, WeightGradientOperation = 65549, Parameters = ["Inception1.Branch2.Weights", "Inception1.Branch2.Bias"] },
+        new("Inception1.Branch3Reduce", "conv 1x1/1, 16 -> 8 channels, 8x8 -> 8x8, ReLU", 8192, false) { InputGradientOperation = 65550, WeightGradientOperation = 65551, Parameters = ["Inception1.Branch3Reduce.Weights", "Inception1.Branch3Reduce.Bias"] },
+        new("Inception1.Branch3", "zero border of 2 around inception1_branch3_reduce 8x8x8", 0, false) { InputGradientOperation = 65552 },
+        new("Inception1.Branch3", "conv 5x5/1 pad 2, 8 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [64, 80) of inception1", 204800, false) { InputGradientOperation = 65554, WeightGradientOperation = 65555, Parameters = ["Inception1.Branch3.Weights", "Inception1.Branch3.Bias"] },
+        new("Inception1.Branch4Pool", "max pool 3x3/1 pad 1, 16x8x8 -> 16x8x8", 0, false) { InputGradientOperation = 65556 },
+        new("Inception1.Branch4Projection", "conv 1x1/1, 16 -> 16 channels, 8x8 -> 8x8, ReLU; writes channels [80, 96) of inception1", 16384, false) { InputGradientOperation = 65558, WeightGradientOperation = 65559, Parameters = ["Inception1.Branch4Projection.Weights", "Inception1.Branch4Projection.Bias"] },
+        new("Aux.Pool", "avg pool 3x3/2, 88x8x8 -> 88x4x4", 0, true) { InputGradientOperation = 65560 },
+        new("Aux.Conv", "conv 1x1/1, 88 -> 16 channels, 4x4 -> 4x4, ReLU", 22528, true) { InputGradientOperation = 65562, WeightGradientOperation = 65563, Parameters = ["Aux.Conv.Weights", "Aux.Conv.Bias"] },
+        new("Aux.Flatten", "flatten 16x4x4 -> 256", 0, true) { InputGradientOperation = 65564 },
+        new("Aux.Hidden", "linear 256 -> 32, ReLU", 8192, true) { InputGradientOperation = 65566, WeightGradientOperation = 65567, Parameters = ["Aux.Hidden.Weights", "Aux.Hidden.Bias"], WritesGradientsInPlace = true },
+        new("Aux.Dropout", "dropout 0.7 (training only), 32x1x1", 0, true) { InputGradientOperation = 65568 },
+        new("Aux.Classifier", "linear 32 -> 10", 320, true) { InputGradientOperation = 65570, WeightGradientOperation = 65571, Parameters = ["Aux.Classifier.Weights", "Aux.Classifier.Bias"], WritesGradientsInPlace = true },
+        new("Pool2", "global average pool, 88x8x8 -> 88x1x1", 0, false) { InputGradientOperation = 65572 },
+        new("Dropout", "dropout 0.4 (training only), 88x1x1", 0, true) { InputGradientOperation = 65574 },
+        new("Classifier", "linear 88 -> 10", 880, false) { InputGradientOperation = 65576, WeightGradientOperation = 65577, Parameters = ["Classifier.Weights", "Classifier.Bias"], WritesGradientsInPlace = true },
+        new("Output", "output: copy 10x1x1 to the caller", 0, false) { InputGradientOperation = 65578 },
     ];
 
     // The worker-pool number of each op, its index in Operations; its backward runs under __BackwardOperationBase + 2 × it (input gradient) and + 1 (weight gradients).
