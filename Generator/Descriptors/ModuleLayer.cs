@@ -33,7 +33,6 @@ internal sealed class ModuleLayer : ILayerDescriptor
                 "Relu applies to a residual module's sum; a concat module's branches end in their own ReLU")
             & planner.Check(module.Combine == ModuleCombineKind.Concat || (!float.IsNaN(module.ResidualScale) && !float.IsInfinity(module.ResidualScale)),
                 layer.Location, "ResidualScale", module.TypeName, Planner.Float(module.ResidualScale), "it must be a finite number");
-        ok &= planner.Check(module.Combine == ModuleCombineKind.Concat, layer.Location, "Combine", module.TypeName, "Residual", "the residual sum is not implemented yet");
         foreach (var inner in module.Branches.SelectMany(branch => branch.Layers))
         {
             ok &= LayerDescriptors.For(inner.Kind).CheckOptions(planner, inner);
@@ -248,8 +247,9 @@ internal sealed class ModuleLayer : ILayerDescriptor
             return target;
         }
 
-        // TEMPORARY (step 5 adds the residual sum op): CheckOptions reports Combine = Residual before lowering.
-        return null;
+        var output = destination?.Tensor ?? planner.NewTensorLike(tensorName, planner.Tensors[input], concat.Height, concat.Width);
+        ResidualAddOp.Add(planner, opLayer, partPrefix.Length == 0 ? "Residual" : partPrefix + ".Residual", input, target, output, destination?.Offset ?? 0, module.ResidualScale, module.Relu);
+        return output;
     }
 
     /// <summary>One layer of a branch, into <paramref name="destination"/> when it is the branch's last, else into a tensor of its own.</summary>

@@ -49,7 +49,7 @@ internal sealed partial class Emitter
 
             var isInception = kinds.TryGetValue(op.Layer, out var kind) && kind == LayerKind.Inception;
             var name = PyTorchNames.From(op.Kind == OpKind.MaxPool && isInception ? op.Layer + ".Pool" : op.QualifiedName);
-            nodes.Add((op.Layer, NodeCode(op, name, names[op.Input])));
+            nodes.Add((op.Layer, NodeCode(op, name, names[op.Input], op.SecondInput < 0 ? null : names[op.SecondInput])));
             if (!concats.Contains(op.Output))
             {
                 names[op.Output] = name;
@@ -111,9 +111,10 @@ internal sealed partial class Emitter
         w.Line();
     }
 
-    internal string NodeCode(OpPlan op, string name, string input)
+    internal string NodeCode(OpPlan op, string name, string input, string? secondInput = null)
     {
-        var head = $"{Quote(name)}, [{Quote(input)}], {Quote(name)}, {Bool(op.Auxiliary)}";
+        var inputs = secondInput is null ? Quote(input) : Quote(input) + ", " + Quote(secondInput);
+        var head = $"{Quote(name)}, [{inputs}], {Quote(name)}, {Bool(op.Auxiliary)}";
         return OpDescriptor.For(op.Kind).GraphNode(op, head);
     }
 

@@ -80,6 +80,8 @@ internal enum OpKind
     Dropout,
     /// <summary>BatchNorm (per-channel scale and shift, with a fused ReLU); folded into the convolution before it for inference when it can be.</summary>
     BatchNorm,
+    /// <summary>A residual module's sum: its input plus its branches' concat (<see cref="OpPlan.SecondInput"/>) times a scale, with an optional ReLU.</summary>
+    ResidualAdd,
 }
 
 /// <summary>
@@ -108,7 +110,9 @@ internal sealed record ConvBackwardPlan(int TransposedOffset, ConvTiling? Transp
 /// <see cref="Kernel"/>, <see cref="Stride"/> and <see cref="Padding"/> are height × width pairs (an LRN's window
 /// across channels is its kernel's height).
 /// <see cref="TrainingOnly"/> ops (auxiliary heads, dropout) run in the training pass only. A convolution with a
-/// <see cref="Winograd"/> plan runs its forward pass by Winograd instead of the direct register tiles.
+/// <see cref="Winograd"/> plan runs its forward pass by Winograd instead of the direct register tiles. An op that reads two
+/// tensors (a residual sum) has the second in <see cref="SecondInput"/>; <see cref="LayoutsMatch"/> says that its two inputs
+/// share one physical layout, so that it runs block by block.
 /// </summary>
 internal sealed record OpPlan(
     OpKind Kind,
@@ -146,7 +150,9 @@ internal sealed record OpPlan(
     bool CeilMode = false,
     OpSchedule? Schedule = null,
     BatchNormPlan? BatchNorm = null,
-    WinogradPlan? Winograd = null)
+    WinogradPlan? Winograd = null,
+    int SecondInput = -1,
+    bool LayoutsMatch = false)
 {
     /// <summary>
     /// The dotted name of the layer or part, e.g. <c>Inception3a.Branch2</c>. The network's own ops (input layout,

@@ -72,7 +72,7 @@ internal sealed partial class Planner
             _batchNormWorkspaceLength += bn.WorkspaceLength;
             _batchNormSumsLength += bn.SumsLength;
             var producer = _ops.FindIndex(candidate => candidate.Output == op.Input);
-            var readers = _ops.Count(candidate => candidate.Input == op.Input);
+            var readers = _ops.Count(candidate => candidate.Input == op.Input || candidate.SecondInput == op.Input);
             if (producer >= 0 && _ops[producer] is { Kind: OpKind.Conv, Relu: false, OutputChannelOffset: 0 } conv
                 && readers == 1 && conv.OutChannels == _tensors[op.Input].Channels && conv.Auxiliary == op.Auxiliary
                 && WritesWholeTensor(op))

@@ -79,6 +79,10 @@ public sealed class DiagnosticTests
         => AssertMessage(Single("IG0025", DiagnosticExamples.Bad("IG0025")), "'Mixed' (Reduction)", "16x17x17", "Branch3x3 8x8", "BranchPool 15x15");
 
     [Fact]
+    public void IG0026_Example()
+        => AssertMessage(Single("IG0026", DiagnosticExamples.Bad("IG0026")), "'Mixed' (TinyResidual)", "64 channels", "16x17x17");
+
+    [Fact]
     public void IG0027_Example()
         => AssertMessage(Single("IG0027", DiagnosticExamples.Bad("IG0027")), "'Looping'", "Looping → Looping");
 
@@ -1256,6 +1260,46 @@ internal static class DiagnosticExamples
             {
                 [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
                 [Reduction] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0026"] = new("""
+            using InceptionGen;
+
+            [InceptionModule(Combine = ModuleCombine.Residual, ResidualScale = 0.2f)]
+            public sealed class TinyResidual : ModuleAttribute
+            {
+                [Conv(32, Kernel = 1)]
+                [Conv(64, Kernel = 1, Relu = false)]
+                public Branch Branch1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [{|IG0026:TinyResidual|}] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [InceptionModule(Combine = ModuleCombine.Residual, ResidualScale = 0.2f)]
+            public sealed class TinyResidual : ModuleAttribute
+            {
+                [Conv(32, Kernel = 1)]
+                [Conv(16, Kernel = 1, Relu = false)]
+                public Branch Branch1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [TinyResidual] public partial Module Mixed { get; }
                 [GlobalAveragePool] public partial Pool Pool { get; }
                 [Linear(10)] public partial Linear Classifier { get; }
             }

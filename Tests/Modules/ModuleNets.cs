@@ -103,3 +103,98 @@ public sealed partial class FactorizedModuleNet
     [GlobalAveragePool]                                                 public partial Pool Pool { get; }
     [Linear(4)]                                                         public partial Linear Classifier { get; }
 }
+
+/// <summary>Two branches concatenated: the inside of an Inception-ResNet block, used with Name = "" so that its layers sit in the block's names.</summary>
+[InceptionModule]
+public sealed class ResidualMixer : ModuleAttribute
+{
+    [Conv(16, Kernel = 1)]
+    public Branch Branch0 { get; }
+
+    [Conv(8, Kernel = 1)]
+    [Conv(16, Kernel = 3, Padding = 1)]
+    public Branch Branch1 { get; }
+}
+
+/// <summary>Inception-ResNet's "concat → 1x1 conv → scale → add → ReLU": one branch of a nested concat module and a linear 1x1 convolution.</summary>
+[InceptionModule(Combine = ModuleCombine.Residual, ResidualScale = 0.17f, Relu = true)]
+public sealed class ResidualBlock : ModuleAttribute
+{
+    [ResidualMixer(Name = "")]
+    [Conv(32, Kernel = 1, Relu = false, Name = "conv2d")]
+    public Branch Mixed { get; }
+}
+
+/// <summary>A residual module whose branches (8 and 12 channels) leave gaps that its 20-channel input does not have: the sum goes through channel maps.</summary>
+[InceptionModule(Combine = ModuleCombine.Residual, ResidualScale = 0.5f)]
+public sealed class GappedResidual : ModuleAttribute
+{
+    [Conv(8, Kernel = 1, Relu = false)]
+    public Branch Branch0 { get; }
+
+    [Conv(12, Kernel = 3, Padding = 1, Relu = false)]
+    public Branch Branch1 { get; }
+}
+
+/// <summary>3x9x9 → conv 32 → two residual blocks (ReLU, scale 0.17) → conv 20 → a gapped residual (no ReLU, scale 0.5) → pool → Linear 4.</summary>
+[Network(Channels = 3, Height = 9, Width = 9)]
+public sealed partial class ResidualModuleNet
+{
+    [Conv(32, Kernel = 3, Padding = 1)]                                 public partial Conv Stem { get; }
+    [ResidualBlock(Name = "block35_1")]                                 public partial Module Block1 { get; }
+    [ResidualBlock(Name = "block35_2")]                                 public partial Module Block2 { get; }
+    [Conv(20, Kernel = 1)]                                              public partial Conv Narrow { get; }
+    [GappedResidual]                                                    public partial Module Gapped { get; }
+    [GlobalAveragePool]                                                 public partial Pool Pool { get; }
+    [Linear(4)]                                                         public partial Linear Classifier { get; }
+}
+
+/// <summary>Inception-v3's E-block split: a 1x3 and a 3x1 convolution side by side, named as torchvision names them.</summary>
+[InceptionModule]
+public sealed class Split3x3 : ModuleAttribute
+{
+    [Conv(16, KernelHeight = 1, KernelWidth = 3, PaddingWidth = 1, BatchNorm = true, Name = "branch3x3_2a")]
+    public Branch Wide { get; }
+
+    [Conv(16, KernelHeight = 3, KernelWidth = 1, PaddingHeight = 1, BatchNorm = true, Name = "branch3x3_2b")]
+    public Branch Tall { get; }
+}
+
+/// <summary>Inception-v3's E block, small: a branch that ends in a nested module (Name = "": its layers sit in this module's names).</summary>
+[InceptionModule]
+public sealed class ExpandedBlock : ModuleAttribute
+{
+    [Conv(16, Kernel = 1, BatchNorm = true)]
+    public Branch Branch1x1 { get; }
+
+    [Conv(24, Kernel = 1, BatchNorm = true, Name = "branch3x3_1")]
+    [Split3x3(Name = "")]
+    public Branch Branch3x3 { get; }
+
+    [AvgPool(3, Stride = 1, Padding = 1)]
+    [Conv(16, Kernel = 1, BatchNorm = true, Name = "branch_pool")]
+    public Branch BranchPool { get; }
+}
+
+/// <summary>A nested module in the middle of a branch (its concat is a tensor of its own), named by its Name.</summary>
+[InceptionModule]
+public sealed class NestedInTheMiddle : ModuleAttribute
+{
+    [Split3x3(Name = "split")]
+    [Conv(16, Kernel = 1, Name = "after")]
+    public Branch Branch0 { get; }
+
+    [MaxPool(3, Stride = 1, Padding = 1)]
+    public Branch Branch1 { get; }
+}
+
+/// <summary>3x8x8 → conv 20 → the E block (16 + 32 + 16) → a module with a nested one mid-branch (16 + 64 passed through) → pool → Linear 4.</summary>
+[Network(Channels = 3, Height = 8, Width = 8)]
+public sealed partial class NestedModuleNet
+{
+    [Conv(20, Kernel = 3, Padding = 1)]                                 public partial Conv Stem { get; }
+    [ExpandedBlock(Name = "Mixed_7b")]                                  public partial Module Mixed7b { get; }
+    [NestedInTheMiddle]                                                 public partial Module Nested { get; }
+    [GlobalAveragePool]                                                 public partial Pool Pool { get; }
+    [Linear(4)]                                                         public partial Linear Classifier { get; }
+}

@@ -1,4 +1,5 @@
 using InceptionGen.Interop;
+using InceptionGen.Training;
 using Xunit;
 using static InceptionGen.Tests.Training.NetworkGradientCheck;
 
@@ -131,6 +132,116 @@ public sealed class ModuleTests
             var index = random.Next(images.Length);
             AssertClose(inputGradient[index], InputDifference(network, images, s_labels, Batch, network.TrainingStep, index), $"input[{index}]");
         }
+    }
+
+    [Fact]
+    public void Residual_and_nested_modules_are_named_as_the_state_dict_names_them()
+    {
+        var residual = ResidualModuleNet.ParameterTensors.Select(tensor => PyTorchNames.From(tensor.Name)).ToList();
+        // The nested concat (Name = "") adds no segment: its branches sit in the block's own names.
+        Assert.Contains("block35_1.branch0.weight", residual);
+        Assert.Contains("block35_1.branch1.1.weight", residual);
+        Assert.Contains("block35_2.conv2d.weight", residual);
+        Assert.Contains("gapped.branch1.bias", residual);
+        Assert.Equal(residual.Count, residual.Distinct().Count());
+
+        var nested = NestedModuleNet.ParameterTensors.Select(tensor => PyTorchNames.From(tensor.Name)).ToList();
+        Assert.Contains("Mixed_7b.branch3x3_1.conv.weight", nested);
+        Assert.Contains("Mixed_7b.branch3x3_2a.conv.weight", nested);
+        Assert.Contains("Mixed_7b.branch3x3_2b.bn.running_mean", nested);
+        Assert.Contains("nested.split.branch3x3_2a.conv.weight", nested);
+        Assert.Contains("nested.after.weight", nested);
+        Assert.Equal(nested.Count, nested.Distinct().Count());
+
+        var rows = NestedModuleNet.Summary.Layers.ToDictionary(row => row.Name, row => row.OutputShape);
+        Assert.Equal(new FeatureShape(16 + 32 + 16, 8, 8), rows["Mixed7b"]);
+        Assert.Equal(new FeatureShape(16 + 64, 8, 8), rows["Nested"]);
+        Assert.Equal(new FeatureShape(32, 9, 9), ResidualModuleNet.Summary.Layers.Single(row => row.Name == "Block2").OutputShape);
+    }
+
+    [Fact]
+    public void The_graph_has_a_concat_per_module_and_a_residual_sum_reading_the_block_s_input_and_its_branches()
+    {
+        var graph = ResidualModuleNet.Graph;
+        var sums = graph.Nodes.OfType<ResidualAddNode>().ToList();
+        Assert.Equal(3, sums.Count);
+        Assert.Equal(2, sums[0].Inputs.Count);
+        Assert.Equal("stem", sums[0].Inputs[0]);
+        Assert.Equal(0.17f, sums[0].Scale);
+        Assert.True(sums[0].Relu);
+        Assert.False(sums[2].Relu);
+        var shapes = graph.Shapes();
+        Assert.All(sums, sum => Assert.Equal(shapes[sum.Inputs[0]], shapes[sum.Inputs[1]]));
+        Assert.Equal(graph.ToJson(), NetworkGraph.FromJson(graph.ToJson()).ToJson());
+
+        // The E block's split writes straight into the block's concat; the mid-branch split has a concat of its own.
+        var nested = NestedModuleNet.Graph;
+        var concats = nested.Nodes.OfType<ConcatNode>().ToList();
+        Assert.Equal(["mixed7b.branch1x1.bn", "mixed7b.branch3x3_2a.bn", "mixed7b.branch3x3_2b.bn", "mixed7b.branch_pool.bn"], concats.Single(node => node.Name == "mixed7b").Inputs);
+        Assert.Equal(3, concats.Count);
+        Assert.Equal(new FeatureShape(80, 8, 8), nested.Shapes()[nested.Nodes.OfType<ConcatNode>().Last().Output]);
+    }
+
+    [Theory]
+    [InlineData(nameof(ResidualModuleNet))]
+    [InlineData(nameof(NestedModuleNet))]
+    public void Weight_gradients_of_residual_and_nested_modules_match_finite_differences(string name)
+    {
+        var (network, images) = Setup(name);
+        network.Backward(images, s_labels, Batch);
+        var analytic = network.Gradients.ReadOnlySpan.ToArray();
+        var random = new Random(5);
+        foreach (var tensor in ParameterTensors(name).Where(tensor => !tensor.Role.IsBuffer()))
+        {
+            Assert.Contains(analytic.AsSpan(tensor.Offset, tensor.Length).ToArray(), value => value != 0f);
+            for (var sample = 0; sample < 2; sample++)
+            {
+                var index = tensor.Offset + random.Next(tensor.Length);
+                AssertClose(analytic[index], ParameterDifference(network, images, s_labels, Batch, network.TrainingStep, index), $"{tensor.Name}[{index - tensor.Offset}]");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(nameof(ResidualModuleNet))]
+    [InlineData(nameof(NestedModuleNet))]
+    public void Input_gradient_through_residual_and_nested_modules_matches_finite_differences(string name)
+    {
+        var (network, images) = Setup(name);
+        var inputGradient = new float[images.Length];
+        _ = network switch
+        {
+            ResidualModuleNet residual => residual.Backward(images, s_labels, Batch, inputGradient),
+            NestedModuleNet nested => nested.Backward(images, s_labels, Batch, inputGradient),
+            _ => throw new ArgumentException(name),
+        };
+        Assert.Contains(inputGradient, value => value != 0f);
+        var random = new Random(9);
+        for (var sample = 0; sample < 16; sample++)
+        {
+            var index = random.Next(images.Length);
+            AssertClose(inputGradient[index], InputDifference(network, images, s_labels, Batch, network.TrainingStep, index), $"input[{index}]");
+        }
+    }
+
+    private static IReadOnlyList<ParameterTensor> ParameterTensors(string name)
+        => name == nameof(ResidualModuleNet) ? ResidualModuleNet.ParameterTensors : NestedModuleNet.ParameterTensors;
+
+    private static (ITrainableNetwork Network, float[] Images) Setup(string name)
+    {
+        ITrainableNetwork network = name == nameof(ResidualModuleNet) ? new ResidualModuleNet(maxBatch: Batch, seed: 4) : new NestedModuleNet(maxBatch: Batch, seed: 4);
+        var random = new Random(17);
+        foreach (var tensor in ParameterTensors(name).Where(tensor => tensor.Role is ParameterRole.Bias or ParameterRole.Scale))
+        {
+            foreach (ref var value in network.Parameters[tensor])
+            {
+                value += (float)(random.NextDouble() * 0.2 - 0.05);
+            }
+        }
+
+        network.Parameters.MarkChanged();
+        var images = Enumerable.Range(0, Batch * network.InputLength).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        return (network, images);
     }
 
     /// <summary>The two networks with the same parameters (their layouts are the same, so the block is copied) and random images.</summary>
