@@ -152,6 +152,21 @@ public static class OnnxExporter
                 case LrnNode lrn:
                     Add("LRN", lrn.Name, [input], Output(lrn.Output), Int("size", lrn.Size), Float("alpha", lrn.Alpha), Float("beta", lrn.Beta), Float("bias", lrn.K));
                     break;
+                case ResidualAddNode residual:
+                    {
+                        // input + scale · branches (Mul, then Add, as the generated code computes it), then the ReLU.
+                        var scaled = _values[residual.Inputs[1]];
+                        if (residual.Scale != 1f)
+                        {
+                            Add("Mul", residual.Name + ".scale", [scaled, FloatInitializer(residual.Name + ".scale_value", residual.Scale)], residual.Output + ".scaled");
+                            scaled = residual.Output + ".scaled";
+                        }
+
+                        Add("Add", residual.Name, [input, scaled], Activation(residual.Output, residual.Relu));
+                        Relu(residual.Output, residual.Relu);
+                        break;
+                    }
+
                 case ConcatNode concat:
                     Add("Concat", concat.Name, [.. concat.Inputs.Select(name => _values[name])], Output(concat.Output), Int("axis", 1));
                     break;
@@ -267,6 +282,14 @@ public static class OnnxExporter
                 _onnx.Initializer.Add(proto);
             }
 
+            return name;
+        }
+
+        private string FloatInitializer(string name, float value)
+        {
+            var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+            proto.FloatData.Add(value);
+            _onnx.Initializer.Add(proto);
             return name;
         }
 

@@ -24,6 +24,7 @@ internal abstract class OpDescriptor
     private static readonly OpDescriptor s_copyToOutput = new CopyToOutputOp();
     private static readonly OpDescriptor s_dropout = new DropoutOp();
     private static readonly OpDescriptor s_batchNorm = new BatchNormOp();
+    private static readonly OpDescriptor s_residualAdd = new ResidualAddOp();
 
     /// <summary>The descriptor of an op kind.</summary>
     public static OpDescriptor For(OpKind kind) => kind switch
@@ -41,6 +42,7 @@ internal abstract class OpDescriptor
         OpKind.CopyToOutput => s_copyToOutput,
         OpKind.Dropout => s_dropout,
         OpKind.BatchNorm => s_batchNorm,
+        OpKind.ResidualAdd => s_residualAdd,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no descriptor for this op kind"),
     };
 

@@ -298,6 +298,13 @@ internal sealed partial class Emitter
     }
 
     /// <summary>
+    /// Inside an op's method: the start of <paramref name="tensor"/>'s batch in the memory the op runs on, for a tensor the op
+    /// reads besides its input (a residual sum's branches): the training offset in training, else the arena offset.
+    /// </summary>
+    internal string TensorBase(TensorPlan tensor)
+        => !_plan.IsTrainable || tensor.ArenaOffset == tensor.TrainingOffset ? $"{tensor.ArenaOffset} * batch" : $"(__training ? {tensor.TrainingOffset} : {tensor.ArenaOffset}) * batch";
+
+    /// <summary>
     /// Items per batch: the vectorized kernels split each image into blocks or rows; the scalar fallback
     /// takes a whole image per item.
     /// </summary>

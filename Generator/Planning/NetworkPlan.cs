@@ -80,6 +80,8 @@ internal enum OpKind
     Dropout,
     /// <summary>BatchNorm (per-channel scale and shift, with a fused ReLU); folded into the convolution before it for inference when it can be.</summary>
     BatchNorm,
+    /// <summary>A residual module's sum: its input plus its branches' concat (<see cref="OpPlan.SecondInput"/>) times a scale, with an optional ReLU.</summary>
+    ResidualAdd,
 }
 
 /// <summary>
@@ -108,7 +110,9 @@ internal sealed record ConvBackwardPlan(int TransposedOffset, ConvTiling? Transp
 /// <see cref="Kernel"/>, <see cref="Stride"/> and <see cref="Padding"/> are height × width pairs (an LRN's window
 /// across channels is its kernel's height).
 /// <see cref="TrainingOnly"/> ops (auxiliary heads, dropout) run in the training pass only. A convolution with a
-/// <see cref="Winograd"/> plan runs its forward pass by Winograd instead of the direct register tiles.
+/// <see cref="Winograd"/> plan runs its forward pass by Winograd instead of the direct register tiles. An op that reads two
+/// tensors (a residual sum) has the second in <see cref="SecondInput"/>; <see cref="LayoutsMatch"/> says that its two inputs
+/// share one physical layout, so that it runs block by block.
 /// </summary>
 internal sealed record OpPlan(
     OpKind Kind,
@@ -146,7 +150,9 @@ internal sealed record OpPlan(
     bool CeilMode = false,
     OpSchedule? Schedule = null,
     BatchNormPlan? BatchNorm = null,
-    WinogradPlan? Winograd = null)
+    WinogradPlan? Winograd = null,
+    int SecondInput = -1,
+    bool LayoutsMatch = false)
 {
     /// <summary>
     /// The dotted name of the layer or part, e.g. <c>Inception3a.Branch2</c>. The network's own ops (input layout,
@@ -171,14 +177,15 @@ internal sealed record OpPlan(
 /// <param name="SumsOffset">Doubles into the BN sums: Σx, Σx², Σdy, Σdy·(x − mean), each <paramref name="PhysicalChannels"/> long.</param>
 /// <param name="FoldedOffset">On a convolution that folds it: floats into the packed block of the folded OIHW weights, then the folded bias; else -1.</param>
 /// <param name="Folded">On the BN op: whether the convolution before it folds it for inference (the BN op then runs in training only).</param>
+/// <param name="StateDictNames">Whether <paramref name="Prefix"/> is already a state_dict prefix (a declared Name, or a module's layer): its tensors then take PyTorch's own names (<c>.weight</c>, <c>.running_mean</c>).</param>
 internal sealed record BatchNormPlan(string Prefix, double Epsilon, double Momentum, bool Relu, int Channels, int PhysicalChannels,
-    int WorkspaceOffset = -1, int SumsOffset = -1, int FoldedOffset = -1, bool Folded = false)
+    int WorkspaceOffset = -1, int SumsOffset = -1, int FoldedOffset = -1, bool Folded = false, bool StateDictNames = false)
 {
-    public string Weight => Prefix + ".Weights";
-    public string Bias => Prefix + ".Bias";
-    public string RunningMean => Prefix + ".RunningMean";
-    public string RunningVariance => Prefix + ".RunningVar";
-    public string NumBatchesTracked => Prefix + ".NumBatchesTracked";
+    public string Weight => Prefix + (StateDictNames ? ".weight" : ".Weights");
+    public string Bias => Prefix + (StateDictNames ? ".bias" : ".Bias");
+    public string RunningMean => Prefix + (StateDictNames ? ".running_mean" : ".RunningMean");
+    public string RunningVariance => Prefix + (StateDictNames ? ".running_var" : ".RunningVar");
+    public string NumBatchesTracked => Prefix + (StateDictNames ? ".num_batches_tracked" : ".NumBatchesTracked");
 
     /// <summary>Floats of one op's workspace and doubles of its sums.</summary>
     public int WorkspaceLength => 7 * PhysicalChannels;
@@ -357,9 +364,9 @@ internal sealed record NetworkPlan(
             {
                 Location = null,
                 Diagnostics = EquatableArray<DiagnosticInfo>.Empty,
-                Layers = Model.Layers.Select(layer => layer with { Location = null }).ToEquatableArray(),
+                Layers = Model.Layers.Select(layer => layer.WithoutLocations()).ToEquatableArray(),
             },
-            Layers = Layers.Select(layer => layer with { Model = layer.Model with { Location = null } }).ToEquatableArray(),
+            Layers = Layers.Select(layer => layer with { Model = layer.Model.WithoutLocations() }).ToEquatableArray(),
             Diagnostics = EquatableArray<DiagnosticInfo>.Empty,
         };
 

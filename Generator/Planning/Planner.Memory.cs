@@ -45,12 +45,14 @@ internal sealed partial class Planner
     /// </summary>
     private int PlanMemory()
     {
-        var inference = _ops.Where(op => !op.TrainingOnly).Select(op => op with { Input = Resolve(op.Input), Output = Resolve(op.Output) }).ToList();
+        var inference = _ops.Where(op => !op.TrainingOnly)
+            .Select(op => op with { Input = Resolve(op.Input), Output = Resolve(op.Output), SecondInput = op.SecondInput < 0 ? -1 : Resolve(op.SecondInput) }).ToList();
         var first = new Dictionary<int, int>();
         var last = new Dictionary<int, int>();
         for (var index = 0; index < inference.Count; index++)
         {
-            foreach (var tensor in new[] { inference[index].Input, inference[index].Output })
+            // A residual sum reads a second tensor, which stays live until it has.
+            foreach (var tensor in inference[index].SecondInput < 0 ? new[] { inference[index].Input, inference[index].Output } : new[] { inference[index].Input, inference[index].SecondInput, inference[index].Output })
             {
                 if (!first.ContainsKey(tensor))
                 {

@@ -324,4 +324,40 @@ public static class BlockedBackwardKernels
             }
         }
     }
+
+    /// <summary>
+    /// Backward of <see cref="BlockedKernels.ResidualAddBlock"/> on one block plane: the output gradient, zeroed where the
+    /// ReLU clipped the output, is added to the input's gradient and, times <paramref name="scale"/>, to the branches'.
+    /// Bit for bit <see cref="ReferenceBackward.ResidualAdd"/>'s.
+    /// </summary>
+    public static void ResidualAddBlock(ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient, Span<float> branchesGradient, float scale, bool relu)
+    {
+        if (Vector512.IsHardwareAccelerated) ResidualAdd<Block512>(output, outputGradient, inputGradient, branchesGradient, scale, relu);
+        else if (Vector256.IsHardwareAccelerated) ResidualAdd<Block256>(output, outputGradient, inputGradient, branchesGradient, scale, relu);
+        else ResidualAdd<Block128>(output, outputGradient, inputGradient, branchesGradient, scale, relu);
+    }
+
+    private static void ResidualAdd<TBlock>(ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, Span<float> inputGradient, Span<float> branchesGradient, float scale, bool relu)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        _ = outputGradient[output.Length - 1];
+        _ = inputGradient[output.Length - 1];
+        _ = branchesGradient[output.Length - 1];
+        ref var y = ref MemoryMarshal.GetReference(output);
+        ref var dy = ref MemoryMarshal.GetReference(outputGradient);
+        ref var dx = ref MemoryMarshal.GetReference(inputGradient);
+        ref var db = ref MemoryMarshal.GetReference(branchesGradient);
+        var factor = TBlock.Broadcast(scale);
+        for (var i = 0; i < output.Length; i += Block)
+        {
+            var gradient = TBlock.Load(ref Unsafe.Add(ref dy, i));
+            if (relu)
+            {
+                gradient = TBlock.Select(TBlock.GreaterThanZero(TBlock.Load(ref Unsafe.Add(ref y, i))), gradient, TBlock.Zero);
+            }
+
+            TBlock.Store(TBlock.Add(TBlock.Load(ref Unsafe.Add(ref dx, i)), gradient), ref Unsafe.Add(ref dx, i));
+            TBlock.Store(TBlock.Add(TBlock.Load(ref Unsafe.Add(ref db, i)), TBlock.Multiply(factor, gradient)), ref Unsafe.Add(ref db, i));
+        }
+    }
 }

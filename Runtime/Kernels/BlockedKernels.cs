@@ -355,4 +355,33 @@ public static class BlockedKernels
             }
         }
     }
+
+    /// <summary>
+    /// A residual module's sum on one block plane whose input and branches have the same layout:
+    /// <c>output = input + scale · branches</c>, then <c>max(·, 0)</c> when <paramref name="relu"/>; the same operations per
+    /// lane as <see cref="ReferenceKernels.ResidualAdd"/> (a multiply, then an add, not fused), so it matches it bit for bit.
+    /// </summary>
+    public static void ResidualAddBlock(ReadOnlySpan<float> input, ReadOnlySpan<float> branches, Span<float> output, float scale, bool relu)
+    {
+        if (Vector512.IsHardwareAccelerated) ResidualAdd<Block512>(input, branches, output, scale, relu);
+        else if (Vector256.IsHardwareAccelerated) ResidualAdd<Block256>(input, branches, output, scale, relu);
+        else ResidualAdd<Block128>(input, branches, output, scale, relu);
+    }
+
+    private static void ResidualAdd<TBlock>(ReadOnlySpan<float> input, ReadOnlySpan<float> branches, Span<float> output, float scale, bool relu)
+        where TBlock : struct, IChannelBlock<TBlock>
+    {
+        // Lengths are whole blocks (16 floats), as every blocked plane is.
+        _ = branches[input.Length - 1];
+        _ = output[input.Length - 1];
+        ref var x = ref MemoryMarshal.GetReference(input);
+        ref var b = ref MemoryMarshal.GetReference(branches);
+        ref var y = ref MemoryMarshal.GetReference(output);
+        var factor = TBlock.Broadcast(scale);
+        for (var i = 0; i < input.Length; i += Block)
+        {
+            var sum = TBlock.Add(TBlock.Load(ref Unsafe.Add(ref x, i)), TBlock.Multiply(factor, TBlock.Load(ref Unsafe.Add(ref b, i))));
+            TBlock.Store(relu ? TBlock.Max(sum, TBlock.Zero) : sum, ref Unsafe.Add(ref y, i));
+        }
+    }
 }

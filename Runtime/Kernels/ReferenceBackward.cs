@@ -418,4 +418,26 @@ public static class ReferenceBackward
             }
         }
     }
+
+    /// <summary>
+    /// Backward of <see cref="ReferenceKernels.ResidualAdd"/> for one image: the output gradient (masked where the ReLU
+    /// clipped <paramref name="output"/> to 0) is added to the input's gradient, and times <paramref name="scale"/> to the
+    /// branches' gradient, each at its own layout.
+    /// </summary>
+    public static void ResidualAdd(ReadOnlySpan<float> output, ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> inputMap, Span<float> inputGradient,
+        ReadOnlySpan<int> branchesMap, Span<float> branchesGradient, int channels, int pixels, float scale, bool relu)
+    {
+        for (var c = 0; c < channels; c++)
+        {
+            var x = inputMap.IsEmpty ? c : inputMap[c];
+            var b = branchesMap.IsEmpty ? c : branchesMap[c];
+            for (var p = 0; p < pixels; p++)
+            {
+                var at = BlockedLayout.Index(x, 0, p, 1, pixels);
+                var gradient = relu && !(output[at] > 0f) ? 0f : outputGradient[at];
+                inputGradient[at] += gradient;
+                branchesGradient[BlockedLayout.Index(b, 0, p, 1, pixels)] += scale * gradient;
+            }
+        }
+    }
 }

@@ -308,4 +308,25 @@ public static class ReferenceKernels
             }
         }
     }
+
+    /// <summary>
+    /// A residual module's sum for one image: <c>output = input + scale · branches</c> per logical channel, then ReLU when
+    /// <paramref name="relu"/>, on NCHW16c maps of <paramref name="pixels"/> pixels. Each map reads its logical channel c at
+    /// physical channel <c>map[c]</c> (an empty map: c); the output has the input's layout, gap channels zero.
+    /// </summary>
+    public static void ResidualAdd(ReadOnlySpan<float> input, ReadOnlySpan<int> inputMap, ReadOnlySpan<float> branches, ReadOnlySpan<int> branchesMap,
+        Span<float> output, int channels, int pixels, float scale, bool relu)
+    {
+        output.Clear();
+        for (var c = 0; c < channels; c++)
+        {
+            var x = inputMap.IsEmpty ? c : inputMap[c];
+            var b = branchesMap.IsEmpty ? c : branchesMap[c];
+            for (var p = 0; p < pixels; p++)
+            {
+                var sum = input[BlockedLayout.Index(x, 0, p, 1, pixels)] + scale * branches[BlockedLayout.Index(b, 0, p, 1, pixels)];
+                output[BlockedLayout.Index(x, 0, p, 1, pixels)] = relu ? MathF.Max(sum, 0f) : sum;
+            }
+        }
+    }
 }

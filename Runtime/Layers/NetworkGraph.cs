@@ -388,6 +388,7 @@ public abstract record GraphNode(string Name, IReadOnlyList<string> Inputs, stri
             "AvgPool" => ReadAvgPool(node, name, inputs, output, trainingOnly),
             "LRN" => new LrnNode(name, inputs, output, trainingOnly, node.Positive("size"), node.Float("alpha"), node.Float("beta"), node.Float("k")),
             "Concat" => new ConcatNode(name, inputs, output, trainingOnly),
+            "ResidualAdd" => new ResidualAddNode(name, inputs, output, trainingOnly, node.Float("scale"), node.Bool("relu")),
             "BatchNorm" => new BatchNormNode(name, inputs, output, trainingOnly, node.Double("eps"), node.Double("momentum"), node.Bool("relu"),
                 node.String("weight"), node.String("bias"), node.String("running_mean"), node.String("running_var")),
             "GlobalAveragePool" => new GlobalAveragePoolNode(name, inputs, output, trainingOnly),
@@ -513,6 +514,22 @@ public sealed record LrnNode(string Name, IReadOnlyList<string> Inputs, string O
         writer.WriteNumber("alpha", Alpha);
         writer.WriteNumber("beta", Beta);
         writer.WriteNumber("k", K);
+    }
+}
+
+/// <summary>
+/// A residual module's sum: <c>inputs[0] + Scale · inputs[1]</c> (the module's input and its branches' concat, of one
+/// shape), then ReLU when <see cref="Relu"/>.
+/// </summary>
+public sealed record ResidualAddNode(string Name, IReadOnlyList<string> Inputs, string Output, bool TrainingOnly, float Scale, bool Relu)
+    : GraphNode(Name, Inputs, Output, TrainingOnly)
+{
+    public override string Op => "ResidualAdd";
+
+    private protected override void WriteAttributes(Utf8JsonWriter writer)
+    {
+        writer.WriteNumber("scale", Scale);
+        writer.WriteBoolean("relu", Relu);
     }
 }
 

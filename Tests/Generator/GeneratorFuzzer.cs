@@ -50,6 +50,18 @@ internal sealed class GeneratorFuzzer(int seed)
             files.Add(new StringBuilder());
         }
 
+        // User-declared modules (docs/modules.md), used by the networks below: nesting, parameters, names, residual sums,
+        // and the mistakes the module diagnostics are for (cycles, empty branches, unset parameters, bad names).
+        _modules.Clear();
+        if (Chance(0.35))
+        {
+            var modules = _random.Next(1, 4);
+            for (var i = 0; i < modules; i++)
+            {
+                files[0].Append(Module(i, modules));
+            }
+        }
+
         var count = _random.Next(1, 4);
         var names = new List<string>();
         for (var i = 0; i < count; i++)
@@ -168,8 +180,79 @@ internal sealed class GeneratorFuzzer(int seed)
         return layers;
     }
 
+    /// <summary>The modules of the current case: name and parameters.</summary>
+    private readonly List<(string Name, List<string> Parameters)> _modules = new();
+
+    /// <summary>Module class <c>Mod{index}</c>; a branch may use the modules declared before it (and, rarely, itself or a later one).</summary>
+    private string Module(int index, int count)
+    {
+        var name = "Mod" + index;
+        var parameters = Enumerable.Range(0, _random.Next(0, 3)).Select(i => "P" + i).ToList();
+        var text = new StringBuilder();
+        text.AppendLine(Chance(0.2)
+            ? $"[InceptionModule(Combine = ModuleCombine.Residual, ResidualScale = {Float()}, Relu = {Bool()})]"
+            : Pick(0.95, () => "[InceptionModule]", () => Any(["", "[InceptionModule(Relu = true)]", "[InceptionModule(ResidualScale = 2f)]"])));
+        text.AppendLine($"public sealed class {name} : ModuleAttribute");
+        text.AppendLine("{");
+        foreach (var parameter in parameters)
+        {
+            text.AppendLine($"    public int {parameter} {{ get; set; }}{(Chance(0.5) ? " = " + Number(_random.Next(1, 40)) + ";" : "")}");
+        }
+
+        var branches = _random.Next(Chance(0.04) ? 0 : 1, 5);
+        for (var branch = 0; branch < branches; branch++)
+        {
+            var layers = _random.Next(Chance(0.04) ? 0 : 1, 4);
+            for (var layer = 0; layer < layers; layer++)
+            {
+                text.AppendLine($"    [{BranchLayer(index, count, parameters)}]");
+            }
+
+            text.AppendLine($"    public Branch {Pick(0.97, () => "Branch" + branch, () => Any(["Name", "P0", "@class"]))} {{ get; }}");
+        }
+
+        text.AppendLine("}");
+        _modules.Add((name, parameters));
+        return text.ToString();
+    }
+
+    private string BranchLayer(int index, int count, List<string> parameters)
+    {
+        var name = Chance(0.15) ? $", Name = {Any(["\"a\"", "\"b\"", "\"\"", "\"1x\"", "\"Mixed_5b\"", "\"conv\""])}" : "";
+        switch (_random.Next(10))
+        {
+            case 0 or 1 or 2 or 3:
+                var channels = parameters.Count > 0 && Chance(0.4) ? $"nameof({Any([.. parameters])})" : Pick(0.97, () => Number(_random.Next(1, 40)), () => Any(["nameof(Branch0)", "\"Q\""]));
+                var options = new List<string> { channels };
+                if (Chance(0.5)) options.Add(Chance(0.7) ? "Kernel = " + Number(_random.Next(1, 4)) : $"KernelHeight = {Number(_random.Next(1, 8))}, KernelWidth = {Number(_random.Next(1, 8))}");
+                if (Chance(0.3)) options.Add("Stride = " + Number(_random.Next(1, 3)));
+                if (Chance(0.5)) options.Add(Chance(0.7) ? "Padding = " + Number(_random.Next(0, 3)) : $"PaddingHeight = {Number(_random.Next(0, 4))}, PaddingWidth = {Number(_random.Next(0, 4))}");
+                if (Chance(0.3)) options.Add("BatchNorm = " + Bool());
+                if (Chance(0.2)) options.Add("Relu = " + Bool());
+                return $"Conv({string.Join(", ", options)}{name})";
+            case 4 or 5:
+                return $"{(Chance(0.5) ? "MaxPool" : "AvgPool")}({Number(_random.Next(1, 4))}, Stride = {Number(_random.Next(1, 3))}, Padding = {Number(_random.Next(0, 2))}{name})";
+            case 6:
+                return Chance(0.5) ? "BatchNorm" : $"BatchNorm(Relu = {Bool()}{name})";
+            case 7 or 8:
+                // Another module: an earlier one, or (rarely) itself or a later one, which may close a loop.
+                var other = index > 0 && Chance(0.9) ? _random.Next(index) : _random.Next(count);
+                return $"Mod{other}{(Chance(0.5) ? $"(Name = {Any(["\"\"", "\"inner\""])})" : "")}";
+            default:
+                return Any(["Linear(4)", "Dropout(0.5f)", "Flatten", "GlobalAveragePool", "Inception(8, 8, 8, 8, 8, 8)", "LocalResponseNorm(5)", "Conv(16, Kernel = 1, Name = \"x\")"]);
+        }
+    }
+
     private (string Attribute, string Type) Layer(int index)
     {
+        if (_modules.Count > 0 && Chance(0.35))
+        {
+            var (module, parameters) = _modules[_random.Next(_modules.Count)];
+            var arguments = parameters.Where(_ => Chance(0.85)).Select(parameter => $"{parameter} = {Number(_random.Next(1, 40))}").ToList();
+            if (Chance(0.2)) arguments.Add($"Name = {Any(["\"mixed\"", "\"\"", "\"Layer0\"", "\"9\""])}");
+            return (arguments.Count == 0 ? module : $"{module}({string.Join(", ", arguments)})", Pick(0.97, () => "Module", () => "Conv"));
+        }
+
         switch (_random.Next(13))
         {
             case 0 or 1 or 2:
