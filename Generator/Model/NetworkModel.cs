@@ -50,7 +50,20 @@ internal sealed record LayerModel(
     bool BatchNorm = false,
     double Epsilon = 0,
     double Momentum = 0,
-    SizePair OutputSize = default);
+    SizePair OutputSize = default,
+    AuxiliaryHeadModel? Head = null);
+
+/// <summary>
+/// An auxiliary head's options beyond Caffe's (see <c>AuxiliaryClassifierAttribute</c>): null on a Caffe head, so its
+/// model, plan and code stay what they were. <see cref="LayerModel.OutputSize"/> holds <c>PoolOutput</c> (0: the average
+/// pool), <see cref="LayerModel.CeilMode"/> <c>PoolCeilMode</c>, <see cref="LayerModel.BatchNorm"/> and its eps and momentum
+/// the BasicConv2d choice.
+/// </summary>
+internal sealed record AuxiliaryHeadModel(int SecondConvChannels, int SecondConvKernel, bool GlobalPool, int Names)
+{
+    /// <summary><c>AuxiliaryNames.Torchvision</c>'s value (<c>Caffe</c> is 0).</summary>
+    public const int TorchvisionNames = 1;
+}
 
 /// <summary>
 /// A network class as the parser read it, with the problems it found on the way. <see cref="Incomplete"/>
