@@ -13,13 +13,13 @@ namespace InceptionGen.Benchmarks.Compare;
 internal sealed record CompareConfiguration(string Key, string Title, string Mode, int Batch, int Warmup, int RunsPerRound, int ProfiledRuns);
 
 /// <summary>
-/// <c>compare</c>: the same GoogLeNet with the same weights, run by us, ONNX Runtime and PyTorch (as installed and
+/// <c>compare</c>: the same network (GoogLeNet unless <c>--network</c> names another) with the same weights, run by us, ONNX Runtime and PyTorch (as installed and
 /// with jemalloc), each in its own long-lived worker process; checks that every output agrees with ours, then times
 /// them in alternating rounds and writes the tables (stdout and a markdown file).
 /// </summary>
 internal static class CompareCommand
 {
-    public const string Usage = "compare [--quick] [--rounds N] [--threads N] [--layers] [--configs inference-1,inference-32,train-32] [--peers ours,ort,torch,torch-tuned] [--output DIR]";
+    public const string Usage = "compare [--network GoogLeNet|TorchvisionGoogLeNet] [--quick] [--rounds N] [--threads N] [--layers] [--configs inference-1,inference-32,train-32] [--peers ours,ort,torch,torch-tuned] [--output DIR]";
 
     private const string Jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
 
@@ -41,12 +41,13 @@ internal static class CompareCommand
 
     public static int Run(string[] args, TextWriter output)
     {
-        var arguments = new Arguments("compare", args, ["rounds", "threads", "configs", "peers", "output"], ["quick", "layers"]);
+        var arguments = new Arguments("compare", args, ["network", "rounds", "threads", "configs", "peers", "output"], ["quick", "layers"]);
         if (arguments.Positional.Count > 0)
         {
             throw new UsageException($"compare takes no positional arguments; usage: {Usage}");
         }
 
+        var network = CompareNetworks.Find(arguments.Text("network") ?? "GoogLeNet");
         var quick = arguments.Flag("quick");
         var rounds = arguments.Int("rounds", quick ? 2 : 7, 1, 1000);
         var threads = arguments.Int("threads", Environment.ProcessorCount, 1, 1024);
@@ -65,14 +66,14 @@ internal static class CompareCommand
         output.WriteLine($"Measuring the FMA peak on {threads} thread(s)...");
         var peak = FmaPeak.Measure(threads, seconds: 1.0);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FMA peak: {peak:F1} GFLOP/s"));
-        output.WriteLine($"Exporting GoogLeNet (seed {CompareFiles.WeightSeed}) to {folder}...");
-        PrepareFiles(files);
+        output.WriteLine($"Exporting {network.Name} (seed {CompareFiles.WeightSeed}) to {folder}...");
+        PrepareFiles(network, files);
 
         var results = new List<ConfigurationResult>();
         foreach (var configuration in configurations)
         {
             output.WriteLine($"== {configuration.Title}");
-            var multiplyAdds = configuration.Mode == "train" ? GoogLeNet.Summary.TrainingMultiplyAdds : GoogLeNet.Summary.MultiplyAdds;
+            var multiplyAdds = configuration.Mode == "train" ? network.Summary.TrainingMultiplyAdds : network.Summary.MultiplyAdds;
             var result = new ConfigurationResult(configuration, multiplyAdds, peak);
             Measure(configuration, peers, files, threads, rounds, result, output);
             results.Add(result);
@@ -80,7 +81,7 @@ internal static class CompareCommand
         }
 
         var layers = arguments.Flag("layers") ? string.Join(Environment.NewLine, results.Select(result => Layers(result, peers, files, threads, quick, output)).OfType<string>()) : null;
-        var markdown = Markdown(results, layers, peak, threads, quick, args);
+        var markdown = Markdown(network, results, layers, peak, threads, quick, args);
         var path = Path.Combine(folder, "compare.md");
         AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(markdown)));
         output.WriteLine($"Wrote {path}");
@@ -125,16 +126,16 @@ internal static class CompareCommand
     }
 
     /// <summary>Weights (safetensors with the graph), ONNX model, input images, labels and our step-1 dropout masks.</summary>
-    private static void PrepareFiles(CompareFiles files)
+    private static void PrepareFiles(CompareNetworks.Entry entry, CompareFiles files)
     {
-        var network = new GoogLeNet(1, CompareFiles.WeightSeed);
+        var network = entry.Create(1, CompareFiles.WeightSeed, null);
         SafeTensors.Save(network, files.Weights);
         Onnx.OnnxExporter.Export(network, files.Onnx);
         Npy.Write(files.Input, BenchmarkData.Images(CompareFiles.MaxBatch * GoogLeNet.InputLength), CompareFiles.MaxBatch, GoogLeNet.InputChannels, GoogLeNet.InputHeight, GoogLeNet.InputWidth);
         Npy.Write(files.Labels, Enumerable.Range(0, CompareFiles.MaxBatch).Select(image => (long)(image * 37 % GoogLeNet.OutputLength)).ToArray(), CompareFiles.MaxBatch);
 
         // Layer i is the i-th dropout in the graph (aux1, aux2, main), as in our generated code.
-        float[] rates = [.. GoogLeNet.Graph.Nodes.OfType<DropoutNode>().Select(node => node.P)];
+        float[] rates = [.. entry.Graph.Nodes.OfType<DropoutNode>().Select(node => node.P)];
         const int Width = 1024;
         var masks = new float[rates.Length * CompareFiles.MaxBatch * Width];
         for (var layer = 0; layer < rates.Length; layer++)
@@ -358,11 +359,11 @@ internal static class CompareCommand
             $"loss {theirs.Loss:F6} vs {ours.Loss:F6} (rel. Δ {lossDifference:0.0e+0}); {ours.GradientNorms.Count} gradient norms, worst rel. Δ {worst:0.0e+0} ({worstName})"));
     }
 
-    private static string Markdown(List<ConfigurationResult> results, string? layers, double peak, int threads, bool quick, string[] args)
+    private static string Markdown(CompareNetworks.Entry network, List<ConfigurationResult> results, string? layers, double peak, int threads, bool quick, string[] args)
     {
         var culture = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(culture, $"## Compared with ONNX Runtime and PyTorch{(quick ? " (provisional: --quick run)" : "")}");
+        text.AppendLine(culture, $"## Compared with ONNX Runtime and PyTorch{(network.Name == "GoogLeNet" ? "" : ": " + network.Name)}{(quick ? " (provisional: --quick run)" : "")}");
         text.AppendLine();
         text.AppendLine(culture, $"* Machine: {CpuModel()}, {Environment.ProcessorCount} cores, {threads} thread(s) for every implementation; {RuntimeInformation.FrameworkDescription}, {Kernels.Isa.Current}.");
         text.AppendLine(culture, $"* FMA peak measured in this run: {peak:F1} GFLOP/s (FP32, all threads). FLOPs are 2 per multiply-add of the convolutions and Linear layers.");

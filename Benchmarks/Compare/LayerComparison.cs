@@ -55,10 +55,11 @@ internal static class LayerComparison
 
         text.AppendLine(culture, $"Mean of {runs} profiled runs after warm-up. {Method(peerKey)} Profiling adds a little to both.");
         text.AppendLine();
-        var oursLayers = ByLayer(ours);
-        var peerLayers = ByLayer(peer);
+        var layerNames = TopLayers(CompareNetworks.Of(files));
+        var oursLayers = ByLayer(ours, layerNames);
+        var peerLayers = ByLayer(peer, layerNames);
         // Layers that run in training only (auxiliary heads, dropout) take no time at inference in either.
-        var layers = oursLayers.Keys.Union(peerLayers.Keys).Where(layer => oursLayers.GetValueOrDefault(layer).Total + peerLayers.GetValueOrDefault(layer).Total > 0).OrderBy(LayerOrder).ToList();
+        var layers = oursLayers.Keys.Union(peerLayers.Keys).Where(layer => oursLayers.GetValueOrDefault(layer).Total + peerLayers.GetValueOrDefault(layer).Total > 0).OrderBy(layer => LayerOrder(layerNames, layer)).ToList();
         string Ms(double value) => value.ToString("F3", culture);
         string Row(string layer, LayerTime a, LayerTime b)
         {
@@ -98,17 +99,17 @@ internal static class LayerComparison
         _ => "Ours: time on the worker pool per op (forward; input and weight gradients), summed per layer; *pack weights*, *pack transposed weights* and *gather weight gradients* are our per-step weight layout work (on the pool), *optimizer* the SGD update, *unaccounted* the rest of the pass (input layout, losses, clearing gradients). PyTorch: torch.autograd.profiler; a layer's forward is its ops, its backward the autograd functions those ops created (matched by sequence number), with ReLU, concatenation and the losses' own backward counted where their ops ran; *accumulate_grad* is adding into each `.grad`, *unaccounted* the rest of the step.",
     };
 
-    private static readonly string[] s_layers = [.. GoogLeNet.Summary.Layers.Where(layer => layer.Depth == 0).Select(layer => PyTorchNames.From(layer.Name)), "loss"];
+    private static string[] TopLayers(CompareNetworks.Entry network) => [.. network.Summary.Layers.Where(layer => layer.Depth == 0).Select(layer => PyTorchNames.From(layer.Name)), "loss"];
 
-    private static int LayerOrder(string layer) => Array.IndexOf(s_layers, layer) is var index and >= 0 ? index : s_layers.Length;
+    private static int LayerOrder(string[] layers, string layer) => Array.IndexOf(layers, layer) is var index and >= 0 ? index : layers.Length;
 
     /// <summary>
     /// Forward and backward milliseconds per top-level layer: a node belongs to the longest layer name that starts
     /// its name ("conv2_reduce" before "conv2"). Keys are "forward:NODE" or "backward:NODE"; "step:" parts are no layer.
     /// </summary>
-    private static Dictionary<string, LayerTime> ByLayer(Dictionary<string, double> nodes)
+    private static Dictionary<string, LayerTime> ByLayer(Dictionary<string, double> nodes, string[] layerNames)
     {
-        var byLength = s_layers.OrderByDescending(layer => layer.Length).ToArray();
+        var byLength = layerNames.OrderByDescending(layer => layer.Length).ToArray();
         var layers = new Dictionary<string, LayerTime>(StringComparer.Ordinal);
         foreach (var (key, ms) in nodes)
         {

@@ -8,11 +8,11 @@ using InceptionGen.Training;
 
 namespace InceptionGen.Benchmarks.Compare;
 
-/// <summary>Our generated GoogLeNet: inference through <c>Forward</c>, training through <c>TrainStep</c> with SGD momentum.</summary>
+/// <summary>Our generated network (the one the weights file names): inference through <c>Forward</c>, training through <c>TrainStep</c> with SGD momentum.</summary>
 internal sealed class OursWorker : IComparedWorker
 {
     private WorkerPool? _pool;
-    private GoogLeNet _network = null!;
+    private ITrainableNetwork _network = null!;
     private float[] _images = [];
     private int[] _labels = [];
     private float[] _logits = [];
@@ -25,15 +25,17 @@ internal sealed class OursWorker : IComparedWorker
         _batch = batch;
         _images = CompareFiles.ReadImages(files.Input, batch);
         _labels = CompareFiles.ReadLabels(files.Labels, batch);
+        var network = CompareNetworks.Of(files);
         switch (mode)
         {
             case "inference":
-                _network = new GoogLeNet(batch, CompareFiles.WeightSeed, _pool);
+                _network = network.Create(batch, CompareFiles.WeightSeed, _pool);
                 _logits = new float[batch * GoogLeNet.OutputLength];
                 break;
             case "train":
                 // Training memory does not depend on maxBatch: a batch runs in passes of a few images.
-                _network = new GoogLeNet(1, CompareFiles.WeightSeed, _pool) { DropoutSeed = CompareFiles.DropoutSeed };
+                _network = network.Create(1, CompareFiles.WeightSeed, _pool);
+                _network.DropoutSeed = CompareFiles.DropoutSeed;
                 _optimizer = new SgdMomentum(0.01f, momentum: 0.9f, weightDecay: 2e-4f);
                 break;
             default:
