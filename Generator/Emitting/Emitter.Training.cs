@@ -325,6 +325,11 @@ internal sealed partial class Emitter
         WriteConvolutionItems("__PackTransposedWeights", ["var parameters = __parameters.ReadOnlySpan;", "var packed = __transposedWeights!.Span;"], op =>
         {
             var source = _plan.Tensors[op.Input];
+            if (op.Backward!.InputGradientWinograd is not null)
+            {
+                return [WinogradTransposedPackStatement(op, source, ParameterSpan(op.Weights))];
+            }
+
             return [$"global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.Backward!.TransposedOffset}, {source.PhysicalChannels * op.OutChannels * op.Kernel.Area}), {op.OutChannels}, {source.Channels}, {KernelValues(op.Kernel)}, {ChannelMap(source)}, {source.PhysicalChannels});"];
         }, Transposed);
 
