@@ -326,7 +326,8 @@ internal sealed record NetworkPlan(
     EquatableArray<RegisterTile> ConvolutionTiles = default,
     EquatableArray<RegisterTile> WeightGradientTiles = default,
     int BatchNormWorkspaceLength = 0,
-    int BatchNormSumsLength = 0)
+    int BatchNormSumsLength = 0,
+    int TrainingGradientLengthPerImage = 0)
 {
     /// <summary>Whether the network has BatchNorm ops (their members are emitted only then, so other networks' code is unchanged).</summary>
     public bool HasBatchNorm => Ops.Any(op => op.Kind == OpKind.BatchNorm);

@@ -131,6 +131,9 @@ internal sealed partial class Planner
             offset += RoundUp(tensor.Length);
         }
 
+        // Activation gradients exist for these tensors only: the scratch slots and masks below live in the activations.
+        _trainingGradientLength = (int)Math.Min(offset, int.MaxValue);
+
         // A stride-1 convolution's input gradient is a transposed convolution over its output gradient padded
         // by kernel - 1: that padded copy needs a scratch slot. Weight gradient tiles are sized here too.
         var transposed = 0L;
