@@ -3,15 +3,22 @@ using InceptionGen.Definitions;
 
 namespace InceptionGen.Benchmarks;
 
-/// <summary>GoogLeNet inference, the whole forward pass, at batch 1 and 32 on every core.</summary>
+/// <summary>
+/// GoogLeNet inference, the whole forward pass, at batch 1 and 32 on every core; <see cref="Convolution"/> "auto" is
+/// <see cref="GoogLeNet"/> (the planner's choice of Winograd per layer), "direct" is <see cref="GoogLeNetDirect"/>
+/// (every convolution direct), so Winograd's gain is a ratio of the same run.
+/// </summary>
 public class ForwardBenchmarks : IWorkload
 {
-    private GoogLeNet _network = null!;
+    private INetwork _network = null!;
     private float[] _input = null!;
     private float[] _output = null!;
 
     [Params(1, 32)]
     public int Batch { get; set; }
+
+    [Params("auto", "direct")]
+    public string Convolution { get; set; } = "auto";
 
     public double FlopsPerInvocation => 2.0 * GoogLeNet.MultiplyAdds * Batch;
 
@@ -20,7 +27,7 @@ public class ForwardBenchmarks : IWorkload
     [GlobalSetup]
     public void Setup()
     {
-        _network = new GoogLeNet(Batch, seed: 1);
+        _network = Convolution == "direct" ? new GoogLeNetDirect(Batch, seed: 1) : new GoogLeNet(Batch, seed: 1);
         _input = BenchmarkData.Images(Batch * GoogLeNet.InputLength);
         _output = new float[Batch * GoogLeNet.OutputLength];
     }

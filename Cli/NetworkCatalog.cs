@@ -17,6 +17,8 @@ internal static class NetworkCatalog
     public static readonly IReadOnlyDictionary<string, Entry> Networks = new Dictionary<string, Entry>(StringComparer.OrdinalIgnoreCase)
     {
         ["GoogLeNet"] = new(GoogLeNet.Summary, (batch, seed, pool) => new GoogLeNet(batch, seed, pool)),
+        // GoogLeNet with every convolution direct: `bench GoogLeNetDirect` is the baseline of Winograd's gain.
+        ["GoogLeNetDirect"] = new(GoogLeNetDirect.Summary, (batch, seed, pool) => new GoogLeNetDirect(batch, seed, pool)),
         ["NaiveInceptionModule"] = new(NaiveInceptionModule.Summary, (batch, seed, pool) => new NaiveInceptionModule(batch, seed, pool)),
         ["BottleneckInceptionModule"] = new(BottleneckInceptionModule.Summary, (batch, seed, pool) => new BottleneckInceptionModule(batch, seed, pool)),
         ["FashionInception"] = new(FashionInception.Summary, (batch, seed, pool) => new FashionInception(batch, seed, pool)),

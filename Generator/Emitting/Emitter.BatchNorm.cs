@@ -217,7 +217,7 @@ internal sealed partial class Emitter
                 using (w.Block("for (var pass = 0; pass < passes; pass++)"))
                 {
                     w.Line("activations[pass] = pass < __passActivations.Length ? __passActivations[pass] : new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);");
-                    w.Line("gradients[pass] = pass < __passGradients.Length ? __passGradients[pass] : new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);");
+                    w.Line("gradients[pass] = pass < __passGradients.Length ? __passGradients[pass] : new global::InceptionGen.AlignedBuffer((long)__TrainingGradientLengthPerImage * __TrainingImagesPerPass);");
                 }
 
                 w.Line("__passActivations = activations;");

@@ -40,6 +40,11 @@ internal sealed partial class Emitter
                 {
                     w.Line($"{wanted}{reference}");
                 }
+                else if (op.Backward?.InputGradientWinograd is not null)
+                {
+                    w.Line($"{wanted}{WinogradInputGradientName(op)}(image, batch);");
+                    _pendingTransposed.Add(op);
+                }
                 else
                 {
                     var generic = TransposedConvolveName(op);
@@ -85,7 +90,14 @@ internal sealed partial class Emitter
     {
         foreach (var op in _pendingTransposed)
         {
-            WriteTransposedDriver(op);
+            if (op.Backward!.InputGradientWinograd is not null)
+            {
+                WriteWinogradInputGradientDriver(op);
+            }
+            else
+            {
+                WriteTransposedDriver(op);
+            }
         }
 
         foreach (var op in _pendingWeightGradients)

@@ -31,6 +31,9 @@ internal sealed partial class Emitter
         w.Line("/// <summary>Floats of training memory per image: every activation kept for the backward pass, and the dropout masks.</summary>");
         w.Line(GeneratedCode);
         w.Line($"public const int TrainingLengthPerImage = {_plan.TrainingLengthPerImage};");
+        w.Line("/// <summary>Floats per image of the activation gradients: the training memory's tensors, without its scratch slots and masks.</summary>");
+        w.Line(GeneratedCode);
+        w.Line($"private const int __TrainingGradientLengthPerImage = {_plan.TrainingGradientLengthPerImage};");
         w.Line();
         w.Line(GeneratedCode);
         w.Line("private global::InceptionGen.AlignedBuffer? __trainingActivations;");
@@ -126,7 +129,7 @@ internal sealed partial class Emitter
             else
             {
                 w.Line("__trainingActivations ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);");
-                w.Line("__activationGradients ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);");
+                w.Line("__activationGradients ??= new global::InceptionGen.AlignedBuffer((long)__TrainingGradientLengthPerImage * __TrainingImagesPerPass);");
             }
 
             w.Line("var gradients = Gradients;");
@@ -247,7 +250,8 @@ internal sealed partial class Emitter
         {
             w.Line("var activations = __trainingActivations!.Span;");
             w.Line("var gradients = __activationGradients!.Span;");
-            w.Line("gradients[..(batch * TrainingLengthPerImage)].Clear();");
+            w.Line("// Only the tensors' gradients: the scratch slots and masks after them live in the activations.");
+            w.Line("gradients[..(batch * __TrainingGradientLengthPerImage)].Clear();");
             w.Line("var total = 0.0;");
             w.Line("var main = 0.0;");
             w.Line("var correct = 0;");
@@ -325,6 +329,11 @@ internal sealed partial class Emitter
         WriteConvolutionItems("__PackTransposedWeights", ["var parameters = __parameters.ReadOnlySpan;", "var packed = __transposedWeights!.Span;"], op =>
         {
             var source = _plan.Tensors[op.Input];
+            if (op.Backward!.InputGradientWinograd is not null)
+            {
+                return [WinogradTransposedPackStatement(op, source, ParameterSpan(op.Weights))];
+            }
+
             return [$"global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution({ParameterSpan(op.Weights)}, packed.Slice({op.Backward!.TransposedOffset}, {source.PhysicalChannels * op.OutChannels * op.Kernel.Area}), {op.OutChannels}, {source.Channels}, {KernelValues(op.Kernel)}, {ChannelMap(source)}, {source.PhysicalChannels});"];
         }, Transposed);
 

@@ -101,8 +101,12 @@ internal sealed record ConvTiling(int WideBlocks, int WidePixels, int NarrowPixe
 /// <item>Weight gradient: register tiles of <see cref="WeightBlocks"/> output blocks × <see cref="WeightChannels"/>
 /// input channels × one kernel row, summed over every pixel of every image into the packed gradient.</item>
 /// </list>
+/// A 3x3 stride-1 convolution whose <see cref="InputGradientWinograd"/> is set runs that transposed convolution by Winograd
+/// instead (its transformed flipped weights at the plan's <c>PackedOffset</c> in the transposed block, no
+/// <see cref="TransposedTiling"/>).
 /// </summary>
-internal sealed record ConvBackwardPlan(int TransposedOffset, ConvTiling? TransposedTiling, int ScratchOffset, int WeightBlocks, int WeightChannels);
+internal sealed record ConvBackwardPlan(int TransposedOffset, ConvTiling? TransposedTiling, int ScratchOffset, int WeightBlocks, int WeightChannels,
+    WinogradPlan? InputGradientWinograd = null);
 
 /// <summary>
 /// One primitive operation: its input and output tensors, and everything its kernel needs as
@@ -339,7 +343,8 @@ internal sealed record NetworkPlan(
     EquatableArray<RegisterTile> ConvolutionTiles = default,
     EquatableArray<RegisterTile> WeightGradientTiles = default,
     int BatchNormWorkspaceLength = 0,
-    int BatchNormSumsLength = 0)
+    int BatchNormSumsLength = 0,
+    int TrainingGradientLengthPerImage = 0)
 {
     /// <summary>Whether the network has BatchNorm ops (their members are emitted only then, so other networks' code is unchanged).</summary>
     public bool HasBatchNorm => Ops.Any(op => op.Kind == OpKind.BatchNorm);

@@ -84,14 +84,45 @@ internal sealed partial class Planner
     }
 
     /// <summary>
+    /// The input gradient of a 3x3 stride-1 convolution (training memory pass): the transposed convolution over the output
+    /// gradient bordered by 2, from the convolution's output channels to its input's physical channels, over the bordered
+    /// input's map, by Winograd when the same cost model, on that transposed shape, says so (F(4,3) only with
+    /// <c>Fastest</c>). Its items are whole images (the image's bordered gradient is written first), which the pool
+    /// spreads over the cores, so an image's ranges are not balanced over cores: the model runs with one core.
+    /// The transformed weights go at <paramref name="transposedOffset"/> in the transposed-weight block.
+    /// </summary>
+    private WinogradPlan? ChooseInputGradientAlgorithm(OpPlan op, TensorPlan source, int transposedOffset)
+    {
+        if (_model.Convolution == NetworkModel.DirectConvolution || op.Kernel != 3 || op.Stride != 1 || source.Layout != TensorLayout.Blocked)
+        {
+            return null;
+        }
+
+        var transposedShape = op with { LoopChannels = op.OutChannels, OutChannels = source.PhysicalChannels, OutHeight = source.Height, OutWidth = source.Width };
+        var direct = (long)source.PhysicalChannels * op.OutChannels * 9 * source.Height * source.Width;
+        var f2 = WinogradCost(transposedShape, 2, cores: 1);
+        var f4 = _model.Convolution == NetworkModel.FastestConvolution ? WinogradCost(transposedShape, 4, cores: 1) : (TileSize: 4, Tiles: 0, TilesPerItem: 0, Scratch: 0, Cost: long.MaxValue);
+        var best = f4.Cost <= f2.Cost ? f4 : f2;
+        if (best.TilesPerItem == 0 || best.Cost > WinogradMargin * direct)
+        {
+            return null;
+        }
+
+        var packedLength = (best.TileSize + 2) * (best.TileSize + 2) * source.PhysicalChannels * op.OutChannels;
+        return new WinogradPlan(best.TileSize, best.Tiles, best.TilesPerItem, (best.Tiles + best.TilesPerItem - 1) / best.TilesPerItem, best.Scratch,
+            transposedOffset, packedLength, direct, f2.Cost, f4.Cost);
+    }
+
+    /// <summary>
     /// The cost of F(m,3) for one image in multiply-add equivalents, for the best range length (a multiple of the register
     /// tile's 6 tiles, the transformed input of a range within 64K floats, 256 KB, a core's share of L2): the α² GEMMs over
     /// every range's slots (a range rounds up to whole register tiles) divided by <see cref="WinogradGemmEfficiency"/>, the
     /// transforms as 16 multiply-adds per vector instruction (loads and stores counted), the transformed weights read once
     /// per range, all stretched by the balance of the image's ranges over <see cref="WinogradCores"/> cores (a batch-1 image
-    /// of one range leaves a core idle where the direct rows keep both busy). TilesPerItem is 0 where no scratch fits.
+    /// of one range leaves a core idle where the direct rows keep both busy; <paramref name="cores"/> is 1 where whole images
+    /// are the items). TilesPerItem is 0 where no scratch fits.
     /// </summary>
-    private (int TileSize, int Tiles, int TilesPerItem, int Scratch, long Cost) WinogradCost(OpPlan op, int tileSize)
+    private (int TileSize, int Tiles, int TilesPerItem, int Scratch, long Cost) WinogradCost(OpPlan op, int tileSize, int cores = WinogradCores)
     {
         var alpha = tileSize + 2;
         var positions = alpha * alpha;
@@ -116,8 +147,8 @@ internal sealed partial class Planner
             var items = (tiles + tilesPerItem - 1) / tilesPerItem;
             var slots = (long)(items - 1) * tilesPerItem + RoundUpTo(tiles - (items - 1) * tilesPerItem, WinogradTileWidth);
             var work = weights * slots / WinogradGemmEfficiency + transforms + weights * items;
-            var rounds = (items + WinogradCores - 1) / WinogradCores;
-            var cost = work * rounds * WinogradCores / items;
+            var rounds = (items + cores - 1) / cores;
+            var cost = work * rounds * cores / items;
             if (cost < best.Cost)
             {
                 best = (tileSize, tiles, tilesPerItem, scratch, (long)cost);

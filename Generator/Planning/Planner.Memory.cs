@@ -133,6 +133,9 @@ internal sealed partial class Planner
             offset += RoundUp(tensor.Length);
         }
 
+        // Activation gradients exist for these tensors only: the scratch slots and masks below live in the activations.
+        _trainingGradientLength = (int)Math.Min(offset, int.MaxValue);
+
         // A stride-1 convolution's input gradient is a transposed convolution over its output gradient padded
         // by kernel - 1: that padded copy needs a scratch slot. Weight gradient tiles are sized here too.
         var transposed = 0L;
@@ -149,6 +152,7 @@ internal sealed partial class Planner
             var scratch = -1;
             ConvTiling? tiling = null;
             var transposedOffset = -1;
+            WinogradPlan? winograd = null;
             if (op.Stride == SizePair.Square(1))
             {
                 if (op.Kernel.Area > 1)
@@ -157,12 +161,20 @@ internal sealed partial class Planner
                     offset += RoundUpLong((long)Blocks(op.OutChannels) * Block * (op.OutHeight + 2 * (op.Kernel.Height - 1)) * (op.OutWidth + 2 * (op.Kernel.Width - 1)));
                 }
 
-                tiling = ChooseTiling(source.PhysicalChannels / Block, source.Width);
                 transposedOffset = (int)Math.Min(transposed, int.MaxValue);
-                transposed += RoundUpLong((long)source.PhysicalChannels * op.OutChannels * op.Kernel.Area);
+                winograd = ChooseInputGradientAlgorithm(op, source, transposedOffset);
+                if (winograd is null)
+                {
+                    tiling = ChooseTiling(source.PhysicalChannels / Block, source.Width);
+                    transposed += RoundUpLong((long)source.PhysicalChannels * op.OutChannels * op.Kernel.Area);
+                }
+                else
+                {
+                    transposed += RoundUpLong(winograd.PackedLength);
+                }
             }
 
-            _ops[index] = op with { Backward = new ConvBackwardPlan(transposedOffset, tiling, scratch, weightBlocks, weightChannels) };
+            _ops[index] = op with { Backward = new ConvBackwardPlan(transposedOffset, tiling, scratch, weightBlocks, weightChannels, winograd) };
         }
 
         _transposedLength = (int)Math.Min(transposed, int.MaxValue);

@@ -50,6 +50,9 @@ internal sealed partial class Planner
     private readonly List<AuxiliaryLossPlan> _auxiliaryLosses = new();
     private int _logits = -1;
     private int _transposedLength;
+
+    /// <summary>Floats per image of the training memory's tensors, before the scratch slots and masks: all the activation gradients need.</summary>
+    private int _trainingGradientLength;
     private LayerModel? _currentLayer;
 
     private Planner(NetworkModel model)
@@ -124,7 +127,8 @@ internal sealed partial class Planner
             _convolutionTiles.ToEquatableArray(),
             _weightGradientTiles.ToEquatableArray(),
             _batchNormWorkspaceLength,
-            _batchNormSumsLength);
+            _batchNormSumsLength,
+            _trainingGradientLength);
     }
 
     private bool HasErrors => ErrorCount > 0;

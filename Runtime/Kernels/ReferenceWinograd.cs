@@ -15,6 +15,19 @@ public static class ReferenceWinograd
     /// <summary>Tiles [<paramref name="firstTile"/>, <paramref name="endTile"/>) of one image (tiles are numbered row by row).</summary>
     public static void ConvolveTiles(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> packedBias,
         in WinogradGeometry g, int firstTile, int endTile)
+        => ConvolveTiles(input, output, packedWeights, packedBias, g, firstTile, endTile, accumulate: false);
+
+    /// <summary>
+    /// The input gradient of a 3x3 stride-1 convolution over tiles [<paramref name="firstTile"/>, <paramref name="endTile"/>),
+    /// as <see cref="WinogradKernels.AccumulateTiles(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{float}, in WinogradGeometry, int, int)"/>:
+    /// the output gradient bordered by 2, convolved with the transformed flipped, transposed weights, added into the output.
+    /// </summary>
+    public static void AccumulateTiles(ReadOnlySpan<float> paddedOutputGradient, Span<float> inputGradient, ReadOnlySpan<float> packedTransposedWeights,
+        in WinogradGeometry g, int firstTile, int endTile)
+        => ConvolveTiles(paddedOutputGradient, inputGradient, packedTransposedWeights, default, g, firstTile, endTile, accumulate: true);
+
+    private static void ConvolveTiles(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> packedBias,
+        in WinogradGeometry g, int firstTile, int endTile, bool accumulate)
     {
         const int block = BlockedLayout.BlockSize;
         var (m, alpha) = (g.TileSize, g.Alpha);
@@ -70,8 +83,9 @@ public static class ReferenceWinograd
                 {
                     for (var j = 0; j < m && x0 + j < g.OutWidth; j++)
                     {
-                        var value = half[i * m + j] + packedBias[o];
-                        output[o / block * outPlane + ((y0 + i) * g.OutWidth + x0 + j) * block + o % block] = g.Relu ? MathF.Max(value, 0f) : value;
+                        var index = o / block * outPlane + ((y0 + i) * g.OutWidth + x0 + j) * block + o % block;
+                        var value = half[i * m + j] + (accumulate ? output[index] : packedBias[o]);
+                        output[index] = g.Relu ? MathF.Max(value, 0f) : value;
                     }
                 }
             }

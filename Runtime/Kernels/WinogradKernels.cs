@@ -60,8 +60,8 @@ public static class WinogradKernels
     public static void ConvolveTiles(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> packedBias,
         Span<float> scratch, in WinogradGeometry g, int firstTile, int endTile)
     {
-        if (g.TileSize == 4) ConvolveTiles<TileF4>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile);
-        else if (g.TileSize == 2) ConvolveTiles<TileF2>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile);
+        if (g.TileSize == 4) ConvolveTiles<TileF4>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile, accumulate: false);
+        else if (g.TileSize == 2) ConvolveTiles<TileF2>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile, accumulate: false);
         else throw new ArgumentOutOfRangeException(nameof(g), g.TileSize, "Winograd tiles are 2x2 or 4x4.");
     }
 
@@ -83,6 +83,41 @@ public static class WinogradKernels
         ConvolveTiles(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile);
     }
 
+    /// <summary>
+    /// The input gradient of a 3x3 stride-1 convolution over tiles [<paramref name="firstTile"/>, <paramref name="endTile"/>):
+    /// a 3x3 convolution of the output gradient, zero-bordered by 2 (<paramref name="paddedOutputGradient"/>), with the
+    /// flipped, transposed weights <see cref="WinogradPacking.PackTransposedWeights"/> transformed, added into
+    /// <paramref name="inputGradient"/> (the gradient of the forward convolution's bordered input). No bias and no ReLU:
+    /// <paramref name="g"/> is <see cref="WinogradGeometry.ForInputGradient"/>'s, whose <c>Relu</c> is false.
+    /// </summary>
+    public static void AccumulateTiles(ReadOnlySpan<float> paddedOutputGradient, Span<float> inputGradient, ReadOnlySpan<float> packedTransposedWeights,
+        Span<float> scratch, in WinogradGeometry g, int firstTile, int endTile)
+    {
+        if (g.Relu)
+        {
+            throw new ArgumentException("An input gradient has no ReLU: the forward ReLU's mask was applied to the output gradient.", nameof(g));
+        }
+
+        if (g.TileSize == 4) ConvolveTiles<TileF4>(paddedOutputGradient, inputGradient, packedTransposedWeights, default, scratch, g, firstTile, endTile, accumulate: true);
+        else if (g.TileSize == 2) ConvolveTiles<TileF2>(paddedOutputGradient, inputGradient, packedTransposedWeights, default, scratch, g, firstTile, endTile, accumulate: true);
+        else throw new ArgumentOutOfRangeException(nameof(g), g.TileSize, "Winograd tiles are 2x2 or 4x4.");
+    }
+
+    /// <summary>As the overload with a scratch span, with the scratch on the stack (no allocation), for the generated backward pass.</summary>
+    [SkipLocalsInit]
+    public static void AccumulateTiles(ReadOnlySpan<float> paddedOutputGradient, Span<float> inputGradient, ReadOnlySpan<float> packedTransposedWeights,
+        in WinogradGeometry g, int firstTile, int endTile)
+    {
+        var length = ScratchLength(g, endTile - firstTile);
+        if (length > MaxStackScratch)
+        {
+            throw new ArgumentException($"A range of {endTile - firstTile} tiles needs {length} floats of scratch, more than the {MaxStackScratch} taken from the stack.");
+        }
+
+        Span<float> scratch = stackalloc float[length];
+        AccumulateTiles(paddedOutputGradient, inputGradient, packedTransposedWeights, scratch, g, firstTile, endTile);
+    }
+
     /// <summary>Every tile of one image, in calls of <see cref="SuggestedTilesPerCall"/> tiles.</summary>
     public static void Conv2d(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> packedBias,
         Span<float> scratch, in WinogradGeometry g)
@@ -94,20 +129,22 @@ public static class WinogradKernels
         }
     }
 
+    /// <summary>The driver; with <paramref name="accumulate"/> there is no bias (<paramref name="packedBias"/> is empty) and the result adds into the output.</summary>
     private static void ConvolveTiles<TTile>(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> packedBias,
-        Span<float> scratch, in WinogradGeometry g, int firstTile, int endTile)
+        Span<float> scratch, in WinogradGeometry g, int firstTile, int endTile, bool accumulate)
         where TTile : struct, IWinogradTile
     {
-        if (Vector512.IsHardwareAccelerated) ConvolveTiles<Block512, TTile>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile, WideBlocks);
-        else if (Vector256.IsHardwareAccelerated) ConvolveTiles<Block256, TTile>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile, 1);
-        else if (Vector128.IsHardwareAccelerated) ConvolveTiles<Block128, TTile>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile, 1);
+        if (Vector512.IsHardwareAccelerated) ConvolveTiles<Block512, TTile>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile, WideBlocks, accumulate);
+        else if (Vector256.IsHardwareAccelerated) ConvolveTiles<Block256, TTile>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile, 1, accumulate);
+        else if (Vector128.IsHardwareAccelerated) ConvolveTiles<Block128, TTile>(input, output, packedWeights, packedBias, scratch, g, firstTile, endTile, 1, accumulate);
+        else if (accumulate) ReferenceWinograd.AccumulateTiles(input, output, packedWeights, g, firstTile, endTile);
         else ReferenceWinograd.ConvolveTiles(input, output, packedWeights, packedBias, g, firstTile, endTile);
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     private static void ConvolveTiles<TBlock, TTile>(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> packedWeights, ReadOnlySpan<float> packedBias,
-        Span<float> scratch, in WinogradGeometry g, int firstTile, int endTile, int wideBlocks)
+        Span<float> scratch, in WinogradGeometry g, int firstTile, int endTile, int wideBlocks, bool accumulate)
         where TBlock : struct, IChannelBlock<TBlock>
         where TTile : struct, IWinogradTile
     {
@@ -128,7 +165,7 @@ public static class WinogradKernels
         var productLength = positions * wideBlocks * slots * Block;
         // Every access below stays inside these checked lengths.
         if (endTile > g.Tiles || firstTile < 0 || scratch.Length < ScratchLength(g, count) || input.Length < inBlocks * inPlane
-            || output.Length < outBlocks * outPlane || packedWeights.Length < positions * outBlocks * g.Channels * Block || packedBias.Length < outBlocks * Block)
+            || output.Length < outBlocks * outPlane || packedWeights.Length < positions * outBlocks * g.Channels * Block || (!accumulate && packedBias.Length < outBlocks * Block))
         {
             throw new ArgumentException("A span is shorter than the Winograd geometry needs, or the tile range is outside the image.");
         }
@@ -189,11 +226,21 @@ public static class WinogradKernels
 
             for (var member = 0; member < group; member++)
             {
-                var blockBias = TBlock.Load(ref Unsafe.Add(ref bias, (outBlock + member) * Block));
                 ref var outputPlane = ref Unsafe.Add(ref destination, (outBlock + member) * outPlane);
-                for (var slot = 0; slot < count; slot++)
+                if (accumulate)
                 {
-                    OutputTile<TBlock, TTile>(ref Unsafe.Add(ref products, (member * slots + slot) * Block), group * slotPlane, blockBias, ref outputPlane, g, firstTile + slot, ref temporary);
+                    for (var slot = 0; slot < count; slot++)
+                    {
+                        OutputTile<TBlock, TTile>(ref Unsafe.Add(ref products, (member * slots + slot) * Block), group * slotPlane, TBlock.Zero, ref outputPlane, g, firstTile + slot, ref temporary, accumulate: true);
+                    }
+                }
+                else
+                {
+                    var blockBias = TBlock.Load(ref Unsafe.Add(ref bias, (outBlock + member) * Block));
+                    for (var slot = 0; slot < count; slot++)
+                    {
+                        OutputTile<TBlock, TTile>(ref Unsafe.Add(ref products, (member * slots + slot) * Block), group * slotPlane, blockBias, ref outputPlane, g, firstTile + slot, ref temporary, accumulate: false);
+                    }
                 }
             }
 
@@ -225,8 +272,11 @@ public static class WinogradKernels
         }
     }
 
-    /// <summary>Aᵀ M A of one tile of one output block, plus bias, ReLU, and stores of the pixels inside the map.</summary>
-    private static void OutputTile<TBlock, TTile>(ref float products, int positionStride, TBlock bias, ref float plane, in WinogradGeometry g, int tile, ref float temporary)
+    /// <summary>
+    /// Aᵀ M A of one tile of one output block, plus bias, ReLU, and stores of the pixels inside the map; with
+    /// <paramref name="accumulate"/> (an input gradient: zero bias, no ReLU) added to the values already there instead.
+    /// </summary>
+    private static void OutputTile<TBlock, TTile>(ref float products, int positionStride, TBlock bias, ref float plane, in WinogradGeometry g, int tile, ref float temporary, bool accumulate)
         where TBlock : struct, IChannelBlock<TBlock>
         where TTile : struct, IWinogradTile
     {
@@ -254,13 +304,14 @@ public static class WinogradKernels
         {
             for (var column = 0; column < columns; column++)
             {
-                var value = TBlock.Add(TBlock.Load(ref Unsafe.Add(ref tileValues, (row * m + column) * Block)), bias);
+                ref var pixel = ref Unsafe.Add(ref plane, ((y0 + row) * g.OutWidth + x0 + column) * Block);
+                var value = TBlock.Add(TBlock.Load(ref Unsafe.Add(ref tileValues, (row * m + column) * Block)), accumulate ? TBlock.Load(ref pixel) : bias);
                 if (g.Relu)
                 {
                     value = TBlock.Max(value, zero);
                 }
 
-                TBlock.Store(value, ref Unsafe.Add(ref plane, ((y0 + row) * g.OutWidth + x0 + column) * Block));
+                TBlock.Store(value, ref pixel);
             }
         }
     }

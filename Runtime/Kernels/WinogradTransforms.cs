@@ -26,6 +26,15 @@ public readonly record struct WinogradGeometry(int Channels, int InHeight, int I
     public int TileColumns => (OutWidth + TileSize - 1) / TileSize;
 
     public int Tiles => TileRows * TileColumns;
+
+    /// <summary>
+    /// The transposed convolution that computes a 3x3 stride-1 convolution's input gradient: its input is the output
+    /// gradient of <paramref name="outChannels"/> channels, <paramref name="outHeight"/> × <paramref name="outWidth"/>,
+    /// bordered by 2; its output the gradient of the forward convolution's bordered input (<paramref name="inputPhysicalChannels"/>
+    /// channels, whole blocks, <paramref name="outHeight"/> + 2 rows). No ReLU: the forward ReLU masked the output gradient.
+    /// </summary>
+    public static WinogradGeometry ForInputGradient(int outChannels, int outHeight, int outWidth, int inputPhysicalChannels, int tileSize)
+        => new(outChannels, outHeight + 4, outWidth + 4, inputPhysicalChannels, tileSize, Relu: false);
 }
 
 /// <summary>

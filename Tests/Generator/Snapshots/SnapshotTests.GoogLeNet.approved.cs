@@ -1888,6 +1888,9 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     /// <summary>Floats of training memory per image: every activation kept for the backward pass, and the dropout masks.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public const int TrainingLengthPerImage = 8973360;
+    /// <summary>Floats per image of the activation gradients: the training memory's tensors, without its scratch slots and masks.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private const int __TrainingGradientLengthPerImage = 7044720;
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private global::InceptionGen.AlignedBuffer? __trainingActivations;
@@ -1910,7 +1913,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private int __transposedVersion = -1;
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private const int __TransposedWeightsLength = 6115584;
+    private const int __TransposedWeightsLength = 7653120;
 
     /// <summary>The gradient of the loss for every parameter, laid out like <see cref="Parameters"/>; filled by <see cref="Backward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{int}, int)"/>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -1969,7 +1972,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         }
 
         __trainingActivations ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);
-        __activationGradients ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);
+        __activationGradients ??= new global::InceptionGen.AlignedBuffer((long)__TrainingGradientLengthPerImage * __TrainingImagesPerPass);
         var gradients = Gradients;
         gradients.Span.Clear();
         var version = __parameters.Version;
@@ -2144,7 +2147,8 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     {
         var activations = __trainingActivations!.Span;
         var gradients = __activationGradients!.Span;
-        gradients[..(batch * TrainingLengthPerImage)].Clear();
+        // Only the tensors' gradients: the scratch slots and masks after them live in the activations.
+        gradients[..(batch * __TrainingGradientLengthPerImage)].Clear();
         var total = 0.0;
         var main = 0.0;
         var correct = 0;
@@ -2550,287 +2554,287 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 }
                 case 1: // Conv2: [192, 64, 3, 3]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, packed.Slice(4096, 110592), 192, 64, 3, default, 64);
+                    global::InceptionGen.Kernels.WinogradPacking.PackTransposedWeights(parameters.Slice(13632, 110592) /* Conv2.Weights [192, 64, 3, 3] */, packed.Slice(4096, 196608), 192, 64, 2, default, 64);
                     break;
                 }
                 case 2: // Inception3a.Branch1: [64, 192, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, packed.Slice(114688, 12288), 64, 192, 1, default, 192);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(124416, 12288) /* Inception3a.Branch1.Weights [64, 192, 1, 1] */, packed.Slice(200704, 12288), 64, 192, 1, default, 192);
                     break;
                 }
                 case 3: // Inception3a.Branch2Reduce: [96, 192, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, packed.Slice(126976, 18432), 96, 192, 1, default, 192);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(136768, 18432) /* Inception3a.Branch2Reduce.Weights [96, 192, 1, 1] */, packed.Slice(212992, 18432), 96, 192, 1, default, 192);
                     break;
                 }
                 case 4: // Inception3a.Branch2: [128, 96, 3, 3]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, packed.Slice(145408, 110592), 128, 96, 3, default, 96);
+                    global::InceptionGen.Kernels.WinogradPacking.PackTransposedWeights(parameters.Slice(155296, 110592) /* Inception3a.Branch2.Weights [128, 96, 3, 3] */, packed.Slice(231424, 196608), 128, 96, 2, default, 96);
                     break;
                 }
                 case 5: // Inception3a.Branch3Reduce: [16, 192, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, packed.Slice(256000, 3072), 16, 192, 1, default, 192);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(266016, 3072) /* Inception3a.Branch3Reduce.Weights [16, 192, 1, 1] */, packed.Slice(428032, 3072), 16, 192, 1, default, 192);
                     break;
                 }
                 case 6: // Inception3a.Branch3: [32, 16, 5, 5]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, packed.Slice(259072, 12800), 32, 16, 5, default, 16);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(269104, 12800) /* Inception3a.Branch3.Weights [32, 16, 5, 5] */, packed.Slice(431104, 12800), 32, 16, 5, default, 16);
                     break;
                 }
                 case 7: // Inception3a.Branch4Projection: [32, 192, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, packed.Slice(271872, 6144), 32, 192, 1, default, 192);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(281936, 6144) /* Inception3a.Branch4Projection.Weights [32, 192, 1, 1] */, packed.Slice(443904, 6144), 32, 192, 1, default, 192);
                     break;
                 }
                 case 8: // Inception3b.Branch1: [128, 256, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(278016, 32768), 128, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(288112, 32768) /* Inception3b.Branch1.Weights [128, 256, 1, 1] */, packed.Slice(450048, 32768), 128, 256, 1, default, 256);
                     break;
                 }
                 case 9: // Inception3b.Branch2Reduce: [128, 256, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, packed.Slice(310784, 32768), 128, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(321008, 32768) /* Inception3b.Branch2Reduce.Weights [128, 256, 1, 1] */, packed.Slice(482816, 32768), 128, 256, 1, default, 256);
                     break;
                 }
                 case 10: // Inception3b.Branch2: [192, 128, 3, 3]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, packed.Slice(343552, 221184), 192, 128, 3, default, 128);
+                    global::InceptionGen.Kernels.WinogradPacking.PackTransposedWeights(parameters.Slice(353904, 221184) /* Inception3b.Branch2.Weights [192, 128, 3, 3] */, packed.Slice(515584, 393216), 192, 128, 2, default, 128);
                     break;
                 }
                 case 11: // Inception3b.Branch3Reduce: [32, 256, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, packed.Slice(564736, 8192), 32, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(575280, 8192) /* Inception3b.Branch3Reduce.Weights [32, 256, 1, 1] */, packed.Slice(908800, 8192), 32, 256, 1, default, 256);
                     break;
                 }
                 case 12: // Inception3b.Branch3: [96, 32, 5, 5]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, packed.Slice(572928, 76800), 96, 32, 5, default, 32);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(583504, 76800) /* Inception3b.Branch3.Weights [96, 32, 5, 5] */, packed.Slice(916992, 76800), 96, 32, 5, default, 32);
                     break;
                 }
                 case 13: // Inception3b.Branch4Projection: [64, 256, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, packed.Slice(649728, 16384), 64, 256, 1, default, 256);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(660400, 16384) /* Inception3b.Branch4Projection.Weights [64, 256, 1, 1] */, packed.Slice(993792, 16384), 64, 256, 1, default, 256);
                     break;
                 }
                 case 14: // Inception4a.Branch1: [192, 480, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, packed.Slice(666112, 92160), 192, 480, 1, default, 480);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(676848, 92160) /* Inception4a.Branch1.Weights [192, 480, 1, 1] */, packed.Slice(1010176, 92160), 192, 480, 1, default, 480);
                     break;
                 }
                 case 15: // Inception4a.Branch2Reduce: [96, 480, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, packed.Slice(758272, 46080), 96, 480, 1, default, 480);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(769200, 46080) /* Inception4a.Branch2Reduce.Weights [96, 480, 1, 1] */, packed.Slice(1102336, 46080), 96, 480, 1, default, 480);
                     break;
                 }
                 case 16: // Inception4a.Branch2: [208, 96, 3, 3]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, packed.Slice(804352, 179712), 208, 96, 3, default, 96);
+                    global::InceptionGen.Kernels.WinogradPacking.PackTransposedWeights(parameters.Slice(815376, 179712) /* Inception4a.Branch2.Weights [208, 96, 3, 3] */, packed.Slice(1148416, 319488), 208, 96, 2, default, 96);
                     break;
                 }
                 case 17: // Inception4a.Branch3Reduce: [16, 480, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, packed.Slice(984064, 7680), 16, 480, 1, default, 480);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(995296, 7680) /* Inception4a.Branch3Reduce.Weights [16, 480, 1, 1] */, packed.Slice(1467904, 7680), 16, 480, 1, default, 480);
                     break;
                 }
                 case 18: // Inception4a.Branch3: [48, 16, 5, 5]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, packed.Slice(991744, 19200), 48, 16, 5, default, 16);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1002992, 19200) /* Inception4a.Branch3.Weights [48, 16, 5, 5] */, packed.Slice(1475584, 19200), 48, 16, 5, default, 16);
                     break;
                 }
                 case 19: // Inception4a.Branch4Projection: [64, 480, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, packed.Slice(1010944, 30720), 64, 480, 1, default, 480);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1022240, 30720) /* Inception4a.Branch4Projection.Weights [64, 480, 1, 1] */, packed.Slice(1494784, 30720), 64, 480, 1, default, 480);
                     break;
                 }
                 case 20: // Aux1.Conv: [128, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1053024, 65536) /* Aux1.Conv.Weights [128, 512, 1, 1] */, packed.Slice(1041664, 65536), 128, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(1053024, 65536) /* Aux1.Conv.Weights [128, 512, 1, 1] */, packed.Slice(1525504, 65536), 128, 512, 1, default, 512);
                     break;
                 }
                 case 21: // Inception4b.Branch1: [160, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, packed.Slice(1107200, 81920), 160, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4241872, 81920) /* Inception4b.Branch1.Weights [160, 512, 1, 1] */, packed.Slice(1591040, 81920), 160, 512, 1, default, 512);
                     break;
                 }
                 case 22: // Inception4b.Branch2Reduce: [112, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, packed.Slice(1189120, 57344), 112, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4323952, 57344) /* Inception4b.Branch2Reduce.Weights [112, 512, 1, 1] */, packed.Slice(1672960, 57344), 112, 512, 1, default, 512);
                     break;
                 }
                 case 23: // Inception4b.Branch2: [224, 112, 3, 3]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, packed.Slice(1246464, 225792), 224, 112, 3, default, 112);
+                    global::InceptionGen.Kernels.WinogradPacking.PackTransposedWeights(parameters.Slice(4381408, 225792) /* Inception4b.Branch2.Weights [224, 112, 3, 3] */, packed.Slice(1730304, 401408), 224, 112, 2, default, 112);
                     break;
                 }
                 case 24: // Inception4b.Branch3Reduce: [24, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1472256, 12288), 24, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4607424, 12288) /* Inception4b.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(2131712, 12288), 24, 512, 1, default, 512);
                     break;
                 }
                 case 25: // Inception4b.Branch3: [64, 24, 5, 5]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(1484544, 51200), 64, 24, 5, default, 32);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4619744, 38400) /* Inception4b.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(2144000, 51200), 64, 24, 5, default, 32);
                     break;
                 }
                 case 26: // Inception4b.Branch4Projection: [64, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(1535744, 32768), 64, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4658208, 32768) /* Inception4b.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2195200, 32768), 64, 512, 1, default, 512);
                     break;
                 }
                 case 27: // Inception4c.Branch1: [128, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, packed.Slice(1568512, 65536), 128, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4691040, 65536) /* Inception4c.Branch1.Weights [128, 512, 1, 1] */, packed.Slice(2227968, 65536), 128, 512, 1, default, 512);
                     break;
                 }
                 case 28: // Inception4c.Branch2Reduce: [128, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, packed.Slice(1634048, 65536), 128, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4756704, 65536) /* Inception4c.Branch2Reduce.Weights [128, 512, 1, 1] */, packed.Slice(2293504, 65536), 128, 512, 1, default, 512);
                     break;
                 }
                 case 29: // Inception4c.Branch2: [256, 128, 3, 3]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, packed.Slice(1699584, 294912), 256, 128, 3, default, 128);
+                    global::InceptionGen.Kernels.WinogradPacking.PackTransposedWeights(parameters.Slice(4822368, 294912) /* Inception4c.Branch2.Weights [256, 128, 3, 3] */, packed.Slice(2359040, 524288), 256, 128, 2, default, 128);
                     break;
                 }
                 case 30: // Inception4c.Branch3Reduce: [24, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(1994496, 12288), 24, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5117536, 12288) /* Inception4c.Branch3Reduce.Weights [24, 512, 1, 1] */, packed.Slice(2883328, 12288), 24, 512, 1, default, 512);
                     break;
                 }
                 case 31: // Inception4c.Branch3: [64, 24, 5, 5]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(2006784, 51200), 64, 24, 5, default, 32);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5129856, 38400) /* Inception4c.Branch3.Weights [64, 24, 5, 5] */, packed.Slice(2895616, 51200), 64, 24, 5, default, 32);
                     break;
                 }
                 case 32: // Inception4c.Branch4Projection: [64, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2057984, 32768), 64, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5168320, 32768) /* Inception4c.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2946816, 32768), 64, 512, 1, default, 512);
                     break;
                 }
                 case 33: // Inception4d.Branch1: [112, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, packed.Slice(2090752, 57344), 112, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5201152, 57344) /* Inception4d.Branch1.Weights [112, 512, 1, 1] */, packed.Slice(2979584, 57344), 112, 512, 1, default, 512);
                     break;
                 }
                 case 34: // Inception4d.Branch2Reduce: [144, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, packed.Slice(2148096, 73728), 144, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5258608, 73728) /* Inception4d.Branch2Reduce.Weights [144, 512, 1, 1] */, packed.Slice(3036928, 73728), 144, 512, 1, default, 512);
                     break;
                 }
                 case 35: // Inception4d.Branch2: [288, 144, 3, 3]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, packed.Slice(2221824, 373248), 288, 144, 3, default, 144);
+                    global::InceptionGen.Kernels.WinogradPacking.PackTransposedWeights(parameters.Slice(5332480, 373248) /* Inception4d.Branch2.Weights [288, 144, 3, 3] */, packed.Slice(3110656, 663552), 288, 144, 2, default, 144);
                     break;
                 }
                 case 36: // Inception4d.Branch3Reduce: [32, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, packed.Slice(2595072, 16384), 32, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5706016, 16384) /* Inception4d.Branch3Reduce.Weights [32, 512, 1, 1] */, packed.Slice(3774208, 16384), 32, 512, 1, default, 512);
                     break;
                 }
                 case 37: // Inception4d.Branch3: [64, 32, 5, 5]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, packed.Slice(2611456, 51200), 64, 32, 5, default, 32);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5722432, 51200) /* Inception4d.Branch3.Weights [64, 32, 5, 5] */, packed.Slice(3790592, 51200), 64, 32, 5, default, 32);
                     break;
                 }
                 case 38: // Inception4d.Branch4Projection: [64, 512, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(2662656, 32768), 64, 512, 1, default, 512);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5773696, 32768) /* Inception4d.Branch4Projection.Weights [64, 512, 1, 1] */, packed.Slice(3841792, 32768), 64, 512, 1, default, 512);
                     break;
                 }
                 case 39: // Aux2.Conv: [128, 528, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5806528, 67584) /* Aux2.Conv.Weights [128, 528, 1, 1] */, packed.Slice(2695424, 67584), 128, 528, 1, default, 528);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(5806528, 67584) /* Aux2.Conv.Weights [128, 528, 1, 1] */, packed.Slice(3874560, 67584), 128, 528, 1, default, 528);
                     break;
                 }
                 case 40: // Inception4e.Branch1: [256, 528, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, packed.Slice(2763008, 135168), 256, 528, 1, default, 528);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(8997424, 135168) /* Inception4e.Branch1.Weights [256, 528, 1, 1] */, packed.Slice(3942144, 135168), 256, 528, 1, default, 528);
                     break;
                 }
                 case 41: // Inception4e.Branch2Reduce: [160, 528, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, packed.Slice(2898176, 84480), 160, 528, 1, default, 528);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9132848, 84480) /* Inception4e.Branch2Reduce.Weights [160, 528, 1, 1] */, packed.Slice(4077312, 84480), 160, 528, 1, default, 528);
                     break;
                 }
                 case 42: // Inception4e.Branch2: [320, 160, 3, 3]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(2982656, 460800), 320, 160, 3, default, 160);
+                    global::InceptionGen.Kernels.WinogradPacking.PackTransposedWeights(parameters.Slice(9217488, 460800) /* Inception4e.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(4161792, 819200), 320, 160, 2, default, 160);
                     break;
                 }
                 case 43: // Inception4e.Branch3Reduce: [32, 528, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, packed.Slice(3443456, 16896), 32, 528, 1, default, 528);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9678608, 16896) /* Inception4e.Branch3Reduce.Weights [32, 528, 1, 1] */, packed.Slice(4980992, 16896), 32, 528, 1, default, 528);
                     break;
                 }
                 case 44: // Inception4e.Branch3: [128, 32, 5, 5]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(3460352, 102400), 128, 32, 5, default, 32);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9695536, 102400) /* Inception4e.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(4997888, 102400), 128, 32, 5, default, 32);
                     break;
                 }
                 case 45: // Inception4e.Branch4Projection: [128, 528, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, packed.Slice(3562752, 67584), 128, 528, 1, default, 528);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9798064, 67584) /* Inception4e.Branch4Projection.Weights [128, 528, 1, 1] */, packed.Slice(5100288, 67584), 128, 528, 1, default, 528);
                     break;
                 }
                 case 46: // Inception5a.Branch1: [256, 832, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, packed.Slice(3630336, 212992), 256, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(9865776, 212992) /* Inception5a.Branch1.Weights [256, 832, 1, 1] */, packed.Slice(5167872, 212992), 256, 832, 1, default, 832);
                     break;
                 }
                 case 47: // Inception5a.Branch2Reduce: [160, 832, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, packed.Slice(3843328, 133120), 160, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10079024, 133120) /* Inception5a.Branch2Reduce.Weights [160, 832, 1, 1] */, packed.Slice(5380864, 133120), 160, 832, 1, default, 832);
                     break;
                 }
                 case 48: // Inception5a.Branch2: [320, 160, 3, 3]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(3976448, 460800), 320, 160, 3, default, 160);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10212304, 460800) /* Inception5a.Branch2.Weights [320, 160, 3, 3] */, packed.Slice(5513984, 460800), 320, 160, 3, default, 160);
                     break;
                 }
                 case 49: // Inception5a.Branch3Reduce: [32, 832, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, packed.Slice(4437248, 26624), 32, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10673424, 26624) /* Inception5a.Branch3Reduce.Weights [32, 832, 1, 1] */, packed.Slice(5974784, 26624), 32, 832, 1, default, 832);
                     break;
                 }
                 case 50: // Inception5a.Branch3: [128, 32, 5, 5]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(4463872, 102400), 128, 32, 5, default, 32);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10700080, 102400) /* Inception5a.Branch3.Weights [128, 32, 5, 5] */, packed.Slice(6001408, 102400), 128, 32, 5, default, 32);
                     break;
                 }
                 case 51: // Inception5a.Branch4Projection: [128, 832, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(4566272, 106496), 128, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10802608, 106496) /* Inception5a.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(6103808, 106496), 128, 832, 1, default, 832);
                     break;
                 }
                 case 52: // Inception5b.Branch1: [384, 832, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, packed.Slice(4672768, 319488), 384, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(10909232, 319488) /* Inception5b.Branch1.Weights [384, 832, 1, 1] */, packed.Slice(6210304, 319488), 384, 832, 1, default, 832);
                     break;
                 }
                 case 53: // Inception5b.Branch2Reduce: [192, 832, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, packed.Slice(4992256, 159744), 192, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(11229104, 159744) /* Inception5b.Branch2Reduce.Weights [192, 832, 1, 1] */, packed.Slice(6529792, 159744), 192, 832, 1, default, 832);
                     break;
                 }
                 case 54: // Inception5b.Branch2: [384, 192, 3, 3]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, packed.Slice(5152000, 663552), 384, 192, 3, default, 192);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(11389040, 663552) /* Inception5b.Branch2.Weights [384, 192, 3, 3] */, packed.Slice(6689536, 663552), 384, 192, 3, default, 192);
                     break;
                 }
                 case 55: // Inception5b.Branch3Reduce: [48, 832, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, packed.Slice(5815552, 39936), 48, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12052976, 39936) /* Inception5b.Branch3Reduce.Weights [48, 832, 1, 1] */, packed.Slice(7353088, 39936), 48, 832, 1, default, 832);
                     break;
                 }
                 case 56: // Inception5b.Branch3: [128, 48, 5, 5]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, packed.Slice(5855488, 153600), 128, 48, 5, default, 48);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12092960, 153600) /* Inception5b.Branch3.Weights [128, 48, 5, 5] */, packed.Slice(7393024, 153600), 128, 48, 5, default, 48);
                     break;
                 }
                 case 57: // Inception5b.Branch4Projection: [128, 832, 1, 1]
                 {
-                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(6009088, 106496), 128, 832, 1, default, 832);
+                    global::InceptionGen.Kernels.WeightPacking.PackTransposedConvolution(parameters.Slice(12246688, 106496) /* Inception5b.Branch4Projection.Weights [128, 832, 1, 1] */, packed.Slice(7546624, 106496), 128, 832, 1, default, 832);
                     break;
                 }
                 default: throw new global::System.ArgumentOutOfRangeException(nameof(begin));
@@ -3699,11 +3703,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
                 global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */, gradients.Slice(2251328 * batch + image * 602112, 602112) /* conv2 192x56x56 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Conv2<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Conv2<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Conv2<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
+                __WinogradInputGradient_Conv2(image, batch);
             }
         }
         else
@@ -3716,55 +3716,26 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         }
     }
 
-    // Conv2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of conv2_reduce_padded.
+    // Conv2: input gradient by Winograd F(2x2,3x3), the flipped, transposed weights over the output gradient padded by 2, adding into the gradient of conv2_reduce_padded;
+    // 841 tiles per image in ranges of 18. The planner's cost per image (multiply-add equivalents): direct 372031488, F(2,3) 305834496, F(4,3) none (scratch too large).
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Conv2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __WinogradInputGradient_Conv2(int image, int batch)
     {
         var activations = __trainingActivations!.Span;
         var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
         var scratch = activations.Slice(7044720 * batch + image * 691200, 691200);
         for (var block = 0; block < 12; block++)
         {
             global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(2251328 * batch + image * 602112 + block * 50176, 50176), scratch.Slice(block * 57600, 57600), 56, 56, 2);
         }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 2853440 * batch + image * 215296);
-        if (TBlock.RegistersPerBlock == 1)
+        var inputGradient = gradients.Slice(2853440 * batch + image * 215296, 215296);
+        var transformedWeights = __transposedWeights!.Span.Slice(4096, 196608);
+        for (var range = 0; range < 47; range++)
         {
-            for (var group = 0; group < 1; group++)
-            {
-                for (var row = 0; row < 58; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 960);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 215296 + row * 928);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4096 + group * 110592);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 9; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 192, 57600, 960, 27648, 53824, relu: false, accumulate: true);
-                    }
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 864), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 864), 192, 57600, 960, 27648, 53824, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 4; group++)
-            {
-                for (var row = 0; row < 58; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 960);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 53824 + row * 928);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4096 + group * 27648);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 9; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 192, 57600, 960, 27648, 53824, relu: false, accumulate: true);
-                    }
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 864), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 864), 192, 57600, 960, 27648, 53824, relu: false, accumulate: true);
-                }
-            }
+            var firstTile = range * 18;
+            global::InceptionGen.Kernels.WinogradKernels.AccumulateTiles(scratch, inputGradient, transformedWeights,
+                global::InceptionGen.Kernels.WinogradGeometry.ForInputGradient(192, 56, 56, 64, 2),
+                firstTile, global::System.Math.Min(firstTile + 18, 841));
         }
     }
 
@@ -4042,7 +4013,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 25088 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 114688 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 200704 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -4059,7 +4030,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 12544 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 114688 + group * 1024);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 200704 + group * 1024);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 4; tile++)
                     {
@@ -4241,7 +4212,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 25088 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 126976 + group * 3072);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 212992 + group * 3072);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -4258,7 +4229,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 12544 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 126976 + group * 1536);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 212992 + group * 1536);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 4; tile++)
                     {
@@ -4398,11 +4369,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
                 global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(3821376 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */, gradients.Slice(3821376 * batch + image * 200704 + 50176, 100352) /* inception3a 256x28x28 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception3a_Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception3a_Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception3a_Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
+                __WinogradInputGradient_Inception3a_Branch2(image, batch);
             }
         }
         else
@@ -4415,54 +4382,26 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         }
     }
 
-    // Inception3a.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception3a_branch2_reduce_padded.
+    // Inception3a.Branch2: input gradient by Winograd F(2x2,3x3), the flipped, transposed weights over the output gradient padded by 2, adding into the gradient of inception3a_branch2_reduce_padded;
+    // 225 tiles per image in ranges of 30. The planner's cost per image (multiply-add equivalents): direct 99532800, F(2,3) 80603904, F(4,3) none (scratch too large).
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception3a_Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __WinogradInputGradient_Inception3a_Branch2(int image, int batch)
     {
         var activations = __trainingActivations!.Span;
         var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
         var scratch = activations.Slice(7735920 * batch + image * 131072, 131072);
         for (var block = 0; block < 8; block++)
         {
             global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(3821376 * batch + image * 200704 + 50176 + block * 12544, 12544), scratch.Slice(block * 16384, 16384), 28, 28, 2);
         }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4097344 * batch + image * 86400);
-        if (TBlock.RegistersPerBlock == 1)
+        var inputGradient = gradients.Slice(4097344 * batch + image * 86400, 86400);
+        var transformedWeights = __transposedWeights!.Span.Slice(231424, 196608);
+        for (var range = 0; range < 8; range++)
         {
-            for (var group = 0; group < 2; group++)
-            {
-                for (var row = 0; row < 30; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 512);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 43200 + row * 480);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 145408 + group * 55296);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 3; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution3x8Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 128), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 128), 128, 16384, 512, 18432, 14400, relu: false, accumulate: true);
-                    }
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution3x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 384), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 384), 128, 16384, 512, 18432, 14400, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 6; group++)
-            {
-                for (var row = 0; row < 30; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 512);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 14400 + row * 480);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 145408 + group * 18432);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 5; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 128, 16384, 512, 18432, 14400, relu: false, accumulate: true);
-                    }
-                }
-            }
+            var firstTile = range * 30;
+            global::InceptionGen.Kernels.WinogradKernels.AccumulateTiles(scratch, inputGradient, transformedWeights,
+                global::InceptionGen.Kernels.WinogradGeometry.ForInputGradient(128, 28, 28, 96, 2),
+                firstTile, global::System.Math.Min(firstTile + 30, 225));
         }
     }
 
@@ -4633,7 +4572,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 25088 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 256000 + group * 512);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 428032 + group * 512);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -4650,7 +4589,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 12544 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 256000 + group * 256);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 428032 + group * 256);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 4; tile++)
                     {
@@ -4872,7 +4811,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 576);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 16384 + row * 512);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 259072 + group * 12800);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 431104 + group * 12800);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -4889,7 +4828,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 576);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 16384 + row * 512);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 259072 + group * 12800);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 431104 + group * 12800);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 5; tile++)
                     {
@@ -5118,7 +5057,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 25088 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 271872 + group * 1024);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 443904 + group * 1024);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -5135,7 +5074,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 12544 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 271872 + group * 512);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 443904 + group * 512);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 4; tile++)
                     {
@@ -5321,7 +5260,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 25088 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 278016 + group * 4096);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 450048 + group * 4096);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -5338,7 +5277,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 12544 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 278016 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 450048 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 4; tile++)
                     {
@@ -5520,7 +5459,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 25088 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 310784 + group * 4096);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 482816 + group * 4096);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -5537,7 +5476,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 12544 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 310784 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 482816 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 4; tile++)
                     {
@@ -5720,11 +5659,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
                 global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(4363200 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */, gradients.Slice(4363200 * batch + image * 376320 + 100352, 150528) /* inception3b 480x28x28 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception3b_Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception3b_Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception3b_Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
+                __WinogradInputGradient_Inception3b_Branch2(image, batch);
             }
         }
         else
@@ -5737,53 +5672,26 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         }
     }
 
-    // Inception3b.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception3b_branch2_reduce_padded.
+    // Inception3b.Branch2: input gradient by Winograd F(2x2,3x3), the flipped, transposed weights over the output gradient padded by 2, adding into the gradient of inception3b_branch2_reduce_padded;
+    // 225 tiles per image in ranges of 18. The planner's cost per image (multiply-add equivalents): direct 199065600, F(2,3) 160754688, F(4,3) none (scratch too large).
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception3b_Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __WinogradInputGradient_Inception3b_Branch2(int image, int batch)
     {
         var activations = __trainingActivations!.Span;
         var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
         var scratch = activations.Slice(7908464 * batch + image * 196608, 196608);
         for (var block = 0; block < 12; block++)
         {
             global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(4363200 * batch + image * 376320 + 100352 + block * 12544, 12544), scratch.Slice(block * 16384, 16384), 28, 28, 2);
         }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 4839872 * batch + image * 115200);
-        if (TBlock.RegistersPerBlock == 1)
+        var inputGradient = gradients.Slice(4839872 * batch + image * 115200, 115200);
+        var transformedWeights = __transposedWeights!.Span.Slice(515584, 393216);
+        for (var range = 0; range < 13; range++)
         {
-            for (var group = 0; group < 2; group++)
-            {
-                for (var row = 0; row < 30; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 512);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 57600 + row * 480);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 343552 + group * 110592);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 5; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 192, 16384, 512, 27648, 14400, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 8; group++)
-            {
-                for (var row = 0; row < 30; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 512);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 14400 + row * 480);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 343552 + group * 27648);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 5; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 192, 16384, 512, 27648, 14400, relu: false, accumulate: true);
-                    }
-                }
-            }
+            var firstTile = range * 18;
+            global::InceptionGen.Kernels.WinogradKernels.AccumulateTiles(scratch, inputGradient, transformedWeights,
+                global::InceptionGen.Kernels.WinogradGeometry.ForInputGradient(192, 28, 28, 128, 2),
+                firstTile, global::System.Math.Min(firstTile + 18, 225));
         }
     }
 
@@ -5957,7 +5865,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 25088 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 564736 + group * 1024);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 908800 + group * 1024);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -5974,7 +5882,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 12544 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 564736 + group * 512);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 908800 + group * 512);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 4; tile++)
                     {
@@ -6196,7 +6104,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 576);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 32768 + row * 512);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 572928 + group * 76800);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 916992 + group * 76800);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -6214,7 +6122,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 576);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 16384 + row * 512);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 572928 + group * 38400);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 916992 + group * 38400);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 5; tile++)
                     {
@@ -6443,7 +6351,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 25088 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 649728 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 993792 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -6460,7 +6368,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 448);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 12544 + row * 448);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 649728 + group * 1024);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 993792 + group * 1024);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 4; tile++)
                     {
@@ -6694,7 +6602,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 666112 + group * 6144);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1010176 + group * 6144);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 192, 3136, 224, 3072, 3136, relu: false, accumulate: true);
                 }
@@ -6708,7 +6616,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 666112 + group * 3072);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1010176 + group * 3072);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -6887,7 +6795,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 758272 + group * 3072);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1102336 + group * 3072);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 96, 3136, 224, 1536, 3136, relu: false, accumulate: true);
                 }
@@ -6901,7 +6809,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 758272 + group * 1536);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1102336 + group * 1536);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -7081,11 +6989,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
                 global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5307712 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */, gradients.Slice(5307712 * batch + image * 100352 + 37632, 40768) /* inception4a 512x14x14 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception4a_Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception4a_Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception4a_Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
+                __WinogradInputGradient_Inception4a_Branch2(image, batch);
             }
         }
         else
@@ -7098,54 +7002,26 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         }
     }
 
-    // Inception4a.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception4a_branch2_reduce_padded.
+    // Inception4a.Branch2: input gradient by Winograd F(2x2,3x3), the flipped, transposed weights over the output gradient padded by 2, adding into the gradient of inception4a_branch2_reduce_padded;
+    // 64 tiles per image in ranges of 18. The planner's cost per image (multiply-add equivalents): direct 46006272, F(2,3) 38141952, F(4,3) none (scratch too large).
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception4a_Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __WinogradInputGradient_Inception4a_Branch2(int image, int batch)
     {
         var activations = __trainingActivations!.Span;
         var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
         var scratch = activations.Slice(8229488 * batch + image * 67392, 67392);
         for (var block = 0; block < 13; block++)
         {
             global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(5307712 * batch + image * 100352 + 37632 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
         }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5426880 * batch + image * 24576);
-        if (TBlock.RegistersPerBlock == 1)
+        var inputGradient = gradients.Slice(5426880 * batch + image * 24576, 24576);
+        var transformedWeights = __transposedWeights!.Span.Slice(1148416, 319488);
+        for (var range = 0; range < 4; range++)
         {
-            for (var group = 0; group < 2; group++)
-            {
-                for (var row = 0; row < 16; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 288);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 12288 + row * 256);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 804352 + group * 89856);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution3x8Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 128), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 128), 208, 5184, 288, 29952, 4096, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 6; group++)
-            {
-                for (var row = 0; row < 16; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 288);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 4096 + row * 256);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 804352 + group * 29952);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 208, 5184, 288, 29952, 4096, relu: false, accumulate: true);
-                    }
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 208, 5184, 288, 29952, 4096, relu: false, accumulate: true);
-                }
-            }
+            var firstTile = range * 18;
+            global::InceptionGen.Kernels.WinogradKernels.AccumulateTiles(scratch, inputGradient, transformedWeights,
+                global::InceptionGen.Kernels.WinogradGeometry.ForInputGradient(208, 14, 14, 96, 2),
+                firstTile, global::System.Math.Min(firstTile + 18, 64));
         }
     }
 
@@ -7316,7 +7192,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 984064 + group * 512);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1467904 + group * 512);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 16, 3136, 224, 256, 3136, relu: false, accumulate: true);
                 }
@@ -7330,7 +7206,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 984064 + group * 256);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1467904 + group * 256);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -7552,7 +7428,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 352);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 991744 + group * 19200);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1475584 + group * 19200);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x18Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 48, 7744, 352, 19200, 5184, relu: false, accumulate: true);
                 }
@@ -7566,7 +7442,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 352);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 991744 + group * 19200);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1475584 + group * 19200);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 3; tile++)
                     {
@@ -7791,7 +7667,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1010944 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1494784 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 64, 3136, 224, 1024, 3136, relu: false, accumulate: true);
                 }
@@ -7805,7 +7681,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1010944 + group * 1024);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1494784 + group * 1024);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -8031,7 +7907,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1024 + row * 64);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1041664 + group * 8192);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1525504 + group * 8192);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 256, 64, 2048, 256, relu: false, accumulate: true);
                 }
@@ -8045,7 +7921,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 256 + row * 64);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1041664 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1525504 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 256, 64, 2048, 256, relu: false, accumulate: true);
                 }
@@ -8370,7 +8246,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1107200 + group * 5120);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1591040 + group * 5120);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 160, 3136, 224, 2560, 3136, relu: false, accumulate: true);
                 }
@@ -8384,7 +8260,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1107200 + group * 2560);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1591040 + group * 2560);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -8563,7 +8439,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1189120 + group * 3584);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1672960 + group * 3584);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 112, 3136, 224, 1792, 3136, relu: false, accumulate: true);
                 }
@@ -8577,7 +8453,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1189120 + group * 1792);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1672960 + group * 1792);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -8757,11 +8633,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
                 global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5569200 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */, gradients.Slice(5569200 * batch + image * 100352 + 31360, 43904) /* inception4b 512x14x14 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception4b_Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception4b_Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception4b_Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
+                __WinogradInputGradient_Inception4b_Branch2(image, batch);
             }
         }
         else
@@ -8774,51 +8646,26 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         }
     }
 
-    // Inception4b.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception4b_branch2_reduce_padded.
+    // Inception4b.Branch2: input gradient by Winograd F(2x2,3x3), the flipped, transposed weights over the output gradient padded by 2, adding into the gradient of inception4b_branch2_reduce_padded;
+    // 64 tiles per image in ranges of 18. The planner's cost per image (multiply-add equivalents): direct 57802752, F(2,3) 47652864, F(4,3) none (scratch too large).
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception4b_Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __WinogradInputGradient_Inception4b_Branch2(int image, int batch)
     {
         var activations = __trainingActivations!.Span;
         var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
         var scratch = activations.Slice(8320112 * batch + image * 72576, 72576);
         for (var block = 0; block < 14; block++)
         {
             global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(5569200 * batch + image * 100352 + 31360 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
         }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5691504 * batch + image * 28672);
-        if (TBlock.RegistersPerBlock == 1)
+        var inputGradient = gradients.Slice(5691504 * batch + image * 28672, 28672);
+        var transformedWeights = __transposedWeights!.Span.Slice(1730304, 401408);
+        for (var range = 0; range < 4; range++)
         {
-            for (var group = 0; group < 7; group++)
-            {
-                for (var row = 0; row < 16; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 288);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 4096 + row * 256);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1246464 + group * 32256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x16Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 224, 5184, 288, 32256, 4096, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 7; group++)
-            {
-                for (var row = 0; row < 16; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 288);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 4096 + row * 256);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1246464 + group * 32256);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 224, 5184, 288, 32256, 4096, relu: false, accumulate: true);
-                    }
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 224, 5184, 288, 32256, 4096, relu: false, accumulate: true);
-                }
-            }
+            var firstTile = range * 18;
+            global::InceptionGen.Kernels.WinogradKernels.AccumulateTiles(scratch, inputGradient, transformedWeights,
+                global::InceptionGen.Kernels.WinogradGeometry.ForInputGradient(224, 14, 14, 112, 2),
+                firstTile, global::System.Math.Min(firstTile + 18, 64));
         }
     }
 
@@ -8989,7 +8836,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1472256 + group * 768);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2131712 + group * 768);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 24, 3136, 224, 384, 3136, relu: false, accumulate: true);
                 }
@@ -9003,7 +8850,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1472256 + group * 384);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2131712 + group * 384);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -9222,7 +9069,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 352);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 10368 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1484544 + group * 51200);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2144000 + group * 51200);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -9239,7 +9086,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 352);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1484544 + group * 25600);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2144000 + group * 25600);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 3; tile++)
                     {
@@ -9464,7 +9311,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1535744 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2195200 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 64, 3136, 224, 1024, 3136, relu: false, accumulate: true);
                 }
@@ -9478,7 +9325,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1535744 + group * 1024);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2195200 + group * 1024);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -9661,7 +9508,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1568512 + group * 4096);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2227968 + group * 4096);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 3136, 224, 2048, 3136, relu: false, accumulate: true);
                 }
@@ -9675,7 +9522,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1568512 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2227968 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -9854,7 +9701,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1634048 + group * 4096);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2293504 + group * 4096);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 3136, 224, 2048, 3136, relu: false, accumulate: true);
                 }
@@ -9868,7 +9715,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1634048 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2293504 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -10048,11 +9895,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
                 global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(5837168 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */, gradients.Slice(5837168 * batch + image * 100352 + 25088, 50176) /* inception4c 512x14x14 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception4c_Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception4c_Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception4c_Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
+                __WinogradInputGradient_Inception4c_Branch2(image, batch);
             }
         }
         else
@@ -10065,55 +9908,26 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         }
     }
 
-    // Inception4c.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception4c_branch2_reduce_padded.
+    // Inception4c.Branch2: input gradient by Winograd F(2x2,3x3), the flipped, transposed weights over the output gradient padded by 2, adding into the gradient of inception4c_branch2_reduce_padded;
+    // 64 tiles per image in ranges of 12. The planner's cost per image (multiply-add equivalents): direct 75497472, F(2,3) 62980096, F(4,3) none (scratch too large).
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception4c_Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __WinogradInputGradient_Inception4c_Branch2(int image, int batch)
     {
         var activations = __trainingActivations!.Span;
         var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
         var scratch = activations.Slice(8423664 * batch + image * 82944, 82944);
         for (var block = 0; block < 16; block++)
         {
             global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(5837168 * batch + image * 100352 + 25088 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
         }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 5962608 * batch + image * 32768);
-        if (TBlock.RegistersPerBlock == 1)
+        var inputGradient = gradients.Slice(5962608 * batch + image * 32768, 32768);
+        var transformedWeights = __transposedWeights!.Span.Slice(2359040, 524288);
+        for (var range = 0; range < 6; range++)
         {
-            for (var group = 0; group < 2; group++)
-            {
-                for (var row = 0; row < 16; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 288);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 16384 + row * 256);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1699584 + group * 147456);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 5184, 288, 36864, 4096, relu: false, accumulate: true);
-                    }
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 256, 5184, 288, 36864, 4096, relu: false, accumulate: true);
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 8; group++)
-            {
-                for (var row = 0; row < 16; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 288);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 4096 + row * 256);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1699584 + group * 36864);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 256, 5184, 288, 36864, 4096, relu: false, accumulate: true);
-                    }
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 256, 5184, 288, 36864, 4096, relu: false, accumulate: true);
-                }
-            }
+            var firstTile = range * 12;
+            global::InceptionGen.Kernels.WinogradKernels.AccumulateTiles(scratch, inputGradient, transformedWeights,
+                global::InceptionGen.Kernels.WinogradGeometry.ForInputGradient(256, 14, 14, 128, 2),
+                firstTile, global::System.Math.Min(firstTile + 12, 64));
         }
     }
 
@@ -10284,7 +10098,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1994496 + group * 768);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2883328 + group * 768);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 24, 3136, 224, 384, 3136, relu: false, accumulate: true);
                 }
@@ -10298,7 +10112,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 1994496 + group * 384);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2883328 + group * 384);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -10517,7 +10331,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 352);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 10368 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2006784 + group * 51200);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2895616 + group * 51200);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -10534,7 +10348,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 352);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2006784 + group * 25600);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2895616 + group * 25600);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 3; tile++)
                     {
@@ -10759,7 +10573,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2057984 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2946816 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 64, 3136, 224, 1024, 3136, relu: false, accumulate: true);
                 }
@@ -10773,7 +10587,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2057984 + group * 1024);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2946816 + group * 1024);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -10956,7 +10770,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2090752 + group * 3584);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2979584 + group * 3584);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 112, 3136, 224, 1792, 3136, relu: false, accumulate: true);
                 }
@@ -10970,7 +10784,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2090752 + group * 1792);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2979584 + group * 1792);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -11152,7 +10966,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2148096 + group * 4608);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3036928 + group * 4608);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 144, 3136, 224, 2304, 3136, relu: false, accumulate: true);
                 }
@@ -11166,7 +10980,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2148096 + group * 2304);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3036928 + group * 2304);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -11346,11 +11160,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
                 global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6112368 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */, gradients.Slice(6112368 * batch + image * 103488 + 21952, 56448) /* inception4d 528x14x14 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception4d_Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception4d_Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception4d_Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
+                __WinogradInputGradient_Inception4d_Branch2(image, batch);
             }
         }
         else
@@ -11363,54 +11173,26 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         }
     }
 
-    // Inception4d.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception4d_branch2_reduce_padded.
+    // Inception4d.Branch2: input gradient by Winograd F(2x2,3x3), the flipped, transposed weights over the output gradient padded by 2, adding into the gradient of inception4d_branch2_reduce_padded;
+    // 64 tiles per image in ranges of 12. The planner's cost per image (multiply-add equivalents): direct 95551488, F(2,3) 79405056, F(4,3) none (scratch too large).
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception4d_Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __WinogradInputGradient_Inception4d_Branch2(int image, int batch)
     {
         var activations = __trainingActivations!.Span;
         var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
         var scratch = activations.Slice(8537584 * batch + image * 93312, 93312);
         for (var block = 0; block < 18; block++)
         {
             global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6112368 * batch + image * 103488 + 21952 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
         }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6244080 * batch + image * 36864);
-        if (TBlock.RegistersPerBlock == 1)
+        var inputGradient = gradients.Slice(6244080 * batch + image * 36864, 36864);
+        var transformedWeights = __transposedWeights!.Span.Slice(3110656, 663552);
+        for (var range = 0; range < 6; range++)
         {
-            for (var group = 0; group < 3; group++)
-            {
-                for (var row = 0; row < 16; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 288);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 12288 + row * 256);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2221824 + group * 124416);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution3x8Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 128), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 128), 288, 5184, 288, 41472, 4096, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 9; group++)
-            {
-                for (var row = 0; row < 16; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 288);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 4096 + row * 256);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2221824 + group * 41472);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 288, 5184, 288, 41472, 4096, relu: false, accumulate: true);
-                    }
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 288, 5184, 288, 41472, 4096, relu: false, accumulate: true);
-                }
-            }
+            var firstTile = range * 12;
+            global::InceptionGen.Kernels.WinogradKernels.AccumulateTiles(scratch, inputGradient, transformedWeights,
+                global::InceptionGen.Kernels.WinogradGeometry.ForInputGradient(288, 14, 14, 144, 2),
+                firstTile, global::System.Math.Min(firstTile + 12, 64));
         }
     }
 
@@ -11581,7 +11363,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2595072 + group * 1024);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3774208 + group * 1024);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 3136, 224, 512, 3136, relu: false, accumulate: true);
                 }
@@ -11595,7 +11377,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2595072 + group * 512);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3774208 + group * 512);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -11814,7 +11596,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 352);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 10368 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2611456 + group * 51200);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3790592 + group * 51200);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -11831,7 +11613,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 352);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2611456 + group * 25600);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3790592 + group * 25600);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 3; tile++)
                     {
@@ -12056,7 +11838,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 6272 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2662656 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3841792 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x14Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 64, 3136, 224, 1024, 3136, relu: false, accumulate: true);
                 }
@@ -12070,7 +11852,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2662656 + group * 1024);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3841792 + group * 1024);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -12296,7 +12078,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 768 + row * 64);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2695424 + group * 6144);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3874560 + group * 6144);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution3x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 256, 64, 2048, 256, relu: false, accumulate: true);
                 }
@@ -12310,7 +12092,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 64);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 256 + row * 64);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2695424 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3874560 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 256, 64, 2048, 256, relu: false, accumulate: true);
                 }
@@ -12635,7 +12417,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 9408 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2763008 + group * 12288);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3942144 + group * 12288);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -12652,7 +12434,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2763008 + group * 4096);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3942144 + group * 4096);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -12831,7 +12613,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 9408 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2898176 + group * 7680);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4077312 + group * 7680);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -12848,7 +12630,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2898176 + group * 2560);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4077312 + group * 2560);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -13028,11 +12810,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
                 global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(6413536 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */, gradients.Slice(6413536 * batch + image * 163072 + 50176, 62720) /* inception4e 832x14x14 */);
-                {
-                    if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) __TransposedConvolve_Inception4e_Branch2<global::InceptionGen.Kernels.Block512>(image, batch);
-                    else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) __TransposedConvolve_Inception4e_Branch2<global::InceptionGen.Kernels.Block256>(image, batch);
-                    else __TransposedConvolve_Inception4e_Branch2<global::InceptionGen.Kernels.Block128>(image, batch);
-                }
+                __WinogradInputGradient_Inception4e_Branch2(image, batch);
             }
         }
         else
@@ -13045,54 +12823,26 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         }
     }
 
-    // Inception4e.Branch2: input gradient as a transposed convolution over the output gradient padded by 2, adding into the gradient of inception4e_branch2_reduce_padded.
+    // Inception4e.Branch2: input gradient by Winograd F(2x2,3x3), the flipped, transposed weights over the output gradient padded by 2, adding into the gradient of inception4e_branch2_reduce_padded;
+    // 64 tiles per image in ranges of 12. The planner's cost per image (multiply-add equivalents): direct 117964800, F(2,3) 97730560, F(4,3) none (scratch too large).
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
-    private void __TransposedConvolve_Inception4e_Branch2<TBlock>(int image, int batch) where TBlock : struct, global::InceptionGen.Kernels.IChannelBlock<TBlock>
+    private void __WinogradInputGradient_Inception4e_Branch2(int image, int batch)
     {
         var activations = __trainingActivations!.Span;
         var gradients = __activationGradients!.Span;
-        ref var packed = ref __transposedWeights!.First;
         var scratch = activations.Slice(8661872 * batch + image * 103680, 103680);
         for (var block = 0; block < 20; block++)
         {
             global::InceptionGen.Kernels.BlockedKernels.PadBlock(gradients.Slice(6413536 * batch + image * 163072 + 50176 + block * 3136, 3136), scratch.Slice(block * 5184, 5184), 14, 14, 2);
         }
-        ref var start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
-        ref var inputGradient = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradients), 6607968 * batch + image * 40960);
-        if (TBlock.RegistersPerBlock == 1)
+        var inputGradient = gradients.Slice(6607968 * batch + image * 40960, 40960);
+        var transformedWeights = __transposedWeights!.Span.Slice(4161792, 819200);
+        for (var range = 0; range < 6; range++)
         {
-            for (var group = 0; group < 5; group++)
-            {
-                for (var row = 0; row < 16; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 288);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 8192 + row * 256);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2982656 + group * 92160);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x8Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 128), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 128), 320, 5184, 288, 46080, 4096, relu: false, accumulate: true);
-                    }
-                }
-            }
-        }
-        else
-        {
-            for (var group = 0; group < 10; group++)
-            {
-                for (var row = 0; row < 16; row++)
-                {
-                    ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 288);
-                    ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 4096 + row * 256);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 2982656 + group * 46080);
-                    ref var bias = ref weights; // unused: the tile adds to the gradient already there
-                    for (var tile = 0; tile < 2; tile++)
-                    {
-                        global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, tile * 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, tile * 96), 320, 5184, 288, 46080, 4096, relu: false, accumulate: true);
-                    }
-                    global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 192), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 192), 320, 5184, 288, 46080, 4096, relu: false, accumulate: true);
-                }
-            }
+            var firstTile = range * 12;
+            global::InceptionGen.Kernels.WinogradKernels.AccumulateTiles(scratch, inputGradient, transformedWeights,
+                global::InceptionGen.Kernels.WinogradGeometry.ForInputGradient(320, 14, 14, 160, 2),
+                firstTile, global::System.Math.Min(firstTile + 12, 64));
         }
     }
 
@@ -13263,7 +13013,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 9408 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3443456 + group * 1536);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4980992 + group * 1536);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -13280,7 +13030,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3443456 + group * 512);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4980992 + group * 512);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -13499,7 +13249,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 352);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 10368 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3460352 + group * 102400);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4997888 + group * 102400);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -13516,7 +13266,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 352);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5184 + row * 288);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3460352 + group * 51200);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4997888 + group * 51200);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 3; tile++)
                     {
@@ -13741,7 +13491,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 9408 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3562752 + group * 6144);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5100288 + group * 6144);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -13758,7 +13508,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 224);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 224);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3562752 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5100288 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     for (var tile = 0; tile < 2; tile++)
                     {
@@ -13990,7 +13740,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3630336 + group * 16384);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5167872 + group * 16384);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 256, 784, 112, 4096, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 256, 784, 112, 4096, 784, relu: false, accumulate: true);
@@ -14005,7 +13755,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 784 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3630336 + group * 4096);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5167872 + group * 4096);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 256, 784, 112, 4096, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 256, 784, 112, 4096, 784, relu: false, accumulate: true);
@@ -14178,7 +13928,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3843328 + group * 10240);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5380864 + group * 10240);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 160, 784, 112, 2560, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 160, 784, 112, 2560, 784, relu: false, accumulate: true);
@@ -14193,7 +13943,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 784 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3843328 + group * 2560);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5380864 + group * 2560);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 160, 784, 112, 2560, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 160, 784, 112, 2560, 784, relu: false, accumulate: true);
@@ -14407,7 +14157,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 176);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 2592 + row * 144);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3976448 + group * 92160);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5513984 + group * 92160);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x9Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 320, 1936, 176, 46080, 1296, relu: false, accumulate: true);
                 }
@@ -14421,7 +14171,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 176);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1296 + row * 144);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 3976448 + group * 46080);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5513984 + group * 46080);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x5Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 320, 1936, 176, 46080, 1296, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80), 320, 1936, 176, 46080, 1296, relu: false, accumulate: true);
@@ -14594,7 +14344,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4437248 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5974784 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 784, 112, 512, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 32, 784, 112, 512, 784, relu: false, accumulate: true);
@@ -14609,7 +14359,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 784 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4437248 + group * 512);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5974784 + group * 512);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 32, 784, 112, 512, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 32, 784, 112, 512, 784, relu: false, accumulate: true);
@@ -14823,7 +14573,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 240);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3872 + row * 176);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4463872 + group * 102400);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6001408 + group * 102400);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution2x11Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 3600, 240, 51200, 1936, relu: false, accumulate: true);
                 }
@@ -14837,7 +14587,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 240);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1936 + row * 176);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4463872 + group * 51200);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6001408 + group * 51200);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 3600, 240, 51200, 1936, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x5Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96), 128, 3600, 240, 51200, 1936, relu: false, accumulate: true);
@@ -15058,7 +14808,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4566272 + group * 8192);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6103808 + group * 8192);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 784, 112, 2048, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 128, 784, 112, 2048, 784, relu: false, accumulate: true);
@@ -15073,7 +14823,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 784 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4566272 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6103808 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 784, 112, 2048, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 128, 784, 112, 2048, 784, relu: false, accumulate: true);
@@ -15250,7 +15000,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4672768 + group * 24576);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6210304 + group * 24576);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 384, 784, 112, 6144, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 384, 784, 112, 6144, 784, relu: false, accumulate: true);
@@ -15265,7 +15015,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 784 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4672768 + group * 6144);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6210304 + group * 6144);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 384, 784, 112, 6144, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 384, 784, 112, 6144, 784, relu: false, accumulate: true);
@@ -15438,7 +15188,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4992256 + group * 12288);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6529792 + group * 12288);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 192, 784, 112, 3072, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 192, 784, 112, 3072, 784, relu: false, accumulate: true);
@@ -15453,7 +15203,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 784 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 4992256 + group * 3072);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6529792 + group * 3072);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 192, 784, 112, 3072, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 192, 784, 112, 3072, 784, relu: false, accumulate: true);
@@ -15666,7 +15416,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 176);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3888 + row * 144);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5152000 + group * 165888);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6689536 + group * 165888);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution3x9Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 384, 1936, 176, 55296, 1296, relu: false, accumulate: true);
                 }
@@ -15680,7 +15430,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 176);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1296 + row * 144);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5152000 + group * 55296);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6689536 + group * 55296);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x5Kernel3Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 384, 1936, 176, 55296, 1296, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel3Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 80), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 80), 384, 1936, 176, 55296, 1296, relu: false, accumulate: true);
@@ -15853,7 +15603,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5815552 + group * 3072);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7353088 + group * 3072);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 48, 784, 112, 768, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 48, 784, 112, 768, 784, relu: false, accumulate: true);
@@ -15868,7 +15618,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 784 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5815552 + group * 768);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7353088 + group * 768);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 48, 784, 112, 768, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 48, 784, 112, 768, 784, relu: false, accumulate: true);
@@ -16082,7 +15832,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 240);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 5808 + row * 176);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5855488 + group * 153600);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7393024 + group * 153600);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution3x6Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 3600, 240, 51200, 1936, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution3x5Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96), 128, 3600, 240, 51200, 1936, relu: false, accumulate: true);
@@ -16097,7 +15847,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 240);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 1936 + row * 176);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 5855488 + group * 51200);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7393024 + group * 51200);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x6Kernel5Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 3600, 240, 51200, 1936, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x5Kernel5Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 96), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 96), 128, 3600, 240, 51200, 1936, relu: false, accumulate: true);
@@ -16318,7 +16068,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 3136 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6009088 + group * 8192);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7546624 + group * 8192);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 784, 112, 2048, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution4x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 128, 784, 112, 2048, 784, relu: false, accumulate: true);
@@ -16333,7 +16083,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
                 {
                     ref var input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref start, row * 112);
                     ref var output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputGradient, group * 784 + row * 112);
-                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 6009088 + group * 2048);
+                    ref var weights = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref packed, 7546624 + group * 2048);
                     ref var bias = ref weights; // unused: the tile adds to the gradient already there
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x4Kernel1Stride1<TBlock>(ref input, ref weights, ref bias, ref output, 128, 784, 112, 2048, 784, relu: false, accumulate: true);
                     global::InceptionGen.Generated.RegisterTiles_GeneratorTest.Convolution1x3Kernel1Stride1<TBlock>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64), ref weights, ref bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64), 128, 784, 112, 2048, 784, relu: false, accumulate: true);

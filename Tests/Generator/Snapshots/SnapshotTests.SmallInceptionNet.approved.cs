@@ -607,6 +607,9 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     /// <summary>Floats of training memory per image: every activation kept for the backward pass, and the dropout masks.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public const int TrainingLengthPerImage = 40992;
+    /// <summary>Floats per image of the activation gradients: the training memory's tensors, without its scratch slots and masks.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private const int __TrainingGradientLengthPerImage = 25760;
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private global::InceptionGen.AlignedBuffer? __trainingActivations;
@@ -688,7 +691,7 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         }
 
         __trainingActivations ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);
-        __activationGradients ??= new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);
+        __activationGradients ??= new global::InceptionGen.AlignedBuffer((long)__TrainingGradientLengthPerImage * __TrainingImagesPerPass);
         var gradients = Gradients;
         gradients.Span.Clear();
         var version = __parameters.Version;
@@ -777,7 +780,8 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     {
         var activations = __trainingActivations!.Span;
         var gradients = __activationGradients!.Span;
-        gradients[..(batch * TrainingLengthPerImage)].Clear();
+        // Only the tensors' gradients: the scratch slots and masks after them live in the activations.
+        gradients[..(batch * __TrainingGradientLengthPerImage)].Clear();
         var total = 0.0;
         var main = 0.0;
         var correct = 0;
