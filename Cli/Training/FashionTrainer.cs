@@ -569,7 +569,7 @@ internal sealed class FashionTrainer
     /// <summary>The schedule's learning rate along the first <paramref name="steps"/> steps, at most about 400 points, as (epoch, rate) for the plot.</summary>
     public static List<(double Epoch, double Rate)> LearningRates(ILearningRateSchedule schedule, long steps, int batchesPerEpoch)
     {
-        var every = Math.Max(1, steps / 400);
+        var every = Math.Max(1, (steps + 399) / 400);
         var points = new List<(double, double)>();
         for (var s = 0L; s < steps; s += every)
         {
