@@ -19,20 +19,22 @@ internal static class CommandLine
           train fashion-mnist [--epochs N] [--batch N] [--lr X] [--schedule cosine|step|constant]
                 [--optimizer sgd|adam|adamw] [--seed N] [--threads N] [--output DIR] [--subset N]
                 [--validation N] [--data DIR] [--no-augment] [--resume | --force] [--shards N] [--overlap]
-                                            train FashionInception; checkpoint, model.safetensors and
+                [--network NAME] [--erase P] [--label-smoothing E] [--ema D] [--tta none|flip]
+                                            train FashionInception (or --network); checkpoint, model.safetensors and
                                             metrics.csv go in --output (default runs/fashion-mnist);
                                             --resume continues the run there, --force starts over in it;
                                             under mpirun -np N, data-parallel over N processes
           train --network NAME --data DIR [--val-split F | --val DIR] [--init W [--replace-classifier]]
                 [--freeze LAYER] [--normalize imagenet|caffe|unit | --mean M --std S] [--crop-fraction F]
-                [--min-scale F] [--decode-threads N] [the options above but --subset, --validation]
+                [--min-scale F] [--decode-threads N] [the options above but --subset, --validation, --erase, --tta]
                                             train any network with an image input on an image folder
                                             (DIR/<class>/<image>, JPEG or PNG); the class names go into
                                             model.safetensors for classify (default --output runs/<network>)
           classify --weights W.safetensors IMAGE_OR_FOLDER... [--top K] [--csv OUT.csv] [--threads N]
                                             the top K classes (5) of image files, with probabilities
           evaluate --weights W.safetensors [--data DIR]
-                                            test accuracy and confusion matrix of FashionInception weights
+                                            test accuracy and confusion matrix of Fashion-MNIST weights
+                                            (flip-averaged if trained with --tta flip)
           init [--network NAME] [--seed S] --output W.safetensors
                                             fresh weights (default GoogLeNet, seed 0), PyTorch names, with
                                             the network's name in the file's metadata

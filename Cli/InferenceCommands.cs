@@ -60,10 +60,13 @@ internal static class InferenceCommands
         var input = Guard(inputPath, () => Npy.Read(inputPath));
         var count = input.Shape.Count > 0 ? input.Shape[0] : 0;
         using var pool = new WorkerPool(threads);
-        var network = entry.Create(Math.Clamp(count, 1, MaxBatch), 0, pool);
+        var trained = entry.Create(Math.Clamp(count, 1, MaxBatch), 0, pool);
 
         // The weights first: a file that does not fit its network is the file's fault, not the input's shape.
-        Guard(weights, () => SafeTensors.Load(network.Parameters, weights));
+        Guard(weights, () => SafeTensors.Load(trained.Parameters, weights));
+
+        // Weights trained with --tta flip give the mean of each image's and its mirror image's outputs, as evaluate does.
+        var network = FlipAveragedNetwork.For(trained, Guard(weights, () => SafeTensors.ReadMetadata(weights)));
         var shape = entry.Summary.InputShape;
         try
         {
@@ -104,7 +107,7 @@ internal static class InferenceCommands
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {outputPath}: {Npy.ShapeText(outputShape)} float32, {name} on {count} image{(count == 1 ? "" : "s")} in {elapsed:F1} ms ({threads} thread{(threads == 1 ? "" : "s")})"));
+            $"wrote {outputPath}: {Npy.ShapeText(outputShape)} float32, {name}{(network is FlipAveragedNetwork ? " (flip-averaged)" : "")} on {count} image{(count == 1 ? "" : "s")} in {elapsed:F1} ms ({threads} thread{(threads == 1 ? "" : "s")})"));
         return 0;
     }
 

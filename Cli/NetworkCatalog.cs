@@ -22,6 +22,7 @@ internal static class NetworkCatalog
         ["NaiveInceptionModule"] = new(NaiveInceptionModule.Summary, (batch, seed, pool) => new NaiveInceptionModule(batch, seed, pool)),
         ["BottleneckInceptionModule"] = new(BottleneckInceptionModule.Summary, (batch, seed, pool) => new BottleneckInceptionModule(batch, seed, pool)),
         ["FashionInception"] = new(FashionInception.Summary, (batch, seed, pool) => new FashionInception(batch, seed, pool)),
+        ["FashionBNInception"] = new(FashionBNInception.Summary, (batch, seed, pool) => new FashionBNInception(batch, seed, pool)),
     };
 
     public static string Names => string.Join(", ", Networks.Keys);

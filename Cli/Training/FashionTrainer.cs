@@ -51,6 +51,22 @@ internal sealed record TrainOptions
     /// <summary>Fine-tuning: the layers declared up to this one keep their weights.</summary>
     public string? Freeze { get; init; }
 
+    /// <summary>Random erasing: the probability that a training image gets a random rectangle (2–40% of its area) set to the mean pixel.</summary>
+    public float Erase { get; init; }
+
+    /// <summary>Label smoothing ε of the training loss (0: none).</summary>
+    public float LabelSmoothing { get; init; }
+
+    /// <summary>The decay of an exponential moving average of the weights, which is then what is evaluated and saved (null: none).</summary>
+    public float? Ema { get; init; }
+
+    /// <summary>Test-time flip averaging: evaluate with the mean of the logits of each image and its mirror image, and record it in the model for <c>evaluate</c> and <c>run</c>.</summary>
+    public bool FlipAverage { get; init; }
+
+    /// <summary>The run.txt lines of the options added for issue 18, only when set, so that earlier runs' run.txt still matches.</summary>
+    public string RecipeLines => string.Create(CultureInfo.InvariantCulture,
+        $"{(Erase > 0 ? $"erase={Erase:R}\n" : "")}{(LabelSmoothing > 0 ? $"label_smoothing={LabelSmoothing:R}\n" : "")}{(Ema is { } d ? $"ema={d:R}\n" : "")}{(FlipAverage ? "tta=flip\n" : "")}");
+
     /// <summary>How many test images the final evaluation uses (all unless set; not a command-line option, tests use it to save time).</summary>
     public int? TestImages { get; init; }
 
@@ -116,8 +132,30 @@ internal sealed record EpochProgress(long Epoch, double LossSum, double MainSum,
     }
 }
 
-/// <summary>What a training run ended with.</summary>
-internal sealed record TrainResult(bool Completed, IReadOnlyList<EpochMetrics> Epochs, double? TestAccuracy, int[,]? Confusion, float[] Parameters);
+/// <summary>What a training run ended with (<see cref="Parameters"/>: the training weights, not their moving average).</summary>
+internal sealed record TrainResult(bool Completed, IReadOnlyList<EpochMetrics> Epochs, double? TestAccuracy, int[,]? Confusion, float[] Parameters)
+{
+    /// <summary>Where the time of a completed run went (null for a stopped one).</summary>
+    public Throughput? Throughput { get; init; }
+}
+
+/// <summary>
+/// A run's profile: <paramref name="Images"/> trained in this process's epochs, the seconds spent filling batches
+/// (decoding, augmenting: input preparation), in the training steps alone, and in whole epochs (input, steps,
+/// validation, checkpoints, plots).
+/// </summary>
+internal sealed record Throughput(long Images, double InputSeconds, double StepSeconds, double EpochSeconds)
+{
+    public double StepImagesPerSecond => Images / Math.Max(StepSeconds, 1e-9);
+
+    public double EpochImagesPerSecond => Images / Math.Max(EpochSeconds, 1e-9);
+
+    /// <summary>Input preparation's share of the epochs' time.</summary>
+    public double InputShare => InputSeconds / Math.Max(EpochSeconds, 1e-9);
+
+    public string ToText() => string.Create(CultureInfo.InvariantCulture,
+        $"throughput: training steps alone {StepImagesPerSecond:F0} images/s ({StepSeconds:F1} s); whole epochs {EpochImagesPerSecond:F0} images/s ({EpochSeconds:F1} s, with validation and checkpoints); input preparation {InputSeconds:F2} s ({InputShare:P1} of the epochs)");
+}
 
 /// <summary>
 /// Trains a network on an <see cref="ITrainingData"/>: <see cref="FashionInception"/> on Fashion-MNIST
@@ -134,10 +172,22 @@ internal sealed class FashionTrainer
     private readonly bool interactive;
     private readonly Func<int, ulong, WorkerPool, ITrainableNetwork> _createNetwork;
 
-    /// <summary><c>train fashion-mnist</c>: FashionInception on the last <c>--validation</c>-less training images.</summary>
+    /// <summary><c>train fashion-mnist</c>: <c>--network</c> (FashionInception unless given) on the training images less the last <c>--validation</c>.</summary>
     public FashionTrainer(TrainOptions options, FashionMnistData data, IAnsiConsole console, bool interactive)
-        : this(options, FashionData(options, data), (batch, seed, pool) => new FashionInception(batch, seed, pool), console, interactive)
+        : this(options, FashionData(options, data), FashionNetwork(options.Network), console, interactive)
     {
+    }
+
+    /// <summary>A network of the catalog that takes a 1x28x28 image.</summary>
+    private static Func<int, ulong, WorkerPool, ITrainableNetwork> FashionNetwork(string name)
+    {
+        var shape = NetworkCatalog.Find(name).Summary.InputShape;
+        if (shape is not { Channels: 1, Height: FashionMnist.Side, Width: FashionMnist.Side })
+        {
+            throw new UsageException($"{name}'s input is {shape}; Fashion-MNIST's images are 1x28x28");
+        }
+
+        return TrainCommand.TrainableNetwork(name);
     }
 
     /// <summary>Any trainable network on any data.</summary>
@@ -156,7 +206,7 @@ internal sealed class FashionTrainer
     private static FashionMnistTrainingData FashionData(TrainOptions options, FashionMnistData data)
     {
         var trainLimit = FashionMnist.TrainCount - options.Validation;
-        return new FashionMnistTrainingData(data, Math.Min(options.Subset ?? trainLimit, trainLimit), options.Validation, options.Augment);
+        return new FashionMnistTrainingData(data, Math.Min(options.Subset ?? trainLimit, trainLimit), options.Validation, options.Augment) { Erase = options.Erase };
     }
 
     public const string CheckpointFile = "checkpoint.safetensors";
@@ -200,6 +250,7 @@ internal sealed class FashionTrainer
         using var pool = new WorkerPool(options.Threads);
         var net = _createNetwork(options.Batch, options.Seed, pool);
         net.DropoutSeed = options.Seed;
+        net.LabelSmoothing = options.LabelSmoothing;
         if (net.OutputLength != data.ClassNames.Count)
         {
             throw new UsageException($"{options.Network} has {net.OutputLength} outputs (the classes of its last layer, fixed when it is declared) but the data has {data.ClassNames.Count} classes; declare a copy of the network whose classifier (and auxiliary heads) have {data.ClassNames.Count} classes, and fine-tune it with --init W --replace-classifier");
@@ -226,13 +277,17 @@ internal sealed class FashionTrainer
 
         var schedule = CreateSchedule(batchesPerEpoch, totalSteps);
 
+        // What the steps and checkpoints use: the optimizer, or it and the weights' moving average.
+        var average = options.Ema is { } decay ? new ExponentialMovingAverage(optimizer, decay) : null;
+        IOptimizerState stepper = average is null ? optimizer : average;
+
         long step = 0;
         var history = new List<EpochMetrics>();
         var runPath = Path.Combine(options.Output, RunFile);
         var shards = DistributedRun.Shards(options, Communicator, options.Resume ? RecordedOptions(checkpointPath, runPath) : null);
         var writes = Communicator.IsRoot;
         var run = string.Create(CultureInfo.InvariantCulture,
-            $"network={options.Network}\n{data.RunLines}{FineTuningLines()}batch={options.Batch}\nepochs={options.Epochs}\nlr={options.EffectiveLearningRate:R}\nschedule={options.Schedule}\noptimizer={options.Optimizer}\nseed={options.Seed}\naugment={options.Augment}\n") + DistributedRun.RunLine(shards);
+            $"network={options.Network}\n{data.RunLines}{FineTuningLines()}batch={options.Batch}\nepochs={options.Epochs}\nlr={options.EffectiveLearningRate:R}\nschedule={options.Schedule}\noptimizer={options.Optimizer}\nseed={options.Seed}\naugment={options.Augment}\n") + options.RecipeLines + DistributedRun.RunLine(shards);
         EpochProgress? progress = null;
         using var parallel = DistributedRun.Create(net, options, Communicator, shards, pool);
         if (options.Resume)
@@ -256,7 +311,7 @@ internal sealed class FashionTrainer
             CheckpointState state;
             try
             {
-                state = Checkpoint.Load(checkpointPath, net.Parameters, optimizer);
+                state = Checkpoint.Load(checkpointPath, net.Parameters, stepper);
             }
             catch (SafeTensorsException e)
             {
@@ -278,7 +333,7 @@ internal sealed class FashionTrainer
 
         if (parallel is not null)
         {
-            DistributedRun.CheckAgreement(parallel, optimizer, run, data.AgreementLines, Communicator);
+            DistributedRun.CheckAgreement(parallel, stepper, run, data.AgreementLines, Communicator);
         }
 
         if (writes)
@@ -293,6 +348,10 @@ internal sealed class FashionTrainer
         var logits = new float[options.Batch * net.OutputLength];
         double trainingSeconds = 0;
         long trainedImages = 0;
+        // Profile (Stopwatch ticks): filling batches (input preparation), the training steps alone, and whole epochs
+        // (batches, validation, checkpoints and plots).
+        long inputTicks = 0, stepTicks = 0;
+        var epochsStarted = Stopwatch.GetTimestamp();
         var completed = true;
         string? diverged = null;
         if (interactive)
@@ -329,9 +388,13 @@ internal sealed class FashionTrainer
                         return;
                     }
 
+                    var started = Stopwatch.GetTimestamp();
                     data.FillBatch(order, b, step, dataSeed, images, labels);
                     optimizer.LearningRate = lastRate = schedule.LearningRate(optimizer.StepCount, epoch + (double)b / batchesPerEpoch);
-                    var loss = parallel?.TrainStep(images, labels, optimizer) ?? net.TrainStep(images, labels, options.Batch, optimizer);
+                    var filled = Stopwatch.GetTimestamp();
+                    inputTicks += filled - started;
+                    var loss = parallel?.TrainStep(images, labels, stepper) ?? net.TrainStep(images, labels, options.Batch, stepper);
+                    stepTicks += Stopwatch.GetTimestamp() - filled;
                     if (!float.IsFinite(loss.Total))
                     {
                         // The weights are already NaN/inf: stop before they reach a checkpoint.
@@ -397,7 +460,7 @@ internal sealed class FashionTrainer
             if (epochDone)
             {
                 var batches = Math.Max(1, seen / options.Batch);
-                double? validationAccuracy = validation > 0 && writes ? data.ValidationAccuracy(net, images, logits) : null;
+                double? validationAccuracy = validation > 0 && writes ? Evaluated(net, average, evaluated => data.ValidationAccuracy(evaluated, images, logits)) : null;
                 metrics = new EpochMetrics(epoch + 1, lossSum / batches, mainSum / batches, auxSum / batches, seen == 0 ? 0 : (double)correct / seen, validationAccuracy, lastRate, seconds);
                 history.Add(metrics);
             }
@@ -411,7 +474,7 @@ internal sealed class FashionTrainer
 
             if (writes)
             {
-                SaveCheckpoint(checkpointPath, net, optimizer, new CheckpointState(step, completedEpochs, net.DropoutSeed, net.TrainingStep) { Notes = notes });
+                SaveCheckpoint(checkpointPath, net, stepper, new CheckpointState(step, completedEpochs, net.DropoutSeed, net.TrainingStep) { Notes = notes });
                 WriteMetrics(metricsPath, history);
             }
 
@@ -423,7 +486,7 @@ internal sealed class FashionTrainer
 
             if (writes)
             {
-                SavePlot(history);
+                SavePlot(history, LearningRates(schedule, step, batchesPerEpoch));
             }
 
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -442,20 +505,83 @@ internal sealed class FashionTrainer
             return new TrainResult(true, history, null, null, net.Parameters.ReadOnlySpan.ToArray());
         }
 
-        SafeTensors.Save(net, Path.Combine(options.Output, ModelFile), ModelMetadata);
+        var epochsSeconds = Stopwatch.GetElapsedTime(epochsStarted).TotalSeconds;
         var classes = data.ClassNames.Count;
         var confusion = new int[classes, classes];
+        // The model saved and tested is the weights' moving average if one was kept, flip-averaged if asked (the metadata says so).
+        var metadata = new Dictionary<string, string>(ModelMetadata ?? new Dictionary<string, string>());
+        if (options.FlipAverage)
+        {
+            metadata[FlipAveragedNetwork.MetadataKey] = FlipAveragedNetwork.MetadataValue;
+        }
+
+        var final = Evaluated(net, average, evaluated =>
+        {
+            SafeTensors.Save(net, Path.Combine(options.Output, ModelFile), metadata);
+            return data.FinalAccuracy(evaluated, options.TestImages, images, logits, confusion);
+        });
         double? testAccuracy = null;
-        if (data.FinalAccuracy(net, options.TestImages, images, logits, confusion) is var (accuracy, testCount))
+        if (final is var (accuracy, testCount))
         {
             testAccuracy = accuracy;
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{data.FinalSetName} accuracy {accuracy:P2} ({testCount} images)"));
+            var what = (average is null ? "" : "the weights' moving average, ") + (options.FlipAverage ? "flip-averaged, " : "");
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{data.FinalSetName} accuracy {accuracy:P2} ({what}{testCount} images)"));
             WriteConfusion(console, confusion, data.ClassNames);
         }
 
         data.Report(console, trainingSeconds, trainedImages);
+        var throughput = new Throughput(trainedImages, (double)inputTicks / Stopwatch.Frequency, (double)stepTicks / Stopwatch.Frequency, epochsSeconds);
+        if (trainedImages > 0)
+        {
+            console.WriteLine(throughput.ToText());
+        }
+
         console.WriteLine($"weights: {Path.Combine(options.Output, ModelFile)}; metrics: {metricsPath}{(_plotError is null ? $"; curves: {Path.Combine(options.Output, TrainingPlot.FileName)}" : "")}");
-        return new TrainResult(true, history, testAccuracy, confusion, net.Parameters.ReadOnlySpan.ToArray());
+        return new TrainResult(true, history, testAccuracy, confusion, net.Parameters.ReadOnlySpan.ToArray()) { Throughput = throughput };
+    }
+
+    private FlipAveragedNetwork? _flipAveraged;
+
+    /// <summary>
+    /// Runs <paramref name="evaluate"/> on what the run evaluates and saves: the weights' moving average if one is kept
+    /// (the training weights are put back afterwards, exactly), flip-averaged if asked.
+    /// </summary>
+    private T Evaluated<T>(ITrainableNetwork net, ExponentialMovingAverage? average, Func<INetwork, T> evaluate)
+    {
+        INetwork evaluated = options.FlipAverage ? _flipAveraged ??= new FlipAveragedNetwork(net) : net;
+        if (average is null || average.Average.IsEmpty)
+        {
+            return evaluate(evaluated);
+        }
+
+        var training = net.Parameters.ReadOnlySpan.ToArray();
+        average.CopyAverageTo(net.Parameters);
+        try
+        {
+            return evaluate(evaluated);
+        }
+        finally
+        {
+            training.CopyTo(net.Parameters.Span);
+        }
+    }
+
+    /// <summary>The schedule's learning rate along the first <paramref name="steps"/> steps, at most about 400 points, as (epoch, rate) for the plot.</summary>
+    public static List<(double Epoch, double Rate)> LearningRates(ILearningRateSchedule schedule, long steps, int batchesPerEpoch)
+    {
+        var every = Math.Max(1, (steps + 399) / 400);
+        var points = new List<(double, double)>();
+        for (var s = 0L; s < steps; s += every)
+        {
+            points.Add(((double)s / batchesPerEpoch, schedule.LearningRate(s, (double)s / batchesPerEpoch)));
+        }
+
+        if (steps > 0)
+        {
+            points.Add(((double)steps / batchesPerEpoch, schedule.LearningRate(steps - 1, (double)(steps - 1) / batchesPerEpoch)));
+        }
+
+        return points;
     }
 
     /// <summary>The options a run was started with: the checkpoint's copy, else run.txt's (checkpoints of older versions).</summary>
@@ -476,7 +602,7 @@ internal sealed class FashionTrainer
     private string? _plotError;
 
     /// <summary>Redraws the curves; a machine without Skia's native library loses the plot, not the run.</summary>
-    private void SavePlot(IReadOnlyList<EpochMetrics> history)
+    private void SavePlot(IReadOnlyList<EpochMetrics> history, IReadOnlyList<(double Epoch, double Rate)> learningRates)
     {
         if (_plotError is not null)
         {
@@ -485,7 +611,7 @@ internal sealed class FashionTrainer
 
         try
         {
-            TrainingPlot.Save(history, Path.Combine(options.Output, TrainingPlot.FileName), options.Network);
+            TrainingPlot.Save(history, learningRates, Path.Combine(options.Output, TrainingPlot.FileName), options.Network);
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or IOException or UnauthorizedAccessException or EntryPointNotFoundException)
         {
@@ -615,7 +741,7 @@ internal sealed class FashionTrainer
     }
 
     /// <summary>Writes the checkpoint; a failure (a full disk) is one line that says the previous checkpoint still stands.</summary>
-    private void SaveCheckpoint(string path, ITrainableNetwork net, BlockOptimizer optimizer, CheckpointState state)
+    private void SaveCheckpoint(string path, ITrainableNetwork net, IOptimizerState optimizer, CheckpointState state)
     {
         try
         {

@@ -15,7 +15,8 @@ namespace InceptionGen.Cli;
 internal static class TrainCommand
 {
     public static readonly string[] TrainOptionNames = ["epochs", "batch", "lr", "schedule", "optimizer", "seed", "threads", "output", "subset", "validation", "data", "shards",
-        "network", "val-split", "val", "init", "freeze", "normalize", "mean", "std", "crop-fraction", "min-scale", "decode-threads"];
+        "network", "val-split", "val", "init", "freeze", "normalize", "mean", "std", "crop-fraction", "min-scale", "decode-threads",
+        "erase", "label-smoothing", "ema", "tta"];
     public static readonly string[] TrainFlagNames = ["no-augment", "resume", "force", "overlap", "replace-classifier"];
 
     /// <summary>Options of <c>train --network N --data DIR</c> only.</summary>
@@ -24,6 +25,7 @@ internal static class TrainCommand
     public static int Train(Arguments arguments, TextWriter output, TextWriter? error = null)
     {
         var imageFolder = arguments.Positional.Count == 0 && arguments.Text("network") is not null;
+
         if (!imageFolder && arguments.Positional is not ["fashion-mnist"])
         {
             throw new UsageException("train takes a dataset name (fashion-mnist) or --network NAME --data DIR (an image folder)");
@@ -31,7 +33,7 @@ internal static class TrainCommand
 
         if (!imageFolder)
         {
-            foreach (var name in ImageOptionNames.Append("network").Where(name => arguments.Text(name) is not null))
+            foreach (var name in ImageOptionNames.Where(name => arguments.Text(name) is not null))
             {
                 throw new UsageException($"--{name} is an option of train --network NAME --data DIR, not of train fashion-mnist");
             }
@@ -41,6 +43,11 @@ internal static class TrainCommand
             foreach (var name in new[] { "subset", "validation" }.Where(name => arguments.Text(name) is not null))
             {
                 throw new UsageException($"--{name} is an option of train fashion-mnist; an image folder takes --val-split F or --val DIR");
+            }
+
+            foreach (var name in new[] { "erase", "tta" }.Where(name => arguments.Text(name) is not null))
+            {
+                throw new UsageException($"--{name} is an option of train fashion-mnist (evaluate and run repeat its --tta; classify does not)");
             }
         }
 
@@ -70,7 +77,11 @@ internal static class TrainCommand
             Force = arguments.Flag("force"),
             Shards = arguments.Text("shards") is null ? null : arguments.Int("shards", 1, 1, 4096),
             Overlap = arguments.Flag("overlap"),
-            Network = imageFolder ? NetworkCatalog.Find(arguments.Text("network")!).Name : "FashionInception",
+            Network = arguments.Text("network") is { } network ? NetworkCatalog.Find(network).Name : "FashionInception",
+            Erase = (float)Number(arguments, "erase", 0, value => value is >= 0 and <= 1, "a probability in [0, 1]"),
+            LabelSmoothing = (float)Number(arguments, "label-smoothing", 0, value => value is >= 0 and < 1, "a number in [0, 1)"),
+            Ema = arguments.Text("ema") is null ? null : (float)Number(arguments, "ema", 0, value => value is > 0 and < 1, "a decay in (0, 1), such as 0.999"),
+            FlipAverage = Choice(arguments, "tta", "none", "none", "flip") == "flip",
             Init = arguments.Text("init"),
             ReplaceClassifier = arguments.Flag("replace-classifier"),
             Freeze = arguments.Text("freeze"),
@@ -156,26 +167,36 @@ internal static class TrainCommand
         var weights = arguments.Text("weights") ?? throw new UsageException("evaluate needs --weights W.safetensors");
         FileChecks.RequireInput(weights, "weights", pipeAllowed: true);
         var batch = 100;
-        var net = new FashionInception(batch, 1);
+        // The network the weights name (FashionInception for files without the metadata), flip-averaged if they were trained so.
+        var (name, entry) = InferenceCommands.NetworkOf(weights, null, fallback: nameof(FashionInception));
+        if (entry.Summary.InputShape is not { Channels: 1, Height: FashionMnist.Side, Width: FashionMnist.Side })
+        {
+            throw new UsageException($"'{weights}' holds {name} weights, whose input is {entry.Summary.InputShape}, not Fashion-MNIST's 1x28x28");
+        }
+
+        var trained = entry.Create(batch, 1, null);
+        IReadOnlyDictionary<string, string> metadata;
         try
         {
-            SafeTensors.Load(net.Parameters, weights);
+            SafeTensors.Load(trained.Parameters, weights);
+            metadata = SafeTensors.ReadMetadata(weights);
         }
         catch (SafeTensorsException e)
         {
-            throw new UsageException($"'{weights}' does not hold FashionInception weights: {OneLine(e.Message)}");
+            throw new UsageException($"'{weights}' does not hold {name} weights: {OneLine(e.Message)}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"cannot read '{weights}': {OneLine(e.Message)}");
         }
 
-        FileChecks.WarnIfNotFinite(error, $"the weights '{weights}'", net.Parameters.ReadOnlySpan);
+        FileChecks.WarnIfNotFinite(error, $"the weights '{weights}'", trained.Parameters.ReadOnlySpan);
+        var net = FlipAveragedNetwork.For(trained, metadata);
         var data = LoadData(arguments.Text("data"));
         var console = CreateConsole(output, !Console.IsOutputRedirected && ReferenceEquals(output, Console.Out));
         var confusion = new int[10, 10];
         var accuracy = FashionTrainer.Accuracy(net, data.Test, 0, data.Test.Count, new float[batch * FashionMnist.ImageSize], new float[batch * 10], confusion);
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {accuracy:P2} ({data.Test.Count} images)"));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy {accuracy:P2} ({(net is FlipAveragedNetwork ? "flip-averaged as trained, " : "")}{data.Test.Count} images)"));
         FashionTrainer.WriteConfusion(console, confusion);
         return 0;
     }
@@ -334,6 +355,20 @@ internal static class TrainCommand
             2 => $"{lines[0]} {lines[1]}",
             _ => $"{lines[0]} {lines[1]} (and {lines.Length - 2} more)",
         };
+    }
+
+    /// <summary>A number option, <paramref name="fallback"/> if absent; <paramref name="range"/> says what <paramref name="valid"/> accepts.</summary>
+    private static double Number(Arguments arguments, string name, double fallback, Func<double, bool> valid, string range)
+    {
+        var text = arguments.Text(name);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && valid(value)
+            ? value
+            : throw new UsageException($"--{name} takes {range}, not '{text}'");
     }
 
     private static string Choice(Arguments arguments, string name, string fallback, params string[] choices)

@@ -82,9 +82,19 @@ internal interface ITrainingData : IDisposable
     }
 }
 
-/// <summary>Fashion-MNIST from its IDX files: the last <c>validation</c> training images held out, random 28x28 crops of the 2-pixel padded image and flips.</summary>
+/// <summary>
+/// Fashion-MNIST from its IDX files: the last <c>validation</c> training images held out; with <c>augment</c>, random 28x28
+/// crops of the 2-pixel padded image and flips; with <see cref="Erase"/>, random erasing.
+/// </summary>
 internal sealed class FashionMnistTrainingData(FashionMnistData data, int trainCount, int validation, bool augment) : ITrainingData
 {
+    /// <summary>
+    /// Random erasing (Zhong et al., 2017): the probability that an image gets one rectangle of 2–40% of its area, aspect
+    /// ratio 0.3–3.3 (log-uniform), set to 0, the training set's mean after standardization (torchvision's
+    /// <c>RandomErasing</c> with its default value, after normalizing).
+    /// </summary>
+    public float Erase { get; init; }
+
     public int ImageLength => FashionMnist.ImageSize;
 
     public IReadOnlyList<string> ClassNames => FashionMnist.ClassNames;
@@ -101,7 +111,6 @@ internal sealed class FashionMnistTrainingData(FashionMnistData data, int trainC
 
     public void FillBatch(int[] order, int index, long step, ulong dataSeed, float[] images, int[] labels)
     {
-        const int side = FashionMnist.Side, pad = 2;
         var batch = labels.Length;
         var background = (float)((0 - data.Mean) / data.Std);
         for (var i = 0; i < batch; i++)
@@ -110,24 +119,66 @@ internal sealed class FashionMnistTrainingData(FashionMnistData data, int trainC
             labels[i] = data.Train.Labels[source];
             var image = data.Train.Image(source);
             var target = images.AsSpan(i * FashionMnist.ImageSize, FashionMnist.ImageSize);
-            if (!augment)
+            var random = Shuffle.Mix(Shuffle.Mix(dataSeed, (ulong)step + 0x100000000UL), (ulong)i);
+            CopyOrAugment(image, target, random, background);
+            if (Erase > 0)
             {
-                image.CopyTo(target);
+                // A stream of its own, so that the crops and flips stay those of a run without erasing.
+                var erasing = new SplitMix64(Shuffle.Mix(random, 0xE1A5_E000_0000_0001UL));
+                if (erasing.NextDouble() < Erase)
+                {
+                    EraseRectangle(target, ref erasing);
+                }
+            }
+        }
+    }
+
+    /// <summary>Erases one random rectangle of <paramref name="image"/> (a 28x28 map), or none if 10 draws find none that fits (as torchvision).</summary>
+    public static void EraseRectangle(Span<float> image, ref SplitMix64 random)
+    {
+        const int side = FashionMnist.Side;
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var area = (0.02 + 0.38 * random.NextDouble()) * side * side;
+            var aspect = Math.Exp(Math.Log(0.3) + (Math.Log(1 / 0.3) - Math.Log(0.3)) * random.NextDouble());
+            var height = (int)Math.Round(Math.Sqrt(area * aspect));
+            var width = (int)Math.Round(Math.Sqrt(area / aspect));
+            if (height is < 1 or > side || width is < 1 or > side)
+            {
                 continue;
             }
 
-            var random = Shuffle.Mix(Shuffle.Mix(dataSeed, (ulong)step + 0x100000000UL), (ulong)i);
-            var dx = (int)(random % 5) - pad;
-            var dy = (int)((random >> 8) % 5) - pad;
-            var flip = ((random >> 16) & 1) != 0;
-            for (var y = 0; y < side; y++)
+            var top = (int)(random.NextDouble() * (side - height + 1));
+            var left = (int)(random.NextDouble() * (side - width + 1));
+            for (var y = top; y < top + height; y++)
             {
-                var sy = y + dy;
-                for (var x = 0; x < side; x++)
-                {
-                    var sx = (flip ? side - 1 - x : x) + dx;
-                    target[y * side + x] = sy is >= 0 and < side && sx is >= 0 and < side ? image[sy * side + sx] : background;
-                }
+                image.Slice(y * side + left, width).Clear();
+            }
+
+            return;
+        }
+    }
+
+    /// <summary>The image as it is, or (with augmentation) its random crop and flip drawn from <paramref name="random"/>.</summary>
+    private void CopyOrAugment(ReadOnlySpan<float> image, Span<float> target, ulong random, float background)
+    {
+        const int side = FashionMnist.Side, pad = 2;
+        if (!augment)
+        {
+            image.CopyTo(target);
+            return;
+        }
+
+        var dx = (int)(random % 5) - pad;
+        var dy = (int)((random >> 8) % 5) - pad;
+        var flip = ((random >> 16) & 1) != 0;
+        for (var y = 0; y < side; y++)
+        {
+            var sy = y + dy;
+            for (var x = 0; x < side; x++)
+            {
+                var sx = (flip ? side - 1 - x : x) + dx;
+                target[y * side + x] = sy is >= 0 and < side && sx is >= 0 and < side ? image[sy * side + sx] : background;
             }
         }
     }

@@ -66,6 +66,10 @@ internal sealed partial class Emitter
         w.Line(GeneratedCode);
         w.Line("public ulong DropoutSeed { get; set; }");
         w.Line();
+        w.Line("/// <summary>Label smoothing of the training loss (0: none), for the main classifier and every auxiliary head; see <see cref=\"global::InceptionGen.ITrainableNetwork.LabelSmoothing\"/>.</summary>");
+        w.Line(GeneratedCode);
+        w.Line("public float LabelSmoothing { get; set; }");
+        w.Line();
         w.Line("/// <summary>Training steps (calls of Backward) so far; it moves the dropout masks on.</summary>");
         w.Line(GeneratedCode);
         w.Line("public long TrainingStep { get => __trainingStep; set => __trainingStep = value; }");
@@ -258,14 +262,14 @@ internal sealed partial class Emitter
             using (w.Block("for (var image = 0; image < batch; image++)"))
             {
                 w.Line($"correct += global::InceptionGen.Training.SoftmaxCrossEntropy.IsTopClass({TrainingSlice("activations", logits)}, labels[image]) ? 1 : 0;");
-                w.Line($"var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss({TrainingSlice("activations", logits)}, labels[image], {TrainingSlice("gradients", logits)}, scale);");
+                w.Line($"var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss({TrainingSlice("activations", logits)}, labels[image], {TrainingSlice("gradients", logits)}, scale, LabelSmoothing);");
                 w.Line("main += loss;");
                 w.Line("total += loss;");
                 foreach (var head in _plan.AuxiliaryLosses)
                 {
                     var headLogits = _plan.Tensors[head.Logits];
                     w.Line($"// {head.Layer}: weight {Float(head.Weight)}");
-                    w.Line($"total += {Float(head.Weight)} * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss({TrainingSlice("activations", headLogits)}, labels[image], {TrainingSlice("gradients", headLogits)}, {Float(head.Weight)} * scale);");
+                    w.Line($"total += {Float(head.Weight)} * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss({TrainingSlice("activations", headLogits)}, labels[image], {TrainingSlice("gradients", headLogits)}, {Float(head.Weight)} * scale, LabelSmoothing);");
                 }
             }
 

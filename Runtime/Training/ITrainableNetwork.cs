@@ -14,6 +14,13 @@ public interface ITrainableNetwork : INetwork
     /// <summary>Steps taken: each <see cref="Backward"/> adds one before it runs, and draws its dropout masks for that step.</summary>
     long TrainingStep { get; set; }
 
+    /// <summary>
+    /// Label smoothing ε of the training loss, 0 (none) by default: every classifier's target is <c>1 − ε</c> on the label
+    /// and <c>ε / classes</c> spread over all classes (see <see cref="SoftmaxCrossEntropy.Loss(ReadOnlySpan{float}, int, Span{float}, float, float)"/>).
+    /// Values outside [0, 1) make the next training step throw.
+    /// </summary>
+    float LabelSmoothing { get; set; }
+
     /// <summary>Training forward and backward pass on a batch with class labels; fills <see cref="Gradients"/>.</summary>
     TrainingLoss Backward(ReadOnlySpan<float> images, ReadOnlySpan<int> labels, int batch);
 

@@ -45,6 +45,42 @@ public static class SoftmaxCrossEntropy
         return (float)loss;
     }
 
+    /// <summary>
+    /// The loss against a label smoothed by <paramref name="smoothing"/> ε (PyTorch's <c>CrossEntropyLoss(label_smoothing=ε)</c>):
+    /// the target is <c>q = (1 − ε) · onehot(label) + ε / classes</c>, the loss <c>−Σ q · log softmax(logits)</c>, and
+    /// <paramref name="logitGradient"/> gets <c>gradientScale · (softmax − q)</c>. With ε = 0 this is
+    /// <see cref="Loss(ReadOnlySpan{float}, int, Span{float}, float)"/>, bit for bit.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="smoothing"/> is not in [0, 1), or the label is out of range.</exception>
+    public static float Loss(ReadOnlySpan<float> logits, int label, Span<float> logitGradient, float gradientScale, float smoothing)
+    {
+        if (!(smoothing >= 0f && smoothing < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "Label smoothing must be in [0, 1).");
+        }
+
+        var loss = Loss(logits, label, logitGradient, gradientScale);
+        if (smoothing == 0f)
+        {
+            return loss;
+        }
+
+        // Loss(...) left scale · (softmax − onehot): subtract scale · ε · (1/K − onehot) for q's other part. The loss
+        // adds ε · (mean over classes of −log softmax − (−log softmax[label])), with −log softmax_k = lse − z_k.
+        var classes = logits.Length;
+        var share = smoothing / classes;
+        TensorPrimitives.Subtract(logitGradient, gradientScale * share, logitGradient);
+        logitGradient[label] += gradientScale * smoothing;
+        var meanLogit = 0.0;
+        foreach (var logit in logits)
+        {
+            meanLogit += logit;
+        }
+
+        meanLogit /= classes;
+        return (float)(loss + smoothing * ((double)logits[label] - meanLogit));
+    }
+
     /// <summary>Whether <paramref name="label"/> has the largest logit (the first one on ties).</summary>
     public static bool IsTopClass(ReadOnlySpan<float> logits, int label) => TensorPrimitives.IndexOfMax(logits) == label;
 }

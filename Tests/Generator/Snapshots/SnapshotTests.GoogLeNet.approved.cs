@@ -1923,6 +1923,10 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public ulong DropoutSeed { get; set; }
 
+    /// <summary>Label smoothing of the training loss (0: none), for the main classifier and every auxiliary head; see <see cref="global::InceptionGen.ITrainableNetwork.LabelSmoothing"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public float LabelSmoothing { get; set; }
+
     /// <summary>Training steps (calls of Backward) so far; it moves the dropout masks on.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public long TrainingStep { get => __trainingStep; set => __trainingStep = value; }
@@ -2155,13 +2159,13 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
         for (var image = 0; image < batch; image++)
         {
             correct += global::InceptionGen.Training.SoftmaxCrossEntropy.IsTopClass(activations.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, labels[image]) ? 1 : 0;
-            var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, labels[image], gradients.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, scale);
+            var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, labels[image], gradients.Slice(7043712 * batch + image * 1000, 1000) /* classifier 1000x1x1 */, scale, LabelSmoothing);
             main += loss;
             total += loss;
             // Aux1: weight 0.3f
-            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(5568192 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, labels[image], gradients.Slice(5568192 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, 0.3f * scale);
+            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(5568192 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, labels[image], gradients.Slice(5568192 * batch + image * 1000, 1000) /* aux1_logits 1000x1x1 */, 0.3f * scale, LabelSmoothing);
             // Aux2: weight 0.3f
-            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(6412528 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, labels[image], gradients.Slice(6412528 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, 0.3f * scale);
+            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(6412528 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, labels[image], gradients.Slice(6412528 * batch + image * 1000, 1000) /* aux2_logits 1000x1x1 */, 0.3f * scale, LabelSmoothing);
         }
         return (total, main, correct);
     }

@@ -642,6 +642,10 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public ulong DropoutSeed { get; set; }
 
+    /// <summary>Label smoothing of the training loss (0: none), for the main classifier and every auxiliary head; see <see cref="global::InceptionGen.ITrainableNetwork.LabelSmoothing"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public float LabelSmoothing { get; set; }
+
     /// <summary>Training steps (calls of Backward) so far; it moves the dropout masks on.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public long TrainingStep { get => __trainingStep; set => __trainingStep = value; }
@@ -788,11 +792,11 @@ partial class SmallInceptionNet : global::InceptionGen.ITrainableNetwork, global
         for (var image = 0; image < batch; image++)
         {
             correct += global::InceptionGen.Training.SoftmaxCrossEntropy.IsTopClass(activations.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image]) ? 1 : 0;
-            var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image], gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, scale);
+            var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image], gradients.Slice(25744 * batch + image * 10, 10) /* classifier 10x1x1 */, scale, LabelSmoothing);
             main += loss;
             total += loss;
             // Aux: weight 0.3f
-            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, labels[image], gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, 0.3f * scale);
+            total += 0.3f * global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, labels[image], gradients.Slice(25536 * batch + image * 10, 10) /* aux_logits 10x1x1 */, 0.3f * scale, LabelSmoothing);
         }
         return (total, main, correct);
     }
