@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using InceptionGen.Definitions;
 using InceptionGen.Diagnostics;
 using InceptionGen.Interop;
 using InceptionGen.Threading;
@@ -8,11 +7,11 @@ using InceptionGen.Training;
 
 namespace InceptionGen.Benchmarks.Compare;
 
-/// <summary>Our generated GoogLeNet: inference through <c>Forward</c>, training through <c>TrainStep</c> with SGD momentum.</summary>
+/// <summary>Our generated network (GoogLeNet or Inception-v3): inference through <c>Forward</c>, training through <c>TrainStep</c> with SGD momentum.</summary>
 internal sealed class OursWorker : IComparedWorker
 {
     private WorkerPool? _pool;
-    private GoogLeNet _network = null!;
+    private ITrainableNetwork _network = null!;
     private float[] _images = [];
     private int[] _labels = [];
     private float[] _logits = [];
@@ -23,17 +22,19 @@ internal sealed class OursWorker : IComparedWorker
     {
         _pool = new WorkerPool(threads);
         _batch = batch;
-        _images = CompareFiles.ReadImages(files.Input, batch);
-        _labels = CompareFiles.ReadLabels(files.Labels, batch);
+        var network = files.Network;
+        _images = files.ReadImages(batch);
+        _labels = files.ReadLabels(batch);
         switch (mode)
         {
             case "inference":
-                _network = new GoogLeNet(batch, CompareFiles.WeightSeed, _pool);
-                _logits = new float[batch * GoogLeNet.OutputLength];
+                _network = network.Create(batch, CompareFiles.WeightSeed, _pool);
+                _logits = new float[batch * network.OutputLength];
                 break;
             case "train":
                 // Training memory does not depend on maxBatch: a batch runs in passes of a few images.
-                _network = new GoogLeNet(1, CompareFiles.WeightSeed, _pool) { DropoutSeed = CompareFiles.DropoutSeed };
+                _network = network.Create(1, CompareFiles.WeightSeed, _pool);
+                _network.DropoutSeed = CompareFiles.DropoutSeed;
                 _optimizer = new SgdMomentum(0.01f, momentum: 0.9f, weightDecay: 2e-4f);
                 break;
             default:
@@ -49,7 +50,7 @@ internal sealed class OursWorker : IComparedWorker
         if (_optimizer is null)
         {
             _network.Forward(_images, _logits, _batch);
-            Npy.Write(path, _logits, _batch, GoogLeNet.OutputLength);
+            Npy.Write(path, _logits, _batch, _network.OutputLength);
             return;
         }
 
