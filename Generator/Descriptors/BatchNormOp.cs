@@ -26,9 +26,12 @@ internal sealed class BatchNormOp : OpDescriptor, ILayerDescriptor
 
     public override int WeightGradientItems(OpPlan op, TensorPlan source, SchedulePlan schedule) => Blocks(source);
 
-    /// <summary>One block plane of an image's input or output, in the memory the op runs on.</summary>
-    private static string Plane(string memory, string baseOffset, TensorPlan tensor)
-        => Emitter.Slice(memory, baseOffset, tensor, $"block * {Emitter.PlanePerBlock(tensor)}", Emitter.PlanePerBlock(tensor));
+    /// <summary>One block plane of an image's input or output (from <paramref name="channelOffset"/>, a concat slice), in the memory the op runs on.</summary>
+    private static string Plane(string memory, string baseOffset, TensorPlan tensor, int channelOffset = 0)
+        => Emitter.Slice(memory, baseOffset, tensor, Emitter.Add(channelOffset * tensor.Height * tensor.Width, $"block * {Emitter.PlanePerBlock(tensor)}"), Emitter.PlanePerBlock(tensor));
+
+    /// <summary>Floats of one image's output the backward reads: whole blocks of its slice when it writes into a concat.</summary>
+    public override int BackwardOutputLength(OpPlan op, TensorPlan source, TensorPlan target) => source.PhysicalChannels * target.Height * target.Width;
 
     /// <summary>Lanes [block × 16, +16) of workspace vector <paramref name="vector"/> (0 mean, 1 inverse std, 2 scale, 3 shift, 4–6 backward coefficients).</summary>
     internal static string Lanes(BatchNormPlan bn, string span, int vector, int offset)
@@ -61,7 +64,7 @@ internal sealed class BatchNormOp : OpDescriptor, ILayerDescriptor
         w.Line($"// y = x·scale + shift{(bn.Relu ? ", then ReLU" : "")}, per 16-channel plane: the scale and shift of the batch (training) or of the running statistics.");
         using (emitter.ItemLoop(Blocks(source), "block"))
         {
-            w.Line($"global::InceptionGen.Kernels.BatchNormKernels.Normalize({Plane("memory", "inputBase", source)}, {Plane("memory", "outputBase", target)}, {pixels}, {Lanes(bn, "workspace", 2, bn.WorkspaceOffset)}, {Lanes(bn, "workspace", 3, bn.WorkspaceOffset)}, relu: {Emitter.Bool(bn.Relu)});");
+            w.Line($"global::InceptionGen.Kernels.BatchNormKernels.Normalize({Plane("memory", "inputBase", source)}, {Plane("memory", "outputBase", target, op.OutputChannelOffset)}, {pixels}, {Lanes(bn, "workspace", 2, bn.WorkspaceOffset)}, {Lanes(bn, "workspace", 3, bn.WorkspaceOffset)}, relu: {Emitter.Bool(bn.Relu)});");
         }
     }
 
@@ -72,8 +75,9 @@ internal sealed class BatchNormOp : OpDescriptor, ILayerDescriptor
         var source = context.Source;
         var target = context.Target;
         var pixels = source.Height * source.Width;
-        var y = $"{Emitter.TrainingSlice("activations", target, $"block * {Emitter.PlanePerBlock(target)}", Emitter.PlanePerBlock(target))}";
-        var dy = $"{Emitter.TrainingSlice("gradients", target, $"block * {Emitter.PlanePerBlock(target)}", Emitter.PlanePerBlock(target))}";
+        var outputPlane = Emitter.Add(context.Op.OutputChannelOffset * target.Height * target.Width, $"block * {Emitter.PlanePerBlock(target)}");
+        var y = $"{Emitter.TrainingSlice("activations", target, outputPlane, Emitter.PlanePerBlock(target))}";
+        var dy = $"{Emitter.TrainingSlice("gradients", target, outputPlane, Emitter.PlanePerBlock(target))}";
         var x = $"{Emitter.TrainingSlice("activations", source, $"block * {Emitter.PlanePerBlock(source)}", Emitter.PlanePerBlock(source))}";
         var dx = $"{Emitter.TrainingSlice("gradients", source, $"block * {Emitter.PlanePerBlock(source)}", Emitter.PlanePerBlock(source))}";
         w.Line("var workspace = __batchNormWorkspace.Span;");
@@ -132,7 +136,7 @@ internal sealed class BatchNormOp : OpDescriptor, ILayerDescriptor
            & planner.Check(layer.Momentum >= 0 && layer.Momentum <= 1, layer.Location, momentumOption, layer.Name, Planner.Double(layer.Momentum),
                "BatchNorm's momentum must be in [0, 1]: the running statistics are a weighted average of the old value and the batch's");
 
-    public int? Lower(Planner planner, LayerModel layer, LayerInput input) => Add(planner, layer, "", input.Trunk, layer.Relu, auxiliary: false);
+    public int? Lower(Planner planner, LayerModel layer, LayerInput input) => Add(planner, layer, "", input.Trunk, layer.Relu, auxiliary: false, stateDictPrefix: layer.WeightName);
 
     public string KindText(LayerModel layer) => $"batchnorm{(layer.Relu ? " + ReLU" : "")}";
 
@@ -142,23 +146,31 @@ internal sealed class BatchNormOp : OpDescriptor, ILayerDescriptor
     /// Adds a BatchNorm op on <paramref name="input"/> with its parameters (γ, β) and buffers (running mean and variance,
     /// batches tracked) under <c>layer[.part]</c>; returns its output tensor. A sub-row of the summary when it is a part.
     /// </summary>
-    public static int Add(Planner planner, LayerModel layer, string part, int input, bool relu, bool auxiliary)
+    /// <paramref name="stateDictPrefix"/> names the tensors as PyTorch does (<c>prefix.running_mean</c>); <paramref name="destination"/>
+    /// is a concat tensor whose channels from <paramref name="channelOffset"/> (a multiple of 16) it writes, instead of a tensor of its own.
+    public static int Add(Planner planner, LayerModel layer, string part, int input, bool relu, bool auxiliary,
+        string? stateDictPrefix = null, int? destination = null, int channelOffset = 0, string? layerName = null)
     {
         var source = planner.Tensors[input];
-        var prefix = part.Length == 0 ? layer.Name : layer.Name + "." + part;
-        var bn = new BatchNormPlan(prefix, layer.Epsilon, layer.Momentum, relu, source.Channels, source.PhysicalChannels);
+        var opLayer = layerName ?? layer.Name;
+        var prefix = stateDictPrefix ?? (part.Length == 0 ? opLayer : opLayer + "." + part);
+        var bn = new BatchNormPlan(prefix, layer.Epsilon, layer.Momentum, relu, source.Channels, source.PhysicalChannels, StateDictNames: stateDictPrefix is not null);
         var channels = new[] { source.Channels };
         planner.AddParameter(bn.Weight, channels, false, 1, false, auxiliary, "Scale");
         planner.AddParameter(bn.Bias, channels, true, 1, false, auxiliary);
         planner.AddParameter(bn.RunningMean, channels, false, 1, false, auxiliary, "RunningMean");
         planner.AddParameter(bn.RunningVariance, channels, false, 1, false, auxiliary, "RunningVariance");
         planner.AddParameter(bn.NumBatchesTracked, Array.Empty<int>(), false, 1, false, auxiliary, "BatchCount");
-        var output = planner.NewTensorLike(Planner.Snake(prefix.Replace(".", "_")) + "_bn", source, source.Height, source.Width,
+        var output = destination ?? planner.NewTensorLike(Planner.Snake(prefix.Replace(".", "_")) + "_bn", source, source.Height, source.Width,
             source.Storage == TensorStorage.TrainingOnly ? TensorStorage.TrainingOnly : TensorStorage.Arena);
-        var op = Planner.NewOp(OpKind.BatchNorm, layer.Name, part,
-            $"batchnorm eps {Planner.Double(layer.Epsilon)}, momentum {Planner.Double(layer.Momentum)}{(relu ? ", ReLU" : "")}, {source.ShapeText}",
-            input, output, source, planner.Tensors[output], auxiliary) with
+        var target = planner.Tensors[output];
+        var slice = channelOffset > 0 || source.Channels != target.Channels ? $"; writes channels [{channelOffset}, {channelOffset + source.Channels}) of {target.Name}" : "";
+        var op = Planner.NewOp(OpKind.BatchNorm, opLayer, part,
+            $"batchnorm eps {Planner.Double(layer.Epsilon)}, momentum {Planner.Double(layer.Momentum)}{(relu ? ", ReLU" : "")}, {source.ShapeText}{slice}",
+            input, output, source, target, auxiliary) with
         {
+            OutputChannelOffset = channelOffset,
+            OutChannels = source.Channels,
             Relu = relu,
             Weights = bn.Weight,
             Bias = bn.Bias,
@@ -167,7 +179,7 @@ internal sealed class BatchNormOp : OpDescriptor, ILayerDescriptor
         planner.Ops.Add(op);
         if (part.Length > 0)
         {
-            planner.Summary.Add(new SummaryRow(prefix, "batchnorm", source.Channels, source.Height, source.Width, 2L * source.Channels, 0, 1, auxiliary));
+            planner.Summary.Add(new SummaryRow(opLayer + "." + part, "batchnorm", source.Channels, source.Height, source.Width, 2L * source.Channels, 0, 1, auxiliary));
         }
 
         return output;

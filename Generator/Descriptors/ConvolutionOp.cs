@@ -118,28 +118,31 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
         {
             // torchvision's BasicConv2d: conv without bias, BN, ReLU (fused into the BN; the fuse pass folds the BN back
             // into the convolution for inference).
-            ConvolutionOp.Add(planner, layer.Name, BatchNormConvPart, input, output, 0, layer.OutChannels, layer.Kernel, layer.Stride, layer.Padding, bias: false, relu: false, auxiliary: false);
-            return BatchNormOp.Add(planner, layer, BatchNormPart, output, layer.Relu, auxiliary: false);
+            ConvolutionOp.Add(planner, layer.Name, BatchNormConvPart, input, output, 0, layer.OutChannels, layer.Kernel, layer.Stride, layer.Padding, bias: false, relu: false, auxiliary: false,
+                stateDictPrefix: layer.WeightName is { } convName ? convName + ".conv" : null);
+            return BatchNormOp.Add(planner, layer, BatchNormPart, output, layer.Relu, auxiliary: false, stateDictPrefix: layer.WeightName is { } bnName ? bnName + ".bn" : null);
         }
 
-        ConvolutionOp.Add(planner, layer.Name, "", input, output, 0, layer.OutChannels, layer.Kernel, layer.Stride, layer.Padding, layer.Bias, layer.Relu, auxiliary: false);
+        ConvolutionOp.Add(planner, layer.Name, "", input, output, 0, layer.OutChannels, layer.Kernel, layer.Stride, layer.Padding, layer.Bias, layer.Relu, auxiliary: false, stateDictPrefix: layer.WeightName);
         return output;
     }
 
     // ---- the op: lowering, parameters and counts ------------------------------------------------
 
     public static void Add(Planner planner, string layer, string part, int input, int output, int channelOffset, int outChannels,
-        SizePair kernel, SizePair stride, SizePair padding, bool bias, bool relu, bool auxiliary)
+        SizePair kernel, SizePair stride, SizePair padding, bool bias, bool relu, bool auxiliary, string? stateDictPrefix = null)
     {
         var source = planner.Tensors[input];
         var target = planner.Tensors[output];
         var qualified = part.Length == 0 ? layer : layer + "." + part;
-        var weights = planner.AddParameter(qualified + ".Weights", new[] { outChannels, source.Channels, kernel.Height, kernel.Width }, false, source.Channels * kernel.Area, relu, auxiliary);
+        // A declared Name or a module's layer is named as PyTorch names it (prefix.weight); other layers by the declared names.
+        var parameterPrefix = stateDictPrefix ?? qualified;
+        var weights = planner.AddParameter(parameterPrefix + (stateDictPrefix is null ? ".Weights" : ".weight"), new[] { outChannels, source.Channels, kernel.Height, kernel.Width }, false, source.Channels * kernel.Area, relu, auxiliary);
         var convInput = padding.Height > 0 || padding.Width > 0 ? PadOp.Add(planner, layer, part, input, padding, auxiliary) : input;
         var loopChannels = source.ChannelMap.Count > 0 ? source.PhysicalChannels : source.Channels;
         var packedOffset = planner.ReservePacked(qualified, (long)Planner.Blocks(outChannels) * loopChannels * kernel.Area * Planner.Block);
         var packedBiasOffset = planner.ReservePacked(qualified, Planner.Blocks(outChannels) * Planner.Block);
-        var biasName = bias ? planner.AddParameter(qualified + ".Bias", new[] { outChannels }, true, source.Channels * kernel.Area, relu, auxiliary) : null;
+        var biasName = bias ? planner.AddParameter(parameterPrefix + (stateDictPrefix is null ? ".Bias" : ".bias"), new[] { outChannels }, true, source.Channels * kernel.Area, relu, auxiliary) : null;
         var multiplyAdds = (long)outChannels * source.Channels * kernel.Area * target.Height * target.Width;
         var slice = channelOffset > 0 || outChannels != target.Channels ? $"; writes channels [{channelOffset}, {channelOffset + outChannels}) of {target.Name}" : "";
         var op = Planner.NewOp(OpKind.Conv, layer, part,

@@ -48,6 +48,7 @@ internal static class LayerDescriptors
 {
     private static readonly ILayerDescriptor s_inception = new InceptionLayer();
     private static readonly ILayerDescriptor s_auxiliary = new AuxiliaryClassifierLayer();
+    private static readonly ILayerDescriptor s_module = new ModuleLayer();
 
     public static ILayerDescriptor For(LayerKind kind) => kind switch
     {
@@ -63,6 +64,7 @@ internal static class LayerDescriptors
         LayerKind.BatchNorm => (ILayerDescriptor)OpDescriptor.For(OpKind.BatchNorm),
         LayerKind.Inception => s_inception,
         LayerKind.AuxiliaryClassifier => s_auxiliary,
+        LayerKind.Module => s_module,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no descriptor for this layer kind"),
     };
 

@@ -117,19 +117,20 @@ internal sealed class LinearOp : WeightedOpDescriptor, ILayerDescriptor
         }
 
         var output = planner.NewTensor(Planner.Snake(layer.Name), layer.OutChannels, 1, 1, TensorLayout.Plain, TensorStorage.Arena);
-        LinearOp.Add(planner, layer.Name, "", input, output, layer.OutChannels, layer.Bias, layer.Relu, auxiliary: false);
+        LinearOp.Add(planner, layer.Name, "", input, output, layer.OutChannels, layer.Bias, layer.Relu, auxiliary: false, stateDictPrefix: layer.WeightName);
         return output;
     }
 
     // ---- the op ---------------------------------------------------------------------------------
 
-    public static void Add(Planner planner, string layer, string part, int input, int output, int outFeatures, bool bias, bool relu, bool auxiliary)
+    /// <summary>Adds a Linear op; <paramref name="stateDictPrefix"/> (a declared Name) names its tensors as PyTorch does (<c>fc.weight</c>).</summary>
+    public static void Add(Planner planner, string layer, string part, int input, int output, int outFeatures, bool bias, bool relu, bool auxiliary, string? stateDictPrefix = null)
     {
         var source = planner.Tensors[input];
         var inFeatures = source.Channels;
         var qualified = part.Length == 0 ? layer : layer + "." + part;
-        var weights = planner.AddParameter(qualified + ".Weights", new[] { outFeatures, inFeatures }, false, inFeatures, relu, auxiliary);
-        var biasName = bias ? planner.AddParameter(qualified + ".Bias", new[] { outFeatures }, true, inFeatures, relu, auxiliary) : null;
+        var weights = planner.AddParameter(stateDictPrefix is null ? qualified + ".Weights" : stateDictPrefix + ".weight", new[] { outFeatures, inFeatures }, false, inFeatures, relu, auxiliary);
+        var biasName = bias ? planner.AddParameter(stateDictPrefix is null ? qualified + ".Bias" : stateDictPrefix + ".bias", new[] { outFeatures }, true, inFeatures, relu, auxiliary) : null;
         var op = Planner.NewOp(OpKind.Linear, layer, part, $"linear {inFeatures} -> {outFeatures}{(relu ? ", ReLU" : "")}", input, output, source, planner.Tensors[output], auxiliary) with
         {
             OutChannels = outFeatures,

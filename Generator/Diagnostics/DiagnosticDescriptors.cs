@@ -114,6 +114,42 @@ internal static class DiagnosticDescriptors
         "Square and per-dimension values disagree",
         "'{0}' sets {1} = {2} and {3} = {4}; set the square {1}, or {1}Height and {1}Width, but not both with different values");
 
+    public static readonly DiagnosticDescriptor BranchSizesDiffer = Error("IG0025",
+        "Module branches end at different sizes",
+        "Module '{0}' ({1}): its branches cannot be concatenated, since they end at different sizes on a {2} input: {3}; give them the same stride and padding");
+
+    public static readonly DiagnosticDescriptor ResidualChannelMismatch = Error("IG0026",
+        "Residual module's branches do not match its input",
+        "Residual module '{0}' ({1}) adds its branches ({2} channels, {3}) to its input ({4}); the branches' concat must have the input's channels and size");
+
+    public static readonly DiagnosticDescriptor RecursiveModule = Error("IG0027",
+        "Module uses itself",
+        "Module '{0}' uses itself ({1}); a module cannot contain itself, directly or through other modules");
+
+    public static readonly DiagnosticDescriptor EmptyModule = Error("IG0028",
+        "Empty module or branch",
+        "{0}; give it at least one {1}");
+
+    public static readonly DiagnosticDescriptor ModuleParameterNotSet = Error("IG0029",
+        "Module parameter not set",
+        "Module '{0}' is used without setting its parameter '{1}', which has no default; set it, e.g. [{0}({1} = 64)], or give the property an initializer");
+
+    public static readonly DiagnosticDescriptor ModuleParameterNotPositive = Error("IG0030",
+        "Module parameter not positive",
+        "Parameter '{1}' of module '{0}' is {2}; a module parameter gives output channels, so it must be positive");
+
+    public static readonly DiagnosticDescriptor UnknownModuleParameter = Error("IG0031",
+        "Channels from something that is not a module parameter",
+        "'{0}' takes its channels from '{1}', which {2}; [Conv(nameof(P))] needs P to be a public int property with a setter declared on the module class");
+
+    public static readonly DiagnosticDescriptor LayerNotAllowedInBranch = Error("IG0032",
+        "Layer kind not allowed in a module branch",
+        "[{0}] cannot be a layer of branch '{1}'; a branch holds [Conv], [MaxPool], [AvgPool], [BatchNorm] and other modules, so declare it on the network");
+
+    public static readonly DiagnosticDescriptor CollidingLayerNames = Error("IG0033",
+        "Two layers have the same weight name",
+        "'{0}' would save a tensor as '{1}', which '{2}' already does; give one of the layers another Name");
+
     /// <summary>
     /// The diagnostic property that carries the property type a layer's attribute requires (<c>Pool</c> for
     /// <c>[MaxPool]</c>), for IG0003's code fix, which needs it and should not parse a message.

@@ -20,8 +20,24 @@ internal sealed partial class Emitter
         var kinds = _plan.Layers.ToDictionary(layer => layer.Model.Name, layer => layer.Model.Kind);
         var names = new Dictionary<int, string> { [_plan.InputTensor] = "input" };
         var nodes = new List<(string Layer, string Code)>();
-        var concatInputs = new List<string>();
         var ops = _plan.Ops;
+        var graphOps = Enumerable.Range(0, ops.Count).Where(index => !ops[index].IsNetworkBoundary && OpDescriptor.For(ops[index].Kind).InGraph).ToList();
+
+        // A tensor that several ops write in slices (a module's concat) becomes a Concat node after its last writer.
+        var lastWriter = new Dictionary<int, int>();
+        var concats = new HashSet<int>();
+        foreach (var index in graphOps)
+        {
+            var op = ops[index];
+            if (lastWriter.ContainsKey(op.Output) || op.OutputChannelOffset > 0 || (op.OutChannels > 0 && op.OutChannels != _plan.Tensors[op.Output].Channels))
+            {
+                concats.Add(op.Output);
+            }
+
+            lastWriter[op.Output] = index;
+        }
+
+        var concatInputs = new Dictionary<int, List<string>>();
         for (var index = 0; index < ops.Count; index++)
         {
             var op = ops[index];
@@ -34,24 +50,25 @@ internal sealed partial class Emitter
             var isInception = kinds.TryGetValue(op.Layer, out var kind) && kind == LayerKind.Inception;
             var name = PyTorchNames.From(op.Kind == OpKind.MaxPool && isInception ? op.Layer + ".Pool" : op.QualifiedName);
             nodes.Add((op.Layer, NodeCode(op, name, names[op.Input])));
-
-            // The last op of a module writes into its concat; so does every branch's last op.
-            var concat = isInception ? ops.Last(other => other.Layer == op.Layer).Output : -1;
-            if (op.Output == concat)
-            {
-                concatInputs.Add(name);
-            }
-            else
+            if (!concats.Contains(op.Output))
             {
                 names[op.Output] = name;
+                continue;
             }
 
-            if (isInception && (index + 1 == ops.Count || ops[index + 1].Layer != op.Layer))
+            if (!concatInputs.TryGetValue(op.Output, out var inputs))
             {
-                var module = PyTorchNames.From(op.Layer);
-                nodes.Add((op.Layer, $"new global::InceptionGen.ConcatNode({Quote(module)}, [{string.Join(", ", concatInputs.Select(Quote))}], {Quote(module)}, false),"));
-                names[concat] = module;
-                concatInputs.Clear();
+                concatInputs[op.Output] = inputs = new List<string>();
+            }
+
+            inputs.Add(name);
+            if (lastWriter[op.Output] == index)
+            {
+                // The layer's own output is named after the layer; a concat inside a module after its tensor.
+                var isLayerOutput = ops.Last(other => other.Layer == op.Layer).Output == op.Output;
+                var concat = PyTorchNames.From(op.Layer) + (isLayerOutput ? "" : "." + _plan.Tensors[op.Output].Name);
+                nodes.Add((op.Layer, $"new global::InceptionGen.ConcatNode({Quote(concat)}, [{string.Join(", ", inputs.Select(Quote))}], {Quote(concat)}, false),"));
+                names[op.Output] = concat;
             }
         }
 

@@ -17,14 +17,37 @@ internal enum LayerKind
     Linear,
     Flatten,
     BatchNorm,
+    /// <summary>A user-declared module (a <c>ModuleAttribute</c> subclass), with its branches in <see cref="LayerModel.Module"/>.</summary>
+    Module,
 }
+
+/// <summary>How a module combines its branches: the runtime's <c>ModuleCombine</c> values.</summary>
+internal enum ModuleCombineKind
+{
+    Concat = 0,
+    Residual = 1,
+}
+
+/// <summary>
+/// One use of a user-declared module, its parameters already put in: the branches' layers carry the values of this use.
+/// <see cref="TypeName"/> is the module class's name, for the summary and messages.
+/// </summary>
+internal sealed record ModuleModel(string TypeName, ModuleCombineKind Combine, float ResidualScale, bool Relu, EquatableArray<BranchModel> Branches)
+{
+    public ModuleModel WithoutLocations()
+        => this with { Branches = Branches.Select(branch => branch with { Location = null, Layers = branch.Layers.Select(layer => layer.WithoutLocations()).ToEquatableArray() }).ToEquatableArray() };
+}
+
+/// <summary>A branch of a module: its member's name and its layers in source order.</summary>
+internal sealed record BranchModel(string Member, LocationInfo? Location, EquatableArray<LayerModel> Layers);
 
 /// <summary>A type that encloses the network class, for emitting nested partial declarations.</summary>
 internal sealed record ContainingType(string Keyword, string Name);
 
 /// <summary>
 /// One declared layer as the parser read it: the property and its attribute's arguments, defaults
-/// filled in. Options that do not apply to a kind stay at their defaults. <see cref="Kernel"/>, <see cref="Stride"/> and
+/// filled in. Options that do not apply to a kind stay at their defaults. <see cref="WeightName"/> is the layer's segment in
+/// weight-file names when it differs from today's rule: a declared <c>Name</c>, or the default of a layer inside a module. <see cref="Kernel"/>, <see cref="Stride"/> and
 /// <see cref="Padding"/> are height × width (an LRN's size is its kernel's height, an auxiliary head's pool is square).
 /// </summary>
 internal sealed record LayerModel(
@@ -50,7 +73,13 @@ internal sealed record LayerModel(
     bool BatchNorm = false,
     double Epsilon = 0,
     double Momentum = 0,
-    SizePair OutputSize = default);
+    SizePair OutputSize = default,
+    string? WeightName = null,
+    ModuleModel? Module = null)
+{
+    /// <summary>The layer without source locations, its module's layers included (what the emitter needs).</summary>
+    public LayerModel WithoutLocations() => this with { Location = null, Module = Module?.WithoutLocations() };
+}
 
 /// <summary>
 /// A network class as the parser read it, with the problems it found on the way. <see cref="Incomplete"/>

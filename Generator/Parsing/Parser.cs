@@ -16,7 +16,7 @@ namespace InceptionGen.Generator.Parsing;
 /// incremental pipeline can compare and cache it. It reports what can be seen from the declaration
 /// alone (partial, types, duplicates); the planner checks values and shapes.
 /// </summary>
-internal static class Parser
+internal static partial class Parser
 {
     public const string NetworkAttributeName = "InceptionGen.NetworkAttribute";
     private const string NetworkAttributeTypeName = "NetworkAttribute";
@@ -39,8 +39,11 @@ internal static class Parser
         ["BatchNormAttribute"] = (LayerKind.BatchNorm, "BatchNormLayer"),
     };
 
+    /// <summary>The property type of a module's use on a network: <c>InceptionGen.Module</c>.</summary>
+    public const string ModulePropertyType = "Module";
+
     /// <summary>The property type a layer kind requires, e.g. <c>Pool</c> for max pooling.</summary>
-    public static string PropertyTypeFor(LayerKind kind) => s_layerAttributes.Values.First(entry => entry.Kind == kind).PropertyType;
+    public static string PropertyTypeFor(LayerKind kind) => kind == LayerKind.Module ? ModulePropertyType : s_layerAttributes.Values.First(entry => entry.Kind == kind).PropertyType;
 
     public static NetworkModel Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -72,7 +75,7 @@ internal static class Parser
                 continue;
             }
 
-            var layer = ReadLayer(property, type.Name, seenNames, diagnostics, ref incomplete, cancellationToken);
+            var layer = ReadLayer(context, property, type.Name, seenNames, diagnostics, ref incomplete, cancellationToken);
             if (layer is not null)
             {
                 layers.Add(layer);
@@ -87,7 +90,7 @@ internal static class Parser
             channels, height, width,
             layers.ToEquatableArray(),
             classLocation,
-            diagnostics.ToEquatableArray(),
+            diagnostics.Distinct().ToEquatableArray(),
             incomplete,
             Int(Arguments(context.Attributes.FirstOrDefault()), "Convolution", 0));
     }
@@ -159,7 +162,7 @@ internal static class Parser
         return (Int(arguments, "Channels", LayerDefaults.InputChannels), Int(arguments, "Height", LayerDefaults.InputHeight), Int(arguments, "Width", LayerDefaults.InputWidth));
     }
 
-    private static LayerModel? ReadLayer(IPropertySymbol property, string networkName, HashSet<string> seenNames,
+    private static LayerModel? ReadLayer(GeneratorAttributeSyntaxContext syntaxContext, IPropertySymbol property, string networkName, HashSet<string> seenNames,
         List<DiagnosticInfo> diagnostics, ref bool incomplete, CancellationToken cancellationToken)
     {
         var layerAttributes = property.GetAttributes().Where(IsLayerAttribute).ToList();
@@ -172,7 +175,9 @@ internal static class Parser
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
         var location = LocationInfo.From(attributeSyntax) ?? LocationInfo.From(property.Locations.FirstOrDefault());
         var attributeName = ShortName(attribute.AttributeClass!);
-        if (!SymbolNames.IsInInceptionGenNamespace(attribute.AttributeClass) || !s_layerAttributes.TryGetValue(attribute.AttributeClass!.Name, out var entry))
+        var isModule = IsModuleClass(attribute.AttributeClass);
+        var entry = (Kind: LayerKind.Module, PropertyType: ModulePropertyType);
+        if (!isModule && (!SymbolNames.IsInInceptionGenNamespace(attribute.AttributeClass) || !s_layerAttributes.TryGetValue(attribute.AttributeClass!.Name, out entry)))
         {
             return null;
         }
@@ -233,14 +238,43 @@ internal static class Parser
         var arguments = Arguments(attribute);
         var layer = new LayerModel(property.Name, entry.Kind, AccessibilityText(property.DeclaredAccessibility), location,
             Kernel: SizePair.Square(1), Stride: SizePair.Square(1), Padding: SizePair.Square(0));
-        return entry.Kind switch
+        if (ReadName(arguments, property.Name, location, allowEmpty: isModule, diagnostics) is { } weightName)
+        {
+            if (entry.Kind is LayerKind.Inception or LayerKind.AuxiliaryClassifier)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptionValue, location, "Name", property.Name, "\"" + weightName + "\"",
+                    $"[{attributeName}]'s parts keep their declared names; to name a module's layers, declare it as a module (docs/modules.md)"));
+            }
+
+            layer = layer with { WeightName = weightName };
+        }
+
+        if (isModule)
+        {
+            var context = new ModuleContext(syntaxContext.SemanticModel.Compilation, diagnostics, cancellationToken);
+            return layer with { Module = ReadModule(attribute.AttributeClass!, attribute, location, context, new List<INamedTypeSymbol>(), ref incomplete) };
+        }
+
+        if (arguments.TryGetValue(OutChannelsParameterArgument, out var parameterName) && parameterName.Value is string name)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownModuleParameter, location, property.Name, name, "is not a module parameter: only a layer inside a module class can take its channels from one"));
+            incomplete = true;
+        }
+
+        return ReadOptions(layer, entry.Kind, arguments, property.Name, location, diagnostics);
+    }
+
+    /// <summary>The options of a built-in layer attribute, by kind; defaults where not set.</summary>
+    private static LayerModel ReadOptions(LayerModel layer, LayerKind kind, Dictionary<string, TypedConstant> arguments, string layerName, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        return kind switch
         {
             LayerKind.Conv => layer with
             {
                 OutChannels = Int(arguments, "OutChannels", 0),
-                Kernel = Pair(arguments, "Kernel", SizePair.Square(LayerDefaults.ConvKernel), property.Name, location, diagnostics),
-                Stride = Pair(arguments, "Stride", SizePair.Square(LayerDefaults.ConvStride), property.Name, location, diagnostics),
-                Padding = Pair(arguments, "Padding", SizePair.Square(LayerDefaults.ConvPadding), property.Name, location, diagnostics),
+                Kernel = Pair(arguments, "Kernel", SizePair.Square(LayerDefaults.ConvKernel), layerName, location, diagnostics),
+                Stride = Pair(arguments, "Stride", SizePair.Square(LayerDefaults.ConvStride), layerName, location, diagnostics),
+                Padding = Pair(arguments, "Padding", SizePair.Square(LayerDefaults.ConvPadding), layerName, location, diagnostics),
                 // With BatchNorm the convolution has no bias (BN's β takes its place), so only an explicit Bias = true sets one: IG0011.
                 Bias = Bool(arguments, "Bias", !Bool(arguments, "BatchNorm", LayerDefaults.ConvBatchNorm) && LayerDefaults.ConvBias),
                 Relu = Bool(arguments, "Relu", LayerDefaults.ConvRelu),
@@ -254,7 +288,7 @@ internal static class Parser
                 Momentum = Double(arguments, "Momentum", LayerDefaults.BatchNormMomentum),
                 Relu = Bool(arguments, "Relu", LayerDefaults.BatchNormRelu),
             },
-            LayerKind.MaxPool or LayerKind.AvgPool => PoolLayer(layer, arguments, property.Name, location, diagnostics) with
+            LayerKind.MaxPool or LayerKind.AvgPool => PoolLayer(layer, arguments, layerName, location, diagnostics) with
             {
                 CeilMode = Bool(arguments, "CeilMode", LayerDefaults.PoolCeilMode),
                 Relu = false,
@@ -286,7 +320,7 @@ internal static class Parser
             LayerKind.AdaptiveAveragePool => layer with
             {
                 // The square output of the constructor, or OutputHeight/OutputWidth (1 where not set) with the parameterless one.
-                OutputSize = Pair(arguments, "Output", SizePair.Square(1), property.Name, location, diagnostics),
+                OutputSize = Pair(arguments, "Output", SizePair.Square(1), layerName, location, diagnostics),
                 Relu = false,
             },
             LayerKind.Dropout => layer with { Rate = Float(arguments, "Rate", 0.5f), Relu = false },

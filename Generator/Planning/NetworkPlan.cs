@@ -171,14 +171,15 @@ internal sealed record OpPlan(
 /// <param name="SumsOffset">Doubles into the BN sums: Σx, Σx², Σdy, Σdy·(x − mean), each <paramref name="PhysicalChannels"/> long.</param>
 /// <param name="FoldedOffset">On a convolution that folds it: floats into the packed block of the folded OIHW weights, then the folded bias; else -1.</param>
 /// <param name="Folded">On the BN op: whether the convolution before it folds it for inference (the BN op then runs in training only).</param>
+/// <param name="StateDictNames">Whether <paramref name="Prefix"/> is already a state_dict prefix (a declared Name, or a module's layer): its tensors then take PyTorch's own names (<c>.weight</c>, <c>.running_mean</c>).</param>
 internal sealed record BatchNormPlan(string Prefix, double Epsilon, double Momentum, bool Relu, int Channels, int PhysicalChannels,
-    int WorkspaceOffset = -1, int SumsOffset = -1, int FoldedOffset = -1, bool Folded = false)
+    int WorkspaceOffset = -1, int SumsOffset = -1, int FoldedOffset = -1, bool Folded = false, bool StateDictNames = false)
 {
-    public string Weight => Prefix + ".Weights";
-    public string Bias => Prefix + ".Bias";
-    public string RunningMean => Prefix + ".RunningMean";
-    public string RunningVariance => Prefix + ".RunningVar";
-    public string NumBatchesTracked => Prefix + ".NumBatchesTracked";
+    public string Weight => Prefix + (StateDictNames ? ".weight" : ".Weights");
+    public string Bias => Prefix + (StateDictNames ? ".bias" : ".Bias");
+    public string RunningMean => Prefix + (StateDictNames ? ".running_mean" : ".RunningMean");
+    public string RunningVariance => Prefix + (StateDictNames ? ".running_var" : ".RunningVar");
+    public string NumBatchesTracked => Prefix + (StateDictNames ? ".num_batches_tracked" : ".NumBatchesTracked");
 
     /// <summary>Floats of one op's workspace and doubles of its sums.</summary>
     public int WorkspaceLength => 7 * PhysicalChannels;
@@ -347,9 +348,9 @@ internal sealed record NetworkPlan(
             {
                 Location = null,
                 Diagnostics = EquatableArray<DiagnosticInfo>.Empty,
-                Layers = Model.Layers.Select(layer => layer with { Location = null }).ToEquatableArray(),
+                Layers = Model.Layers.Select(layer => layer.WithoutLocations()).ToEquatableArray(),
             },
-            Layers = Layers.Select(layer => layer with { Model = layer.Model with { Location = null } }).ToEquatableArray(),
+            Layers = Layers.Select(layer => layer with { Model = layer.Model.WithoutLocations() }).ToEquatableArray(),
             Diagnostics = EquatableArray<DiagnosticInfo>.Empty,
         };
 

@@ -41,6 +41,14 @@ internal sealed partial class Planner
         _tensors[layout.Output] = _tensors[layout.Output] with { Storage = TensorStorage.Unused };
     }
 
+    /// <summary>
+    /// Whether <paramref name="op"/> alone writes its whole output: a BN that writes a slice of a module's concat cannot
+    /// become an alias of the convolution before it, so it stays an op of its own in inference.
+    /// </summary>
+    private bool WritesWholeTensor(OpPlan op)
+        => op.OutputChannelOffset == 0 && _tensors[op.Output].PhysicalChannels == _tensors[op.Input].PhysicalChannels
+           && _ops.Count(other => other.Output == op.Output) == 1;
+
     private int _batchNormWorkspaceLength;
     private int _batchNormSumsLength;
 
@@ -66,7 +74,8 @@ internal sealed partial class Planner
             var producer = _ops.FindIndex(candidate => candidate.Output == op.Input);
             var readers = _ops.Count(candidate => candidate.Input == op.Input);
             if (producer >= 0 && _ops[producer] is { Kind: OpKind.Conv, Relu: false, OutputChannelOffset: 0 } conv
-                && readers == 1 && conv.OutChannels == _tensors[op.Input].Channels && conv.Auxiliary == op.Auxiliary)
+                && readers == 1 && conv.OutChannels == _tensors[op.Input].Channels && conv.Auxiliary == op.Auxiliary
+                && WritesWholeTensor(op))
             {
                 var weights = _parameters.First(parameter => parameter.Name == conv.Weights);
                 var foldedOffset = ReservePacked(conv.QualifiedName, RoundUpLong(weights.Length) + RoundUp(conv.OutChannels));

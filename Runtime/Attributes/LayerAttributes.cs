@@ -1,9 +1,19 @@
 namespace InceptionGen;
 
-/// <summary>Base of every layer attribute. A layer attribute goes on a <c>partial</c> property of a <see cref="NetworkAttribute"/> class.</summary>
-[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+/// <summary>
+/// Base of every layer attribute. A layer attribute goes on a <c>partial</c> property of a <see cref="NetworkAttribute"/> class
+/// (one per property: more is IG0012), or on a <see cref="Branch"/> of a module class, where several in source order are the
+/// branch's layers (hence <c>AllowMultiple</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = true, Inherited = false)]
 public abstract class LayerAttribute : Attribute
 {
+    /// <summary>
+    /// The layer's segment in weight-file (state_dict) names, used as written; not set, a network layer takes the snake_case
+    /// of its property and a module's layer its branch's name (see docs/modules.md). <c>""</c> on a module used inside a
+    /// branch puts that module's layers directly in the parent's names.
+    /// </summary>
+    public string? Name { get; set; }
 }
 
 /// <summary>
@@ -15,7 +25,19 @@ public abstract class LayerAttribute : Attribute
 /// <param name="outChannels">Number of output channels (filters).</param>
 public sealed class ConvAttribute(int outChannels) : LayerAttribute
 {
+    /// <summary>
+    /// In a module class: output channels from the module parameter named <paramref name="outChannelsParameter"/>, written
+    /// <c>[Conv(nameof(Channels7x7))]</c>, so that each use of the module sets them.
+    /// </summary>
+    /// <param name="outChannelsParameter">The name of a public <c>int</c> property with a setter declared on the module class.</param>
+    public ConvAttribute(string outChannelsParameter) : this(0)
+    {
+        OutChannelsParameter = outChannelsParameter;
+    }
+
     public int OutChannels { get; } = outChannels;
+    /// <summary>The module parameter that gives the output channels, or null when <see cref="OutChannels"/> does.</summary>
+    public string? OutChannelsParameter { get; }
     /// <summary>Kernel height and width.</summary>
     public int Kernel { get; set; } = LayerDefaults.ConvKernel;
     /// <summary>Kernel height; 0 (not set) takes <see cref="Kernel"/>.</summary>
@@ -210,5 +232,45 @@ public sealed class LinearAttribute(int outFeatures) : LayerAttribute
 
 /// <summary>Flattens a C×H×W map into a vector of C·H·W features in NCHW order, as PyTorch's <c>flatten(1)</c>. Declare the property as <see cref="InceptionGen.Flatten"/>.</summary>
 public sealed class FlattenAttribute : LayerAttribute
+{
+}
+
+/// <summary>
+/// Base of a user-declared module: derive an attribute class from it, mark the class with <see cref="InceptionModuleAttribute"/>,
+/// declare its parameters as public <c>int</c> properties with setters and its branches as <see cref="Branch"/> properties
+/// carrying layer attributes. Use it on a network property of type <see cref="Module"/>, or inside another module's branch.
+/// See docs/modules.md.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = true, Inherited = false)]
+public abstract class ModuleAttribute : LayerAttribute
+{
+}
+
+/// <summary>How a module combines its branches.</summary>
+public enum ModuleCombine
+{
+    /// <summary>Concatenated along channels, in declaration order.</summary>
+    Concat,
+    /// <summary>Input + <see cref="InceptionModuleAttribute.ResidualScale"/> × concat(branches), which must have the input's channels.</summary>
+    Residual,
+}
+
+/// <summary>Marks a <see cref="ModuleAttribute"/> class as a module and sets how its branches combine.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class InceptionModuleAttribute : Attribute
+{
+    /// <summary>Concat (the default) or a residual sum with the module's input.</summary>
+    public ModuleCombine Combine { get; set; } = ModuleCombine.Concat;
+    /// <summary>A residual module's scale of the branches' concat before it is added to the input.</summary>
+    public float ResidualScale { get; set; } = 1f;
+    /// <summary>ReLU after a residual module's sum (Inception-ResNet); a concat module's branches end in their own.</summary>
+    public bool Relu { get; set; }
+}
+
+/// <summary>
+/// The type of a module's branch property: <c>[Conv(...)] [Conv(...)] public Branch Branch3x3 { get; }</c>. It holds nothing;
+/// the layer attributes on the property, in source order, are the branch.
+/// </summary>
+public readonly struct Branch
 {
 }

@@ -15,7 +15,9 @@ public static class PyTorchNames
     /// The PyTorch name of a declared parameter name: each dotted segment goes from PascalCase to snake_case (an
     /// underscore before an upper-case letter that follows a lower-case letter or digit, or that starts a word
     /// after an acronym; everything lower-cased; digits stay attached to what precedes them), and the last segment
-    /// <c>Weights</c> becomes <c>weight</c>, <c>Bias</c> becomes <c>bias</c>.
+    /// <c>Weights</c> becomes <c>weight</c>, <c>Bias</c> becomes <c>bias</c>. A name that already ends in a state_dict suffix
+    /// (<c>weight</c>, <c>bias</c>, <c>running_mean</c>, <c>running_var</c>, <c>num_batches_tracked</c>) is a layer's declared
+    /// <c>Name</c> or a module's layer, which the generator names as PyTorch does: it stays as it is (<c>Mixed_6b.branch7x7_1.conv.weight</c>).
     /// </summary>
     /// <example>
     /// <list type="table">
@@ -37,6 +39,12 @@ public static class PyTorchNames
         }
 
         var segments = declaredName.Split('.');
+        if (IsStateDictSuffix(segments[segments.Length - 1]))
+        {
+            // Already a state_dict key: a layer with a declared Name, or inside a module, is named as written.
+            return declaredName;
+        }
+
         for (var i = 0; i < segments.Length; i++)
         {
             segments[i] = i == segments.Length - 1 && segments[i] == "Weights" ? "weight"
@@ -46,6 +54,10 @@ public static class PyTorchNames
 
         return string.Join(".", segments);
     }
+
+    /// <summary>The last segment of a state_dict key (never of a declared name, whose parts are <c>Weights</c>, <c>Bias</c>, <c>RunningMean</c>, ...).</summary>
+    private static bool IsStateDictSuffix(string segment)
+        => segment is "weight" or "bias" or "running_mean" or "running_var" or "num_batches_tracked";
 
     private static string SnakeCase(string segment)
     {

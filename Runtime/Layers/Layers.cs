@@ -165,6 +165,32 @@ public sealed class Inception(string name, FeatureShape outputShape,
     }
 }
 
+/// <summary>
+/// A user-declared module (<see cref="ModuleAttribute"/>): its convolutions, in branch order, by their weight-file names.
+/// </summary>
+public sealed class Module(string name, FeatureShape outputShape, IReadOnlyList<Conv> convolutions) : Layer(name, outputShape)
+{
+    /// <summary>Every convolution of the module, nested modules included, in branch order.</summary>
+    public IReadOnlyList<Conv> Convolutions { get; } = convolutions;
+
+    /// <summary>The convolution at <paramref name="name"/> inside the module, as its weight-file names have it (<c>branch7x7_1</c>, <c>branch2.0</c>).</summary>
+    public Conv this[string name]
+    {
+        get
+        {
+            foreach (var conv in Convolutions)
+            {
+                if (conv.Name == Name + "." + name || conv.Name == Name + "." + name + ".Conv")
+                {
+                    return conv;
+                }
+            }
+
+            throw new KeyNotFoundException($"Module '{Name}' has no convolution '{name}'.");
+        }
+    }
+}
+
 /// <summary>An auxiliary classifier head: pool → <see cref="Conv"/> → <see cref="Hidden"/> → dropout → <see cref="Classifier"/>.</summary>
 public sealed class AuxiliaryClassifier(string name, FeatureShape outputShape, string tappedLayer, float lossWeight, Conv conv, Linear hidden, Linear classifier, float dropoutRate)
     : Layer(name, outputShape)

@@ -72,6 +72,92 @@ public sealed class DiagnosticTests
     public void IG0004_BadPerDimensionSize_IsNamedByItsDimension(string layer, params string[] facts)
         => AssertMessage(Single("IG0004", Net(layer, Head)), facts);
 
+    // ---- IG0025 .. IG0033: modules declared with the DSL (docs/modules.md) ---------------------
+
+    [Fact]
+    public void IG0025_Example()
+        => AssertMessage(Single("IG0025", DiagnosticExamples.Bad("IG0025")), "'Mixed' (Reduction)", "16x17x17", "Branch3x3 8x8", "BranchPool 15x15");
+
+    [Fact]
+    public void IG0027_Example()
+        => AssertMessage(Single("IG0027", DiagnosticExamples.Bad("IG0027")), "'Looping'", "Looping → Looping");
+
+    [Fact]
+    public void IG0028_Example()
+        => AssertMessage(Single("IG0028", DiagnosticExamples.Bad("IG0028")), "'TinyModule.BranchPool'", "no layer");
+
+    [Fact]
+    public void IG0029_Example()
+        => AssertMessage(Single("IG0029", DiagnosticExamples.Bad("IG0029")), "'TinyModule'", "'Channels'");
+
+    [Fact]
+    public void IG0030_Example()
+        => AssertMessage(Single("IG0030", DiagnosticExamples.Bad("IG0030")), "'Channels'", "is 0");
+
+    [Fact]
+    public void IG0031_Example()
+        => AssertMessage(Single("IG0031", DiagnosticExamples.Bad("IG0031")), "'TinyModule.Branch1x1'", "'Branch1x1'");
+
+    [Fact]
+    public void IG0032_Example()
+        => AssertMessage(Single("IG0032", DiagnosticExamples.Bad("IG0032")), "[Dropout]", "'TinyModule.Branch1x1'");
+
+    [Fact]
+    public void IG0033_Example()
+        => AssertMessage(Single("IG0033", DiagnosticExamples.Bad("IG0033")), "'Mixed'", "'mixed.branch.weight'");
+
+    /// <summary>Module class <c>TinyModule</c> with <paramref name="branches"/>, <paramref name="extra"/> declarations, and a network using it as <paramref name="usage"/>.</summary>
+    private static string ModuleNet(string branches, string usage, string extra = "")
+        => "using InceptionGen;\n\n[InceptionModule]\npublic sealed class TinyModule : ModuleAttribute\n{\n" + branches + "\n}\n" + extra + "\n"
+           + Net("[Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }\n" + usage + " public partial Module Mixed { get; }", Head).Replace("using InceptionGen;\n\n", "");
+
+    [Fact]
+    public void IG0012_TwoAttributesOfOneKindOnANetworkProperty_AreStillOneLayerTooMany()
+        => AssertMessage(Single("IG0012", Net("[Conv(16)][[|Conv(32)|]] public partial Conv Conv1 { get; }", Head)), "'Conv1'", "[Conv], [Conv]");
+
+    [Fact]
+    public void IG0031_ChannelsFromAParameterOnANetworkLayer_IsReportedAtTheAttribute()
+        => AssertMessage(Single("IG0031", Net("[[|Conv(\"Channels\", Kernel = 1)|]] public partial Conv Conv1 { get; }", Head)), "'Conv1'", "'Channels'", "not a module parameter");
+
+    [Fact]
+    public void IG0028_AModuleWithoutBranches_IsReportedAtItsUse()
+        => AssertMessage(Single("IG0028", ModuleNet("    public int Channels { get; set; } = 16;", "[[|TinyModule|]]")), "Module 'TinyModule' has no branch");
+
+    [Fact]
+    public void IG0027_AModuleThatUsesItselfThroughAnother_IsReportedAtTheUseThatClosesTheLoop()
+        => AssertMessage(Single("IG0027", ModuleNet("    [Conv(16, Kernel = 1)]\n    [Other]\n    public Branch Branch1 { get; }", "[TinyModule]",
+                "[InceptionModule]\npublic sealed class Other : ModuleAttribute\n{\n    [[|TinyModule|]]\n    public Branch Branch1 { get; }\n}\n")),
+            "TinyModule → Other → TinyModule");
+
+    [Fact]
+    public void IG0033_ANamedLayerMeetingAnotherLayer_IsReportedAtTheSecond()
+        => AssertMessage(Single("IG0033", Net("[Conv(16, Kernel = 1, Name = \"conv2\")] public partial Conv Conv1 { get; }\n[[|Conv(16, Kernel = 1)|]] public partial Conv Conv2 { get; }", Head)),
+            "'Conv2'", "'conv2.weight'", "'Conv1'");
+
+    [Theory]
+    [InlineData("[[|Conv(16, Name = \"1x1\")|]] public partial Conv Conv1 { get; }")]
+    [InlineData("[[|Conv(16, Name = \"\")|]] public partial Conv Conv1 { get; }")]
+    [InlineData("[[|Inception(16, 16, 16, 16, 16, 16, Name = \"mixed\")|]] public partial Inception Mixed { get; }")]
+    public void IG0011_ANameThatCannotBeAWeightFileSegment_IsReportedAtTheAttribute(string layer)
+        => AssertMessage(Single("IG0011", Net(layer, Head)), "Name of ");
+
+    [Fact]
+    public void ModuleDeclarations_WithNestingDefaultsAndNames_HaveNoDiagnostics_AndTheirTrainingCodeCompiles()
+    {
+        var result = GeneratorHarness.Run(ModuleNet(
+            "    public int Channels { get; set; } = 16;\n    [Conv(nameof(Channels), Kernel = 1, BatchNorm = true, Name = \"b1\")]\n    public Branch Branch1 { get; }\n"
+            + "    [Conv(16, Kernel = 1)]\n    [Half(Name = \"\")]\n    public Branch Branch2 { get; }\n    [AvgPool(3, Stride = 1, Padding = 1)]\n    public Branch Branch3 { get; }",
+            "[TinyModule(Channels = 32, Name = \"Mixed_5b\")]",
+            "[InceptionModule]\npublic sealed class Half : ModuleAttribute\n{\n    [Conv(16, KernelHeight = 1, KernelWidth = 3, PaddingWidth = 1, Name = \"b2a\")]\n    public Branch A { get; }\n"
+            + "    [Conv(16, KernelHeight = 3, KernelWidth = 1, PaddingHeight = 1, Name = \"b2b\")]\n    public Branch B { get; }\n}\n"));
+
+        Assert.Empty(result.Exceptions);
+        Assert.Empty(result.GeneratorDiagnostics.Select(Describe));
+        Assert.Contains("TinyNet.g.cs", result.GeneratedSources.Keys);
+        Assert.Contains("\"Mixed_5b.b2a.weight\"", result.GeneratedSources["TinyNet.g.cs"]);
+        Assert.Empty(result.CompilationProblems.Select(Describe));
+    }
+
     [Fact]
     public void IG0024_Example()
         => AssertMessage(Single("IG0024", DiagnosticExamples.Bad("IG0024")), "'Branch7x1'", "Kernel = 3", "KernelHeight = 7");
@@ -1128,6 +1214,341 @@ internal static class DiagnosticExamples
             public sealed partial class TinyNet
             {
                 [Conv(192, KernelHeight = 7, KernelWidth = 1, PaddingHeight = 3)] public partial Conv Branch7x1 { get; }
+            }
+            """),
+
+        ["IG0025"] = new("""
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class Reduction : ModuleAttribute
+            {
+                [Conv(32, Kernel = 3, Stride = 2)]
+                public Branch Branch3x3 { get; }
+
+                [MaxPool(3, Stride = 1)]
+                public Branch BranchPool { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [{|IG0025:Reduction|}] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class Reduction : ModuleAttribute
+            {
+                [Conv(32, Kernel = 3, Stride = 2)]
+                public Branch Branch3x3 { get; }
+
+                [MaxPool(3, Stride = 2)]
+                public Branch BranchPool { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [Reduction] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0027"] = new("""
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class Looping : ModuleAttribute
+            {
+                [Conv(32, Kernel = 1)]
+                [{|IG0027:Looping|}]
+                public Branch Branch1x1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [Looping] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class Looping : ModuleAttribute
+            {
+                [Conv(32, Kernel = 1)]
+                public Branch Branch1x1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [Looping] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0028"] = new("""
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                [Conv(32, Kernel = 1)]
+                public Branch Branch1x1 { get; }
+
+                public Branch {|IG0028:BranchPool|} { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [TinyModule] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                [Conv(32, Kernel = 1)]
+                public Branch Branch1x1 { get; }
+
+                [MaxPool(3, Stride = 1, Padding = 1)]
+                public Branch BranchPool { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [TinyModule] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0029"] = new("""
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                public int Channels { get; set; }
+
+                [Conv(nameof(Channels), Kernel = 1)]
+                public Branch Branch1x1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [{|IG0029:TinyModule|}] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                public int Channels { get; set; }
+
+                [Conv(nameof(Channels), Kernel = 1)]
+                public Branch Branch1x1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [TinyModule(Channels = 32)] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0030"] = new("""
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                public int Channels { get; set; }
+
+                [Conv(nameof(Channels), Kernel = 1)]
+                public Branch Branch1x1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [{|IG0030:TinyModule(Channels = 0)|}] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                public int Channels { get; set; }
+
+                [Conv(nameof(Channels), Kernel = 1)]
+                public Branch Branch1x1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [TinyModule(Channels = 32)] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0031"] = new("""
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                public int Channels { get; set; } = 32;
+
+                [{|IG0031:Conv(nameof(Branch1x1), Kernel = 1)|}]
+                public Branch Branch1x1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [TinyModule] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                public int Channels { get; set; } = 32;
+
+                [Conv(nameof(Channels), Kernel = 1)]
+                public Branch Branch1x1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [TinyModule] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0032"] = new("""
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                [Conv(32, Kernel = 1)]
+                [{|IG0032:Dropout(0.5f)|}]
+                public Branch Branch1x1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [TinyModule] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                [Conv(32, Kernel = 1)]
+                public Branch Branch1x1 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [TinyModule] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """),
+
+        ["IG0033"] = new("""
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                [Conv(32, Kernel = 1, Name = "branch")]
+                public Branch Branch1x1 { get; }
+
+                [Conv(32, Kernel = 3, Padding = 1, Name = "branch")]
+                public Branch Branch3x3 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [{|IG0033:TinyModule|}] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
+            }
+            """, """
+            using InceptionGen;
+
+            [InceptionModule]
+            public sealed class TinyModule : ModuleAttribute
+            {
+                [Conv(32, Kernel = 1, Name = "branch1x1")]
+                public Branch Branch1x1 { get; }
+
+                [Conv(32, Kernel = 3, Padding = 1, Name = "branch3x3")]
+                public Branch Branch3x3 { get; }
+            }
+
+            [Network(Channels = 3, Height = 17, Width = 17)]
+            public sealed partial class TinyNet
+            {
+                [Conv(16, Kernel = 3, Padding = 1)] public partial Conv Stem { get; }
+                [TinyModule] public partial Module Mixed { get; }
+                [GlobalAveragePool] public partial Pool Pool { get; }
+                [Linear(10)] public partial Linear Classifier { get; }
             }
             """),
 

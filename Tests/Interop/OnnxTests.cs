@@ -12,7 +12,7 @@ public sealed class OnnxTests
 {
     private const int Batch = 2;
 
-    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception", "SmallBatchNormNet", "MapBatchNormNet", "RectangularNet", "UniformAdaptiveNet"];
+    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception", "SmallBatchNormNet", "MapBatchNormNet", "RectangularNet", "UniformAdaptiveNet", "DeclaredInceptionNet", "FactorizedModuleNet"];
 
     internal static INetwork Create(string name, int maxBatch) => name switch
     {
@@ -26,6 +26,9 @@ public sealed class OnnxTests
         "RectangularNet" => new InceptionGen.Tests.Training.RectangularNet(maxBatch, seed: 11),
         // An adaptive pool with uniform windows (14 to 7 rows, 14 to 2 columns), exported as AveragePool.
         "UniformAdaptiveNet" => new InceptionGen.Tests.Training.UniformAdaptiveNet(maxBatch, seed: 11),
+        // Modules declared with the DSL: the 2014 module; 1x7/7x1 convolutions with BN, a stride-2 reduction with a pass-through pool.
+        "DeclaredInceptionNet" => new InceptionGen.Tests.Modules.DeclaredInceptionNet(maxBatch, seed: 11),
+        "FactorizedModuleNet" => WithBatchNormStatistics(new InceptionGen.Tests.Modules.FactorizedModuleNet(maxBatch, seed: 11)),
         _ => throw new ArgumentException(name),
     };
 
