@@ -75,10 +75,23 @@ internal sealed record LayerModel(
     double Momentum = 0,
     SizePair OutputSize = default,
     string? WeightName = null,
-    ModuleModel? Module = null)
+    ModuleModel? Module = null,
+    AuxiliaryHeadModel? Head = null)
 {
     /// <summary>The layer without source locations, its module's layers included (what the emitter needs).</summary>
     public LayerModel WithoutLocations() => this with { Location = null, Module = Module?.WithoutLocations() };
+}
+
+/// <summary>
+/// An auxiliary head's options beyond Caffe's (see <c>AuxiliaryClassifierAttribute</c>): null on a Caffe head, so its
+/// model, plan and code stay what they were. <see cref="LayerModel.OutputSize"/> holds <c>PoolOutput</c> (0: the average
+/// pool), <see cref="LayerModel.CeilMode"/> <c>PoolCeilMode</c>, <see cref="LayerModel.BatchNorm"/> and its eps and momentum
+/// the BasicConv2d choice.
+/// </summary>
+internal sealed record AuxiliaryHeadModel(int SecondConvChannels, int SecondConvKernel, bool GlobalPool, int Names)
+{
+    /// <summary><c>AuxiliaryNames.Torchvision</c>'s value (<c>Caffe</c> is 0).</summary>
+    public const int TorchvisionNames = 1;
 }
 
 /// <summary>

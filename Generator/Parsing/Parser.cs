@@ -316,6 +316,13 @@ internal static partial class Parser
                 ConvChannels = Int(arguments, "ConvChannels", LayerDefaults.AuxiliaryConvChannels),
                 HiddenUnits = Int(arguments, "HiddenUnits", LayerDefaults.AuxiliaryHiddenUnits),
                 Rate = Float(arguments, "DropoutRate", LayerDefaults.AuxiliaryDropoutRate),
+                CeilMode = Bool(arguments, "PoolCeilMode", LayerDefaults.AuxiliaryPoolCeilMode),
+                OutputSize = SizePair.Square(Int(arguments, "PoolOutput", LayerDefaults.AuxiliaryPoolOutput)),
+                Bias = !Bool(arguments, "BatchNorm", LayerDefaults.ConvBatchNorm),
+                BatchNorm = Bool(arguments, "BatchNorm", LayerDefaults.ConvBatchNorm),
+                Epsilon = Double(arguments, "BatchNormEpsilon", LayerDefaults.BatchNormEpsilon),
+                Momentum = Double(arguments, "BatchNormMomentum", LayerDefaults.BatchNormMomentum),
+                Head = AuxiliaryHead(arguments),
             },
             LayerKind.AdaptiveAveragePool => layer with
             {
@@ -333,6 +340,22 @@ internal static partial class Parser
             _ => layer with { Relu = false },
         };
     }
+
+    /// <summary>
+    /// The options of an auxiliary head that Caffe's head does not have; null when none is set away from its default, so
+    /// a Caffe head's model is what it was before they existed.
+    /// </summary>
+    private static AuxiliaryHeadModel? AuxiliaryHead(Dictionary<string, TypedConstant> arguments)
+    {
+        var head = new AuxiliaryHeadModel(
+            Int(arguments, "SecondConvChannels", LayerDefaults.AuxiliarySecondConvChannels),
+            Int(arguments, "SecondConvKernel", LayerDefaults.AuxiliarySecondConvKernel),
+            Bool(arguments, "GlobalPool", LayerDefaults.AuxiliaryGlobalPool),
+            Int(arguments, "Names", LayerDefaults.AuxiliaryNameStyle));
+        return head == Caffe ? null : head;
+    }
+
+    private static readonly AuxiliaryHeadModel Caffe = new(LayerDefaults.AuxiliarySecondConvChannels, LayerDefaults.AuxiliarySecondConvKernel, LayerDefaults.AuxiliaryGlobalPool, LayerDefaults.AuxiliaryNameStyle);
 
     /// <summary>Two defining declarations of one partial property in different parts of the class.</summary>
     private static bool HasSeveralDefinitions(IPropertySymbol property, CancellationToken cancellationToken)

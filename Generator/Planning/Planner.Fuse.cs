@@ -54,8 +54,8 @@ internal sealed partial class Planner
 
     /// <summary>
     /// Gives every BatchNorm op its workspace, and folds each one that follows a convolution without ReLU whose output
-    /// only the BN reads into that convolution for inference: the convolution's packing folds the running statistics
-    /// into its weights and bias, it applies the BN's ReLU itself, and the BN op runs in training only (its output is its
+    /// only the BN reads into that convolution for inference (not in an auxiliary head, which inference never runs): the
+    /// convolution's packing folds the running statistics into its weights and bias, it applies the BN's ReLU itself, and the BN op runs in training only (its output is its
     /// input in inference, as a dropout's).
     /// </summary>
     private void FoldBatchNorm()
@@ -74,7 +74,7 @@ internal sealed partial class Planner
             var producer = _ops.FindIndex(candidate => candidate.Output == op.Input);
             var readers = _ops.Count(candidate => candidate.Input == op.Input);
             if (producer >= 0 && _ops[producer] is { Kind: OpKind.Conv, Relu: false, OutputChannelOffset: 0 } conv
-                && readers == 1 && conv.OutChannels == _tensors[op.Input].Channels && conv.Auxiliary == op.Auxiliary
+                && readers == 1 && conv.OutChannels == _tensors[op.Input].Channels && !op.Auxiliary && !conv.Auxiliary
                 && WritesWholeTensor(op))
             {
                 var weights = _parameters.First(parameter => parameter.Name == conv.Weights);

@@ -103,6 +103,13 @@ internal static class Limits
                     Bound(location, name, "PoolStride", layer.Stride.Height, MaxWindow);
                     Bound(location, name, "ConvChannels", layer.ConvChannels, MaxChannels);
                     Bound(location, name, "HiddenUnits", layer.HiddenUnits, MaxChannels);
+                    Bound(location, name, "PoolOutput", layer.OutputSize.Height, MaxImageSize);
+                    if (layer.Head is { } head)
+                    {
+                        Bound(location, name, "SecondConvChannels", head.SecondConvChannels, MaxChannels);
+                        Bound(location, name, "SecondConvKernel", head.SecondConvKernel, MaxWindow);
+                    }
+
                     break;
                 case LayerKind.Linear:
                     Bound(location, name, "OutFeatures", layer.OutChannels, MaxChannels);
@@ -171,11 +178,17 @@ internal static class Limits
                     multiplyAdds += perPixel * pixels;
                     outChannels = (double)w[0] + w[2] + w[4] + (w[5] > 0 ? w[5] : channels);
                     break;
-                case LayerKind.AuxiliaryClassifier when layer.Kernel.Height > 0 && layer.Stride.Height > 0:
-                    // The head's pool, 1x1 conv, hidden and classifier layers; the trunk goes on unchanged.
-                    var pooled = (double)Planner.PoolOutput((int)height, layer.Kernel.Height, layer.Stride.Height, 0, ceilMode: true)
-                        * Planner.PoolOutput((int)width, layer.Kernel.Width, layer.Stride.Width, 0, ceilMode: true);
-                    var head = pooled * channels * layer.ConvChannels + pooled * layer.ConvChannels * layer.HiddenUnits + (double)layer.HiddenUnits * layer.OutChannels;
+                case LayerKind.AuxiliaryClassifier when layer.OutputSize.Height > 0 || (layer.Kernel.Height > 0 && layer.Stride.Height > 0):
+                    // The head's pool, convolutions, hidden and classifier layers; the trunk goes on unchanged. A bound:
+                    // the second convolution is counted at every pooled pixel, as if it kept the map's size.
+                    var pooled = layer.OutputSize.Height > 0 ? (double)layer.OutputSize.Height * layer.OutputSize.Height
+                        : (double)Planner.PoolOutput((int)height, layer.Kernel.Height, layer.Stride.Height, 0, layer.CeilMode)
+                          * Planner.PoolOutput((int)width, layer.Kernel.Width, layer.Stride.Width, 0, layer.CeilMode);
+                    double second = layer.Head?.SecondConvChannels ?? 0, secondKernel = layer.Head?.SecondConvKernel ?? 1;
+                    var features = second > 0 ? second * pooled : layer.ConvChannels * pooled;
+                    var vector = layer.HiddenUnits > 0 ? layer.HiddenUnits : features;
+                    var head = pooled * channels * layer.ConvChannels + pooled * layer.ConvChannels * second * secondKernel * secondKernel
+                        + features * layer.HiddenUnits + vector * layer.OutChannels;
                     multiplyAdds += head;
                     break;
                 case LayerKind.Dropout or LayerKind.LocalResponseNorm or LayerKind.AuxiliaryClassifier:

@@ -197,9 +197,20 @@ public sealed class InceptionAttribute(int branch1x1, int reduce3x3, int branch3
 }
 
 /// <summary>
-/// An auxiliary classifier that taps the output of the layer declared above it: average pool
-/// <see cref="PoolKernel"/>/<see cref="PoolStride"/> → conv 1x1 <see cref="ConvChannels"/> + ReLU →
-/// FC <see cref="HiddenUnits"/> + ReLU → dropout <see cref="DropoutRate"/> → FC to <see cref="Classes"/>.
+/// An auxiliary classifier that taps the output of the layer declared above it. By default it is Caffe's GoogLeNet head
+/// (loss1/loss2 of bvlc_googlenet): average pool <see cref="PoolKernel"/>/<see cref="PoolStride"/> → conv 1x1
+/// <see cref="ConvChannels"/> + ReLU → FC <see cref="HiddenUnits"/> + ReLU → dropout <see cref="DropoutRate"/> → FC to
+/// <see cref="Classes"/>, with parameters <c>conv.*</c>, <c>hidden.*</c>, <c>classifier.*</c>. The options below give
+/// torchvision's heads as well:
+/// <list type="bullet">
+/// <item>GoogLeNet's <c>InceptionAux</c>: <c>[AuxiliaryClassifier(1000, PoolOutput = 4, BatchNorm = true,
+/// BatchNormEpsilon = 0.001, Names = AuxiliaryNames.Torchvision)]</c> (adaptive average pool to 4x4 → BasicConv2d 128 →
+/// fc1 1024 + ReLU → dropout 0.7 → fc2; <c>conv.conv.weight</c>, <c>conv.bn.*</c>, <c>fc1.*</c>, <c>fc2.*</c>);</item>
+/// <item>Inception-v3's <c>InceptionAux</c>: <c>[AuxiliaryClassifier(1000, PoolCeilMode = false, BatchNorm = true,
+/// BatchNormEpsilon = 0.001, SecondConvChannels = 768, SecondConvKernel = 5, GlobalPool = true, HiddenUnits = 0,
+/// DropoutRate = 0, Names = AuxiliaryNames.Torchvision)]</c> (average pool 5x5/3 → BasicConv2d 128 1x1 → BasicConv2d 768
+/// 5x5 → adaptive average pool 1x1 → fc; <c>conv0.*</c>, <c>conv1.*</c>, <c>fc.*</c>).</item>
+/// </list>
 /// It does not change the trunk: the next layer still reads the tapped output. Its loss counts with
 /// <see cref="LossWeight"/> in training only; inference skips it at no cost.
 /// Declare the property as <see cref="InceptionGen.AuxiliaryClassifier"/>.
@@ -208,11 +219,47 @@ public sealed class AuxiliaryClassifierAttribute(int classes) : LayerAttribute
 {
     public int Classes { get; } = classes;
     public float LossWeight { get; set; } = LayerDefaults.AuxiliaryLossWeight;
+    /// <summary>The average pool's window; not used with <see cref="PoolOutput"/>.</summary>
     public int PoolKernel { get; set; } = LayerDefaults.AuxiliaryPoolKernel;
+    /// <summary>The average pool's stride; not used with <see cref="PoolOutput"/>.</summary>
     public int PoolStride { get; set; } = LayerDefaults.AuxiliaryPoolStride;
+    /// <summary>The average pool rounds its output size up, as Caffe (true); false floors, as PyTorch's <c>avg_pool2d</c> by default.</summary>
+    public bool PoolCeilMode { get; set; } = LayerDefaults.AuxiliaryPoolCeilMode;
+    /// <summary>When above 0, an adaptive average pool to this × this (torchvision GoogLeNet's 4) replaces the average pool.</summary>
+    public int PoolOutput { get; set; } = LayerDefaults.AuxiliaryPoolOutput;
+    /// <summary>The 1x1 convolution's output channels.</summary>
     public int ConvChannels { get; set; } = LayerDefaults.AuxiliaryConvChannels;
+    /// <summary>When above 0, a second convolution (<see cref="SecondConvKernel"/>, stride 1, no padding) with this many channels follows the first (Inception-v3's 768 5x5).</summary>
+    public int SecondConvChannels { get; set; } = LayerDefaults.AuxiliarySecondConvChannels;
+    /// <summary>The second convolution's kernel height and width.</summary>
+    public int SecondConvKernel { get; set; } = LayerDefaults.AuxiliarySecondConvKernel;
+    /// <summary>Each convolution is torchvision's BasicConv2d: no bias, BatchNorm, then ReLU (parameters <c>conv.weight</c> and <c>bn.*</c> under its name).</summary>
+    public bool BatchNorm { get; set; } = LayerDefaults.ConvBatchNorm;
+    /// <summary>The BatchNorms' <c>eps</c> (PyTorch's default 1e-5; torchvision's BasicConv2d uses 0.001).</summary>
+    public double BatchNormEpsilon { get; set; } = LayerDefaults.BatchNormEpsilon;
+    /// <summary>The BatchNorms' <c>momentum</c>, in [0, 1].</summary>
+    public double BatchNormMomentum { get; set; } = LayerDefaults.BatchNormMomentum;
+    /// <summary>An adaptive average pool to 1x1 after the convolutions, before the flatten (Inception-v3's head).</summary>
+    public bool GlobalPool { get; set; } = LayerDefaults.AuxiliaryGlobalPool;
+    /// <summary>The hidden FC layer's width (with ReLU); 0 for none, the classifier then reads the flattened map.</summary>
     public int HiddenUnits { get; set; } = LayerDefaults.AuxiliaryHiddenUnits;
+    /// <summary>Dropout before the classifier; 0 for none.</summary>
     public float DropoutRate { get; set; } = LayerDefaults.AuxiliaryDropoutRate;
+    /// <summary>How the head's parameters are named in weight files (see <see cref="AuxiliaryNames"/>).</summary>
+    public AuxiliaryNames Names { get; set; } = (AuxiliaryNames)LayerDefaults.AuxiliaryNameStyle;
+}
+
+/// <summary>The names of an auxiliary head's layers in weight files and <c>state_dict</c>s.</summary>
+public enum AuxiliaryNames
+{
+    /// <summary><c>conv</c> (and <c>conv2</c>), <c>hidden</c>, <c>classifier</c>.</summary>
+    Caffe = 0,
+
+    /// <summary>
+    /// torchvision's <c>InceptionAux</c>: one convolution is <c>conv</c>, two are <c>conv0</c> and <c>conv1</c>; with a
+    /// hidden layer the FCs are <c>fc1</c> and <c>fc2</c> (GoogLeNet), without it <c>fc</c> (Inception-v3).
+    /// </summary>
+    Torchvision = 1,
 }
 
 /// <summary>Inverted dropout: in training each activation is zeroed with probability <see cref="Rate"/> and the rest scaled by 1/(1-Rate); identity in inference. Declare the property as <see cref="InceptionGen.Dropout"/>.</summary>

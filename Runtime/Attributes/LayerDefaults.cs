@@ -35,9 +35,18 @@ internal static class LayerDefaults
     public const float AuxiliaryLossWeight = 0.3f;
     public const int AuxiliaryPoolKernel = 5;
     public const int AuxiliaryPoolStride = 3;
+    public const bool AuxiliaryPoolCeilMode = true;
+    /// <summary>0: the average pool of PoolKernel/PoolStride, not an adaptive one.</summary>
+    public const int AuxiliaryPoolOutput = 0;
     public const int AuxiliaryConvChannels = 128;
+    /// <summary>0: no second convolution.</summary>
+    public const int AuxiliarySecondConvChannels = 0;
+    public const int AuxiliarySecondConvKernel = 1;
+    public const bool AuxiliaryGlobalPool = false;
     public const int AuxiliaryHiddenUnits = 1024;
     public const float AuxiliaryDropoutRate = 0.7f;
+    /// <summary>AuxiliaryNames.Caffe.</summary>
+    public const int AuxiliaryNameStyle = 0;
 
     public const bool LinearBias = true;
     public const bool LinearRelu = false;

@@ -191,16 +191,41 @@ public sealed class Module(string name, FeatureShape outputShape, IReadOnlyList<
     }
 }
 
-/// <summary>An auxiliary classifier head: pool → <see cref="Conv"/> → <see cref="Hidden"/> → dropout → <see cref="Classifier"/>.</summary>
-public sealed class AuxiliaryClassifier(string name, FeatureShape outputShape, string tappedLayer, float lossWeight, Conv conv, Linear hidden, Linear classifier, float dropoutRate)
+/// <summary>
+/// An auxiliary classifier head: pool → <see cref="Conv"/> (→ <see cref="SecondConv"/>) → <see cref="Hidden"/> → dropout →
+/// <see cref="Classifier"/>; a head without a hidden layer or a second convolution (torchvision's Inception-v3 head) has
+/// null there.
+/// </summary>
+public sealed class AuxiliaryClassifier(string name, FeatureShape outputShape, string tappedLayer, float lossWeight, Conv conv, Linear? hidden, Linear classifier, float dropoutRate,
+    Conv? secondConv = null)
     : Layer(name, outputShape)
 {
     /// <summary>Name of the layer whose output the head reads.</summary>
     public string TappedLayer { get; } = tappedLayer;
     /// <summary>Weight of this head's loss in training.</summary>
     public float LossWeight { get; } = lossWeight;
+    /// <summary>The first convolution (with its BatchNorm when the head's convolutions are BasicConv2d).</summary>
     public Conv Conv { get; } = conv;
-    public Linear Hidden { get; } = hidden;
+    /// <summary>The second convolution (Inception-v3's 5x5), or null.</summary>
+    public Conv? SecondConv { get; } = secondConv;
+    /// <summary>The hidden fully connected layer with ReLU, or null when the classifier reads the flattened map.</summary>
+    public Linear? Hidden { get; } = hidden;
     public Linear Classifier { get; } = classifier;
+    /// <summary>The dropout before the classifier; 0 when there is none.</summary>
     public float DropoutRate { get; } = dropoutRate;
+
+    /// <summary>The head's convolutions and fully connected layers in order, skipping absent ones.</summary>
+    public IEnumerable<Layer> WeightedLayers
+    {
+        get
+        {
+            foreach (var layer in new Layer?[] { Conv, SecondConv, Hidden, Classifier })
+            {
+                if (layer is not null)
+                {
+                    yield return layer;
+                }
+            }
+        }
+    }
 }

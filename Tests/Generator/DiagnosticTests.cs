@@ -53,6 +53,9 @@ public sealed class DiagnosticTests
     [InlineData("[[|Conv(16, Padding = -1)|]] public partial Conv Conv1 { get; }", "Padding of 'Conv1'", "0 or more", "is -1")]
     [InlineData("[[|MaxPool(0)|]] public partial Pool Pool1 { get; }", "Kernel of 'Pool1'", "positive", "is 0")]
     [InlineData("[[|Inception(64, -1, 128, 16, 32, 32)|]] public partial Inception Inception1 { get; }", "#3x3 reduce of 'Inception1'", "0 or more", "is -1")]
+    [InlineData("[[|AuxiliaryClassifier(10, HiddenUnits = -1)|]] public partial AuxiliaryClassifier Aux { get; }", "HiddenUnits of 'Aux'", "0 or more", "is -1")]
+    [InlineData("[[|AuxiliaryClassifier(10, PoolOutput = -4)|]] public partial AuxiliaryClassifier Aux { get; }", "PoolOutput of 'Aux'", "0 or more", "is -4")]
+    [InlineData("[[|AuxiliaryClassifier(10, SecondConvChannels = 8, SecondConvKernel = 0)|]] public partial AuxiliaryClassifier Aux { get; }", "SecondConvKernel of 'Aux'", "positive", "is 0")]
     public void IG0004_NonPositiveSize_IsReportedAtTheAttribute(string layer, params string[] facts)
     {
         var diagnostic = Single("IG0004", Net(layer, Head));
@@ -309,6 +312,8 @@ public sealed class DiagnosticTests
     [InlineData("[[|LocalResponseNorm(5, K = 0f)|]] public partial Lrn Norm1 { get; }", "K of 'Norm1'", "is 0", "> 0")]
     [InlineData("[[|AuxiliaryClassifier(10, LossWeight = -1f)|]] public partial AuxiliaryClassifier Aux { get; }", "LossWeight of 'Aux'", "is -1", "≥ 0")]
     [InlineData("[[|AuxiliaryClassifier(10, DropoutRate = 1f)|]] public partial AuxiliaryClassifier Aux { get; }", "DropoutRate of 'Aux'", "is 1", "below 1")]
+    [InlineData("[[|AuxiliaryClassifier(10, Names = (AuxiliaryNames)7)|]] public partial AuxiliaryClassifier Aux { get; }", "Names of 'Aux'", "is 7", "AuxiliaryNames.Torchvision")]
+    [InlineData("[[|AuxiliaryClassifier(10, BatchNorm = true, BatchNormEpsilon = 0)|]] public partial AuxiliaryClassifier Aux { get; }", "BatchNormEpsilon of 'Aux'", "is 0", "> 0")]
     [InlineData("[[|MaxPool(3, Stride = 2, Padding = 2)|]] public partial Pool Pool1 { get; }", "Padding of 'Pool1'", "is 2", "half the kernel (1)")]
     [InlineData("[[|AvgPool(2, Padding = 2)|]] public partial Pool Pool1 { get; }", "Padding of 'Pool1'", "is 2", "half the kernel (1)")]
     [InlineData("[[|BatchNorm(Epsilon = 0)|]] public partial BatchNormLayer Norm { get; }", "Epsilon of 'Norm'", "is 0", "> 0")]

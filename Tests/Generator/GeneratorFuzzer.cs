@@ -203,7 +203,7 @@ internal sealed class GeneratorFuzzer(int seed)
             case 8:
                 return index == 0 && Chance(0.5)
                     ? ("Dropout(0.5f)", "Dropout")
-                    : ($"AuxiliaryClassifier({Number(_random.Next(2, 11))}, PoolKernel = {Number(_random.Next(1, 4))}, PoolStride = {Number(_random.Next(1, 4))}, ConvChannels = {Number(16)}, HiddenUnits = {Number(32)})", "AuxiliaryClassifier");
+                    : ($"AuxiliaryClassifier({Number(_random.Next(2, 11))}, PoolKernel = {Number(_random.Next(1, 4))}, PoolStride = {Number(_random.Next(1, 4))}, ConvChannels = {Number(16)}, HiddenUnits = {Number(Chance(0.15) ? 0 : 32)}{AuxiliaryOptions()})", "AuxiliaryClassifier");
             case 9:
                 return ($"Dropout({Float()})", "Dropout");
             case 10:
@@ -213,6 +213,22 @@ internal sealed class GeneratorFuzzer(int seed)
             default:
                 return ($"Linear({Number(_random.Next(1, 30))}{(Chance(0.3) ? ", Relu = true" : "")})", "Linear");
         }
+    }
+
+    /// <summary>The torchvision styles' options of an auxiliary head, good and bad values.</summary>
+    private string AuxiliaryOptions()
+    {
+        var options = new List<string>();
+        if (Chance(0.2)) options.Add("PoolOutput = " + Any(["1", "4", "0", "-1"]));
+        if (Chance(0.2)) options.Add("PoolCeilMode = " + Bool());
+        if (Chance(0.2)) options.Add("BatchNorm = " + Bool());
+        if (Chance(0.05)) options.Add("BatchNormEpsilon = " + Any(["0.001", "0", "double.NaN"]));
+        if (Chance(0.2)) options.Add("SecondConvChannels = " + Any(["0", "8", "20", "-3"]));
+        if (Chance(0.15)) options.Add("SecondConvKernel = " + Any(["1", "2", "5", "0"]));
+        if (Chance(0.15)) options.Add("GlobalPool = " + Bool());
+        if (Chance(0.15)) options.Add("DropoutRate = " + Any(["0f", "0.7f", "1f"]));
+        if (Chance(0.2)) options.Add("Names = " + Any(["AuxiliaryNames.Torchvision", "AuxiliaryNames.Caffe", "(AuxiliaryNames)5"]));
+        return string.Concat(options.Select(option => ", " + option));
     }
 
     private string LayerName(int index, string? previous, HashSet<string> names)

@@ -65,7 +65,8 @@ internal static class PyTorchAgreement
         foreach (var node in network.Graph.Nodes.OfType<DropoutNode>())
         {
             var shape = network.Summary.Layers.Single(row => PyTorchNames.From(row.Name) == node.Name).OutputShape;
-            var map = maps[node.Inputs[0]];
+            // A dropout on a flattened map (an auxiliary head without a hidden layer) reads a plain vector: dense.
+            var map = maps[node.Inputs[0]] is { Length: > 0 } channels ? channels : [.. Enumerable.Range(0, shape.Length)];
             var physical = new float[BlockedLayout.Length(map.Max() + 1, shape.Height, shape.Width)];
             var keep = new float[batch * shape.Length];
             for (var image = 0; image < batch; image++)

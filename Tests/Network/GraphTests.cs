@@ -119,7 +119,7 @@ public sealed class GraphTests
             var layers = handle switch
             {
                 Inception module => [module, .. module.Convolutions],
-                AuxiliaryClassifier head => [head.Conv, head.Hidden, head.Classifier],
+                AuxiliaryClassifier head => [.. head.WeightedLayers],
                 _ => new Layer[] { handle },
             };
             foreach (var layer in layers)
