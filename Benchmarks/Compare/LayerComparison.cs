@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using InceptionGen.Definitions;
 using InceptionGen.Interop;
 
 namespace InceptionGen.Benchmarks.Compare;
@@ -19,9 +18,11 @@ internal static class LayerComparison
     private const string Step = "step:";
 
     /// <summary>The per-layer table of one configuration against <paramref name="peerKey"/>, or why it could not be measured.</summary>
-    public static string Measure(CompareConfiguration configuration, string peerKey, CompareFiles files, int threads, Dictionary<string, (string Title, Func<WorkerClient> Start)> workers, int runs, TextWriter output)
+    public static string Measure(CompareConfiguration configuration, string peerKey, CompareFiles files, int threads, Dictionary<string, (string Title, Func<WorkerClient> Start)> workers, int runs, double peakGflops, TextWriter output)
     {
         var culture = CultureInfo.InvariantCulture;
+        var network = files.Network;
+        string[] topLayers = [.. network.Summary.Layers.Where(layer => layer.Depth == 0).Select(layer => PyTorchNames.From(layer.Name)), "loss"];
         var times = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
         var failures = new List<string>();
         foreach (var key in new[] { "ours", peerKey })
@@ -55,11 +56,10 @@ internal static class LayerComparison
 
         text.AppendLine(culture, $"Mean of {runs} profiled runs after warm-up. {Method(peerKey)} Profiling adds a little to both.");
         text.AppendLine();
-        var layerNames = TopLayers(CompareNetworks.Of(files));
-        var oursLayers = ByLayer(ours, layerNames);
-        var peerLayers = ByLayer(peer, layerNames);
+        var oursLayers = ByLayer(ours, topLayers);
+        var peerLayers = ByLayer(peer, topLayers);
         // Layers that run in training only (auxiliary heads, dropout) take no time at inference in either.
-        var layers = oursLayers.Keys.Union(peerLayers.Keys).Where(layer => oursLayers.GetValueOrDefault(layer).Total + peerLayers.GetValueOrDefault(layer).Total > 0).OrderBy(layer => LayerOrder(layerNames, layer)).ToList();
+        var layers = oursLayers.Keys.Union(peerLayers.Keys).Where(layer => oursLayers.GetValueOrDefault(layer).Total + peerLayers.GetValueOrDefault(layer).Total > 0).OrderBy(layer => LayerOrder(layer, topLayers)).ToList();
         string Ms(double value) => value.ToString("F3", culture);
         string Row(string layer, LayerTime a, LayerTime b)
         {
@@ -89,6 +89,8 @@ internal static class LayerComparison
         LayerTime Sum(Dictionary<string, double> all) =>
             new(all.Where(pair => !pair.Key.StartsWith(Backward, StringComparison.Ordinal)).Sum(pair => pair.Value), all.Where(pair => pair.Key.StartsWith(Backward, StringComparison.Ordinal)).Sum(pair => pair.Value));
         text.AppendLine(Row("**total**", Sum(ours), Sum(peer)));
+        text.AppendLine();
+        text.Append(ConvolutionKinds.Table(network, ours, configuration.Batch, training, peakGflops));
         output.Write(text);
         return text.ToString();
     }
@@ -99,17 +101,15 @@ internal static class LayerComparison
         _ => "Ours: time on the worker pool per op (forward; input and weight gradients), summed per layer; *pack weights*, *pack transposed weights* and *gather weight gradients* are our per-step weight layout work (on the pool), *optimizer* the SGD update, *unaccounted* the rest of the pass (input layout, losses, clearing gradients). PyTorch: torch.autograd.profiler; a layer's forward is its ops, its backward the autograd functions those ops created (matched by sequence number), with ReLU, concatenation and the losses' own backward counted where their ops ran; *accumulate_grad* is adding into each `.grad`, *unaccounted* the rest of the step.",
     };
 
-    private static string[] TopLayers(CompareNetworks.Entry network) => [.. network.Summary.Layers.Where(layer => layer.Depth == 0).Select(layer => PyTorchNames.From(layer.Name)), "loss"];
-
-    private static int LayerOrder(string[] layers, string layer) => Array.IndexOf(layers, layer) is var index and >= 0 ? index : layers.Length;
+    private static int LayerOrder(string layer, string[] layers) => Array.IndexOf(layers, layer) is var index and >= 0 ? index : layers.Length;
 
     /// <summary>
     /// Forward and backward milliseconds per top-level layer: a node belongs to the longest layer name that starts
     /// its name ("conv2_reduce" before "conv2"). Keys are "forward:NODE" or "backward:NODE"; "step:" parts are no layer.
     /// </summary>
-    private static Dictionary<string, LayerTime> ByLayer(Dictionary<string, double> nodes, string[] layerNames)
+    private static Dictionary<string, LayerTime> ByLayer(Dictionary<string, double> nodes, string[] topLayers)
     {
-        var byLength = layerNames.OrderByDescending(layer => layer.Length).ToArray();
+        var byLength = topLayers.OrderByDescending(layer => layer.Length).ToArray();
         var layers = new Dictionary<string, LayerTime>(StringComparer.Ordinal);
         foreach (var (key, ms) in nodes)
         {
@@ -120,7 +120,8 @@ internal static class LayerComparison
             }
 
             var node = key[(backward ? Backward : Forward).Length..];
-            var layer = byLength.FirstOrDefault(name => node.StartsWith(name, StringComparison.Ordinal)) ?? "other";
+            // Case aside: our op names and a peer's node names may differ in case (PyTorchNames snake-cases ours).
+            var layer = byLength.FirstOrDefault(name => node.StartsWith(name, StringComparison.OrdinalIgnoreCase)) ?? "other";
             var (forwardMs, backwardMs) = layers.GetValueOrDefault(layer);
             layers[layer] = backward ? new LayerTime(forwardMs, backwardMs + ms) : new LayerTime(forwardMs + ms, backwardMs);
         }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using InceptionGen.Definitions;
 using InceptionGen.Interop;
 using Microsoft.ML.OnnxRuntime;
 
@@ -19,6 +18,7 @@ internal sealed class OrtWorker : IComparedWorker
     private OrtValue? _outputValue;
     private float[] _logits = [];
     private int _batch;
+    private int _outputLength;
 
     public string Setup(CompareFiles files, string mode, int batch, int threads, bool profile)
     {
@@ -45,11 +45,13 @@ internal sealed class OrtWorker : IComparedWorker
         _session = new InferenceSession(files.Onnx, _options);
 
         // Pinned for the session's lifetime: ORT reads and writes these arrays in place on every run.
-        var images = GC.AllocateUninitializedArray<float>(batch * GoogLeNet.InputLength, pinned: true);
-        CompareFiles.ReadImages(files.Input, batch).CopyTo(images, 0);
-        _logits = GC.AllocateArray<float>(batch * GoogLeNet.OutputLength, pinned: true);
-        _inputValue = OrtValue.CreateTensorValueFromMemory(images, [batch, GoogLeNet.InputChannels, GoogLeNet.InputHeight, GoogLeNet.InputWidth]);
-        _outputValue = OrtValue.CreateTensorValueFromMemory(_logits, [batch, GoogLeNet.OutputLength]);
+        var network = files.Network;
+        _outputLength = network.OutputLength;
+        var images = GC.AllocateUninitializedArray<float>(batch * network.InputLength, pinned: true);
+        files.ReadImages(batch).CopyTo(images, 0);
+        _logits = GC.AllocateArray<float>(batch * network.OutputLength, pinned: true);
+        _inputValue = OrtValue.CreateTensorValueFromMemory(images, [batch, network.Input.Channels, network.Input.Height, network.Input.Width]);
+        _outputValue = OrtValue.CreateTensorValueFromMemory(_logits, [batch, network.OutputLength]);
         _runOptions = new RunOptions();
         _binding = _session.CreateIoBinding();
         _binding.BindInput(Onnx.OnnxExporter.InputName, _inputValue);
@@ -60,7 +62,7 @@ internal sealed class OrtWorker : IComparedWorker
     public void Check(string path)
     {
         RunOnce();
-        Npy.Write(path, _logits, _batch, GoogLeNet.OutputLength);
+        Npy.Write(path, _logits, _batch, _outputLength);
     }
 
     public void RunOnce() => _session!.RunWithBinding(_runOptions!, _binding!);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using InceptionGen.Definitions;
 using InceptionGen.Diagnostics;
 using InceptionGen.Interop;
 using InceptionGen.Threading;
@@ -8,7 +7,7 @@ using InceptionGen.Training;
 
 namespace InceptionGen.Benchmarks.Compare;
 
-/// <summary>Our generated network (the one the weights file names): inference through <c>Forward</c>, training through <c>TrainStep</c> with SGD momentum.</summary>
+/// <summary>Our generated network (GoogLeNet or Inception-v3): inference through <c>Forward</c>, training through <c>TrainStep</c> with SGD momentum.</summary>
 internal sealed class OursWorker : IComparedWorker
 {
     private WorkerPool? _pool;
@@ -23,14 +22,14 @@ internal sealed class OursWorker : IComparedWorker
     {
         _pool = new WorkerPool(threads);
         _batch = batch;
-        _images = CompareFiles.ReadImages(files.Input, batch);
-        _labels = CompareFiles.ReadLabels(files.Labels, batch);
-        var network = CompareNetworks.Of(files);
+        var network = files.Network;
+        _images = files.ReadImages(batch);
+        _labels = files.ReadLabels(batch);
         switch (mode)
         {
             case "inference":
                 _network = network.Create(batch, CompareFiles.WeightSeed, _pool);
-                _logits = new float[batch * GoogLeNet.OutputLength];
+                _logits = new float[batch * network.OutputLength];
                 break;
             case "train":
                 // Training memory does not depend on maxBatch: a batch runs in passes of a few images.
@@ -51,7 +50,7 @@ internal sealed class OursWorker : IComparedWorker
         if (_optimizer is null)
         {
             _network.Forward(_images, _logits, _batch);
-            Npy.Write(path, _logits, _batch, GoogLeNet.OutputLength);
+            Npy.Write(path, _logits, _batch, _network.OutputLength);
             return;
         }
 

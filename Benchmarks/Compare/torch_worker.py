@@ -36,7 +36,10 @@ class Worker:
         torch.set_num_threads(int(threads))
         torch.manual_seed(0)
         self.folder, self.mode, self.batch = folder, mode, int(batch)
-        self.model, self.graph = inceptiongen_torch.load(os.path.join(folder, "googlenet.safetensors"))
+        # network.txt names the network (googlenet, inception-v3); its weights are <name>.safetensors.
+        with open(os.path.join(folder, "network.txt")) as f:
+            network = f.read().strip()
+        self.model, self.graph = inceptiongen_torch.load(os.path.join(folder, network + ".safetensors"))
         x = np.load(os.path.join(folder, "input.npy"))
         labels = np.load(os.path.join(folder, "labels.npy"))
         self.images = torch.from_numpy(np.ascontiguousarray(x[: self.batch]))

@@ -71,7 +71,7 @@ internal sealed class ConvolutionOp : WeightedOpDescriptor, ILayerDescriptor
     }
 
     protected override void WriteInputGradient(Emitter emitter, BackwardContext c, string referenceData)
-        => emitter.WriteConvolutionDataBackward(c.Op, c.Source, c.Target, c.Y("activations"), c.Y("gradients"), referenceData, c.Wanted);
+        => emitter.WriteConvolutionDataBackward(c.Op, c.Source, c.Target, c.Y("activations"), c.Y("gradients"), c.InputGradient, referenceData, c.Wanted);
 
     public override string GraphNode(OpPlan op, string head)
         => $"new {GraphTypes}ConvNode({head}, {op.OutChannels}, {Emitter.Geometry(op)}, {Emitter.Bool(op.Relu)}, {Emitter.WeightName(op.Weights)}, {Emitter.WeightName(op.Bias)}),";

@@ -22,8 +22,11 @@ internal sealed partial class Emitter
 
     internal static string WeightGradientName(OpPlan op) => "__WeightGradient_" + op.Schedule!.Stem;
 
-    /// <summary>The input-gradient half: ReLU mask, then the transposed convolution (stride 1) or the scalar kernel.</summary>
-    internal void WriteConvolutionDataBackward(OpPlan op, TensorPlan source, TensorPlan target, string outputSlice, string outputGradientSlice, string reference, string wanted)
+    /// <summary>
+    /// The input-gradient half: ReLU mask, then the transposed convolution (stride 1) or, for a strided convolution,
+    /// <c>StridedConvolutionBackward.InputGradient</c> on the forward's packed weights; the scalar kernel without SIMD.
+    /// </summary>
+    internal void WriteConvolutionDataBackward(OpPlan op, TensorPlan source, TensorPlan target, string outputSlice, string outputGradientSlice, string inputGradient, string reference, string wanted)
     {
         var w = _writer;
         using (w.Block($"if ({Vector128Accelerated})"))
@@ -38,7 +41,8 @@ internal sealed partial class Emitter
 
                 if (op.Stride != SizePair.Square(1))
                 {
-                    w.Line($"{wanted}{reference}");
+                    // Training packs the plain weights (not BatchNorm-folded), so the forward's packing is this step's weights.
+                    w.Line($"{wanted}global::InceptionGen.Kernels.StridedConvolutionBackward.InputGradient({outputGradientSlice}, __packedWeights.Span.Slice({op.PackedOffset}, {op.Schedule!.PackedLength}), {inputGradient}, {op.LoopChannels}, {ConvGeometryText(op, source)});");
                 }
                 else if (op.Backward?.InputGradientWinograd is not null)
                 {

@@ -22,8 +22,8 @@ internal sealed partial class Planner
         for (var index = 0; index < _ops.Count; index++)
         {
             var op = _ops[index];
-            // A module's parts are dotted paths (branch2.0.Conv): identifiers take '_' for the dots.
-            var stem = (op.Layer.Length == 0 ? op.Part : op.Part.Length == 0 ? op.Layer : op.Layer + "_" + op.Part.Replace('.', '_')) + (op.Kind == OpKind.Pad ? "_Pad" : "");
+            // A part may be dotted (a module's branch2.0.Conv; an auxiliary head's BasicConv2d is Conv.Conv and Conv.Bn): an identifier takes underscores.
+            var stem = (op.Layer.Length == 0 ? op.Part : op.Part.Length == 0 ? op.Layer : op.Layer + "_" + op.Part).Replace('.', '_') + (op.Kind == OpKind.Pad ? "_Pad" : "");
             // Layer names may hold underscores, so "A" + "B_C" can meet "A_B" + "C": the op number settles it.
             if (!stems.Add(stem))
             {
@@ -46,9 +46,7 @@ internal sealed partial class Planner
                     descriptor.BackwardItemsPerImage(op, source),
                     descriptor.WeightGradientItems(op, source, _schedule),
                     descriptor.WeightGradientBandRows(op),
-                    descriptor.PackedLength(op),
-                    _logits >= 0 ? _schedule.InputGradientOperation(index) : -1,
-                    _logits >= 0 && op.Weights is not null ? _schedule.WeightGradientOperation(index) : -1),
+                    descriptor.PackedLength(op)),
             };
             if (op.Kind == OpKind.Conv)
             {

@@ -25,6 +25,12 @@ public interface IChannelBlock<TSelf> where TSelf : struct, IChannelBlock<TSelf>
     /// <summary><c>accumulator + x · weights</c>, fused where the hardware has FMA.</summary>
     static abstract TSelf MultiplyAdd(float x, TSelf weights, TSelf accumulator);
 
+    /// <summary><c>accumulator + left · right</c> lane by lane, fused where the hardware has FMA.</summary>
+    static abstract TSelf MultiplyAdd(TSelf left, TSelf right, TSelf accumulator);
+
+    /// <summary>The sum of the 16 lanes (in an order of the block type's choosing).</summary>
+    static abstract float Sum(TSelf value);
+
     static abstract TSelf Add(TSelf left, TSelf right);
 
     static abstract TSelf Multiply(TSelf left, TSelf right);
@@ -71,6 +77,8 @@ public struct Block512 : IChannelBlock<Block512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Load(ref float source) => new() { V = Vector512.LoadUnsafe(ref source) };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Block512 value, ref float destination) => value.V.StoreUnsafe(ref destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 MultiplyAdd(float x, Block512 weights, Block512 accumulator) => new() { V = Vector512.MultiplyAddEstimate(Vector512.Create(x), weights.V, accumulator.V) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 MultiplyAdd(Block512 left, Block512 right, Block512 accumulator) => new() { V = Vector512.MultiplyAddEstimate(left.V, right.V, accumulator.V) };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Block512 value) => Vector512.Sum(value.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Add(Block512 left, Block512 right) => new() { V = left.V + right.V };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Multiply(Block512 left, Block512 right) => new() { V = left.V * right.V };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block512 Max(Block512 left, Block512 right) => new() { V = Vector512.Max(left.V, right.V) };
@@ -103,6 +111,11 @@ public struct Block256 : IChannelBlock<Block256>
         return new() { Low = Vector256.MultiplyAddEstimate(broadcast, weights.Low, accumulator.Low), High = Vector256.MultiplyAddEstimate(broadcast, weights.High, accumulator.High) };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block256 MultiplyAdd(Block256 left, Block256 right, Block256 accumulator)
+        => new() { Low = Vector256.MultiplyAddEstimate(left.Low, right.Low, accumulator.Low), High = Vector256.MultiplyAddEstimate(left.High, right.High, accumulator.High) };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Block256 value) => Vector256.Sum(value.Low + value.High);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 Add(Block256 left, Block256 right) => new() { Low = left.Low + right.Low, High = left.High + right.High };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 Multiply(Block256 left, Block256 right) => new() { Low = left.Low * right.Low, High = left.High * right.High };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block256 Max(Block256 left, Block256 right) => new() { Low = Vector256.Max(left.Low, right.Low), High = Vector256.Max(left.High, right.High) };
@@ -152,6 +165,16 @@ public struct Block128 : IChannelBlock<Block128>
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Block128 MultiplyAdd(Block128 l, Block128 r, Block128 accumulator) => new()
+    {
+        A = Vector128.MultiplyAddEstimate(l.A, r.A, accumulator.A),
+        B = Vector128.MultiplyAddEstimate(l.B, r.B, accumulator.B),
+        C = Vector128.MultiplyAddEstimate(l.C, r.C, accumulator.C),
+        D = Vector128.MultiplyAddEstimate(l.D, r.D, accumulator.D),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Block128 v) => Vector128.Sum((v.A + v.B) + (v.C + v.D));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block128 Add(Block128 l, Block128 r) => new() { A = l.A + r.A, B = l.B + r.B, C = l.C + r.C, D = l.D + r.D };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block128 Multiply(Block128 l, Block128 r) => new() { A = l.A * r.A, B = l.B * r.B, C = l.C * r.C, D = l.D * r.D };
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Block128 Max(Block128 l, Block128 r) => new() { A = Vector128.Max(l.A, r.A), B = Vector128.Max(l.B, r.B), C = Vector128.Max(l.C, r.C), D = Vector128.Max(l.D, r.D) };

@@ -3258,7 +3258,7 @@ partial class GoogLeNet : global::InceptionGen.ITrainableNetwork, global::Incept
             {
                 // The fused ReLU: no gradient where the output was clipped to 0. Weight gradients run after this.
                 global::InceptionGen.Kernels.BlockedKernels.ReluMask(activations.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */, gradients.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */);
-                if (__wantInputGradient) global::InceptionGen.Kernels.ReferenceBackward.Conv2d(activations.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, gradients.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */, parameters.Slice(0, 9408) /* Conv1.Weights [64, 3, 7, 7] */, gradients.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, default, default, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 3, InHeight: 230, InWidth: 230, OutChannels: 64, OutHeight: 112, OutWidth: 112, Kernel: 7, Stride: 2, Padding: 0, Relu: true));
+                if (__wantInputGradient) global::InceptionGen.Kernels.StridedConvolutionBackward.InputGradient(gradients.Slice(0 * batch + image * 802816, 802816) /* conv1 64x112x112 */, __packedWeights.Span.Slice(0, 9408), gradients.Slice(802816 * batch + image * 846400, 846400) /* input_blocked_padded 3x230x230 */, 3, new global::InceptionGen.Kernels.ConvGeometry(InChannels: 3, InHeight: 230, InWidth: 230, OutChannels: 64, OutHeight: 112, OutWidth: 112, Kernel: 7, Stride: 2, Padding: 0, Relu: true));
             }
         }
         else
