@@ -46,7 +46,9 @@ internal sealed partial class Planner
                     descriptor.BackwardItemsPerImage(op, source),
                     descriptor.WeightGradientItems(op, source, _schedule),
                     descriptor.WeightGradientBandRows(op),
-                    descriptor.PackedLength(op)),
+                    descriptor.PackedLength(op),
+                    _logits >= 0 ? _schedule.InputGradientOperation(index) : -1,
+                    _logits >= 0 && op.Weights is not null ? _schedule.WeightGradientOperation(index) : -1),
             };
             if (op.Kind == OpKind.Conv)
             {
