@@ -42,7 +42,7 @@ internal sealed class ModuleLayer : ILayerDescriptor
     }
 
     public int? Lower(Planner planner, LayerModel layer, LayerInput input)
-        => LowerModule(planner, layer.Name, layer, input.Trunk, "", layer.WeightName ?? PyTorchNames.From(layer.Name), destination: null);
+        => LowerModule(planner, layer.Name, layer, input.Trunk, "", layer.WeightName ?? PyTorchNames.From(layer.Name), destination: null, nested: false);
 
     public string KindText(LayerModel layer) => (layer.Module!.Combine == ModuleCombineKind.Residual ? "residual " : "") + "module " + layer.Module.TypeName;
 
@@ -197,7 +197,7 @@ internal sealed class ModuleLayer : ILayerDescriptor
     /// Lowers a module on <paramref name="input"/>: into <paramref name="destination"/> (a parent's concat tensor and the
     /// channel where this module's slice starts) or a tensor of its own; returns the tensor written, or null.
     /// </summary>
-    private static int? LowerModule(Planner planner, string opLayer, LayerModel layer, int input, string partPrefix, string stateDictPrefix, (int Tensor, int Offset)? destination)
+    private static int? LowerModule(Planner planner, string opLayer, LayerModel layer, int input, string partPrefix, string stateDictPrefix, (int Tensor, int Offset)? destination, bool nested)
     {
         var module = layer.Module!;
         if (InferModule(planner, layer, MapShape.Of(planner.Tensors[input])) is not { } shape)
@@ -207,7 +207,8 @@ internal sealed class ModuleLayer : ILayerDescriptor
 
         var concat = shape.Concat;
         var residual = module.Combine == ModuleCombineKind.Residual;
-        var tensorName = TensorName(opLayer, partPrefix);
+        // A nested module's own tensors say so: with Name = "" its path is its parent's.
+        var tensorName = TensorName(opLayer, partPrefix) + (nested ? "_module" : "");
         int target, baseOffset;
         if (destination is { } slice && !residual)
         {
@@ -296,7 +297,7 @@ internal sealed class ModuleLayer : ILayerDescriptor
                 return BatchNormOp.Add(planner, layer, part, input, layer.Relu, auxiliary: false, stateDictPrefix: stateDict, destination: destination?.Tensor, channelOffset: offset, layerName: opLayer);
 
             default:
-                return LowerModule(planner, opLayer, layer, input, part, stateDict, destination);
+                return LowerModule(planner, opLayer, layer, input, part, stateDict, destination, nested: true);
         }
     }
 

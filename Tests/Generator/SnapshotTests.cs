@@ -93,6 +93,70 @@ public sealed class SnapshotTests
     }
 
     /// <summary>
+    /// Modules declared with the DSL (docs/modules.md): a concat module with a parameter, BatchNorm convolutions writing
+    /// their concat slices, a 1x7 convolution, explicit names and a pass-through pool branch; then a residual module
+    /// (scale 0.2, ReLU) with a nested concat module (Name = "") and a linear 1x1 convolution back to the input's width.
+    /// </summary>
+    internal const string ModuleNetworkSource = """
+        using InceptionGen;
+
+        namespace Sample;
+
+        [InceptionModule]
+        public sealed class SmallBlock : ModuleAttribute
+        {
+            public int Channels7x7 { get; set; }
+
+            [Conv(16, Kernel = 1, BatchNorm = true)]
+            public Branch Branch1x1 { get; }
+
+            [Conv(nameof(Channels7x7), Kernel = 1, BatchNorm = true, Name = "branch7x7_1")]
+            [Conv(16, KernelHeight = 1, KernelWidth = 7, PaddingWidth = 3, BatchNorm = true, Name = "branch7x7_2")]
+            public Branch Branch7x7 { get; }
+
+            [MaxPool(3, Stride = 1, Padding = 1)]
+            public Branch BranchPool { get; }
+        }
+
+        [InceptionModule]
+        public sealed class Mixer : ModuleAttribute
+        {
+            [Conv(16, Kernel = 1)]
+            public Branch Branch0 { get; }
+
+            [Conv(16, Kernel = 3, Padding = 1)]
+            public Branch Branch1 { get; }
+        }
+
+        [InceptionModule(Combine = ModuleCombine.Residual, ResidualScale = 0.2f, Relu = true)]
+        public sealed class SmallResidual : ModuleAttribute
+        {
+            [Mixer(Name = "")]
+            [Conv(48, Kernel = 1, Relu = false, Name = "conv2d")]
+            public Branch Mixed { get; }
+        }
+
+        [Network(Channels = 1, Height = 12, Width = 12)]
+        public sealed partial class SmallModuleNet
+        {
+            [Conv(16, Kernel = 3, Padding = 1)]                                          public partial Conv Conv1 { get; }
+            [SmallBlock(Channels7x7 = 32, Name = "Mixed_6b")]                            public partial Module Mixed6b { get; }
+            [SmallResidual(Name = "block35")]                                            public partial Module Block { get; }
+            [GlobalAveragePool]                                                          public partial Pool Pool { get; }
+            [Linear(10)]                                                                 public partial Linear Classifier { get; }
+        }
+        """;
+
+    [Fact]
+    public void SmallModuleNet()
+    {
+        var result = GeneratorHarness.Run(ModuleNetworkSource);
+
+        AssertCleanRun(result);
+        VerifySnapshot(Generated(result, "Sample.SmallModuleNet.g.cs"));
+    }
+
+    /// <summary>
     /// The snapshot check itself: a mismatch must fail, leave the received file for inspection and keep
     /// the approved file as it was; a match must pass and clean the received file up.
     /// </summary>
