@@ -49,6 +49,13 @@ public sealed class GoogLeNetDirectTests(ITestOutputHelper output)
         direct.Forward(images, directLogits, batch);
         var logitError = Differential.AssertClose(logits, directLogits, $"GoogLeNet logits against GoogLeNetDirect on {Isa.Current}");
         Assert.False(logits.AsSpan().SequenceEqual(directLogits), "GoogLeNet's logits are GoogLeNetDirect's bit for bit: did Winograd run?");
+        if (!System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            // Without SIMD both backward passes run the scalar direct reference (no Winograd input gradient), and the two
+            // training steps take over ten minutes: the vector paths check them.
+            output.WriteLine($"logits {logitError:G3} of the largest on {Isa.Current}; the training step is checked on the vector paths");
+            return;
+        }
 
         int[] labels = [17, 912];
         winograd.Backward(images, labels, batch);
