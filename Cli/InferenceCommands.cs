@@ -156,7 +156,11 @@ internal static class InferenceCommands
         {
             return action();
         }
-        catch (Exception e) when (e is InvalidDataException or SafeTensorsException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read '{path}': {TrainCommand.OneLine(e.Message)}");
+        }
+        catch (Exception e) when (e is InvalidDataException or SafeTensorsException)
         {
             var message = TrainCommand.OneLine(e.Message);
             throw new UsageException(message.Contains(path, StringComparison.Ordinal) ? message : $"'{path}': {message}");

@@ -62,7 +62,11 @@ public sealed partial class CommandPathTests
         Assert.Equal(0, code);
         Assert.Empty(error);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(5, lines.Length);
+        // Every network Definitions declares is listed, once.
+        var declared = typeof(GoogLeNet).Assembly.GetTypes().Where(type => typeof(INetwork).IsAssignableFrom(type) && !type.IsAbstract).Select(type => type.Name).ToList();
+        Assert.True(declared.Count >= 6, $"Definitions declares {declared.Count} networks");
+        Assert.Equal(declared.Count, lines.Length);
+        Assert.All(declared, name => Assert.Single(lines, line => line.StartsWith(name + " ", StringComparison.Ordinal)));
         Assert.Contains(lines, line => line.StartsWith("GoogLeNet ", StringComparison.Ordinal)
             && line.Contains($"{GoogLeNet.ParameterCount.ToString("N0", CultureInfo.CurrentCulture)} parameters", StringComparison.Ordinal)
             && line.Contains($"{GoogLeNet.MultiplyAdds.ToString("N0", CultureInfo.CurrentCulture)} multiply-adds", StringComparison.Ordinal));

@@ -19,6 +19,8 @@ public sealed class TorchLayerProfileTests(ITestOutputHelper output)
         using var directory = new TempDirectory();
         const int Batch = 4;
         var network = new SmallInceptionNet(maxBatch: Batch, seed: 3);
+        // The compare folder's layout: network.txt names the weights file (<name>.safetensors).
+        File.WriteAllText(Path.Combine(directory.Path, "network.txt"), "googlenet\n");
         SafeTensors.Save(network, Path.Combine(directory.Path, "googlenet.safetensors"));
         var input = SmallInceptionNet.Graph.Input;
         Npy.Write(Path.Combine(directory.Path, "input.npy"), DeterminismTestsImages(Batch * SmallInceptionNet.InputLength), Batch, input.Channels, input.Height, input.Width);
