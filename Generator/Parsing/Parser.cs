@@ -240,7 +240,8 @@ internal static partial class Parser
             Kernel: SizePair.Square(1), Stride: SizePair.Square(1), Padding: SizePair.Square(0));
         if (ReadName(arguments, property.Name, location, allowEmpty: isModule, diagnostics) is { } weightName)
         {
-            if (entry.Kind is LayerKind.Inception or LayerKind.AuxiliaryClassifier)
+            // An auxiliary head's Name prefixes its parts (torchvision's AuxLogits.conv0.conv.weight); [Inception]'s parts keep theirs.
+            if (entry.Kind is LayerKind.Inception)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptionValue, location, "Name", property.Name, "\"" + weightName + "\"",
                     $"[{attributeName}]'s parts keep their declared names; to name a module's layers, declare it as a module (docs/modules.md)"));

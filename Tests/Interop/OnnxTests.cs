@@ -12,7 +12,7 @@ public sealed class OnnxTests
 {
     private const int Batch = 2;
 
-    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception", "SmallBatchNormNet", "MapBatchNormNet", "RectangularNet", "UniformAdaptiveNet", "DeclaredInceptionNet", "FactorizedModuleNet", "ResidualModuleNet", "NestedModuleNet"];
+    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception", "SmallBatchNormNet", "MapBatchNormNet", "RectangularNet", "UniformAdaptiveNet", "DeclaredInceptionNet", "FactorizedModuleNet", "ResidualModuleNet", "NestedModuleNet", "InceptionV3"];
 
     internal static INetwork Create(string name, int maxBatch) => name switch
     {
@@ -32,6 +32,8 @@ public sealed class OnnxTests
         // Residual sums (scale, ReLU, and one through channel maps) and nested modules, at the end of a branch and in its middle.
         "ResidualModuleNet" => new InceptionGen.Tests.Modules.ResidualModuleNet(maxBatch, seed: 11),
         "NestedModuleNet" => WithBatchNormStatistics(new InceptionGen.Tests.Modules.NestedModuleNet(maxBatch, seed: 11)),
+        // Inception-v3 (torchvision's layout at 299x299): A/B/C/D/E modules, nested 1x3/3x1 splits, BN everywhere.
+        "InceptionV3" => WithBatchNormStatistics(new InceptionV3(maxBatch, seed: 11)),
         _ => throw new ArgumentException(name),
     };
 

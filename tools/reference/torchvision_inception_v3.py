@@ -325,6 +325,7 @@ def block_counts(num_classes=1000):
         def hook(_, inputs, output):
             if isinstance(module, nn.Conv2d):
                 in_channels = inputs[0].shape[1]
+                # output[0]: one image's output (the batch is 2, as train-mode BN needs more than one value per channel).
                 macs = output[0].numel() * (in_channels // module.groups) * module.kernel_size[0] * module.kernel_size[1]
             else:
                 macs = module.in_features * module.out_features
@@ -345,8 +346,6 @@ def block_counts(num_classes=1000):
     model.train()  # runs the auxiliary head
     with torch.no_grad():
         model(torch.zeros(2, 3, IMAGE_SIZE, IMAGE_SIZE))
-    for block in blocks.values():
-        block["multiply_adds"] //= 2  # the hooks saw a batch of 2 (train-mode BN needs more than one value per channel)
     # A block with no parameters and no forward call (none in Inception-v3) would be left out; the dropout and the
     # pooling modules run and count zero.
     result = [blocks[name] for name in dict.fromkeys(order)]
