@@ -26,6 +26,7 @@ internal sealed record ComparedNetwork(
     public static readonly IReadOnlyList<ComparedNetwork> All =
     [
         new("googlenet", GoogLeNet.Summary, GoogLeNet.Graph, GoogLeNet.Operations, GoogLeNet.OutputLength, (batch, seed, pool) => new GoogLeNet(batch, seed, pool)),
+        new("inception-v3", InceptionV3.Summary, InceptionV3.Graph, InceptionV3.Operations, InceptionV3.OutputLength, (batch, seed, pool) => new InceptionV3(batch, seed, pool)),
     ];
 
     public static string Keys => string.Join(", ", All.Select(network => network.Key));
