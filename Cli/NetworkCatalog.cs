@@ -17,6 +17,7 @@ internal static class NetworkCatalog
     public static readonly IReadOnlyDictionary<string, Entry> Networks = new Dictionary<string, Entry>(StringComparer.OrdinalIgnoreCase)
     {
         ["GoogLeNet"] = new(GoogLeNet.Summary, (batch, seed, pool) => new GoogLeNet(batch, seed, pool)),
+        ["TorchvisionGoogLeNet"] = new(TorchvisionGoogLeNet.Summary, (batch, seed, pool) => new TorchvisionGoogLeNet(batch, seed, pool)),
         ["NaiveInceptionModule"] = new(NaiveInceptionModule.Summary, (batch, seed, pool) => new NaiveInceptionModule(batch, seed, pool)),
         ["BottleneckInceptionModule"] = new(BottleneckInceptionModule.Summary, (batch, seed, pool) => new BottleneckInceptionModule(batch, seed, pool)),
         ["FashionInception"] = new(FashionInception.Summary, (batch, seed, pool) => new FashionInception(batch, seed, pool)),

@@ -19,6 +19,7 @@ internal static class CompareNetworks
     public static readonly IReadOnlyList<Entry> All =
     [
         new(GoogLeNet.Summary, GoogLeNet.Graph, (batch, seed, pool) => new GoogLeNet(batch, seed, pool)),
+        new(TorchvisionGoogLeNet.Summary, TorchvisionGoogLeNet.Graph, (batch, seed, pool) => new TorchvisionGoogLeNet(batch, seed, pool)),
     ];
 
     public static string Names => string.Join(", ", All.Select(entry => entry.Name));

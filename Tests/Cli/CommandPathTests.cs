@@ -62,11 +62,13 @@ public sealed partial class CommandPathTests
         Assert.Equal(0, code);
         Assert.Empty(error);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(4, lines.Length);
+        Assert.Equal(5, lines.Length);
         Assert.Contains(lines, line => line.StartsWith("GoogLeNet ", StringComparison.Ordinal)
             && line.Contains($"{GoogLeNet.ParameterCount.ToString("N0", CultureInfo.CurrentCulture)} parameters", StringComparison.Ordinal)
             && line.Contains($"{GoogLeNet.MultiplyAdds.ToString("N0", CultureInfo.CurrentCulture)} multiply-adds", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.StartsWith("FashionInception ", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("TorchvisionGoogLeNet ", StringComparison.Ordinal)
+            && line.Contains($"{TorchvisionGoogLeNet.ParameterCount.ToString("N0", CultureInfo.CurrentCulture)} parameters", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.StartsWith("NaiveInceptionModule ", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.StartsWith("BottleneckInceptionModule ", StringComparison.Ordinal));
     }

@@ -12,7 +12,7 @@ public sealed class OnnxTests
 {
     private const int Batch = 2;
 
-    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception", "SmallBatchNormNet", "MapBatchNormNet", "RectangularNet", "UniformAdaptiveNet", "DeclaredInceptionNet", "FactorizedModuleNet"];
+    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception", "SmallBatchNormNet", "MapBatchNormNet", "RectangularNet", "UniformAdaptiveNet", "DeclaredInceptionNet", "FactorizedModuleNet", "TorchvisionGoogLeNet"];
 
     internal static INetwork Create(string name, int maxBatch) => name switch
     {
@@ -29,6 +29,8 @@ public sealed class OnnxTests
         // Modules declared with the DSL: the 2014 module; 1x7/7x1 convolutions with BN, a stride-2 reduction with a pass-through pool.
         "DeclaredInceptionNet" => new InceptionGen.Tests.Modules.DeclaredInceptionNet(maxBatch, seed: 11),
         "FactorizedModuleNet" => WithBatchNormStatistics(new InceptionGen.Tests.Modules.FactorizedModuleNet(maxBatch, seed: 11)),
+        // torchvision's GoogLeNet: BasicConv2d everywhere (BN folded by us, by ONNX Runtime itself), ceil-mode pools, the DSL's module.
+        "TorchvisionGoogLeNet" => WithBatchNormStatistics(new TorchvisionGoogLeNet(maxBatch, seed: 11)),
         _ => throw new ArgumentException(name),
     };
 
