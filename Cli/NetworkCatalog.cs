@@ -20,6 +20,7 @@ internal static class NetworkCatalog
         // GoogLeNet with every convolution direct: `bench GoogLeNetDirect` is the baseline of Winograd's gain.
         ["GoogLeNetDirect"] = new(GoogLeNetDirect.Summary, (batch, seed, pool) => new GoogLeNetDirect(batch, seed, pool)),
         ["InceptionV3"] = new(InceptionV3.Summary, (batch, seed, pool) => new InceptionV3(batch, seed, pool)),
+        ["TorchvisionGoogLeNet"] = new(TorchvisionGoogLeNet.Summary, (batch, seed, pool) => new TorchvisionGoogLeNet(batch, seed, pool)),
         ["NaiveInceptionModule"] = new(NaiveInceptionModule.Summary, (batch, seed, pool) => new NaiveInceptionModule(batch, seed, pool)),
         ["BottleneckInceptionModule"] = new(BottleneckInceptionModule.Summary, (batch, seed, pool) => new BottleneckInceptionModule(batch, seed, pool)),
         ["FashionInception"] = new(FashionInception.Summary, (batch, seed, pool) => new FashionInception(batch, seed, pool)),

@@ -19,7 +19,7 @@ internal sealed record CompareConfiguration(string Key, string Title, string Mod
 /// </summary>
 internal static class CompareCommand
 {
-    public const string Usage = "compare [--network googlenet|inception-v3] [--quick] [--rounds N] [--threads N] [--layers] [--configs inference-1,inference-32,train-32] [--peers ours,ort,torch,torch-tuned] [--output DIR]";
+    public const string Usage = "compare [--network googlenet|torchvision-googlenet|inception-v3] [--quick] [--rounds N] [--threads N] [--layers] [--configs inference-1,inference-32,train-32] [--peers ours,ort,torch,torch-tuned] [--output DIR]";
 
     private const string Jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
 

@@ -26,6 +26,7 @@ internal sealed record ComparedNetwork(
     public static readonly IReadOnlyList<ComparedNetwork> All =
     [
         new("googlenet", GoogLeNet.Summary, GoogLeNet.Graph, GoogLeNet.Operations, GoogLeNet.OutputLength, (batch, seed, pool) => new GoogLeNet(batch, seed, pool)),
+        new("torchvision-googlenet", TorchvisionGoogLeNet.Summary, TorchvisionGoogLeNet.Graph, TorchvisionGoogLeNet.Operations, TorchvisionGoogLeNet.OutputLength, (batch, seed, pool) => new TorchvisionGoogLeNet(batch, seed, pool)),
         new("inception-v3", InceptionV3.Summary, InceptionV3.Graph, InceptionV3.Operations, InceptionV3.OutputLength, (batch, seed, pool) => new InceptionV3(batch, seed, pool)),
     ];
 

@@ -58,7 +58,8 @@ internal sealed class OursWorker : IComparedWorker
         _network.TrainingStep = 0;
         var loss = _network.Backward(_images, _labels, _batch);
         var gradients = _network.Gradients;
-        var norms = gradients.Tensors.ToDictionary(tensor => PyTorchNames.From(tensor.Name), tensor => Norm(gradients[tensor]));
+        // Parameters only: BN's buffers have no gradient (PyTorch's named_parameters leaves them out too).
+        var norms = gradients.Tensors.Where(tensor => !tensor.Role.IsBuffer()).ToDictionary(tensor => PyTorchNames.From(tensor.Name), tensor => Norm(gradients[tensor]));
         AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, new TrainingCheck(loss.Total, loss.Main, norms)));
     }
 

@@ -136,7 +136,7 @@ internal sealed class AuxiliaryClassifierLayer : ILayerDescriptor
         if (layer.HiddenUnits > 0)
         {
             vector = planner.NewTensor(name + "_hidden", layer.HiddenUnits, 1, 1, TensorLayout.Plain, TensorStorage.TrainingOnly);
-            LinearOp.Add(planner, layer.Name, parts.Hidden, flat, vector, layer.HiddenUnits, bias: true, relu: true, auxiliary: true, StateDictPrefix(layer, parts.Hidden));
+            LinearOp.Add(planner, layer.Name, parts.Hidden, flat, vector, layer.HiddenUnits, bias: true, relu: true, auxiliary: true, stateDictPrefix: StateDictPrefix(layer, parts.Hidden));
         }
 
         if (layer.Rate > 0f || layer.Head is null)
@@ -147,7 +147,7 @@ internal sealed class AuxiliaryClassifierLayer : ILayerDescriptor
         }
 
         var logits = planner.NewTensor(name + "_logits", layer.OutChannels, 1, 1, TensorLayout.Plain, TensorStorage.TrainingOnly);
-        LinearOp.Add(planner, layer.Name, parts.Classifier, vector, logits, layer.OutChannels, bias: true, relu: false, auxiliary: true, StateDictPrefix(layer, parts.Classifier));
+        LinearOp.Add(planner, layer.Name, parts.Classifier, vector, logits, layer.OutChannels, bias: true, relu: false, auxiliary: true, stateDictPrefix: StateDictPrefix(layer, parts.Classifier));
         planner.AuxiliaryLosses.Add(new AuxiliaryLossPlan(layer.Name, logits, layer.LossWeight));
         return logits;
     }
@@ -161,21 +161,18 @@ internal sealed class AuxiliaryClassifierLayer : ILayerDescriptor
         var output = planner.NewTensor(tensorName, channels, height, width, TensorLayout.Blocked, TensorStorage.TrainingOnly);
         if (!layer.BatchNorm)
         {
-            ConvolutionOp.Add(planner, layer.Name, part, input, output, 0, channels, kernel, 1, 0, bias: true, relu: true, auxiliary: true, StateDictPrefix(layer, part));
+            ConvolutionOp.Add(planner, layer.Name, part, input, output, 0, channels, kernel, 1, 0, bias: true, relu: true, auxiliary: true, stateDictPrefix: StateDictPrefix(layer, part));
             return output;
         }
 
-        ConvolutionOp.Add(planner, layer.Name, parts.ConvPart(part), input, output, 0, channels, kernel, 1, 0, bias: false, relu: false, auxiliary: true, StateDictPrefix(layer, parts.ConvPart(part)));
-        return BatchNormOp.Add(planner, layer, part + "." + ConvolutionOp.BatchNormPart, output, relu: true, auxiliary: true,
-            stateDictPrefix: StateDictPrefix(layer, part + "." + ConvolutionOp.BatchNormPart));
+        ConvolutionOp.Add(planner, layer.Name, parts.ConvPart(part), input, output, 0, channels, kernel, 1, 0, bias: false, relu: false, auxiliary: true,
+            stateDictPrefix: StateDictPrefix(layer, parts.ConvPart(part)));
+        var batchNorm = part + "." + ConvolutionOp.BatchNormPart;
+        return BatchNormOp.Add(planner, layer, batchNorm, output, relu: true, auxiliary: true, stateDictPrefix: StateDictPrefix(layer, batchNorm));
     }
 
-    /// <summary>
-    /// With a declared Name (torchvision's <c>AuxLogits</c>), a part's tensors are named Name + "." + the part in
-    /// snake_case (<c>AuxLogits.conv0.conv.weight</c>, <c>AuxLogits.fc.bias</c>); without one, as before.
-    /// </summary>
-    private static string? StateDictPrefix(LayerModel layer, string part)
-        => layer.WeightName is { } name ? name + "." + PyTorchNames.From(part) : null;
+    /// <summary>With a declared <c>Name</c> (Inception-v3's <c>AuxLogits</c>), a part's tensors are named under it: <c>AuxLogits.conv0.conv</c>.</summary>
+    private static string? StateDictPrefix(LayerModel layer, string part) => layer.WeightName is { } name ? name + "." + PyTorchNames.From(part) : null;
 
     private static int AdaptivePool(Planner planner, LayerModel layer, string part, int input, string tensorName, SizePair size)
     {

@@ -72,6 +72,8 @@ public sealed partial class CommandPathTests
             && line.Contains($"{GoogLeNet.MultiplyAdds.ToString("N0", CultureInfo.CurrentCulture)} multiply-adds", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.StartsWith("FashionInception ", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.StartsWith("FashionBNInception ", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("TorchvisionGoogLeNet ", StringComparison.Ordinal)
+            && line.Contains($"{TorchvisionGoogLeNet.ParameterCount.ToString("N0", CultureInfo.CurrentCulture)} parameters", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.StartsWith("NaiveInceptionModule ", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.StartsWith("BottleneckInceptionModule ", StringComparison.Ordinal));
     }

@@ -12,7 +12,7 @@ public sealed class OnnxTests
 {
     private const int Batch = 2;
 
-    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception", "SmallBatchNormNet", "MapBatchNormNet", "RectangularNet", "UniformAdaptiveNet", "DeclaredInceptionNet", "FactorizedModuleNet", "ResidualModuleNet", "NestedModuleNet", "InceptionV3"];
+    public static TheoryData<string> Networks => ["GoogLeNet", "SmallInceptionNet", "SmallGappedNet", "FashionInception", "SmallBatchNormNet", "MapBatchNormNet", "RectangularNet", "UniformAdaptiveNet", "DeclaredInceptionNet", "FactorizedModuleNet", "ResidualModuleNet", "NestedModuleNet", "InceptionV3", "TorchvisionGoogLeNet"];
 
     internal static INetwork Create(string name, int maxBatch) => name switch
     {
@@ -34,6 +34,8 @@ public sealed class OnnxTests
         "NestedModuleNet" => WithBatchNormStatistics(new InceptionGen.Tests.Modules.NestedModuleNet(maxBatch, seed: 11)),
         // Inception-v3 (torchvision's layout at 299x299): A/B/C/D/E modules, nested 1x3/3x1 splits, BN everywhere.
         "InceptionV3" => WithBatchNormStatistics(new InceptionV3(maxBatch, seed: 11)),
+        // torchvision's GoogLeNet: BasicConv2d everywhere (BN folded by us, by ONNX Runtime itself), ceil-mode pools, the DSL's module.
+        "TorchvisionGoogLeNet" => WithBatchNormStatistics(new TorchvisionGoogLeNet(maxBatch, seed: 11)),
         _ => throw new ArgumentException(name),
     };
 

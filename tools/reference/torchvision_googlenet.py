@@ -22,7 +22,8 @@ run    loads such a file strictly (every state_dict entry, nothing else; a float
          aux_logits_0.npy       train mode, aux1 (after inception4a); aux_logits_1.npy: aux2 (after inception4d)
          loss.json              {"total", "main", "auxiliary": [0.3·CE(aux1), 0.3·CE(aux2)]}: InceptionGen's TrainingLoss,
                                 mean cross-entropy of the main logits plus 0.3 times each auxiliary head's
-         gradients.safetensors  d total / d parameter for every parameter (not the buffers), named as in the state_dict
+         gradients.safetensors  d total / d parameter for every parameter, named as in the state_dict (the buffers get
+                                zeros, so the file has every tensor of the weights, as reference.py's)
          running_stats.safetensors  every BN's running_mean, running_var (F32) and num_batches_tracked (I64) after the
                                 one train-mode forward (momentum 0.1, unbiased variance; eval forward changes nothing)
          near_ties.json         with --near-ties EPS: as reference.py's (max-pool windows and BasicConv2d ReLUs within
@@ -31,7 +32,8 @@ run    loads such a file strictly (every state_dict entry, nothing else; a float
        Train mode is one forward and backward over the whole batch: BN uses the batch's statistics (biased variance,
        eps 0.001) and updates its running statistics once.
        Dropout: with --masks DIR, the keep masks DIR/dropout.npy (main head, p 0.2, shape (N, 1024), before fc),
-       DIR/aux1.dropout.npy and DIR/aux2.dropout.npy (p 0.7, shape (N, 1024), after fc1's ReLU), 0 or 1 per element;
+       DIR/aux1.dropout.npy and DIR/aux2.dropout.npy (p 0.7, shape (N, 1024), after fc1's ReLU; (N, 1024, 1, 1), as
+       InceptionGen's tests write them, is taken too), 0 or 1 per element;
        kept values are scaled by 1/(1 − p) as F.dropout does (the float32 factor, as reference.py). Without --masks,
        torch's own random masks. The masks go in by replacing the three nn.Dropout modules (which hold no state).
 structure  prints the module structure (every conv, BN, pool and Linear in forward order, with its shapes on a
@@ -69,10 +71,13 @@ class MaskedDropout(nn.Module):
             return x
         if self.keep is None:
             return F.dropout(x, self.p, training=True)
-        if tuple(self.keep.shape) != tuple(x.shape):
-            raise ValueError(f"the keep mask for {self.name!r} is {tuple(self.keep.shape)}; its input is {tuple(x.shape)}")
+        keep = self.keep
+        if tuple(keep.shape) == (x.shape[0], x.shape[1], 1, 1) and x.dim() == 2:
+            keep = keep.reshape(x.shape)  # written per 1024x1x1 map, as InceptionGen's dropout nodes see it
+        if tuple(keep.shape) != tuple(x.shape):
+            raise ValueError(f"the keep mask for {self.name!r} is {tuple(keep.shape)}; its input is {tuple(x.shape)}")
         scale = torch.tensor(1.0 / (1.0 - self.p), dtype=torch.float32).to(x.dtype)
-        return x * (self.keep.to(x.dtype) * scale)
+        return x * (keep.to(x.dtype) * scale)
 
 
 def build(num_classes=1000):
@@ -148,12 +153,14 @@ def run(args):
     reference.write_training_outputs(args.output, main_logits, aux_logits, main_loss, aux_losses, total)
     source = f"torch {torch.__version__} torchvision {torchvision.__version__} {args.dtype}"
     gradients = {name: p.grad for name, p in model.named_parameters()}
+    # Buffers get zeros, so the file has every tensor of the weights (as reference.py's) and loads strictly.
+    gradients.update({name: torch.zeros(b.shape, dtype=dtype) for name, b in model.named_buffers()})
     inceptiongen_torch.write_safetensors(os.path.join(args.output, "gradients.safetensors"), gradients, {"reference": source})
     buffers = {name: b.to(torch.float32) if b.is_floating_point() else b for name, b in model.named_buffers()}
     inceptiongen_torch.write_safetensors(os.path.join(args.output, "running_stats.safetensors"), buffers, {"reference": source},
                                          keep_dtypes=True)
     print(f"googlenet: {x.shape[0]} images, loss {total.item():.6f} (main {main_loss.item():.6f}), "
-          f"{len(gradients)} gradients, {len(buffers)} buffers, {source}")
+          f"{len(gradients) - len(buffers)} gradients, {len(buffers)} buffers, {source}")
 
 
 def _probe(model):
