@@ -20,7 +20,7 @@ internal static class GeneratedMembers
         "ParameterBlockLength", "ActivationLengthPerImage", "PackedWeightsLength",
         "ParameterTensors", "Summary", "Graph", "Schedule", "Operations", "MaxBatch", "Parameters", "InitializeParameters", "Forward", "RunOperation",
         // The training pass (networks that end in class scores).
-        "TrainingLengthPerImage", "Gradients", "DropoutSeed", "TrainingStep", "TrainStep", "Backward",
+        "TrainingLengthPerImage", "Gradients", "DropoutSeed", "TrainingStep", "TrainStep", "Backward", "LabelSmoothing",
     };
 
     /// <summary>

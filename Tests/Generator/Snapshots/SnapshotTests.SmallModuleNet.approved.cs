@@ -476,28 +476,31 @@ partial class SmallModuleNet : global::InceptionGen.ITrainableNetwork, global::I
         }
     }
 
-    /// <summary>The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.</summary>
+    /// <summary>
+    /// The ops of the forward pass by worker-pool operation index (for per-layer profiles); training-only ops are flagged.
+    /// In a trainable network each also names the pool numbers of its backward runs and the parameters whose gradients it writes.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public static global::System.Collections.Generic.IReadOnlyList<global::InceptionGen.OperationInfo> Operations { get; } =
     [
-        new("Input", "input: NCHW 1x12x12 to NCHW16c with a zero border of 1 (for Conv1)", 0, false),
-        new("Conv1", "conv 3x3/1 pad 1, 1 -> 16 channels, 12x12 -> 12x12, ReLU", 20736, false),
-        new("Mixed6b.branch1x1.Conv", "conv 1x1/1, 16 -> 16 channels, 12x12 -> 12x12", 36864, false),
-        new("Mixed6b.branch1x1.Bn", "batchnorm eps 1E-05, momentum 0.1, ReLU, 16x12x12; writes channels [0, 16) of mixed6b", 0, false),
-        new("Mixed6b.branch7x7_1.Conv", "conv 1x1/1, 16 -> 32 channels, 12x12 -> 12x12", 73728, false),
-        new("Mixed6b.branch7x7_1.Bn", "batchnorm eps 1E-05, momentum 0.1, ReLU, 32x12x12", 0, true),
-        new("Mixed6b.branch7x7_2.Conv", "zero border of 0x3 around mixed_6b_branch7x7_1_bn_bn 32x12x12", 0, false),
-        new("Mixed6b.branch7x7_2.Conv", "conv 1x7/1 pad 0x3, 32 -> 16 channels, 12x12 -> 12x12", 516096, false),
-        new("Mixed6b.branch7x7_2.Bn", "batchnorm eps 1E-05, momentum 0.1, ReLU, 16x12x12; writes channels [16, 32) of mixed6b", 0, false),
-        new("Mixed6b.branch_pool", "max pool 3x3/1 pad 1, 16x12x12 -> 16x12x12; writes channels [32, 48) of mixed6b", 0, false),
-        new("Block.branch0", "conv 1x1/1, 48 -> 16 channels, 12x12 -> 12x12, ReLU; writes channels [0, 16) of block_module", 110592, false),
-        new("Block.branch1", "zero border of 1 around mixed6b 48x12x12", 0, false),
-        new("Block.branch1", "conv 3x3/1 pad 1, 48 -> 16 channels, 12x12 -> 12x12, ReLU; writes channels [16, 32) of block_module", 995328, false),
-        new("Block.conv2d", "conv 1x1/1, 32 -> 48 channels, 12x12 -> 12x12", 221184, false),
-        new("Block.Residual", "residual sum mixed6b + 0.2 · block_branches, ReLU, 48x12x12", 0, false),
-        new("Pool", "global average pool, 48x12x12 -> 48x1x1", 0, false),
-        new("Classifier", "linear 48 -> 10", 480, false),
-        new("Output", "output: copy 10x1x1 to the caller", 0, false),
+        new("Input", "input: NCHW 1x12x12 to NCHW16c with a zero border of 1 (for Conv1)", 0, false) { InputGradientOperation = 65536 },
+        new("Conv1", "conv 3x3/1 pad 1, 1 -> 16 channels, 12x12 -> 12x12, ReLU", 20736, false) { InputGradientOperation = 65538, WeightGradientOperation = 65539, Parameters = ["Conv1.Weights", "Conv1.Bias"] },
+        new("Mixed6b.branch1x1.Conv", "conv 1x1/1, 16 -> 16 channels, 12x12 -> 12x12", 36864, false) { InputGradientOperation = 65540, WeightGradientOperation = 65541, Parameters = ["Mixed_6b.branch1x1.conv.weight"] },
+        new("Mixed6b.branch1x1.Bn", "batchnorm eps 1E-05, momentum 0.1, ReLU, 16x12x12; writes channels [0, 16) of mixed6b", 0, false) { InputGradientOperation = 65542, WeightGradientOperation = 65543, Parameters = ["Mixed_6b.branch1x1.bn.weight", "Mixed_6b.branch1x1.bn.bias"] },
+        new("Mixed6b.branch7x7_1.Conv", "conv 1x1/1, 16 -> 32 channels, 12x12 -> 12x12", 73728, false) { InputGradientOperation = 65544, WeightGradientOperation = 65545, Parameters = ["Mixed_6b.branch7x7_1.conv.weight"] },
+        new("Mixed6b.branch7x7_1.Bn", "batchnorm eps 1E-05, momentum 0.1, ReLU, 32x12x12", 0, true) { InputGradientOperation = 65546, WeightGradientOperation = 65547, Parameters = ["Mixed_6b.branch7x7_1.bn.weight", "Mixed_6b.branch7x7_1.bn.bias"] },
+        new("Mixed6b.branch7x7_2.Conv", "zero border of 0x3 around mixed_6b_branch7x7_1_bn_bn 32x12x12", 0, false) { InputGradientOperation = 65548 },
+        new("Mixed6b.branch7x7_2.Conv", "conv 1x7/1 pad 0x3, 32 -> 16 channels, 12x12 -> 12x12", 516096, false) { InputGradientOperation = 65550, WeightGradientOperation = 65551, Parameters = ["Mixed_6b.branch7x7_2.conv.weight"] },
+        new("Mixed6b.branch7x7_2.Bn", "batchnorm eps 1E-05, momentum 0.1, ReLU, 16x12x12; writes channels [16, 32) of mixed6b", 0, false) { InputGradientOperation = 65552, WeightGradientOperation = 65553, Parameters = ["Mixed_6b.branch7x7_2.bn.weight", "Mixed_6b.branch7x7_2.bn.bias"] },
+        new("Mixed6b.branch_pool", "max pool 3x3/1 pad 1, 16x12x12 -> 16x12x12; writes channels [32, 48) of mixed6b", 0, false) { InputGradientOperation = 65554 },
+        new("Block.branch0", "conv 1x1/1, 48 -> 16 channels, 12x12 -> 12x12, ReLU; writes channels [0, 16) of block_module", 110592, false) { InputGradientOperation = 65556, WeightGradientOperation = 65557, Parameters = ["block35.branch0.weight", "block35.branch0.bias"] },
+        new("Block.branch1", "zero border of 1 around mixed6b 48x12x12", 0, false) { InputGradientOperation = 65558 },
+        new("Block.branch1", "conv 3x3/1 pad 1, 48 -> 16 channels, 12x12 -> 12x12, ReLU; writes channels [16, 32) of block_module", 995328, false) { InputGradientOperation = 65560, WeightGradientOperation = 65561, Parameters = ["block35.branch1.weight", "block35.branch1.bias"] },
+        new("Block.conv2d", "conv 1x1/1, 32 -> 48 channels, 12x12 -> 12x12", 221184, false) { InputGradientOperation = 65562, WeightGradientOperation = 65563, Parameters = ["block35.conv2d.weight", "block35.conv2d.bias"] },
+        new("Block.Residual", "residual sum mixed6b + 0.2 · block_branches, ReLU, 48x12x12", 0, false) { InputGradientOperation = 65564 },
+        new("Pool", "global average pool, 48x12x12 -> 48x1x1", 0, false) { InputGradientOperation = 65566 },
+        new("Classifier", "linear 48 -> 10", 480, false) { InputGradientOperation = 65568, WeightGradientOperation = 65569, Parameters = ["Classifier.Weights", "Classifier.Bias"], WritesGradientsInPlace = true },
+        new("Output", "output: copy 10x1x1 to the caller", 0, false) { InputGradientOperation = 65570 },
     ];
 
     // The worker-pool number of each op, its index in Operations; its backward runs under __BackwardOperationBase + 2 × it (input gradient) and + 1 (weight gradients).
@@ -608,6 +611,9 @@ partial class SmallModuleNet : global::InceptionGen.ITrainableNetwork, global::I
     /// <summary>Floats of training memory per image: every activation kept for the backward pass, and the dropout masks.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public const int TrainingLengthPerImage = 73792;
+    /// <summary>Floats per image of the activation gradients: the training memory's tensors, without its scratch slots and masks.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    private const int __TrainingGradientLengthPerImage = 60992;
 
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     private global::InceptionGen.AlignedBuffer? __trainingActivations;
@@ -639,6 +645,10 @@ partial class SmallModuleNet : global::InceptionGen.ITrainableNetwork, global::I
     /// <summary>Seed of the dropout masks; with the step count and the image's index it decides every mask, so results do not depend on threads.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
     public ulong DropoutSeed { get; set; }
+
+    /// <summary>Label smoothing of the training loss (0: none), for the main classifier and every auxiliary head; see <see cref="global::InceptionGen.ITrainableNetwork.LabelSmoothing"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
+    public float LabelSmoothing { get; set; }
 
     /// <summary>Training steps (calls of Backward) so far; it moves the dropout masks on.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("InceptionGen", "0.1.0")]
@@ -801,7 +811,7 @@ partial class SmallModuleNet : global::InceptionGen.ITrainableNetwork, global::I
             for (var pass = 0; pass < passes; pass++)
             {
                 activations[pass] = pass < __passActivations.Length ? __passActivations[pass] : new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);
-                gradients[pass] = pass < __passGradients.Length ? __passGradients[pass] : new global::InceptionGen.AlignedBuffer((long)TrainingLengthPerImage * __TrainingImagesPerPass);
+                gradients[pass] = pass < __passGradients.Length ? __passGradients[pass] : new global::InceptionGen.AlignedBuffer((long)__TrainingGradientLengthPerImage * __TrainingImagesPerPass);
             }
             __passActivations = activations;
             __passGradients = gradients;
@@ -1063,14 +1073,15 @@ partial class SmallModuleNet : global::InceptionGen.ITrainableNetwork, global::I
     {
         var activations = __trainingActivations!.Span;
         var gradients = __activationGradients!.Span;
-        gradients[..(batch * TrainingLengthPerImage)].Clear();
+        // Only the tensors' gradients: the scratch slots and masks after them live in the activations.
+        gradients[..(batch * __TrainingGradientLengthPerImage)].Clear();
         var total = 0.0;
         var main = 0.0;
         var correct = 0;
         for (var image = 0; image < batch; image++)
         {
             correct += global::InceptionGen.Training.SoftmaxCrossEntropy.IsTopClass(activations.Slice(60976 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image]) ? 1 : 0;
-            var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(60976 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image], gradients.Slice(60976 * batch + image * 10, 10) /* classifier 10x1x1 */, scale);
+            var loss = global::InceptionGen.Training.SoftmaxCrossEntropy.Loss(activations.Slice(60976 * batch + image * 10, 10) /* classifier 10x1x1 */, labels[image], gradients.Slice(60976 * batch + image * 10, 10) /* classifier 10x1x1 */, scale, LabelSmoothing);
             main += loss;
             total += loss;
         }
