@@ -47,7 +47,7 @@ internal sealed class GradientOverlap : IDisposable
                 continue;
             }
 
-            var tensors = operation.Parameters.Select(name => network.Parameters.Tensors.First(t => t.Name == name)).ToList();
+            var tensors = operation.Parameters.Select(name => network.Parameters.Find(name)!).ToList();
             var start = tensors.Min(t => t.Offset);
             _bucketOfOperation[operation.WeightGradientOperation] = buckets.Count;
             buckets.Add((start, tensors.Max(t => t.Offset + t.Length) - start));
